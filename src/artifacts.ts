@@ -1,0 +1,106 @@
+/**
+ * The build folder: one place that names every artifact and the manifest that chains their hashes
+ * (ONNX → settings → circuit source → r1cs → zkey → vk → verifier). Stages read and write through here.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ZkmlError } from './errors';
+
+export const ARTIFACTS = {
+  onnx: 'model.onnx',
+  compiled: 'compiled.json',
+  circuitDir: 'circuit',
+  circuitSource: 'circuit/main.circom',
+  r1cs: 'circuit.r1cs',
+  wasm: 'circuit.wasm',
+  sym: 'circuit.sym',
+  report: 'report.json',
+  reportText: 'report.txt',
+  zkey: 'circuit.zkey',
+  vk: 'verification_key.json',
+  verifierSol: 'Verifier.sol',
+  verifierArtifact: 'Verifier.json',
+  setup: 'setup.json',
+  manifest: 'manifest.json',
+} as const;
+
+export type ArtifactName = keyof typeof ARTIFACTS;
+
+export function artifactPath(buildDir: string, name: ArtifactName): string {
+  return path.join(buildDir, ARTIFACTS[name]);
+}
+
+export function sha256File(file: string): string {
+  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+export function sha256Bytes(data: Uint8Array | string): string {
+  return crypto.createHash('sha256').update(data).digest('hex');
+}
+
+export interface PtauInfo {
+  power: number;
+  sha256: string;
+  /** true for the locally generated single-contributor dev ptau: not for production. */
+  devSingleContributor: boolean;
+  source: string;
+}
+
+export interface Manifest {
+  format: 'zkml-manifest/1';
+  onnxSha256: string;
+  settingsSha256: string;
+  circuitSourceSha256: string;
+  r1csSha256: string;
+  wasmSha256: string;
+  /** Filled by setup. */
+  zkeySha256?: string;
+  vkSha256?: string;
+  verifierSolSha256?: string;
+  ptau?: PtauInfo;
+  /** Filled when a verifier is deployed. */
+  deployments?: Array<{ chainId: number; address: string; bytecodeSha256: string }>;
+}
+
+export function readJson<T>(file: string): T {
+  if (!fs.existsSync(file)) throw new ZkmlError('ARTIFACT_MISSING', `missing ${file}`);
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  } catch {
+    throw new ZkmlError('ARTIFACT_MISSING', `unreadable JSON in ${file}`);
+  }
+}
+
+/** Writes through a temporary file and a rename, so a reader never sees half a file. */
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+  fs.writeFileSync(tmp, data);
+  fs.renameSync(tmp, file);
+}
+
+export function writeJson(file: string, value: unknown): void {
+  writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+}
+
+export function readManifest(buildDir: string): Manifest {
+  return readJson<Manifest>(artifactPath(buildDir, 'manifest'));
+}
+
+export function updateManifest(buildDir: string, patch: Partial<Manifest>): Manifest {
+  const next = { ...readManifest(buildDir), ...patch };
+  writeJson(artifactPath(buildDir, 'manifest'), next);
+  return next;
+}
+
+/** Checks that an artifact's bytes still match the manifest before it is used. */
+export function checkArtifactHash(buildDir: string, name: ArtifactName, expected: string | undefined): void {
+  const file = artifactPath(buildDir, name);
+  if (!fs.existsSync(file)) throw new ZkmlError('ARTIFACT_MISSING', `missing ${ARTIFACTS[name]} in ${buildDir}`);
+  if (expected === undefined) throw new ZkmlError('ARTIFACT_MISSING', `the manifest has no hash for ${ARTIFACTS[name]}`);
+  const actual = sha256File(file);
+  if (actual !== expected) {
+    throw new ZkmlError('ARTIFACT_HASH_MISMATCH', `${ARTIFACTS[name]} has sha256 ${actual.slice(0, 16)}…, the manifest says ${expected.slice(0, 16)}…`);
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Compiles Solidity with the pinned solc-js from node_modules: no compiler download at run time,
+ * and the same source always gives the same bytecode.
+ */
+import { ZkmlError } from '../errors';
+
+export interface CompiledContract {
+  abi: unknown[];
+  /** Creation bytecode, 0x-prefixed. */
+  bytecode: string;
+  /** Runtime bytecode as deployed, 0x-prefixed (to recognise an existing deployment). */
+  deployedBytecode: string;
+}
+
+type Solc = typeof import('solc');
+let solcModule: Solc | undefined;
+
+/** Loaded on first use: solc-js is a large emscripten module that takes a second to start. */
+function loadSolc(): Solc {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  solcModule ??= require('solc') as Solc;
+  return solcModule;
+}
+
+export function solcVersion(): string {
+  return loadSolc().version() as string;
+}
+
+/**
+ * Compiles one source file (optimizer on, 200 runs) and returns the named contract, or the only
+ * contract with bytecode when no name is given.
+ */
+export function compileSolidity(source: string, contractName?: string, fileName = 'Contract.sol'): CompiledContract {
+  const input = {
+    language: 'Solidity',
+    sources: { [fileName]: { content: source } },
+    settings: {
+      optimizer: { enabled: true, runs: 200 },
+      outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
+    },
+  };
+  let output: SolcOutput;
+  try {
+    output = JSON.parse(loadSolc().compile(JSON.stringify(input))) as SolcOutput;
+  } catch (err) {
+    throw new ZkmlError('CHAIN_ERROR', `solc failed: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`);
+  }
+
+  const firstError = (output.errors ?? []).find((e) => e.severity === 'error');
+  if (firstError) {
+    throw new ZkmlError('CHAIN_ERROR', `solc: ${(firstError.formattedMessage ?? firstError.message).trim().split('\n')[0]}`);
+  }
+
+  const contracts = Object.entries(output.contracts?.[fileName] ?? {}).filter(([, c]) => c.evm.bytecode.object.length > 0);
+  const match = contractName ? contracts.find(([name]) => name === contractName) : contracts.length === 1 ? contracts[0] : undefined;
+  if (!match) {
+    const names = contracts.map(([name]) => name).join(', ') || 'none';
+    throw new ZkmlError('CHAIN_ERROR', `solc: cannot pick contract ${contractName ?? '(unnamed)'} in ${fileName} (found: ${names})`);
+  }
+  const [, c] = match;
+  return { abi: c.abi, bytecode: `0x${c.evm.bytecode.object}`, deployedBytecode: `0x${c.evm.deployedBytecode.object}` };
+}
+
+interface SolcOutput {
+  errors?: Array<{ severity: string; message: string; formattedMessage?: string }>;
+  contracts?: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string }; deployedBytecode: { object: string } } }>>;
+}

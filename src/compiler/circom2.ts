@@ -1,0 +1,276 @@
+/**
+ * Runs the circom compiler (circom2: circom 2.2.3 built for WASI) on a circuit folder, copies our
+ * template library next to generated sources, and reads the r1cs header for constraint counts.
+ *
+ * circom2 under WASI can open only paths below its working directory and does not follow symlinks,
+ * so the caller puts every included file inside workDir (copyTemplateLibrary does that for ours).
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ZkmlError } from '../errors';
+
+export interface CompileCircomOptions {
+  /** Folder holding mainFile and everything it includes; circom runs with this as its cwd. */
+  workDir: string;
+  /** The circuit file, relative to workDir (an absolute path inside workDir is accepted). */
+  mainFile: string;
+  /** O2 (default) folds every linear constraint into the others; O1 keeps them. */
+  optimization?: 'O1' | 'O2';
+  /** Output folder relative to workDir (default 'build'). */
+  outDir?: string;
+  /** The compiler is killed after this long (default 15 minutes). */
+  timeoutMs?: number;
+  /**
+   * Run circom.wasm on V8's baseline compiler only (--liftoff-only): a small circuit then compiles in
+   * about half the time (0.65 s instead of 1.4 s here), a large one about 1.5 times slower. For tests.
+   */
+  skipOptimizingTier?: boolean;
+}
+
+export interface CompileCircomResult {
+  r1csPath: string;
+  wasmPath: string;
+  symPath: string;
+  /** circom's stdout (statistics), without colour codes. */
+  stdout: string;
+  /** circom's stderr (warnings), without colour codes. */
+  stderr: string;
+  ms: number;
+}
+
+export interface R1csInfo {
+  prime: bigint;
+  nVars: number;
+  nOutputs: number;
+  nPubInputs: number;
+  nPrvInputs: number;
+  nLabels: number;
+  nConstraints: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 15 * 60 * 1000;
+
+function circomCli(): string {
+  try {
+    return require.resolve('circom2/cli.js');
+  } catch {
+    throw new ZkmlError('CIRCOM_FAILED', 'the circom2 package is not installed');
+  }
+}
+
+export async function compileCircom(options: CompileCircomOptions): Promise<CompileCircomResult> {
+  const started = Date.now();
+  // realpath: the WASI sandbox compares paths textually and would reject a symlinked cwd.
+  const workDir = fs.realpathSync(options.workDir);
+  const mainFile = insideWorkDir(workDir, options.mainFile, 'mainFile');
+  const outDir = insideWorkDir(workDir, options.outDir ?? 'build', 'outDir');
+  fs.mkdirSync(path.join(workDir, outDir), { recursive: true });
+
+  const args = [
+    ...(options.skipOptimizingTier ? ['--liftoff-only'] : []),
+    circomCli(),
+    mainFile,
+    '--r1cs',
+    '--wasm',
+    '--sym',
+    `--${options.optimization ?? 'O2'}`,
+    '-o',
+    outDir,
+  ];
+  const run = await runProcess(process.execPath, args, workDir, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const stdout = stripAnsi(run.stdout);
+  const stderr = stripAnsi(run.stderr);
+  const log = `${stdout}\n${stderr}`.trim();
+  if (run.timedOut) {
+    throw new ZkmlError('CIRCOM_FAILED', `circom did not finish within ${run.timeoutMs} ms`, { log });
+  }
+  if (run.code !== 0) {
+    throw new ZkmlError('CIRCOM_FAILED', firstErrorLine(stderr, stdout) ?? `circom exited with code ${run.code}`, {
+      log,
+    });
+  }
+
+  const name = path.basename(mainFile, path.extname(mainFile));
+  const out = path.join(workDir, outDir);
+  const result: CompileCircomResult = {
+    r1csPath: path.join(out, `${name}.r1cs`),
+    wasmPath: path.join(out, `${name}_js`, `${name}.wasm`),
+    symPath: path.join(out, `${name}.sym`),
+    stdout,
+    stderr,
+    ms: Date.now() - started,
+  };
+  for (const file of [result.r1csPath, result.wasmPath, result.symPath]) {
+    if (!fs.existsSync(file)) {
+      throw new ZkmlError('CIRCOM_FAILED', `circom reported success but did not write ${path.relative(workDir, file)}`, {
+        log,
+      });
+    }
+  }
+  return result;
+}
+
+/** Copies every circuits/*.circom of this repository into destDir, so `include "bits.circom"` resolves there. */
+export function copyTemplateLibrary(destDir: string): string[] {
+  const libDir = templateLibraryDir();
+  fs.mkdirSync(destDir, { recursive: true });
+  const files = fs
+    .readdirSync(libDir)
+    .filter((f) => f.endsWith('.circom'))
+    .sort();
+  for (const file of files) {
+    // copyFile, not symlink: circom2 under WASI does not follow symlinks.
+    fs.copyFileSync(path.join(libDir, file), path.join(destDir, file));
+  }
+  return files;
+}
+
+/** The repository's circuits/ folder, found by walking up from this file (works from src/ and from dist/src/). */
+export function templateLibraryDir(): string {
+  let dir = __dirname;
+  for (;;) {
+    const candidate = path.join(dir, 'circuits');
+    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(candidate, 'bits.circom'))) {
+      return candidate;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) {
+      throw new ZkmlError('ARTIFACT_MISSING', `circuits/ template library not found above ${__dirname}`);
+    }
+    dir = parent;
+  }
+}
+
+/**
+ * Reads the header section of an r1cs file (format: iden3 r1csfile, section type 1) without loading
+ * the constraints, so it stays fast for circuits of millions of constraints.
+ */
+export function readR1csInfo(r1csPath: string): R1csInfo {
+  if (!fs.existsSync(r1csPath)) throw new ZkmlError('ARTIFACT_MISSING', `no r1cs file at ${r1csPath}`);
+  const fd = fs.openSync(r1csPath, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const read = (pos: number, len: number): Buffer => {
+      if (pos + len > size) throw malformedR1cs(r1csPath, 'truncated');
+      const buf = Buffer.alloc(len);
+      fs.readSync(fd, buf, 0, len, pos);
+      return buf;
+    };
+    const head = read(0, 12);
+    if (head.toString('latin1', 0, 4) !== 'r1cs') throw malformedR1cs(r1csPath, 'bad magic');
+    const nSections = head.readUInt32LE(8);
+    let pos = 12;
+    for (let s = 0; s < nSections; s++) {
+      const sh = read(pos, 12);
+      const type = sh.readUInt32LE(0);
+      const len = Number(sh.readBigUInt64LE(4));
+      pos += 12;
+      if (type === 1) {
+        const n8 = read(pos, 4).readUInt32LE(0);
+        const body = read(pos + 4, n8 + 28);
+        return {
+          prime: readBigLE(body, 0, n8),
+          nVars: body.readUInt32LE(n8),
+          nOutputs: body.readUInt32LE(n8 + 4),
+          nPubInputs: body.readUInt32LE(n8 + 8),
+          nPrvInputs: body.readUInt32LE(n8 + 12),
+          nLabels: Number(body.readBigUInt64LE(n8 + 16)),
+          nConstraints: body.readUInt32LE(n8 + 24),
+        };
+      }
+      pos += len;
+    }
+    throw malformedR1cs(r1csPath, 'no header section');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Little-endian unsigned integer of n8 bytes (the encoding of field elements in r1cs and wtns files). */
+export function readBigLE(buf: Uint8Array, offset: number, n8: number): bigint {
+  let v = 0n;
+  for (let i = offset + n8 - 1; i >= offset; i--) v = (v << 8n) | BigInt(buf[i]);
+  return v;
+}
+
+function malformedR1cs(file: string, why: string): ZkmlError {
+  return new ZkmlError('CIRCOM_FAILED', `${file} is not a valid r1cs file (${why})`);
+}
+
+function insideWorkDir(workDir: string, file: string, what: string): string {
+  const rel = path.relative(workDir, path.resolve(workDir, file));
+  if (rel === '' && what === 'outDir') return '.';
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
+    // circom2 could not open it anyway: WASI preopens only the working directory tree.
+    throw new ZkmlError('CIRCOM_FAILED', `${what} ${file} must be inside the work directory ${workDir}`);
+  }
+  return rel.split(path.sep).join('/');
+}
+
+interface ProcessRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  timeoutMs: number;
+}
+
+function runProcess(cmd: string, args: string[], cwd: string, timeoutMs: number): Promise<ProcessRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new ZkmlError('CIRCOM_FAILED', `cannot start circom: ${e.message}`));
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({
+        code,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        timedOut,
+        timeoutMs,
+      });
+    });
+  });
+}
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g;
+
+function stripAnsi(s: string): string {
+  return s.replace(ANSI, '');
+}
+
+/** circom's first `error[...]` line plus its source location (the `┌─ "file":line:col` line after it). */
+function firstErrorLine(...logs: string[]): string | undefined {
+  for (const log of logs) {
+    const lines = log.split('\n').map((l) => l.trim());
+    const i = lines.findIndex((l) => /^error(\[[A-Z0-9]+\])?:/.test(l));
+    if (i >= 0) {
+      const loc = lines
+        .slice(i + 1, i + 3)
+        .map((l) => /"[^"]+":\d+:\d+/.exec(l)?.[0])
+        .find((l) => l !== undefined);
+      return loc ? `${lines[i]} at ${loc}` : lines[i];
+    }
+  }
+  for (const log of logs) {
+    const line = log
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '' && !/^previous errors were found/.test(l));
+    if (line) return line;
+  }
+  return undefined;
+}

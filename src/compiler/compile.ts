@@ -1,0 +1,172 @@
+/**
+ * The compile stage: ONNX file → graph IR → quantized model → circom source → r1cs/wasm/sym,
+ * with compiled.json, the per-layer report and the manifest in the build folder.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { artifactPath, ARTIFACTS, Manifest, sha256Bytes, sha256File, writeFileAtomic, writeJson } from '../artifacts';
+import { ZkmlError } from '../errors';
+import type { Graph } from '../onnx/ir';
+import { loadOnnx } from '../onnx/load';
+import { createOrtSession } from '../onnx/runtime';
+import { runFloat } from '../quantize/float-executor';
+import { readSamples, InputSample } from '../quantize/input-file';
+import { quantizeGraph } from '../quantize/quantize';
+import { quantizeSample } from '../quantize/codec';
+import type { QuantizedModel } from '../quantize/plan';
+import { runReference } from '../quantize/reference';
+import { reviveModel, stringifyWithBigints } from '../quantize/serialize';
+import { readJson } from '../artifacts';
+import { CompileSettings, parseSettings } from '../quantize/settings';
+import { compileCircom, copyTemplateLibrary, readR1csInfo } from './circom2';
+import { emitCircuit } from './emit';
+import { buildReport, CompileReport, formatReport } from './report';
+
+export interface CompileOptions {
+  settings?: Partial<CompileSettings>;
+  /** A calibration JSON document (already parsed) or a path to one. */
+  calibration?: unknown;
+  onProgress?: (phase: string, fraction: number) => void;
+}
+
+export interface CompileResult {
+  buildDir: string;
+  constraints: number;
+  publicSignals: number;
+  report: CompileReport;
+  manifest: Manifest;
+  timings: { quantizeMs: number; circomMs: number; totalMs: number };
+}
+
+/** What compiled.json holds: the quantized model plus where it came from. */
+export interface CompiledModel {
+  format: 'zkml-compiled/1';
+  onnxSha256: string;
+  settingsSha256: string;
+  graphInputs: Graph['inputs'];
+  graphOutputs: Graph['outputs'];
+  model: QuantizedModel;
+}
+
+function readCalibration(calibration: unknown, graph: Graph): InputSample[] {
+  if (calibration === undefined) return [];
+  let doc = calibration;
+  if (typeof calibration === 'string') {
+    if (!fs.existsSync(calibration)) throw new ZkmlError('CALIBRATION_INVALID', `no calibration file at ${calibration}`);
+    try {
+      doc = JSON.parse(fs.readFileSync(calibration, 'utf8'));
+    } catch {
+      throw new ZkmlError('CALIBRATION_INVALID', `${calibration} is not valid JSON`);
+    }
+  }
+  return readSamples(doc, graph.inputs, 'CALIBRATION_INVALID');
+}
+
+/** Max |integer reference − float model| per output over the calibration samples. */
+function calibrationError(graph: Graph, model: QuantizedModel, samples: InputSample[]): number[] {
+  const worst = model.outputs.map(() => 0);
+  for (const sample of samples) {
+    let quantized: Map<number, bigint[]>;
+    try {
+      quantized = quantizeSample(model, sample);
+    } catch {
+      continue; // a calibration sample beyond an explicit --input-range says nothing about accuracy
+    }
+    const ints = runReference(model, quantized);
+    const floats = runFloat(graph, sample);
+    model.outputs.forEach((o, j) => {
+      const f = floats.get(o.name)!.data;
+      ints[o.tensor].forEach((v, i) => {
+        worst[j] = Math.max(worst[j], Math.abs(Number(v) / 2 ** o.scaleBits - f[i]));
+      });
+    });
+  }
+  return worst;
+}
+
+export async function compileModel(onnxPath: string, buildDir: string, options: CompileOptions = {}): Promise<CompileResult> {
+  const t0 = Date.now();
+  const progress = options.onProgress ?? (() => {});
+  const settings = parseSettings(options.settings ?? {});
+  if (!fs.existsSync(onnxPath)) throw new ZkmlError('ONNX_MALFORMED', `no file at ${onnxPath}`);
+  const bytes = fs.readFileSync(onnxPath);
+  progress('ingest', 0);
+  const graph = loadOnnx(bytes);
+  // A model onnxruntime refuses is invalid ONNX: refuse it before spending time on it.
+  await (await createOrtSession(bytes)).release();
+  const samples = readCalibration(options.calibration, graph);
+  progress('quantize', 0.05);
+  const model = quantizeGraph(graph, settings, samples);
+  const report = buildReport(model);
+  if (report.predictedConstraints > settings.maxConstraints) {
+    throw new ZkmlError('MODEL_TOO_LARGE', `the circuit would have ${report.predictedConstraints} constraints, more than the limit of ${settings.maxConstraints}`);
+  }
+  const calErrors = calibrationError(graph, model, samples);
+  if (samples.length > 0) report.outputs.forEach((o, j) => (o.calibrationMaxError = calErrors[j]));
+  const quantizeMs = Date.now() - t0;
+
+  progress('emit', 0.15);
+  fs.mkdirSync(buildDir, { recursive: true });
+  const circuitDir = artifactPath(buildDir, 'circuitDir');
+  fs.rmSync(circuitDir, { recursive: true, force: true });
+  fs.mkdirSync(circuitDir, { recursive: true });
+  copyTemplateLibrary(circuitDir);
+  const source = emitCircuit(model, path.basename(onnxPath));
+  fs.writeFileSync(artifactPath(buildDir, 'circuitSource'), source);
+
+  progress('circom', 0.2);
+  const tc = Date.now();
+  const out = await compileCircom({ workDir: circuitDir, mainFile: 'main.circom' });
+  const circomMs = Date.now() - tc;
+  fs.renameSync(out.r1csPath, artifactPath(buildDir, 'r1cs'));
+  fs.renameSync(out.wasmPath, artifactPath(buildDir, 'wasm'));
+  fs.renameSync(out.symPath, artifactPath(buildDir, 'sym'));
+  fs.rmSync(path.join(circuitDir, 'build'), { recursive: true, force: true });
+  const info = readR1csInfo(artifactPath(buildDir, 'r1cs'));
+  report.constraints = info.nConstraints;
+  report.publicSignals = info.nOutputs + info.nPubInputs;
+
+  progress('write', 0.95);
+  const settingsJson = JSON.stringify(settings);
+  const onnxSha256 = sha256Bytes(bytes);
+  const compiled: CompiledModel = {
+    format: 'zkml-compiled/1',
+    onnxSha256,
+    settingsSha256: sha256Bytes(settingsJson),
+    graphInputs: graph.inputs,
+    graphOutputs: graph.outputs,
+    model,
+  };
+  writeFileAtomic(artifactPath(buildDir, 'onnx'), bytes);
+  writeFileAtomic(artifactPath(buildDir, 'compiled'), stringifyWithBigints(compiled));
+  writeJson(artifactPath(buildDir, 'report'), report);
+  writeFileAtomic(artifactPath(buildDir, 'reportText'), formatReport(report));
+  // A new circuit invalidates any earlier setup in this folder.
+  for (const stale of ['zkey', 'vk', 'verifierSol', 'verifierArtifact', 'setup'] as const) fs.rmSync(artifactPath(buildDir, stale), { force: true });
+  const manifest: Manifest = {
+    format: 'zkml-manifest/1',
+    onnxSha256,
+    settingsSha256: compiled.settingsSha256,
+    circuitSourceSha256: sha256Bytes(source),
+    r1csSha256: sha256File(artifactPath(buildDir, 'r1cs')),
+    wasmSha256: sha256File(artifactPath(buildDir, 'wasm')),
+  };
+  writeJson(artifactPath(buildDir, 'manifest'), manifest);
+  progress('done', 1);
+  return {
+    buildDir,
+    constraints: info.nConstraints,
+    publicSignals: report.publicSignals,
+    report,
+    manifest,
+    timings: { quantizeMs, circomMs, totalMs: Date.now() - t0 },
+  };
+}
+
+/** Reads a build folder's compiled.json. */
+export function readCompiled(buildDir: string): CompiledModel {
+  const compiled = readJson<CompiledModel>(artifactPath(buildDir, 'compiled'));
+  if (compiled.format !== 'zkml-compiled/1') throw new ZkmlError('ARTIFACT_MISSING', `${ARTIFACTS.compiled} has an unknown format`);
+  reviveModel(compiled.model);
+  return compiled;
+}

@@ -1,0 +1,68 @@
+/** The per-layer constraint report written next to the artifacts. */
+import { gadgetBits, gadgetConstraints } from '../quantize/bounds';
+import type { QuantizedModel } from '../quantize/plan';
+
+export interface LayerReport {
+  layer: string;
+  opType: string;
+  outputs: number;
+  constraints: number;
+  products: number;
+  /** Widest bounded decomposition in the layer (bits). */
+  maxBits: number;
+  shift: number;
+  scaleBits: number;
+}
+
+export interface CompileReport {
+  layers: LayerReport[];
+  /** Sum over layers, predicted before circom runs. */
+  predictedConstraints: number;
+  /** From the r1cs circom wrote. */
+  constraints?: number;
+  publicSignals?: number;
+  outputs: Array<{ name: string; shape: number[]; scaleBits: number; errorBound: number; calibrationMaxError?: number }>;
+}
+
+export function buildReport(model: QuantizedModel): CompileReport {
+  const layers: LayerReport[] = model.inputs.map((input) => {
+    const bits = (input.hi - input.lo + 1n).toString(2).length - 1;
+    const size = model.tensors[input.tensor].size;
+    return { layer: `input '${input.name}'`, opType: `RangeCheck(${input.visibility})`, outputs: size, constraints: size * bits, products: 0, maxBits: bits, shift: 0, scaleBits: input.scaleBits };
+  });
+  for (const layer of model.layers) {
+    const gadgets = layer.gadgets!;
+    const products = layer.rows.reduce((a, r, i) => a + (gadgets[i].kind === 'zero' ? 0 : r.products.length), 0);
+    layers.push({
+      layer: layer.node,
+      opType: layer.opType,
+      outputs: layer.rows.length,
+      constraints: gadgets.reduce((a, g) => a + gadgetConstraints(g), 0) + products,
+      products,
+      maxBits: gadgets.reduce((a, g) => Math.max(a, gadgetBits(g)), 0),
+      shift: layer.shift,
+      scaleBits: model.tensors[layer.out].scaleBits,
+    });
+  }
+  return {
+    layers,
+    predictedConstraints: layers.reduce((a, l) => a + l.constraints, 0),
+    outputs: model.outputs.map((o) => ({ name: o.name, shape: o.shape, scaleBits: o.scaleBits, errorBound: o.errorBound })),
+  };
+}
+
+export function formatReport(r: CompileReport): string {
+  const rows = [['layer', 'op', 'outputs', 'constraints', 'products', 'max bits', 'shift', 'scale']];
+  for (const l of r.layers) rows.push([l.layer, l.opType, `${l.outputs}`, `${l.constraints}`, `${l.products}`, `${l.maxBits}`, `${l.shift}`, `2^-${l.scaleBits}`]);
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  const table = rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd());
+  table.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  const tail = [
+    '',
+    `predicted constraints: ${r.predictedConstraints}`,
+    r.constraints !== undefined ? `r1cs constraints:      ${r.constraints}` : '',
+    r.publicSignals !== undefined ? `public signals:        ${r.publicSignals}` : '',
+    ...r.outputs.map((o) => `output '${o.name}' [${o.shape}]: scale 2^-${o.scaleBits}, static error bound ${o.errorBound.toPrecision(3)}` + (o.calibrationMaxError !== undefined ? `, max error on calibration ${o.calibrationMaxError.toPrecision(3)}` : '')),
+  ].filter((l) => l !== '');
+  return [...table, ...tail].join('\n') + '\n';
+}

@@ -1,0 +1,57 @@
+/**
+ * Typed errors with stable codes. Every failure a user can cause surfaces as a ZkmlError;
+ * the CLI prints `code: message` on one line and exits non-zero, the API maps codes to HTTP.
+ */
+export const ERROR_CODES = {
+  ONNX_MALFORMED: 'the file is not a valid ONNX model',
+  ONNX_UNSUPPORTED_OP: 'the model uses operators this compiler does not support',
+  ONNX_UNSUPPORTED_ATTRIBUTE: 'an operator attribute is not supported',
+  ONNX_DYNAMIC_SHAPE: 'a tensor shape cannot be fixed at compile time',
+  ONNXRUNTIME_REFUSED: 'onnxruntime refuses to load or run the model',
+  SHAPE_MISMATCH: 'tensor shapes do not agree',
+  MODEL_TOO_LARGE: 'the model exceeds the configured size limits',
+  CALIBRATION_INVALID: 'the calibration file is not valid',
+  SETTINGS_INVALID: 'compile settings are not valid',
+  INPUT_INVALID: 'the input file is not valid',
+  INPUT_MISSING: 'a model input is missing',
+  INPUT_NOT_FINITE: 'an input value is NaN or infinite',
+  INPUT_OUT_OF_RANGE: 'an input value is outside the quantized range of the circuit',
+  CIRCOM_FAILED: 'circom failed to compile the generated circuit',
+  WITNESS_FAILED: 'witness generation failed',
+  ARTIFACT_MISSING: 'a build artifact is missing',
+  ARTIFACT_HASH_MISMATCH: 'a build artifact does not match its manifest hash',
+  PTAU_INVALID: 'the powers-of-tau file is not valid',
+  PTAU_TOO_SMALL: 'the powers-of-tau file is too small for the circuit',
+  SETUP_FAILED: 'the Groth16 setup failed',
+  PROVE_FAILED: 'proof generation failed',
+  RECEIPT_INVALID: 'the receipt is malformed',
+  RECEIPT_MODEL_MISMATCH: 'the receipt was made for another model',
+  SIGNAL_COUNT_MISMATCH: 'the number of public signals does not match the circuit',
+  SIGNAL_NOT_IN_FIELD: 'a public signal is not a canonical field element',
+  PROOF_MALFORMED: 'the proof is not a well-formed Groth16 proof',
+  PROOF_INVALID: 'the proof does not verify',
+  CHAIN_ERROR: 'the chain call failed',
+  USAGE: 'the command line is not valid',
+  INTERNAL: 'an internal error',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class ZkmlError extends Error {
+  readonly code: ErrorCode;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'ZkmlError';
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** Wraps anything thrown into a ZkmlError, keeping typed errors as they are. */
+export function asZkmlError(err: unknown, fallback: ErrorCode = 'INTERNAL'): ZkmlError {
+  if (err instanceof ZkmlError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new ZkmlError(fallback, message.split('\n')[0]);
+}

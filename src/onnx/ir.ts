@@ -1,0 +1,43 @@
+/**
+ * The graph IR: what ingest hands to the quantizer. Static shapes only (a symbolic batch dimension
+ * is bound to 1), constants (initializers, Constant nodes and constant subgraphs) already folded.
+ */
+export type ElemType = 'float32' | 'float64' | 'float16' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool';
+
+/** A dense float tensor, row-major. Integer and bool tensors are held as numbers too. */
+export interface FloatTensor {
+  shape: number[];
+  data: Float64Array;
+}
+
+export interface ValueInfo {
+  name: string;
+  elemType: ElemType;
+  shape: number[];
+}
+
+export type AttrValue = number | string | number[] | string[] | FloatTensor;
+
+export interface IrNode {
+  name: string;
+  opType: string;
+  inputs: string[];
+  outputs: string[];
+  attributes: Record<string, AttrValue>;
+}
+
+export interface Graph {
+  opset: number;
+  inputs: ValueInfo[];
+  outputs: ValueInfo[];
+  /** Every tensor whose value is known at compile time, by name. */
+  constants: Map<string, FloatTensor>;
+  /** Nodes that depend on a graph input, in topological order. */
+  nodes: IrNode[];
+  /** Static shape of every tensor, by name. */
+  shapes: Map<string, number[]>;
+}
+
+export function sizeOf(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}

@@ -1,0 +1,89 @@
+/**
+ * Ingest: ONNX bytes → Graph IR with static shapes and folded constants.
+ * Unsupported ops are rejected here, naming every offending node, before anything is compiled.
+ */
+import { ZkmlError } from '../errors';
+import type { FloatTensor, Graph, IrNode, ValueInfo } from './ir';
+import { familyOf, SUPPORTED_OPS } from './ops';
+import { DEFAULT_PARSE_LIMITS, ParseLimits, parseOnnx, RawGraph, RawValueInfo } from './parse';
+
+/** Every node whose op is outside the allowlist, all at once. */
+export function checkSupportedOps(raw: RawGraph): void {
+  const bad = raw.nodes.filter((n) => n.opType !== 'Constant' && !familyOf(n.opType));
+  if (bad.length > 0) {
+    const list = bad.map((n) => `'${n.name}' (${n.opType})`).join(', ');
+    throw new ZkmlError('ONNX_UNSUPPORTED_OP', `unsupported op${bad.length > 1 ? 's' : ''} in ${list}; supported: ${SUPPORTED_OPS.join(', ')}`, {
+      nodes: bad.map((n) => ({ name: n.name, opType: n.opType })),
+    });
+  }
+}
+
+/** Binds a symbolic leading (batch) dimension to 1; any other symbolic dimension cannot be fixed. */
+function staticShape(v: RawValueInfo): number[] {
+  return v.dims.map((d, i) => {
+    if (typeof d === 'number') return d;
+    if (i === 0) return 1;
+    throw new ZkmlError('ONNX_DYNAMIC_SHAPE', `input '${v.name}': dimension ${i} ('${d}') is symbolic; only a leading batch dimension can be bound`, {
+      input: v.name,
+    });
+  });
+}
+
+function constantNodeValue(node: IrNode): FloatTensor {
+  const a = node.attributes;
+  if (a.value && typeof a.value === 'object' && !Array.isArray(a.value)) return a.value as FloatTensor;
+  if (typeof a.value_float === 'number') return { shape: [], data: Float64Array.of(a.value_float) };
+  if (typeof a.value_int === 'number') return { shape: [], data: Float64Array.of(a.value_int) };
+  if (Array.isArray(a.value_floats)) return { shape: [a.value_floats.length], data: Float64Array.from(a.value_floats as number[]) };
+  if (Array.isArray(a.value_ints)) return { shape: [a.value_ints.length], data: Float64Array.from(a.value_ints as number[]) };
+  throw new ZkmlError('ONNX_UNSUPPORTED_ATTRIBUTE', `node '${node.name}' (Constant): only numeric tensor values are supported`, { node: node.name });
+}
+
+export function buildGraph(raw: RawGraph): Graph {
+  checkSupportedOps(raw);
+  const constants = new Map(raw.initializers);
+  const shapes = new Map<string, number[]>();
+  for (const [name, t] of constants) shapes.set(name, t.shape);
+  const inputs: ValueInfo[] = raw.inputs.map((v) => ({ name: v.name, elemType: v.elemType, shape: staticShape(v) }));
+  for (const v of inputs) shapes.set(v.name, v.shape);
+
+  const nodes: IrNode[] = [];
+  for (const node of raw.nodes) {
+    if (node.opType === 'Constant') {
+      const value = constantNodeValue(node);
+      constants.set(node.outputs[0], value);
+      shapes.set(node.outputs[0], value.shape);
+      continue;
+    }
+    const family = familyOf(node.opType)!;
+    const used = node.inputs.filter((name) => name !== '');
+    for (const name of used) {
+      if (!shapes.has(name)) throw new ZkmlError('ONNX_MALFORMED', `node '${node.name}' reads '${name}', which no earlier node or input defines`);
+    }
+    const inShapes = used.map((n) => shapes.get(n)!);
+    const consts = used.map((n) => constants.get(n));
+    const outShapes = family.inferShapes(node, inShapes, consts);
+    if (consts.every((c) => c !== undefined)) {
+      // Depends on constants only: fold it now, it costs nothing in the circuit.
+      const values = family.evalFloat(node, consts as FloatTensor[]);
+      node.outputs.forEach((o, i) => {
+        constants.set(o, values[i]);
+        shapes.set(o, values[i].shape);
+      });
+      continue;
+    }
+    node.outputs.forEach((o, i) => shapes.set(o, outShapes[i]));
+    nodes.push({ ...node, inputs: used });
+  }
+
+  const outputs: ValueInfo[] = raw.outputs.map((v) => {
+    const shape = shapes.get(v.name);
+    if (!shape) throw new ZkmlError('ONNX_MALFORMED', `graph output '${v.name}' is not produced by any node`);
+    return { name: v.name, elemType: v.elemType, shape };
+  });
+  return { opset: raw.opset, inputs, outputs, constants, nodes, shapes };
+}
+
+export function loadOnnx(bytes: Uint8Array, limits: ParseLimits = DEFAULT_PARSE_LIMITS): Graph {
+  return buildGraph(parseOnnx(bytes, limits));
+}

@@ -1,0 +1,148 @@
+/**
+ * A small ONNX exporter: turns a plain graph description into ModelProto bytes. Used to ship our
+ * own models (MNIST MLP, tiny test models) without a Python toolchain.
+ */
+import { onnx } from 'onnx-proto';
+import { ZkmlError } from '../errors';
+
+export interface ValueSpec {
+  name: string;
+  elemType: 'float32';
+  /** A string entry is a symbolic dimension (dim_param), e.g. 'batch'. */
+  shape: (number | string)[];
+}
+
+export interface InitializerSpec {
+  name: string;
+  dims: number[];
+  data: Float32Array;
+}
+
+/** Forces an attribute type when the value alone is ambiguous (e.g. a float attribute equal to 2). */
+export interface TypedAttribute {
+  type: 'int' | 'float' | 'ints' | 'floats' | 'string';
+  value: number | number[] | string;
+}
+
+export type AttributeValue = number | number[] | string | TypedAttribute;
+
+export interface NodeSpec {
+  opType: string;
+  name: string;
+  inputs: string[];
+  outputs: string[];
+  attributes?: Record<string, AttributeValue>;
+}
+
+export interface GraphSpec {
+  name: string;
+  /** Default opset 13. */
+  opset?: number;
+  inputs: ValueSpec[];
+  outputs: ValueSpec[];
+  initializers?: InitializerSpec[];
+  nodes: NodeSpec[];
+}
+
+export const IR_VERSION = 8;
+export const PRODUCER_NAME = 'zkml';
+
+/**
+ * Attributes that ONNX defines as FLOAT even when the value is a whole number (Gemm alpha=1,
+ * LeakyRelu alpha, BatchNorm epsilon, ...); every other whole number is written as INT.
+ */
+const FLOAT_ATTRIBUTE_NAMES = new Set(['alpha', 'beta', 'gamma', 'epsilon', 'momentum', 'ratio', 'lambd', 'bias', 'min', 'max']);
+
+export function writeOnnx(graph: GraphSpec): Uint8Array {
+  const model = onnx.ModelProto.create({
+    irVersion: IR_VERSION,
+    producerName: PRODUCER_NAME,
+    opsetImport: [onnx.OperatorSetIdProto.create({ domain: '', version: graph.opset ?? 13 })],
+    graph: onnx.GraphProto.create({
+      name: graph.name,
+      input: graph.inputs.map(valueInfo),
+      output: graph.outputs.map(valueInfo),
+      initializer: (graph.initializers ?? []).map(tensor),
+      node: graph.nodes.map(node),
+    }),
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+function valueInfo(v: ValueSpec): onnx.ValueInfoProto {
+  if (v.elemType !== 'float32') throw new ZkmlError('INTERNAL', `writer supports float32 only, got ${v.elemType as string}`);
+  const dim = v.shape.map((d) => onnx.TensorShapeProto.Dimension.create(typeof d === 'string' ? { dimParam: d } : { dimValue: d }));
+  return onnx.ValueInfoProto.create({
+    name: v.name,
+    type: onnx.TypeProto.create({
+      tensorType: onnx.TypeProto.Tensor.create({
+        elemType: onnx.TensorProto.DataType.FLOAT,
+        shape: onnx.TensorShapeProto.create({ dim }),
+      }),
+    }),
+  });
+}
+
+function tensor(init: InitializerSpec): onnx.TensorProto {
+  const count = init.dims.reduce((a, b) => a * b, 1);
+  if (count !== init.data.length) {
+    throw new ZkmlError('SHAPE_MISMATCH', `initializer ${init.name}: dims [${init.dims}] hold ${count} values, data has ${init.data.length}`);
+  }
+  return onnx.TensorProto.create({
+    name: init.name,
+    dims: init.dims,
+    dataType: onnx.TensorProto.DataType.FLOAT,
+    rawData: float32LittleEndian(init.data),
+  });
+}
+
+/** ONNX raw_data is little-endian regardless of the host, so write it byte by byte. */
+function float32LittleEndian(data: Float32Array): Uint8Array {
+  const bytes = new Uint8Array(data.length * 4);
+  const view = new DataView(bytes.buffer);
+  data.forEach((x, i) => view.setFloat32(i * 4, x, true));
+  return bytes;
+}
+
+function node(n: NodeSpec): onnx.NodeProto {
+  return onnx.NodeProto.create({
+    opType: n.opType,
+    name: n.name,
+    input: n.inputs,
+    output: n.outputs,
+    attribute: Object.entries(n.attributes ?? {}).map(([name, value]) => attribute(name, value)),
+  });
+}
+
+function attribute(name: string, raw: AttributeValue): onnx.AttributeProto {
+  const { type, value } = typed(name, raw);
+  const T = onnx.AttributeProto.AttributeType;
+  switch (type) {
+    case 'int':
+      return onnx.AttributeProto.create({ name, type: T.INT, i: checkedInt(name, value as number) });
+    case 'float':
+      return onnx.AttributeProto.create({ name, type: T.FLOAT, f: value as number });
+    case 'ints':
+      return onnx.AttributeProto.create({ name, type: T.INTS, ints: (value as number[]).map((v) => checkedInt(name, v)) });
+    case 'floats':
+      return onnx.AttributeProto.create({ name, type: T.FLOATS, floats: value as number[] });
+    case 'string':
+      return onnx.AttributeProto.create({ name, type: T.STRING, s: new TextEncoder().encode(value as string) });
+  }
+}
+
+function typed(name: string, value: AttributeValue): TypedAttribute {
+  if (typeof value === 'string') return { type: 'string', value };
+  if (typeof value === 'number') {
+    return { type: FLOAT_ATTRIBUTE_NAMES.has(name) || !Number.isInteger(value) ? 'float' : 'int', value };
+  }
+  if (Array.isArray(value)) {
+    return { type: FLOAT_ATTRIBUTE_NAMES.has(name) || !value.every(Number.isInteger) ? 'floats' : 'ints', value };
+  }
+  return value;
+}
+
+function checkedInt(name: string, v: number): number {
+  if (!Number.isSafeInteger(v)) throw new ZkmlError('INTERNAL', `attribute ${name}: ${v} is not an integer`);
+  return v;
+}

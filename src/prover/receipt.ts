@@ -1,0 +1,50 @@
+/**
+ * The receipt: one self-contained JSON that anyone can check with the verification key
+ * (plain `snarkjs groth16 verify vk.json public.json proof.json` works on its parts).
+ */
+export interface Groth16Proof {
+  pi_a: [string, string, string];
+  pi_b: [[string, string], [string, string], [string, string]];
+  pi_c: [string, string, string];
+  protocol: 'groth16';
+  curve: 'bn128';
+}
+
+export interface TensorValues {
+  name: string;
+  shape: number[];
+  values: number[];
+}
+
+export interface Receipt {
+  format: 'zkml-receipt/1';
+  model: {
+    onnxSha256: string;
+    r1csSha256: string;
+    zkeySha256: string;
+    vkSha256: string;
+    /** Public signal layout: which signals are outputs, which are public inputs. */
+    publicLayout: Array<{ kind: 'output' | 'input'; name: string; shape: number[]; scaleBits: number }>;
+  };
+  proof: Groth16Proof;
+  /** Decimal strings, each a canonical field element (< r). */
+  publicSignals: string[];
+  /** Outputs decoded from the public signals: integer / 2^scaleBits. */
+  outputs: TensorValues[];
+  /** Public inputs decoded from the public signals (empty when inputs are private). */
+  publicInputs: TensorValues[];
+  /** onnxruntime's float outputs for the same input, and the error against them. */
+  reference: {
+    engine: string;
+    outputs: TensorValues[];
+    maxAbsError: number;
+    argmaxAgrees: boolean | null;
+    /** The circuit's output equals the TS integer reference bit for bit. */
+    integerReferenceMatches: boolean;
+    /** The compile-time tolerance the error is judged against. */
+    tolerance: number;
+  };
+  setup: { devSingleContributor: boolean; ptauPower: number };
+  timings: { witnessMs: number; proveMs: number; onnxruntimeMs: number; totalMs: number };
+  createdAt: string;
+}

@@ -1,0 +1,97 @@
+/**
+ * Static bound analysis: interval arithmetic over the integer model. Every element's exact range
+ * gives the smallest safe bit width of its range checks, so circuits are as small as they can be.
+ */
+import { ZkmlError } from '../errors';
+import { bitsForSpan, relu, roundShift, signedMagnitudeBits } from './fixed-point';
+import type { Gadget, Interval, Layer, Row } from './plan';
+
+/** Values must stay far below the field modulus (~2^253.6) so that no linear combination wraps. */
+export const MAX_MAGNITUDE_BITS = 250;
+/** Bit decompositions must be unique: at most 252 bits. */
+export const MAX_DECOMPOSITION_BITS = 252;
+
+function mulInterval(a: Interval, b: Interval): Interval {
+  const c = [a.lo * b.lo, a.lo * b.hi, a.hi * b.lo, a.hi * b.hi];
+  return { lo: c.reduce((x, y) => (y < x ? y : x)), hi: c.reduce((x, y) => (y > x ? y : x)) };
+}
+
+export function accumulatorInterval(row: Row, bounds: Interval[][]): Interval {
+  let lo = row.bias;
+  let hi = row.bias;
+  for (const [t, i, c] of row.terms) {
+    const x = bounds[t][i];
+    if (c >= 0n) {
+      lo += c * x.lo;
+      hi += c * x.hi;
+    } else {
+      lo += c * x.hi;
+      hi += c * x.lo;
+    }
+  }
+  for (const [ta, ia, tb, ib] of row.products) {
+    const p = mulInterval(bounds[ta][ia], bounds[tb][ib]);
+    lo += p.lo;
+    hi += p.hi;
+  }
+  return { lo, hi };
+}
+
+const magnitude = (v: bigint): bigint => (v < 0n ? -v : v);
+
+/** Picks the cheapest sound gadget for one output element from its accumulator range. */
+export function chooseGadget(acc: Interval, shift: number, applyRelu: boolean, where: string): { gadget: Gadget; out: Interval } {
+  const limit = 1n << BigInt(MAX_MAGNITUDE_BITS);
+  if (magnitude(acc.lo) >= limit || magnitude(acc.hi) >= limit) {
+    throw new ZkmlError('MODEL_TOO_LARGE', `${where}: values need more than ${MAX_MAGNITUDE_BITS} bits; lower the weight or activation bits`);
+  }
+  const q = { lo: roundShift(acc.lo, shift), hi: roundShift(acc.hi, shift) };
+  let gadget: Gadget;
+  let out = q;
+  if (applyRelu && q.hi <= 0n) {
+    gadget = { kind: 'zero' };
+    out = { lo: 0n, hi: 0n };
+  } else if (applyRelu && q.lo < 0n) {
+    gadget = { kind: 'requantizeRelu', k: shift, m: signedMagnitudeBits(q.lo, q.hi) };
+    out = { lo: 0n, hi: relu(q.hi) };
+  } else if (shift === 0) {
+    gadget = { kind: 'linear' };
+  } else {
+    gadget = { kind: 'requantize', k: shift, n: bitsForSpan(q.hi - q.lo), lo: q.lo };
+  }
+  const bits = gadgetBits(gadget);
+  if (bits > MAX_DECOMPOSITION_BITS) {
+    throw new ZkmlError('MODEL_TOO_LARGE', `${where}: a range check of ${bits} bits exceeds ${MAX_DECOMPOSITION_BITS}`);
+  }
+  return { gadget, out };
+}
+
+/** Bits decomposed by a gadget: its range-check cost. */
+export function gadgetBits(g: Gadget): number {
+  switch (g.kind) {
+    case 'linear':
+    case 'zero':
+      return 0;
+    case 'requantize':
+      return g.k + g.n;
+    case 'requantizeRelu':
+      return g.k + g.m + 1;
+  }
+}
+
+/** Non-linear constraints a gadget costs (linear ones are removed by circom's --O2). */
+export function gadgetConstraints(g: Gadget): number {
+  return gadgetBits(g) + (g.kind === 'requantizeRelu' ? 1 : 0);
+}
+
+/** Bounds of a layer's outputs, choosing each element's gadget on the way. */
+export function analyzeLayer(layer: Layer, bounds: Interval[][]): Interval[] {
+  const gadgets: Gadget[] = [];
+  const out = layer.rows.map((row, o) => {
+    const r = chooseGadget(accumulatorInterval(row, bounds), layer.shift, layer.relu, `node '${layer.node}' output ${o}`);
+    gadgets.push(r.gadget);
+    return r.out;
+  });
+  layer.gadgets = gadgets;
+  return out;
+}

@@ -1,0 +1,88 @@
+/**
+ * Between floats and the circuit: quantize inputs (with the range check the circuit will enforce,
+ * done first so the user gets a clear error instead of a failed witness), encode field elements,
+ * and decode public signals back to floats.
+ */
+import { ZkmlError } from '../errors';
+import type { InputSample } from './input-file';
+import type { QuantizedModel } from './plan';
+
+export const FIELD_MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+
+export function toField(v: bigint): string {
+  return (((v % FIELD_MODULUS) + FIELD_MODULUS) % FIELD_MODULUS).toString();
+}
+
+/** A canonical field element read as a signed integer (values above p/2 are negative). */
+export function fromField(s: string): bigint {
+  const v = BigInt(s);
+  return v > FIELD_MODULUS / 2n ? v - FIELD_MODULUS : v;
+}
+
+export function quantizeSample(model: QuantizedModel, sample: InputSample): Map<number, bigint[]> {
+  const out = new Map<number, bigint[]>();
+  for (const input of model.inputs) {
+    const data = sample.get(input.name)!;
+    const scale = 2 ** input.scaleBits;
+    out.set(
+      input.tensor,
+      Array.from(data, (x, i) => {
+        const q = BigInt(Math.round(x * scale));
+        if (q < input.lo || q > input.hi) {
+          const lo = Number(input.lo) / scale;
+          const hi = Number(input.hi) / scale;
+          throw new ZkmlError('INPUT_OUT_OF_RANGE', `input '${input.name}'[${i}] = ${x} is outside the circuit's range [${lo}, ${hi}] (scale 2^-${input.scaleBits}, ${input.hi - input.lo + 1n} levels); recompile with a wider --input-range or calibration`, { input: input.name, index: i });
+        }
+        return q;
+      }),
+    );
+  }
+  return out;
+}
+
+/** The witness generator's input object: one array of field elements per input signal. */
+export function circuitInput(model: QuantizedModel, quantized: Map<number, bigint[]>): Record<string, string[]> {
+  const input: Record<string, string[]> = {};
+  for (const spec of model.inputs) input[`x${spec.tensor}`] = quantized.get(spec.tensor)!.map(toField);
+  return input;
+}
+
+export interface PublicEntry {
+  kind: 'output' | 'input';
+  name: string;
+  shape: number[];
+  scaleBits: number;
+  size: number;
+}
+
+/** circom orders public signals: main's outputs first, then its public inputs, each flattened. */
+export function publicLayout(model: QuantizedModel): PublicEntry[] {
+  return [
+    ...model.outputs.map((o) => ({ kind: 'output' as const, name: o.name, shape: o.shape, scaleBits: o.scaleBits, size: model.tensors[o.tensor].size })),
+    ...model.inputs
+      .filter((i) => i.visibility === 'public')
+      .map((i) => ({ kind: 'input' as const, name: i.name, shape: i.shape, scaleBits: i.scaleBits, size: model.tensors[i.tensor].size })),
+  ];
+}
+
+export interface DecodedTensor {
+  kind: 'output' | 'input';
+  name: string;
+  shape: number[];
+  integers: bigint[];
+  values: number[];
+}
+
+export function decodePublicSignals(model: QuantizedModel, publicSignals: string[]): DecodedTensor[] {
+  const layout = publicLayout(model);
+  const expected = layout.reduce((a, e) => a + e.size, 0);
+  if (publicSignals.length !== expected) {
+    throw new ZkmlError('SIGNAL_COUNT_MISMATCH', `${publicSignals.length} public signals, the circuit has ${expected}`);
+  }
+  let offset = 0;
+  return layout.map((e) => {
+    const integers = publicSignals.slice(offset, offset + e.size).map(fromField);
+    offset += e.size;
+    return { kind: e.kind, name: e.name, shape: e.shape, integers, values: integers.map((v) => Number(v) / 2 ** e.scaleBits) };
+  });
+}

@@ -1,0 +1,127 @@
+/**
+ * State shared while lowering a graph node by node: the integer tensors made so far, their bounds
+ * and their float error bounds, and the calibration ranges that pick scales.
+ */
+import { ZkmlError } from '../errors';
+import type { FloatTensor, Graph, IrNode } from '../onnx/ir';
+import { analyzeLayer } from './bounds';
+import type { Interval, Layer, QuantizedModel, Row, TensorSpec } from './plan';
+import { activationScale } from './scales';
+import type { CompileSettings } from './settings';
+
+export interface VarTensor {
+  id: number;
+  shape: number[];
+  scaleBits: number;
+}
+
+/** A row under construction, with the float error it has accumulated before any rescale. */
+export interface RowDraft extends Row {
+  error: number;
+}
+
+export class LowerContext {
+  readonly tensors: TensorSpec[] = [];
+  readonly layers: Layer[] = [];
+  readonly bounds: Interval[][] = [];
+  /** Per element: worst-case |dequantized value − exact float value|. */
+  readonly errors: Float64Array[] = [];
+  private readonly vars = new Map<string, VarTensor>();
+  private readonly consumers = new Map<string, IrNode[]>();
+  private readonly fused = new Set<string>();
+  private readonly graphOutputs: Set<string>;
+
+  constructor(
+    readonly graph: Graph,
+    readonly settings: CompileSettings,
+    private readonly ranges: Map<string, { maxAbs: number; min: number }>,
+  ) {
+    for (const node of graph.nodes) {
+      for (const input of node.inputs) this.consumers.set(input, [...(this.consumers.get(input) ?? []), node]);
+    }
+    this.graphOutputs = new Set(graph.outputs.map((o) => o.name));
+  }
+
+  variable(name: string): VarTensor | undefined {
+    return this.vars.get(name);
+  }
+
+  constant(name: string): FloatTensor | undefined {
+    return this.graph.constants.get(name);
+  }
+
+  /** A new integer tensor (a graph input or a layer output). */
+  newTensor(name: string, shape: number[], scaleBits: number, bounds: Interval[], errors: Float64Array): VarTensor {
+    const id = this.tensors.length;
+    this.tensors.push({ id, name, size: bounds.length, scaleBits });
+    this.bounds.push(bounds);
+    this.errors.push(errors);
+    const v = { id, shape, scaleBits };
+    this.vars.set(name, v);
+    return v;
+  }
+
+  /** The same integer data under another name and shape (Reshape, Flatten, Identity, a fused Relu). */
+  alias(name: string, of: VarTensor, shape: number[]): void {
+    this.vars.set(name, { ...of, shape });
+  }
+
+  targetScale(name: string): number {
+    return activationScale(this.ranges.get(name)?.maxAbs, this.settings);
+  }
+
+  /** Largest |true value| of an element: its integer bound, dequantized, plus its error. */
+  maxAbs(t: VarTensor, index: number): number {
+    const b = this.bounds[t.id][index];
+    const m = Number(b.lo < 0n ? -b.lo : b.lo) > Number(b.hi < 0n ? -b.hi : b.hi) ? b.lo : b.hi;
+    return Math.abs(Number(m)) / 2 ** t.scaleBits + this.errors[t.id][index];
+  }
+
+  error(t: VarTensor, index: number): number {
+    return this.errors[t.id][index];
+  }
+
+  /**
+   * When a node's output feeds only a Relu (and is no graph output), the Relu is fused into the
+   * node's rescale: one sign bit and one product instead of a second decomposition.
+   */
+  fusableRelu(output: string): IrNode | undefined {
+    const users = this.consumers.get(output) ?? [];
+    if (users.length === 1 && users[0].opType === 'Relu' && !this.graphOutputs.has(output)) return users[0];
+    return undefined;
+  }
+
+  markFused(node: IrNode): void {
+    this.fused.add(node.name);
+  }
+
+  isFused(node: IrNode): boolean {
+    return this.fused.has(node.name);
+  }
+
+  /**
+   * Appends an accumulate layer whose rows sit at `accScale` fraction bits and are rescaled by
+   * `shift` bits; runs the bound analysis for it and propagates the float error bound.
+   */
+  addLayer(node: IrNode, outName: string, shape: number[], rows: RowDraft[], accScale: number, shift: number, relu: boolean): VarTensor {
+    if (shift < 0 || shift > accScale) throw new ZkmlError('INTERNAL', `node '${node.name}': bad rescale ${shift} of scale ${accScale}`);
+    const layer: Layer = {
+      node: node.name,
+      opType: relu && node.opType !== 'Relu' ? `${node.opType}+Relu` : node.opType,
+      out: this.tensors.length,
+      rows: rows.map(({ bias, terms, products }) => ({ bias, terms, products })),
+      shift,
+      relu,
+    };
+    const outBounds = analyzeLayer(layer, this.bounds);
+    const outScale = accScale - shift;
+    const rounding = shift > 0 ? 2 ** -(outScale + 1) : 0;
+    const errors = Float64Array.from(rows, (r) => r.error + rounding);
+    this.layers.push(layer);
+    return this.newTensor(outName, shape, outScale, outBounds, errors);
+  }
+
+  toModel(outputs: QuantizedModel['outputs'], inputs: QuantizedModel['inputs']): QuantizedModel {
+    return { settings: this.settings, tensors: this.tensors, inputs, layers: this.layers, outputs };
+  }
+}

@@ -1,0 +1,31 @@
+/** Runs the graph in float64 with the op families' semantics: calibration ranges come from here. */
+import type { FloatTensor, Graph } from '../onnx/ir';
+import { familyOf } from '../onnx/ops';
+import type { InputSample } from './input-file';
+
+export function runFloat(graph: Graph, sample: InputSample): Map<string, FloatTensor> {
+  const values = new Map<string, FloatTensor>(graph.constants);
+  for (const info of graph.inputs) values.set(info.name, { shape: info.shape, data: sample.get(info.name)! });
+  for (const node of graph.nodes) {
+    const outs = familyOf(node.opType)!.evalFloat(node, node.inputs.map((n) => values.get(n)!));
+    node.outputs.forEach((o, i) => values.set(o, outs[i]));
+  }
+  return values;
+}
+
+/** Largest |value| of every tensor over all samples. */
+export function calibrateRanges(graph: Graph, samples: InputSample[]): Map<string, { maxAbs: number; min: number }> {
+  const ranges = new Map<string, { maxAbs: number; min: number }>();
+  for (const sample of samples) {
+    for (const [name, t] of runFloat(graph, sample)) {
+      if (graph.constants.has(name)) continue;
+      const r = ranges.get(name) ?? { maxAbs: 0, min: Infinity };
+      for (const v of t.data) {
+        r.maxAbs = Math.max(r.maxAbs, Math.abs(v));
+        r.min = Math.min(r.min, v);
+      }
+      ranges.set(name, r);
+    }
+  }
+  return ranges;
+}

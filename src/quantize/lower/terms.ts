@@ -1,0 +1,30 @@
+/** Building rows: quantized constant coefficients with their float error accounted for. */
+import type { LowerContext, RowDraft, VarTensor } from '../context';
+
+export function emptyRow(): RowDraft {
+  return { bias: 0n, terms: [], products: [], error: 0 };
+}
+
+/** Adds weight * x[index] at accumulator scale `accScale`; the weight is rounded to an integer coefficient. */
+export function addWeightedTerm(ctx: LowerContext, row: RowDraft, x: VarTensor, index: number, weight: number, accScale: number): void {
+  const coefScale = 2 ** (accScale - x.scaleBits);
+  const coef = Math.round(weight * coefScale);
+  // |c·x̂ − w·x| ≤ |c|·|x̂ − x| + |c − w|·|x|, in float units.
+  row.error += Math.abs(coef / coefScale) * ctx.error(x, index) + Math.abs(coef / coefScale - weight) * ctx.maxAbs(x, index);
+  if (coef !== 0) row.terms.push([x.id, index, BigInt(coef)]);
+}
+
+/** Adds a constant at accumulator scale `accScale`. */
+export function addConstant(row: RowDraft, value: number, accScale: number): void {
+  const q = Math.round(value * 2 ** accScale);
+  row.error += Math.abs(q / 2 ** accScale - value);
+  row.bias += BigInt(q);
+}
+
+/** Adds a[ia] * b[ib]; the product sits at scale a.scale + b.scale. */
+export function addProduct(ctx: LowerContext, row: RowDraft, a: VarTensor, ia: number, b: VarTensor, ib: number): void {
+  const ea = ctx.error(a, ia);
+  const eb = ctx.error(b, ib);
+  row.error += ctx.maxAbs(a, ia) * eb + ctx.maxAbs(b, ib) * ea + ea * eb;
+  row.products.push([a.id, ia, b.id, ib]);
+}

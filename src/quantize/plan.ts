@@ -1,0 +1,80 @@
+/**
+ * The quantized model: what the circuit computes, as data. Every op lowers to one primitive, the
+ * accumulate layer: per output element
+ *     acc = bias + sum(coef * x[idx]) + sum(a[i] * b[j]),   q = roundShift(acc, shift),   y = relu ? max(0, q) : q
+ * over integer tensors. The integer reference executor, the bound analysis and the circuit emitter
+ * all read this one description, so they cannot drift apart.
+ */
+import type { CompileSettings } from './settings';
+
+/** A linear term: coef * tensor[index]. */
+export type Term = [tensor: number, index: number, coef: bigint];
+/** A product of two variable elements: tensorA[indexA] * tensorB[indexB]. */
+export type Product = [tensorA: number, indexA: number, tensorB: number, indexB: number];
+
+export interface Row {
+  bias: bigint;
+  terms: Term[];
+  products: Product[];
+}
+
+/** How the circuit realizes one output element; chosen from its static bounds. */
+export type Gadget =
+  | { kind: 'linear' }
+  | { kind: 'zero' }
+  | { kind: 'requantize'; k: number; n: number; lo: bigint }
+  | { kind: 'requantizeRelu'; k: number; m: number };
+
+export interface Layer {
+  /** The ONNX node (or nodes, when a Relu is fused) this layer implements. */
+  node: string;
+  opType: string;
+  out: number;
+  rows: Row[];
+  shift: number;
+  relu: boolean;
+  /** Filled by the bound analysis. */
+  gadgets?: Gadget[];
+}
+
+export interface TensorSpec {
+  id: number;
+  name: string;
+  size: number;
+  scaleBits: number;
+}
+
+export interface InputSpec {
+  name: string;
+  tensor: number;
+  shape: number[];
+  elemType: string;
+  scaleBits: number;
+  /** Integer range every element must lie in; range-checked in the circuit. */
+  lo: bigint;
+  hi: bigint;
+  visibility: 'public' | 'private';
+}
+
+export interface OutputSpec {
+  name: string;
+  tensor: number;
+  shape: number[];
+  elemType: string;
+  scaleBits: number;
+  /** Static worst-case bound on |decoded output - exact float model| for in-range inputs. */
+  errorBound: number;
+}
+
+export interface Interval {
+  lo: bigint;
+  hi: bigint;
+}
+
+export interface QuantizedModel {
+  settings: CompileSettings;
+  tensors: TensorSpec[];
+  inputs: InputSpec[];
+  layers: Layer[];
+  outputs: OutputSpec[];
+}

@@ -1,0 +1,70 @@
+/**
+ * Float graph → quantized integer model: input ranges and scales, lowering node by node, bound
+ * analysis and the static error bound of every output.
+ */
+import { ZkmlError } from '../errors';
+import type { Graph, ValueInfo } from '../onnx/ir';
+import { sizeOf } from '../onnx/ir';
+import { LowerContext } from './context';
+import { calibrateRanges } from './float-executor';
+import type { InputSample } from './input-file';
+import { lowerNode } from './lower';
+import { addConstant, emptyRow } from './lower/terms';
+import type { InputSpec, OutputSpec, QuantizedModel } from './plan';
+import { magnitudeExponent, weightScale } from './scales';
+import type { CompileSettings } from './settings';
+
+const INTEGER_TYPES = new Set(['int64', 'int32', 'int8', 'uint8', 'bool']);
+
+/** Scale and integer range of one graph input, from settings, calibration or defaults. */
+export function inputSpec(info: ValueInfo, settings: CompileSettings, range: { maxAbs: number; min: number } | undefined): Omit<InputSpec, 'tensor'> {
+  const b = settings.inputBits;
+  const base = { name: info.name, shape: info.shape, elemType: info.elemType, visibility: settings.inputVisibility };
+  if (info.elemType === 'bool') return { ...base, scaleBits: 0, lo: 0n, hi: 1n };
+  const declared = settings.inputRange ? { maxAbs: Math.max(Math.abs(settings.inputRange[0]), Math.abs(settings.inputRange[1])), min: settings.inputRange[0] } : range;
+  const nonNegative = declared !== undefined && declared.min >= 0;
+  const lo = nonNegative ? 0n : -(1n << BigInt(b - 1));
+  const hi = nonNegative ? (1n << BigInt(b)) - 1n : (1n << BigInt(b - 1)) - 1n;
+  if (INTEGER_TYPES.has(info.elemType)) return { ...base, scaleBits: 0, lo, hi };
+  const magnitudeBits = nonNegative ? b : b - 1;
+  const scaleBits = declared && declared.maxAbs > 0 ? magnitudeBits - magnitudeExponent(declared.maxAbs) : settings.defaultScaleBits;
+  if (scaleBits < 0) {
+    throw new ZkmlError('SETTINGS_INVALID', `input '${info.name}' reaches ${declared!.maxAbs}, which does not fit ${b} input bits; raise inputBits`);
+  }
+  return { ...base, scaleBits, lo, hi };
+}
+
+export function quantizeGraph(graph: Graph, settings: CompileSettings, calibration: InputSample[] = []): QuantizedModel {
+  const ranges = calibration.length > 0 ? calibrateRanges(graph, calibration) : new Map();
+  const ctx = new LowerContext(graph, settings, ranges);
+
+  const inputs: InputSpec[] = graph.inputs.map((info) => {
+    const spec = inputSpec(info, settings, ranges.get(info.name));
+    const n = sizeOf(info.shape);
+    const rounding = spec.scaleBits > 0 || !INTEGER_TYPES.has(info.elemType) ? 2 ** -(spec.scaleBits + 1) : 0;
+    const t = ctx.newTensor(info.name, info.shape, spec.scaleBits, Array.from({ length: n }, () => ({ lo: spec.lo, hi: spec.hi })), new Float64Array(n).fill(rounding));
+    return { ...spec, tensor: t.id };
+  });
+
+  for (const node of graph.nodes) {
+    if (!ctx.isFused(node)) lowerNode(node, ctx);
+  }
+
+  const outputs: OutputSpec[] = graph.outputs.map((info) => {
+    let v = ctx.variable(info.name);
+    if (!v) {
+      // A constant output (no input reaches it): its values are fixed by the circuit itself.
+      const value = ctx.constant(info.name)!;
+      const scale = weightScale(value.data, settings);
+      const rows = Array.from(value.data, (x) => {
+        const row = emptyRow();
+        addConstant(row, x, scale);
+        return row;
+      });
+      v = ctx.addLayer({ name: info.name, opType: 'Constant', inputs: [], outputs: [info.name], attributes: {} }, info.name, value.shape, rows, scale, 0, false);
+    }
+    const errors = ctx.errors[v.id];
+    return { name: info.name, tensor: v.id, shape: info.shape, elemType: info.elemType, scaleBits: v.scaleBits, errorBound: errors.reduce((a, e) => Math.max(a, e), 0) };
+  });
+  return ctx.toModel(outputs, inputs);
+}

@@ -1,0 +1,22 @@
+/**
+ * The integer reference executor: the spec of what the circuit computes. The circuit's outputs
+ * must equal these values bit for bit.
+ */
+import { relu, roundShift } from './fixed-point';
+import type { QuantizedModel } from './plan';
+
+/** Quantized input tensors by tensor id → every tensor's integer values. */
+export function runReference(model: QuantizedModel, inputs: Map<number, bigint[]>): bigint[][] {
+  const values: bigint[][] = model.tensors.map(() => []);
+  for (const [id, v] of inputs) values[id] = v;
+  for (const layer of model.layers) {
+    values[layer.out] = layer.rows.map((row) => {
+      let acc = row.bias;
+      for (const [t, i, c] of row.terms) acc += c * values[t][i];
+      for (const [ta, ia, tb, ib] of row.products) acc += values[ta][ia] * values[tb][ib];
+      const q = roundShift(acc, layer.shift);
+      return layer.relu ? relu(q) : q;
+    });
+  }
+  return values;
+}

@@ -1,0 +1,23 @@
+/** QuantizedModel ⇄ JSON (bigints as decimal strings), the content of compiled.json. */
+import type { QuantizedModel } from './plan';
+
+/** JSON with bigints written as decimal strings. */
+export function stringifyWithBigints(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+/** Turns the decimal strings of a parsed QuantizedModel back into bigints, in place. */
+export function reviveModel(m: QuantizedModel): QuantizedModel {
+  for (const input of m.inputs) {
+    input.lo = BigInt(input.lo);
+    input.hi = BigInt(input.hi);
+  }
+  for (const layer of m.layers) {
+    for (const row of layer.rows) {
+      row.bias = BigInt(row.bias);
+      for (const term of row.terms) term[2] = BigInt(term[2]);
+    }
+    for (const g of layer.gadgets ?? []) if (g.kind === 'requantize') g.lo = BigInt(g.lo);
+  }
+  return m;
+}

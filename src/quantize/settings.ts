@@ -1,0 +1,34 @@
+/** Compile settings: validated once, hashed into the manifest (same ONNX + settings → same circuit). */
+import { z } from 'zod';
+import { ZkmlError } from '../errors';
+
+export const CompileSettingsSchema = z
+  .object({
+    inputVisibility: z.enum(['public', 'private']).default('private'),
+    outputVisibility: z.enum(['public']).default('public'),
+    paramVisibility: z.enum(['fixed']).default('fixed'),
+    /** Bits of every quantized input element (its range check costs this many constraints). */
+    inputBits: z.number().int().min(1).max(32).default(8),
+    /** Signed bits that the largest weight of a tensor is scaled to (constants cost no constraints). */
+    weightBits: z.number().int().min(2).max(32).default(12),
+    /** Signed bits that the calibrated range of an activation is scaled to. */
+    activationBits: z.number().int().min(2).max(40).default(12),
+    /** Fraction bits used where no calibration data says better. */
+    defaultScaleBits: z.number().int().min(0).max(30).default(7),
+    /** Float range [lo, hi] of every input, overriding calibration. */
+    inputRange: z.tuple([z.number(), z.number()]).refine(([lo, hi]) => Number.isFinite(lo) && Number.isFinite(hi) && lo < hi, 'inputRange needs lo < hi').optional(),
+    /** Upper bound on circuit size before anything is compiled. */
+    maxConstraints: z.number().int().positive().default(4_000_000),
+  })
+  .strict();
+
+export type CompileSettings = z.infer<typeof CompileSettingsSchema>;
+
+export function parseSettings(raw: unknown): CompileSettings {
+  const r = CompileSettingsSchema.safeParse(raw ?? {});
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new ZkmlError('SETTINGS_INVALID', `${issue.path.join('.') || 'settings'}: ${issue.message}`);
+  }
+  return r.data;
+}

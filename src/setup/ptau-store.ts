@@ -1,0 +1,179 @@
+/**
+ * Where the powers of tau come from: a file the user names (checked, never trusted blindly), or a
+ * locally generated single-contributor dev ptau cached per power so repeated setups are fast.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { PtauInfo } from '../artifacts';
+import { ZkmlError } from '../errors';
+import { generateDevPtau } from './dev-ptau';
+import { readPtauInfo } from './ptau-file';
+
+const MAX_POWER = 28;
+const DEV_SOURCE = 'zkml dev ptau (generated locally, single contributor)';
+
+export type ProgressFn = (phase: string, fraction: number) => void;
+
+export interface ResolvePtauOptions {
+  requiredPower: number;
+  /** A prepared ptau from a real ceremony; without it a cached dev ptau is used. */
+  ptauPath?: string;
+  /** Defaults to defaultCacheDir(). */
+  cacheDir?: string;
+  onProgress?: ProgressFn;
+}
+
+export type ResolvedPtau = PtauInfo & { path: string };
+
+export interface R1csSize {
+  nConstraints: number;
+  nPubInputs: number;
+  nOutputs: number;
+}
+
+/**
+ * The smallest power whose domain fits the circuit. snarkjs (zkey_new.js) uses
+ * log2(nConstraints + nPubInputs + nOutputs) + 1 with an integer floor log2, i.e. 2^power must
+ * exceed nConstraints + nPublic: one extra row per public signal, plus one.
+ */
+export function requiredPtauPower(r1cs: R1csSize): number {
+  const rows = r1cs.nConstraints + r1cs.nPubInputs + r1cs.nOutputs;
+  let power = 1;
+  while (2 ** power < rows + 1) power++;
+  if (power > MAX_POWER) {
+    throw new ZkmlError('SETUP_FAILED', `the circuit needs a 2^${power} domain (${r1cs.nConstraints} constraints); snarkjs supports at most 2^${MAX_POWER}`);
+  }
+  return power;
+}
+
+/** ZKML_CACHE_DIR, else ~/.cache/zkml. */
+export function defaultCacheDir(): string {
+  return process.env.ZKML_CACHE_DIR || path.join(os.homedir(), '.cache', 'zkml');
+}
+
+export async function resolvePtau(opts: ResolvePtauOptions): Promise<ResolvedPtau> {
+  if (opts.ptauPath !== undefined) return checkUserPtau(opts.ptauPath, opts.requiredPower);
+  return devPtau(opts.requiredPower, path.join(opts.cacheDir ?? defaultCacheDir(), 'ptau'), opts.onProgress);
+}
+
+async function checkUserPtau(file: string, requiredPower: number): Promise<ResolvedPtau> {
+  if (!fs.existsSync(file)) throw new ZkmlError('PTAU_INVALID', `${file} does not exist`);
+  const info = readPtauInfo(file);
+  if (info.power < requiredPower) {
+    throw new ZkmlError('PTAU_TOO_SMALL', `${file} has power ${info.power} but the circuit needs power ${requiredPower} (2^${requiredPower} points)`, {
+      power: info.power,
+      requiredPower,
+    });
+  }
+  if (!info.prepared) {
+    throw new ZkmlError('PTAU_INVALID', `${file} is not prepared for phase 2; run \`snarkjs powersoftau prepare phase2 ${file} <out.ptau>\` first`);
+  }
+  return { power: info.power, sha256: await sha256Stream(file), devSingleContributor: false, source: file, path: file };
+}
+
+async function devPtau(requiredPower: number, dir: string, onProgress?: ProgressFn): Promise<ResolvedPtau> {
+  const found = findCachedDevPtau(dir, requiredPower);
+  if (found) return devResult(found.file, found.power);
+
+  const file = path.join(dir, `dev_${requiredPower}.ptau`);
+  fs.mkdirSync(dir, { recursive: true });
+  await withLockFile(`${file}.lock`, async () => {
+    // Another process may have finished it while we waited for the lock.
+    if (usableDevPtau(file, requiredPower)) return;
+    const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+    try {
+      await generateDevPtau(requiredPower, tmp, onProgress);
+      fs.renameSync(tmp, file);
+    } catch (err) {
+      if (err instanceof ZkmlError) throw err;
+      throw new ZkmlError('SETUP_FAILED', `generating the dev ptau failed: ${firstLine(err)}`);
+    } finally {
+      fs.rmSync(tmp, { force: true });
+    }
+  });
+  if (!usableDevPtau(file, requiredPower)) throw new ZkmlError('PTAU_INVALID', `the generated dev ptau ${file} is not usable`);
+  return devResult(file, readPtauInfo(file).power);
+}
+
+/** The smallest valid cached dev ptau of at least the required power (a larger one serves too). */
+function findCachedDevPtau(dir: string, requiredPower: number): { file: string; power: number } | undefined {
+  if (!fs.existsSync(dir)) return undefined;
+  const candidates = fs
+    .readdirSync(dir)
+    .map((name) => ({ name, m: /^dev_(\d+)\.ptau$/.exec(name) }))
+    .filter((c) => c.m !== null && Number(c.m[1]) >= requiredPower)
+    .map((c) => ({ file: path.join(dir, c.name), power: Number(c.m![1]) }))
+    .sort((a, b) => a.power - b.power);
+  return candidates.find((c) => usableDevPtau(c.file, requiredPower));
+}
+
+function usableDevPtau(file: string, requiredPower: number): boolean {
+  if (!fs.existsSync(file)) return false;
+  try {
+    const info = readPtauInfo(file);
+    return info.prepared && info.power >= requiredPower;
+  } catch {
+    return false; // a damaged cache entry is regenerated, not fatal
+  }
+}
+
+async function devResult(file: string, power: number): Promise<ResolvedPtau> {
+  return { power, sha256: await sha256Stream(file), devSingleContributor: true, source: DEV_SOURCE, path: file };
+}
+
+/**
+ * Runs fn while holding an exclusive lock file (O_EXCL create). A lock whose owner process is gone is
+ * taken over. The lock only avoids duplicate work: outputs are renamed into place atomically anyway.
+ */
+async function withLockFile<T>(lockFile: string, fn: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      fs.writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if (lockIsStale(lockFile)) fs.rmSync(lockFile, { force: true });
+      else await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    fs.rmSync(lockFile, { force: true });
+  }
+}
+
+function lockIsStale(lockFile: string): boolean {
+  let pid: number;
+  let ageMs: number;
+  try {
+    pid = Number(fs.readFileSync(lockFile, 'utf8'));
+    ageMs = Date.now() - fs.statSync(lockFile).mtimeMs;
+  } catch {
+    return false; // vanished meanwhile: just retry
+  }
+  // Between create and write the pid may still be empty; give the writer a moment.
+  if (!Number.isInteger(pid) || pid <= 0) return ageMs > 10_000;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+function sha256Stream(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = crypto.createHash('sha256');
+    fs.createReadStream(file)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('error', (err) => reject(new ZkmlError('PTAU_INVALID', `cannot read ${file}: ${err.message}`)))
+      .on('end', () => resolve(hash.digest('hex')));
+  });
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0];
+}

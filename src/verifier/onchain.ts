@@ -1,0 +1,100 @@
+/**
+ * On-chain verification: the build's Solidity verifier answers verifyProof for a receipt, on a
+ * given chain or on a throw-away local anvil.
+ */
+import { artifactPath, checkArtifactHash, readJson, readManifest, sha256Bytes, updateManifest } from '../artifacts';
+import { startAnvil } from '../chain/anvil';
+import { loadVerifierArtifact, VerifierArtifact } from '../chain/verifier-artifact';
+import { callVerifyProof, deployVerifier, getChainId, getDeployedCode } from '../chain/verifier-contract';
+import { ZkmlError } from '../errors';
+import { checkProofAndSignals, ProofAndSignals, vkPublicCount } from './checks';
+import { VerifyResult } from './offchain';
+
+export interface OnchainOptions {
+  /** A node to use; without it a local anvil is started and stopped. */
+  rpcUrl?: string;
+  /** Pays for the deployment; defaults to anvil's dev account on the local anvil. */
+  privateKey?: string;
+  /**
+   * An already deployed verifier of this build. Without it, a deployment recorded in the manifest
+   * for this chain is reused when its code is still there, else a new one is deployed.
+   */
+  address?: string;
+}
+
+export interface OnchainResult extends VerifyResult {
+  /** Absent when the receipt was refused before any chain call. */
+  address?: string;
+  chainId?: number;
+  rpcUrl?: string;
+  /** True when this call deployed the verifier. */
+  deployed?: boolean;
+}
+
+export async function verifyOnchain(buildDir: string, receipt: ProofAndSignals, opts: OnchainOptions = {}): Promise<OnchainResult> {
+  // The same checks as off-chain come first: the contract would only say "false" to a non-canonical signal.
+  const manifest = readManifest(buildDir);
+  checkArtifactHash(buildDir, 'vk', manifest.vkSha256);
+  const nPublic = vkPublicCount(readJson<object>(artifactPath(buildDir, 'vk')));
+  try {
+    checkProofAndSignals(receipt, nPublic);
+  } catch (err) {
+    if (err instanceof ZkmlError) return { valid: false, code: err.code, reason: err.message };
+    throw err;
+  }
+
+  const artifact = loadVerifierArtifact(buildDir);
+  const local = opts.rpcUrl ? undefined : await startAnvil();
+  try {
+    const rpcUrl = opts.rpcUrl ?? local!.rpcUrl;
+    const chainId = await getChainId(rpcUrl);
+
+    let address = opts.address;
+    if (address) await checkIsThisVerifier(rpcUrl, address, artifact);
+    else if (!local) address = await findRecordedDeployment(buildDir, rpcUrl, chainId, artifact);
+
+    const deployed = !address;
+    if (!address) {
+      const privateKey = opts.privateKey ?? local?.privateKey;
+      if (!privateKey) throw new ZkmlError('USAGE', 'deploying the verifier needs a private key (or pass the address of a deployed verifier)');
+      address = await deployVerifier(rpcUrl, privateKey, artifact);
+      if (!local) recordDeployment(buildDir, chainId, address, artifact);
+    }
+
+    const ok = await callVerifyProof(rpcUrl, address, artifact.abi, receipt.proof, receipt.publicSignals);
+    return ok
+      ? { valid: true, reason: `the verifier at ${address} accepted the proof`, address, chainId, rpcUrl, deployed }
+      : { valid: false, code: 'PROOF_INVALID', reason: `the verifier at ${address} rejected the proof`, address, chainId, rpcUrl, deployed };
+  } finally {
+    await local?.stop();
+  }
+}
+
+/** A verifier of another circuit would answer for the wrong key: compare the runtime code. */
+async function checkIsThisVerifier(rpcUrl: string, address: string, artifact: VerifierArtifact): Promise<void> {
+  const code = (await getDeployedCode(rpcUrl, address)).toLowerCase();
+  if (code === '0x') throw new ZkmlError('CHAIN_ERROR', `no contract at ${address}`);
+  if (code !== artifact.deployedBytecode.toLowerCase()) {
+    throw new ZkmlError('CHAIN_ERROR', `the contract at ${address} is not this build's verifier (its code differs from Verifier.sol compiled with solc ${artifact.solcVersion})`);
+  }
+}
+
+async function findRecordedDeployment(buildDir: string, rpcUrl: string, chainId: number, artifact: VerifierArtifact): Promise<string | undefined> {
+  const bytecodeSha256 = creationCodeSha256(artifact);
+  const recorded = (readManifest(buildDir).deployments ?? []).filter((d) => d.chainId === chainId && d.bytecodeSha256 === bytecodeSha256);
+  for (const d of recorded) {
+    // The chain may have been reset since: trust only code that is still there.
+    if ((await getDeployedCode(rpcUrl, d.address)).toLowerCase() === artifact.deployedBytecode.toLowerCase()) return d.address;
+  }
+  return undefined;
+}
+
+function recordDeployment(buildDir: string, chainId: number, address: string, artifact: VerifierArtifact): void {
+  const bytecodeSha256 = creationCodeSha256(artifact);
+  const others = (readManifest(buildDir).deployments ?? []).filter((d) => !(d.chainId === chainId && d.address.toLowerCase() === address.toLowerCase()));
+  updateManifest(buildDir, { deployments: [...others, { chainId, address, bytecodeSha256 }] });
+}
+
+function creationCodeSha256(artifact: VerifierArtifact): string {
+  return sha256Bytes(Buffer.from(artifact.bytecode.replace(/^0x/, ''), 'hex'));
+}

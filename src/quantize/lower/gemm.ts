@@ -6,7 +6,7 @@ import { gemmParams } from '../../onnx/ops/gemm';
 import { broadcastIndexMap } from '../../onnx/tensor';
 import type { LowerContext, RowDraft } from '../context';
 import { weightScale } from '../scales';
-import { addConstant, addProduct, addWeightedTerm, emptyRow } from './terms';
+import { addConstant, addProduct, addWeightedTerm, emptyRow, finishRescaled } from './terms';
 
 export function lowerGemm(node: IrNode, ctx: LowerContext): void {
   const isGemm = node.opType === 'Gemm';
@@ -59,9 +59,5 @@ export function lowerGemm(node: IrNode, ctx: LowerContext): void {
     });
   }
 
-  const relu = ctx.fusableRelu(node.outputs[0]);
-  const outName = relu ? relu.outputs[0] : node.outputs[0];
-  const shift = Math.max(0, accScale - ctx.targetScale(outName));
-  ctx.addLayer(node, outName, contraction.outShape, rows, accScale, shift, relu !== undefined);
-  if (relu) ctx.markFused(relu);
+  finishRescaled(ctx, node, contraction.outShape, rows, accScale);
 }

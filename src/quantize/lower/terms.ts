@@ -1,4 +1,5 @@
 /** Building rows: quantized constant coefficients with their float error accounted for. */
+import type { IrNode } from '../../onnx/ir';
 import type { LowerContext, RowDraft, VarTensor } from '../context';
 
 export function emptyRow(): RowDraft {
@@ -27,4 +28,17 @@ export function addProduct(ctx: LowerContext, row: RowDraft, a: VarTensor, ia: n
   const eb = ctx.error(b, ib);
   row.error += ctx.maxAbs(a, ia) * eb + ctx.maxAbs(b, ib) * ea + ea * eb;
   row.products.push([a.id, ia, b.id, ib]);
+}
+
+/**
+ * Ends a layer whose accumulator carries extra fraction bits (weights or products): rescales it to
+ * the output's calibrated scale, fusing a following Relu into the same decomposition when it can.
+ */
+export function finishRescaled(ctx: LowerContext, node: IrNode, shape: number[], rows: RowDraft[], accScale: number): VarTensor {
+  const relu = ctx.fusableRelu(node.outputs[0]);
+  const outName = relu ? relu.outputs[0] : node.outputs[0];
+  const shift = Math.max(0, accScale - ctx.targetScale(outName));
+  const out = ctx.addLayer(node, outName, shape, rows, accScale, shift, relu !== undefined);
+  if (relu) ctx.markFused(relu);
+  return out;
 }

@@ -24,6 +24,19 @@ export interface CompileReport {
   outputs: Array<{ name: string; shape: number[]; scaleBits: number; errorBound: number; calibrationMaxError?: number }>;
 }
 
+/** Output elements whose value is fixed by the circuit: no input reaches them through any layer. */
+function constantOutputElements(model: QuantizedModel): number {
+  const constant: boolean[][] = model.tensors.map((t) => new Array<boolean>(t.size).fill(false));
+  for (const layer of model.layers) {
+    constant[layer.out] = layer.rows.map(
+      (row, i) =>
+        layer.gadgets![i].kind === 'zero' ||
+        (row.terms.every(([t, j]) => constant[t][j]) && row.products.every(([ta, ia, tb, ib]) => constant[ta][ia] && constant[tb][ib])),
+    );
+  }
+  return model.outputs.reduce((n, o) => n + constant[o.tensor].filter(Boolean).length, 0);
+}
+
 export function buildReport(model: QuantizedModel): CompileReport {
   const layers: LayerReport[] = model.inputs.map((input) => {
     const bits = (input.hi - input.lo + 1n).toString(2).length - 1;
@@ -43,6 +56,11 @@ export function buildReport(model: QuantizedModel): CompileReport {
       shift: layer.shift,
       scaleBits: model.tensors[layer.out].scaleBits,
     });
+  }
+  const pinned = constantOutputElements(model);
+  if (pinned > 0) {
+    // circom keeps one linear constraint per public output element that is a constant.
+    layers.push({ layer: 'public outputs', opType: 'constant pins', outputs: pinned, constraints: pinned, products: 0, maxBits: 0, shift: 0, scaleBits: 0 });
   }
   return {
     layers,

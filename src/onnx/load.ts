@@ -3,8 +3,10 @@
  * Unsupported ops are rejected here, naming every offending node, before anything is compiled.
  */
 import { ZkmlError } from '../errors';
+import { foldBatchNorm } from './fold-batchnorm';
 import type { FloatTensor, Graph, IrNode, ValueInfo } from './ir';
 import { familyOf, SUPPORTED_OPS } from './ops';
+import { SHAPE_ONLY_OPS } from './ops/shape-consts';
 import { DEFAULT_PARSE_LIMITS, ParseLimits, parseOnnx, RawGraph, RawValueInfo } from './parse';
 
 /** Every node whose op is outside the allowlist, all at once. */
@@ -62,6 +64,8 @@ export function buildGraph(raw: RawGraph): Graph {
     }
     const inShapes = used.map((n) => shapes.get(n)!);
     const consts = used.map((n) => constants.get(n));
+    // Shape reads only its input's static shape: a constant even when the input is computed at run time.
+    if (SHAPE_ONLY_OPS.has(node.opType)) consts.forEach((c, i) => (consts[i] = c ?? { shape: inShapes[i], data: new Float64Array(0) }));
     const outShapes = family.inferShapes(node, inShapes, consts);
     if (consts.every((c) => c !== undefined)) {
       // Depends on constants only: fold it now, it costs nothing in the circuit.
@@ -81,7 +85,7 @@ export function buildGraph(raw: RawGraph): Graph {
     if (!shape) throw new ZkmlError('ONNX_MALFORMED', `graph output '${v.name}' is not produced by any node`);
     return { name: v.name, elemType: v.elemType, shape };
   });
-  return { opset: raw.opset, inputs, outputs, constants, nodes, shapes };
+  return foldBatchNorm({ opset: raw.opset, inputs, outputs, constants, nodes, shapes });
 }
 
 export function loadOnnx(bytes: Uint8Array, limits: ParseLimits = DEFAULT_PARSE_LIMITS): Graph {

@@ -132,7 +132,10 @@ export function parseOnnx(bytes: Uint8Array, limits: ParseLimits = DEFAULT_PARSE
     throw new ZkmlError('ONNX_MALFORMED', 'the file has no graph with outputs (is it an ONNX model?)');
   }
   const opsetEntry = (model.opsetImport ?? []).find((o: any) => !o.domain || o.domain === 'ai.onnx');
-  const opset = opsetEntry ? toNum(opsetEntry.version) : 1;
+  // ONNX requires an opset import (onnxruntime refuses a model without one); guessing opset 1 would
+  // silently change op semantics, and a file cut just before its trailing opset_import looks like this.
+  if (!opsetEntry) throw new ZkmlError('ONNX_MALFORMED', 'the model imports no ONNX operator set (opset_import has no entry for the default domain)');
+  const opset = toNum(opsetEntry.version);
   const initializers = new Map<string, FloatTensor>();
   for (const t of g.initializer ?? []) initializers.set(t.name, decodeTensor(t, limits));
   let unnamed = 0;

@@ -27,7 +27,9 @@ export function inputSpec(info: ValueInfo, settings: CompileSettings, range: { m
   const hi = nonNegative ? (1n << BigInt(b)) - 1n : (1n << BigInt(b - 1)) - 1n;
   if (INTEGER_TYPES.has(info.elemType)) return { ...base, scaleBits: 0, lo, hi };
   const magnitudeBits = nonNegative ? b : b - 1;
-  const scaleBits = declared && declared.maxAbs > 0 ? magnitudeBits - magnitudeExponent(declared.maxAbs) : settings.defaultScaleBits;
+  let scaleBits = declared && declared.maxAbs > 0 ? magnitudeBits - magnitudeExponent(declared.maxAbs) : settings.defaultScaleBits;
+  // |v| < 2^e still lets a value within half a step of 2^e round to hi + 1 (0.997 at 2^-7 → 128 > 127).
+  while (declared && declared.maxAbs > 0 && scaleBits >= 0 && Math.round(declared.maxAbs * 2 ** scaleBits) > Number(hi)) scaleBits--;
   if (scaleBits < 0) {
     throw new ZkmlError('SETTINGS_INVALID', `input '${info.name}' reaches ${declared!.maxAbs}, which does not fit ${b} input bits; raise inputBits`);
   }

@@ -22,8 +22,8 @@ export const DEV_PTAU_CONTRIBUTION_NAME = 'zkml dev ptau: single contributor, NO
 const MAX_POWER = 27;
 /** Points per worker job: big enough to amortise messaging, small enough to balance. */
 const CHUNK = 2048;
-/** A G2 point costs about 3.5 G1 points (measured), for progress reporting. */
-const G2_WEIGHT = 3.5;
+/** A G2 point costs about 2.7 G1 points (measured), for progress reporting. */
+const G2_WEIGHT = 2.7;
 
 /** One run of consecutive points of a section: scalars(start, count) gives their scalars. */
 interface PointRun {
@@ -40,14 +40,14 @@ export async function generateDevPtau(power: number, outFile: string, onProgress
   // Single-threaded: we only need its wasm code and a few conversions, and it is not the
   // process-wide shared curve that a concurrent snarkjs call may be using.
   const curve: SnarkjsCurve = await snarkjs.curves.getCurveFromName('bn128', { singleThread: true });
-  if (curve.r !== FR_ORDER) throw new Error('unexpected bn128 scalar field');
   const tmp = `${outFile}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.part`;
   const n = 2 ** power;
   let multiplier: FixedBaseMultiplier | undefined;
   let writer: PtauWriter | undefined;
+  const secrets = drawSecrets(power);
   try {
+    if (curve.r !== FR_ORDER) throw new Error('unexpected bn128 scalar field');
     onProgress?.('ptau setup', 0);
-    const secrets = drawSecrets(power);
     const omega = (p: number): bigint => BigInt(curve.Fr.toObject(curve.Fr.w[p]));
 
     // Sections 2..6, then 12..15 (Lagrange blocks for every domain 2^p).
@@ -119,17 +119,18 @@ export async function generateDevPtau(power: number, outFile: string, onProgress
         }]));
       }
     }
-    // Drop the secrets: BigInts cannot be overwritten, but nothing references them after this.
-    secrets.tau = secrets.alpha = secrets.beta = 0n;
-
     await writer.close();
     writer = undefined;
     await fs.promises.rename(tmp, outFile);
     onProgress?.('ptau done', 1);
   } finally {
-    await writer?.abort();
-    await multiplier?.terminate();
-    await fs.promises.rm(tmp, { force: true });
+    // Drop the secrets. BigInts cannot be overwritten in place; every byte buffer that held
+    // secret-derived scalars has been zeroed (random bytes here, scalar batches in the workers).
+    secrets.tau = secrets.alpha = secrets.beta = 0n;
+    // Cleanup must not mask the original error or skip the rest (live workers keep Node running).
+    await writer?.abort().catch(() => undefined);
+    await multiplier?.terminate().catch(() => undefined);
+    await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
     await curve.terminate();
   }
 }

@@ -1,7 +1,7 @@
 // Worker side of FixedBaseMultiplier: computes k·G for many scalars k and one fixed
-// generator G (of G1 or G2) with a signed-digit windowed table, calling the curve's
-// wasm functions (snarkjs's own bn128 code) directly so the per-addition cost is one
-// wasm call. See fixed-base.ts for the protocol.
+// generator G (of G1 or G2) with a signed-digit windowed table. The arithmetic is
+// snarkjs's own bn128 wasm code, instantiated here and called directly (no task queue).
+// See fixed-base.ts for the protocol.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FixedBaseGroup, FixedBaseJob, FixedBaseWorkerInit, WasmApi } from './fixed-base';
 
@@ -79,36 +79,114 @@ function readBits(s: Uint8Array, base: number, pos: number, bits: number): numbe
   return (v >>> (pos & 7)) & ((1 << bits) - 1);
 }
 
-function multiply(group: FixedBaseGroup, scalars: Uint8Array): Uint8Array {
-  const t = (tables[group] ??= buildTable(group));
+/**
+ * Signed window digits, scalar-major: scalar = Σ_w d_w·2^(w·window) with d_w in
+ * (−half, half], so the table only needs the multiples 1..half (negating is cheap).
+ */
+function recode(scalars: Uint8Array, t: Table): Int32Array {
   const n = scalars.byteLength / 32;
-  const addMixed = wasm[`${t.prefix}_addMixed`], subMixed = wasm[`${t.prefix}_subMixed`], zero = wasm[`${t.prefix}_zero`];
-  const mark = alloc(0);
-  const pAcc = alloc(n * t.sJacobian);
-  const pOut = alloc(n * t.sAffine, 2 * n * t.sAffine);
+  const digits = new Int32Array(n * t.nWindows);
   const full = 1 << t.window;
-
   for (let i = 0; i < n; i++) {
-    const acc = pAcc + i * t.sJacobian;
-    zero(acc);
     let carry = 0;
     for (let w = 0; w < t.nWindows; w++) {
-      // Signed digits in (-half, half] halve the table; negation is free in subMixed.
       let d = readBits(scalars, i * 32, w * t.window, t.window) + carry;
       carry = d > t.half ? 1 : 0;
       if (carry) d -= full;
-      if (d > 0) addMixed(acc, t.pTable + (w * t.half + d - 1) * t.sAffine, acc);
-      else if (d < 0) subMixed(acc, t.pTable + (w * t.half - d - 1) * t.sAffine, acc);
+      digits[i * t.nWindows + w] = d;
     }
   }
+  return digits;
+}
+
+/**
+ * k_i·G for all scalars, one window at a time across the whole batch, in affine
+ * coordinates: all additions of a window share one field inversion (Montgomery's trick),
+ * which makes them cheaper than mixed Jacobian additions (about 1.2× for G1, 1.6× for G2).
+ */
+function multiply(group: FixedBaseGroup, scalars: Uint8Array): Uint8Array {
+  const t = (tables[group] ??= buildTable(group));
+  const g = init.groups[group];
+  const n8 = g.n8;
+  const n = scalars.byteLength / 32;
+  const digits = recode(scalars, t);
   scalars.fill(0); // the scalars are secret-derived
 
-  wasm[`${t.prefix}_batchToAffine`](pAcc, n, pOut);
-  const out = new Uint8Array(memory.buffer, pOut, n * t.sAffine).slice();
-  // Partial sums reveal nothing new, but wipe them anyway.
-  new Uint8Array(memory.buffer, pAcc, n * (t.sJacobian + t.sAffine)).fill(0);
+  const fp = (name: string) => wasm[`${g.fieldPrefix}_${name}`];
+  const copy = fp('copy'), neg = fp('neg'), add = fp('add'), sub = fp('sub'), mul = fp('mul'), square = fp('square'), isZero = fp('isZero');
+  const mark = alloc(0);
+  const pAcc = alloc(n * t.sAffine);   // running sums; all-zero bytes is the identity
+  const pDx = alloc(n * n8);
+  const pInv = alloc(n * n8, (n + 1) * n8);
+  const pLambda = alloc(n8), pX3 = alloc(n8), pTmp = alloc(n8);
+  new Uint8Array(memory.buffer, pAcc, n * t.sAffine).fill(0);
+
+  const started = new Uint8Array(n);   // acc_i is no longer the identity
+  const who = new Int32Array(n);       // batch slot -> scalar index
+  const entry = new Int32Array(n);     // batch slot -> table point
+  const negate = new Uint8Array(n);    // batch slot -> subtract instead of add
+  for (let w = 0; w < t.nWindows; w++) {
+    let k = 0;
+    for (let i = 0; i < n; i++) {
+      const d = digits[i * t.nWindows + w];
+      if (d === 0) continue;
+      const e = t.pTable + (w * t.half + Math.abs(d) - 1) * t.sAffine;
+      const acc = pAcc + i * t.sAffine;
+      if (!started[i]) {
+        copy(e, acc);
+        if (d > 0) copy(e + n8, acc + n8);
+        else neg(e + n8, acc + n8);
+        started[i] = 1;
+        continue;
+      }
+      who[k] = i;
+      entry[k] = e;
+      negate[k] = d < 0 ? 1 : 0;
+      sub(e, acc, pDx + k * n8); // x2 − x1
+      k++;
+    }
+    if (k === 0) continue;
+    fp('batchInverse')(pDx, n8, k, pInv, n8); // zero stays zero
+    for (let j = 0; j < k; j++) {
+      const i = who[j], e = entry[j], acc = pAcc + i * t.sAffine, inv = pInv + j * n8;
+      if (isZero(inv)) {
+        started[i] = addEqualX(t, acc, e, negate[j] === 1) ? 1 : 0;
+        continue;
+      }
+      // λ = (y2 − y1)/(x2 − x1), y2 negated for a negative digit
+      if (negate[j]) { add(e + n8, acc + n8, pTmp); neg(pTmp, pTmp); } else sub(e + n8, acc + n8, pTmp);
+      mul(pTmp, inv, pLambda);
+      square(pLambda, pX3);   // x3 = λ² − x1 − x2
+      sub(pX3, acc, pX3);
+      sub(pX3, e, pX3);
+      sub(acc, pX3, pTmp);    // y3 = λ(x1 − x3) − y1
+      mul(pLambda, pTmp, pTmp);
+      sub(pTmp, acc + n8, acc + n8);
+      copy(pX3, acc);
+    }
+  }
+  digits.fill(0);
+
+  const out = new Uint8Array(memory.buffer, pAcc, n * t.sAffine).slice();
+  new Uint8Array(memory.buffer, mark, alloc(0) - mark).fill(0);
   freeTo(mark);
   return out;
+}
+
+/**
+ * acc ± entry when both have the same x (a doubling or the identity). Practically never
+ * happens for random scalars; the generic Jacobian code handles it. Returns false for the identity.
+ */
+function addEqualX(t: Table, acc: number, e: number, negative: boolean): boolean {
+  const f = (name: string) => wasm[`${t.prefix}_${name}`];
+  const mark = alloc(0);
+  const pJac = alloc(t.sJacobian);
+  f('toJacobian')(acc, pJac);
+  f(negative ? 'subMixed' : 'addMixed')(pJac, e, pJac);
+  f('toAffine')(pJac, acc);
+  const isIdentity = f('isZero')(pJac) !== 0;
+  freeTo(mark);
+  return !isIdentity;
 }
 
 parentPort!.on('message', (job: FixedBaseJob) => {

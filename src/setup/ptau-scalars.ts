@@ -47,9 +47,9 @@ export function geometric(factor: bigint, x: bigint, start: number, count: numbe
  * factor·L_i(τ) for the 2^p-point domain of roots of unity ω^i, in the index order of
  * snarkjs's inverse FFT: L_i(τ) = (1/N)·Σ_j τ^j ω^(-ij) = (τ^N − 1)/N · ω^i/(τ − ω^i).
  *
- * `dropLastPower` reproduces snarkjs's extra 2^(power+1) block of section 12, which is the
- * inverse FFT of [τ^0 … τ^(N−2), 0] (the file has only 2N−1 powers): it subtracts that
- * missing term, (1/N)·τ^(N−1)·ω^i.
+ * `dropLastPower` reproduces snarkjs's extra N = 2^(power+1) block of section 12, which is
+ * the inverse FFT of [τ^0 … τ^(N−2), 0] (section 2 holds only N−1 powers): it subtracts
+ * the missing term, (1/N)·τ^(N−1)·ω^i.
  */
 export class LagrangeDomain {
   private readonly scale: bigint;     // factor·(τ^N − 1)/N

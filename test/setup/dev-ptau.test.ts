@@ -5,6 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { DEV_PTAU_CONTRIBUTION_NAME, generateDevPtau } from '../../src/setup/dev-ptau';
+import { chooseWindow, FixedBaseMultiplier } from '../../src/setup/fixed-base';
+import { FR_ORDER, toScalarBytes } from '../../src/setup/ptau-scalars';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const snarkjs = require('snarkjs');
 
@@ -118,4 +120,60 @@ test('progress ends at 1, no temp files are left, and bad powers are refused', a
   await assert.rejects(generateDevPtau(0, path.join(tmp, 'zero.ptau')), RangeError);
   await assert.rejects(generateDevPtau(28, path.join(tmp, 'big.ptau')), RangeError);
   assert.equal(fs.existsSync(path.join(tmp, 'zero.ptau')), false);
+});
+
+/** The worker's signed window digits of k: k = Σ d_w·2^(w·window), d_w in (−2^(window−1), 2^(window−1)]. */
+function signedDigits(k: bigint, window: number): bigint[] {
+  const full = 1n << BigInt(window);
+  const digits: bigint[] = [];
+  let carry = 0n;
+  for (let w = 0; w < Math.ceil(255 / window); w++) {
+    let d = (k & (full - 1n)) + carry;
+    k >>= BigInt(window);
+    carry = d > full / 2n ? 1n : 0n;
+    digits.push(d - carry * full);
+  }
+  return digits;
+}
+
+/**
+ * A scalar whose last window addition adds a point with the same x as the running sum
+ * (a doubling: low·G = d·2^(w·top)·G), which the batched affine formula cannot do.
+ */
+function equalXScalar(window: number): bigint | undefined {
+  const top = Math.ceil(255 / window) - 1;
+  const base = 1n << BigInt(window * top);
+  for (let m = 1n; m <= 3n; m++) {
+    for (let d = 1n; d <= 1n << BigInt(window - 1); d++) {
+      const k = 2n * d * base - m * FR_ORDER;
+      if (k <= 0n || k >= FR_ORDER) continue;
+      const dTop = signedDigits(k, window)[top];
+      if ((k - 2n * dTop * base) % FR_ORDER === 0n) return k;
+    }
+  }
+  return undefined;
+}
+
+test('the fixed-base multiplier agrees with snarkjs on edge-case scalars', async () => {
+  const curve = await snarkjs.curves.getCurveFromName('bn128', { singleThread: true });
+  const expected = 64; // small: picks a narrow window, for which an equal-x scalar exists
+  const special = equalXScalar(chooseWindow(expected));
+  assert.ok(special !== undefined);
+  const scalars = [0n, 1n, 2n, 3n, FR_ORDER - 1n, FR_ORDER - 2n, 1n << 200n, special, 123456789n ** 7n % FR_ORDER];
+  const multiplier = await FixedBaseMultiplier.create(curve, { G1: expected, G2: expected }, 1);
+  try {
+    for (const group of ['G1', 'G2'] as const) {
+      const G = curve[group];
+      const size = G.F.n8 * 2;
+      const points = await multiplier.mul(group, toScalarBytes(scalars));
+      scalars.forEach((k, i) => {
+        const want = new Uint8Array(size);
+        G.toRprLEM(want, 0, G.toAffine(G.timesScalar(G.g, k)));
+        assert.deepEqual(points.subarray(i * size, (i + 1) * size), want, `${group} · ${k}`);
+      });
+    }
+  } finally {
+    await multiplier.terminate();
+    await curve.terminate();
+  }
 });

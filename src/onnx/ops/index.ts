@@ -1,11 +1,21 @@
 /** The op allowlist: every supported ONNX op maps to its family. */
 import { addFamily } from './add';
 import { gemmFamily } from './gemm';
+import { batchNormFamily } from './batchnorm';
+import { convFamily } from './conv';
+import { elementwiseFamily } from './elementwise';
+import { poolFamily } from './pool';
+import { reduceFamily } from './reduce';
 import type { OpFamily } from './op-family';
 import { reluFamily } from './relu';
 import { reshapeFamily } from './reshape';
+import { SHAPE_FAMILIES } from './shape-ops';
+import { minMaxFamily } from './minmax';
+import { activationsFamily } from './activations';
+import { smoothFamily } from './smooth';
+import { softmaxFamily } from './softmax';
 
-const FAMILIES: OpFamily[] = [gemmFamily, addFamily, reluFamily, reshapeFamily];
+const FAMILIES: OpFamily[] = [gemmFamily, addFamily, reluFamily, reshapeFamily, convFamily, poolFamily, batchNormFamily, elementwiseFamily, reduceFamily, ...SHAPE_FAMILIES, minMaxFamily, activationsFamily, smoothFamily, softmaxFamily];
 
 const BY_OP = new Map<string, OpFamily>();
 for (const f of FAMILIES) for (const op of f.ops) BY_OP.set(op, f);

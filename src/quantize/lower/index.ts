@@ -4,10 +4,21 @@ import type { IrNode } from '../../onnx/ir';
 import type { LowerContext } from '../context';
 import { lowerAdd } from './add';
 import { lowerGemm } from './gemm';
+import { lowerBatchNorm } from './batchnorm';
+import { lowerConv } from './conv';
+import { lowerElementwise } from './elementwise';
+import { lowerPool } from './pool';
+import { lowerReduce } from './reduce';
 import { lowerRelu } from './relu';
 import { lowerReshape } from './reshape';
+import { SHAPE_LOWERINGS } from './shape-ops';
+import { lowerMinMax } from './minmax';
+import { lowerActivation } from './activations';
+import { lowerSmooth } from './smooth';
+import { lowerSoftmax } from './softmax';
 
 const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
+  ...SHAPE_LOWERINGS,
   Gemm: lowerGemm,
   MatMul: lowerGemm,
   Add: lowerAdd,
@@ -15,6 +26,21 @@ const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
   Reshape: lowerReshape,
   Flatten: lowerReshape,
   Identity: lowerReshape,
+  Conv: lowerConv,
+  AveragePool: lowerPool,
+  GlobalAveragePool: lowerPool,
+  BatchNormalization: lowerBatchNorm,
+  Sub: lowerElementwise,
+  Sum: lowerElementwise,
+  Neg: lowerElementwise,
+  Mul: lowerElementwise,
+  Div: lowerElementwise,
+  ReduceSum: lowerReduce,
+  ReduceMean: lowerReduce,
+  MaxPool: lowerMinMax, GlobalMaxPool: lowerMinMax, Max: lowerMinMax, Min: lowerMinMax, ReduceMax: lowerMinMax, ReduceMin: lowerMinMax,
+  Clip: lowerActivation, LeakyRelu: lowerActivation, PRelu: lowerActivation, HardSigmoid: lowerActivation, HardSwish: lowerActivation, Abs: lowerActivation,
+  Sigmoid: lowerSmooth, Tanh: lowerSmooth, Softplus: lowerSmooth, Elu: lowerSmooth, Selu: lowerSmooth, Celu: lowerSmooth, Gelu: lowerSmooth,
+  Softmax: lowerSoftmax,
 };
 
 export function lowerNode(node: IrNode, ctx: LowerContext): void {

@@ -1,0 +1,22 @@
+/** Conv → one accumulate layer: constant weights are coefficients (no constraints), then one rescale (+ fused Relu). */
+import type { IrNode } from '../../onnx/ir';
+import { convPlan } from '../../onnx/ops/conv';
+import type { LowerContext } from '../context';
+import { coefficientScale } from './linear';
+import { addConstant, addWeightedTerm, emptyRow, finishRescaled } from './terms';
+
+export function lowerConv(node: IrNode, ctx: LowerContext): void {
+  const [xName, wName, bName] = node.inputs;
+  const x = ctx.variable(xName)!;
+  const w = ctx.constant(wName)!;
+  const bias = bName !== undefined ? ctx.constant(bName)! : undefined;
+  const plan = convPlan(node, x.shape, w.shape);
+  const accScale = x.scaleBits + coefficientScale(w.data, ctx.settings).scale;
+  const rows = plan.contraction.pairs.map((pair, o) => {
+    const row = emptyRow();
+    for (let r = 0; r < pair.a.length; r++) addWeightedTerm(ctx, row, x, pair.a[r], w.data[pair.b[r]], accScale);
+    if (bias) addConstant(row, bias.data[Math.floor(o / plan.plane) % plan.channels], accScale);
+    return row;
+  });
+  finishRescaled(ctx, node, plan.contraction.outShape, rows, accScale);
+}

@@ -1,0 +1,165 @@
+/**
+ * The compile stage end to end on real models: deterministic circom source and r1cs, public input
+ * declarations, predicted constraint counts, the circuit computing exactly the integer reference,
+ * and witness mutation on the generated circuit (the soundness check).
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { artifactPath } from '../../src/artifacts';
+import { readR1csInfo } from '../../src/compiler/circom2';
+import { CompileResult, compileModel, readCompiled } from '../../src/compiler/compile';
+import { emitCircuit } from '../../src/compiler/emit';
+import { checkWitness, computeWitness, loadR1cs, readSymEntries } from '../../src/compiler/r1cs-check';
+import { ZkmlError } from '../../src/errors';
+import { circuitInput, FIELD_MODULUS, quantizeSample, toField } from '../../src/quantize/codec';
+import type { QuantizedModel } from '../../src/quantize/plan';
+import { quantizeGraph } from '../../src/quantize/quantize';
+import { runReference } from '../../src/quantize/reference';
+import { parseSettings } from '../../src/quantize/settings';
+import { calibrationFile, loadShipped, makeTempDir, modelFile, randomInRange, seededRng } from '../helpers/onnx-builders';
+
+describe('emitCircuit', () => {
+  const { graph, calibration } = loadShipped('tiny');
+
+  test('the same model always yields the same source, and quantizing again changes nothing', () => {
+    const settings = parseSettings({});
+    const a = quantizeGraph(graph, settings, calibration);
+    const b = quantizeGraph(graph, settings, calibration);
+    assert.equal(emitCircuit(a, 'model.onnx'), emitCircuit(a, 'model.onnx'));
+    assert.equal(emitCircuit(a, 'model.onnx'), emitCircuit(b, 'model.onnx'));
+  });
+
+  test('inputs are listed in main {public [...]} only for inputVisibility public', () => {
+    const pub = emitCircuit(quantizeGraph(graph, parseSettings({ inputVisibility: 'public' }), calibration), 'm');
+    const priv = emitCircuit(quantizeGraph(graph, parseSettings({ inputVisibility: 'private' }), calibration), 'm');
+    assert.match(pub, /^component main \{public \[x0\]\} = Model\(\);$/m);
+    assert.match(priv, /^component main = Model\(\);$/m);
+    assert.doesNotMatch(priv, /public \[/);
+    // Either way the input is range-checked.
+    for (const src of [pub, priv]) assert.match(src, /rc0\[i\] = RangeCheck\(8, -128\);/);
+  });
+});
+
+describe('compiled circuits', () => {
+  const built: string[] = [];
+  let tinyA: CompileResult;
+  let tinyB: CompileResult;
+  let matmul: CompileResult;
+
+  before(async () => {
+    const compile = async (name: 'tiny' | 'tiny-matmul') => {
+      const dir = makeTempDir(`emit-${name}`);
+      built.push(dir);
+      return compileModel(modelFile(name), dir, { calibration: calibrationFile(name) });
+    };
+    tinyA = await compile('tiny');
+    tinyB = await compile('tiny');
+    matmul = await compile('tiny-matmul');
+  });
+  after(() => {
+    for (const dir of built) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('compiling the same ONNX + settings twice gives byte-identical main.circom, r1cs, wasm and manifest hashes', () => {
+    for (const name of ['circuitSource', 'r1cs', 'wasm', 'sym', 'compiled'] as const) {
+      const a = fs.readFileSync(artifactPath(tinyA.buildDir, name));
+      const b = fs.readFileSync(artifactPath(tinyB.buildDir, name));
+      assert.ok(a.equals(b), `${name} differs between two builds`);
+    }
+    const { onnxSha256, settingsSha256, circuitSourceSha256, r1csSha256 } = tinyA.manifest;
+    assert.deepEqual(
+      { onnxSha256, settingsSha256, circuitSourceSha256, r1csSha256 },
+      {
+        onnxSha256: tinyB.manifest.onnxSha256,
+        settingsSha256: tinyB.manifest.settingsSha256,
+        circuitSourceSha256: tinyB.manifest.circuitSourceSha256,
+        r1csSha256: tinyB.manifest.r1csSha256,
+      },
+    );
+  });
+
+  test('the report predicts the r1cs constraint count exactly (tiny and tiny-matmul)', () => {
+    for (const r of [tinyA, matmul]) {
+      const info = readR1csInfo(artifactPath(r.buildDir, 'r1cs'));
+      assert.equal(r.report.predictedConstraints, info.nConstraints, `${r.buildDir}`);
+      assert.equal(r.report.constraints, info.nConstraints);
+      assert.equal(r.constraints, info.nConstraints);
+      assert.equal(r.publicSignals, info.nOutputs + info.nPubInputs);
+      const report = JSON.parse(fs.readFileSync(artifactPath(r.buildDir, 'report'), 'utf8'));
+      assert.equal(report.predictedConstraints, info.nConstraints);
+    }
+  });
+
+  for (const which of ['tiny', 'tiny-matmul'] as const) {
+    test(`${which}: the circuit's outputs equal the integer reference on 20 random inputs and the edges`, async () => {
+      const r = which === 'tiny' ? tinyA : matmul;
+      const model = readCompiled(r.buildDir).model;
+      const r1cs = loadR1cs(artifactPath(r.buildDir, 'r1cs'));
+      const out = model.outputs[0];
+      const nOut = model.tensors[out.tensor].size;
+      assert.equal(r1cs.nOutputs, nOut);
+      const rng = seededRng(which.length);
+      const samples = Array.from({ length: 20 }, () => randomInRange(model, rng));
+      samples.push(randomInRange(model, rng, 1), randomInRange(model, rng, 1)); // corners of the input box
+      for (const sample of samples) {
+        const q = quantizeSample(model, sample);
+        const witness = await computeWitness(circuitInput(model, q), artifactPath(r.buildDir, 'wasm'));
+        const expected = runReference(model, q)[out.tensor].map(toField);
+        assert.deepEqual(witness.slice(1, 1 + nOut).map(String), expected, `input ${[...q.values()].join(';')}`);
+        assert.deepEqual(checkWitness(r1cs, witness), { ok: true });
+      }
+    });
+  }
+
+  test('tiny: an input outside its range makes witness generation fail', async () => {
+    const model = readCompiled(tinyA.buildDir).model;
+    const x = model.inputs[0];
+    // The witness calculator prints its failed assert on the console: keep the test output clean.
+    const { log, error } = console;
+    console.log = console.error = () => undefined;
+    try {
+      for (const bad of [x.hi + 1n, x.lo - 1n]) {
+        const input = { [`x${x.tensor}`]: [toField(bad), '0', '0', '0'] };
+        await assert.rejects(computeWitness(input, artifactPath(tinyA.buildDir, 'wasm')), (e: unknown) => e instanceof ZkmlError && e.code === 'WITNESS_FAILED');
+      }
+    } finally {
+      Object.assign(console, { log, error });
+    }
+  });
+
+  test('tiny: changing any single wire of a valid witness (an output, an input, any intermediate) violates a constraint', async () => {
+    const model: QuantizedModel = readCompiled(tinyA.buildDir).model;
+    const r1cs = loadR1cs(artifactPath(tinyA.buildDir, 'r1cs'));
+    const names = new Map<number, string>();
+    for (const e of readSymEntries(artifactPath(tinyA.buildDir, 'sym'))) if (e.witness >= 0 && !names.has(e.witness)) names.set(e.witness, e.name);
+    const rng = seededRng(77);
+    for (let s = 0; s < 3; s++) {
+      const q = quantizeSample(model, randomInRange(model, rng));
+      const witness = await computeWitness(circuitInput(model, q), artifactPath(tinyA.buildDir, 'wasm'));
+      assert.deepEqual(checkWitness(r1cs, witness), { ok: true });
+      let intermediates = 0;
+      for (let wire = 0; wire < witness.length; wire++) {
+        for (const delta of [1n, FIELD_MODULUS - 1n, 1n << 64n]) {
+          const mutated = [...witness];
+          mutated[wire] = (mutated[wire] + delta) % FIELD_MODULUS;
+          const check = checkWitness(r1cs, mutated);
+          assert.equal(check.ok, false, `wire ${wire} (${names.get(wire) ?? '?'}) + ${delta} still satisfies every constraint`);
+        }
+        if (wire > r1cs.nOutputs + r1cs.nPubInputs + r1cs.nPrvInputs) intermediates++;
+      }
+      assert.ok(intermediates > 50, `${intermediates} intermediate wires mutated`);
+      assert.match(names.get(1) ?? '', /^main\.y0\[0\]$/, 'wire 1 is the first output');
+    }
+  });
+
+  test('the build folder holds every artifact the manifest names', () => {
+    for (const r of [tinyA, matmul]) {
+      for (const name of ['onnx', 'compiled', 'circuitSource', 'r1cs', 'wasm', 'sym', 'report', 'reportText', 'manifest'] as const) {
+        assert.ok(fs.existsSync(artifactPath(r.buildDir, name)), `${name} in ${r.buildDir}`);
+      }
+      assert.ok(!fs.existsSync(path.join(artifactPath(r.buildDir, 'circuitDir'), 'build')), 'circom scratch folder removed');
+    }
+  });
+});

@@ -127,7 +127,9 @@ async function verifyCommand(args: string[]): Promise<void> {
   const file = requirePositional(positionals, 'the receipt');
   if (!values.dir) throw new ZkmlError('USAGE', 'verify needs --dir DIR (the build folder with verification_key.json)');
   const receipt = readJsonFile(file, 'RECEIPT_INVALID') as Receipt;
-  if (typeof receipt !== 'object' || receipt === null) throw new ZkmlError('RECEIPT_INVALID', `${file} is not a receipt`);
+  if (typeof receipt !== 'object' || receipt === null || Array.isArray(receipt) || !('proof' in receipt) || !('publicSignals' in receipt)) {
+    throw new ZkmlError('RECEIPT_INVALID', `${file} is not a receipt: it needs "proof" and "publicSignals"`);
+  }
   const manifest = readJson<{ vkSha256?: string }>(artifactPath(values.dir, 'manifest'));
   if (receipt.model?.vkSha256 && manifest.vkSha256 && receipt.model.vkSha256 !== manifest.vkSha256) {
     throw new ZkmlError('RECEIPT_MODEL_MISMATCH', `the receipt was made with verification key ${receipt.model.vkSha256.slice(0, 16)}…, ${values.dir} has ${manifest.vkSha256.slice(0, 16)}…`);

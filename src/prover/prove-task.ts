@@ -5,6 +5,8 @@
  */
 import * as fs from 'node:fs';
 import { snarkjs } from './snarkjs-in-worker';
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { WitnessCalculatorBuilder } = require('circom_runtime');
 
 export interface ProveTask {
   wasmPath: string;
@@ -22,29 +24,37 @@ export interface ProveTaskResult {
   proveMs: number;
 }
 
+interface WitnessCalculator {
+  calculateWTNSBin(input: Record<string, unknown>, sanityCheck: number): Promise<Uint8Array>;
+}
+
 interface LoadedCircuit {
-  wasm: Uint8Array;
+  /** The instantiated witness wasm: compiling it costs more than running it on a small model. */
+  witness: WitnessCalculator;
   zkey: Uint8Array;
 }
 
 const circuits = new Map<string, LoadedCircuit>();
 
-function load(task: ProveTask): LoadedCircuit {
+async function load(task: ProveTask): Promise<LoadedCircuit> {
   let c = circuits.get(task.cacheKey);
   if (!c) {
-    c = { wasm: fs.readFileSync(task.wasmPath), zkey: fs.readFileSync(task.zkeyPath) };
+    const witness = await WitnessCalculatorBuilder(fs.readFileSync(task.wasmPath));
+    c = { witness, zkey: fs.readFileSync(task.zkeyPath) };
     circuits.set(task.cacheKey, c);
   }
   return c;
 }
 
 export default async function prove(task: ProveTask): Promise<ProveTaskResult> {
-  const circuit = load(task);
-  const options = { singleThread: task.singleThread };
+  const circuit = await load(task);
   const t0 = Date.now();
-  const wtns = { type: 'mem' } as { type: 'mem'; data?: Uint8Array };
-  await snarkjs.wtns.calculate(task.input, { type: 'mem', data: circuit.wasm }, wtns, options);
+  // Inputs are canonical field elements as decimal strings; the calculator takes bigints.
+  const input = Object.fromEntries(Object.entries(task.input).map(([k, v]) => [k, v.map((x) => BigInt(x))]));
+  const wtns = await circuit.witness.calculateWTNSBin(input, 0);
   const t1 = Date.now();
-  const { proof, publicSignals } = await snarkjs.groth16.prove({ type: 'mem', data: circuit.zkey }, wtns, undefined, options);
+  const { proof, publicSignals } = await snarkjs.groth16.prove({ type: 'mem', data: circuit.zkey }, { type: 'mem', data: wtns }, undefined, {
+    singleThread: task.singleThread,
+  });
   return { proof, publicSignals, witnessMs: t1 - t0, proveMs: Date.now() - t1 };
 }

@@ -192,7 +192,7 @@ async function main(): Promise<void> {
       r = { ...(await runIsolated(indexRow, args)), wallMs: Date.now() - t };
       done[indexRow.model] = r;
       fs.writeFileSync(resultsFile, JSON.stringify(done, null, 1));
-      const detail = r.status === 'proved' ? `${r.constraints} constraints, prove ${r.proveMs} ms, error ${num(r.maxAbsError)} ≤ ${num(r.tolerance)}` : `${r.code ?? ''} ${(r.reason ?? '').slice(0, 160)}`;
+      const detail = r.status === 'proved' ? `${r.constraints} constraints, prove ${r.proveMs} ms, error ${num(r.maxAbsError)} ≤ ${num(r.tolerance)}` : `${r.code ?? ''} ${(r.reason ?? '').replace(/; supported: .*$/, '').slice(0, 160)}`;
       console.log(`[${i + 1}/${rows.length}] ${r.model} (tier ${r.tier}): ${r.status} in ${((Date.now() - t) / 1000).toFixed(1)} s — ${detail}`);
     }
   }

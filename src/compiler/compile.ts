@@ -48,6 +48,9 @@ export interface CompiledModel {
   model: QuantizedModel;
 }
 
+/** Node's global WebAssembly (the ES2022 lib this project compiles against does not declare it). */
+const wasmApi = (globalThis as unknown as { WebAssembly: { Module: new (bytes: Uint8Array) => unknown } }).WebAssembly;
+
 function readCalibration(calibration: unknown, graph: Graph): InputSample[] {
   if (calibration === undefined) return [];
   let doc = calibration;
@@ -122,6 +125,12 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
   fs.renameSync(out.wasmPath, artifactPath(buildDir, 'wasm'));
   fs.renameSync(out.symPath, artifactPath(buildDir, 'sym'));
   fs.rmSync(path.join(circuitDir, 'build'), { recursive: true, force: true });
+  try {
+    // V8 caps a wasm function's size; find out now rather than at the first proof.
+    new wasmApi.Module(fs.readFileSync(artifactPath(buildDir, 'wasm')));
+  } catch (err) {
+    throw new ZkmlError('MODEL_TOO_LARGE', `the witness generator cannot be loaded: ${String((err as Error).message).split('\n')[0]}`);
+  }
   const info = readR1csInfo(artifactPath(buildDir, 'r1cs'));
   report.constraints = info.nConstraints;
   report.publicSignals = info.nOutputs + info.nPubInputs;

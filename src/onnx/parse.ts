@@ -134,8 +134,12 @@ export function parseOnnx(bytes: Uint8Array, limits: ParseLimits = DEFAULT_PARSE
   const opsetEntry = (model.opsetImport ?? []).find((o: any) => !o.domain || o.domain === 'ai.onnx');
   // ONNX requires an opset import (onnxruntime refuses a model without one); guessing opset 1 would
   // silently change op semantics, and a file cut just before its trailing opset_import looks like this.
-  if (!opsetEntry) throw new ZkmlError('ONNX_MALFORMED', 'the model imports no ONNX operator set (opset_import has no entry for the default domain)');
-  const opset = toNum(opsetEntry.version);
+  // A graph of only other-domain ops (ai.onnx.ml) needs no default opset; the op allowlist names them.
+  const usesDefaultDomain = (g.node as any[]).some((n) => !n.domain || n.domain === 'ai.onnx');
+  if (!opsetEntry && usesDefaultDomain) {
+    throw new ZkmlError('ONNX_MALFORMED', 'the model imports no ONNX operator set (opset_import has no entry for the default domain)');
+  }
+  const opset = opsetEntry ? toNum(opsetEntry.version) : 0;
   const initializers = new Map<string, FloatTensor>();
   for (const t of g.initializer ?? []) initializers.set(t.name, decodeTensor(t, limits));
   let unnamed = 0;

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { artifactPath, readJson } from '../artifacts';
+import { auditBuild } from '../audit/audit';
 import { solidityCallArgs } from '../chain/verifier-contract';
 import { compileModel } from '../compiler/compile';
 import { asZkmlError, ZkmlError } from '../errors';
@@ -22,7 +23,8 @@ const USAGE = `usage:
   zkml setup DIR [--ptau FILE] [--contributions N]
   zkml prove DIR --input FILE --out RECEIPT
   zkml verify RECEIPT --dir DIR [--onchain [--rpc URL] [--key HEX] [--address ADDR]]
-  zkml calldata RECEIPT`;
+  zkml calldata RECEIPT
+  zkml audit DIR --input FILE [--per-class N]   (soundness: mutate the witness, expect every change refused)`;
 
 function readJsonFile(file: string, code: 'INPUT_INVALID' | 'RECEIPT_INVALID'): unknown {
   if (!fs.existsSync(file)) throw new ZkmlError(code, `no file at ${file}`);
@@ -149,12 +151,26 @@ async function calldataCommand(args: string[]): Promise<void> {
   console.log(JSON.stringify(solidityCallArgs(receipt.proof, receipt.publicSignals)));
 }
 
+async function auditCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { input: { type: 'string' }, 'per-class': { type: 'string' } } });
+  const dir = requirePositional(positionals, 'the build folder');
+  if (!values.input) throw new ZkmlError('USAGE', 'audit needs --input FILE (an input the witness is computed from)');
+  const report = await auditBuild(dir, readJsonFile(values.input, 'INPUT_INVALID'), { perClass: intOption(values['per-class'], 'per-class') });
+  console.log(`${report.wires} wires, ${report.constraints} constraints`);
+  for (const c of report.classes) {
+    console.log(`${c.mutationClass.padEnd(18)} tried ${String(c.tried).padStart(5)} of ${String(c.available).padStart(6)}, accepted ${c.accepted.length}${c.accepted.length ? ': ' + c.accepted.slice(0, 3).join('; ') : ''}`);
+  }
+  if (report.forgeries > 0) throw new ZkmlError('UNDER_CONSTRAINED', `${report.forgeries} mutated witnesses satisfy the constraints: the circuit can prove false outputs`);
+  console.log('sound: every mutation was refused by the constraints');
+}
+
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   compile: compileCommand,
   setup: setupCommand,
   prove: proveCommand,
   verify: verifyCommand,
   calldata: calldataCommand,
+  audit: auditCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

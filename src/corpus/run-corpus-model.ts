@@ -17,6 +17,7 @@ import { sizeOf } from '../onnx/ir';
 import { loadOnnx } from '../onnx/load';
 import { Prover } from '../prover/prover';
 import type { CompileSettings } from '../quantize/settings';
+import { auditBuild } from '../audit/audit';
 import { runSetup } from '../setup/groth16-setup';
 import { verifyOffchain } from '../verifier/offchain';
 
@@ -49,6 +50,9 @@ export interface CorpusResult {
   maxAbsOutput?: number;
   integerReferenceMatches?: boolean;
   verified?: boolean;
+  /** Soundness audit on the proved input: mutations tried, and how many the constraints accepted (0 when sound). */
+  auditMutations?: number;
+  auditForgeries?: number;
 }
 
 export interface CorpusRunOptions {
@@ -263,6 +267,13 @@ export async function runCorpusModel(modelDir: string, workDir: string, opts: Co
     const verdict = await verifyOffchain(receipt, readJson<object>(artifactPath(buildDir, 'vk')));
     result.verified = verdict.valid;
     if (!verdict.valid) return { ...result, stage, code: verdict.code, reason: verdict.reason };
+
+    stage = 'audit';
+    progress(stage);
+    const audit = await auditBuild(buildDir, inputDoc, { perClass: 100 });
+    result.auditMutations = audit.classes.reduce((s, c) => s + c.tried, 0);
+    result.auditForgeries = audit.forgeries;
+    if (audit.forgeries > 0) return { ...result, stage, code: 'UNDER_CONSTRAINED', reason: audit.classes.flatMap((c) => c.accepted).slice(0, 3).join('; ') };
     return { ...result, status: 'proved' };
   } catch (err) {
     return { ...result, stage, ...explain(err) };

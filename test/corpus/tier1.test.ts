@@ -54,10 +54,12 @@ if (!present) {
         assert.equal(r.status, 'proved', summary(r));
         assert.equal(r.verified, true);
         assert.equal(r.integerReferenceMatches, true);
+        assert.equal(r.auditForgeries, 0, `${r.model}: the soundness audit found forged witnesses`);
+        if (r.constraints! > 0) assert.ok(r.auditMutations! > 0, `${r.model}: the audit tried mutations`);
         const allowed = r.tolerance! + floatSlack(r.maxAbsOutput!);
         assert.ok(r.maxAbsError! <= allowed, `${r.model}: max abs error ${r.maxAbsError} > tolerance ${r.tolerance} + float32 slack`);
         if (r.inputs! > 0) assert.ok(r.constraints! > 0, `${r.model}: a circuit over inputs has constraints`);
-        t.diagnostic(`${r.model}: ${r.constraints} constraints, error ${r.maxAbsError} ≤ ${r.tolerance}, prove ${r.proveMs} ms`);
+        t.diagnostic(`${r.model}: ${r.constraints} constraints, error ${r.maxAbsError} ≤ ${r.tolerance}, prove ${r.proveMs} ms, ${r.auditMutations} mutations refused`);
       });
     }
   });

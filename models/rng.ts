@@ -4,6 +4,8 @@ export interface Rng {
   next(): number;
   /** Uniform in [lo, hi). */
   uniform(lo: number, hi: number): number;
+  /** Uniform integer in [lo, hi] (both included). */
+  int(lo: number, hi: number): number;
   /** Standard normal (Box–Muller). */
   normal(): number;
   /** Fisher–Yates shuffle in place. */
@@ -22,6 +24,7 @@ export function seededRng(seed: number): Rng {
   return {
     next,
     uniform: (lo, hi) => lo + (hi - lo) * next(),
+    int: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)),
     normal: () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next()),
     shuffle<T>(items: T[]): T[] {
       for (let i = items.length - 1; i > 0; i--) {

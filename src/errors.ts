@@ -6,6 +6,7 @@ export const ERROR_CODES = {
   ONNX_MALFORMED: 'the file is not a valid ONNX model',
   ONNX_UNSUPPORTED_OP: 'the model uses operators this compiler does not support',
   ONNX_UNSUPPORTED_ATTRIBUTE: 'an operator attribute is not supported',
+  WEIGHTS_NOT_FINITE: 'a weight or constant of the model is NaN or infinite',
   ONNX_DYNAMIC_SHAPE: 'a tensor shape cannot be fixed at compile time',
   ONNXRUNTIME_REFUSED: 'onnxruntime refuses to load or run the model',
   SHAPE_MISMATCH: 'tensor shapes do not agree',

@@ -41,13 +41,24 @@ function constantNodeValue(node: IrNode): FloatTensor {
   throw new ZkmlError('ONNX_UNSUPPORTED_ATTRIBUTE', `node '${node.name}' (Constant): only numeric tensor values are supported`, { node: node.name });
 }
 
-export function buildGraph(raw: RawGraph): Graph {
+/** Every tensor, inputs and intermediates alike, within the element limit: a crafted dim must not exhaust memory. */
+function checkTensorSize(what: string, shape: number[], limits: ParseLimits): void {
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (n > limits.maxTensorElements) {
+    throw new ZkmlError('MODEL_TOO_LARGE', `${what} has shape [${shape}] (${n} elements), more than the limit of ${limits.maxTensorElements}`);
+  }
+}
+
+export function buildGraph(raw: RawGraph, limits: ParseLimits = DEFAULT_PARSE_LIMITS): Graph {
   checkSupportedOps(raw);
   const constants = new Map(raw.initializers);
   const shapes = new Map<string, number[]>();
   for (const [name, t] of constants) shapes.set(name, t.shape);
   const inputs: ValueInfo[] = raw.inputs.map((v) => ({ name: v.name, elemType: v.elemType, shape: staticShape(v) }));
-  for (const v of inputs) shapes.set(v.name, v.shape);
+  for (const v of inputs) {
+    checkTensorSize(`input '${v.name}'`, v.shape, limits);
+    shapes.set(v.name, v.shape);
+  }
 
   const nodes: IrNode[] = [];
   for (const node of raw.nodes) {
@@ -67,6 +78,7 @@ export function buildGraph(raw: RawGraph): Graph {
     // Shape reads only its input's static shape: a constant even when the input is computed at run time.
     if (SHAPE_ONLY_OPS.has(node.opType)) consts.forEach((c, i) => (consts[i] = c ?? { shape: inShapes[i], data: new Float64Array(0) }));
     const outShapes = family.inferShapes(node, inShapes, consts);
+    outShapes.forEach((shape, i) => checkTensorSize(`output '${node.outputs[i]}' of node '${node.name}' (${node.opType})`, shape, limits));
     if (consts.every((c) => c !== undefined)) {
       // Depends on constants only: fold it now, it costs nothing in the circuit.
       const values = family.evalFloat(node, consts as FloatTensor[]);
@@ -89,5 +101,6 @@ export function buildGraph(raw: RawGraph): Graph {
 }
 
 export function loadOnnx(bytes: Uint8Array, limits: ParseLimits = DEFAULT_PARSE_LIMITS): Graph {
-  return buildGraph(parseOnnx(bytes, limits));
+  const raw = parseOnnx(bytes, limits);
+  return buildGraph(raw, limits);
 }

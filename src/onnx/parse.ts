@@ -94,12 +94,14 @@ export function decodeTensor(t: any, limits: ParseLimits = DEFAULT_PARSE_LIMITS)
   return { shape, data };
 }
 
-function decodeAttribute(a: any, node: string): AttrValue {
+function decodeAttribute(a: any, node: string, limits: ParseLimits): AttrValue {
   switch (a.type) {
-    case 1: return a.f;
-    case 2: return toNum(a.i);
+    case 1: return a.f ?? 0;
+    case 2: return toNum(a.i ?? 0);
     case 3: return Buffer.from(a.s ?? []).toString('utf8');
-    case 4: return decodeTensor(a.t);
+    case 4:
+      if (!a.t) throw new ZkmlError('ONNX_MALFORMED', `node '${node}': tensor attribute '${a.name}' holds no tensor`);
+      return decodeTensor(a.t, limits);
     case 6: return Array.from(a.floats ?? [], toNum);
     case 7: return (a.ints ?? []).map(toNum);
     case 8: return (a.strings ?? []).map((s: Uint8Array) => Buffer.from(s).toString('utf8'));
@@ -146,7 +148,7 @@ export function parseOnnx(bytes: Uint8Array, limits: ParseLimits = DEFAULT_PARSE
   const nodes: IrNode[] = g.node.map((n: any) => {
     const name = n.name || `${n.opType}_${unnamed++}`;
     const attributes: Record<string, AttrValue> = {};
-    for (const a of n.attribute ?? []) attributes[a.name] = decodeAttribute(a, name);
+    for (const a of n.attribute ?? []) attributes[a.name] = decodeAttribute(a, name, limits);
     const domain = n.domain && n.domain !== 'ai.onnx' ? `${n.domain}:` : '';
     return { name, opType: `${domain}${n.opType}`, inputs: [...(n.input ?? [])], outputs: [...(n.output ?? [])], attributes };
   });

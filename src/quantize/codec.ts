@@ -27,7 +27,9 @@ export function quantizeSample(model: QuantizedModel, sample: InputSample): Map<
     out.set(
       input.tensor,
       Array.from(data, (x, i) => {
-        const q = BigInt(Math.round(x * scale));
+        const scaled = Math.round(x * scale);
+        // Compared as floats first: a huge value would overflow to Infinity, which BigInt refuses.
+        const q = Number.isSafeInteger(scaled) ? BigInt(scaled) : scaled > 0 ? input.hi + 1n : input.lo - 1n;
         if (q < input.lo || q > input.hi) {
           const lo = Number(input.lo) / scale;
           const hi = Number(input.hi) / scale;

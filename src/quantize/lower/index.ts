@@ -46,5 +46,13 @@ const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
 export function lowerNode(node: IrNode, ctx: LowerContext): void {
   const lower = LOWERINGS[node.opType];
   if (!lower) throw new ZkmlError('ONNX_UNSUPPORTED_OP', `node '${node.name}' (${node.opType}) has no lowering`, { node: node.name });
-  lower(node, ctx);
+  try {
+    lower(node, ctx);
+  } catch (err) {
+    // A NaN or infinite weight has no fixed-point value (a -Infinity mask that folds away never gets here).
+    if (err instanceof RangeError && /Infinity|NaN/.test(err.message)) {
+      throw new ZkmlError('WEIGHTS_NOT_FINITE', `node '${node.name}' (${node.opType}) has a NaN or infinite weight or constant`, { node: node.name });
+    }
+    throw err;
+  }
 }

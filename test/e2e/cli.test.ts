@@ -164,6 +164,29 @@ describe('zkml: bad inputs get one line with a stable code', () => {
     assert.match(msg, /'coin' \(Bernoulli\)/);
   });
 
+  test('an attribute value we do not handle → ONNX_UNSUPPORTED_ATTRIBUTE naming node and attribute', async () => {
+    const file = path.join(work, 'attr.onnx');
+    fs.writeFileSync(file, simpleGraph([{ opType: 'Gemm', name: 'fc', inputs: ['x', 'W'], outputs: ['y'], attributes: { transB: 1, auto_pad: 'SIDEWAYS' } }], { initializers: [{ name: 'W', dims: [2, 4], data: f32([1, 0, 0, 1, 0, 1, 1, 0]) }] }));
+    assert.match(fails(await zkml('compile', file, '--out', path.join(work, 'b-attr')), 'ONNX_UNSUPPORTED_ATTRIBUTE'), /'fc'.*auto_pad/);
+  });
+
+  test('a NaN weight → WEIGHTS_NOT_FINITE naming the node', async () => {
+    const file = path.join(work, 'nan-weight.onnx');
+    fs.writeFileSync(file, simpleGraph([{ opType: 'Gemm', name: 'fc', inputs: ['x', 'W'], outputs: ['y'], attributes: { transB: 1 } }], { initializers: [{ name: 'W', dims: [2, 4], data: f32([1, 0, NaN, 1, 0, 1, 1, 0]) }] }));
+    assert.match(fails(await zkml('compile', file, '--out', path.join(work, 'b-nan')), 'WEIGHTS_NOT_FINITE'), /'fc'/);
+  });
+
+  test('a circuit over the size limit → MODEL_TOO_LARGE before circom runs', async () => {
+    assert.match(fails(await zkml('compile', modelFile('tiny'), '--out', path.join(work, 'b-big'), '--max-constraints', '3'), 'MODEL_TOO_LARGE'), /3/);
+  });
+
+  test('audit: the built circuit refuses every witness mutation', async () => {
+    const r = await zkml('audit', build, '--input', inputFile('tiny'));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /forged rescale\s+tried\s+\d+ of\s+\d+, accepted 0/);
+    assert.match(r.stdout, /^sound: /m);
+  });
+
   test('compile without --out → USAGE', async () => {
     fails(await zkml('compile', modelFile('tiny')), 'USAGE');
   });

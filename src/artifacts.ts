@@ -63,6 +63,27 @@ export interface Manifest {
   deployments?: Array<{ chainId: number; address: string; bytecodeSha256: string }>;
 }
 
+/** ENOSPC and quota errors become DISK_FULL (nothing was written); others pass through unchanged. */
+export function diskError(err: unknown, file: string): unknown {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new ZkmlError('DISK_FULL', `no space left to write ${file}; nothing was half-written`, { file });
+  return err;
+}
+
+/**
+ * For tools that do not report errno (circom under WASI says only that it failed): a failure in a
+ * folder whose file system has (almost) no space left is reported as DISK_FULL.
+ */
+export function diskFullOr(err: unknown, dir: string): unknown {
+  try {
+    const s = fs.statfsSync(dir);
+    if (s.bavail * s.bsize < 64 * 1024) return new ZkmlError('DISK_FULL', `no space left in ${dir} (${(err as Error)?.message ?? err}); nothing was half-written`, { dir });
+  } catch {
+    // statfs unavailable: keep the original error.
+  }
+  return err;
+}
+
 export function readJson<T>(file: string): T {
   if (!fs.existsSync(file)) throw new ZkmlError('ARTIFACT_MISSING', `missing ${file}`);
   try {
@@ -76,8 +97,13 @@ export function readJson<T>(file: string): T {
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
+  try {
+    fs.writeFileSync(tmp, data);
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw diskError(err, file);
+  }
 }
 
 export function writeJson(file: string, value: unknown): void {

@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   CIRCOM_FAILED: 'circom failed to compile the generated circuit',
   WITNESS_FAILED: 'witness generation failed',
   UNDER_CONSTRAINED: 'a mutated witness satisfies the constraints: the circuit can prove a false statement',
+  DISK_FULL: 'the disk is full: the artifact was not written',
   ARTIFACT_MISSING: 'a build artifact is missing',
   ARTIFACT_HASH_MISMATCH: 'a build artifact does not match its manifest hash',
   PTAU_INVALID: 'the powers-of-tau file is not valid',

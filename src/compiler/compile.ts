@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { artifactPath, ARTIFACTS, Manifest, sha256Bytes, sha256File, writeFileAtomic, writeJson } from '../artifacts';
+import { artifactPath, ARTIFACTS, diskFullOr, Manifest, sha256Bytes, sha256File, writeFileAtomic, writeJson } from '../artifacts';
 import { ZkmlError } from '../errors';
 import type { Graph } from '../onnx/ir';
 import { loadOnnx } from '../onnx/load';
@@ -110,6 +110,9 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
 
   progress('emit', 0.15);
   fs.mkdirSync(buildDir, { recursive: true });
+  // The manifest goes first and comes back last: a build that fails halfway (disk full, killed) is
+  // never mistaken for a finished one, and a new circuit invalidates any earlier setup.
+  for (const stale of ['manifest', 'zkey', 'vk', 'verifierSol', 'verifierArtifact', 'setup'] as const) fs.rmSync(artifactPath(buildDir, stale), { force: true });
   const circuitDir = artifactPath(buildDir, 'circuitDir');
   fs.rmSync(circuitDir, { recursive: true, force: true });
   fs.mkdirSync(circuitDir, { recursive: true });
@@ -119,7 +122,9 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
 
   progress('circom', 0.2);
   const tc = Date.now();
-  const out = await compileCircom({ workDir: circuitDir, mainFile: 'main.circom' });
+  const out = await compileCircom({ workDir: circuitDir, mainFile: 'main.circom' }).catch((err) => {
+    throw diskFullOr(err, buildDir);
+  });
   const circomMs = Date.now() - tc;
   fs.renameSync(out.r1csPath, artifactPath(buildDir, 'r1cs'));
   fs.renameSync(out.wasmPath, artifactPath(buildDir, 'wasm'));
@@ -150,8 +155,6 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
   writeFileAtomic(artifactPath(buildDir, 'compiled'), stringifyWithBigints(compiled));
   writeJson(artifactPath(buildDir, 'report'), report);
   writeFileAtomic(artifactPath(buildDir, 'reportText'), formatReport(report));
-  // A new circuit invalidates any earlier setup in this folder.
-  for (const stale of ['zkey', 'vk', 'verifierSol', 'verifierArtifact', 'setup'] as const) fs.rmSync(artifactPath(buildDir, stale), { force: true });
   const manifest: Manifest = {
     format: 'zkml-manifest/1',
     onnxSha256,

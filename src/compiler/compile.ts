@@ -151,7 +151,9 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
   writeJson(artifactPath(buildDir, 'report'), report);
   writeFileAtomic(artifactPath(buildDir, 'reportText'), formatReport(report));
   // A new circuit invalidates any earlier setup in this folder.
-  for (const stale of ['zkey', 'vk', 'verifierSol', 'verifierArtifact', 'setup'] as const) fs.rmSync(artifactPath(buildDir, stale), { force: true });
+  for (const stale of ['zkey', 'vk', 'verifierSol', 'verifierArtifact', 'setup', 'transcript', 'ceremonyDir'] as const) {
+    fs.rmSync(artifactPath(buildDir, stale), { force: true, recursive: true });
+  }
   const manifest: Manifest = {
     format: 'zkml-manifest/1',
     onnxSha256,

@@ -41,12 +41,3 @@ export const PINNED_PTAU: readonly PinnedPtau[] = Object.freeze([
   { power: 27, bytes: 154618905752, file: 'powersOfTau28_hez_final_27.ptau', blake2b512: '10ffd99837c512ef99752436a54b9810d1ac8878d368fb4b806267bdd664b4abf276c9cd3c4b9039a1fa4315a0c326c0e8e9e8fe0eb588ffd4f9021bf7eae1a1' },
   { power: 28, bytes: 309237728408, file: 'powersOfTau28_hez_final.ptau', blake2b512: '55c77ce8562366c91e7cda394cf7b7c15a06c12d8c905e8b36ba9cf5e13eb37d1a429c589e8eaba4c591bc4b88a0e2828745a53e170eac300236f5c1a326f41a' },
 ] as PinnedPtau[]);
-
-export function findPinByHash(blake2b512: string): PinnedPtau | undefined {
-  const h = blake2b512.toLowerCase();
-  return PINNED_PTAU.find((p) => p.blake2b512 === h);
-}
-
-export function findPinByFileName(name: string): PinnedPtau | undefined {
-  return PINNED_PTAU.find((p) => p.file === name);
-}

@@ -10,7 +10,7 @@ import { PtauInfo } from '../artifacts';
 import { ZkmlError } from '../errors';
 import { generateDevPtau } from './dev-ptau';
 import { readPtauInfo } from './ptau-file';
-import { findPinByFileName, findPinByHash } from './ptau-pins';
+import { PINNED_PTAU, PinnedPtau } from './ptau-pins';
 
 const MAX_POWER = 28;
 const DEV_SOURCE = 'zkml dev ptau (generated locally, single contributor)';
@@ -26,6 +26,8 @@ export interface ResolvePtauOptions {
   onProgress?: ProgressFn;
   /** Accept a ptauPath whose hash is not pinned; it is then recorded as unpinned everywhere. */
   allowUnknownPtau?: boolean;
+  /** The trusted list (default PINNED_PTAU); tests pass their own. */
+  pins?: readonly PinnedPtau[];
 }
 
 export type ResolvedPtau = PtauInfo & { path: string };
@@ -57,7 +59,7 @@ export function defaultCacheDir(): string {
 }
 
 export async function resolvePtau(opts: ResolvePtauOptions): Promise<ResolvedPtau> {
-  if (opts.ptauPath !== undefined) return checkUserPtau(opts.ptauPath, opts.requiredPower, opts.allowUnknownPtau ?? false);
+  if (opts.ptauPath !== undefined) return checkUserPtau(opts.ptauPath, opts.requiredPower, opts.allowUnknownPtau ?? false, opts.pins ?? PINNED_PTAU);
   return devPtau(opts.requiredPower, path.join(opts.cacheDir ?? defaultCacheDir(), 'ptau'), opts.onProgress);
 }
 
@@ -65,7 +67,7 @@ export async function resolvePtau(opts: ResolvePtauOptions): Promise<ResolvedPta
  * Format and size first (cheap, and the most useful message), then the blake2b-512 of the whole file
  * against the published hashes: only a byte-identical public ceremony file counts as pinned.
  */
-async function checkUserPtau(file: string, requiredPower: number, allowUnknown: boolean): Promise<ResolvedPtau> {
+async function checkUserPtau(file: string, requiredPower: number, allowUnknown: boolean, pins: readonly PinnedPtau[]): Promise<ResolvedPtau> {
   if (!fs.existsSync(file)) throw new ZkmlError('PTAU_INVALID', `${file} does not exist`);
   const info = readPtauInfo(file);
   if (info.power < requiredPower) {
@@ -78,12 +80,12 @@ async function checkUserPtau(file: string, requiredPower: number, allowUnknown: 
     throw new ZkmlError('PTAU_INVALID', `${file} is not prepared for phase 2; run \`snarkjs powersoftau prepare phase2 ${file} <out.ptau>\` first`);
   }
   const hashes = await hashFile(file);
-  const pin = findPinByHash(hashes.blake2b512);
+  const pin = pins.find((p) => p.blake2b512 === hashes.blake2b512);
   if (pin) {
     // Same bytes as the published file, so the header we read is the published one too.
     return { power: info.power, ...hashes, devSingleContributor: false, pinned: true, pinnedFile: pin.file, source: file, path: file };
   }
-  const namesake = findPinByFileName(path.basename(file));
+  const namesake = pins.find((p) => p.file === path.basename(file));
   if (namesake) {
     throw new ZkmlError('PTAU_HASH_MISMATCH', `${file} is named like the public ${namesake.file} but its blake2b-512 is ${hashes.blake2b512.slice(0, 16)}…, not the published ${namesake.blake2b512.slice(0, 16)}…: the file is corrupted or tampered with`, {
       blake2b512: hashes.blake2b512,

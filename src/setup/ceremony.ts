@@ -32,6 +32,7 @@ import {
   UNPINNED_WARNING,
   withSnarkjsCurve,
 } from './groth16-setup';
+import { PinnedPtau } from './ptau-pins';
 import { hashFile, requiredPtauPower, resolvePtau } from './ptau-store';
 import { contributionHash, readMpcParams } from './zkey-mpc';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -77,6 +78,8 @@ export interface CeremonyInitOptions {
   ptauPath?: string;
   allowUnknownPtau?: boolean;
   cacheDir?: string;
+  /** The trusted ptau list (default: the pinned public files). */
+  pins?: readonly PinnedPtau[];
 }
 
 export function ceremonyDir(buildDir: string): string {
@@ -104,7 +107,7 @@ export async function initCeremony(buildDir: string, opts: CeremonyInitOptions =
   const r1csFile = artifactPath(buildDir, 'r1cs');
   const r1cs = readR1csHeader(r1csFile);
   const power = requiredPtauPower(r1cs);
-  const ptau = await resolvePtau({ requiredPower: power, ptauPath: opts.ptauPath, cacheDir: opts.cacheDir, allowUnknownPtau: opts.allowUnknownPtau });
+  const ptau = await resolvePtau({ requiredPower: power, ptauPath: opts.ptauPath, cacheDir: opts.cacheDir, allowUnknownPtau: opts.allowUnknownPtau, pins: opts.pins });
 
   const dir = ceremonyDir(buildDir);
   fs.rmSync(dir, { recursive: true, force: true });

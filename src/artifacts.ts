@@ -22,6 +22,10 @@ export const ARTIFACTS = {
   verifierSol: 'Verifier.sol',
   verifierArtifact: 'Verifier.json',
   setup: 'setup.json',
+  /** The published phase-2 ceremony transcript (contributors, hashes, beacon). */
+  transcript: 'ceremony-transcript.json',
+  /** Working folder of an open ceremony: its state and every accepted zkey. */
+  ceremonyDir: 'ceremony',
   manifest: 'manifest.json',
 } as const;
 
@@ -42,9 +46,24 @@ export function sha256Bytes(data: Uint8Array | string): string {
 export interface PtauInfo {
   power: number;
   sha256: string;
+  /** blake2b-512 of the whole file: the hash the public ceremonies publish. */
+  blake2b512: string;
   /** true for the locally generated single-contributor dev ptau: not for production. */
   devSingleContributor: boolean;
+  /** true when blake2b512 equals a published hash in src/setup/ptau-pins.ts. */
+  pinned: boolean;
+  /** The pinned file's published name, when pinned. */
+  pinnedFile?: string;
   source: string;
+}
+
+/** How the phase-2 (circuit-specific) randomness was made. */
+export interface Phase2Info {
+  /** 'local': `zkml setup` on this machine; 'ceremony': a finished multi-party ceremony. */
+  kind: 'local' | 'ceremony';
+  contributions: number;
+  /** sha256 of ceremony-transcript.json, for a ceremony. */
+  transcriptSha256?: string;
 }
 
 export interface Manifest {
@@ -59,6 +78,7 @@ export interface Manifest {
   vkSha256?: string;
   verifierSolSha256?: string;
   ptau?: PtauInfo;
+  phase2?: Phase2Info;
   /** Filled when a verifier is deployed. */
   deployments?: Array<{ chainId: number; address: string; bytecodeSha256: string }>;
 }

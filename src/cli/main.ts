@@ -5,13 +5,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { artifactPath, readJson } from '../artifacts';
+import { artifactPath, PtauInfo, readJson } from '../artifacts';
 import { auditBuild } from '../audit/audit';
 import { solidityCallArgs } from '../chain/verifier-contract';
 import { compileModel } from '../compiler/compile';
 import { asZkmlError, ZkmlError } from '../errors';
 import { Prover } from '../prover/prover';
 import type { Receipt } from '../prover/receipt';
+import { acceptContribution, contributeZkey, exportCurrentZkey, finishCeremony, initCeremony, readCeremony } from '../setup/ceremony';
 import { runSetup } from '../setup/groth16-setup';
 import { verifyOffchain } from '../verifier/offchain';
 import { verifyOnchain } from '../verifier/onchain';
@@ -21,7 +22,13 @@ const USAGE = `usage:
   zkml compile <model.onnx> --out DIR [--calibration FILE] [--input-visibility public|private]
                [--input-bits N] [--weight-bits N] [--activation-bits N] [--input-range LO,HI]
                [--max-constraints N]
-  zkml setup DIR [--ptau FILE] [--contributions N]
+  zkml setup DIR [--ptau FILE [--allow-unknown-ptau]] [--contributions N]
+  zkml ceremony init --dir DIR [--ptau FILE [--allow-unknown-ptau]]
+  zkml ceremony export --dir DIR --out FILE
+  zkml ceremony contribute IN.zkey OUT.zkey --name NAME [--entropy TEXT]
+  zkml ceremony accept FILE --dir DIR --name NAME
+  zkml ceremony finish --dir DIR --beacon HEX --iterations N
+  zkml ceremony status --dir DIR
   zkml prove DIR --input FILE --out RECEIPT
   zkml verify RECEIPT --dir DIR [--onchain [--rpc URL] [--key HEX] [--address ADDR]]
   zkml calldata RECEIPT
@@ -89,13 +96,98 @@ async function compileCommand(args: string[]): Promise<void> {
 }
 
 async function setupCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ptau: { type: 'string' }, contributions: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { ptau: { type: 'string' }, contributions: { type: 'string' }, 'allow-unknown-ptau': { type: 'boolean' } },
+  });
   const dir = requirePositional(positionals, 'the build folder');
-  const r = await runSetup(dir, { ptauPath: values.ptau, contributions: intOption(values.contributions, 'contributions'), onProgress: progressPrinter('setup') });
+  const r = await runSetup(dir, {
+    ptauPath: values.ptau,
+    allowUnknownPtau: values['allow-unknown-ptau'],
+    contributions: intOption(values.contributions, 'contributions'),
+    onProgress: progressPrinter('setup'),
+  });
   console.log(`wrote ${dir}: circuit.zkey, verification_key.json, Verifier.sol, setup.json`);
   console.log(`constraints ${r.constraints}, ptau power ${r.power}, setup ${(r.timings.totalMs / 1000).toFixed(1)}s`);
-  if (r.devSingleContributor) {
+  printPtauTrust(r.ptau);
+}
+
+function printPtauTrust(ptau: PtauInfo): void {
+  if (ptau.devSingleContributor) {
     console.log('warning: dev ptau with a single local contributor: NOT for production; pass --ptau with a public Powers of Tau file');
+  } else if (ptau.pinned) {
+    console.log(`ptau: pinned public file ${ptau.pinnedFile} (blake2b-512 ${ptau.blake2b512.slice(0, 16)}…)`);
+  } else {
+    console.log(`warning: UNPINNED ptau (blake2b-512 ${ptau.blake2b512.slice(0, 16)}…): recorded as such in the manifest and every receipt; refused in production mode`);
+  }
+}
+
+async function ceremonyCommand(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      dir: { type: 'string' },
+      ptau: { type: 'string' },
+      'allow-unknown-ptau': { type: 'boolean' },
+      out: { type: 'string' },
+      name: { type: 'string' },
+      entropy: { type: 'string' },
+      beacon: { type: 'string' },
+      iterations: { type: 'string' },
+    },
+  });
+  const dir = (): string => {
+    if (!values.dir) throw new ZkmlError('USAGE', `ceremony ${sub} needs --dir DIR (the build folder)`);
+    return values.dir;
+  };
+  const name = (): string => {
+    if (!values.name) throw new ZkmlError('USAGE', `ceremony ${sub} needs --name NAME`);
+    return values.name;
+  };
+  switch (sub) {
+    case 'init': {
+      const s = await initCeremony(dir(), { ptauPath: values.ptau, allowUnknownPtau: values['allow-unknown-ptau'] });
+      console.log(`ceremony opened in ${path.join(dir(), 'ceremony')}: initial key ${s.initialZkey.file} (sha256 ${s.initialZkey.sha256.slice(0, 16)}…), circuit hash ${s.circuitHash.slice(0, 16)}…`);
+      printPtauTrust(s.ptau);
+      return;
+    }
+    case 'export': {
+      if (!values.out) throw new ZkmlError('USAGE', 'ceremony export needs --out FILE');
+      const r = exportCurrentZkey(dir(), values.out);
+      console.log(`wrote ${values.out} (sha256 ${r.sha256}, ${r.contributions} contribution(s) so far): hand it to the next contributor`);
+      return;
+    }
+    case 'contribute': {
+      if (positionals.length !== 2) throw new ZkmlError('USAGE', 'ceremony contribute takes IN.zkey OUT.zkey');
+      const r = await contributeZkey(positionals[0], positionals[1], { name: name(), entropy: values.entropy });
+      console.log(`wrote ${positionals[1]}; your contribution hash (check it appears in the published transcript):\n${r.hash}`);
+      return;
+    }
+    case 'accept': {
+      const file = requirePositional(positionals, 'the contributed zkey');
+      const c = await acceptContribution(dir(), file, { name: name() });
+      console.log(`accepted contribution #${c.index} from ${c.name}: ${c.hash}`);
+      return;
+    }
+    case 'finish': {
+      if (!values.beacon || !values.iterations) throw new ZkmlError('USAGE', 'ceremony finish needs --beacon HEX and --iterations N');
+      const s = await finishCeremony(dir(), { beaconHex: values.beacon, iterationsExp: intOption(values.iterations, 'iterations')! });
+      console.log(`ceremony finished: ${s.contributions.length} contribution(s) + beacon; wrote circuit.zkey, verification_key.json, Verifier.sol, setup.json, ceremony-transcript.json`);
+      printPtauTrust(s.ptau);
+      return;
+    }
+    case 'status': {
+      const s = readCeremony(dir());
+      console.log(`ceremony ${s.status}, ptau power ${s.power}${s.ptau.pinned ? ` (${s.ptau.pinnedFile})` : s.ptau.devSingleContributor ? ' (dev ptau)' : ' (unpinned ptau)'}`);
+      for (const c of s.contributions) console.log(`#${c.index} ${c.name}: ${c.hash}`);
+      if (s.beacon) console.log(`beacon ${s.beacon.hash} 2^${s.beacon.iterationsExp}: ${s.beacon.contributionHash}`);
+      return;
+    }
+    default:
+      throw new ZkmlError('USAGE', `unknown ceremony step '${sub ?? ''}'\n${USAGE}`);
   }
 }
 
@@ -170,6 +262,7 @@ async function auditCommand(args: string[]): Promise<void> {
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   compile: compileCommand,
   setup: setupCommand,
+  ceremony: ceremonyCommand,
   prove: proveCommand,
   verify: verifyCommand,
   calldata: calldataCommand,

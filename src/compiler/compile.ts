@@ -112,7 +112,9 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
   fs.mkdirSync(buildDir, { recursive: true });
   // The manifest goes first and comes back last: a build that fails halfway (disk full, killed) is
   // never mistaken for a finished one, and a new circuit invalidates any earlier setup.
-  for (const stale of ['manifest', 'zkey', 'vk', 'verifierSol', 'verifierArtifact', 'setup'] as const) fs.rmSync(artifactPath(buildDir, stale), { force: true });
+  for (const stale of ['manifest', 'zkey', 'vk', 'verifierSol', 'verifierArtifact', 'setup', 'transcript', 'ceremonyDir'] as const) {
+    fs.rmSync(artifactPath(buildDir, stale), { force: true, recursive: true });
+  }
   const circuitDir = artifactPath(buildDir, 'circuitDir');
   fs.rmSync(circuitDir, { recursive: true, force: true });
   fs.mkdirSync(circuitDir, { recursive: true });

@@ -3,7 +3,9 @@
  * every circuit's wasm and zkey in memory after first use, and snarkjs keeps its curve, so a warm
  * proof pays neither the file reads nor the curve build again.
  */
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { snarkjs } from './snarkjs-in-worker';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { WitnessCalculatorBuilder } = require('circom_runtime');
@@ -13,6 +15,9 @@ export interface ProveTask {
   zkeyPath: string;
   /** Artifact hashes (checked by the caller), so a rebuilt circuit is never served from the cache. */
   cacheKey: string;
+  /** The manifest hashes: the bytes this worker loads are checked against them, not just the files. */
+  wasmSha256: string;
+  zkeySha256: string;
   input: Record<string, string[]>;
   singleThread: boolean;
 }
@@ -39,11 +44,20 @@ const circuits = new Map<string, LoadedCircuit>();
 async function load(task: ProveTask): Promise<LoadedCircuit> {
   let c = circuits.get(task.cacheKey);
   if (!c) {
-    const witness = await WitnessCalculatorBuilder(fs.readFileSync(task.wasmPath));
-    c = { witness, zkey: fs.readFileSync(task.zkeyPath) };
+    const wasm = readChecked(task.wasmPath, task.wasmSha256);
+    const witness = await WitnessCalculatorBuilder(wasm);
+    c = { witness, zkey: readChecked(task.zkeyPath, task.zkeySha256) };
     circuits.set(task.cacheKey, c);
   }
   return c;
+}
+
+/** Reads a file and checks the bytes actually read, so nothing can change between check and use. */
+function readChecked(file: string, sha256: string): Buffer {
+  const bytes = fs.readFileSync(file);
+  const actual = crypto.createHash('sha256').update(bytes).digest('hex');
+  if (actual !== sha256) throw new Error(`ARTIFACT_HASH_MISMATCH: ${path.basename(file)} has sha256 ${actual.slice(0, 16)}…, the manifest says ${sha256.slice(0, 16)}…`);
+  return bytes;
 }
 
 export default async function prove(task: ProveTask): Promise<ProveTaskResult> {

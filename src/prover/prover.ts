@@ -5,13 +5,15 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Piscina from 'piscina';
-import { artifactPath, checkArtifactHash, Manifest, readJson, readManifest } from '../artifacts';
+import { artifactPath, Manifest, readManifest } from '../artifacts';
 import { CompiledModel, readCompiled } from '../compiler/compile';
 import { asZkmlError, ZkmlError } from '../errors';
+import { checkBuildIntegrity, HashCache } from '../integrity';
 import { createOrtSession, OrtOutput, OrtSession, runOrt } from '../onnx/runtime';
 import { circuitInput, decodePublicSignals, publicLayout, quantizeSample } from '../quantize/codec';
 import { readInput } from '../quantize/input-file';
 import { runReference } from '../quantize/reference';
+import { assertProductionReady, ZkmlMode, zkmlMode } from '../setup/production';
 import type { ProveTask, ProveTaskResult } from './prove-task';
 import type { Groth16Proof, Receipt, TensorValues } from './receipt';
 import * as fs from 'node:fs';
@@ -21,13 +23,14 @@ export interface ProverOptions {
   threads?: number;
   /** Let snarkjs start its own threads inside each worker (default: only when there is one worker). */
   snarkjsThreads?: boolean;
+  /** 'production' refuses dev/unpinned ptau and keys not from a finished ceremony (default: ZKML_MODE). */
+  mode?: ZkmlMode;
 }
 
 interface LoadedModel {
   compiled: CompiledModel;
   manifest: Manifest;
   session: OrtSession;
-  setup: { devSingleContributor: boolean; power: number };
   cacheKey: string;
 }
 
@@ -35,8 +38,13 @@ export class Prover {
   private readonly pool: Piscina;
   private readonly singleThread: boolean;
   private readonly models = new Map<string, { stamp: string; model: Promise<LoadedModel> }>();
+  /** Models stopped by an integrity failure, until their manifest changes (a new compile or setup). */
+  private readonly stopped = new Map<string, { stamp: string; error: ZkmlError }>();
+  private readonly hashes = new HashCache();
+  readonly mode: ZkmlMode;
 
   constructor(options: ProverOptions = {}) {
+    this.mode = options.mode ?? zkmlMode();
     const threads = Math.max(1, options.threads ?? 1);
     this.singleThread = !(options.snarkjsThreads ?? threads === 1);
     this.pool = new Piscina({
@@ -47,30 +55,59 @@ export class Prover {
     });
   }
 
-  /** Loads a build folder once; reloads when its manifest changes. Every artifact hash is checked first. */
-  private load(buildDir: string): Promise<LoadedModel> {
+  /**
+   * Loads a build folder once (reloads when its manifest changes) after checking every artifact hash
+   * and, in production mode, the trust of its setup. A service calls this at startup for each model.
+   */
+  async open(buildDir: string): Promise<void> {
+    await this.load(buildDir);
+  }
+
+  private async load(buildDir: string): Promise<LoadedModel> {
     const manifestFile = artifactPath(buildDir, 'manifest');
     const stat = fs.existsSync(manifestFile) ? fs.statSync(manifestFile) : undefined;
     if (!stat) throw new ZkmlError('ARTIFACT_MISSING', `no ${path.basename(manifestFile)} in ${buildDir}: run zkml compile first`);
-    const stamp = `${stat.mtimeMs}:${stat.size}`;
+    const stamp = `${stat.mtimeMs}:${stat.ctimeMs}:${stat.size}`;
+    const stop = this.stopped.get(buildDir);
+    if (stop && stop.stamp === stamp) throw stop.error;
+    this.stopped.delete(buildDir);
     const cached = this.models.get(buildDir);
-    if (cached && cached.stamp === stamp) return cached.model;
+    const model = cached && cached.stamp === stamp ? cached.model : this.startLoad(buildDir, stamp);
+    const loaded = await model;
+    // Before each use, not only at load: a key swapped on disk must never reach a proof.
+    try {
+      checkBuildIntegrity(buildDir, loaded.manifest, this.hashes);
+    } catch (err) {
+      throw this.stop(buildDir, stamp, err);
+    }
+    return loaded;
+  }
+
+  private startLoad(buildDir: string, stamp: string): Promise<LoadedModel> {
     const model = (async () => {
       const manifest = readManifest(buildDir);
-      if (!manifest.zkeySha256) throw new ZkmlError('ARTIFACT_MISSING', `${buildDir} has no setup yet: run zkml setup first`);
-      checkArtifactHash(buildDir, 'onnx', manifest.onnxSha256);
-      checkArtifactHash(buildDir, 'wasm', manifest.wasmSha256);
-      checkArtifactHash(buildDir, 'r1cs', manifest.r1csSha256);
-      checkArtifactHash(buildDir, 'zkey', manifest.zkeySha256);
-      checkArtifactHash(buildDir, 'vk', manifest.vkSha256);
+      try {
+        checkBuildIntegrity(buildDir, manifest, this.hashes);
+      } catch (err) {
+        throw this.stop(buildDir, stamp, err);
+      }
+      if (this.mode === 'production') assertProductionReady(buildDir, manifest);
       const compiled = readCompiled(buildDir);
-      const setup = readJson<{ devSingleContributor: boolean; power: number }>(artifactPath(buildDir, 'setup'));
       const session = await createOrtSession(fs.readFileSync(artifactPath(buildDir, 'onnx')));
-      return { compiled, manifest, session, setup, cacheKey: `${manifest.wasmSha256}:${manifest.zkeySha256}` };
+      return { compiled, manifest, session, cacheKey: `${manifest.wasmSha256}:${manifest.zkeySha256}` };
     })();
     this.models.set(buildDir, { stamp, model });
     model.catch(() => this.models.delete(buildDir));
     return model;
+  }
+
+  /** Stops the model: it refuses every proof until its manifest changes. */
+  private stop(buildDir: string, stamp: string, err: unknown): ZkmlError {
+    const cause = asZkmlError(err);
+    const error = new ZkmlError(cause.code, `model stopped: ${cause.message}`, { ...cause.details, buildDir });
+    this.models.delete(buildDir);
+    this.stopped.set(buildDir, { stamp, error });
+    return error;
   }
 
   async prove(buildDir: string, inputDoc: unknown): Promise<Receipt> {
@@ -83,6 +120,8 @@ export class Prover {
       wasmPath: artifactPath(buildDir, 'wasm'),
       zkeyPath: artifactPath(buildDir, 'zkey'),
       cacheKey: m.cacheKey,
+      wasmSha256: m.manifest.wasmSha256,
+      zkeySha256: m.manifest.zkeySha256!,
       input: circuitInput(model, quantized),
       singleThread: this.singleThread,
     };
@@ -93,6 +132,7 @@ export class Prover {
       result = await this.pool.run(task);
     } catch (err) {
       const msg = String((err as Error).message ?? err);
+      if (msg.startsWith('ARTIFACT_HASH_MISMATCH')) throw this.stop(buildDir, this.models.get(buildDir)?.stamp ?? '', new ZkmlError('ARTIFACT_HASH_MISMATCH', msg.replace(/^ARTIFACT_HASH_MISMATCH: /, '')));
       throw new ZkmlError(/assert|witness|constraint/i.test(msg) ? 'WITNESS_FAILED' : 'PROVE_FAILED', msg.split('\n')[0]);
     }
     const ort = await ortRun.catch((err) => {
@@ -126,7 +166,7 @@ export class Prover {
         integerReferenceMatches: matches,
         tolerance: Math.max(0, ...model.outputs.map((o) => o.errorBound)),
       },
-      setup: { devSingleContributor: m.setup.devSingleContributor, ptauPower: m.setup.power },
+      setup: receiptSetup(m.manifest),
       timings: { witnessMs: result.witnessMs, proveMs: result.proveMs, onnxruntimeMs: ort.ms, totalMs: Date.now() - t0 },
       createdAt: new Date().toISOString(),
     };
@@ -135,6 +175,21 @@ export class Prover {
   async close(): Promise<void> {
     await this.pool.destroy();
   }
+}
+
+/** What a verifier should know about how the key was made, straight from the checked manifest. */
+function receiptSetup(manifest: Manifest): Receipt['setup'] {
+  const ptau = manifest.ptau;
+  return {
+    devSingleContributor: ptau?.devSingleContributor ?? true,
+    ptauPower: ptau?.power ?? 0,
+    ptauPinned: ptau?.pinned === true,
+    ...(ptau?.pinnedFile ? { ptauFile: ptau.pinnedFile } : {}),
+    ...(ptau?.blake2b512 ? { ptauBlake2b512: ptau.blake2b512 } : {}),
+    phase2: manifest.phase2?.kind ?? 'local',
+    phase2Contributions: manifest.phase2?.contributions ?? 0,
+    ...(manifest.phase2?.transcriptSha256 ? { transcriptSha256: manifest.phase2.transcriptSha256 } : {}),
+  };
 }
 
 function argmax(values: number[]): number {

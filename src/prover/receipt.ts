@@ -44,7 +44,19 @@ export interface Receipt {
     /** The compile-time tolerance the error is judged against. */
     tolerance: number;
   };
-  setup: { devSingleContributor: boolean; ptauPower: number };
+  setup: {
+    /** The key rests on the local dev ptau: anyone who kept its secret could forge. */
+    devSingleContributor: boolean;
+    ptauPower: number;
+    /** The ptau is byte-identical to a pinned public ceremony file (false: dev or allowed-unknown). */
+    ptauPinned: boolean;
+    ptauFile?: string;
+    ptauBlake2b512?: string;
+    /** 'ceremony': a finished multi-party phase 2 (see the transcript); 'local': one machine's setup. */
+    phase2: 'local' | 'ceremony';
+    phase2Contributions: number;
+    transcriptSha256?: string;
+  };
   timings: { witnessMs: number; proveMs: number; onnxruntimeMs: number; totalMs: number };
   createdAt: string;
 }

@@ -22,7 +22,10 @@ const snarkjs = require('snarkjs');
 
 const BN254_R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 const BEACON_ITERATIONS_EXP = 10;
-const DEV_WARNING =
+export const UNPINNED_WARNING =
+  'UNPINNED PTAU. The powers of tau file is not one of the pinned public ceremony files (accepted with ' +
+  '--allow-unknown-ptau); whoever produced it may know its secret and could forge proofs.';
+export const DEV_WARNING =
   'DEVELOPMENT SETUP ONLY. The powers of tau were generated on this machine by a single contributor. ' +
   'Anyone who kept its randomness could forge proofs that verify. For production, run setup again with ' +
   '--ptau pointing to a file from a public multi-party ceremony.';
@@ -35,6 +38,8 @@ export interface SetupOptions {
   onProgress?: ProgressFn;
   /** Phase-2 contributions with fresh random entropy before the beacon (default 1). */
   contributions?: number;
+  /** Accept a ptauPath that is not a pinned public file (recorded as unpinned). */
+  allowUnknownPtau?: boolean;
 }
 
 export interface SetupContribution {
@@ -93,6 +98,7 @@ export async function runSetup(buildDir: string, opts: SetupOptions = {}): Promi
     requiredPower: power,
     ptauPath: opts.ptauPath,
     cacheDir: opts.cacheDir,
+    allowUnknownPtau: opts.allowUnknownPtau,
     onProgress: (phase, f) => progress(phase, 0.02 + 0.33 * clamp01(f)),
   });
   const ptauMs = Date.now() - t;
@@ -180,7 +186,9 @@ function writeSetupRecord(buildDir: string, r: SetupResult): void {
     format: 'zkml-setup/1',
     createdAt: new Date().toISOString(),
     devSingleContributor: r.devSingleContributor,
-    ...(r.devSingleContributor ? { warning: DEV_WARNING } : {}),
+    ptauPinned: r.ptau.pinned,
+    phase2: 'local',
+    ...(r.devSingleContributor ? { warning: DEV_WARNING } : r.ptau.pinned ? {} : { warning: UNPINNED_WARNING }),
     power: r.power,
     constraints: r.constraints,
     nPublic: r.nPublic,
@@ -190,12 +198,15 @@ function writeSetupRecord(buildDir: string, r: SetupResult): void {
     beacon: r.beacon,
     timings: r.timings,
   });
-  // A new key means a new verifier: deployments of the old one no longer match this build.
+  // A new key means a new verifier: deployments of the old one no longer match this build, and a
+  // transcript of an earlier ceremony no longer describes the key.
+  fs.rmSync(artifactPath(buildDir, 'transcript'), { force: true });
   updateManifest(buildDir, {
     zkeySha256: sha256File(r.paths.zkey),
     vkSha256: sha256File(r.paths.vk),
     verifierSolSha256: sha256File(r.paths.verifierSol),
     ptau: ptauInfo,
+    phase2: { kind: 'local', contributions: r.contributions.length },
     deployments: undefined,
   });
 }
@@ -252,14 +263,14 @@ export async function withSnarkjsCurve<T>(fn: () => Promise<T>): Promise<T> {
 let curveLeases = 0;
 let curveOwned = false;
 
-function groth16Template(): string {
+export function groth16Template(): string {
   // snarkjs's package exports hide templates/, so locate it from the resolved entry point.
   const file = path.join(path.dirname(require.resolve('snarkjs')), '..', 'templates', 'verifier_groth16.sol.ejs');
   return fs.readFileSync(file, 'utf8');
 }
 
 /** snarkjs reports some failures only through its logger and a -1/false return value. */
-function snarkjsLogger() {
+export function snarkjsLogger() {
   const errors: string[] = [];
   const quiet = (): void => undefined;
   return {
@@ -271,7 +282,7 @@ function snarkjsLogger() {
   };
 }
 
-function toHex(bytes: Uint8Array): string {
+export function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex');
 }
 

@@ -10,6 +10,7 @@ import { PtauInfo } from '../artifacts';
 import { ZkmlError } from '../errors';
 import { generateDevPtau } from './dev-ptau';
 import { readPtauInfo } from './ptau-file';
+import { PINNED_PTAU, PinnedPtau } from './ptau-pins';
 
 const MAX_POWER = 28;
 const DEV_SOURCE = 'zkml dev ptau (generated locally, single contributor)';
@@ -23,6 +24,10 @@ export interface ResolvePtauOptions {
   /** Defaults to defaultCacheDir(). */
   cacheDir?: string;
   onProgress?: ProgressFn;
+  /** Accept a ptauPath whose hash is not pinned; it is then recorded as unpinned everywhere. */
+  allowUnknownPtau?: boolean;
+  /** The trusted list (default PINNED_PTAU); tests pass their own. */
+  pins?: readonly PinnedPtau[];
 }
 
 export type ResolvedPtau = PtauInfo & { path: string };
@@ -54,11 +59,15 @@ export function defaultCacheDir(): string {
 }
 
 export async function resolvePtau(opts: ResolvePtauOptions): Promise<ResolvedPtau> {
-  if (opts.ptauPath !== undefined) return checkUserPtau(opts.ptauPath, opts.requiredPower);
+  if (opts.ptauPath !== undefined) return checkUserPtau(opts.ptauPath, opts.requiredPower, opts.allowUnknownPtau ?? false, opts.pins ?? PINNED_PTAU);
   return devPtau(opts.requiredPower, path.join(opts.cacheDir ?? defaultCacheDir(), 'ptau'), opts.onProgress);
 }
 
-async function checkUserPtau(file: string, requiredPower: number): Promise<ResolvedPtau> {
+/**
+ * Format and size first (cheap, and the most useful message), then the blake2b-512 of the whole file
+ * against the published hashes: only a byte-identical public ceremony file counts as pinned.
+ */
+async function checkUserPtau(file: string, requiredPower: number, allowUnknown: boolean, pins: readonly PinnedPtau[]): Promise<ResolvedPtau> {
   if (!fs.existsSync(file)) throw new ZkmlError('PTAU_INVALID', `${file} does not exist`);
   const info = readPtauInfo(file);
   if (info.power < requiredPower) {
@@ -70,7 +79,25 @@ async function checkUserPtau(file: string, requiredPower: number): Promise<Resol
   if (!info.prepared) {
     throw new ZkmlError('PTAU_INVALID', `${file} is not prepared for phase 2; run \`snarkjs powersoftau prepare phase2 ${file} <out.ptau>\` first`);
   }
-  return { power: info.power, sha256: await sha256Stream(file), devSingleContributor: false, source: file, path: file };
+  const hashes = await hashFile(file);
+  const pin = pins.find((p) => p.blake2b512 === hashes.blake2b512);
+  if (pin) {
+    // Same bytes as the published file, so the header we read is the published one too.
+    return { power: info.power, ...hashes, devSingleContributor: false, pinned: true, pinnedFile: pin.file, source: file, path: file };
+  }
+  const namesake = pins.find((p) => p.file === path.basename(file));
+  if (namesake) {
+    throw new ZkmlError('PTAU_HASH_MISMATCH', `${file} is named like the public ${namesake.file} but its blake2b-512 is ${hashes.blake2b512.slice(0, 16)}…, not the published ${namesake.blake2b512.slice(0, 16)}…: the file is corrupted or tampered with`, {
+      blake2b512: hashes.blake2b512,
+      expected: namesake.blake2b512,
+    });
+  }
+  if (!allowUnknown) {
+    throw new ZkmlError('PTAU_UNKNOWN', `${file} (blake2b-512 ${hashes.blake2b512.slice(0, 16)}…) is not one of the pinned public Powers of Tau files; use a powersOfTau28_hez_final_NN.ptau file, or pass --allow-unknown-ptau to accept it as unpinned`, {
+      blake2b512: hashes.blake2b512,
+    });
+  }
+  return { power: info.power, ...hashes, devSingleContributor: false, pinned: false, source: file, path: file };
 }
 
 async function devPtau(requiredPower: number, dir: string, onProgress?: ProgressFn): Promise<ResolvedPtau> {
@@ -120,7 +147,7 @@ function usableDevPtau(file: string, requiredPower: number): boolean {
 }
 
 async function devResult(file: string, power: number): Promise<ResolvedPtau> {
-  return { power, sha256: await sha256Stream(file), devSingleContributor: true, source: DEV_SOURCE, path: file };
+  return { power, ...(await hashFile(file)), devSingleContributor: true, pinned: false, source: DEV_SOURCE, path: file };
 }
 
 /**
@@ -164,13 +191,18 @@ function lockIsStale(lockFile: string): boolean {
   }
 }
 
-function sha256Stream(file: string): Promise<string> {
+/** sha256 and blake2b-512 in one streaming pass: ptau files reach hundreds of GB. */
+export function hashFile(file: string): Promise<{ sha256: string; blake2b512: string }> {
   return new Promise((resolve, reject) => {
-    const hash = crypto.createHash('sha256');
-    fs.createReadStream(file)
-      .on('data', (chunk) => hash.update(chunk))
+    const sha = crypto.createHash('sha256');
+    const blake = crypto.createHash('blake2b512');
+    fs.createReadStream(file, { highWaterMark: 1 << 20 })
+      .on('data', (chunk) => {
+        sha.update(chunk);
+        blake.update(chunk);
+      })
       .on('error', (err) => reject(new ZkmlError('PTAU_INVALID', `cannot read ${file}: ${err.message}`)))
-      .on('end', () => resolve(hash.digest('hex')));
+      .on('end', () => resolve({ sha256: sha.digest('hex'), blake2b512: blake.digest('hex') }));
   });
 }
 

@@ -66,6 +66,11 @@ test('runSetup with the dev ptau writes zkey, vk, Verifier.sol, setup.json and t
   assert.equal(manifest.ptau?.devSingleContributor, true);
   assert.equal(manifest.ptau?.power, 3);
   assert.equal(manifest.ptau?.sha256, result.ptau.sha256);
+  assert.equal(manifest.ptau?.pinned, false, 'the dev ptau is never pinned');
+  assert.match(manifest.ptau?.blake2b512 ?? '', /^[0-9a-f]{128}$/);
+  assert.deepEqual(manifest.phase2, { kind: 'local', contributions: 2 });
+  assert.equal(setup.ptauPinned, false);
+  assert.equal(setup.phase2, 'local');
 
   assert.deepEqual(fs.readdirSync(buildDir).filter((f) => f.endsWith('.tmp')), [], 'intermediate zkeys removed');
   // snarkjs's own audit of the transcript: the zkey follows from this r1cs and ptau plus the recorded contributions.

@@ -75,12 +75,15 @@ test('requiredPtauPower follows snarkjs: 2^power > constraints + public signals'
 });
 
 test('a user ptau: accepted when big enough, PTAU_TOO_SMALL with both powers otherwise', async () => {
-  const ok = await resolvePtau({ requiredPower: 3, ptauPath: ptau3 });
+  const ok = await resolvePtau({ requiredPower: 3, ptauPath: ptau3, allowUnknownPtau: true });
   assert.equal(ok.power, 3);
   assert.equal(ok.devSingleContributor, false);
+  assert.equal(ok.pinned, false);
   assert.equal(ok.source, ptau3);
   assert.equal(ok.path, ptau3);
   assert.match(ok.sha256, /^[0-9a-f]{64}$/);
+  assert.match(ok.blake2b512, /^[0-9a-f]{128}$/);
+  // The size is checked before the hash, so the most useful error comes first.
   await assert.rejects(resolvePtau({ requiredPower: 5, ptauPath: ptau3 }), rejectsWith('PTAU_TOO_SMALL', /power 3.*power 5/));
 });
 
@@ -93,6 +96,7 @@ test('the dev ptau is generated once per power in the cache, under a lock, and r
   assert.equal(b.path, file);
   assert.equal(a.sha256, b.sha256);
   assert.equal(a.devSingleContributor, true);
+  assert.equal(a.pinned, false);
   assert.deepEqual(fs.readdirSync(path.join(cacheDir, 'ptau')), ['dev_2.ptau'], 'no lock or temp file left');
 
   const mtime = fs.statSync(file).mtimeMs;

@@ -20,8 +20,8 @@ import { progressPrinter } from './progress';
 const USAGE = `usage:
   zkml compile <model.onnx> --out DIR [--calibration FILE] [--input-visibility public|private]
                [--input-bits N] [--weight-bits N] [--activation-bits N] [--input-range LO,HI]
-  zkml setup DIR [--ptau FILE [--allow-unknown-ptau]] [--contributions N]
-  zkml ceremony init --dir DIR [--ptau FILE [--allow-unknown-ptau]]
+  zkml setup DIR [--ptau FILE|DIR [--allow-unknown-ptau]] [--contributions N]
+  zkml ceremony init --dir DIR [--ptau FILE|DIR [--allow-unknown-ptau]]
   zkml ceremony export --dir DIR --out FILE
   zkml ceremony contribute IN.zkey OUT.zkey --name NAME [--entropy TEXT]
   zkml ceremony accept FILE --dir DIR --name NAME

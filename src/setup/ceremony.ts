@@ -163,11 +163,14 @@ export function exportCurrentZkey(buildDir: string, outFile: string): { sha256: 
 export async function contributeZkey(inFile: string, outFile: string, opts: { name: string; entropy?: string }): Promise<{ hash: string }> {
   checkName(opts.name);
   if (!fs.existsSync(inFile)) throw new ZkmlError('ARTIFACT_MISSING', `no zkey at ${inFile}`);
+  readMpcParams(inFile, 'CONTRIBUTION_INVALID'); // a readable Groth16 zkey, before snarkjs touches it
   // The secret comes from the OS; the text only adds to it, so a weak text cannot weaken it.
   const entropy = crypto.randomBytes(64).toString('hex') + (opts.entropy ?? '');
   const log = snarkjsLogger();
-  const hash = await withSnarkjsCurve(() => snarkjs.zKey.contribute(inFile, outFile, opts.name, entropy, log));
-  if (!(hash instanceof Uint8Array)) throw new ZkmlError('CONTRIBUTION_INVALID', `contributing to ${inFile} failed: ${firstError(log)}`);
+  const hash = await withSnarkjsCurve(() => snarkjs.zKey.contribute(inFile, outFile, opts.name, entropy, log)).catch((err: unknown) => {
+    throw new ZkmlError('CONTRIBUTION_INVALID', `contributing to ${inFile} failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+  });
+  if (!(hash instanceof Uint8Array)) throw new ZkmlError('CONTRIBUTION_INVALID', `contributing to ${inFile} failed: ${log.lastError() ?? 'snarkjs gave no reason'}`);
   return { hash: toHex(hash) };
 }
 
@@ -325,8 +328,4 @@ function checkName(name: string): void {
   if (typeof name !== 'string' || name.trim() === '' || Buffer.byteLength(name) > MAX_NAME) {
     throw new ZkmlError('USAGE', `a contributor name is required (1..${MAX_NAME} bytes)`);
   }
-}
-
-function firstError(log: ReturnType<typeof snarkjsLogger>): string {
-  return log.failure('').message.replace(/^ failed:? ?/, '') || 'snarkjs reported no reason';
 }

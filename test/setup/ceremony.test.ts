@@ -176,4 +176,8 @@ test('bad beacon parameters are USAGE errors', async () => {
   await assert.rejects(finishCeremony(buildDir, { beaconHex: 'xyz', iterationsExp: 10 }), rejectsWith('USAGE'));
   await assert.rejects(finishCeremony(buildDir, { beaconHex: BEACON, iterationsExp: 5 }), rejectsWith('USAGE'));
   await assert.rejects(contributeZkey(c.file, path.join(work, 'y.zkey'), { name: '' }), rejectsWith('USAGE'));
+  const notZkey = path.join(work, 'not.zkey');
+  fs.writeFileSync(notZkey, 'hello');
+  await assert.rejects(contributeZkey(notZkey, path.join(work, 'y.zkey'), { name: 'zed' }), rejectsWith('CONTRIBUTION_INVALID'));
+  await assert.rejects(acceptContribution(buildDir, notZkey, { name: 'zed' }), rejectsWith('CONTRIBUTION_INVALID'));
 });

@@ -157,8 +157,9 @@ test('a contribution for a different circuit, a stale base, or a tampered key is
   fs.writeFileSync(tamperedFile, tampered);
   await assert.rejects(acceptContribution(buildDir, tamperedFile, { name: 'frank' }), rejectsWith('CONTRIBUTION_INVALID', /verify/));
 
-  // Refusals changed nothing; the genuine one is still accepted.
+  // Refusals changed nothing and left nothing behind; the genuine one is still accepted.
   assert.equal(readCeremony(buildDir).contributions.length, 1);
+  assert.deepEqual(fs.readdirSync(artifactPath(buildDir, 'ceremonyDir')).sort(), ['0000.zkey', '0001.zkey', 'state.json']);
   const accepted = await acceptContribution(buildDir, good.file, { name: 'frank' });
   assert.equal(accepted.index, 2);
 });

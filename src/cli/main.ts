@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { artifactPath, PtauInfo, readJson } from '../artifacts';
+import { artifactPath, Manifest, PtauInfo, readJson } from '../artifacts';
 import { auditBuild } from '../audit/audit';
 import { solidityCallArgs } from '../chain/verifier-contract';
 import { compileModel } from '../compiler/compile';
@@ -22,8 +22,8 @@ const USAGE = `usage:
   zkml compile <model.onnx> --out DIR [--calibration FILE] [--input-visibility public|private]
                [--input-bits N] [--weight-bits N] [--activation-bits N] [--input-range LO,HI]
                [--max-constraints N]
-  zkml setup DIR [--ptau FILE [--allow-unknown-ptau]] [--contributions N]
-  zkml ceremony init --dir DIR [--ptau FILE [--allow-unknown-ptau]]
+  zkml setup DIR [--ptau FILE|DIR [--allow-unknown-ptau]] [--contributions N]
+  zkml ceremony init --dir DIR [--ptau FILE|DIR [--allow-unknown-ptau]]
   zkml ceremony export --dir DIR --out FILE
   zkml ceremony contribute IN.zkey OUT.zkey --name NAME [--entropy TEXT]
   zkml ceremony accept FILE --dir DIR --name NAME
@@ -227,7 +227,7 @@ async function verifyCommand(args: string[]): Promise<void> {
   if (typeof receipt !== 'object' || receipt === null || Array.isArray(receipt) || !('proof' in receipt) || !('publicSignals' in receipt)) {
     throw new ZkmlError('RECEIPT_INVALID', `${file} is not a receipt: it needs "proof" and "publicSignals"`);
   }
-  const manifest = readJson<{ vkSha256?: string }>(artifactPath(values.dir, 'manifest'));
+  const manifest = readJson<Manifest>(artifactPath(values.dir, 'manifest'));
   if (receipt.model?.vkSha256 && manifest.vkSha256 && receipt.model.vkSha256 !== manifest.vkSha256) {
     throw new ZkmlError('RECEIPT_MODEL_MISMATCH', `the receipt was made with verification key ${receipt.model.vkSha256.slice(0, 16)}…, ${values.dir} has ${manifest.vkSha256.slice(0, 16)}…`);
   }
@@ -238,6 +238,20 @@ async function verifyCommand(args: string[]): Promise<void> {
   const onchain = result as { address?: string; chainId?: number };
   const where = onchain.address ? ` on chain ${onchain.chainId} at ${onchain.address}` : ' off-chain';
   console.log(`valid${where}: ${result.reason}`);
+  // A valid proof is only as good as the key: say what this build's key rests on.
+  console.log(`key: ${describeKeyTrust(manifest)}`);
+}
+
+function describeKeyTrust(m: Manifest): string {
+  const ptau = !m.ptau
+    ? 'unknown ptau'
+    : m.ptau.devSingleContributor
+      ? 'dev ptau (single local contributor, NOT for production)'
+      : m.ptau.pinned
+        ? `pinned public ptau ${m.ptau.pinnedFile}`
+        : 'UNPINNED ptau (allowed as unknown)';
+  const phase2 = m.phase2?.kind === 'ceremony' ? `phase-2 ceremony with ${m.phase2.contributions} contribution(s), see ceremony-transcript.json` : 'local phase-2 setup';
+  return `${ptau}; ${phase2}`;
 }
 
 async function calldataCommand(args: string[]): Promise<void> {

@@ -101,9 +101,10 @@ export class Prover {
     return model;
   }
 
-  /** Stops the model: it refuses every proof until its manifest changes. */
+  /** A hash mismatch stops the model: it refuses every proof until its manifest changes. */
   private stop(buildDir: string, stamp: string, err: unknown): ZkmlError {
     const cause = asZkmlError(err);
+    if (cause.code !== 'ARTIFACT_HASH_MISMATCH') return cause; // e.g. no setup yet: nothing was tampered with
     const error = new ZkmlError(cause.code, `model stopped: ${cause.message}`, { ...cause.details, buildDir });
     this.models.delete(buildDir);
     this.stopped.set(buildDir, { stamp, error });

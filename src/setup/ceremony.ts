@@ -163,11 +163,14 @@ export function exportCurrentZkey(buildDir: string, outFile: string): { sha256: 
 export async function contributeZkey(inFile: string, outFile: string, opts: { name: string; entropy?: string }): Promise<{ hash: string }> {
   checkName(opts.name);
   if (!fs.existsSync(inFile)) throw new ZkmlError('ARTIFACT_MISSING', `no zkey at ${inFile}`);
+  readMpcParams(inFile, 'CONTRIBUTION_INVALID'); // a readable Groth16 zkey, before snarkjs touches it
   // The secret comes from the OS; the text only adds to it, so a weak text cannot weaken it.
   const entropy = crypto.randomBytes(64).toString('hex') + (opts.entropy ?? '');
   const log = snarkjsLogger();
-  const hash = await withSnarkjsCurve(() => snarkjs.zKey.contribute(inFile, outFile, opts.name, entropy, log));
-  if (!(hash instanceof Uint8Array)) throw new ZkmlError('CONTRIBUTION_INVALID', `contributing to ${inFile} failed: ${firstError(log)}`);
+  const hash = await withSnarkjsCurve(() => snarkjs.zKey.contribute(inFile, outFile, opts.name, entropy, log)).catch((err: unknown) => {
+    throw new ZkmlError('CONTRIBUTION_INVALID', `contributing to ${inFile} failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+  });
+  if (!(hash instanceof Uint8Array)) throw new ZkmlError('CONTRIBUTION_INVALID', `contributing to ${inFile} failed: ${log.lastError() ?? 'snarkjs gave no reason'}`);
   return { hash: toHex(hash) };
 }
 
@@ -185,41 +188,48 @@ export async function acceptContribution(buildDir: string, file: string, opts: {
   const cur = currentZkey(buildDir);
   const invalid = (why: string): ZkmlError => new ZkmlError('CONTRIBUTION_INVALID', `${path.basename(file)} refused: ${why}`);
 
-  const before = readMpcParams(cur.path, 'ARTIFACT_HASH_MISMATCH');
-  const after = readMpcParams(file, 'CONTRIBUTION_INVALID');
-  if (!after.csHash.equals(before.csHash)) throw invalid('it was made for a different circuit (its circuit hash differs)');
-  if (after.contributions.length !== before.contributions.length + 1) {
-    throw invalid(`it must add exactly one contribution to the current key (it has ${after.contributions.length}, the current key has ${before.contributions.length})`);
-  }
-  before.contributions.forEach((c, i) => {
-    if (!after.contributions[i].bytes.equals(c.bytes)) throw invalid(`it does not descend from the current key (contribution ${i + 1} differs)`);
-  });
-  const added = after.contributions[after.contributions.length - 1];
-  if (added.type !== 0) throw invalid('the new entry is a beacon, not a contribution');
-
-  const initialFile = path.join(ceremonyDir(buildDir), state.initialZkey.file);
-  if (sha256File(initialFile) !== state.initialZkey.sha256) throw new ZkmlError('ARTIFACT_HASH_MISMATCH', 'the ceremony initial key was modified');
-  const hash = await withSnarkjsCurve(async () => {
-    const ok = await snarkjs.zKey.verifyFromInit(initialFile, state.ptauPath, file, snarkjsLogger()).catch(() => false);
-    if (ok !== true) throw invalid('snarkjs zkey verify failed against the initial key and ptau');
-    return contributionHash(await snarkjs.curves.getCurveFromName('bn128'), added);
-  });
-
+  // Everything below looks at our own copy, so the file cannot change between check and acceptance.
   const index = state.contributions.length + 1;
   const zkeyFile = zkeyName(index);
   const dest = path.join(ceremonyDir(buildDir), zkeyFile);
-  writeFileAtomic(dest, fs.readFileSync(file));
-  const accepted: CeremonyContribution = {
-    index,
-    name: opts.name,
-    ...(added.name ? { nameInZkey: added.name } : {}),
-    hash,
-    zkeyFile,
-    zkeySha256: sha256File(dest),
-    acceptedAt: new Date().toISOString(),
-  };
-  saveState(buildDir, { ...state, contributions: [...state.contributions, accepted] });
-  return accepted;
+  const candidate = `${dest}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
+  fs.copyFileSync(file, candidate);
+  try {
+    const before = readMpcParams(cur.path, 'ARTIFACT_HASH_MISMATCH');
+    const after = readMpcParams(candidate, 'CONTRIBUTION_INVALID');
+    if (!after.csHash.equals(before.csHash)) throw invalid('it was made for a different circuit (its circuit hash differs)');
+    if (after.contributions.length !== before.contributions.length + 1) {
+      throw invalid(`it must add exactly one contribution to the current key (it has ${after.contributions.length}, the current key has ${before.contributions.length})`);
+    }
+    before.contributions.forEach((c, i) => {
+      if (!after.contributions[i].bytes.equals(c.bytes)) throw invalid(`it does not descend from the current key (contribution ${i + 1} differs)`);
+    });
+    const added = after.contributions[after.contributions.length - 1];
+    if (added.type !== 0) throw invalid('the new entry is a beacon, not a contribution');
+
+    const initialFile = path.join(ceremonyDir(buildDir), state.initialZkey.file);
+    if (sha256File(initialFile) !== state.initialZkey.sha256) throw new ZkmlError('ARTIFACT_HASH_MISMATCH', 'the ceremony initial key was modified');
+    const hash = await withSnarkjsCurve(async () => {
+      const ok = await snarkjs.zKey.verifyFromInit(initialFile, state.ptauPath, candidate, snarkjsLogger()).catch(() => false);
+      if (ok !== true) throw invalid('snarkjs zkey verify failed against the initial key and ptau');
+      return contributionHash(await snarkjs.curves.getCurveFromName('bn128'), added);
+    });
+
+    fs.renameSync(candidate, dest);
+    const accepted: CeremonyContribution = {
+      index,
+      name: opts.name,
+      ...(added.name ? { nameInZkey: added.name } : {}),
+      hash,
+      zkeyFile,
+      zkeySha256: sha256File(dest),
+      acceptedAt: new Date().toISOString(),
+    };
+    saveState(buildDir, { ...state, contributions: [...state.contributions, accepted] });
+    return accepted;
+  } finally {
+    fs.rmSync(candidate, { force: true });
+  }
 }
 
 export interface FinishOptions {
@@ -325,8 +335,4 @@ function checkName(name: string): void {
   if (typeof name !== 'string' || name.trim() === '' || Buffer.byteLength(name) > MAX_NAME) {
     throw new ZkmlError('USAGE', `a contributor name is required (1..${MAX_NAME} bytes)`);
   }
-}
-
-function firstError(log: ReturnType<typeof snarkjsLogger>): string {
-  return log.failure('').message.replace(/^ failed:? ?/, '') || 'snarkjs reported no reason';
 }

@@ -278,6 +278,7 @@ export function snarkjsLogger() {
     info: quiet,
     warn: quiet,
     error: (msg: unknown) => void errors.push(String(msg)),
+    lastError: (): string | undefined => errors[errors.length - 1],
     failure: (step: string) => new ZkmlError('SETUP_FAILED', `${step} failed${errors.length ? `: ${errors[errors.length - 1]}` : ''}`),
   };
 }

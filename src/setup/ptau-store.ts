@@ -19,7 +19,10 @@ export type ProgressFn = (phase: string, fraction: number) => void;
 
 export interface ResolvePtauOptions {
   requiredPower: number;
-  /** A prepared ptau from a real ceremony; without it a cached dev ptau is used. */
+  /**
+   * A prepared ptau from a real ceremony, or a folder of them (the smallest one large enough is
+   * used); without it a cached dev ptau is used.
+   */
   ptauPath?: string;
   /** Defaults to defaultCacheDir(). */
   cacheDir?: string;
@@ -59,8 +62,42 @@ export function defaultCacheDir(): string {
 }
 
 export async function resolvePtau(opts: ResolvePtauOptions): Promise<ResolvedPtau> {
-  if (opts.ptauPath !== undefined) return checkUserPtau(opts.ptauPath, opts.requiredPower, opts.allowUnknownPtau ?? false, opts.pins ?? PINNED_PTAU);
+  if (opts.ptauPath !== undefined) {
+    const file = isDirectory(opts.ptauPath) ? pickFromFolder(opts.ptauPath, opts.requiredPower) : opts.ptauPath;
+    return checkUserPtau(file, opts.requiredPower, opts.allowUnknownPtau ?? false, opts.pins ?? PINNED_PTAU);
+  }
   return devPtau(opts.requiredPower, path.join(opts.cacheDir ?? defaultCacheDir(), 'ptau'), opts.onProgress);
+}
+
+function isDirectory(p: string): boolean {
+  return fs.existsSync(p) && fs.statSync(p).isDirectory();
+}
+
+/**
+ * A service's configured folder: the smallest prepared .ptau whose power suffices. The pick is then
+ * checked like any given file, so a tampered file in the folder is an error, never silently skipped.
+ */
+function pickFromFolder(dir: string, requiredPower: number): string {
+  const usable = fs
+    .readdirSync(dir)
+    .filter((name) => name.endsWith('.ptau'))
+    .map((name) => path.join(dir, name))
+    .flatMap((file) => {
+      try {
+        const info = readPtauInfo(file);
+        return info.prepared ? [{ file, power: info.power }] : [];
+      } catch {
+        return []; // not a ptau: ignored here; a chosen file is fully checked anyway
+      }
+    })
+    .sort((a, b) => a.power - b.power || a.file.localeCompare(b.file));
+  if (usable.length === 0) throw new ZkmlError('PTAU_INVALID', `${dir} holds no prepared .ptau file`);
+  const pick = usable.find((u) => u.power >= requiredPower);
+  if (!pick) {
+    const largest = usable[usable.length - 1].power;
+    throw new ZkmlError('PTAU_TOO_SMALL', `the largest ptau in ${dir} has power ${largest} but the circuit needs power ${requiredPower}`, { power: largest, requiredPower });
+  }
+  return pick.file;
 }
 
 /**

@@ -97,4 +97,7 @@ test('zkml ceremony: init, export, contribute, accept, finish, status', async ()
 
   const { proof, publicSignals } = await proveTiny(build, { a: 2, b: 7 });
   assert.equal(await snarkjs.groth16.verify(readJson(artifactPath(build, 'vk')), publicSignals, proof), true);
+  const receipt = path.join(work, 'receipt.json');
+  fs.writeFileSync(receipt, JSON.stringify({ proof, publicSignals }));
+  assert.match(ok(await zkml('verify', receipt, '--dir', build), 'verify'), /valid off-chain: .*\nkey: UNPINNED ptau .*; phase-2 ceremony with 1 contribution\(s\)/);
 });

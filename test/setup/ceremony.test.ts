@@ -157,8 +157,9 @@ test('a contribution for a different circuit, a stale base, or a tampered key is
   fs.writeFileSync(tamperedFile, tampered);
   await assert.rejects(acceptContribution(buildDir, tamperedFile, { name: 'frank' }), rejectsWith('CONTRIBUTION_INVALID', /verify/));
 
-  // Refusals changed nothing; the genuine one is still accepted.
+  // Refusals changed nothing and left nothing behind; the genuine one is still accepted.
   assert.equal(readCeremony(buildDir).contributions.length, 1);
+  assert.deepEqual(fs.readdirSync(artifactPath(buildDir, 'ceremonyDir')).sort(), ['0000.zkey', '0001.zkey', 'state.json']);
   const accepted = await acceptContribution(buildDir, good.file, { name: 'frank' });
   assert.equal(accepted.index, 2);
 });
@@ -176,4 +177,8 @@ test('bad beacon parameters are USAGE errors', async () => {
   await assert.rejects(finishCeremony(buildDir, { beaconHex: 'xyz', iterationsExp: 10 }), rejectsWith('USAGE'));
   await assert.rejects(finishCeremony(buildDir, { beaconHex: BEACON, iterationsExp: 5 }), rejectsWith('USAGE'));
   await assert.rejects(contributeZkey(c.file, path.join(work, 'y.zkey'), { name: '' }), rejectsWith('USAGE'));
+  const notZkey = path.join(work, 'not.zkey');
+  fs.writeFileSync(notZkey, 'hello');
+  await assert.rejects(contributeZkey(notZkey, path.join(work, 'y.zkey'), { name: 'zed' }), rejectsWith('CONTRIBUTION_INVALID'));
+  await assert.rejects(acceptContribution(buildDir, notZkey, { name: 'zed' }), rejectsWith('CONTRIBUTION_INVALID'));
 });

@@ -101,3 +101,22 @@ test('a tampered ptau header is PTAU_INVALID before any hashing', async () => {
   fs.writeFileSync(file, bytes);
   await assert.rejects(resolvePtau({ requiredPower: 3, ptauPath: file, allowUnknownPtau: true }), rejectsWith('PTAU_INVALID'));
 });
+
+test('a ptau folder (a service setting): the smallest prepared file that is large enough, then checked like any file', async () => {
+  const dir = path.join(tmp, 'folder');
+  fs.mkdirSync(dir);
+  await assert.rejects(resolvePtau({ requiredPower: 2, ptauPath: dir }), rejectsWith('PTAU_INVALID', /no prepared/));
+  fs.copyFileSync(ptau3, path.join(dir, 'small.ptau'));
+  await generateDevPtau(4, path.join(dir, 'large.ptau'));
+  fs.writeFileSync(path.join(dir, 'notes.ptau'), 'not a ptau');
+  const pins: PinnedPtau[] = [];
+  for (const name of ['small.ptau', 'large.ptau']) {
+    const file = path.join(dir, name);
+    pins.push({ power: 0, bytes: fs.statSync(file).size, file: name, blake2b512: (await hashFile(file)).blake2b512 });
+  }
+  assert.equal((await resolvePtau({ requiredPower: 2, ptauPath: dir, pins })).pinnedFile, 'small.ptau');
+  assert.equal((await resolvePtau({ requiredPower: 4, ptauPath: dir, pins })).pinnedFile, 'large.ptau');
+  await assert.rejects(resolvePtau({ requiredPower: 5, ptauPath: dir, pins }), rejectsWith('PTAU_TOO_SMALL', /power 4.*power 5/));
+  // Without the pins the same folder is unknown: the folder is a location, not a source of trust.
+  await assert.rejects(resolvePtau({ requiredPower: 2, ptauPath: dir }), rejectsWith('PTAU_UNKNOWN'));
+});

@@ -6,8 +6,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { artifactPath, readJson } from '../artifacts';
+import { registryArtifact } from '../chain/registry';
 import { solidityCallArgs } from '../chain/verifier-contract';
-import { compileModel } from '../compiler/compile';
+import { evaluateBatch, modelCommitments, parseSalt, randomSalt, readBatch, Salts } from '../commit/commitments';
+import { commitmentLayout } from '../commit/layout';
+import { checkOpenings } from '../commit/openings';
+import { COMMITMENT_SCHEME } from '../commit/scheme';
+import { compileModel, readCompiled } from '../compiler/compile';
 import { asZkmlError, ZkmlError } from '../errors';
 import { Prover } from '../prover/prover';
 import type { Receipt } from '../prover/receipt';
@@ -17,12 +22,15 @@ import { verifyOnchain } from '../verifier/onchain';
 import { progressPrinter } from './progress';
 
 const USAGE = `usage:
-  zkml compile <model.onnx> --out DIR [--calibration FILE] [--input-visibility public|private]
+  zkml compile <model.onnx> --out DIR [--calibration FILE] [--input-visibility public|private|hashed]
+               [--output-visibility public|hashed] [--batch K]
                [--input-bits N] [--weight-bits N] [--activation-bits N] [--input-range LO,HI]
   zkml setup DIR [--ptau FILE] [--contributions N]
-  zkml prove DIR --input FILE --out RECEIPT
+  zkml commit INPUT --dir DIR [--input-salt S] [--output-salt S]
+  zkml prove DIR --input FILE --out RECEIPT [--input-salt S] [--output-salt S]
   zkml verify RECEIPT --dir DIR [--onchain [--rpc URL] [--key HEX] [--address ADDR]]
-  zkml calldata RECEIPT`;
+  zkml calldata RECEIPT
+  zkml abi                       (the ZkmlRegistry ABI as JSON; see docs/contracts.md)`;
 
 function readJsonFile(file: string, code: 'INPUT_INVALID' | 'RECEIPT_INVALID'): unknown {
   if (!fs.existsSync(file)) throw new ZkmlError(code, `no file at ${file}`);
@@ -60,6 +68,8 @@ async function compileCommand(args: string[]): Promise<void> {
       out: { type: 'string' },
       calibration: { type: 'string' },
       'input-visibility': { type: 'string' },
+      'output-visibility': { type: 'string' },
+      batch: { type: 'string' },
       'input-bits': { type: 'string' },
       'weight-bits': { type: 'string' },
       'activation-bits': { type: 'string' },
@@ -71,6 +81,8 @@ async function compileCommand(args: string[]): Promise<void> {
   const settings = Object.fromEntries(
     Object.entries({
       inputVisibility: values['input-visibility'],
+      outputVisibility: values['output-visibility'],
+      batchSize: intOption(values.batch, 'batch'),
       inputBits: intOption(values['input-bits'], 'input-bits'),
       weightBits: intOption(values['weight-bits'], 'weight-bits'),
       activationBits: intOption(values['activation-bits'], 'activation-bits'),
@@ -95,18 +107,25 @@ async function setupCommand(args: string[]): Promise<void> {
 }
 
 async function proveCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { input: { type: 'string' }, out: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { input: { type: 'string' }, out: { type: 'string' }, 'input-salt': { type: 'string' }, 'output-salt': { type: 'string' } },
+  });
   const dir = requirePositional(positionals, 'the build folder');
   if (!values.input || !values.out) throw new ZkmlError('USAGE', 'prove needs --input FILE and --out RECEIPT');
   const input = readJsonFile(values.input, 'INPUT_INVALID');
   const prover = new Prover();
   try {
     progressPrinter('prove')('witness + proof', 0);
-    const receipt = await prover.prove(dir, input);
+    const receipt = await prover.prove(dir, input, saltOptions(values));
     fs.mkdirSync(path.dirname(path.resolve(values.out)), { recursive: true });
     fs.writeFileSync(values.out, JSON.stringify(receipt, null, 2) + '\n');
     const r = receipt.reference;
     console.log(`wrote ${values.out}`);
+    if (receipt.commitments?.input) console.log(`input commitment ${receipt.commitments.input}`);
+    if (receipt.commitments?.output) console.log(`output commitment ${receipt.commitments.output}`);
+    if (receipt.openings) console.log('the receipt holds the openings (salts and values): remove "openings", "outputs" and "reference" before sharing it');
     for (const o of receipt.outputs) console.log(`output '${o.name}' [${o.shape}]: ${o.values.map((v) => +v.toFixed(4)).join(', ')}`);
     console.log(
       `witness ${receipt.timings.witnessMs} ms, proof ${receipt.timings.proveMs} ms, total ${receipt.timings.totalMs} ms; ` +
@@ -138,9 +157,12 @@ async function verifyCommand(args: string[]): Promise<void> {
     ? await verifyOnchain(values.dir, receipt, { rpcUrl: values.rpc, privateKey: values.key, address: values.address })
     : await verifyOffchain(receipt, readJson(artifactPath(values.dir, 'vk')));
   if (!result.valid) throw new ZkmlError(result.code ?? 'PROOF_INVALID', result.reason);
+  // Openings are checked against this build's pack specs, never the receipt's own description.
+  const opened = receipt.openings ? await checkOpenings(receipt, readCompiled(values.dir).model) : { valid: true, opened: [], reason: '', code: undefined };
+  if (!opened.valid) throw new ZkmlError(opened.code ?? 'COMMITMENT_MISMATCH', opened.reason);
   const onchain = result as { address?: string; chainId?: number };
   const where = onchain.address ? ` on chain ${onchain.chainId} at ${onchain.address}` : ' off-chain';
-  console.log(`valid${where}: ${result.reason}`);
+  console.log(`valid${where}: ${result.reason}${opened.opened.length > 0 ? `; ${opened.reason}` : ''}`);
 }
 
 async function calldataCommand(args: string[]): Promise<void> {
@@ -149,12 +171,48 @@ async function calldataCommand(args: string[]): Promise<void> {
   console.log(JSON.stringify(solidityCallArgs(receipt.proof, receipt.publicSignals)));
 }
 
+function saltOptions(values: { 'input-salt'?: string; 'output-salt'?: string }): Salts {
+  return {
+    ...(values['input-salt'] !== undefined ? { input: parseSalt(values['input-salt']) } : {}),
+    ...(values['output-salt'] !== undefined ? { output: parseSalt(values['output-salt']) } : {}),
+  };
+}
+
+/** Prints the commitments the build's circuit would make for an input file (fresh salts unless given). */
+async function commitCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { dir: { type: 'string' }, 'input-salt': { type: 'string' }, 'output-salt': { type: 'string' } },
+  });
+  const file = requirePositional(positionals, 'the input file');
+  if (!values.dir) throw new ZkmlError('USAGE', 'commit needs --dir DIR (the compiled build folder)');
+  const { model, graphInputs } = readCompiled(values.dir);
+  const layout = commitmentLayout(model);
+  if (!layout.inputs && !layout.outputs) throw new ZkmlError('USAGE', `${values.dir} commits to nothing: compile with --input-visibility hashed or --output-visibility hashed`);
+  const given = saltOptions(values);
+  const salts: Salts = { input: layout.inputs ? (given.input ?? randomSalt()) : undefined, output: layout.outputs ? (given.output ?? randomSalt()) : undefined };
+  const c = await modelCommitments(model, evaluateBatch(model, readBatch(readJsonFile(file, 'INPUT_INVALID'), model, graphInputs)), salts);
+  const out = {
+    scheme: COMMITMENT_SCHEME,
+    ...(c.input !== undefined ? { inputCommitment: c.input.toString(), inputSalt: salts.input!.toString() } : {}),
+    ...(c.output !== undefined ? { outputCommitment: c.output.toString(), outputSalt: salts.output!.toString() } : {}),
+  };
+  console.log(JSON.stringify(out, null, 2));
+}
+
+async function abiCommand(): Promise<void> {
+  console.log(JSON.stringify(registryArtifact().abi, null, 2));
+}
+
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   compile: compileCommand,
   setup: setupCommand,
   prove: proveCommand,
   verify: verifyCommand,
   calldata: calldataCommand,
+  commit: commitCommand,
+  abi: abiCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

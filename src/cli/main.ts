@@ -5,8 +5,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { artifactPath, readJson } from '../artifacts';
-import { registryArtifact } from '../chain/registry';
+import { artifactPath, readJson, readManifest } from '../artifacts';
+import { publicLayout } from '../quantize/codec';
+import { checkProofShape } from '../verifier/checks';
+import { deployContract, registerModel, registryArtifact, registryAt, submitInference, withWallet } from '../chain/registry';
+import { loadVerifierArtifact } from '../chain/verifier-artifact';
 import { solidityCallArgs } from '../chain/verifier-contract';
 import { evaluateBatch, modelCommitments, parseSalt, randomSalt, readBatch, Salts } from '../commit/commitments';
 import { commitmentLayout } from '../commit/layout';
@@ -30,7 +33,10 @@ const USAGE = `usage:
   zkml prove DIR --input FILE --out RECEIPT [--input-salt S] [--output-salt S]
   zkml verify RECEIPT --dir DIR [--onchain [--rpc URL] [--key HEX] [--address ADDR]]
   zkml calldata RECEIPT
-  zkml abi                       (the ZkmlRegistry ABI as JSON; see docs/contracts.md)`;
+  zkml abi                       (the ZkmlRegistry ABI as JSON; see docs/contracts.md)
+  zkml registry deploy --rpc URL --key HEX
+  zkml registry register DIR --registry ADDR --rpc URL --key HEX [--verifier ADDR]
+  zkml registry submit RECEIPT --registry ADDR --model-id N --rpc URL --key HEX`;
 
 function readJsonFile(file: string, code: 'INPUT_INVALID' | 'RECEIPT_INVALID'): unknown {
   if (!fs.existsSync(file)) throw new ZkmlError(code, `no file at ${file}`);
@@ -205,6 +211,49 @@ async function abiCommand(): Promise<void> {
   console.log(JSON.stringify(registryArtifact().abi, null, 2));
 }
 
+/** ZkmlRegistry on any EVM node: deploy it, register a build (deploying its verifier), submit a receipt. */
+async function registryCommand(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { rpc: { type: 'string' }, key: { type: 'string' }, registry: { type: 'string' }, verifier: { type: 'string' }, 'model-id': { type: 'string' } },
+  });
+  if (!values.rpc || !values.key) throw new ZkmlError('USAGE', `registry ${sub ?? ''} needs --rpc URL and --key HEX`);
+  const rpc = values.rpc;
+  const key = values.key;
+  const needRegistry = (): string => {
+    if (!values.registry) throw new ZkmlError('USAGE', `registry ${sub} needs --registry ADDR`);
+    return values.registry;
+  };
+  if (sub === 'deploy') {
+    const address = await withWallet(rpc, key, (w) => deployContract(w, registryArtifact()));
+    console.log(JSON.stringify({ registry: address }));
+  } else if (sub === 'register') {
+    const dir = requirePositional(positionals, 'the build folder');
+    const manifest = readManifest(dir);
+    if (!manifest.vkSha256) throw new ZkmlError('ARTIFACT_MISSING', `${dir} has no setup yet: run zkml setup first`);
+    const layout = publicLayout(readCompiled(dir).model);
+    const registry = needRegistry();
+    const out = await withWallet(rpc, key, async (w) => {
+      const verifier = values.verifier ?? (await deployContract(w, loadVerifierArtifact(dir)));
+      const r = await registerModel(registryAt(registry, w), { verifier, modelHash: manifest.onnxSha256, vkHash: manifest.vkSha256!, layout });
+      return { modelId: r.modelId.toString(), verifier, gasUsed: r.gasUsed.toString() };
+    });
+    console.log(JSON.stringify(out));
+  } else if (sub === 'submit') {
+    const receipt = readJsonFile(requirePositional(positionals, 'the receipt'), 'RECEIPT_INVALID') as Receipt;
+    const modelId = intOption(values['model-id'], 'model-id');
+    if (modelId === undefined) throw new ZkmlError('USAGE', 'registry submit needs --model-id N');
+    checkProofShape(receipt.proof);
+    const registry = needRegistry();
+    const r = await withWallet(rpc, key, (w) => submitInference(registryAt(registry, w), modelId, receipt.proof, receipt.publicSignals));
+    console.log(JSON.stringify({ nullifier: r.nullifier, outputs: r.outputs.map(String), commitments: r.commitments.map(String), gasUsed: r.gasUsed.toString() }));
+  } else {
+    throw new ZkmlError('USAGE', `unknown registry command '${sub ?? ''}'\n${USAGE}`);
+  }
+}
+
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   compile: compileCommand,
   setup: setupCommand,
@@ -213,6 +262,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   calldata: calldataCommand,
   commit: commitCommand,
   abi: abiCommand,
+  registry: registryCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -250,6 +250,38 @@ describe('hashed visibility, batch proofs and the registry on tiny', () => {
       assert.deepEqual(accepted.outputs, [BigInt(other.publicSignals[0])]);
     });
 
+    test('CLI: zkml registry deploy, register and submit on an RPC URL with a key', async () => {
+      const printed = async (args: string[]): Promise<Record<string, string>> => {
+        const lines: string[] = [];
+        const log = console.log;
+        console.log = (s: string) => void lines.push(s);
+        try {
+          assert.equal(await cli([...args, '--rpc', chain.rpcUrl, '--key', chain.privateKey]), 0);
+        } finally {
+          console.log = log;
+        }
+        return JSON.parse(lines.join('\n'));
+      };
+      const { registry } = await printed(['registry', 'deploy']);
+      const { modelId } = await printed(['registry', 'register', hashed, '--registry', registry]);
+      assert.equal(modelId, '0');
+      const receiptFile = path.join(work, 'r4.json');
+      const r4 = await prover.prove(hashed, sample(7));
+      fs.writeFileSync(receiptFile, JSON.stringify(r4));
+      const accepted = await printed(['registry', 'submit', receiptFile, '--registry', registry, '--model-id', modelId]);
+      assert.deepEqual(accepted.commitments, r4.publicSignals);
+      // A replay through the CLI fails with one error line and a non-zero exit.
+      const err = process.stderr.write;
+      let line = '';
+      process.stderr.write = ((s: string) => ((line += s), true)) as typeof process.stderr.write;
+      try {
+        assert.equal(await cli(['registry', 'submit', receiptFile, '--registry', registry, '--model-id', modelId, '--rpc', chain.rpcUrl, '--key', chain.privateKey]), 1);
+      } finally {
+        process.stderr.write = err;
+      }
+      assert.match(line, /^error CHAIN_ERROR: the registry refused: AlreadyAccepted/);
+    });
+
     test('the example consumer settles a result through the registry', async () => {
       const rb2 = await prover.prove(batch, { input_data: calibration.input_data.slice(4, 8) });
       await run(async (w) => {

@@ -38,6 +38,8 @@ export const ERROR_CODES = {
   SIGNAL_NOT_IN_FIELD: 'a public signal is not a canonical field element',
   PROOF_MALFORMED: 'the proof is not a well-formed Groth16 proof',
   PROOF_INVALID: 'the proof does not verify',
+  COMMITMENT_MISMATCH: 'an opened value does not match the commitment in the public signals',
+  OPENING_INVALID: 'the opened values of a commitment are malformed or out of range',
   CHAIN_ERROR: 'the chain call failed',
   USAGE: 'the command line is not valid',
   INTERNAL: 'an internal error',

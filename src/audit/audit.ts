@@ -10,8 +10,9 @@ import { artifactPath } from '../artifacts';
 import { readCompiled } from '../compiler/compile';
 import { checkWitness, computeWitness, loadR1cs, R1cs, readSymEntries } from '../compiler/r1cs-check';
 import { ZkmlError } from '../errors';
-import { circuitInput, quantizeSample } from '../quantize/codec';
-import { readInput } from '../quantize/input-file';
+import { evaluateBatch, randomSalt, readBatch } from '../commit/commitments';
+import { commitmentLayout } from '../commit/layout';
+import { circuitInput } from '../quantize/codec';
 import type { QuantizedModel } from '../quantize/plan';
 import { generateMutations, Mutation, MutationClass } from './mutations';
 import { classifySignals } from './signal-roles';
@@ -48,8 +49,11 @@ export interface CircuitFiles {
 export async function auditBuild(buildDir: string, inputDoc: unknown, options: AuditOptions = {}): Promise<AuditReport> {
   const compiled = readCompiled(buildDir);
   const files = { r1csPath: artifactPath(buildDir, 'r1cs'), symPath: artifactPath(buildDir, 'sym'), wasmPath: artifactPath(buildDir, 'wasm') };
-  const sample = readInput(inputDoc, compiled.graphInputs);
-  return auditCircuit(compiled.model, files, circuitInput(compiled.model, quantizeSample(compiled.model, sample)), options);
+  const { model } = compiled;
+  const layout = commitmentLayout(model);
+  const values = evaluateBatch(model, readBatch(inputDoc, model, compiled.graphInputs));
+  const salts = { input: layout.inputs ? randomSalt() : undefined, output: layout.outputs ? randomSalt() : undefined };
+  return auditCircuit(model, files, circuitInput(model, values.inputs, salts), options);
 }
 
 /** Audits circuit files against the quantized model they were emitted from (which names the gadgets). */

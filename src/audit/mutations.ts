@@ -8,7 +8,7 @@
  * are what catch circomlib-ml's Dense, whose remainder is bounded by an assert alone.
  */
 import type { Gadget, QuantizedModel } from '../quantize/plan';
-import type { SignalRoles } from './signal-roles';
+import type { GadgetWires, SignalRoles } from './signal-roles';
 
 export interface Mutation {
   label: string;
@@ -59,24 +59,33 @@ export function generateMutations(model: QuantizedModel, roles: SignalRoles, w: 
   for (const wire of roles.products) add('products', bump(`product wire ${wire}`, wire, w[wire], p));
   for (const [wire, name] of roles.other) add('other', bump(name, wire, w[wire], p));
 
+  const instances = new Map<string, GadgetWires[]>();
+  for (const gw of roles.gadgets.values()) {
+    const key = `${gw.tensor}_${gw.row}`;
+    if (!instances.has(key)) instances.set(key, []);
+    instances.get(key)!.push(gw);
+  }
   const outputOf = new Map(model.outputs.map((o, j) => [o.tensor, j]));
   for (const layer of model.layers) {
     layer.gadgets?.forEach((g, row) => {
       const split = gadgetSplit(g);
       if (!split) return;
-      // No surviving wire of its own: every internal signal was a linear function of others (O2).
-      const gw = roles.gadgets.get(`${layer.out}_${row}`) ?? { path: `g${layer.out}_${row}`, bits: new Map<number, number>(), own: new Map<string, number>() };
-      for (const i of gw.bits.keys()) {
-        const cls: MutationClass = i === split.sign ? 'sign bits' : i < split.k ? 'remainder bits' : 'quotient bits';
-        add(cls, bitMutations(`${gw.path}.bits`, gw.bits, i, w, p));
+      const found = instances.get(`${layer.out}_${row}`) ?? [];
+      for (const gw of found) {
+        for (const i of gw.bits.keys()) {
+          const cls: MutationClass = i === split.sign ? 'sign bits' : i < split.k ? 'remainder bits' : 'quotient bits';
+          add(cls, bitMutations(`${gw.path}.bits`, gw.bits, i, w, p));
+        }
+        for (const [name, wire] of gw.own) add('other', bump(`${gw.path}.${name}`, wire, w[wire], p));
       }
-      for (const [name, wire] of gw.own) add('other', bump(`${gw.path}.${name}`, wire, w[wire], p));
+      // Forged outputs need a public output wire to raise: one inference per proof, outputs public.
       const j = outputOf.get(layer.out);
       const yWire = j === undefined ? undefined : roles.outputs.get(j)?.get(row);
-      if (yWire !== undefined) {
-        const forged = forgeRescale(gw, split, yWire, w, p);
-        if (forged) add('forged rescale', [forged]);
-      }
+      if (yWire === undefined || found.length > 1) return;
+      // No surviving wire of its own: every internal signal was a linear function of others (O2).
+      const gw = found[0] ?? { tensor: layer.out, row, path: `g${layer.out}_${row}`, bits: new Map<number, number>(), own: new Map<string, number>() };
+      const forged = forgeRescale(gw, split, yWire, w, p);
+      if (forged) add('forged rescale', [forged]);
     });
   }
   return byClass;

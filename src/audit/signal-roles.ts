@@ -25,7 +25,7 @@ export interface SignalRoles {
   fixed: Set<number>;
   /** Main's outputs: output index j → element → wire. */
   outputs: Map<number, Map<number, number>>;
-  /** Keyed `${tensor}_${row}`. */
+  /** Keyed by component path: a batch circuit holds one instance of each gadget per inference. */
   gadgets: Map<string, GadgetWires>;
   /** Bits of input range checks. */
   rangeBits: number[];
@@ -75,11 +75,11 @@ export function classifySignals(entries: readonly SymEntry[], nOutputs: number, 
     }
     const g = GADGET.exec(e.name);
     if (g) {
-      const key = `${g[2]}_${g[3]}`;
-      let gw = roles.gadgets.get(key);
+      const path = e.name.slice(0, e.name.length - g[4].length - 1);
+      let gw = roles.gadgets.get(path);
       if (!gw) {
-        gw = { tensor: Number(g[2]), row: Number(g[3]), path: e.name.slice(0, e.name.length - g[4].length - 1), bits: new Map(), own: new Map() };
-        roles.gadgets.set(key, gw);
+        gw = { tensor: Number(g[2]), row: Number(g[3]), path, bits: new Map(), own: new Map() };
+        roles.gadgets.set(path, gw);
       }
       const bit = BIT.exec(g[4]);
       if (bit) gw.bits.set(Number(bit[1]), e.witness);

@@ -5,10 +5,18 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { artifactPath, Manifest, PtauInfo, readJson } from '../artifacts';
+import { artifactPath, Manifest, PtauInfo, readJson, readManifest } from '../artifacts';
 import { auditBuild } from '../audit/audit';
+import { publicLayout } from '../quantize/codec';
+import { checkProofShape } from '../verifier/checks';
+import { deployContract, registerModel, registryArtifact, registryAt, submitInference, withWallet } from '../chain/registry';
+import { loadVerifierArtifact } from '../chain/verifier-artifact';
 import { solidityCallArgs } from '../chain/verifier-contract';
-import { compileModel } from '../compiler/compile';
+import { evaluateBatch, modelCommitments, parseSalt, randomSalt, readBatch, Salts } from '../commit/commitments';
+import { commitmentLayout } from '../commit/layout';
+import { checkOpenings } from '../commit/openings';
+import { COMMITMENT_SCHEME } from '../commit/scheme';
+import { compileModel, readCompiled } from '../compiler/compile';
 import { asZkmlError, ZkmlError } from '../errors';
 import { Prover } from '../prover/prover';
 import type { Receipt } from '../prover/receipt';
@@ -19,7 +27,8 @@ import { verifyOnchain } from '../verifier/onchain';
 import { progressPrinter } from './progress';
 
 const USAGE = `usage:
-  zkml compile <model.onnx> --out DIR [--calibration FILE] [--input-visibility public|private]
+  zkml compile <model.onnx> --out DIR [--calibration FILE] [--input-visibility public|private|hashed]
+               [--output-visibility public|hashed] [--batch K]
                [--input-bits N] [--weight-bits N] [--activation-bits N] [--input-range LO,HI]
                [--max-constraints N]
   zkml setup DIR [--ptau FILE|DIR [--allow-unknown-ptau]] [--contributions N]
@@ -29,10 +38,15 @@ const USAGE = `usage:
   zkml ceremony accept FILE --dir DIR --name NAME
   zkml ceremony finish --dir DIR --beacon HEX --iterations N
   zkml ceremony status --dir DIR
-  zkml prove DIR --input FILE --out RECEIPT
+  zkml commit INPUT --dir DIR [--input-salt S] [--output-salt S]
+  zkml prove DIR --input FILE --out RECEIPT [--input-salt S] [--output-salt S]
   zkml verify RECEIPT --dir DIR [--onchain [--rpc URL] [--key HEX] [--address ADDR]]
   zkml calldata RECEIPT
-  zkml audit DIR --input FILE [--per-class N]   (soundness: mutate the witness, expect every change refused)`;
+  zkml audit DIR --input FILE [--per-class N]   (soundness: mutate the witness, expect every change refused)
+  zkml abi                       (the ZkmlRegistry ABI as JSON; see docs/contracts.md)
+  zkml registry deploy --rpc URL --key HEX
+  zkml registry register DIR --registry ADDR --rpc URL --key HEX [--verifier ADDR]
+  zkml registry submit RECEIPT --registry ADDR --model-id N --rpc URL --key HEX`;
 
 function readJsonFile(file: string, code: 'INPUT_INVALID' | 'RECEIPT_INVALID'): unknown {
   if (!fs.existsSync(file)) throw new ZkmlError(code, `no file at ${file}`);
@@ -70,6 +84,8 @@ async function compileCommand(args: string[]): Promise<void> {
       out: { type: 'string' },
       calibration: { type: 'string' },
       'input-visibility': { type: 'string' },
+      'output-visibility': { type: 'string' },
+      batch: { type: 'string' },
       'input-bits': { type: 'string' },
       'weight-bits': { type: 'string' },
       'activation-bits': { type: 'string' },
@@ -82,6 +98,8 @@ async function compileCommand(args: string[]): Promise<void> {
   const settings = Object.fromEntries(
     Object.entries({
       inputVisibility: values['input-visibility'],
+      outputVisibility: values['output-visibility'],
+      batchSize: intOption(values.batch, 'batch'),
       inputBits: intOption(values['input-bits'], 'input-bits'),
       weightBits: intOption(values['weight-bits'], 'weight-bits'),
       activationBits: intOption(values['activation-bits'], 'activation-bits'),
@@ -192,18 +210,25 @@ async function ceremonyCommand(args: string[]): Promise<void> {
 }
 
 async function proveCommand(args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { input: { type: 'string' }, out: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { input: { type: 'string' }, out: { type: 'string' }, 'input-salt': { type: 'string' }, 'output-salt': { type: 'string' } },
+  });
   const dir = requirePositional(positionals, 'the build folder');
   if (!values.input || !values.out) throw new ZkmlError('USAGE', 'prove needs --input FILE and --out RECEIPT');
   const input = readJsonFile(values.input, 'INPUT_INVALID');
   const prover = new Prover();
   try {
     progressPrinter('prove')('witness + proof', 0);
-    const receipt = await prover.prove(dir, input);
+    const receipt = await prover.prove(dir, input, saltOptions(values));
     fs.mkdirSync(path.dirname(path.resolve(values.out)), { recursive: true });
     fs.writeFileSync(values.out, JSON.stringify(receipt, null, 2) + '\n');
     const r = receipt.reference;
     console.log(`wrote ${values.out}`);
+    if (receipt.commitments?.input) console.log(`input commitment ${receipt.commitments.input}`);
+    if (receipt.commitments?.output) console.log(`output commitment ${receipt.commitments.output}`);
+    if (receipt.openings) console.log('the receipt holds the openings (salts and values): remove "openings", "outputs" and "reference" before sharing it');
     for (const o of receipt.outputs) console.log(`output '${o.name}' [${o.shape}]: ${o.values.map((v) => +v.toFixed(4)).join(', ')}`);
     console.log(
       `witness ${receipt.timings.witnessMs} ms, proof ${receipt.timings.proveMs} ms, total ${receipt.timings.totalMs} ms; ` +
@@ -235,9 +260,12 @@ async function verifyCommand(args: string[]): Promise<void> {
     ? await verifyOnchain(values.dir, receipt, { rpcUrl: values.rpc, privateKey: values.key, address: values.address })
     : await verifyOffchain(receipt, readJson(artifactPath(values.dir, 'vk')));
   if (!result.valid) throw new ZkmlError(result.code ?? 'PROOF_INVALID', result.reason);
+  // Openings are checked against this build's pack specs, never the receipt's own description.
+  const opened = receipt.openings ? await checkOpenings(receipt, readCompiled(values.dir).model) : { valid: true, opened: [], reason: '', code: undefined };
+  if (!opened.valid) throw new ZkmlError(opened.code ?? 'COMMITMENT_MISMATCH', opened.reason);
   const onchain = result as { address?: string; chainId?: number };
   const where = onchain.address ? ` on chain ${onchain.chainId} at ${onchain.address}` : ' off-chain';
-  console.log(`valid${where}: ${result.reason}`);
+  console.log(`valid${where}: ${result.reason}${opened.opened.length > 0 ? `; ${opened.reason}` : ''}`);
   // A valid proof is only as good as the key: say what this build's key rests on.
   console.log(`key: ${describeKeyTrust(manifest)}`);
 }
@@ -273,6 +301,83 @@ async function auditCommand(args: string[]): Promise<void> {
   console.log('sound: every mutation was refused by the constraints');
 }
 
+function saltOptions(values: { 'input-salt'?: string; 'output-salt'?: string }): Salts {
+  return {
+    ...(values['input-salt'] !== undefined ? { input: parseSalt(values['input-salt']) } : {}),
+    ...(values['output-salt'] !== undefined ? { output: parseSalt(values['output-salt']) } : {}),
+  };
+}
+
+/** Prints the commitments the build's circuit would make for an input file (fresh salts unless given). */
+async function commitCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { dir: { type: 'string' }, 'input-salt': { type: 'string' }, 'output-salt': { type: 'string' } },
+  });
+  const file = requirePositional(positionals, 'the input file');
+  if (!values.dir) throw new ZkmlError('USAGE', 'commit needs --dir DIR (the compiled build folder)');
+  const { model, graphInputs } = readCompiled(values.dir);
+  const layout = commitmentLayout(model);
+  if (!layout.inputs && !layout.outputs) throw new ZkmlError('USAGE', `${values.dir} commits to nothing: compile with --input-visibility hashed or --output-visibility hashed`);
+  const given = saltOptions(values);
+  const salts: Salts = { input: layout.inputs ? (given.input ?? randomSalt()) : undefined, output: layout.outputs ? (given.output ?? randomSalt()) : undefined };
+  const c = await modelCommitments(model, evaluateBatch(model, readBatch(readJsonFile(file, 'INPUT_INVALID'), model, graphInputs)), salts);
+  const out = {
+    scheme: COMMITMENT_SCHEME,
+    ...(c.input !== undefined ? { inputCommitment: c.input.toString(), inputSalt: salts.input!.toString() } : {}),
+    ...(c.output !== undefined ? { outputCommitment: c.output.toString(), outputSalt: salts.output!.toString() } : {}),
+  };
+  console.log(JSON.stringify(out, null, 2));
+}
+
+async function abiCommand(): Promise<void> {
+  console.log(JSON.stringify(registryArtifact().abi, null, 2));
+}
+
+/** ZkmlRegistry on any EVM node: deploy it, register a build (deploying its verifier), submit a receipt. */
+async function registryCommand(args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { rpc: { type: 'string' }, key: { type: 'string' }, registry: { type: 'string' }, verifier: { type: 'string' }, 'model-id': { type: 'string' } },
+  });
+  if (!values.rpc || !values.key) throw new ZkmlError('USAGE', `registry ${sub ?? ''} needs --rpc URL and --key HEX`);
+  const rpc = values.rpc;
+  const key = values.key;
+  const needRegistry = (): string => {
+    if (!values.registry) throw new ZkmlError('USAGE', `registry ${sub} needs --registry ADDR`);
+    return values.registry;
+  };
+  if (sub === 'deploy') {
+    const address = await withWallet(rpc, key, (w) => deployContract(w, registryArtifact()));
+    console.log(JSON.stringify({ registry: address }));
+  } else if (sub === 'register') {
+    const dir = requirePositional(positionals, 'the build folder');
+    const manifest = readManifest(dir);
+    if (!manifest.vkSha256) throw new ZkmlError('ARTIFACT_MISSING', `${dir} has no setup yet: run zkml setup first`);
+    const layout = publicLayout(readCompiled(dir).model);
+    const registry = needRegistry();
+    const out = await withWallet(rpc, key, async (w) => {
+      const verifier = values.verifier ?? (await deployContract(w, loadVerifierArtifact(dir)));
+      const r = await registerModel(registryAt(registry, w), { verifier, modelHash: manifest.onnxSha256, vkHash: manifest.vkSha256!, layout });
+      return { modelId: r.modelId.toString(), verifier, gasUsed: r.gasUsed.toString() };
+    });
+    console.log(JSON.stringify(out));
+  } else if (sub === 'submit') {
+    const receipt = readJsonFile(requirePositional(positionals, 'the receipt'), 'RECEIPT_INVALID') as Receipt;
+    const modelId = intOption(values['model-id'], 'model-id');
+    if (modelId === undefined) throw new ZkmlError('USAGE', 'registry submit needs --model-id N');
+    checkProofShape(receipt.proof);
+    const registry = needRegistry();
+    const r = await withWallet(rpc, key, (w) => submitInference(registryAt(registry, w), modelId, receipt.proof, receipt.publicSignals));
+    console.log(JSON.stringify({ nullifier: r.nullifier, outputs: r.outputs.map(String), commitments: r.commitments.map(String), gasUsed: r.gasUsed.toString() }));
+  } else {
+    throw new ZkmlError('USAGE', `unknown registry command '${sub ?? ''}'\n${USAGE}`);
+  }
+}
+
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   compile: compileCommand,
   setup: setupCommand,
@@ -281,6 +386,9 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   verify: verifyCommand,
   calldata: calldataCommand,
   audit: auditCommand,
+  commit: commitCommand,
+  abi: abiCommand,
+  registry: registryCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

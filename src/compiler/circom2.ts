@@ -123,8 +123,14 @@ export function copyTemplateLibrary(destDir: string): string[] {
     // copyFile, not symlink: circom2 under WASI does not follow symlinks.
     fs.copyFileSync(path.join(libDir, file), path.join(destDir, file));
   }
-  return files;
+  // circomlib templates our library includes by bare name (commit.circom uses Poseidon).
+  const circomlibDir = path.join(path.dirname(require.resolve('circomlib/package.json')), 'circuits');
+  for (const file of CIRCOMLIB_FILES) fs.copyFileSync(path.join(circomlibDir, file), path.join(destDir, file));
+  return [...files, ...CIRCOMLIB_FILES];
 }
+
+/** The circomlib files staged next to ours: pinned by the exact circomlib version in package.json. */
+export const CIRCOMLIB_FILES = ['poseidon.circom', 'poseidon_constants.circom'];
 
 /** The repository's circuits/ folder, found by walking up from this file (works from src/ and from dist/src/). */
 export function templateLibraryDir(): string {

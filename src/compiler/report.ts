@@ -1,6 +1,10 @@
 /** The per-layer constraint report written next to the artifacts. */
 import { gadgetBits, gadgetConstraints } from '../quantize/bounds';
 import type { QuantizedModel } from '../quantize/plan';
+import { batchSize, commitmentCost, commitmentLayout } from '../commit/layout';
+import { GasPrediction, predictGas } from '../chain/gas';
+import { publicLayout } from '../quantize/codec';
+import type { PackSpec } from '../commit/scheme';
 
 export interface LayerReport {
   layer: string;
@@ -22,6 +26,14 @@ export interface CompileReport {
   constraints?: number;
   publicSignals?: number;
   outputs: Array<{ name: string; shape: number[]; scaleBits: number; errorBound: number; calibrationMaxError?: number }>;
+  /** Inferences per proof. */
+  batchSize: number;
+  /** Public signals predicted from the visibility settings. */
+  predictedPublicSignals: number;
+  /** Hashing cost of each commitment (absent when that side is not hashed). */
+  commitments: Array<{ side: 'input' | 'output'; elements: number; words: number; constraints: number; constraintsPerElement: number }>;
+  /** On-chain verification gas, predicted before setup (src/chain/gas.ts). */
+  gas: GasPrediction;
 }
 
 /** Output elements whose value is fixed by the circuit: no input reaches them through any layer. */
@@ -57,7 +69,26 @@ export function buildReport(model: QuantizedModel): CompileReport {
       scaleBits: model.tensors[layer.out].scaleBits,
     });
   }
-  const pinned = constantOutputElements(model);
+  const k = batchSize(model);
+  if (k > 1) {
+    for (const l of layers) {
+      l.outputs *= k;
+      l.constraints *= k;
+      l.products *= k;
+      l.opType = `${l.opType} x${k}`;
+    }
+  }
+  const layout = commitmentLayout(model);
+  const commitments: CompileReport['commitments'] = [];
+  const hashRow = (side: 'input' | 'output', specs: PackSpec[]): void => {
+    const c = commitmentCost(specs);
+    commitments.push({ side, ...c, constraintsPerElement: c.constraints / c.elements });
+    layers.push({ layer: `${side} commitment`, opType: `Poseidon chain, ${c.words} word${c.words > 1 ? 's' : ''}`, outputs: 1, constraints: c.constraints, products: 0, maxBits: 0, shift: 0, scaleBits: 0 });
+  };
+  if (layout.inputs) hashRow('input', layout.inputs);
+  if (layout.outputs) hashRow('output', layout.outputs);
+  // Constant output elements need a pin only when they are public signals.
+  const pinned = layout.outputs ? 0 : constantOutputElements(model) * k;
   if (pinned > 0) {
     // circom keeps one linear constraint per public output element that is a constant.
     layers.push({ layer: 'public outputs', opType: 'constant pins', outputs: pinned, constraints: pinned, products: 0, maxBits: 0, shift: 0, scaleBits: 0 });
@@ -66,6 +97,10 @@ export function buildReport(model: QuantizedModel): CompileReport {
     layers,
     predictedConstraints: layers.reduce((a, l) => a + l.constraints, 0),
     outputs: model.outputs.map((o) => ({ name: o.name, shape: o.shape, scaleBits: o.scaleBits, errorBound: o.errorBound })),
+    batchSize: k,
+    predictedPublicSignals: publicLayout(model).reduce((a, e) => a + e.size, 0),
+    commitments,
+    gas: predictGas(publicLayout(model).reduce((a, e) => a + e.size, 0)),
   };
 }
 
@@ -80,6 +115,9 @@ export function formatReport(r: CompileReport): string {
     `predicted constraints: ${r.predictedConstraints}`,
     r.constraints !== undefined ? `r1cs constraints:      ${r.constraints}` : '',
     r.publicSignals !== undefined ? `public signals:        ${r.publicSignals}` : '',
+    r.batchSize > 1 ? `batch:                 ${r.batchSize} inferences per proof` : '',
+    ...r.commitments.map((c) => `${c.side} commitment: ${c.elements} elements in ${c.words} words, ${c.constraints} constraints (${c.constraintsPerElement.toFixed(2)} per element)`),
+    `predicted gas:         verifyProof ${r.gas.verifyProof}, ZkmlRegistry.submitInference ${r.gas.submitInference} (${r.gas.nPublic} public signals)`,
     ...r.outputs.map((o) => `output '${o.name}' [${o.shape}]: scale 2^-${o.scaleBits}, static error bound ${o.errorBound.toPrecision(3)}` + (o.calibrationMaxError !== undefined ? `, max error on calibration ${o.calibrationMaxError.toPrecision(3)}` : '')),
   ].filter((l) => l !== '');
   return [...table, ...tail].join('\n') + '\n';

@@ -10,9 +10,9 @@ import { CompiledModel, readCompiled } from '../compiler/compile';
 import { asZkmlError, ZkmlError } from '../errors';
 import { checkBuildIntegrity, HashCache } from '../integrity';
 import { createOrtSession, OrtOutput, OrtSession, runOrt } from '../onnx/runtime';
-import { circuitInput, decodePublicSignals, publicLayout, quantizeSample } from '../quantize/codec';
-import { readInput } from '../quantize/input-file';
-import { runReference } from '../quantize/reference';
+import { batchedInputs, evaluateBatch, modelCommitments, randomSalt, readBatch, Salts } from '../commit/commitments';
+import { commitmentLayout } from '../commit/layout';
+import { circuitInput, decodePublicSignals, publicLayout } from '../quantize/codec';
 import { assertProductionReady, ZkmlMode, zkmlMode } from '../setup/production';
 import type { ProveTask, ProveTaskResult } from './prove-task';
 import type { Groth16Proof, Receipt, TensorValues } from './receipt';
@@ -111,27 +111,42 @@ export class Prover {
     return error;
   }
 
-  async prove(buildDir: string, inputDoc: unknown): Promise<Receipt> {
+  /**
+   * Proves one input (or one batch of batchSize inputs). When the circuit hashes its input or
+   * output, the salts are drawn at random unless given (give them to reproduce a commitment made
+   * earlier with `zkml commit`).
+   */
+  async prove(buildDir: string, inputDoc: unknown, salts: Salts = {}): Promise<Receipt> {
     const t0 = Date.now();
     const m = await this.load(buildDir);
     const { model } = m.compiled;
-    const sample = readInput(inputDoc, m.compiled.graphInputs);
-    const quantized = quantizeSample(model, sample);
+    const layout = commitmentLayout(model);
+    const samples = readBatch(inputDoc, model, m.compiled.graphInputs);
+    const values = evaluateBatch(model, samples);
+    const used: Salts = {
+      input: layout.inputs ? (salts.input ?? randomSalt()) : undefined,
+      output: layout.outputs ? (salts.output ?? randomSalt()) : undefined,
+    };
     const task: ProveTask = {
       wasmPath: artifactPath(buildDir, 'wasm'),
       zkeyPath: artifactPath(buildDir, 'zkey'),
       cacheKey: m.cacheKey,
       wasmSha256: m.manifest.wasmSha256,
       zkeySha256: m.manifest.zkeySha256!,
-      input: circuitInput(model, quantized),
+      input: circuitInput(model, values.inputs, used),
       singleThread: this.singleThread,
     };
     const tOrt = Date.now();
-    const ortRun = runOrt(m.session, m.compiled.graphInputs, sample).then((outputs) => ({ outputs, ms: Date.now() - tOrt }));
+    const ortRun = (async () => {
+      const runs: OrtOutput[][] = [];
+      for (const sample of samples) runs.push(await runOrt(m.session, m.compiled.graphInputs, sample));
+      return { outputs: concatBatch(runs, samples.length), ms: Date.now() - tOrt };
+    })();
     let result: ProveTaskResult;
     try {
       result = await this.pool.run(task);
     } catch (err) {
+      ortRun.catch(() => undefined);
       const msg = String((err as Error).message ?? err);
       if (msg.startsWith('ARTIFACT_HASH_MISMATCH')) throw this.stop(buildDir, this.models.get(buildDir)?.stamp ?? '', new ZkmlError('ARTIFACT_HASH_MISMATCH', msg.replace(/^ARTIFACT_HASH_MISMATCH: /, '')));
       throw new ZkmlError(/assert|witness|constraint/i.test(msg) ? 'WITNESS_FAILED' : 'PROVE_FAILED', msg.split('\n')[0]);
@@ -140,14 +155,22 @@ export class Prover {
       throw asZkmlError(err, 'ONNXRUNTIME_REFUSED');
     });
 
+    // The public signals must be exactly what the integer reference and the commitment scheme say.
     const decoded = decodePublicSignals(model, result.publicSignals);
-    const reference = runReference(model, quantized);
-    const matches = model.outputs.every((o, j) => decoded[j].integers.every((v, i) => v === reference[o.tensor][i]));
+    const expected = await modelCommitments(model, values, used);
+    const publicOutputs = decoded.filter((d) => d.kind === 'output');
+    const matches =
+      publicOutputs.every((d, j) => d.integers.every((v, i) => v === values.outputs[j][i])) &&
+      decoded.every((d) => d.kind !== 'inputCommitment' || d.integers[0] === expected.input) &&
+      decoded.every((d) => d.kind !== 'outputCommitment' || d.integers[0] === expected.output);
     if (!matches) {
       throw new ZkmlError('PROVE_FAILED', 'the circuit output differs from the integer reference: refusing to issue a receipt');
     }
-    const outputs: TensorValues[] = decoded.filter((d) => d.kind === 'output').map((d) => ({ name: d.name, shape: d.shape, values: d.values }));
-    return {
+    const k = samples.length;
+    const batchShape = (shape: number[]): number[] => (k === 1 ? shape : [k, ...shape]);
+    const outputs: TensorValues[] = model.outputs.map((o, j) => ({ name: o.name, shape: batchShape(o.shape), values: values.outputs[j].map((v) => Number(v) / 2 ** o.scaleBits) }));
+    const inputs = batchedInputs(model, values);
+    const receipt: Receipt = {
       format: 'zkml-receipt/1',
       model: {
         onnxSha256: m.manifest.onnxSha256,
@@ -155,6 +178,7 @@ export class Prover {
         zkeySha256: m.manifest.zkeySha256!,
         vkSha256: m.manifest.vkSha256!,
         publicLayout: publicLayout(model).map(({ kind, name, shape, scaleBits }) => ({ kind, name, shape, scaleBits })),
+        ...(k > 1 ? { batchSize: k } : {}),
       },
       proof: result.proof as Groth16Proof,
       publicSignals: result.publicSignals,
@@ -164,6 +188,8 @@ export class Prover {
         engine: 'onnxruntime-node',
         outputs: ort.outputs,
         ...compareOutputs(outputs, ort.outputs),
+        // argmax over a whole batch means nothing
+        ...(k > 1 ? { argmaxAgrees: null } : {}),
         integerReferenceMatches: matches,
         tolerance: Math.max(0, ...model.outputs.map((o) => o.errorBound)),
       },
@@ -171,6 +197,17 @@ export class Prover {
       timings: { witnessMs: result.witnessMs, proveMs: result.proveMs, onnxruntimeMs: ort.ms, totalMs: Date.now() - t0 },
       createdAt: new Date().toISOString(),
     };
+    if (layout.inputs || layout.outputs) {
+      receipt.commitments = {
+        ...(expected.input !== undefined ? { input: expected.input.toString() } : {}),
+        ...(expected.output !== undefined ? { output: expected.output.toString() } : {}),
+      };
+      receipt.openings = {
+        ...(layout.inputs ? { inputSalt: used.input!.toString(), inputs: model.inputs.map((i, t) => ({ name: i.name, shape: batchShape(i.shape), integers: inputs[t].map(String) })) } : {}),
+        ...(layout.outputs ? { outputSalt: used.output!.toString(), outputs: model.outputs.map((o, j) => ({ name: o.name, shape: batchShape(o.shape), integers: values.outputs[j].map(String) })) } : {}),
+      };
+    }
+    return receipt;
   }
 
   async close(): Promise<void> {
@@ -191,6 +228,12 @@ function receiptSetup(manifest: Manifest): Receipt['setup'] {
     phase2Contributions: manifest.phase2?.contributions ?? 0,
     ...(manifest.phase2?.transcriptSha256 ? { transcriptSha256: manifest.phase2.transcriptSha256 } : {}),
   };
+}
+
+/** One output list per batch item → one list with each output's items one after another, shape [k, ...]. */
+function concatBatch(runs: OrtOutput[][], k: number): OrtOutput[] {
+  if (k === 1) return runs[0];
+  return runs[0].map((o, j) => ({ name: o.name, shape: [k, ...o.shape], values: runs.flatMap((r) => r[j].values) }));
 }
 
 function argmax(values: number[]): number {

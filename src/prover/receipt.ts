@@ -2,6 +2,8 @@
  * The receipt: one self-contained JSON that anyone can check with the verification key
  * (plain `snarkjs groth16 verify vk.json public.json proof.json` works on its parts).
  */
+import type { PublicKind } from '../quantize/codec';
+
 export interface Groth16Proof {
   pi_a: [string, string, string];
   pi_b: [[string, string], [string, string], [string, string]];
@@ -16,6 +18,13 @@ export interface TensorValues {
   values: number[];
 }
 
+/** Quantized integers of one tensor (decimal strings), as hashed into a commitment. */
+export interface Opening {
+  name: string;
+  shape: number[];
+  integers: string[];
+}
+
 export interface Receipt {
   format: 'zkml-receipt/1';
   model: {
@@ -24,7 +33,9 @@ export interface Receipt {
     zkeySha256: string;
     vkSha256: string;
     /** Public signal layout: which signals are outputs, which are public inputs. */
-    publicLayout: Array<{ kind: 'output' | 'input'; name: string; shape: number[]; scaleBits: number }>;
+    publicLayout: Array<{ kind: PublicKind; name: string; shape: number[]; scaleBits: number }>;
+    /** Inferences per proof (outputs and inputs then have shape [batchSize, ...]). */
+    batchSize?: number;
   };
   proof: Groth16Proof;
   /** Decimal strings, each a canonical field element (< r). */
@@ -33,6 +44,14 @@ export interface Receipt {
   outputs: TensorValues[];
   /** Public inputs decoded from the public signals (empty when inputs are private). */
   publicInputs: TensorValues[];
+  /** The Poseidon commitments among the public signals (decimal field elements), when the circuit hashes. */
+  commitments?: { input?: string; output?: string };
+  /**
+   * What opens those commitments: the salts and the quantized integers the circuit hashed. They are
+   * the holder's: drop `openings` (and `outputs`, `reference`) before handing the receipt to someone
+   * who must not learn them; verification then checks the proof alone.
+   */
+  openings?: { inputSalt?: string; inputs?: Opening[]; outputSalt?: string; outputs?: Opening[] };
   /** onnxruntime's float outputs for the same input, and the error against them. */
   reference: {
     engine: string;

@@ -42,36 +42,56 @@ export function quantizeSample(model: QuantizedModel, sample: InputSample): Map<
   return out;
 }
 
-/** The witness generator's input object: one array of field elements per input signal. */
-export function circuitInput(model: QuantizedModel, quantized: Map<number, bigint[]>): Record<string, string[]> {
+/**
+ * The witness generator's input object: one array of field elements per input signal (batch items
+ * one after another), plus the commitment salts when the circuit hashes.
+ */
+export function circuitInput(model: QuantizedModel, quantized: Map<number, bigint[]> | Array<Map<number, bigint[]>>, salts: { input?: bigint; output?: bigint } = {}): Record<string, string[]> {
+  const items = Array.isArray(quantized) ? quantized : [quantized];
   const input: Record<string, string[]> = {};
-  for (const spec of model.inputs) input[`x${spec.tensor}`] = quantized.get(spec.tensor)!.map(toField);
+  for (const spec of model.inputs) input[`x${spec.tensor}`] = items.flatMap((q) => q.get(spec.tensor)!.map(toField));
+  if (salts.input !== undefined) input.inputSalt = [toField(salts.input)];
+  if (salts.output !== undefined) input.outputSalt = [toField(salts.output)];
   return input;
 }
 
+export type PublicKind = 'output' | 'input' | 'inputCommitment' | 'outputCommitment';
+
 export interface PublicEntry {
-  kind: 'output' | 'input';
+  kind: PublicKind;
   name: string;
   shape: number[];
   scaleBits: number;
   size: number;
 }
 
-/** circom orders public signals: main's outputs first, then its public inputs, each flattened. */
+/**
+ * circom orders public signals: main's outputs first (in declaration order: the outputs when they
+ * are public, then the input and output commitments), then its public inputs, each flattened. With
+ * a batch of k, each tensor holds the k items one after another (shape [k, ...]).
+ */
 export function publicLayout(model: QuantizedModel): PublicEntry[] {
+  const k = model.settings.batchSize ?? 1;
+  const shape = (s: number[]): number[] => (k === 1 ? s : [k, ...s]);
+  const hashedOutput = model.settings.outputVisibility === 'hashed';
+  const commitment = (kind: PublicKind): PublicEntry => ({ kind, name: kind, shape: [1], scaleBits: 0, size: 1 });
   return [
-    ...model.outputs.map((o) => ({ kind: 'output' as const, name: o.name, shape: o.shape, scaleBits: o.scaleBits, size: model.tensors[o.tensor].size })),
+    ...(hashedOutput ? [] : model.outputs.map((o) => ({ kind: 'output' as const, name: o.name, shape: shape(o.shape), scaleBits: o.scaleBits, size: model.tensors[o.tensor].size * k }))),
+    ...(model.inputs.some((i) => i.visibility === 'hashed') ? [commitment('inputCommitment')] : []),
+    ...(hashedOutput ? [commitment('outputCommitment')] : []),
     ...model.inputs
       .filter((i) => i.visibility === 'public')
-      .map((i) => ({ kind: 'input' as const, name: i.name, shape: i.shape, scaleBits: i.scaleBits, size: model.tensors[i.tensor].size })),
+      .map((i) => ({ kind: 'input' as const, name: i.name, shape: shape(i.shape), scaleBits: i.scaleBits, size: model.tensors[i.tensor].size * k })),
   ];
 }
 
 export interface DecodedTensor {
-  kind: 'output' | 'input';
+  kind: PublicKind;
   name: string;
   shape: number[];
+  /** Signed integers; for a commitment, the field element itself. */
   integers: bigint[];
+  /** integer / 2^scaleBits; empty for a commitment. */
   values: number[];
 }
 
@@ -83,8 +103,10 @@ export function decodePublicSignals(model: QuantizedModel, publicSignals: string
   }
   let offset = 0;
   return layout.map((e) => {
-    const integers = publicSignals.slice(offset, offset + e.size).map(fromField);
+    const raw = publicSignals.slice(offset, offset + e.size);
     offset += e.size;
+    if (e.kind === 'inputCommitment' || e.kind === 'outputCommitment') return { kind: e.kind, name: e.name, shape: e.shape, integers: raw.map((v) => BigInt(v)), values: [] };
+    const integers = raw.map(fromField);
     return { kind: e.kind, name: e.name, shape: e.shape, integers, values: integers.map((v) => Number(v) / 2 ** e.scaleBits) };
   });
 }

@@ -53,7 +53,7 @@ export interface InputSpec {
   /** Integer range every element must lie in; range-checked in the circuit. */
   lo: bigint;
   hi: bigint;
-  visibility: 'public' | 'private';
+  visibility: 'public' | 'private' | 'hashed';
 }
 
 export interface OutputSpec {

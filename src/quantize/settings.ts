@@ -4,8 +4,10 @@ import { ZkmlError } from '../errors';
 
 export const CompileSettingsSchema = z
   .object({
-    inputVisibility: z.enum(['public', 'private']).default('private'),
-    outputVisibility: z.enum(['public']).default('public'),
+    /** public: the input is public signals; private: a private witness; hashed: private, its Poseidon commitment is public. */
+    inputVisibility: z.enum(['public', 'private', 'hashed']).default('private'),
+    /** public: the outputs are public signals; hashed: only their Poseidon commitment is. */
+    outputVisibility: z.enum(['public', 'hashed']).default('public'),
     paramVisibility: z.enum(['fixed']).default('fixed'),
     /** Bits of every quantized input element (its range check costs this many constraints). */
     inputBits: z.number().int().min(1).max(32).default(8),
@@ -17,6 +19,8 @@ export const CompileSettingsSchema = z
     defaultScaleBits: z.number().int().min(0).max(30).default(7),
     /** Float range [lo, hi] of every input, overriding calibration. */
     inputRange: z.tuple([z.number(), z.number()]).refine(([lo, hi]) => Number.isFinite(lo) && Number.isFinite(hi) && lo < hi, 'inputRange needs lo < hi').optional(),
+    /** Inferences proved by one circuit (one proof, one commitment to all inputs and one to all outputs). */
+    batchSize: z.number().int().min(1).max(1024).default(1),
     /** Upper bound on circuit size before anything is compiled. */
     maxConstraints: z.number().int().positive().default(4_000_000),
   })

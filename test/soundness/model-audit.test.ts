@@ -67,6 +67,15 @@ describe('soundness audit of compiled models', () => {
     });
   }
 
+  test('tiny with hashed input and output, two inferences per proof: every mutation refused, commitments included', async () => {
+    const build = path.join(work, 'tiny-hashed-batch');
+    await compileModel(modelFile('tiny'), build, { calibration: calibrationFile('tiny'), settings: { inputVisibility: 'hashed', outputVisibility: 'hashed', batchSize: 2 } });
+    const one = JSON.parse(fs.readFileSync(inputFile('tiny'), 'utf8')).input_data[0];
+    const report = await auditBuild(build, { input_data: [one, one.map((v: number) => -v)] }, { perClass: 400 });
+    assert.equal(report.forgeries, 0, JSON.stringify(report.classes.filter((c) => c.accepted.length > 0)));
+    for (const cls of ['quotient bits', 'remainder bits', 'range-check bits', 'other']) assert.ok(tried(report, cls) > 0, `class '${cls}' was tried`);
+  });
+
   test('the same audit finds forgeries when the rescale remainder is only asserted', async () => {
     const build = path.join(work, 'weak');
     await compileModel(modelFile('tiny'), build, { calibration: calibrationFile('tiny') });

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.20;
+
+/// The part of ZkmlRegistry a consumer needs (full ABI: docs/contracts.md).
+interface IZkmlRegistry {
+    function submitInference(uint256 modelId, uint256[] calldata publicSignals, uint256[8] calldata proof)
+        external
+        returns (bytes32 nullifier, int256[] memory outputs, uint256[] memory commitments);
+}
+
+/**
+ * Example consumer: approves an input commitment when the model's first output reaches a threshold.
+ * For a model compiled with `--input-visibility hashed --output-visibility public`, the registry
+ * returns the outputs as signed integers (value = integer / 2^scaleBits) and commitments[0] is the
+ * Poseidon commitment to the private input. The registry verifies the proof and refuses replays, so
+ * this contract only decides.
+ */
+contract ThresholdConsumer {
+    IZkmlRegistry public immutable registry;
+    uint256 public immutable modelId;
+    /// In the output's integer units (for scale 2^-9, 0.5 is 256).
+    int256 public immutable threshold;
+
+    mapping(uint256 => bool) public approved;
+
+    event Decision(uint256 indexed inputCommitment, int256 score, bool approved);
+
+    constructor(IZkmlRegistry registry_, uint256 modelId_, int256 threshold_) {
+        registry = registry_;
+        modelId = modelId_;
+        threshold = threshold_;
+    }
+
+    function settle(uint256[] calldata publicSignals, uint256[8] calldata proof) external returns (bool ok) {
+        (, int256[] memory outputs, uint256[] memory commitments) = registry.submitInference(modelId, publicSignals, proof);
+        ok = outputs[0] >= threshold;
+        approved[commitments[0]] = ok;
+        emit Decision(commitments[0], outputs[0], ok);
+    }
+}

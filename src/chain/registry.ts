@@ -1,0 +1,136 @@
+/**
+ * The ZkmlRegistry contract (contracts/ZkmlRegistry.sol): compiled with the pinned solc-js,
+ * deployed and called with ethers. A refused submission surfaces as a ZkmlError naming the
+ * contract's custom error.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Contract, ContractFactory, Interface, InterfaceAbi, JsonRpcProvider, Network, NonceManager, Signer, TransactionReceipt, Wallet } from 'ethers';
+import { ZkmlError } from '../errors';
+import type { Groth16Proof } from '../prover/receipt';
+import type { PublicKind } from '../quantize/codec';
+import { CompiledContract, compileSolidity } from './solc';
+import { getChainId, solidityCallArgs } from './verifier-contract';
+
+export const REGISTRY_CONTRACT = 'ZkmlRegistry';
+
+/** The registry's Kind enum, in its order. */
+const KIND_INDEX: Record<PublicKind, number> = { output: 0, input: 1, inputCommitment: 2, outputCommitment: 3 };
+
+/** The repository's contracts/ folder (works from src/ and from dist/src/). */
+export function contractsDir(): string {
+  let dir = __dirname;
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'contracts', 'ZkmlRegistry.sol'))) return path.join(dir, 'contracts');
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new ZkmlError('ARTIFACT_MISSING', `contracts/ZkmlRegistry.sol not found above ${__dirname}`);
+    dir = parent;
+  }
+}
+
+const compiled = new Map<string, CompiledContract>();
+
+/** Compiles a contract of contracts/ once per process. */
+export function compileContract(file: string, name: string): CompiledContract {
+  const key = `${file}:${name}`;
+  let c = compiled.get(key);
+  if (!c) {
+    c = compileSolidity(fs.readFileSync(path.join(contractsDir(), file), 'utf8'), name, file);
+    compiled.set(key, c);
+  }
+  return c;
+}
+
+export const registryArtifact = (): CompiledContract => compileContract('ZkmlRegistry.sol', REGISTRY_CONTRACT);
+
+/** A receipt's public layout as the registry's Segment[] ([kind, size, scaleBits] tuples). */
+export function registryLayout(layout: ReadonlyArray<{ kind: PublicKind; shape: number[]; scaleBits: number }>): Array<[number, number, number]> {
+  return layout.map((e) => [KIND_INDEX[e.kind], e.shape.reduce((a, d) => a * d, 1), e.scaleBits]);
+}
+
+/** verifyProof's first three arguments flattened: the registry's `uint256[8] proof`. */
+export function proofWords(proof: Groth16Proof): string[] {
+  const [a, b, c] = solidityCallArgs(proof, []);
+  return [...a, ...b[0], ...b[1], ...c];
+}
+
+export interface TxResult {
+  gasUsed: bigint;
+  receipt: TransactionReceipt;
+}
+
+/** Runs fn with a wallet on rpcUrl; reverts become ZkmlError with the custom error's name. */
+export async function withWallet<T>(rpcUrl: string, privateKey: string, fn: (wallet: Signer) => Promise<T>): Promise<T> {
+  const chainId = await getChainId(rpcUrl);
+  const provider = new JsonRpcProvider(rpcUrl, Network.from(chainId), { staticNetwork: true, pollingInterval: 100 });
+  try {
+    // One nonce counter for the whole session: back-to-back transactions must not reuse a nonce.
+    return await fn(new NonceManager(new Wallet(privateKey, provider)));
+  } catch (err) {
+    if (err instanceof ZkmlError) throw err;
+    const e = err as { revert?: { name?: string; args?: unknown[] } | null; data?: string; shortMessage?: string; message?: string };
+    // ethers leaves a custom error undecoded when it comes from gas estimation: decode it with the registry ABI.
+    if (!e.revert?.name && typeof e.data === 'string' && e.data.length >= 10) {
+      const parsed = new Interface(registryArtifact().abi as InterfaceAbi).parseError(e.data);
+      if (parsed) e.revert = { name: parsed.name, args: [...parsed.args] };
+    }
+    if (e.revert?.name) throw new ZkmlError(e.revert.name === 'ProofRejected' ? 'PROOF_INVALID' : 'CHAIN_ERROR', `the registry refused: ${e.revert.name}(${(e.revert.args ?? []).join(', ')})`, { revert: e.revert.name });
+    throw new ZkmlError('CHAIN_ERROR', (e.shortMessage ?? e.message ?? String(err)).split('\n')[0]);
+  } finally {
+    provider.destroy();
+  }
+}
+
+export async function deployContract(wallet: Signer, artifact: { abi: unknown[]; bytecode: string }, args: unknown[] = []): Promise<string> {
+  const contract = await new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, wallet).deploy(...args);
+  await contract.waitForDeployment();
+  return contract.getAddress();
+}
+
+export function registryAt(address: string, wallet: Signer): Contract {
+  return new Contract(address, registryArtifact().abi as InterfaceAbi, wallet);
+}
+
+export interface RegisterArgs {
+  verifier: string;
+  /** 64 hex digits (manifest onnxSha256 / vkSha256). */
+  modelHash: string;
+  vkHash: string;
+  layout: ReadonlyArray<{ kind: PublicKind; shape: number[]; scaleBits: number }>;
+}
+
+export async function registerModel(registry: Contract, args: RegisterArgs): Promise<{ modelId: bigint } & TxResult> {
+  const tx = await registry.getFunction('registerModel')(args.verifier, `0x${args.modelHash}`, `0x${args.vkHash}`, registryLayout(args.layout));
+  const receipt = (await tx.wait()) as TransactionReceipt;
+  const event = receipt.logs.map((l) => registry.interface.parseLog(l)).find((e) => e?.name === 'ModelRegistered');
+  return { modelId: event!.args.modelId as bigint, gasUsed: receipt.gasUsed, receipt };
+}
+
+export interface Accepted extends TxResult {
+  nullifier: string;
+  outputs: bigint[];
+  commitments: bigint[];
+}
+
+export async function submitInference(registry: Contract, modelId: bigint | number, proof: Groth16Proof | string[], publicSignals: readonly string[]): Promise<Accepted> {
+  const words = Array.isArray(proof) ? proof : proofWords(proof);
+  const tx = await registry.getFunction('submitInference')(modelId, publicSignals, words);
+  const receipt = (await tx.wait()) as TransactionReceipt;
+  const event = receipt.logs.map((l) => registry.interface.parseLog(l)).find((e) => e?.name === 'InferenceAccepted');
+  if (!event) throw new ZkmlError('CHAIN_ERROR', 'the registry accepted no inference');
+  return { nullifier: event.args.nullifier as string, outputs: [...(event.args.outputs as bigint[])], commitments: [...(event.args.commitments as bigint[])], gasUsed: receipt.gasUsed, receipt };
+}
+
+const VERIFY_GAS_LIMIT = 5_000_000n;
+
+/** Calls verifyProof in a transaction (not a view call), for its gas. Reverts if the proof is refused. */
+export async function verifyProofTx(wallet: Signer, verifier: string, abi: unknown[], proof: Groth16Proof, publicSignals: string[]): Promise<TxResult> {
+  const contract = new Contract(verifier, abi as InterfaceAbi, wallet);
+  const args = solidityCallArgs(proof, publicSignals);
+  if ((await contract.getFunction('verifyProof').staticCall(...args)) !== true) throw new ZkmlError('PROOF_INVALID', 'the verifier rejected the proof');
+  // An explicit limit: the verifier answers false (it does not revert) when the pairing precompile runs
+  // out of gas, so eth_estimateGas would settle on a limit at which the proof is refused.
+  const tx = await wallet.sendTransaction({ to: verifier, data: contract.interface.encodeFunctionData('verifyProof', args), gasLimit: VERIFY_GAS_LIMIT });
+  const receipt = (await tx.wait()) as TransactionReceipt;
+  return { gasUsed: receipt.gasUsed, receipt };
+}

@@ -1,0 +1,80 @@
+/**
+ * A model's commitments for concrete inputs: quantize every batch item, run the integer reference
+ * for the outputs, pack and hash exactly what the circuit hashes. Used by the prover (to check the
+ * circuit's commitments before issuing a receipt), by `zkml commit`, and to check openings.
+ */
+import * as crypto from 'node:crypto';
+import { ZkmlError } from '../errors';
+import type { ValueInfo } from '../onnx/ir';
+import { quantizeSample } from '../quantize/codec';
+import { InputSample, readInput, readSamples } from '../quantize/input-file';
+import type { QuantizedModel } from '../quantize/plan';
+import { runReference } from '../quantize/reference';
+import { batchSize, commitmentLayout } from './layout';
+import { checkSalt, commitTensors } from './scheme';
+
+export interface Salts {
+  input?: bigint;
+  output?: bigint;
+}
+
+/** 248 random bits: below the field modulus, and enough that a committed value cannot be guessed. */
+export function randomSalt(): bigint {
+  return BigInt('0x' + crypto.randomBytes(31).toString('hex'));
+}
+
+/** A salt given as decimal or 0x-hex text. */
+export function parseSalt(text: string): bigint {
+  let v: bigint;
+  try {
+    if (!/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(text.trim())) throw new Error('not a number');
+    v = BigInt(text.trim());
+  } catch {
+    throw new ZkmlError('OPENING_INVALID', `salt ${JSON.stringify(text)} is not a decimal or 0x-hex integer`);
+  }
+  checkSalt(v);
+  return v;
+}
+
+/** The batch items of an input document: one for a plain circuit, exactly batchSize otherwise. */
+export function readBatch(doc: unknown, model: QuantizedModel, graphInputs: ValueInfo[]): InputSample[] {
+  const k = batchSize(model);
+  if (k === 1) return [readInput(doc, graphInputs)];
+  const samples = readSamples(doc, graphInputs, 'INPUT_INVALID');
+  if (samples.length !== k) throw new ZkmlError('INPUT_INVALID', `the input file holds ${samples.length} samples; this circuit proves a batch of exactly ${k}`);
+  return samples;
+}
+
+export interface BatchValues {
+  /** Per batch item: quantized input tensors by tensor id. */
+  inputs: Array<Map<number, bigint[]>>;
+  /** Per model output: the integer outputs of every item, one after another. */
+  outputs: bigint[][];
+}
+
+export function evaluateBatch(model: QuantizedModel, samples: InputSample[]): BatchValues {
+  const inputs = samples.map((s) => quantizeSample(model, s));
+  const refs = inputs.map((q) => runReference(model, q));
+  return { inputs, outputs: model.outputs.map((o) => refs.flatMap((r) => r[o.tensor])) };
+}
+
+/** Per model input: the quantized integers of every item, one after another. */
+export function batchedInputs(model: QuantizedModel, values: BatchValues): bigint[][] {
+  return model.inputs.map((i) => values.inputs.flatMap((q) => q.get(i.tensor)!));
+}
+
+/** The commitments the circuit computes (each only when that side is hashed; its salt is then required). */
+export async function modelCommitments(model: QuantizedModel, values: BatchValues, salts: Salts): Promise<{ input?: bigint; output?: bigint }> {
+  const layout = commitmentLayout(model);
+  const result: { input?: bigint; output?: bigint } = {};
+  if (layout.inputs) {
+    if (salts.input === undefined) throw new ZkmlError('INTERNAL', 'the input commitment needs a salt');
+    const inputs = batchedInputs(model, values);
+    result.input = await commitTensors(salts.input, layout.inputs.map((spec, t) => ({ spec, values: inputs[t] })));
+  }
+  if (layout.outputs) {
+    if (salts.output === undefined) throw new ZkmlError('INTERNAL', 'the output commitment needs a salt');
+    result.output = await commitTensors(salts.output, layout.outputs.map((spec, j) => ({ spec, values: values.outputs[j] })));
+  }
+  return result;
+}

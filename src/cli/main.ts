@@ -22,7 +22,9 @@ const USAGE = `usage:
   zkml setup DIR [--ptau FILE] [--contributions N]
   zkml prove DIR --input FILE --out RECEIPT
   zkml verify RECEIPT --dir DIR [--onchain [--rpc URL] [--key HEX] [--address ADDR]]
-  zkml calldata RECEIPT`;
+  zkml calldata RECEIPT
+  zkml serve      (the HTTP service; configured by environment variables, see docs/service.md)
+  zkml worker     (a scale-out job worker: needs REDIS_URL and DATABASE_URL)`;
 
 function readJsonFile(file: string, code: 'INPUT_INVALID' | 'RECEIPT_INVALID'): unknown {
   if (!fs.existsSync(file)) throw new ZkmlError(code, `no file at ${file}`);
@@ -155,6 +157,14 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   prove: proveCommand,
   verify: verifyCommand,
   calldata: calldataCommand,
+  // The service is loaded only when asked for, so the other commands do not pay for NestJS.
+  serve: async () => {
+    const code = await (await import('../service/main')).serve();
+    if (code !== 0) throw new ZkmlError('CONFIG_INVALID', 'the service did not start');
+  },
+  worker: async () => {
+    await (await import('../service/worker')).work();
+  },
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -159,8 +159,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   calldata: calldataCommand,
   // The service is loaded only when asked for, so the other commands do not pay for NestJS.
   serve: async () => {
-    const code = await (await import('../service/main')).serve();
-    if (code !== 0) throw new ZkmlError('CONFIG_INVALID', 'the service did not start');
+    await (await import('../service/main')).serve();
   },
   worker: async () => {
     await (await import('../service/worker')).work();

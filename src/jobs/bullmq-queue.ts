@@ -4,7 +4,10 @@
  * mid-job loses its lock; BullMQ's stalled-job check hands the job to another worker.
  */
 import { Queue, Worker } from 'bullmq';
+import { ZkmlError } from '../errors';
 import type { JobHandler, JobQueue } from './queue';
+
+const redacted = (url: string): string => url.replace(/\/\/[^@/]*@/, '//***@');
 
 export interface BullmqOptions {
   redisUrl: string;
@@ -34,6 +37,21 @@ export class BullmqQueue implements JobQueue {
 
   constructor(private readonly opts: BullmqOptions) {
     this.queue = new Queue(opts.name, { connection: connection(opts.redisUrl) });
+    // Connection errors are retried by ioredis; ready() and enqueue() report them to the caller.
+    this.queue.on('error', () => undefined);
+  }
+
+  /** Fails boot with a clear message instead of retrying forever when Redis is unreachable. */
+  async ready(timeoutMs = 10_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ZkmlError('CONFIG_INVALID', `cannot reach Redis at ${redacted(this.opts.redisUrl)} within ${timeoutMs / 1000} s`)), timeoutMs);
+    });
+    try {
+      await Promise.race([this.queue.waitUntilReady(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async enqueue(jobIds: string[]): Promise<void> {

@@ -22,8 +22,8 @@ export class PgJobStore implements JobStore {
     private readonly schema: string,
   ) {
     if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
-    this.pool = new Pool({ connectionString, max: 5 });
-    this.pool.on('connect', (c) => void c.query(`SET search_path TO ${schema}`));
+    // Every connection starts with the schema on its search path.
+    this.pool = new Pool({ connectionString, max: 5, options: `-c search_path=${schema}` });
   }
 
   async init(): Promise<void> {
@@ -41,7 +41,6 @@ export class PgJobStore implements JobStore {
   private async tx<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
     const c = await this.pool.connect();
     try {
-      await c.query(`SET search_path TO ${this.schema}`);
       await c.query('BEGIN');
       const out = await fn(c);
       await c.query('COMMIT');

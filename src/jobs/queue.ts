@@ -5,6 +5,8 @@
 export type JobHandler = (jobId: string) => Promise<void>;
 
 export interface JobQueue {
+  /** Resolves when the queue's backend is reachable (rejects otherwise). */
+  ready(): Promise<void>;
   enqueue(jobIds: string[]): Promise<void>;
   /** Starts taking jobs in this process. */
   process(handler: JobHandler): void;
@@ -22,6 +24,10 @@ export class InProcessQueue implements JobQueue {
   private readonly idle = new Set<() => void>();
 
   constructor(private readonly concurrency: number) {}
+
+  async ready(): Promise<void> {
+    // nothing to connect to
+  }
 
   async enqueue(jobIds: string[]): Promise<void> {
     this.waiting.push(...jobIds);

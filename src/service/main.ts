@@ -5,13 +5,7 @@ import { loadConfig } from './config';
 import { startServer } from './server';
 
 export async function serve(): Promise<number> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    process.stderr.write(`error ${asZkmlError(err).code}: ${asZkmlError(err).message}\n`);
-    return 1;
-  }
+  const config = loadConfig();
   const log = createLogger(config.logLevel);
   const server = await startServer(config, log);
   await new Promise<void>((resolve) => {

@@ -39,6 +39,12 @@ export async function createRuntime(config: Config, log: Logger, opts: { runJobs
   const queue: JobQueue = config.redisUrl
     ? new BullmqQueue({ redisUrl: config.redisUrl, name: config.queueName, concurrency: slots, lockDurationMs: config.lockMs, stalledIntervalMs: config.stalledMs })
     : new InProcessQueue(slots);
+  try {
+    await queue.ready();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const artifacts = new ArtifactStore(config.artifactsDir);
   const metrics = new Metrics(store, queue, opts.runJobs ? slots : 0);
 

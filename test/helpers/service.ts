@@ -90,6 +90,7 @@ export async function startChild(command: 'serve' | 'worker', env: Record<string
     };
     const reject = (e: Error) => {
       clearTimeout(timer);
+      proc.kill('SIGKILL');
       rejectUrl(e);
     };
     let buf = '';

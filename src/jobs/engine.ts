@@ -106,7 +106,8 @@ export class Engine {
   async compile(id: string, body: unknown): Promise<Job> {
     const { settings, calibration } = parseBody(CompileBody, body ?? {});
     const m = await this.model(id);
-    if (m.status === 'compiling' && m.compileJobId) return (await this.store.getJob(m.compileJobId))!;
+    // A ready model is never rebuilt in place: proofs in flight would read half-written artifacts.
+    if ((m.status === 'compiling' || m.status === 'ready') && m.compileJobId) return (await this.store.getJob(m.compileJobId))!;
     const job = await this.store.startCompile(id, {
       id: crypto.randomUUID(),
       kind: 'compile',

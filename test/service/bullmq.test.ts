@@ -11,7 +11,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { Queue } from 'bullmq';
 import { Client } from 'pg';
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { makeTempDir } from '../helpers/onnx-builders';
 import { Child, http, readyTiny, startChild, tinyInputs, waitFor } from '../helpers/service';
 
@@ -30,8 +30,8 @@ function reachable(url: string): Promise<boolean> {
   });
 }
 
-describe('scale-out: BullMQ + PostgreSQL with two workers', async () => {
-  const up = (await reachable(REDIS_URL)) && (await reachable(DATABASE_URL));
+describe('scale-out: BullMQ + PostgreSQL with two workers', () => {
+  let up = false;
   const tag = crypto.randomBytes(4).toString('hex');
   const schema = `zkml_test_${tag}`;
   const queueName = `zkml-test-${tag}`;
@@ -52,6 +52,10 @@ describe('scale-out: BullMQ + PostgreSQL with two workers', async () => {
   };
   const children: Child[] = [];
 
+  before(async () => {
+    up = (await reachable(REDIS_URL)) && (await reachable(DATABASE_URL));
+  });
+
   after(async () => {
     await Promise.all(children.map((c) => c.kill('SIGKILL')));
     if (up) {
@@ -66,7 +70,8 @@ describe('scale-out: BullMQ + PostgreSQL with two workers', async () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test('a worker killed mid-job: another finishes it, each job completes once', { skip: up ? false : 'Redis or PostgreSQL not reachable' }, async () => {
+  test('a worker killed mid-job: another finishes it, each job completes once', async (t) => {
+    if (!up) return t.skip('Redis or PostgreSQL not reachable');
     const api = await startChild('serve', env);
     children.push(api);
     const w1 = await startChild('worker', env);

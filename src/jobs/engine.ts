@@ -25,6 +25,7 @@ export interface EngineOptions {
   workers: number;
   /** Where on-chain verification runs: a configured node, or a local anvil started on first use. */
   chain: () => Promise<OnchainOptions>;
+  onEnqueueError?: (err: unknown) => void;
 }
 
 export class QueueFullError extends ZkmlError {
@@ -156,7 +157,8 @@ export class Engine {
   private async submit(jobs: NewJob[], batch?: { id: string; modelId: string; size: number; createdAt: string }) {
     const r = await this.store.createProveJobs(jobs, { activeLimit: this.opts.maxQueue, batch });
     if (r === 'full') throw new QueueFullError(this.retryAfter(await this.store.countActive()));
-    if (r.created) await this.queue.enqueue(r.jobs.map((j) => j.id));
+    // The jobs are durable once stored: if the queue cannot take them now, the sweep re-announces them.
+    if (r.created) await this.queue.enqueue(r.jobs.map((j) => j.id)).catch((err) => this.opts.onEnqueueError?.(err));
     return r;
   }
 

@@ -202,6 +202,10 @@ export class PgJobStore implements JobStore {
     });
   }
 
+  async queuedBefore(isoTime: string, limit: number): Promise<string[]> {
+    return (await this.pool.query("SELECT id FROM jobs WHERE state = 'queued' AND created_at < $1 ORDER BY seq LIMIT $2", [isoTime, limit])).rows.map((r) => String(r.id));
+  }
+
   /** Queued and running jobs are re-announced to BullMQ, which ignores a job id it still holds; running ones stay running. */
   async recover(): Promise<Job[]> {
     return (await this.pool.query("SELECT * FROM jobs WHERE state IN ('queued', 'running') ORDER BY seq")).rows.map(toJob);

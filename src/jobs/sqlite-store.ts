@@ -168,6 +168,10 @@ export class SqliteJobStore implements JobStore {
     }).immediate();
   }
 
+  async queuedBefore(isoTime: string, limit: number): Promise<string[]> {
+    return (this.db.prepare("SELECT id FROM jobs WHERE state = 'queued' AND created_at < ? ORDER BY seq LIMIT ?").all(isoTime, limit) as Row[]).map((r) => String(r.id));
+  }
+
   async recover(): Promise<Job[]> {
     return this.db.transaction(() => {
       this.db.prepare("UPDATE jobs SET state = 'queued', phase = 'queued', percent = 0, owner = NULL WHERE state = 'running'").run();

@@ -50,6 +50,8 @@ export interface JobStore {
    */
   complete(jobId: string, result: unknown, model?: ModelUpdate): Promise<boolean>;
   fail(jobId: string, error: { code: ErrorCode; message: string }, model?: ModelUpdate): Promise<boolean>;
+  /** Ids of jobs queued since before the given time (to re-announce to a queue that may have missed them). */
+  queuedBefore(isoTime: string, limit: number): Promise<string[]>;
   /** Queued and running jobs after a restart; running ones go back to queued. Oldest first. */
   recover(): Promise<Job[]>;
 }

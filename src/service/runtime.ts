@@ -20,6 +20,8 @@ import { Prover } from '../prover/prover';
 import type { Config } from './config';
 import { Metrics } from './metrics';
 
+const SWEEP_MS = 30_000;
+
 export interface Runtime {
   config: Config;
   store: JobStore;
@@ -55,7 +57,13 @@ export async function createRuntime(config: Config, log: Logger, opts: { runJobs
     const c = await anvil;
     return { rpcUrl: c.rpcUrl, privateKey: c.privateKey };
   };
-  const engine = new Engine(store, queue, artifacts, { maxQueue: config.maxQueue, maxBatch: config.maxBatch, workers: slots, chain });
+  const engine = new Engine(store, queue, artifacts, {
+    maxQueue: config.maxQueue,
+    maxBatch: config.maxBatch,
+    workers: slots,
+    chain,
+    onEnqueueError: (err) => log.warn({ err }, 'enqueue failed; the sweep will retry'),
+  });
 
   let prover: Prover | undefined;
   let runner: JobRunner | undefined;
@@ -81,6 +89,17 @@ export async function createRuntime(config: Config, log: Logger, opts: { runJobs
     await queue.enqueue(pending.map((j) => j.id));
   }
 
+  // Scale-out: a job stored but not announced (Redis down, or the API died in between) is
+  // re-announced; BullMQ ignores ids it already holds.
+  const sweep = config.redisUrl
+    ? setInterval(() => {
+        store
+          .queuedBefore(new Date(Date.now() - SWEEP_MS).toISOString(), 1000)
+          .then((ids) => (ids.length ? queue.enqueue(ids) : undefined))
+          .catch((err) => log.warn({ err }, 'queue sweep failed'));
+      }, SWEEP_MS).unref()
+    : undefined;
+
   return {
     config,
     store,
@@ -89,6 +108,7 @@ export async function createRuntime(config: Config, log: Logger, opts: { runJobs
     metrics,
     runner,
     async close() {
+      clearInterval(sweep);
       await queue.close();
       await prover?.close();
       if (anvil) await (await anvil).stop();

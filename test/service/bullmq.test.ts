@@ -17,7 +17,7 @@ import { Child, http, readyTiny, startChild, tinyInputs, waitFor } from '../help
 
 const REDIS_URL = process.env.ZKML_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DATABASE_URL = process.env.ZKML_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const N = 10;
+const N = 6;
 
 const redisConnection = () => ({ host: new URL(REDIS_URL).hostname, port: Number(new URL(REDIS_URL).port || 6379) });
 

@@ -159,10 +159,10 @@ export class PgJobStore implements JobStore {
     return (await this.pool.query('SELECT * FROM jobs WHERE batch_id = $1 ORDER BY batch_index LIMIT $2 OFFSET $3', [batchId, limit, offset])).rows.map(toJob);
   }
 
-  async claim(jobId: string, owner: string): Promise<Job | undefined> {
+  async claim(jobId: string, owner: string, phase = 'starting'): Promise<Job | undefined> {
     const r = await this.one(
-      "UPDATE jobs SET state = 'running', phase = 'starting', percent = 0, attempts = attempts + 1, owner = $1, started_at = $2 WHERE id = $3 AND state IN ('queued', 'running') RETURNING *",
-      [owner, now(), jobId],
+      "UPDATE jobs SET state = 'running', phase = $4, percent = 0, attempts = attempts + 1, owner = $1, started_at = $2 WHERE id = $3 AND state IN ('queued', 'running') RETURNING *",
+      [owner, now(), jobId, phase],
     );
     return r && toJob(r);
   }

@@ -40,7 +40,8 @@ export class JobRunner {
   ) {}
 
   async run(jobId: string): Promise<void> {
-    const job = await this.store.claim(jobId, this.owner);
+    // Each store write is a durable commit (an fsync on SQLite): the claim names the first phase itself.
+    const job = await this.store.claim(jobId, this.owner, 'started');
     if (!job) return; // finished already, or unknown
     const t0 = Date.now();
     try {
@@ -96,8 +97,6 @@ export class JobRunner {
     const buildDir = this.artifacts.buildDir(job.modelId);
     if (!readManifest(buildDir).zkeySha256) throw new ZkmlError('MODEL_NOT_READY', `model ${job.modelId} has no setup`);
     await this.store.progress(job.id, 'witness and proof', 10);
-    const receipt = await this.prover.prove(buildDir, payload.input);
-    await this.store.progress(job.id, 'storing receipt', 95);
-    return receipt;
+    return this.prover.prove(buildDir, payload.input);
   }
 }

@@ -130,12 +130,12 @@ export class SqliteJobStore implements JobStore {
     return (this.db.prepare('SELECT * FROM jobs WHERE batch_id = ? ORDER BY batch_index LIMIT ? OFFSET ?').all(batchId, limit, offset) as Row[]).map(toJob);
   }
 
-  async claim(jobId: string, owner: string): Promise<Job | undefined> {
+  async claim(jobId: string, owner: string, phase = 'starting'): Promise<Job | undefined> {
     const r = this.db
       .prepare(
-        "UPDATE jobs SET state = 'running', phase = 'starting', percent = 0, attempts = attempts + 1, owner = ?, started_at = ? WHERE id = ? AND state IN ('queued', 'running') RETURNING *",
+        "UPDATE jobs SET state = 'running', phase = ?, percent = 0, attempts = attempts + 1, owner = ?, started_at = ? WHERE id = ? AND state IN ('queued', 'running') RETURNING *",
       )
-      .get(owner, now(), jobId) as Row | undefined;
+      .get(phase, owner, now(), jobId) as Row | undefined;
     return r && toJob(r);
   }
 

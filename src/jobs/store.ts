@@ -40,9 +40,9 @@ export interface JobStore {
 
   /**
    * Claims a queued (or orphaned running) job for an owner: state running, attempts + 1. Returns
-   * undefined when the job is finished or unknown.
+   * undefined when the job is finished or unknown. The phase names what the runner starts with.
    */
-  claim(jobId: string, owner: string): Promise<Job | undefined>;
+  claim(jobId: string, owner: string, phase?: string): Promise<Job | undefined>;
   progress(jobId: string, phase: string, percent: number): Promise<void>;
   /**
    * Stores the result, then marks the job done and erases its payload, in one transaction, only if

@@ -42,6 +42,15 @@ export const ERROR_CODES = {
   OPENING_INVALID: 'the opened values of a commitment are malformed or out of range',
   CHAIN_ERROR: 'the chain call failed',
   USAGE: 'the command line is not valid',
+  CONFIG_INVALID: 'the service configuration is not valid',
+  BODY_INVALID: 'the request body is not valid',
+  BODY_TOO_LARGE: 'the request body exceeds the size limit',
+  NOT_FOUND: 'no such resource',
+  MODEL_NOT_READY: 'the model is not compiled and set up yet',
+  QUEUE_FULL: 'the job queue is full: retry later',
+  UNAUTHENTICATED: 'a valid API key is required',
+  FORBIDDEN: 'the API key lacks the scope this call needs',
+  JOB_ABANDONED: 'the job was interrupted too many times and was given up',
   INTERNAL: 'an internal error',
 } as const;
 

@@ -46,7 +46,10 @@ const USAGE = `usage:
   zkml abi                       (the ZkmlRegistry ABI as JSON; see docs/contracts.md)
   zkml registry deploy --rpc URL --key HEX
   zkml registry register DIR --registry ADDR --rpc URL --key HEX [--verifier ADDR]
-  zkml registry submit RECEIPT --registry ADDR --model-id N --rpc URL --key HEX`;
+  zkml registry submit RECEIPT --registry ADDR --model-id N --rpc URL --key HEX
+
+  zkml serve      (the HTTP service; configured by environment variables, see docs/service.md)
+  zkml worker     (a scale-out job worker: needs REDIS_URL and DATABASE_URL)`;
 
 function readJsonFile(file: string, code: 'INPUT_INVALID' | 'RECEIPT_INVALID'): unknown {
   if (!fs.existsSync(file)) throw new ZkmlError(code, `no file at ${file}`);
@@ -389,6 +392,13 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   commit: commitCommand,
   abi: abiCommand,
   registry: registryCommand,
+  // The service is loaded only when asked for, so the other commands do not pay for NestJS.
+  serve: async () => {
+    await (await import('../service/main')).serve();
+  },
+  worker: async () => {
+    await (await import('../service/worker')).work();
+  },
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,68 @@
+/**
+ * The job model shared by the stores, the queues and the runner. A job is a row in the store; queues
+ * carry only its id, so private inputs never sit in a queue payload.
+ */
+import type { ErrorCode } from '../errors';
+
+export type JobKind = 'compile' | 'prove';
+export type JobState = 'queued' | 'running' | 'done' | 'failed';
+export const JOB_STATES: JobState[] = ['queued', 'running', 'done', 'failed'];
+
+export interface Job {
+  id: string;
+  kind: JobKind;
+  modelId: string;
+  batchId: string | null;
+  batchIndex: number | null;
+  idempotencyKey: string | null;
+  state: JobState;
+  phase: string;
+  percent: number;
+  /** Private job input (proof input or compile settings); erased when the job ends. */
+  payload: unknown | null;
+  error: { code: ErrorCode; message: string } | null;
+  /** How many times a runner has claimed it (more than one after a crash or a killed worker). */
+  attempts: number;
+  owner: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export type ModelStatus = 'uploaded' | 'compiling' | 'ready' | 'failed';
+
+export interface ModelRecord {
+  id: string;
+  name: string;
+  status: ModelStatus;
+  /** Calibration stored with the model (shipped models), used when a compile request gives none. */
+  calibration: unknown | null;
+  compileJobId: string | null;
+  vkSha256: string | null;
+  error: { code: ErrorCode; message: string } | null;
+  createdAt: string;
+}
+
+export interface BatchRecord {
+  id: string;
+  modelId: string;
+  size: number;
+  createdAt: string;
+}
+
+export interface NewJob {
+  id: string;
+  kind: JobKind;
+  modelId: string;
+  payload: unknown;
+  idempotencyKey?: string;
+  batchId?: string;
+  batchIndex?: number;
+}
+
+/** What to change on the model in the same transaction that finishes a compile job. */
+export interface ModelUpdate {
+  status: ModelStatus;
+  vkSha256?: string | null;
+  error?: { code: ErrorCode; message: string } | null;
+}

@@ -1,0 +1,68 @@
+/** Row ↔ record mapping and the schema, shared by the SQLite and PostgreSQL stores (same columns). */
+import type { ErrorCode } from '../errors';
+import type { BatchRecord, Job, ModelRecord } from './job';
+
+export const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS models (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL, calibration TEXT,
+    compile_job_id TEXT, vk_sha256 TEXT, error_code TEXT, error_message TEXT, created_at TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS batches (id TEXT PRIMARY KEY, model_id TEXT NOT NULL, size INTEGER NOT NULL, created_at TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY, kind TEXT NOT NULL, model_id TEXT NOT NULL, batch_id TEXT, batch_index INTEGER,
+    idempotency_key TEXT UNIQUE, state TEXT NOT NULL, phase TEXT NOT NULL, percent REAL NOT NULL,
+    payload TEXT, error_code TEXT, error_message TEXT, attempts INTEGER NOT NULL DEFAULT 0, owner TEXT,
+    created_at TEXT NOT NULL, started_at TEXT, finished_at TEXT, seq BIGINT NOT NULL)`,
+  `CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state, seq)`,
+  `CREATE INDEX IF NOT EXISTS jobs_batch ON jobs (batch_id, batch_index)`,
+  // One result per job: the primary key makes a duplicate impossible, not just unlikely.
+  `CREATE TABLE IF NOT EXISTS results (job_id TEXT PRIMARY KEY, body TEXT NOT NULL, created_at TEXT NOT NULL)`,
+];
+
+export const JOB_COLUMNS =
+  'id, kind, model_id, batch_id, batch_index, idempotency_key, state, phase, percent, payload, error_code, error_message, attempts, owner, created_at, started_at, finished_at, seq';
+
+type Row = Record<string, unknown>;
+
+const parse = (v: unknown): unknown => (v === null || v === undefined ? null : JSON.parse(String(v)));
+const err = (r: Row) => (r.error_code ? { code: r.error_code as ErrorCode, message: String(r.error_message ?? '') } : null);
+
+export function toJob(r: Row): Job {
+  return {
+    id: String(r.id),
+    kind: r.kind as Job['kind'],
+    modelId: String(r.model_id),
+    batchId: (r.batch_id as string | null) ?? null,
+    batchIndex: r.batch_index === null || r.batch_index === undefined ? null : Number(r.batch_index),
+    idempotencyKey: (r.idempotency_key as string | null) ?? null,
+    state: r.state as Job['state'],
+    phase: String(r.phase),
+    percent: Number(r.percent),
+    payload: parse(r.payload),
+    error: err(r),
+    attempts: Number(r.attempts),
+    owner: (r.owner as string | null) ?? null,
+    createdAt: String(r.created_at),
+    startedAt: (r.started_at as string | null) ?? null,
+    finishedAt: (r.finished_at as string | null) ?? null,
+  };
+}
+
+export function toModel(r: Row): ModelRecord {
+  return {
+    id: String(r.id),
+    name: String(r.name),
+    status: r.status as ModelRecord['status'],
+    calibration: parse(r.calibration),
+    compileJobId: (r.compile_job_id as string | null) ?? null,
+    vkSha256: (r.vk_sha256 as string | null) ?? null,
+    error: err(r),
+    createdAt: String(r.created_at),
+  };
+}
+
+export function toBatch(r: Row): BatchRecord {
+  return { id: String(r.id), modelId: String(r.model_id), size: Number(r.size), createdAt: String(r.created_at) };
+}
+
+export const now = (): string => new Date().toISOString();
+export const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));

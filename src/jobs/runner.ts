@@ -1,0 +1,102 @@
+/**
+ * Runs one job by id, whatever queue delivered it: claim it in the store, run the core stage
+ * (compile + setup, or prove), then store the result and mark the job done in one transaction.
+ * Every outcome lands in the store; a job that is already finished is skipped, so a job delivered
+ * twice (a crash, a killed worker) yields one result.
+ */
+import { readManifest } from '../artifacts';
+import { compileModel } from '../compiler/compile';
+import { asZkmlError, ZkmlError } from '../errors';
+import type { Prover } from '../prover/prover';
+import type { Receipt } from '../prover/receipt';
+import { runSetup } from '../setup/groth16-setup';
+import { ArtifactStore } from './artifact-store';
+import type { Job } from './job';
+import type { JobStore } from './store';
+
+export interface RunnerEvents {
+  /** A job finished here and its outcome was recorded (not called when another runner won). */
+  onFinished?(job: Job, outcome: { state: 'done' | 'failed'; code?: string; runMs: number; receipt?: Receipt }): void;
+  onError?(job: Job | undefined, err: unknown): void;
+}
+
+export interface CompilePayload {
+  settings?: Record<string, unknown>;
+  calibration?: unknown;
+}
+
+export interface ProvePayload {
+  input: unknown;
+}
+
+export class JobRunner {
+  constructor(
+    private readonly store: JobStore,
+    private readonly artifacts: ArtifactStore,
+    private readonly prover: Prover,
+    private readonly owner: string,
+    private readonly maxAttempts: number,
+    private readonly events: RunnerEvents = {},
+  ) {}
+
+  async run(jobId: string): Promise<void> {
+    // Each store write is a durable commit (an fsync on SQLite): the claim names the first phase itself.
+    const job = await this.store.claim(jobId, this.owner, 'started');
+    if (!job) return; // finished already, or unknown
+    const t0 = Date.now();
+    try {
+      if (job.attempts > this.maxAttempts) {
+        throw new ZkmlError('JOB_ABANDONED', `the job was interrupted ${job.attempts - 1} times; giving up`);
+      }
+      if (job.kind === 'compile') {
+        const summary = await this.compile(job);
+        if (await this.store.complete(job.id, summary, { status: 'ready', vkSha256: summary.vkSha256, error: null })) {
+          this.events.onFinished?.(job, { state: 'done', runMs: Date.now() - t0 });
+        }
+      } else {
+        const receipt = await this.prove(job);
+        if (await this.store.complete(job.id, receipt)) this.events.onFinished?.(job, { state: 'done', runMs: Date.now() - t0, receipt });
+      }
+    } catch (err) {
+      const e = asZkmlError(err);
+      if (e.code === 'INTERNAL') this.events.onError?.(job, err);
+      const error = { code: e.code, message: e.message };
+      const recorded = await this.store.fail(job.id, error, job.kind === 'compile' ? { status: 'failed', error } : undefined).catch((storeErr) => {
+        this.events.onError?.(job, storeErr);
+        return false;
+      });
+      if (recorded) this.events.onFinished?.(job, { state: 'failed', code: e.code, runMs: Date.now() - t0 });
+    }
+  }
+
+  private async compile(job: Job) {
+    const payload = (job.payload ?? {}) as CompilePayload;
+    const buildDir = this.artifacts.buildDir(job.modelId);
+    const report = (phase: string, base: number, span: number) => (p: string, f: number) =>
+      void this.store.progress(job.id, `${phase}: ${p}`, Math.round((base + span * f) * 100)).catch(() => undefined);
+    const c = await compileModel(this.artifacts.onnxPath(job.modelId), buildDir, {
+      settings: payload.settings,
+      calibration: payload.calibration,
+      onProgress: report('compile', 0, 0.6),
+    });
+    const s = await runSetup(buildDir, { onProgress: report('setup', 0.6, 0.4) });
+    const manifest = readManifest(buildDir);
+    return {
+      constraints: c.constraints,
+      publicSignals: c.publicSignals,
+      ptauPower: s.power,
+      devSingleContributor: s.devSingleContributor,
+      vkSha256: manifest.vkSha256!,
+      timings: { compileMs: c.timings.totalMs, setupMs: s.timings.totalMs },
+    };
+  }
+
+  private async prove(job: Job): Promise<Receipt> {
+    const payload = job.payload as ProvePayload | null;
+    if (!payload || payload.input === undefined) throw new ZkmlError('INPUT_MISSING', 'the job has no input');
+    const buildDir = this.artifacts.buildDir(job.modelId);
+    if (!readManifest(buildDir).zkeySha256) throw new ZkmlError('MODEL_NOT_READY', `model ${job.modelId} has no setup`);
+    await this.store.progress(job.id, 'witness and proof', 10);
+    return this.prover.prove(buildDir, payload.input);
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * The embedded job store: one SQLite file (WAL, synchronous=FULL so a committed result survives a
+ * crash). better-sqlite3 is synchronous; every call is short and indexed.
+ */
+import Database from 'better-sqlite3';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ErrorCode } from '../errors';
+import { BatchRecord, Job, JOB_STATES, JobState, ModelRecord, ModelUpdate, NewJob } from './job';
+import { JOB_COLUMNS, json, now, SCHEMA, toBatch, toJob, toModel } from './rows';
+import { CreateJobsResult, emptyCounts, JobStore } from './store';
+import { nextSeq } from './seq';
+
+type Row = Record<string, unknown>;
+
+export class SqliteJobStore implements JobStore {
+  private readonly db: Database.Database;
+
+  constructor(file: string) {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+  }
+
+  async init(): Promise<void> {
+    for (const stmt of SCHEMA) this.db.exec(stmt);
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+
+  private one(sql: string, ...args: unknown[]): Row | undefined {
+    return this.db.prepare(sql).get(...args) as Row | undefined;
+  }
+
+  async upsertModel(m: { id: string; name: string; calibration?: unknown }): Promise<ModelRecord> {
+    this.db
+      .prepare('INSERT INTO models (id, name, status, calibration, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING')
+      .run(m.id, m.name, 'uploaded', json(m.calibration), now());
+    return toModel(this.one('SELECT * FROM models WHERE id = ?', m.id)!);
+  }
+
+  async getModel(id: string): Promise<ModelRecord | undefined> {
+    const r = this.one('SELECT * FROM models WHERE id = ?', id);
+    return r && toModel(r);
+  }
+
+  async listModels(): Promise<ModelRecord[]> {
+    return (this.db.prepare('SELECT * FROM models ORDER BY created_at').all() as Row[]).map(toModel);
+  }
+
+  async startCompile(modelId: string, job: NewJob): Promise<Job> {
+    this.db.transaction(() => {
+      this.insertJob(job);
+      this.db.prepare("UPDATE models SET status = 'compiling', compile_job_id = ?, error_code = NULL, error_message = NULL WHERE id = ?").run(job.id, modelId);
+    })();
+    return (await this.getJob(job.id))!;
+  }
+
+  private insertJob(j: NewJob): void {
+    this.db
+      .prepare(`INSERT INTO jobs (${JOB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, 'queued', 'queued', 0, ?, NULL, NULL, 0, NULL, ?, NULL, NULL, ?)`)
+      .run(j.id, j.kind, j.modelId, j.batchId ?? null, j.batchIndex ?? null, j.idempotencyKey ?? null, json(j.payload), now(), nextSeq());
+  }
+
+  async createProveJobs(jobs: NewJob[], opts: { activeLimit?: number; batch?: BatchRecord }): Promise<CreateJobsResult | 'full'> {
+    return this.db.transaction((): CreateJobsResult | 'full' => {
+      const key = jobs.length === 1 ? jobs[0].idempotencyKey : undefined;
+      if (key) {
+        const existing = this.one('SELECT * FROM jobs WHERE idempotency_key = ?', key);
+        if (existing) return { jobs: [toJob(existing)], created: false };
+      }
+      if (opts.activeLimit !== undefined && this.active() + jobs.length > opts.activeLimit) return 'full';
+      if (opts.batch) {
+        const b = opts.batch;
+        this.db.prepare('INSERT INTO batches (id, model_id, size, created_at) VALUES (?, ?, ?, ?)').run(b.id, b.modelId, b.size, b.createdAt);
+      }
+      for (const j of jobs) this.insertJob(j);
+      return { jobs: jobs.map((j) => toJob(this.one('SELECT * FROM jobs WHERE id = ?', j.id)!)), created: true };
+    }).immediate();
+  }
+
+  async getJob(id: string): Promise<Job | undefined> {
+    const r = this.one('SELECT * FROM jobs WHERE id = ?', id);
+    return r && toJob(r);
+  }
+
+  async getResult(jobId: string): Promise<unknown | undefined> {
+    const r = this.one('SELECT body FROM results WHERE job_id = ?', jobId);
+    return r ? JSON.parse(String(r.body)) : undefined;
+  }
+
+  async countResults(jobId: string): Promise<number> {
+    return Number(this.one('SELECT COUNT(*) AS n FROM results WHERE job_id = ?', jobId)!.n);
+  }
+
+  private active(): number {
+    return Number(this.one("SELECT COUNT(*) AS n FROM jobs WHERE state IN ('queued', 'running')")!.n);
+  }
+
+  async countActive(): Promise<number> {
+    return this.active();
+  }
+
+  private counts(where: string, ...args: unknown[]): Record<JobState, number> {
+    const out = emptyCounts();
+    for (const r of this.db.prepare(`SELECT state, COUNT(*) AS n FROM jobs ${where} GROUP BY state`).all(...args) as Row[]) {
+      if (JOB_STATES.includes(r.state as JobState)) out[r.state as JobState] = Number(r.n);
+    }
+    return out;
+  }
+
+  async countByState(): Promise<Record<JobState, number>> {
+    return this.counts('');
+  }
+
+  async getBatch(id: string): Promise<BatchRecord | undefined> {
+    const r = this.one('SELECT * FROM batches WHERE id = ?', id);
+    return r && toBatch(r);
+  }
+
+  async batchCounts(batchId: string): Promise<Record<JobState, number>> {
+    return this.counts('WHERE batch_id = ?', batchId);
+  }
+
+  async batchItems(batchId: string, offset: number, limit: number): Promise<Job[]> {
+    return (this.db.prepare('SELECT * FROM jobs WHERE batch_id = ? ORDER BY batch_index LIMIT ? OFFSET ?').all(batchId, limit, offset) as Row[]).map(toJob);
+  }
+
+  async claim(jobId: string, owner: string, phase = 'starting'): Promise<Job | undefined> {
+    const r = this.db
+      .prepare(
+        "UPDATE jobs SET state = 'running', phase = ?, percent = 0, attempts = attempts + 1, owner = ?, started_at = ? WHERE id = ? AND state IN ('queued', 'running') RETURNING *",
+      )
+      .get(phase, owner, now(), jobId) as Row | undefined;
+    return r && toJob(r);
+  }
+
+  async progress(jobId: string, phase: string, percent: number): Promise<void> {
+    this.db.prepare("UPDATE jobs SET phase = ?, percent = ? WHERE id = ? AND state = 'running'").run(phase, percent, jobId);
+  }
+
+  async complete(jobId: string, result: unknown, model?: ModelUpdate): Promise<boolean> {
+    return this.finish(jobId, 'done', result, null, model);
+  }
+
+  async fail(jobId: string, error: { code: ErrorCode; message: string }, model?: ModelUpdate): Promise<boolean> {
+    return this.finish(jobId, 'failed', undefined, error, model);
+  }
+
+  private finish(jobId: string, state: JobState, result: unknown, error: { code: string; message: string } | null, model?: ModelUpdate): boolean {
+    return this.db.transaction((): boolean => {
+      const job = this.one("SELECT model_id FROM jobs WHERE id = ? AND state = 'running'", jobId);
+      if (!job) return false;
+      if (result !== undefined) this.db.prepare('INSERT INTO results (job_id, body, created_at) VALUES (?, ?, ?)').run(jobId, JSON.stringify(result), now());
+      this.db
+        .prepare("UPDATE jobs SET state = ?, phase = ?, percent = ?, payload = NULL, error_code = ?, error_message = ?, finished_at = ? WHERE id = ? AND state = 'running'")
+        .run(state, state, state === 'done' ? 100 : 0, error?.code ?? null, error?.message ?? null, now(), jobId);
+      if (model) {
+        this.db
+          .prepare('UPDATE models SET status = ?, vk_sha256 = COALESCE(?, vk_sha256), error_code = ?, error_message = ? WHERE id = ?')
+          .run(model.status, model.vkSha256 ?? null, model.error?.code ?? null, model.error?.message ?? null, job.model_id);
+      }
+      return true;
+    }).immediate();
+  }
+
+  async queuedBefore(isoTime: string, limit: number): Promise<string[]> {
+    return (this.db.prepare("SELECT id FROM jobs WHERE state = 'queued' AND created_at < ? ORDER BY seq LIMIT ?").all(isoTime, limit) as Row[]).map((r) => String(r.id));
+  }
+
+  async recover(): Promise<Job[]> {
+    return this.db.transaction(() => {
+      this.db.prepare("UPDATE jobs SET state = 'queued', phase = 'queued', percent = 0, owner = NULL WHERE state = 'running'").run();
+      return (this.db.prepare("SELECT * FROM jobs WHERE state = 'queued' ORDER BY seq").all() as Row[]).map(toJob);
+    }).immediate();
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * The durable job store. Implemented on SQLite (embedded default) and PostgreSQL (scale-out). Every
+ * state change that matters for exactly-once is one conditional statement or one transaction.
+ */
+import type { ErrorCode } from '../errors';
+import type { BatchRecord, Job, JobState, ModelRecord, ModelUpdate, NewJob } from './job';
+
+export interface CreateJobsResult {
+  jobs: Job[];
+  /** False when an idempotency key matched an existing job, which is returned instead. */
+  created: boolean;
+}
+
+export interface JobStore {
+  init(): Promise<void>;
+  close(): Promise<void>;
+
+  /** Inserts the model unless it exists (its id is the ONNX content hash); returns the stored record. */
+  upsertModel(m: { id: string; name: string; calibration?: unknown }): Promise<ModelRecord>;
+  getModel(id: string): Promise<ModelRecord | undefined>;
+  listModels(): Promise<ModelRecord[]>;
+  /** Records a compile job for the model and marks it compiling, in one transaction. */
+  startCompile(modelId: string, job: NewJob): Promise<Job>;
+
+  /**
+   * Inserts prove jobs. With an idempotency key that already exists, nothing is inserted and the
+   * existing job is returned. With a limit, nothing is inserted when the active jobs would exceed it.
+   */
+  createProveJobs(jobs: NewJob[], opts: { activeLimit?: number; batch?: BatchRecord }): Promise<CreateJobsResult | 'full'>;
+  getJob(id: string): Promise<Job | undefined>;
+  getResult(jobId: string): Promise<unknown | undefined>;
+  countResults(jobId: string): Promise<number>;
+  /** Jobs queued or running (the bounded queue's depth). */
+  countActive(): Promise<number>;
+  countByState(): Promise<Record<JobState, number>>;
+
+  getBatch(id: string): Promise<BatchRecord | undefined>;
+  batchCounts(batchId: string): Promise<Record<JobState, number>>;
+  batchItems(batchId: string, offset: number, limit: number): Promise<Job[]>;
+
+  /**
+   * Claims a queued (or orphaned running) job for an owner: state running, attempts + 1. Returns
+   * undefined when the job is finished or unknown. The phase names what the runner starts with.
+   */
+  claim(jobId: string, owner: string, phase?: string): Promise<Job | undefined>;
+  progress(jobId: string, phase: string, percent: number): Promise<void>;
+  /**
+   * Stores the result, then marks the job done and erases its payload, in one transaction, only if
+   * the job is still running. Returns false when another runner finished it first (nothing written).
+   */
+  complete(jobId: string, result: unknown, model?: ModelUpdate): Promise<boolean>;
+  fail(jobId: string, error: { code: ErrorCode; message: string }, model?: ModelUpdate): Promise<boolean>;
+  /** Ids of jobs queued since before the given time (to re-announce to a queue that may have missed them). */
+  queuedBefore(isoTime: string, limit: number): Promise<string[]>;
+  /** Queued and running jobs after a restart; running ones go back to queued. Oldest first. */
+  recover(): Promise<Job[]>;
+}
+
+export const emptyCounts = (): Record<JobState, number> => ({ queued: 0, running: 0, done: 0, failed: 0 });

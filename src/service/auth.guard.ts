@@ -1,0 +1,47 @@
+/**
+ * API keys with scopes: `Authorization: Bearer KEY` or `X-Api-Key: KEY`. 401 without a known key,
+ * 403 when the key lacks the route's scope. Routes marked @Public() (health, metrics, docs) need none.
+ * With no keys configured the API is open (embedded development default; the boot log says so).
+ */
+import { CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import * as crypto from 'node:crypto';
+import type { Request } from 'express';
+import { ZkmlError } from '../errors';
+import type { Scope } from './config';
+
+const SCOPE_KEY = 'zkml:scope';
+export const RequireScope = (scope: Scope | 'public') => SetMetadata(SCOPE_KEY, scope);
+export const Public = () => RequireScope('public');
+
+/** Constant-time lookup, so response timing does not reveal how much of a key matched. */
+function findKey(keys: Map<string, Set<Scope>>, given: string): Set<Scope> | undefined {
+  const g = crypto.createHash('sha256').update(given).digest();
+  let found: Set<Scope> | undefined;
+  for (const [key, scopes] of keys) {
+    if (crypto.timingSafeEqual(g, crypto.createHash('sha256').update(key).digest())) found = scopes;
+  }
+  return found;
+}
+
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly keys: Map<string, Set<Scope>>,
+  ) {}
+
+  canActivate(ctx: ExecutionContext): boolean {
+    const scope = this.reflector.getAllAndOverride<Scope | 'public' | undefined>(SCOPE_KEY, [ctx.getHandler(), ctx.getClass()]);
+    if (scope === 'public' || this.keys.size === 0) return true;
+    const req = ctx.switchToHttp().getRequest<Request>();
+    const auth = req.headers.authorization;
+    const given = auth?.startsWith('Bearer ') ? auth.slice(7).trim() : (req.headers['x-api-key'] as string | undefined);
+    const scopes = given ? findKey(this.keys, given) : undefined;
+    if (!scopes) throw new ZkmlError('UNAUTHENTICATED', 'send a valid API key as "Authorization: Bearer KEY" or "X-Api-Key: KEY"');
+    // A route without a declared scope is an admin route: fail closed.
+    const needed = scope ?? 'admin';
+    if (!scopes.has(needed)) throw new ZkmlError('FORBIDDEN', `this call needs the '${needed}' scope`);
+    return true;
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * The HTTP API under /v1: thin handlers over the Engine (src/jobs/engine.ts), documented for OpenAPI.
+ * Request bodies are validated by the engine's zod schemas.
+ */
+import { Body, Controller, Get, Header, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { ZkmlError } from '../errors';
+import { Engine } from '../jobs/engine';
+import { RequireScope } from './auth.guard';
+import { ENGINE } from './tokens';
+
+const problemResponse = { description: 'application/problem+json with a stable `code`' };
+
+function pageParam(v: string | undefined, name: string, dflt: number, max: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > max) throw new ZkmlError('BODY_INVALID', `${name} must be an integer in 0..${max}`);
+  return n;
+}
+
+@ApiTags('models')
+@ApiSecurity('apiKey')
+@Controller('v1/models')
+export class ModelsController {
+  constructor(@Inject(ENGINE) private readonly engine: Engine) {}
+
+  @Post()
+  @RequireScope('admin')
+  @ApiOperation({ summary: 'Upload an ONNX model (raw bytes); its id is the sha256 of the file' })
+  @ApiConsumes('application/octet-stream')
+  @ApiBody({ schema: { type: 'string', format: 'binary' } })
+  @ApiQuery({ name: 'name', required: false })
+  @ApiResponse({ status: 201, description: '{ id, name, status }' })
+  @ApiResponse({ status: 400, ...problemResponse })
+  async upload(@Req() req: Request, @Query('name') name?: string) {
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const m = await this.engine.uploadModel(body, name);
+    return { id: m.id, name: m.name, status: m.status };
+  }
+
+  @Get()
+  @RequireScope('read')
+  @ApiOperation({ summary: 'List models' })
+  async list() {
+    return (await this.engine.store.listModels()).map((m) => ({ id: m.id, name: m.name, status: m.status, createdAt: m.createdAt }));
+  }
+
+  @Post(':id/compile')
+  @RequireScope('admin')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Compile and set up the model (a job); body: { settings?, calibration? }' })
+  @ApiBody({ schema: { type: 'object', properties: { settings: { type: 'object' }, calibration: { type: 'object' } } }, required: false })
+  @ApiResponse({ status: 202, description: 'the compile job' })
+  async compile(@Param('id') id: string, @Body() body: unknown) {
+    const job = await this.engine.compile(id, body);
+    return { jobId: job.id, modelId: id, state: job.state };
+  }
+
+  @Get(':id')
+  @RequireScope('read')
+  @ApiOperation({ summary: 'Model status, per-layer constraint report and manifest' })
+  @ApiResponse({ status: 404, ...problemResponse })
+  get(@Param('id') id: string) {
+    return this.engine.modelDetails(id);
+  }
+
+  @Get(':id/verifier.sol')
+  @RequireScope('read')
+  @Header('Content-Type', 'text/plain; charset=utf-8')
+  @ApiOperation({ summary: 'The Solidity Groth16 verifier of the model' })
+  verifier(@Param('id') id: string) {
+    return this.engine.verifierSol(id);
+  }
+
+  @Get(':id/verification_key.json')
+  @RequireScope('read')
+  @ApiOperation({ summary: 'The Groth16 verification key (snarkjs JSON)' })
+  vk(@Param('id') id: string) {
+    return this.engine.verificationKey(id);
+  }
+}
+
+@ApiTags('proofs')
+@ApiSecurity('apiKey')
+@Controller('v1/proofs')
+export class ProofsController {
+  constructor(@Inject(ENGINE) private readonly engine: Engine) {}
+
+  @Post()
+  @RequireScope('prove')
+  @ApiOperation({ summary: 'Request a proof: { modelId, input, idempotencyKey? } → 202 with the job (200 when the key repeats)' })
+  @ApiBody({ schema: { type: 'object', required: ['modelId', 'input'], properties: { modelId: { type: 'string' }, input: { type: 'object' }, idempotencyKey: { type: 'string' } } } })
+  @ApiResponse({ status: 202, description: 'accepted: { id, state }' })
+  @ApiResponse({ status: 429, description: 'queue full; Retry-After says when to retry' })
+  async submit(@Body() body: unknown, @Res({ passthrough: true }) res: Response) {
+    const { job, created } = await this.engine.submitProof(body);
+    res.status(created ? 202 : 200).setHeader('Location', `/v1/proofs/${job.id}`);
+    return { id: job.id, state: job.state, created };
+  }
+
+  @Get(':id')
+  @RequireScope('read')
+  @ApiOperation({ summary: 'Proof job: state, phase, percent, and the receipt when done' })
+  get(@Param('id') id: string) {
+    return this.engine.proof(id);
+  }
+}
+
+@ApiTags('batches')
+@ApiSecurity('apiKey')
+@Controller('v1/batches')
+export class BatchesController {
+  constructor(@Inject(ENGINE) private readonly engine: Engine) {}
+
+  @Post()
+  @RequireScope('prove')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Request many proofs of one model: { modelId, inputs: [...] }' })
+  @ApiBody({ schema: { type: 'object', required: ['modelId', 'inputs'], properties: { modelId: { type: 'string' }, inputs: { type: 'array', items: { type: 'object' } } } } })
+  @ApiResponse({ status: 429, description: 'queue full; Retry-After says when to retry' })
+  async submit(@Body() body: unknown) {
+    const b = await this.engine.submitBatch(body);
+    return { id: b.batchId, size: b.size };
+  }
+
+  @Get(':id')
+  @RequireScope('read')
+  @ApiOperation({ summary: 'Batch: counts by state and one page of items with their receipts' })
+  @ApiQuery({ name: 'offset', required: false })
+  @ApiQuery({ name: 'limit', required: false, description: 'at most 100 (default 20)' })
+  get(@Param('id') id: string, @Query('offset') offset?: string, @Query('limit') limit?: string) {
+    return this.engine.batch(id, pageParam(offset, 'offset', 0, 1_000_000), Math.max(1, pageParam(limit, 'limit', 20, 100)));
+  }
+}
+
+@ApiTags('verify')
+@ApiSecurity('apiKey')
+@Controller('v1/verify')
+export class VerifyController {
+  constructor(@Inject(ENGINE) private readonly engine: Engine) {}
+
+  @Post()
+  @RequireScope('read')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Verify a receipt off-chain, and on-chain too with onchain: true → { valid, reason, code? }' })
+  @ApiBody({ schema: { type: 'object', required: ['receipt'], properties: { receipt: { type: 'object' }, onchain: { type: 'boolean' } } } })
+  verify(@Body() body: unknown) {
+    return this.engine.verify(body);
+  }
+}

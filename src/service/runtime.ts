@@ -1,0 +1,118 @@
+/**
+ * Wires the pure core for one process from the config: the store (SQLite or PostgreSQL), the queue
+ * (in-process or BullMQ), the artifact folder, the prover pool and the job runner. `zkml serve` and
+ * `zkml worker` both start from here.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Logger } from 'pino';
+import { LocalChain, startAnvil } from '../chain/anvil';
+import { ArtifactStore } from '../jobs/artifact-store';
+import { BullmqQueue } from '../jobs/bullmq-queue';
+import { Engine } from '../jobs/engine';
+import { PgJobStore } from '../jobs/pg-store';
+import { InProcessQueue, JobQueue } from '../jobs/queue';
+import { JobRunner } from '../jobs/runner';
+import { SqliteJobStore } from '../jobs/sqlite-store';
+import type { JobStore } from '../jobs/store';
+import type { OnchainOptions } from '../verifier/onchain';
+import { Prover } from '../prover/prover';
+import type { Config } from './config';
+import { Metrics } from './metrics';
+
+const SWEEP_MS = 30_000;
+
+export interface Runtime {
+  config: Config;
+  store: JobStore;
+  queue: JobQueue;
+  engine: Engine;
+  metrics: Metrics;
+  /** Present when this process runs jobs. */
+  runner?: JobRunner;
+  close(): Promise<void>;
+}
+
+export async function createRuntime(config: Config, log: Logger, opts: { runJobs: boolean }): Promise<Runtime> {
+  const store: JobStore = config.databaseUrl ? new PgJobStore(config.databaseUrl, config.dbSchema) : new SqliteJobStore(path.join(config.dataDir, 'jobs.sqlite'));
+  await store.init();
+  // One job slot per prover thread: more would only queue inside Piscina, fewer would idle a thread.
+  const slots = config.proverThreads;
+  const queue: JobQueue = config.redisUrl
+    ? new BullmqQueue({ redisUrl: config.redisUrl, name: config.queueName, concurrency: slots, lockDurationMs: config.lockMs, stalledIntervalMs: config.stalledMs })
+    : new InProcessQueue(slots);
+  try {
+    await queue.ready();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const artifacts = new ArtifactStore(config.artifactsDir);
+  const metrics = new Metrics(store, queue, opts.runJobs ? slots : 0);
+
+  let anvil: Promise<LocalChain> | undefined;
+  const chain = async (): Promise<OnchainOptions> => {
+    if (config.chainRpcUrl) return { rpcUrl: config.chainRpcUrl, privateKey: config.chainPrivateKey };
+    anvil ??= startAnvil();
+    const c = await anvil;
+    return { rpcUrl: c.rpcUrl, privateKey: c.privateKey };
+  };
+  const engine = new Engine(store, queue, artifacts, {
+    maxQueue: config.maxQueue,
+    maxBatch: config.maxBatch,
+    workers: slots,
+    chain,
+    onEnqueueError: (err) => log.warn({ err }, 'enqueue failed; the sweep will retry'),
+  });
+
+  let prover: Prover | undefined;
+  let runner: JobRunner | undefined;
+  if (opts.runJobs) {
+    prover = new Prover({ threads: config.proverThreads });
+    const owner = `${os.hostname()}:${process.pid}`;
+    runner = new JobRunner(store, artifacts, prover, owner, config.maxAttempts, {
+      onFinished: (job, outcome) => {
+        metrics.jobFinished(job, outcome);
+        engine.observeRunTime(outcome.runMs);
+        log.info({ jobId: job.id, kind: job.kind, state: outcome.state, code: outcome.code, runMs: outcome.runMs, attempt: job.attempts }, 'job finished');
+      },
+      onError: (job, err) => log.error({ jobId: job?.id, err }, 'job error'),
+    });
+    const r = runner;
+    queue.process((id) => r.run(id));
+  }
+
+  // Jobs accepted before a crash or restart run again: running ones were interrupted.
+  const pending = await store.recover();
+  if (pending.length > 0) {
+    log.info({ count: pending.length }, 'recovering queued and interrupted jobs');
+    await queue.enqueue(pending.map((j) => j.id));
+  }
+
+  // Scale-out: a job stored but not announced (Redis down, or the API died in between) is
+  // re-announced; BullMQ ignores ids it already holds.
+  const sweep = config.redisUrl
+    ? setInterval(() => {
+        store
+          .queuedBefore(new Date(Date.now() - SWEEP_MS).toISOString(), 1000)
+          .then((ids) => (ids.length ? queue.enqueue(ids) : undefined))
+          .catch((err) => log.warn({ err }, 'queue sweep failed'));
+      }, SWEEP_MS).unref()
+    : undefined;
+
+  return {
+    config,
+    store,
+    queue,
+    engine,
+    metrics,
+    runner,
+    async close() {
+      clearInterval(sweep);
+      await queue.close();
+      await prover?.close();
+      if (anvil) await (await anvil).stop();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * The job stores' exactly-once rules, on SQLite and (when reachable) PostgreSQL: idempotency keys,
+ * the bounded queue, claim/complete/fail guarded by state, one result per job, payload erasure,
+ * recovery after a restart.
+ */
+import assert from 'node:assert/strict';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { Client } from 'pg';
+import type { NewJob } from '../../src/jobs/job';
+import { PgJobStore } from '../../src/jobs/pg-store';
+import { SqliteJobStore } from '../../src/jobs/sqlite-store';
+import type { JobStore } from '../../src/jobs/store';
+import { makeTempDir } from '../helpers/onnx-builders';
+
+const DATABASE_URL = process.env.ZKML_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const MODEL = 'a'.repeat(64);
+const job = (extra: Partial<NewJob> = {}): NewJob => ({ id: crypto.randomUUID(), kind: 'prove', modelId: MODEL, payload: { input: { secret: 1 } }, ...extra });
+
+function pgReachable(): Promise<boolean> {
+  const u = new URL(DATABASE_URL);
+  return new Promise((resolve) => {
+    const s = net.connect(Number(u.port || 5432), u.hostname);
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+  });
+}
+
+function storeContract(name: string, make: () => Promise<JobStore | undefined>, cleanup: () => Promise<void>) {
+  describe(`${name} job store`, () => {
+    let store: JobStore | undefined;
+    after(async () => {
+      await store?.close();
+      await cleanup();
+    });
+
+    test('idempotency, bounded queue, exactly-once completion, recovery', async (t) => {
+      store = await make();
+      if (!store) return t.skip('PostgreSQL not reachable');
+      await store.init();
+      await store.upsertModel({ id: MODEL, name: 'm' });
+
+      const a = await store.createProveJobs([job({ idempotencyKey: 'k' })], {});
+      assert.ok(a !== 'full' && a.created);
+      const again = await store.createProveJobs([job({ idempotencyKey: 'k' })], {});
+      assert.ok(again !== 'full' && !again.created);
+      assert.equal(again.jobs[0].id, a.jobs[0].id);
+
+      const batch = { id: crypto.randomUUID(), modelId: MODEL, size: 2, createdAt: new Date().toISOString() };
+      assert.equal(await store.createProveJobs([job(), job(), job()], { activeLimit: 3 }), 'full', '1 active + 3 > 3');
+      assert.equal(await store.countActive(), 1, 'a refused submission inserts nothing');
+      const b = await store.createProveJobs([job({ batchId: batch.id, batchIndex: 0 }), job({ batchId: batch.id, batchIndex: 1 })], { activeLimit: 3, batch });
+      assert.ok(b !== 'full' && b.created);
+      assert.deepEqual(await store.batchCounts(batch.id), { queued: 2, running: 0, done: 0, failed: 0 });
+
+      const id = a.jobs[0].id;
+      const claimed = await store.claim(id, 'w1');
+      assert.equal(claimed?.state, 'running');
+      assert.equal(claimed?.attempts, 1);
+      // A second delivery (a killed worker's job) claims it again; both finish, one result is stored.
+      assert.equal((await store.claim(id, 'w2'))?.attempts, 2);
+      const [first, second] = await Promise.all([store.complete(id, { n: 1 }), store.complete(id, { n: 2 })]);
+      assert.equal([first, second].filter(Boolean).length, 1);
+      assert.equal(await store.countResults(id), 1);
+      assert.equal(await store.fail(id, { code: 'INTERNAL', message: 'late' }), false);
+      assert.equal(await store.claim(id, 'w3'), undefined, 'a finished job is not claimed');
+      const done = await store.getJob(id);
+      assert.equal(done?.state, 'done');
+      assert.equal(done?.payload, null, 'the input is erased');
+
+      // b[0] was running when the process died: recovery queues it again, oldest first.
+      const [b0, b1] = b.jobs.map((j) => j.id);
+      await store.claim(b0, 'w1');
+      const pending = await store.recover();
+      assert.deepEqual(pending.map((j) => j.id).filter((x) => x === b0 || x === b1), [b0, b1]);
+      const failed = await store.claim(b1, 'w1');
+      assert.ok(failed);
+      assert.equal(await store.fail(b1, { code: 'SHAPE_MISMATCH', message: 'bad' }), true);
+      assert.equal((await store.getJob(b1))?.error?.code, 'SHAPE_MISMATCH');
+      assert.equal(await store.countResults(b1), 0);
+      const page = await store.batchItems(batch.id, 1, 5);
+      assert.deepEqual(page.map((j) => j.batchIndex), [1]);
+    });
+  });
+}
+
+const dir = makeTempDir('jobs-store');
+storeContract('SQLite', async () => new SqliteJobStore(path.join(dir, 'jobs.sqlite')), async () => fs.rmSync(dir, { recursive: true, force: true }));
+
+const schema = `zkml_store_${crypto.randomBytes(4).toString('hex')}`;
+storeContract(
+  'PostgreSQL',
+  async () => ((await pgReachable()) ? new PgJobStore(DATABASE_URL, schema) : undefined),
+  async () => {
+    if (!(await pgReachable())) return;
+    const c = new Client({ connectionString: DATABASE_URL });
+    await c.connect();
+    await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await c.end();
+  },
+);

@@ -58,16 +58,19 @@ export function buildGraph(raw: RawGraph): Graph {
       continue;
     }
     const family = familyOf(node.opType)!;
-    const used = node.inputs.filter((name) => name !== '');
+    // An omitted optional input ('') keeps its position (Clip(x, '', max) has no min, not min = max);
+    // trailing omitted ones are dropped, so the input count is that of the given ones.
+    const used = node.inputs.slice(0, node.inputs.reduce((end, name, i) => (name !== '' ? i + 1 : end), 0));
     for (const name of used) {
-      if (!shapes.has(name)) throw new ZkmlError('ONNX_MALFORMED', `node '${node.name}' reads '${name}', which no earlier node or input defines`);
+      if (name !== '' && !shapes.has(name)) throw new ZkmlError('ONNX_MALFORMED', `node '${node.name}' reads '${name}', which no earlier node or input defines`);
     }
+    // Omitted inputs have no shape and no value (undefined at their position).
     const inShapes = used.map((n) => shapes.get(n)!);
-    const consts = used.map((n) => constants.get(n));
+    const consts = used.map((n) => (n === '' ? undefined : constants.get(n)));
     // Shape reads only its input's static shape: a constant even when the input is computed at run time.
-    if (SHAPE_ONLY_OPS.has(node.opType)) consts.forEach((c, i) => (consts[i] = c ?? { shape: inShapes[i], data: new Float64Array(0) }));
+    if (SHAPE_ONLY_OPS.has(node.opType)) consts.forEach((c, i) => (consts[i] = c ?? (used[i] === '' ? undefined : { shape: inShapes[i], data: new Float64Array(0) })));
     const outShapes = family.inferShapes(node, inShapes, consts);
-    if (consts.every((c) => c !== undefined)) {
+    if (consts.every((c, i) => c !== undefined || used[i] === '')) {
       // Depends on constants only: fold it now, it costs nothing in the circuit.
       const values = family.evalFloat(node, consts as FloatTensor[]);
       node.outputs.forEach((o, i) => {

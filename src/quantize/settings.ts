@@ -17,6 +17,11 @@ export const CompileSettingsSchema = z
     defaultScaleBits: z.number().int().min(0).max(30).default(7),
     /** Float range [lo, hi] of every input, overriding calibration. */
     inputRange: z.tuple([z.number(), z.number()]).refine(([lo, hi]) => Number.isFinite(lo) && Number.isFinite(hi) && lo < hi, 'inputRange needs lo < hi').optional(),
+    /**
+     * What scale choices favour: 'accuracy' (more fraction bits, within the field and gadget limits),
+     * 'resources' (fewer bits, smaller gadgets) or 'balanced' (the defaults as given).
+     */
+    target: z.enum(['balanced', 'accuracy', 'resources']).default('balanced'),
     /** Upper bound on circuit size before anything is compiled. */
     maxConstraints: z.number().int().positive().default(4_000_000),
   })

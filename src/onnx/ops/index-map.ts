@@ -146,7 +146,7 @@ export function checkNoInputGaps(node: IrNode): void {
 export function intParam(node: IrNode, consts: Array<FloatTensor | undefined>, nInputs: number, position: number, attr: string | undefined, what: string): number[] | undefined {
   const fromAttr = attr !== undefined ? intsAttr(node, attr) : undefined;
   if (fromAttr !== undefined) return fromAttr;
-  if (position >= nInputs) return undefined;
+  if (position >= nInputs || node.inputs[position] === '') return undefined;
   const c = consts[position];
   if (!c) {
     throw new ZkmlError('ONNX_DYNAMIC_SHAPE', `node '${node.name}' (${node.opType}): ${what} (input ${position}) is computed at run time; it must be a constant`, {

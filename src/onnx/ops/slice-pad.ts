@@ -3,7 +3,7 @@ import { ZkmlError } from '../../errors';
 import type { FloatTensor, IrNode } from '../ir';
 import { strides } from '../tensor';
 import { checkAttributes, checkNoInputGaps, FILL, forEachCoord, indexMapFamily, intParam, newIndexMap, normalizeAxes, requireCount } from './index-map';
-import { floatAttr, unsupportedAttr } from './op-family';
+import { floatAttr, present, unsupportedAttr } from './op-family';
 
 type Consts = Array<FloatTensor | undefined>;
 
@@ -130,13 +130,13 @@ function padSource(mode: PadMode, i: number, d: number): number {
 
 export const padFamily = indexMapFamily(['Pad'], {
   // The fill of constant mode comes from input 2 (constant_value) when present: a copied scalar.
-  operands: (node, n) => (node.attributes.pads === undefined && n >= 3 ? [0, 2] : [0]),
+  operands: (node, n) => (node.attributes.pads === undefined && n >= 3 && present(node, 2) ? [0, 2] : [0]),
   shapes: (node, shapes, consts) => [padSpec(node, shapes, consts).shape],
   maps(node, shapes, consts) {
     const spec = padSpec(node, shapes, consts);
     const inShape = shapes[0];
     const inStrides = strides(inShape);
-    const valueOperand = node.attributes.pads === undefined && shapes.length >= 3;
+    const valueOperand = node.attributes.pads === undefined && shapes.length >= 3 && present(node, 2);
     if (valueOperand && shapes[2].reduce((a, b) => a * b, 1) !== 1) {
       throw new ZkmlError('SHAPE_MISMATCH', `node '${node.name}' (Pad): constant_value must hold one value, has shape [${shapes[2]}]`, { node: node.name });
     }

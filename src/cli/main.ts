@@ -19,6 +19,7 @@ import { progressPrinter } from './progress';
 const USAGE = `usage:
   zkml compile <model.onnx> --out DIR [--calibration FILE] [--input-visibility public|private]
                [--input-bits N] [--weight-bits N] [--activation-bits N] [--input-range LO,HI]
+               [--target balanced|accuracy|resources]
   zkml setup DIR [--ptau FILE] [--contributions N]
   zkml prove DIR --input FILE --out RECEIPT
   zkml verify RECEIPT --dir DIR [--onchain [--rpc URL] [--key HEX] [--address ADDR]]
@@ -64,6 +65,7 @@ async function compileCommand(args: string[]): Promise<void> {
       'weight-bits': { type: 'string' },
       'activation-bits': { type: 'string' },
       'input-range': { type: 'string' },
+      target: { type: 'string' },
     },
   });
   const model = requirePositional(positionals, 'the model file');
@@ -75,6 +77,7 @@ async function compileCommand(args: string[]): Promise<void> {
       weightBits: intOption(values['weight-bits'], 'weight-bits'),
       activationBits: intOption(values['activation-bits'], 'activation-bits'),
       inputRange: rangeOption(values['input-range']),
+      target: values.target,
     }).filter(([, v]) => v !== undefined),
   );
   const r = await compileModel(model, values.out, { settings, calibration: values.calibration, onProgress: progressPrinter('compile') });

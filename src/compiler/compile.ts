@@ -95,7 +95,7 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
   if (!fs.existsSync(onnxPath)) throw new ZkmlError('ONNX_MALFORMED', `no file at ${onnxPath}`);
   const bytes = fs.readFileSync(onnxPath);
   progress('ingest', 0);
-  const graph = loadOnnx(bytes);
+  const graph = loadOnnx(bytes, undefined, settings.leadingDim);
   // A model onnxruntime refuses is invalid ONNX: refuse it before spending time on it.
   await (await createOrtSession(bytes)).release();
   const samples = readCalibration(options.calibration, graph);

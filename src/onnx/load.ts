@@ -20,11 +20,11 @@ export function checkSupportedOps(raw: RawGraph): void {
   }
 }
 
-/** Binds a symbolic leading (batch) dimension to 1; any other symbolic dimension cannot be fixed. */
-function staticShape(v: RawValueInfo): number[] {
+/** Binds a symbolic leading (batch) dimension to `leadingDim` (1 by default); any other symbolic dimension cannot be fixed. */
+function staticShape(v: RawValueInfo, leadingDim: number): number[] {
   return v.dims.map((d, i) => {
     if (typeof d === 'number') return d;
-    if (i === 0) return 1;
+    if (i === 0) return leadingDim;
     throw new ZkmlError('ONNX_DYNAMIC_SHAPE', `input '${v.name}': dimension ${i} ('${d}') is symbolic; only a leading batch dimension can be bound`, {
       input: v.name,
     });
@@ -41,12 +41,12 @@ function constantNodeValue(node: IrNode): FloatTensor {
   throw new ZkmlError('ONNX_UNSUPPORTED_ATTRIBUTE', `node '${node.name}' (Constant): only numeric tensor values are supported`, { node: node.name });
 }
 
-export function buildGraph(raw: RawGraph): Graph {
+export function buildGraph(raw: RawGraph, leadingDim = 1): Graph {
   checkSupportedOps(raw);
   const constants = new Map(raw.initializers);
   const shapes = new Map<string, number[]>();
   for (const [name, t] of constants) shapes.set(name, t.shape);
-  const inputs: ValueInfo[] = raw.inputs.map((v) => ({ name: v.name, elemType: v.elemType, shape: staticShape(v) }));
+  const inputs: ValueInfo[] = raw.inputs.map((v) => ({ name: v.name, elemType: v.elemType, shape: staticShape(v, leadingDim) }));
   for (const v of inputs) shapes.set(v.name, v.shape);
 
   const nodes: IrNode[] = [];
@@ -91,6 +91,6 @@ export function buildGraph(raw: RawGraph): Graph {
   return foldBatchNorm({ opset: raw.opset, inputs, outputs, constants, nodes, shapes });
 }
 
-export function loadOnnx(bytes: Uint8Array, limits: ParseLimits = DEFAULT_PARSE_LIMITS): Graph {
-  return buildGraph(parseOnnx(bytes, limits));
+export function loadOnnx(bytes: Uint8Array, limits: ParseLimits = DEFAULT_PARSE_LIMITS, leadingDim = 1): Graph {
+  return buildGraph(parseOnnx(bytes, limits), leadingDim);
 }

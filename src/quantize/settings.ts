@@ -22,6 +22,11 @@ export const CompileSettingsSchema = z
      * 'resources' (fewer bits, smaller gadgets) or 'balanced' (the defaults as given).
      */
     target: z.enum(['balanced', 'accuracy', 'resources']).default('balanced'),
+    /**
+     * The value a symbolic leading dimension is bound to: 1 for a batch (the circuit proves one
+     * inference), or the length of a time axis that the model convolves along.
+     */
+    leadingDim: z.number().int().min(1).max(65536).default(1),
     /** Upper bound on circuit size before anything is compiled. */
     maxConstraints: z.number().int().positive().default(4_000_000),
   })

@@ -26,7 +26,7 @@ import type { QuantizedModel } from '../../src/quantize/plan';
 import { quantizeGraph } from '../../src/quantize/quantize';
 import { runReference } from '../../src/quantize/reference';
 import { CompileSettings, parseSettings } from '../../src/quantize/settings';
-import { makeTempDir, Rng, seededRng } from '../helpers/onnx-builders';
+import { expectCode, makeTempDir, Rng, seededRng } from '../helpers/onnx-builders';
 
 const i8 = (name: string, dims: number[], data: number[]): InitializerSpec => ({ name, dims, data, elemType: 'int8' });
 const u8 = (name: string, dims: number[], data: number[]): InitializerSpec => ({ name, dims, data, elemType: 'uint8' });
@@ -181,6 +181,23 @@ describe('pre-quantized ops: integer reference vs onnxruntime', () => {
     assert.ok(rate.withinOne / rate.total >= 0.999, `within-one rate ${pct(rate, 'withinOne')}`);
     assert.ok(rate.exact / rate.total >= 0.99, `exact rate ${pct(rate, 'exact')}`);
     assert.ok(rate.maxDiff <= 2, `max difference ${rate.maxDiff}`);
+  });
+});
+
+describe('ingest', () => {
+  test('a symbolic leading dimension binds to leadingDim (a time axis a QLinearConv runs along)', () => {
+    const bytes = writeOnnx({
+      name: 'tdnn', opset: 11, inputs: [{ name: 'x', elemType: 'uint8', shape: ['T', 2] }], outputs: [v('y', 'uint8', [1, 1, 3])],
+      initializers: [f('xs', [], [0.02]), u8('xz', [], [128]), i8('W', [1, 2, 3], [1, -2, 3, 4, -5, 6]), f('ws', [], [0.01]), i8('wz', [], [0]), f('ys', [], [0.03]), u8('yz', [], [128])],
+      nodes: [
+        { opType: 'Transpose', name: 't', inputs: ['x'], outputs: ['xt'], attributes: { perm: [1, 0] } },
+        { opType: 'Unsqueeze', name: 'u', inputs: ['xt'], outputs: ['xu'], attributes: { axes: [0] } },
+        { opType: 'QLinearConv', name: 'qc', inputs: ['xu', 'xs', 'xz', 'W', 'ws', 'wz', 'ys', 'yz'], outputs: ['y'] },
+      ],
+    });
+    expectCode(() => loadOnnx(bytes), 'SHAPE_MISMATCH', 'T = 1 cannot hold a kernel of 3');
+    assert.deepEqual(loadOnnx(bytes, undefined, 5).outputs[0].shape, [1, 1, 3]);
+    assert.equal(parseSettings({ leadingDim: 5 }).leadingDim, 5);
   });
 });
 

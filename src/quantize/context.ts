@@ -91,6 +91,15 @@ export class LowerContext {
     return undefined;
   }
 
+  /**
+   * When a node's output feeds only a QuantizeLinear (and is no graph output), its accumulator is
+   * handed to that requantization as it is: rescaling it first would round twice.
+   */
+  feedsOnlyQuantize(output: string): boolean {
+    const users = this.consumers.get(output) ?? [];
+    return users.length === 1 && users[0].opType === 'QuantizeLinear' && users[0].inputs[0] === output && !this.graphOutputs.has(output);
+  }
+
   markFused(node: IrNode): void {
     this.fused.add(node.name);
   }

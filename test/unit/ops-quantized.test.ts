@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { artifactPath } from '../../src/artifacts';
+import { buildReport } from '../../src/compiler/report';
 import { compileModel, readCompiled } from '../../src/compiler/compile';
 import { checkWitness, computeWitness, loadR1cs } from '../../src/compiler/r1cs-check';
 import type { Graph } from '../../src/onnx/ir';
@@ -90,6 +91,24 @@ const MODELS: Record<string, { graph: GraphSpec; range?: [number, number]; setti
       nodes: [{ opType: 'ConvInteger', name: 'ci', inputs: ['x', 'W', 'xz', 'wz'], outputs: ['y'] }],
     },
   },
+  // QDQ format as onnxruntime's quantize_static writes it: DQ(int8 x), DQ(int8 weights, per channel),
+  // DQ(int32 bias at x_scale·w_scale), float Conv, Q.
+  qdq_conv: {
+    graph: {
+      name: 'qdqconv', inputs: [v('x', 'int8', [1, 2, 4, 4])], outputs: [v('y', 'int8', [1, 3, 4, 4])],
+      initializers: [
+        f('xs', [], [0.0213]), i8('xz', [], [-4]), i8('Wq', [3, 2, 3, 3], ints(W_RNG, 54, -63, 63)), f('ws', [3], [0.0052, 0.0031, 0.0113]), i8('wz', [3], [0, 0, 0]),
+        i32('Bq', [3], [-900, 350, 1200]), f('bs', [3], [0.0213 * 0.0052, 0.0213 * 0.0031, 0.0213 * 0.0113]), i32('bz', [3], [0, 0, 0]), f('ys', [], [0.0437]), i8('yz', [], [3]),
+      ],
+      nodes: [
+        { opType: 'DequantizeLinear', name: 'dqx', inputs: ['x', 'xs', 'xz'], outputs: ['xd'] },
+        { opType: 'DequantizeLinear', name: 'dqw', inputs: ['Wq', 'ws', 'wz'], outputs: ['W'], attributes: { axis: 0 } },
+        { opType: 'DequantizeLinear', name: 'dqb', inputs: ['Bq', 'bs', 'bz'], outputs: ['B'], attributes: { axis: 0 } },
+        { opType: 'Conv', name: 'conv', inputs: ['xd', 'W', 'B'], outputs: ['c'], attributes: { pads: [1, 1, 1, 1], kernel_shape: [3, 3] } },
+        { opType: 'QuantizeLinear', name: 'qy', inputs: ['c', 'ys', 'yz'], outputs: ['y'] },
+      ],
+    },
+  },
   // QDQ around ops, float in and out: per-axis QuantizeLinear (non-dyadic scales), DQ, Relu, Q, DQ.
   qdq_per_axis: {
     graph: {
@@ -128,13 +147,13 @@ interface Rate {
 }
 
 /** Integer reference vs onnxruntime over `n` random inputs. */
-async function measure(name: string, n: number): Promise<{ rate: Rate; model: QuantizedModel; graph: Graph }> {
+async function measure(name: string, n: number, override: Partial<CompileSettings> = {}): Promise<{ rate: Rate; model: QuantizedModel; graph: Graph }> {
   const spec = MODELS[name];
   const bytes = build(name);
   const graph = loadOnnx(bytes);
   const rng = seededRng(11);
   const range = spec.range ?? [-1, 1];
-  const settings = parseSettings(spec.settings ?? {});
+  const settings = parseSettings({ ...spec.settings, ...override });
   const calib = quantizeGraph(graph, settings, []);
   const calibration = Array.from({ length: 16 }, () => randomSample(calib, graph, rng, range));
   const model = quantizeGraph(graph, settings, calibration);
@@ -171,6 +190,21 @@ describe('pre-quantized ops: integer reference vs onnxruntime', () => {
       assert.equal(rate.exact, rate.total);
     });
   }
+
+  test('QDQ format around a float Conv (DQ → Conv → Q): exact weights, one requantization, equals onnxruntime', async (t) => {
+    const { rate, model } = await measure('qdq_conv', 100);
+    t.diagnostic(`qdq_conv: ${rate.exact}/${rate.total} exact (${pct(rate, 'exact')}), ${buildReport(model).predictedConstraints} constraints`);
+    assert.equal(rate.exact, rate.total);
+    // The Conv's accumulator is not rescaled before the QuantizeLinear: one rounding only.
+    const conv = model.layers.find((l) => l.node === 'conv')!;
+    assert.equal(conv.shift, 0);
+    assert.ok(conv.gadgets!.every((g) => g.kind === 'linear'));
+    // --target resources: a 16-bit multiplier and one half-up rescale: about half the constraints, within one unit.
+    const res = await measure('qdq_conv', 50, { target: 'resources' });
+    t.diagnostic(`qdq_conv, target resources: ${res.rate.exact}/${res.rate.total} exact (${pct(res.rate, 'exact')}), ${buildReport(res.model).predictedConstraints} constraints`);
+    assert.equal(res.rate.withinOne, res.rate.total);
+    assert.ok(buildReport(res.model).predictedConstraints < buildReport(model).predictedConstraints);
+  });
 
   test('QDQ with per-axis uint8 QuantizeLinear of a float input: within one unit, exact-match rate reported', async (t) => {
     const { rate } = await measure('qdq_per_axis', 400);
@@ -264,5 +298,8 @@ describe('pre-quantized circuits', () => {
   });
   test('QDQ per-axis circuit', async () => {
     await checkCircuit('qdq_per_axis');
+  });
+  test('QDQ Conv circuit', async () => {
+    await checkCircuit('qdq_conv');
   });
 });

@@ -2,7 +2,7 @@
 import { ZkmlError } from '../../errors';
 import type { FloatTensor, IrNode } from '../ir';
 import { strides } from '../tensor';
-import { checkAttributes, checkNoInputGaps, FILL, forEachCoord, indexMapFamily, intParam, newIndexMap, normalizeAxes, requireCount } from './index-map';
+import { checkAttributes, FILL, forEachCoord, indexMapFamily, intParam, newIndexMap, normalizeAxes, requireCount } from './index-map';
 import { floatAttr, present, unsupportedAttr } from './op-family';
 
 type Consts = Array<FloatTensor | undefined>;
@@ -19,7 +19,6 @@ interface SliceSpec {
  */
 function sliceSpec(node: IrNode, shapes: number[][], consts: Consts): SliceSpec {
   checkAttributes(node, ['starts', 'ends', 'axes']);
-  checkNoInputGaps(node);
   const byAttr = node.attributes.starts !== undefined;
   requireCount(node, shapes.length, byAttr ? 1 : 3, byAttr ? 1 : 5);
   const inShape = shapes[0];
@@ -81,7 +80,6 @@ interface PadSpec {
 /** Pad: pads (and value) as attributes (opset < 11) or inputs pads, constant_value, axes (opset ≥ 11, axes from 18). */
 function padSpec(node: IrNode, shapes: number[][], consts: Consts): PadSpec {
   checkAttributes(node, ['mode', 'pads', 'value']);
-  checkNoInputGaps(node);
   const byAttr = node.attributes.pads !== undefined;
   requireCount(node, shapes.length, 1, byAttr ? 1 : 4);
   const mode = (node.attributes.mode ?? 'constant') as PadMode;

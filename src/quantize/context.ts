@@ -96,8 +96,14 @@ export class LowerContext {
    * handed to that requantization as it is: rescaling it first would round twice.
    */
   feedsOnlyQuantize(output: string): boolean {
+    return this.quantizeConsumer(output) !== undefined;
+  }
+
+  /** The QuantizeLinear node that is the only consumer of `output`, if so. */
+  quantizeConsumer(output: string): IrNode | undefined {
     const users = this.consumers.get(output) ?? [];
-    return users.length === 1 && users[0].opType === 'QuantizeLinear' && users[0].inputs[0] === output && !this.graphOutputs.has(output);
+    const only = users.length === 1 && users[0].opType === 'QuantizeLinear' && users[0].inputs[0] === output && !this.graphOutputs.has(output);
+    return only ? users[0] : undefined;
   }
 
   markFused(node: IrNode): void {

@@ -109,6 +109,20 @@ const MODELS: Record<string, { graph: GraphSpec; range?: [number, number]; setti
       ],
     },
   },
+  // Every int8 value once: DQ → Sigmoid / Tanh → Q, the tract test cases' pattern, exhaustively.
+  qdq_sigmoid: {
+    graph: {
+      name: 'qsig', inputs: [v('x', 'int8', [1, 256])], outputs: [v('y', 'int8', [1, 256]), v('z', 'int8', [1, 256])],
+      initializers: [f('xs', [], [0.03125]), i8('xz', [], [0]), f('ys', [], [0.0078125]), i8('yz', [], [0])],
+      nodes: [
+        { opType: 'DequantizeLinear', name: 'dq', inputs: ['x', 'xs', 'xz'], outputs: ['xd'] },
+        { opType: 'Sigmoid', name: 'sig', inputs: ['xd'], outputs: ['s'] },
+        { opType: 'QuantizeLinear', name: 'qs', inputs: ['s', 'ys', 'yz'], outputs: ['y'] },
+        { opType: 'Tanh', name: 'tanh', inputs: ['xd'], outputs: ['t'] },
+        { opType: 'QuantizeLinear', name: 'qt', inputs: ['t', 'ys', 'yz'], outputs: ['z'] },
+      ],
+    },
+  },
   // QDQ around ops, float in and out: per-axis QuantizeLinear (non-dyadic scales), DQ, Relu, Q, DQ.
   qdq_per_axis: {
     graph: {
@@ -147,7 +161,7 @@ interface Rate {
 }
 
 /** Integer reference vs onnxruntime over `n` random inputs. */
-async function measure(name: string, n: number, override: Partial<CompileSettings> = {}): Promise<{ rate: Rate; model: QuantizedModel; graph: Graph }> {
+async function measure(name: string, n: number, override: Partial<CompileSettings> = {}, fixed?: (i: number) => number): Promise<{ rate: Rate; model: QuantizedModel; graph: Graph }> {
   const spec = MODELS[name];
   const bytes = build(name);
   const graph = loadOnnx(bytes);
@@ -161,10 +175,14 @@ async function measure(name: string, n: number, override: Partial<CompileSetting
   const rate: Rate = { maxDiff: 0, exact: 0, withinOne: 0, total: 0 };
   try {
     for (let s = 0; s < n; s++) {
-      const sample = randomSample(model, graph, rng, range);
-      const want = (await runOrt(session, graph.inputs, sample))[0].values;
-      const ours = runFloat(graph, sample).get(graph.outputs[0].name)!.data;
-      const got = runReference(model, quantizeSample(model, sample))[model.outputs[0].tensor];
+      const sample = fixed ? new Map([[graph.inputs[0].name, Float64Array.from({ length: sizeOf(graph.inputs[0].shape) }, (_, i) => fixed(i))]]) : randomSample(model, graph, rng, range);
+      const ortOut = await runOrt(session, graph.inputs, sample);
+      const floats = runFloat(graph, sample);
+      const ints = runReference(model, quantizeSample(model, sample));
+      for (const [j, out] of model.outputs.entries()) {
+      const want = ortOut[j].values;
+      const ours = floats.get(out.name)!.data;
+      const got = ints[out.tensor];
       want.forEach((w, i) => {
         assert.equal(ours[i], w, `${name}: our float semantics of output ${i} = onnxruntime`);
         const d = Math.abs(Number(got[i]) - w);
@@ -173,6 +191,7 @@ async function measure(name: string, n: number, override: Partial<CompileSetting
         if (d === 0) rate.exact++;
         if (d <= 1) rate.withinOne++;
       });
+      }
     }
   } finally {
     await session.release();
@@ -204,6 +223,16 @@ describe('pre-quantized ops: integer reference vs onnxruntime', () => {
     t.diagnostic(`qdq_conv, target resources: ${res.rate.exact}/${res.rate.total} exact (${pct(res.rate, 'exact')}), ${buildReport(res.model).predictedConstraints} constraints`);
     assert.equal(res.rate.withinOne, res.rate.total);
     assert.ok(buildReport(res.model).predictedConstraints < buildReport(model).predictedConstraints);
+  });
+
+  test('QDQ around Sigmoid and Tanh, every int8 input: exact-match rate reported', async (t) => {
+    const { rate, model } = await measure('qdq_sigmoid', 1, {}, (i) => i - 128);
+    t.diagnostic(`qdq_sigmoid+tanh: ${rate.exact}/${rate.total} exact (${pct(rate, 'exact')}), ${pct(rate, 'withinOne')} within 1, ${buildReport(model).predictedConstraints} constraints`);
+    assert.equal(rate.withinOne, rate.total);
+    const acc = await measure('qdq_sigmoid', 1, { target: 'accuracy' }, (i) => i - 128);
+    t.diagnostic(`qdq_sigmoid+tanh, target accuracy: ${acc.rate.exact}/${acc.rate.total} exact (${pct(acc.rate, 'exact')}), ${buildReport(acc.model).predictedConstraints} constraints`);
+    assert.equal(acc.rate.withinOne, acc.rate.total);
+    assert.ok(acc.rate.exact > rate.exact && acc.rate.exact / acc.rate.total >= 0.95);
   });
 
   test('QDQ with per-axis uint8 QuantizeLinear of a float input: within one unit, exact-match rate reported', async (t) => {

@@ -328,6 +328,9 @@ describe('pre-quantized circuits', () => {
   test('QDQ per-axis circuit', async () => {
     await checkCircuit('qdq_per_axis');
   });
+  test('QLinearMatMul with two variable operands (products) circuit', async () => {
+    await checkCircuit('qlinear_matmul_two_inputs');
+  });
   test('QDQ Conv circuit', async () => {
     await checkCircuit('qdq_conv');
   });

@@ -30,7 +30,7 @@ const USAGE = `usage:
   zkml compile <model.onnx> --out DIR [--calibration FILE] [--input-visibility public|private|hashed]
                [--output-visibility public|hashed] [--batch K]
                [--input-bits N] [--weight-bits N] [--activation-bits N] [--input-range LO,HI]
-               [--max-constraints N]
+               [--max-constraints N] [--target balanced|accuracy|resources]
   zkml setup DIR [--ptau FILE|DIR [--allow-unknown-ptau]] [--contributions N]
   zkml ceremony init --dir DIR [--ptau FILE|DIR [--allow-unknown-ptau]]
   zkml ceremony export --dir DIR --out FILE
@@ -94,6 +94,7 @@ async function compileCommand(args: string[]): Promise<void> {
       'activation-bits': { type: 'string' },
       'input-range': { type: 'string' },
       'max-constraints': { type: 'string' },
+      target: { type: 'string' },
     },
   });
   const model = requirePositional(positionals, 'the model file');
@@ -108,6 +109,7 @@ async function compileCommand(args: string[]): Promise<void> {
       activationBits: intOption(values['activation-bits'], 'activation-bits'),
       inputRange: rangeOption(values['input-range']),
       maxConstraints: intOption(values['max-constraints'], 'max-constraints'),
+      target: values.target,
     }).filter(([, v]) => v !== undefined),
   );
   const r = await compileModel(model, values.out, { settings, calibration: values.calibration, onProgress: progressPrinter('compile') });

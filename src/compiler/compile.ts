@@ -20,6 +20,7 @@ import { readJson } from '../artifacts';
 import { CompileSettings, parseSettings } from '../quantize/settings';
 import { compileCircom, copyTemplateLibrary, readR1csInfo } from './circom2';
 import { emitCircuit } from './emit';
+import { layerErrors } from './layer-errors';
 import { buildReport, CompileReport, formatReport } from './report';
 
 export interface CompileOptions {
@@ -94,16 +95,17 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
   if (!fs.existsSync(onnxPath)) throw new ZkmlError('ONNX_MALFORMED', `no file at ${onnxPath}`);
   const bytes = fs.readFileSync(onnxPath);
   progress('ingest', 0);
-  const graph = loadOnnx(bytes);
+  const graph = loadOnnx(bytes, undefined, settings.leadingDim);
   // A model onnxruntime refuses is invalid ONNX: refuse it before spending time on it.
   await (await createOrtSession(bytes)).release();
   const samples = readCalibration(options.calibration, graph);
   progress('quantize', 0.05);
   const model = quantizeGraph(graph, settings, samples);
-  const report = buildReport(model);
-  if (report.predictedConstraints > settings.maxConstraints) {
-    throw new ZkmlError('MODEL_TOO_LARGE', `the circuit would have ${report.predictedConstraints} constraints, more than the limit of ${settings.maxConstraints}`);
+  const predicted = buildReport(model).predictedConstraints;
+  if (predicted > settings.maxConstraints) {
+    throw new ZkmlError('MODEL_TOO_LARGE', `the circuit would have ${predicted} constraints, more than the limit of ${settings.maxConstraints}`);
   }
+  const report = buildReport(model, await layerErrors(bytes, graph, model, samples));
   const calErrors = calibrationError(graph, model, samples);
   if (samples.length > 0) report.outputs.forEach((o, j) => (o.calibrationMaxError = calErrors[j]));
   const quantizeMs = Date.now() - t0;

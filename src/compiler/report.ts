@@ -16,6 +16,8 @@ export interface LayerReport {
   maxBits: number;
   shift: number;
   scaleBits: number;
+  /** Error of the dequantized integer reference against onnxruntime's float run of this tensor, over the calibration set. */
+  calibration?: { maxAbsError: number; meanAbsError: number; samples: number };
 }
 
 export interface CompileReport {
@@ -49,7 +51,7 @@ function constantOutputElements(model: QuantizedModel): number {
   return model.outputs.reduce((n, o) => n + constant[o.tensor].filter(Boolean).length, 0);
 }
 
-export function buildReport(model: QuantizedModel): CompileReport {
+export function buildReport(model: QuantizedModel, errors: ReadonlyMap<number, LayerReport['calibration'] & object> = new Map()): CompileReport {
   const layers: LayerReport[] = model.inputs.map((input) => {
     const bits = (input.hi - input.lo + 1n).toString(2).length - 1;
     const size = model.tensors[input.tensor].size;
@@ -67,6 +69,7 @@ export function buildReport(model: QuantizedModel): CompileReport {
       maxBits: gadgets.reduce((a, g) => Math.max(a, gadgetBits(g)), 0),
       shift: layer.shift,
       scaleBits: model.tensors[layer.out].scaleBits,
+      ...(errors.has(layer.out) ? { calibration: errors.get(layer.out) } : {}),
     });
   }
   const k = batchSize(model);
@@ -105,13 +108,19 @@ export function buildReport(model: QuantizedModel): CompileReport {
 }
 
 export function formatReport(r: CompileReport): string {
-  const rows = [['layer', 'op', 'outputs', 'constraints', 'products', 'max bits', 'shift', 'scale']];
-  for (const l of r.layers) rows.push([l.layer, l.opType, `${l.outputs}`, `${l.constraints}`, `${l.products}`, `${l.maxBits}`, `${l.shift}`, `2^-${l.scaleBits}`]);
+  const withErrors = r.layers.some((l) => l.calibration);
+  const rows = [['layer', 'op', 'outputs', 'constraints', 'products', 'max bits', 'shift', 'scale', ...(withErrors ? ['max err', 'mean err'] : [])]];
+  const fmt = (v: number) => (v === 0 ? '0' : v.toPrecision(3));
+  for (const l of r.layers) {
+    const errs = withErrors ? (l.calibration ? [fmt(l.calibration.maxAbsError), fmt(l.calibration.meanAbsError)] : ['', '']) : [];
+    rows.push([l.layer, l.opType, `${l.outputs}`, `${l.constraints}`, `${l.products}`, `${l.maxBits}`, `${l.shift}`, `2^-${l.scaleBits}`, ...errs]);
+  }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
   const table = rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd());
   table.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   const tail = [
     '',
+    withErrors ? 'max/mean err: |dequantized integer reference − onnxruntime float| of the layer output over the calibration set' : '',
     `predicted constraints: ${r.predictedConstraints}`,
     r.constraints !== undefined ? `r1cs constraints:      ${r.constraints}` : '',
     r.publicSignals !== undefined ? `public signals:        ${r.publicSignals}` : '',

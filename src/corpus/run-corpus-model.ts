@@ -15,6 +15,7 @@ import { ZkmlError } from '../errors';
 import type { ElemType, Graph, ValueInfo } from '../onnx/ir';
 import { sizeOf } from '../onnx/ir';
 import { loadOnnx } from '../onnx/load';
+import { parseOnnx } from '../onnx/parse';
 import { Prover } from '../prover/prover';
 import type { CompileSettings } from '../quantize/settings';
 import { auditBuild } from '../audit/audit';
@@ -184,6 +185,17 @@ function fitInputFile(doc: unknown, inputs: ValueInfo[]): InputDoc {
   };
 }
 
+/** The length of the symbolic leading dimension implied by input.json's first array, when it is more than 1. */
+function inputLeadingDim(onnxPath: string, inputFile: string): number | undefined {
+  const inputs = parseOnnx(fs.readFileSync(onnxPath)).inputs;
+  const arrays = (JSON.parse(fs.readFileSync(inputFile, 'utf8')) as { input_data?: unknown[] }).input_data;
+  if (inputs.length !== 1 || !Array.isArray(arrays) || typeof inputs[0].dims[0] === 'number') return undefined;
+  const rest = inputs[0].dims.slice(1);
+  if (!rest.every((d): d is number => typeof d === 'number')) return undefined;
+  const k = flattenValues(arrays[0], []).length / rest.reduce((a, b) => a * b, 1);
+  return Number.isInteger(k) && k > 1 ? k : undefined;
+}
+
 function modelName(modelDir: string, meta: CorpusMeta): string {
   return meta.model ?? `${path.basename(path.dirname(modelDir))}/${path.basename(modelDir)}`;
 }
@@ -219,9 +231,19 @@ export async function runCorpusModel(modelDir: string, workDir: string, opts: Co
   let compiled: Awaited<ReturnType<typeof compileModel>>;
   try {
     progress(stage);
-    graph = loadOnnx(fs.readFileSync(onnxPath));
-    const next = seededRandom(opts.seed ?? 1);
     const inputFile = path.join(modelDir, 'input.json');
+    let settings = opts.settings;
+    try {
+      graph = loadOnnx(fs.readFileSync(onnxPath));
+    } catch (err) {
+      // A symbolic leading dimension that is a time axis (the model convolves along it) does not fit
+      // at 1: bind it to the length input.json gives it.
+      const leadingDim = err instanceof ZkmlError && err.code === 'SHAPE_MISMATCH' && fs.existsSync(inputFile) ? inputLeadingDim(onnxPath, inputFile) : undefined;
+      if (leadingDim === undefined) throw err;
+      settings = { ...settings, leadingDim };
+      graph = loadOnnx(fs.readFileSync(onnxPath), undefined, leadingDim);
+    }
+    const next = seededRandom(opts.seed ?? 1);
     inputSource = fs.existsSync(inputFile) ? 'input.json' : 'random';
     inputDoc = inputSource === 'input.json' ? fitInputFile(JSON.parse(fs.readFileSync(inputFile, 'utf8')), graph.inputs) : { input_data: randomSample(graph.inputs, next) };
     // The input itself is one calibration sample, so its range is always covered.
@@ -230,7 +252,7 @@ export async function runCorpusModel(modelDir: string, workDir: string, opts: Co
 
     stage = 'compile';
     progress(stage);
-    compiled = await compileModel(onnxPath, buildDir, { settings: opts.settings, calibration });
+    compiled = await compileModel(onnxPath, buildDir, { settings, calibration });
   } catch (err) {
     const d = explain(err);
     return { ...base, status: err instanceof ZkmlError ? 'refused' : 'failed', stage, ...d };

@@ -8,6 +8,8 @@ export type ElemType = 'float32' | 'float64' | 'float16' | 'int64' | 'int32' | '
 export interface FloatTensor {
   shape: number[];
   data: Float64Array;
+  /** The stored element type, where the tensor came from the file (a zero point's type sets its saturation range). */
+  elemType?: ElemType;
 }
 
 export interface ValueInfo {

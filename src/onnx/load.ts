@@ -20,11 +20,11 @@ export function checkSupportedOps(raw: RawGraph): void {
   }
 }
 
-/** Binds a symbolic leading (batch) dimension to 1; any other symbolic dimension cannot be fixed. */
-function staticShape(v: RawValueInfo): number[] {
+/** Binds a symbolic leading (batch) dimension to `leadingDim` (1 by default); any other symbolic dimension cannot be fixed. */
+function staticShape(v: RawValueInfo, leadingDim: number): number[] {
   return v.dims.map((d, i) => {
     if (typeof d === 'number') return d;
-    if (i === 0) return 1;
+    if (i === 0) return leadingDim;
     throw new ZkmlError('ONNX_DYNAMIC_SHAPE', `input '${v.name}': dimension ${i} ('${d}') is symbolic; only a leading batch dimension can be bound`, {
       input: v.name,
     });
@@ -49,12 +49,25 @@ function checkTensorSize(what: string, shape: number[], limits: ParseLimits): vo
   }
 }
 
-export function buildGraph(raw: RawGraph, limits: ParseLimits = DEFAULT_PARSE_LIMITS): Graph {
+/**
+ * Op families validate what they expect; anything else a malformed node trips (a required input
+ * omitted as '', a tensor where a shape should be) is refused as malformed, with the node named.
+ */
+function guarded<T>(node: IrNode, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof ZkmlError) throw err;
+    throw new ZkmlError('ONNX_MALFORMED', `node '${node.name}' (${node.opType}) has inputs or attributes it cannot be evaluated with: ${(err as Error).message}`, { node: node.name });
+  }
+}
+
+export function buildGraph(raw: RawGraph, leadingDim = 1, limits: ParseLimits = DEFAULT_PARSE_LIMITS): Graph {
   checkSupportedOps(raw);
   const constants = new Map(raw.initializers);
   const shapes = new Map<string, number[]>();
   for (const [name, t] of constants) shapes.set(name, t.shape);
-  const inputs: ValueInfo[] = raw.inputs.map((v) => ({ name: v.name, elemType: v.elemType, shape: staticShape(v) }));
+  const inputs: ValueInfo[] = raw.inputs.map((v) => ({ name: v.name, elemType: v.elemType, shape: staticShape(v, leadingDim) }));
   for (const v of inputs) {
     checkTensorSize(`input '${v.name}'`, v.shape, limits);
     shapes.set(v.name, v.shape);
@@ -69,19 +82,22 @@ export function buildGraph(raw: RawGraph, limits: ParseLimits = DEFAULT_PARSE_LI
       continue;
     }
     const family = familyOf(node.opType)!;
-    const used = node.inputs.filter((name) => name !== '');
+    // An omitted optional input ('') keeps its position (Clip(x, '', max) has no min, not min = max);
+    // trailing omitted ones are dropped, so the input count is that of the given ones.
+    const used = node.inputs.slice(0, node.inputs.reduce((end, name, i) => (name !== '' ? i + 1 : end), 0));
     for (const name of used) {
-      if (!shapes.has(name)) throw new ZkmlError('ONNX_MALFORMED', `node '${node.name}' reads '${name}', which no earlier node or input defines`);
+      if (name !== '' && !shapes.has(name)) throw new ZkmlError('ONNX_MALFORMED', `node '${node.name}' reads '${name}', which no earlier node or input defines`);
     }
+    // Omitted inputs have no shape and no value (undefined at their position).
     const inShapes = used.map((n) => shapes.get(n)!);
-    const consts = used.map((n) => constants.get(n));
+    const consts = used.map((n) => (n === '' ? undefined : constants.get(n)));
     // Shape reads only its input's static shape: a constant even when the input is computed at run time.
-    if (SHAPE_ONLY_OPS.has(node.opType)) consts.forEach((c, i) => (consts[i] = c ?? { shape: inShapes[i], data: new Float64Array(0) }));
-    const outShapes = family.inferShapes(node, inShapes, consts);
+    if (SHAPE_ONLY_OPS.has(node.opType)) consts.forEach((c, i) => (consts[i] = c ?? (used[i] === '' ? undefined : { shape: inShapes[i], data: new Float64Array(0) })));
+    const outShapes = guarded(node, () => family.inferShapes(node, inShapes, consts));
     outShapes.forEach((shape, i) => checkTensorSize(`output '${node.outputs[i]}' of node '${node.name}' (${node.opType})`, shape, limits));
-    if (consts.every((c) => c !== undefined)) {
+    if (consts.every((c, i) => c !== undefined || used[i] === '')) {
       // Depends on constants only: fold it now, it costs nothing in the circuit.
-      const values = family.evalFloat(node, consts as FloatTensor[]);
+      const values = guarded(node, () => family.evalFloat(node, consts as FloatTensor[]));
       node.outputs.forEach((o, i) => {
         constants.set(o, values[i]);
         shapes.set(o, values[i].shape);
@@ -100,7 +116,6 @@ export function buildGraph(raw: RawGraph, limits: ParseLimits = DEFAULT_PARSE_LI
   return foldBatchNorm({ opset: raw.opset, inputs, outputs, constants, nodes, shapes });
 }
 
-export function loadOnnx(bytes: Uint8Array, limits: ParseLimits = DEFAULT_PARSE_LIMITS): Graph {
-  const raw = parseOnnx(bytes, limits);
-  return buildGraph(raw, limits);
+export function loadOnnx(bytes: Uint8Array, limits: ParseLimits = DEFAULT_PARSE_LIMITS, leadingDim = 1): Graph {
+  return buildGraph(parseOnnx(bytes, limits), leadingDim, limits);
 }

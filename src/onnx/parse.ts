@@ -91,7 +91,7 @@ export function decodeTensor(t: any, limits: ParseLimits = DEFAULT_PARSE_LIMITS)
     }
     for (let i = 0; i < n; i++) data[i] = type === 'float16' ? float16ToNumber(toNum(values[i])) : toNum(values[i]);
   }
-  return { shape, data };
+  return { shape, data, elemType: type };
 }
 
 function decodeAttribute(a: any, node: string, limits: ParseLimits): AttrValue {

@@ -5,9 +5,14 @@
 import { onnx } from 'onnx-proto';
 import { ZkmlError } from '../errors';
 
+/** Element types the writer can store: float32, and the integer types of quantized models. */
+export type WriterElemType = 'float32' | 'int8' | 'uint8' | 'int32';
+
+const DATA_TYPES: Record<WriterElemType, number> = { float32: 1, uint8: 2, int8: 3, int32: 6 };
+
 export interface ValueSpec {
   name: string;
-  elemType: 'float32';
+  elemType: WriterElemType;
   /** A string entry is a symbolic dimension (dim_param), e.g. 'batch'. */
   shape: (number | string)[];
 }
@@ -15,7 +20,9 @@ export interface ValueSpec {
 export interface InitializerSpec {
   name: string;
   dims: number[];
-  data: Float32Array;
+  /** Values; stored as `elemType` (default float32; integer types must hold integers in range). */
+  data: ArrayLike<number>;
+  elemType?: WriterElemType;
 }
 
 /** Forces an attribute type when the value alone is ambiguous (e.g. a float attribute equal to 2). */
@@ -70,13 +77,13 @@ export function writeOnnx(graph: GraphSpec): Uint8Array {
 }
 
 function valueInfo(v: ValueSpec): onnx.ValueInfoProto {
-  if (v.elemType !== 'float32') throw new ZkmlError('INTERNAL', `writer supports float32 only, got ${v.elemType as string}`);
+  if (!(v.elemType in DATA_TYPES)) throw new ZkmlError('INTERNAL', `writer does not support element type ${v.elemType as string}`);
   const dim = v.shape.map((d) => onnx.TensorShapeProto.Dimension.create(typeof d === 'string' ? { dimParam: d } : { dimValue: d }));
   return onnx.ValueInfoProto.create({
     name: v.name,
     type: onnx.TypeProto.create({
       tensorType: onnx.TypeProto.Tensor.create({
-        elemType: onnx.TensorProto.DataType.FLOAT,
+        elemType: DATA_TYPES[v.elemType],
         shape: onnx.TensorShapeProto.create({ dim }),
       }),
     }),
@@ -91,9 +98,25 @@ function tensor(init: InitializerSpec): onnx.TensorProto {
   return onnx.TensorProto.create({
     name: init.name,
     dims: init.dims,
-    dataType: onnx.TensorProto.DataType.FLOAT,
-    rawData: float32LittleEndian(init.data),
+    dataType: DATA_TYPES[init.elemType ?? 'float32'],
+    rawData: littleEndian(init.data, init.elemType ?? 'float32', init.name),
   });
+}
+
+/** ONNX raw_data is little-endian regardless of the host, so write it value by value. */
+function littleEndian(data: ArrayLike<number>, type: WriterElemType, name: string): Uint8Array {
+  if (type === 'float32') return float32LittleEndian(Float32Array.from(data));
+  const width = type === 'int32' ? 4 : 1;
+  const bytes = new Uint8Array(data.length * width);
+  const view = new DataView(bytes.buffer);
+  const [lo, hi] = type === 'int8' ? [-128, 127] : type === 'uint8' ? [0, 255] : [-(2 ** 31), 2 ** 31 - 1];
+  Array.from(data).forEach((x, i) => {
+    if (!Number.isInteger(x) || x < lo || x > hi) throw new ZkmlError('INTERNAL', `initializer ${name}: ${x} is not a ${type}`);
+    if (type === 'int32') view.setInt32(i * 4, x, true);
+    else if (type === 'int8') view.setInt8(i, x);
+    else view.setUint8(i, x);
+  });
+  return bytes;
 }
 
 /** ONNX raw_data is little-endian regardless of the host, so write it byte by byte. */

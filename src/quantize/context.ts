@@ -91,6 +91,21 @@ export class LowerContext {
     return undefined;
   }
 
+  /**
+   * When a node's output feeds only a QuantizeLinear (and is no graph output), its accumulator is
+   * handed to that requantization as it is: rescaling it first would round twice.
+   */
+  feedsOnlyQuantize(output: string): boolean {
+    return this.quantizeConsumer(output) !== undefined;
+  }
+
+  /** The QuantizeLinear node that is the only consumer of `output`, if so. */
+  quantizeConsumer(output: string): IrNode | undefined {
+    const users = this.consumers.get(output) ?? [];
+    const only = users.length === 1 && users[0].opType === 'QuantizeLinear' && users[0].inputs[0] === output && !this.graphOutputs.has(output);
+    return only ? users[0] : undefined;
+  }
+
   markFused(node: IrNode): void {
     this.fused.add(node.name);
   }

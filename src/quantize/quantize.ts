@@ -6,6 +6,7 @@ import { ZkmlError } from '../errors';
 import type { Graph, ValueInfo } from '../onnx/ir';
 import { sizeOf } from '../onnx/ir';
 import { LowerContext } from './context';
+import { quantizedInputEncoding } from './qdq-input';
 import { calibrateRanges } from './float-executor';
 import type { InputSample } from './input-file';
 import { lowerNode } from './lower';
@@ -21,6 +22,9 @@ export function inputSpec(info: ValueInfo, settings: CompileSettings, range: { m
   const b = settings.inputBits;
   const base = { name: info.name, shape: info.shape, elemType: info.elemType, visibility: settings.inputVisibility };
   if (info.elemType === 'bool') return { ...base, scaleBits: 0, lo: 0n, hi: 1n };
+  // A quantized input takes its type's whole range: the model saturated it there.
+  if (info.elemType === 'int8') return { ...base, scaleBits: 0, lo: -128n, hi: 127n };
+  if (info.elemType === 'uint8') return { ...base, scaleBits: 0, lo: 0n, hi: 255n };
   const declared = settings.inputRange ? { maxAbs: Math.max(Math.abs(settings.inputRange[0]), Math.abs(settings.inputRange[1])), min: settings.inputRange[0] } : range;
   const nonNegative = declared !== undefined && declared.min >= 0;
   const lo = nonNegative ? 0n : -(1n << BigInt(b - 1));
@@ -41,7 +45,8 @@ export function quantizeGraph(graph: Graph, settings: CompileSettings, calibrati
   const ctx = new LowerContext(graph, settings, ranges);
 
   const inputs: InputSpec[] = graph.inputs.map((info) => {
-    const spec = inputSpec(info, settings, ranges.get(info.name));
+    const qdq = info.elemType.startsWith('float') ? quantizedInputEncoding(graph, info.name, ranges.get(info.name)?.maxAbs) : undefined;
+    const spec = { ...inputSpec(info, settings, ranges.get(info.name)), ...qdq };
     const n = sizeOf(info.shape);
     const rounding = spec.scaleBits > 0 || !INTEGER_TYPES.has(info.elemType) ? 2 ** -(spec.scaleBits + 1) : 0;
     const t = ctx.newTensor(info.name, info.shape, spec.scaleBits, Array.from({ length: n }, () => ({ lo: spec.lo, hi: spec.hi })), new Float64Array(n).fill(rounding));

@@ -21,6 +21,16 @@ export const CompileSettingsSchema = z
     inputRange: z.tuple([z.number(), z.number()]).refine(([lo, hi]) => Number.isFinite(lo) && Number.isFinite(hi) && lo < hi, 'inputRange needs lo < hi').optional(),
     /** Inferences proved by one circuit (one proof, one commitment to all inputs and one to all outputs). */
     batchSize: z.number().int().min(1).max(1024).default(1),
+    /**
+     * What scale choices favour: 'accuracy' (more fraction bits, within the field and gadget limits),
+     * 'resources' (fewer bits, smaller gadgets) or 'balanced' (the defaults as given).
+     */
+    target: z.enum(['balanced', 'accuracy', 'resources']).default('balanced'),
+    /**
+     * The value a symbolic leading dimension is bound to: 1 for a batch (the circuit proves one
+     * inference), or the length of a time axis that the model convolves along.
+     */
+    leadingDim: z.number().int().min(1).max(65536).default(1),
     /** Upper bound on circuit size before anything is compiled. */
     maxConstraints: z.number().int().positive().default(4_000_000),
   })

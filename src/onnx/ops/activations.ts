@@ -6,7 +6,7 @@ import { ZkmlError } from '../../errors';
 import type { FloatTensor, IrNode } from '../ir';
 import { sizeOf } from '../ir';
 import { broadcastIndexMap, broadcastShapes } from '../tensor';
-import { floatAttr, OpFamily, requireInputs, unsupportedAttr } from './op-family';
+import { floatAttr, OpFamily, present, requireInputs, unsupportedAttr } from './op-family';
 import { allowAttributes } from './windows';
 
 /** float32 max: the opset < 11 Clip defaults; bounds this wide are "no bound". */
@@ -23,8 +23,8 @@ export function hardSigmoidParams(node: IrNode): { alpha: number; beta: number }
 
 /**
  * Clip's bounds: attributes min/max (opset < 11) or constant scalar inputs (opset >= 11).
- * `undefined` means no bound. `consts` are the present inputs (ingest drops omitted ones), so
- * consts[1] is min and consts[2] is max; checkClip refuses Clip(x, '', max), which would read as Clip(x, max).
+ * `undefined` means no bound. Ingest keeps an omitted input's position, so Clip(x, '', max) has
+ * only a max.
  */
 export function clipBounds(node: IrNode, consts: Array<FloatTensor | undefined>): { lo?: number; hi?: number } {
   const named = (v: number | undefined) => (v === undefined || Math.abs(v) >= FLT_MAX ? undefined : v);
@@ -36,8 +36,8 @@ export function clipBounds(node: IrNode, consts: Array<FloatTensor | undefined>)
       if (t.data.length !== 1) throw new ZkmlError('SHAPE_MISMATCH', `node '${node.name}' (Clip): ${which} must be a scalar, got shape [${t.shape}]`);
       return t.data[0];
     };
-    const lo = consts.length > 1 ? named(scalar(consts[1], 'min')) : undefined;
-    const hi = consts.length > 2 ? named(scalar(consts[2], 'max')) : undefined;
+    const lo = present(node, 1) ? named(scalar(consts[1], 'min')) : undefined;
+    const hi = present(node, 2) ? named(scalar(consts[2], 'max')) : undefined;
     return { lo, hi };
   }
   const lo = node.attributes.min === undefined ? undefined : named(floatAttr(node, 'min', -FLT_MAX));
@@ -47,10 +47,6 @@ export function clipBounds(node: IrNode, consts: Array<FloatTensor | undefined>)
 
 function checkClip(node: IrNode, consts: Array<FloatTensor | undefined>): void {
   allowAttributes(node, ['min', 'max']);
-  // Ingest drops omitted ('') inputs, after which Clip(x, '', max) would read as Clip(x, min).
-  if (node.inputs.length > 2 && node.inputs[1] === '' && node.inputs[2] !== '') {
-    throw new ZkmlError('ONNX_UNSUPPORTED_ATTRIBUTE', `node '${node.name}' (Clip): an omitted min with a given max is not supported; pass min explicitly (e.g. -3.4e38)`, { node: node.name });
-  }
   const { lo, hi } = clipBounds(node, consts);
   if (lo !== undefined && hi !== undefined && lo > hi) {
     throw new ZkmlError('ONNX_UNSUPPORTED_ATTRIBUTE', `node '${node.name}' (Clip): min ${lo} > max ${hi} is not supported`, { node: node.name });

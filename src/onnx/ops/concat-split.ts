@@ -3,7 +3,7 @@ import { ZkmlError } from '../../errors';
 import type { IrNode } from '../ir';
 import { sizeOf } from '../ir';
 import { strides } from '../tensor';
-import { checkAttributes, checkNoInputGaps, forEachCoord, IndexMap, indexMapFamily, intParam, newIndexMap, normalizeAxis, requireCount } from './index-map';
+import { checkAttributes, forEachCoord, IndexMap, indexMapFamily, intParam, newIndexMap, normalizeAxis, requireCount } from './index-map';
 import { intAttr } from './op-family';
 
 function concatAxis(node: IrNode, shapes: number[][]): number {
@@ -53,7 +53,6 @@ export const concatFamily = indexMapFamily(['Concat'], {
 /** Sizes of Split's parts: the split input (opset ≥ 13) or attribute, else equal parts (num_outputs, opset 18). */
 function splitSizes(node: IrNode, shapes: number[][], consts: Parameters<typeof intParam>[1]): { axis: number; sizes: number[] } {
   checkAttributes(node, ['axis', 'split', 'num_outputs']);
-  checkNoInputGaps(node);
   requireCount(node, shapes.length, 1, 2);
   const rank = shapes[0].length;
   const axis = normalizeAxis(node, intAttr(node, 'axis', 0), rank);

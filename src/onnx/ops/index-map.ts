@@ -81,7 +81,9 @@ export function indexMapFamily(ops: string[], spec: IndexMapOp): IndexMapFamily 
     },
     evalFloat(node, inputs) {
       const operands = spec.operands(node, inputs.length).map((p) => inputs[p].data);
-      return spec.maps(node, inputs.map((t) => t.shape), inputs).map((m) => applyIndexMap(m, operands));
+      // An omitted optional input ('') arrives as undefined at its position.
+      const shapes = inputs.map((t) => t?.shape) as number[][];
+      return spec.maps(node, shapes, inputs).map((m) => applyIndexMap(m, operands));
     },
   };
 }
@@ -124,20 +126,6 @@ export function intsAttr(node: IrNode, name: string): number[] | undefined {
   return v as number[];
 }
 
-/**
- * Load hands families only the inputs that are present: an omitted optional input followed by a
- * given one (Slice x,starts,ends,'',steps) would shift the positions, so it is refused here.
- */
-export function checkNoInputGaps(node: IrNode): void {
-  const last = node.inputs.reduce((acc, n, i) => (n !== '' ? i : acc), -1);
-  const gap = node.inputs.findIndex((n, i) => n === '' && i < last);
-  if (gap >= 0) {
-    throw new ZkmlError('ONNX_UNSUPPORTED_ATTRIBUTE', `node '${node.name}' (${node.opType}): optional input ${gap} is omitted while a later input is given, which is not supported`, {
-      node: node.name,
-      opType: node.opType,
-    });
-  }
-}
 
 /**
  * Integer values of a parameter given as input `position` (newer opsets) or attribute `attr` (older
@@ -146,7 +134,7 @@ export function checkNoInputGaps(node: IrNode): void {
 export function intParam(node: IrNode, consts: Array<FloatTensor | undefined>, nInputs: number, position: number, attr: string | undefined, what: string): number[] | undefined {
   const fromAttr = attr !== undefined ? intsAttr(node, attr) : undefined;
   if (fromAttr !== undefined) return fromAttr;
-  if (position >= nInputs) return undefined;
+  if (position >= nInputs || node.inputs[position] === '') return undefined;
   const c = consts[position];
   if (!c) {
     throw new ZkmlError('ONNX_DYNAMIC_SHAPE', `node '${node.name}' (${node.opType}): ${what} (input ${position}) is computed at run time; it must be a constant`, {

@@ -14,8 +14,9 @@ import { minMaxFamily } from './minmax';
 import { activationsFamily } from './activations';
 import { smoothFamily } from './smooth';
 import { softmaxFamily } from './softmax';
+import { quantizedFamily } from './quantized';
 
-const FAMILIES: OpFamily[] = [gemmFamily, addFamily, reluFamily, reshapeFamily, convFamily, poolFamily, batchNormFamily, elementwiseFamily, reduceFamily, ...SHAPE_FAMILIES, minMaxFamily, activationsFamily, smoothFamily, softmaxFamily];
+const FAMILIES: OpFamily[] = [gemmFamily, addFamily, reluFamily, reshapeFamily, convFamily, poolFamily, batchNormFamily, elementwiseFamily, reduceFamily, ...SHAPE_FAMILIES, minMaxFamily, activationsFamily, smoothFamily, softmaxFamily, quantizedFamily];
 
 const BY_OP = new Map<string, OpFamily>();
 for (const f of FAMILIES) for (const op of f.ops) BY_OP.set(op, f);

@@ -38,3 +38,8 @@ export function requireInputs(node: IrNode, shapes: number[][], min: number, max
     throw new ZkmlError('ONNX_MALFORMED', `node '${node.name}' (${node.opType}) has ${shapes.length} inputs, expected ${min === max ? min : `${min}..${max}`}`);
   }
 }
+
+/** Whether optional input i is given (ingest keeps an omitted input's position as ''). */
+export function present(node: IrNode, i: number): boolean {
+  return node.inputs[i] !== undefined && node.inputs[i] !== '';
+}

@@ -2,8 +2,8 @@
 import { ZkmlError } from '../../errors';
 import type { FloatTensor, IrNode } from '../ir';
 import { strides } from '../tensor';
-import { checkAttributes, checkNoInputGaps, FILL, forEachCoord, indexMapFamily, intParam, newIndexMap, normalizeAxes, requireCount } from './index-map';
-import { floatAttr, unsupportedAttr } from './op-family';
+import { checkAttributes, FILL, forEachCoord, indexMapFamily, intParam, newIndexMap, normalizeAxes, requireCount } from './index-map';
+import { floatAttr, present, unsupportedAttr } from './op-family';
 
 type Consts = Array<FloatTensor | undefined>;
 
@@ -19,7 +19,6 @@ interface SliceSpec {
  */
 function sliceSpec(node: IrNode, shapes: number[][], consts: Consts): SliceSpec {
   checkAttributes(node, ['starts', 'ends', 'axes']);
-  checkNoInputGaps(node);
   const byAttr = node.attributes.starts !== undefined;
   requireCount(node, shapes.length, byAttr ? 1 : 3, byAttr ? 1 : 5);
   const inShape = shapes[0];
@@ -81,7 +80,6 @@ interface PadSpec {
 /** Pad: pads (and value) as attributes (opset < 11) or inputs pads, constant_value, axes (opset ≥ 11, axes from 18). */
 function padSpec(node: IrNode, shapes: number[][], consts: Consts): PadSpec {
   checkAttributes(node, ['mode', 'pads', 'value']);
-  checkNoInputGaps(node);
   const byAttr = node.attributes.pads !== undefined;
   requireCount(node, shapes.length, 1, byAttr ? 1 : 4);
   const mode = (node.attributes.mode ?? 'constant') as PadMode;
@@ -130,13 +128,13 @@ function padSource(mode: PadMode, i: number, d: number): number {
 
 export const padFamily = indexMapFamily(['Pad'], {
   // The fill of constant mode comes from input 2 (constant_value) when present: a copied scalar.
-  operands: (node, n) => (node.attributes.pads === undefined && n >= 3 ? [0, 2] : [0]),
+  operands: (node, n) => (node.attributes.pads === undefined && n >= 3 && present(node, 2) ? [0, 2] : [0]),
   shapes: (node, shapes, consts) => [padSpec(node, shapes, consts).shape],
   maps(node, shapes, consts) {
     const spec = padSpec(node, shapes, consts);
     const inShape = shapes[0];
     const inStrides = strides(inShape);
-    const valueOperand = node.attributes.pads === undefined && shapes.length >= 3;
+    const valueOperand = node.attributes.pads === undefined && shapes.length >= 3 && present(node, 2);
     if (valueOperand && shapes[2].reduce((a, b) => a * b, 1) !== 1) {
       throw new ZkmlError('SHAPE_MISMATCH', `node '${node.name}' (Pad): constant_value must hold one value, has shape [${shapes[2]}]`, { node: node.name });
     }

@@ -2,7 +2,7 @@
 import type { IrNode } from '../../onnx/ir';
 import { convPlan } from '../../onnx/ops/conv';
 import type { LowerContext } from '../context';
-import { coefficientScale } from './linear';
+import { coefficientScale, requantizedCoefficientScale } from './linear';
 import { addConstant, addWeightedTerm, emptyRow, finishRescaled } from './terms';
 
 export function lowerConv(node: IrNode, ctx: LowerContext): void {
@@ -11,7 +11,8 @@ export function lowerConv(node: IrNode, ctx: LowerContext): void {
   const w = ctx.constant(wName)!;
   const bias = bName !== undefined ? ctx.constant(bName)! : undefined;
   const plan = convPlan(node, x.shape, w.shape);
-  const accScale = x.scaleBits + coefficientScale(w.data, ctx.settings).scale;
+  const wScale = ctx.feedsOnlyQuantize(node.outputs[0]) ? requantizedCoefficientScale(w.data, ctx.settings) : coefficientScale(w.data, ctx.settings).scale;
+  const accScale = x.scaleBits + wScale;
   const rows = plan.contraction.pairs.map((pair, o) => {
     const row = emptyRow();
     for (let r = 0; r < pair.a.length; r++) addWeightedTerm(ctx, row, x, pair.a[r], w.data[pair.b[r]], accScale);

@@ -6,6 +6,7 @@ import { gemmParams } from '../../onnx/ops/gemm';
 import { broadcastIndexMap } from '../../onnx/tensor';
 import type { LowerContext, RowDraft } from '../context';
 import { weightScale } from '../scales';
+import { requantizedCoefficientScale } from './linear';
 import { addConstant, addProduct, addWeightedTerm, emptyRow, finishRescaled } from './terms';
 
 export function lowerGemm(node: IrNode, ctx: LowerContext): void {
@@ -36,7 +37,7 @@ export function lowerGemm(node: IrNode, ctx: LowerContext): void {
     const x = (varA ?? varB)!;
     const weights = ctx.constant(varA ? nameB : nameA)!;
     const scaled = weights.data.map((w) => w * p.alpha);
-    accScale = x.scaleBits + weightScale(scaled, ctx.settings);
+    accScale = x.scaleBits + (ctx.feedsOnlyQuantize(node.outputs[0]) ? requantizedCoefficientScale(scaled, ctx.settings) : weightScale(scaled, ctx.settings));
     rows = contraction.pairs.map((pair) => {
       const row = emptyRow();
       const xs = varA ? pair.a : pair.b;

@@ -16,6 +16,7 @@ import { lowerMinMax } from './minmax';
 import { lowerActivation } from './activations';
 import { lowerSmooth } from './smooth';
 import { lowerSoftmax } from './softmax';
+import { QUANTIZED_LOWERINGS } from './quantized';
 
 const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
   ...SHAPE_LOWERINGS,
@@ -41,6 +42,7 @@ const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
   Clip: lowerActivation, LeakyRelu: lowerActivation, PRelu: lowerActivation, HardSigmoid: lowerActivation, HardSwish: lowerActivation, Abs: lowerActivation,
   Sigmoid: lowerSmooth, Tanh: lowerSmooth, Softplus: lowerSmooth, Elu: lowerSmooth, Selu: lowerSmooth, Celu: lowerSmooth, Gelu: lowerSmooth,
   Softmax: lowerSoftmax,
+  ...QUANTIZED_LOWERINGS,
 };
 
 export function lowerNode(node: IrNode, ctx: LowerContext): void {

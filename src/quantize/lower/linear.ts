@@ -25,6 +25,23 @@ export function coefficientScale(values: ArrayLike<number>, settings: CompileSet
   return { scale: ws, exact: false };
 }
 
+/** Most fraction bits an exact coefficient may take (float32 weights need at most 24 plus their exponent). */
+const MAX_EXACT_COEFFICIENT_SCALE = 40;
+
+/**
+ * Coefficient scale of a linear op whose output goes straight into a QuantizeLinear (the QDQ format):
+ * exact coefficients when the weights are dyadic within MAX_EXACT_COEFFICIENT_SCALE bits (dequantized
+ * int8 weights are), so the only rounding is the requantization's; otherwise coefficientScale.
+ */
+export function requantizedCoefficientScale(values: ArrayLike<number>, settings: CompileSettings): number {
+  for (let e = 0; e <= MAX_EXACT_COEFFICIENT_SCALE; e++) {
+    let exact = true;
+    for (let i = 0; i < values.length && exact; i++) exact = Number.isSafeInteger(values[i] * 2 ** e);
+    if (exact) return e;
+  }
+  return coefficientScale(values, settings).scale;
+}
+
 /**
  * Ends a linear layer. With exact coefficients the accumulator is the exact result at a finer
  * scale: it is kept as it is (no rescale, no constraint; the next rescale drops the extra bits).

@@ -26,7 +26,7 @@ import type { IrNode } from '../../onnx/ir';
 import type { Line, ScalarFunction } from '../../onnx/ops/smooth';
 import type { LowerContext, RowDraft, VarTensor } from '../context';
 import { roundShift } from '../fixed-point';
-import { magnitudeExponent } from '../scales';
+import { effectiveWeightBits, magnitudeExponent } from '../scales';
 import { tightenBounds } from './minmax';
 import { emptyRow, finishRescaled } from './terms';
 
@@ -34,6 +34,13 @@ import { emptyRow, finishRescaled } from './terms';
 export const PWL_TARGET_ERROR = 2 ** -8;
 /** At most this many segments between the asymptotes (each breakpoint costs m + 2 per element). */
 export const PWL_MAX_SEGMENTS = 16;
+
+/** Per compile target: the approximation error aimed at and the segment budget. */
+const PWL_TARGETS = {
+  balanced: {},
+  accuracy: { target: PWL_TARGET_ERROR / 4, maxSegments: 2 * PWL_MAX_SEGMENTS },
+  resources: { target: PWL_TARGET_ERROR * 4, maxSegments: PWL_MAX_SEGMENTS / 2 },
+} as const;
 
 /** Exhaustive error sweeps up to this many grid points. */
 const EXHAUSTIVE_POINTS = 1 << 18;
@@ -320,7 +327,7 @@ export function lowerPwl(
     if (b.lo < lo) lo = b.lo;
     if (b.hi > hi) hi = b.hi;
   }
-  const fit = fitPwl(fn, lo, hi, x.scaleBits, { weightBits: ctx.settings.weightBits, ...options });
+  const fit = fitPwl(fn, lo, hi, x.scaleBits, { weightBits: effectiveWeightBits(ctx.settings), ...PWL_TARGETS[ctx.settings.target], ...options });
   // exactInput: the caller takes f of the integer input itself as the reference (and accounts for x's error).
   const inputError = (j: number) => (options.exactInput ? 0 : ctx.error(x, j));
   let maxInputError = 0;

@@ -19,7 +19,7 @@ export function lowerIndexMapped(node: IrNode, ctx: LowerContext): void {
   const consts = node.inputs.map((n) => ctx.constant(n));
   const positions = spec.operands(node, node.inputs.length);
   node.inputs.forEach((name, p) => {
-    if (!positions.includes(p) && !consts[p]) {
+    if (!positions.includes(p) && !consts[p] && name !== '') {
       const why = spec.runtimeParam?.(node, p) ?? `input ${p} ('${name}') is computed at run time; only a constant is supported`;
       throw new ZkmlError('ONNX_UNSUPPORTED_OP', `node '${node.name}' (${node.opType}): ${why}`, { node: node.name, opType: node.opType });
     }

@@ -35,6 +35,7 @@ export function addProduct(ctx: LowerContext, row: RowDraft, a: VarTensor, ia: n
  * the output's calibrated scale, fusing a following Relu into the same decomposition when it can.
  */
 export function finishRescaled(ctx: LowerContext, node: IrNode, shape: number[], rows: RowDraft[], accScale: number): VarTensor {
+  if (ctx.feedsOnlyQuantize(node.outputs[0])) return ctx.addLayer(node, node.outputs[0], shape, rows, accScale, 0, false);
   const relu = ctx.fusableRelu(node.outputs[0]);
   const outName = relu ? relu.outputs[0] : node.outputs[0];
   const shift = Math.max(0, accScale - ctx.targetScale(outName));

@@ -57,6 +57,8 @@ const Env = z
     ZKML_API_RUNS_JOBS: bool.optional(),
     ZKML_LOCK_MS: int(1000, 3_600_000).default(30_000),
     ZKML_STALLED_MS: int(500, 3_600_000).default(15_000),
+    /** Scale-out: how often stored jobs the queue lost (Redis restarted, API died mid-enqueue) are re-announced. */
+    ZKML_SWEEP_MS: int(200, 3_600_000).default(30_000),
   })
   .superRefine((e, ctx) => {
     if (e.REDIS_URL && !e.DATABASE_URL) ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'REDIS_URL (scale-out) needs DATABASE_URL: workers cannot share a SQLite file' });
@@ -95,5 +97,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     apiRunsJobs: e.ZKML_API_RUNS_JOBS ?? !e.REDIS_URL,
     lockMs: e.ZKML_LOCK_MS,
     stalledMs: e.ZKML_STALLED_MS,
+    sweepMs: e.ZKML_SWEEP_MS,
   };
 }

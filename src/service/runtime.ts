@@ -20,8 +20,6 @@ import { Prover } from '../prover/prover';
 import type { Config } from './config';
 import { Metrics } from './metrics';
 
-const SWEEP_MS = 30_000;
-
 export interface Runtime {
   config: Config;
   store: JobStore;
@@ -94,10 +92,10 @@ export async function createRuntime(config: Config, log: Logger, opts: { runJobs
   const sweep = config.redisUrl
     ? setInterval(() => {
         store
-          .queuedBefore(new Date(Date.now() - SWEEP_MS).toISOString(), 1000)
+          .queuedBefore(new Date(Date.now() - config.sweepMs).toISOString(), 1000)
           .then((ids) => (ids.length ? queue.enqueue(ids) : undefined))
           .catch((err) => log.warn({ err }, 'queue sweep failed'));
-      }, SWEEP_MS).unref()
+      }, config.sweepMs).unref()
     : undefined;
 
   return {

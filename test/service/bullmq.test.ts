@@ -11,6 +11,7 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { Queue } from 'bullmq';
 import { Client } from 'pg';
+import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { makeTempDir } from '../helpers/onnx-builders';
 import { Child, http, readyTiny, startChild, tinyInputs, waitFor } from '../helpers/service';
@@ -20,6 +21,14 @@ const DATABASE_URL = process.env.ZKML_TEST_DATABASE_URL ?? 'postgres://postgres@
 const N = 6;
 
 const redisConnection = () => ({ host: new URL(REDIS_URL).hostname, port: Number(new URL(REDIS_URL).port || 6379) });
+
+/** Stops the machine's Redis (it keeps nothing on disk: the queue is lost) and starts it again as the machine does. */
+async function restartRedis(port: number): Promise<void> {
+  execFileSync('redis-cli', ['-p', String(port), 'shutdown', 'nosave'], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 1500));
+  execFileSync('redis-server', ['--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', '/var/lib/redis', '--logfile', '/var/log/redis/ci.log'], { stdio: 'ignore' });
+  for (let i = 0; i < 50 && !(await reachable(`redis://127.0.0.1:${port}`)); i++) await new Promise((r) => setTimeout(r, 100));
+}
 
 function reachable(url: string): Promise<boolean> {
   const u = new URL(url);
@@ -49,6 +58,8 @@ describe('scale-out: BullMQ + PostgreSQL with two workers', () => {
     // Short locks so the killed worker's job is handed over within seconds.
     ZKML_LOCK_MS: '3000',
     ZKML_STALLED_MS: '1000',
+    // Re-announce stored jobs quickly after Redis loses its queue.
+    ZKML_SWEEP_MS: '1000',
   };
   const children: Child[] = [];
 
@@ -132,6 +143,47 @@ describe('scale-out: BullMQ + PostgreSQL with two workers', () => {
       assert.equal(payloads.rows[0].n, 0, 'inputs are erased when a job ends');
       const receipt = final.items.find((i: any) => i.id === victim).receipt;
       assert.equal((await http(url, 'POST', '/v1/verify', { receipt })).body.valid, true);
+    } finally {
+      await pg.end();
+    }
+  });
+  test('Redis stopped and restarted mid-batch (its queue lost): every accepted job completes once', async (t) => {
+    if (!up) return t.skip('Redis or PostgreSQL not reachable');
+    const redisPort = redisConnection().port;
+    const canRestart = new URL(REDIS_URL).hostname === '127.0.0.1' && fs.existsSync('/var/lib/redis');
+    if (!canRestart) return t.skip('Redis is not the local server this test may restart');
+    const api = children[0];
+    if (!api) return t.skip('needs the services of the previous test');
+    const worker = await startChild('worker', env);
+    children.push(worker);
+    const modelId = await readyTiny(api.url);
+    const batch = await http(api.url, 'POST', '/v1/batches', { modelId, inputs: tinyInputs(N).map((doc) => ({ input_data: (doc as { input_data: number[][] }).input_data.map((row) => row.map((v) => v / 2)) })) });
+    assert.equal(batch.status, 202);
+    try {
+      await restartRedis(redisPort);
+    } finally {
+      if (!(await reachable(REDIS_URL))) await restartRedis(redisPort).catch(() => undefined);
+    }
+    const final = await waitFor(
+      'the batch after the Redis restart',
+      async () => {
+        const b = await http(api.url, 'GET', `/v1/batches/${batch.body.id}?limit=100`);
+        assert.equal(b.body.counts.failed, 0, JSON.stringify(b.body.items.filter((i: any) => i.error)));
+        return b.body.counts.done === N && b.body;
+      },
+      120_000,
+      250,
+    );
+    for (const item of final.items) assert.equal(item.receipt.format, 'zkml-receipt/1');
+    const pg = new Client({ connectionString: DATABASE_URL });
+    await pg.connect();
+    try {
+      await pg.query(`SET search_path TO ${schema}`);
+      const dupes = await pg.query('SELECT job_id FROM results GROUP BY job_id HAVING COUNT(*) > 1');
+      assert.deepEqual(dupes.rows, []);
+      const ids = final.items.map((i: any) => i.id);
+      const stored = await pg.query('SELECT COUNT(*)::int AS n FROM results WHERE job_id = ANY($1)', [ids]);
+      assert.equal(stored.rows[0].n, N);
     } finally {
       await pg.end();
     }

@@ -8,7 +8,10 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { artifactPath, readJson, readManifest } from '../artifacts';
 import { ZkmlError } from '../errors';
+import { readBatch } from '../commit/commitments';
+import { CompiledModel, readCompiled } from '../compiler/compile';
 import { loadOnnx } from '../onnx/load';
+import { quantizeSample } from '../quantize/codec';
 import type { Receipt } from '../prover/receipt';
 import { verifyOffchain, VerifyResult } from '../verifier/offchain';
 import { OnchainOptions, verifyOnchain } from '../verifier/onchain';
@@ -64,6 +67,8 @@ export function jobView(job: Job) {
 export class Engine {
   /** Moving average of a job's run time, for Retry-After. */
   private avgRunMs = 2_000;
+  /** compiled.json per ready model (a ready model is never rebuilt in place). */
+  private readonly compiled = new Map<string, CompiledModel>();
 
   constructor(
     readonly store: JobStore,
@@ -162,9 +167,23 @@ export class Engine {
     return r;
   }
 
+  /**
+   * Refuses an input the circuit cannot take (shape, NaN, out of range) with its code now, as a 400,
+   * instead of accepting a job that can only fail.
+   */
+  private async checkInput(modelId: string, input: unknown): Promise<void> {
+    let c = this.compiled.get(modelId);
+    if (!c) {
+      c = readCompiled(await this.readyBuild(modelId));
+      this.compiled.set(modelId, c);
+    }
+    for (const sample of readBatch(input, c.model, c.graphInputs)) quantizeSample(c.model, sample);
+  }
+
   async submitProof(body: unknown): Promise<{ job: Job; created: boolean }> {
     const b = parseBody(ProofBody, body);
     await this.readyBuild(b.modelId);
+    await this.checkInput(b.modelId, b.input);
     const r = await this.submit([{ id: crypto.randomUUID(), kind: 'prove', modelId: b.modelId, payload: { input: b.input }, idempotencyKey: b.idempotencyKey }]);
     return { job: r.jobs[0], created: r.created };
   }
@@ -180,6 +199,11 @@ export class Engine {
     const b = parseBody(BatchBody, body);
     if (b.inputs.length > this.opts.maxBatch) throw new ZkmlError('BODY_INVALID', `a batch holds at most ${this.opts.maxBatch} inputs, got ${b.inputs.length}`);
     await this.readyBuild(b.modelId);
+    for (const [i, input] of b.inputs.entries()) {
+      await this.checkInput(b.modelId, input).catch((err) => {
+        throw err instanceof ZkmlError ? new ZkmlError(err.code, `inputs[${i}]: ${err.message}`, { ...err.details, index: i }) : err;
+      });
+    }
     const batchId = crypto.randomUUID();
     const jobs = b.inputs.map((input, i) => ({ id: crypto.randomUUID(), kind: 'prove' as const, modelId: b.modelId, payload: { input }, batchId, batchIndex: i }));
     await this.submit(jobs, { id: batchId, modelId: b.modelId, size: jobs.length, createdAt: new Date().toISOString() });

@@ -24,6 +24,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   CONFIG_INVALID: 500,
   JOB_ABANDONED: 500,
   CHAIN_ERROR: 502,
+  DISK_FULL: 507,
 };
 
 export function httpStatus(code: ErrorCode): number {

@@ -169,15 +169,21 @@ describe('service API (SQLite + in-process queue)', () => {
     assert.equal(bad.body.valid, false);
   });
 
-  test('a bad input fails its job with a stable code', async () => {
-    const r = await http(base, 'POST', '/v1/proofs', { modelId, input: { input_data: [[1, 2]] } }, prover);
-    assert.equal(r.status, 202);
-    const failed = await waitFor('the job to fail', async () => {
-      const p = await http(base, 'GET', `/v1/proofs/${r.body.id}`, undefined, reader);
-      return p.body.state === 'failed' && p.body;
-    });
-    assert.ok(['INPUT_INVALID', 'SHAPE_MISMATCH'].includes(failed.error.code), failed.error.code);
-    assert.equal(failed.receipt, null);
+  test('a bad input is refused at submission with its stable code, and no job is made', async () => {
+    const cases: Array<[unknown, string]> = [
+      [{ input_data: [[1, 2]] }, 'SHAPE_MISMATCH'],
+      [{ input_data: [[null, 0, 0, 0]] }, 'INPUT_NOT_FINITE'],
+      [{ input_data: [[0, 1000, 0, 0]] }, 'INPUT_OUT_OF_RANGE'],
+      ['not an input', 'INPUT_INVALID'],
+    ];
+    for (const [input, code] of cases) {
+      const r = await http(base, 'POST', '/v1/proofs', { modelId, input }, prover);
+      assert.ok(r.status >= 400 && r.status < 500, `${code}: ${r.status}`);
+      assert.equal(r.body.code, code);
+    }
+    const b = await http(base, 'POST', '/v1/batches', { modelId, inputs: [...tinyInputs(2), { input_data: [[0, 1000, 0, 0]] }] }, prover);
+    assert.equal(b.body.code, 'INPUT_OUT_OF_RANGE');
+    assert.match(b.body.detail, /inputs\[2\]/);
   });
 
   test('batches: counts by state and paged items with receipts', async () => {
@@ -257,7 +263,6 @@ describe('service API (SQLite + in-process queue)', () => {
     const text = String(m.body);
     const ok = Number(/zkml_proofs_total\{result="ok"\} (\d+)/.exec(text)?.[1]);
     assert.ok(ok >= 5, `proofs ok ${ok}`);
-    assert.match(text, /zkml_proofs_total\{result="failed"\} 1/);
     assert.match(text, /zkml_queue_depth 0/);
     assert.match(text, /zkml_job_duration_seconds_count\{kind="prove",phase="proof"\}/);
     assert.match(text, /zkml_worker_utilisation/);

@@ -7,7 +7,8 @@ import { ZkmlError } from '../errors';
 
 export interface ValueSpec {
   name: string;
-  elemType: 'float32';
+  /** int64 for index outputs such as ArgMax's. */
+  elemType: 'float32' | 'int64';
   /** A string entry is a symbolic dimension (dim_param), e.g. 'batch'. */
   shape: (number | string)[];
 }
@@ -70,13 +71,14 @@ export function writeOnnx(graph: GraphSpec): Uint8Array {
 }
 
 function valueInfo(v: ValueSpec): onnx.ValueInfoProto {
-  if (v.elemType !== 'float32') throw new ZkmlError('INTERNAL', `writer supports float32 only, got ${v.elemType as string}`);
+  const elemType = { float32: onnx.TensorProto.DataType.FLOAT, int64: onnx.TensorProto.DataType.INT64 }[v.elemType];
+  if (elemType === undefined) throw new ZkmlError('INTERNAL', `writer supports float32 and int64 values, got ${v.elemType as string}`);
   const dim = v.shape.map((d) => onnx.TensorShapeProto.Dimension.create(typeof d === 'string' ? { dimParam: d } : { dimValue: d }));
   return onnx.ValueInfoProto.create({
     name: v.name,
     type: onnx.TypeProto.create({
       tensorType: onnx.TypeProto.Tensor.create({
-        elemType: onnx.TensorProto.DataType.FLOAT,
+        elemType,
         shape: onnx.TensorShapeProto.create({ dim }),
       }),
     }),

@@ -3,6 +3,7 @@ import { ZkmlError } from '../../errors';
 import type { IrNode } from '../../onnx/ir';
 import type { LowerContext } from '../context';
 import { lowerAdd } from './add';
+import { lowerArgMax } from './argmax';
 import { lowerGemm } from './gemm';
 import { lowerBatchNorm } from './batchnorm';
 import { lowerConv } from './conv';
@@ -41,6 +42,7 @@ const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
   Clip: lowerActivation, LeakyRelu: lowerActivation, PRelu: lowerActivation, HardSigmoid: lowerActivation, HardSwish: lowerActivation, Abs: lowerActivation,
   Sigmoid: lowerSmooth, Tanh: lowerSmooth, Softplus: lowerSmooth, Elu: lowerSmooth, Selu: lowerSmooth, Celu: lowerSmooth, Gelu: lowerSmooth,
   Softmax: lowerSoftmax,
+  ArgMax: lowerArgMax,
 };
 
 export function lowerNode(node: IrNode, ctx: LowerContext): void {

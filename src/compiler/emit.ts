@@ -2,11 +2,24 @@
  * Quantized model → circom source. Weights are literal coefficients of linear combinations, so a
  * matmul by constants costs no constraint; every rescale, ReLU and input is pinned by a bounded
  * decomposition from circuits/. The same model always yields byte-identical source.
+ *
+ * Each layer is its own template (a large one is cut into several templates of bounded size), and
+ * the `Model` template only range-checks the inputs and wires the layer components together. circom
+ * turns each template into one wasm function, and V8 refuses a function above ~7.6 MB: a single
+ * template holding every layer made models of ~40k constraints unloadable.
  */
 import type { Gadget, Layer, QuantizedModel, Row } from '../quantize/plan';
 import { emitMain, mainIncludes } from './emit-main';
 
-export const TEMPLATE_INCLUDES = ['range.circom', 'requantize.circom', 'product.circom'];
+export const TEMPLATE_INCLUDES = ['range.circom', 'requantize.circom', 'product.circom', 'argmax.circom'];
+
+/**
+ * Most cost units (see rowCost) in one layer template. A unit is roughly one line of generated code,
+ * ~60 bytes of wasm; 16,384 units keep each function near 1 MB, far below V8's limit, and big
+ * layers in a few templates (each template copies its input tensors in, a linear constraint per
+ * element that --O2 removes).
+ */
+export const MAX_TEMPLATE_COST = 16384;
 
 const sig = (t: number, i: number) => `x${t}[${i}]`;
 
@@ -42,18 +55,67 @@ function gadgetTemplate(g: Gadget): string | undefined {
       return `Requantize(${g.k}, ${g.n}, ${g.lo})`;
     case 'requantizeRelu':
       return `RequantizeRelu(${g.k}, ${g.m})`;
+    case 'argmax':
+      return `ArgMax(${g.n}, ${g.b}, ${g.last ? 1 : 0})`;
     default:
       return undefined;
   }
 }
 
-function emitLayer(layer: Layer, index: number, lines: string[]): void {
+/** Generated lines a row costs, about: one per term and product, a few for its gadget. */
+function rowCost(row: Row): number {
+  return 4 + row.terms.length + 2 * row.products.length;
+}
+
+/** Consecutive row ranges [start, end) of at most MAX_TEMPLATE_COST units (a bigger row stays alone). */
+export function chunkRows(rows: Row[], budget = MAX_TEMPLATE_COST): Array<[number, number]> {
+  const chunks: Array<[number, number]> = [];
+  let start = 0;
+  let cost = 0;
+  rows.forEach((row, o) => {
+    const c = rowCost(row);
+    if (o > start && cost + c > budget) {
+      chunks.push([start, o]);
+      start = o;
+      cost = 0;
+    }
+    cost += c;
+  });
+  if (rows.length > start) chunks.push([start, rows.length]);
+  return chunks;
+}
+
+/** Tensors the rows [start, end) read (a row whose gadget is 'zero' reads nothing), ascending. */
+function tensorsRead(layer: Layer, start: number, end: number): number[] {
+  const ids = new Set<number>();
+  for (let o = start; o < end; o++) {
+    if (layer.gadgets![o].kind === 'zero') continue;
+    for (const [t] of layer.rows[o].terms) ids.add(t);
+    for (const [ta, , tb] of layer.rows[o].products) ids.add(ta).add(tb);
+  }
+  return [...ids].sort((a, b) => a - b);
+}
+
+/** Lines computing out[o - start] for the rows [start, end) of a layer, inside its template. */
+function emitRows(layer: Layer, start: number, end: number, lines: string[]): void {
   const out = layer.out;
-  lines.push(``, `    // layer ${index}: ${layer.opType} '${layer.node}' -> x${out}[${layer.rows.length}], rescale 2^-${layer.shift}${layer.relu ? ', relu' : ''}`);
-  layer.rows.forEach((row, o) => {
+  for (let o = start; o < end; o++) {
+    const row = layer.rows[o];
     const g = layer.gadgets![o];
+    const target = `out[${o - start}]`;
+    if (g.kind === 'zero') {
+      lines.push(`    ${target} <== 0;`);
+      continue;
+    }
+    if (g.kind === 'argmax') {
+      const c = `g${out}_${o}`;
+      lines.push(`    component ${c} = ${gadgetTemplate(g)};`);
+      row.terms.forEach(([t, i], k) => lines.push(`    ${c}.in[${k}] <== ${sig(t, i)};`));
+      lines.push(`    ${target} <== ${c}.out;`);
+      continue;
+    }
     let productSignal: string | undefined;
-    if (row.products.length > 0 && g.kind !== 'zero') {
+    if (row.products.length > 0) {
       const d = `d${out}_${o}`;
       lines.push(`    component ${d} = DotProduct(${row.products.length});`);
       row.products.forEach(([ta, ia, tb, ib], r) => {
@@ -62,31 +124,58 @@ function emitLayer(layer: Layer, index: number, lines: string[]): void {
       productSignal = `${d}.out`;
     }
     const template = gadgetTemplate(g);
-    if (g.kind === 'zero') {
-      lines.push(`    x${out}[${o}] <== 0;`);
-    } else if (template) {
+    const expr = rowExpression(row, lines, productSignal);
+    if (template) {
       const c = `g${out}_${o}`;
       lines.push(`    component ${c} = ${template};`);
-      const expr = rowExpression(row, lines, productSignal);
       lines.push(`    ${c}.in <== ${expr};`);
-      lines.push(`    x${out}[${o}] <== ${c}.out;`);
+      lines.push(`    ${target} <== ${c}.out;`);
     } else {
-      const expr = rowExpression(row, lines, productSignal);
-      lines.push(`    x${out}[${o}] <== ${expr};`);
+      lines.push(`    ${target} <== ${expr};`);
     }
-  });
+  }
 }
 
-export function emitCircuit(model: QuantizedModel, title: string): string {
-  const lines: string[] = [
-    'pragma circom 2.1.0;',
-    '',
-    `// Generated by zkml from ${title}. Do not edit: recompile the model instead.`,
-    '// Tensors hold integers v meaning v / 2^scale; see compiled.json for scales and layout.',
-    ...[...TEMPLATE_INCLUDES, ...mainIncludes(model)].map((f) => `include "${f}";`),
-    '',
-    'template Model() {',
-  ];
+interface LayerPart {
+  template: string;
+  component: string;
+  layer: Layer;
+  start: number;
+  end: number;
+  reads: number[];
+}
+
+function layerParts(model: QuantizedModel): LayerPart[] {
+  const parts: LayerPart[] = [];
+  model.layers.forEach((layer, i) => {
+    const chunks = chunkRows(layer.rows);
+    chunks.forEach(([start, end], c) => {
+      const suffix = chunks.length > 1 ? `_${c}` : '';
+      parts.push({ template: `Layer${i}${suffix}`, component: `l${i}${suffix}`, layer, start, end, reads: tensorsRead(layer, start, end) });
+    });
+  });
+  return parts;
+}
+
+function describeLayer(layer: Layer, index: number): string {
+  const what = layer.argmax ? `argmax${layer.argmax.selectLast ? ' (last)' : ''}` : `rescale 2^-${layer.shift}${layer.relu ? ', relu' : ''}`;
+  return `layer ${index}: ${layer.opType} '${layer.node}' -> x${layer.out}[${layer.rows.length}], ${what}`;
+}
+
+function emitLayerTemplate(model: QuantizedModel, part: LayerPart, lines: string[]): void {
+  const { layer, start, end } = part;
+  const index = model.layers.indexOf(layer);
+  const range = end - start === layer.rows.length ? '' : ` (rows ${start}..${end - 1})`;
+  lines.push(`// ${describeLayer(layer, index)}${range}`, `template ${part.template}() {`);
+  for (const t of part.reads) lines.push(`    signal input x${t}[${model.tensors[t].size}];`);
+  lines.push(`    signal output out[${end - start}];`);
+  lines.push('    var acc;');
+  emitRows(layer, start, end, lines);
+  lines.push('}', '');
+}
+
+function emitModelTemplate(model: QuantizedModel, parts: LayerPart[], lines: string[]): void {
+  lines.push('template Model() {');
   const inputIds = new Set(model.inputs.map((i) => i.tensor));
   for (const input of model.inputs) {
     const t = model.tensors[input.tensor];
@@ -98,7 +187,6 @@ export function emitCircuit(model: QuantizedModel, title: string): string {
   for (const t of model.tensors) {
     if (!inputIds.has(t.id)) lines.push(`    signal x${t.id}[${t.size}]; // ${t.name}`);
   }
-  lines.push('    var acc;');
   lines.push('', '    // every input element is range-checked to its quantized width');
   for (const input of model.inputs) {
     const t = model.tensors[input.tensor];
@@ -109,13 +197,34 @@ export function emitCircuit(model: QuantizedModel, title: string): string {
     lines.push(`        rc${t.id}[i].in <== x${t.id}[i];`);
     lines.push('    }');
   }
-  model.layers.forEach((layer, i) => emitLayer(layer, i, lines));
+  lines.push('', '    // the layers, in order (each template computes rows [start, end) of its output tensor)');
+  for (const part of parts) {
+    const c = part.component;
+    lines.push(`    component ${c} = ${part.template}();`);
+    for (const t of part.reads) lines.push(`    for (var i = 0; i < ${model.tensors[t].size}; i++) ${c}.x${t}[i] <== x${t}[i];`);
+    const offset = part.start === 0 ? '' : `${part.start} + `;
+    lines.push(`    for (var i = 0; i < ${part.end - part.start}; i++) x${part.layer.out}[${offset}i] <== ${c}.out[i];`);
+  }
   lines.push('', '    // public outputs');
   model.outputs.forEach((output, j) => {
     const size = model.tensors[output.tensor].size;
     lines.push(`    for (var i = 0; i < ${size}; i++) y${j}[i] <== x${output.tensor}[i];`);
   });
   lines.push('}', '');
+}
+
+export function emitCircuit(model: QuantizedModel, title: string): string {
+  const lines: string[] = [
+    'pragma circom 2.1.0;',
+    '',
+    `// Generated by zkml from ${title}. Do not edit: recompile the model instead.`,
+    '// Tensors hold integers v meaning v / 2^scale; see compiled.json for scales and layout.',
+    ...[...TEMPLATE_INCLUDES, ...mainIncludes(model)].map((f) => `include "${f}";`),
+    '',
+  ];
+  const parts = layerParts(model);
+  for (const part of parts) emitLayerTemplate(model, part, lines);
+  emitModelTemplate(model, parts, lines);
   lines.push(...emitMain(model));
   return lines.join('\n');
 }

@@ -6,12 +6,13 @@ import { onnx } from 'onnx-proto';
 import { ZkmlError } from '../errors';
 
 /** Element types the writer can store: float32, and the integer types of quantized models. */
-export type WriterElemType = 'float32' | 'int8' | 'uint8' | 'int32';
+export type WriterElemType = 'float32' | 'int8' | 'uint8' | 'int32' | 'int64';
 
-const DATA_TYPES: Record<WriterElemType, number> = { float32: 1, uint8: 2, int8: 3, int32: 6 };
+const DATA_TYPES: Record<WriterElemType, number> = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7 };
 
 export interface ValueSpec {
   name: string;
+  /** int64 for index outputs such as ArgMax's. */
   elemType: WriterElemType;
   /** A string entry is a symbolic dimension (dim_param), e.g. 'batch'. */
   shape: (number | string)[];

@@ -76,19 +76,51 @@ export function gadgetBits(g: Gadget): number {
       return g.k + g.n;
     case 'requantizeRelu':
       return g.k + g.m + 1;
+    case 'argmax':
+      return g.b; // n decompositions of b bits each; the widest is b
   }
 }
 
 /** Non-linear constraints a gadget costs (linear ones are removed by circom's --O2). */
 export function gadgetConstraints(g: Gadget): number {
-  return gadgetBits(g) + (g.kind === 'requantizeRelu' ? 1 : 0);
+  switch (g.kind) {
+    case 'requantizeRelu':
+      return gadgetBits(g) + 1;
+    case 'argmax':
+      return g.n * (g.b + 2); // per candidate: a boolean, a product, b bits
+    default:
+      return gadgetBits(g);
+  }
+}
+
+/**
+ * An ArgMax row: the output is an index in [0, n), and the b of its dominance checks must hold
+ * max(x) − x[i] for every candidate: the span between the largest upper and the smallest lower bound.
+ */
+function argmaxGadget(row: Row, bounds: Interval[][], selectLast: boolean, where: string): { gadget: Gadget; out: Interval } {
+  const n = row.terms.length;
+  if (n === 0 || row.bias !== 0n || row.products.length > 0 || row.terms.some(([, , c]) => c !== 1n)) {
+    throw new ZkmlError('INTERNAL', `${where}: an argmax row must list its candidates with coefficient 1`);
+  }
+  if (n === 1) return { gadget: { kind: 'zero' }, out: { lo: 0n, hi: 0n } };
+  let lo = bounds[row.terms[0][0]][row.terms[0][1]].lo;
+  let hi = bounds[row.terms[0][0]][row.terms[0][1]].hi;
+  for (const [t, i] of row.terms) {
+    const x = bounds[t][i];
+    if (x.lo < lo) lo = x.lo;
+    if (x.hi > hi) hi = x.hi;
+  }
+  const b = bitsForSpan(hi - lo);
+  if (b > MAX_DECOMPOSITION_BITS) throw new ZkmlError('MODEL_TOO_LARGE', `${where}: argmax inputs span more than ${MAX_DECOMPOSITION_BITS} bits`);
+  return { gadget: { kind: 'argmax', n, b, last: selectLast }, out: { lo: 0n, hi: BigInt(n - 1) } };
 }
 
 /** Bounds of a layer's outputs, choosing each element's gadget on the way. */
 export function analyzeLayer(layer: Layer, bounds: Interval[][]): Interval[] {
   const gadgets: Gadget[] = [];
   const out = layer.rows.map((row, o) => {
-    const r = chooseGadget(accumulatorInterval(row, bounds), layer.shift, layer.relu, `node '${layer.node}' output ${o}`);
+    const where = `node '${layer.node}' output ${o}`;
+    const r = layer.argmax ? argmaxGadget(row, bounds, layer.argmax.selectLast, where) : chooseGadget(accumulatorInterval(row, bounds), layer.shift, layer.relu, where);
     gadgets.push(r.gadget);
     return r.out;
   });

@@ -116,9 +116,10 @@ export class LowerContext {
 
   /**
    * Appends an accumulate layer whose rows sit at `accScale` fraction bits and are rescaled by
-   * `shift` bits; runs the bound analysis for it and propagates the float error bound.
+   * `shift` bits (or, with `argmax`, a selection layer); runs the bound analysis for it and
+   * propagates the float error bound.
    */
-  addLayer(node: IrNode, outName: string, shape: number[], rows: RowDraft[], accScale: number, shift: number, relu: boolean): VarTensor {
+  addLayer(node: IrNode, outName: string, shape: number[], rows: RowDraft[], accScale: number, shift: number, relu: boolean, argmax?: Layer['argmax']): VarTensor {
     if (shift < 0 || shift > accScale) throw new ZkmlError('INTERNAL', `node '${node.name}': bad rescale ${shift} of scale ${accScale}`);
     const layer: Layer = {
       node: node.name,
@@ -127,6 +128,7 @@ export class LowerContext {
       rows: rows.map(({ bias, terms, products }) => ({ bias, terms, products })),
       shift,
       relu,
+      ...(argmax ? { argmax } : {}),
     };
     const outBounds = analyzeLayer(layer, this.bounds);
     const outScale = accScale - shift;

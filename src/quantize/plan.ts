@@ -1,9 +1,11 @@
 /**
- * The quantized model: what the circuit computes, as data. Every op lowers to one primitive, the
- * accumulate layer: per output element
+ * The quantized model: what the circuit computes, as data. Every op lowers to the accumulate layer:
+ * per output element
  *     acc = bias + sum(coef * x[idx]) + sum(a[i] * b[j]),   q = roundShift(acc, shift),   y = relu ? max(0, q) : q
- * over integer tensors. The integer reference executor, the bound analysis and the circuit emitter
- * all read this one description, so they cannot drift apart.
+ * over integer tensors, except ArgMax, a selection layer (Layer.argmax): per output element
+ *     y = the position in `terms` of a largest x[idx] (the first one, or the last with selectLast).
+ * The integer reference executor, the bound analysis and the circuit emitter all read this one
+ * description, so they cannot drift apart.
  */
 import type { CompileSettings } from './settings';
 
@@ -23,7 +25,9 @@ export type Gadget =
   | { kind: 'linear' }
   | { kind: 'zero' }
   | { kind: 'requantize'; k: number; n: number; lo: bigint }
-  | { kind: 'requantizeRelu'; k: number; m: number };
+  | { kind: 'requantizeRelu'; k: number; m: number }
+  /** ArgMax over n candidates whose pairwise differences fit b bits (circuits/argmax.circom). */
+  | { kind: 'argmax'; n: number; b: number; last: boolean };
 
 export interface Layer {
   /** The ONNX node (or nodes, when a Relu is fused) this layer implements. */
@@ -33,6 +37,11 @@ export interface Layer {
   rows: Row[];
   shift: number;
   relu: boolean;
+  /**
+   * Set for a selection layer: each row's terms (coefficient 1, bias 0, no products, shift 0) are the
+   * candidates in order, and the row's value is the index of a largest one.
+   */
+  argmax?: { selectLast: boolean };
   /** Filled by the bound analysis. */
   gadgets?: Gadget[];
 }

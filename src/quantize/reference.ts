@@ -10,6 +10,10 @@ export function runReference(model: QuantizedModel, inputs: Map<number, bigint[]
   const values: bigint[][] = model.tensors.map(() => []);
   for (const [id, v] of inputs) values[id] = v;
   for (const layer of model.layers) {
+    if (layer.argmax) {
+      values[layer.out] = layer.rows.map((row) => argmax(row.terms.map(([t, i]) => values[t][i]), layer.argmax!.selectLast));
+      continue;
+    }
     values[layer.out] = layer.rows.map((row) => {
       let acc = row.bias;
       for (const [t, i, c] of row.terms) acc += c * values[t][i];
@@ -19,4 +23,13 @@ export function runReference(model: QuantizedModel, inputs: Map<number, bigint[]
     });
   }
   return values;
+}
+
+/** Index of the first (or, with selectLast, the last) largest value. */
+export function argmax(xs: bigint[], selectLast: boolean): bigint {
+  let best = 0;
+  for (let i = 1; i < xs.length; i++) {
+    if (xs[i] > xs[best] || (selectLast && xs[i] === xs[best])) best = i;
+  }
+  return BigInt(best);
 }

@@ -10,11 +10,11 @@ import { after, before, describe, test } from 'node:test';
 import { artifactPath } from '../../src/artifacts';
 import { readR1csInfo } from '../../src/compiler/circom2';
 import { CompileResult, compileModel, readCompiled } from '../../src/compiler/compile';
-import { emitCircuit } from '../../src/compiler/emit';
+import { chunkRows, emitCircuit, MAX_TEMPLATE_COST } from '../../src/compiler/emit';
 import { checkWitness, computeWitness, loadR1cs, readSymEntries } from '../../src/compiler/r1cs-check';
 import { ZkmlError } from '../../src/errors';
 import { circuitInput, FIELD_MODULUS, quantizeSample, toField } from '../../src/quantize/codec';
-import type { QuantizedModel } from '../../src/quantize/plan';
+import type { QuantizedModel, Row } from '../../src/quantize/plan';
 import { quantizeGraph } from '../../src/quantize/quantize';
 import { runReference } from '../../src/quantize/reference';
 import { parseSettings } from '../../src/quantize/settings';
@@ -39,6 +39,37 @@ describe('emitCircuit', () => {
     assert.doesNotMatch(priv, /public \[/);
     // Either way the input is range-checked.
     for (const src of [pub, priv]) assert.match(src, /rc0\[i\] = RangeCheck\(8, -128\);/);
+  });
+
+  test('each layer is a template that Model instantiates and wires; Model keeps inputs x<id> and outputs y<j>', () => {
+    const model = quantizeGraph(graph, parseSettings({}), calibration);
+    const src = emitCircuit(model, 'm');
+    const templates = [...src.matchAll(/^template (\w+)\(\) \{$/gm)].map((m) => m[1]);
+    assert.deepEqual(templates, [...model.layers.map((_, i) => `Layer${i}`), 'Model']);
+    model.layers.forEach((layer, i) => {
+      assert.match(src, new RegExp(`^    component l${i} = Layer${i}\\(\\);$`, 'm'));
+      assert.match(src, new RegExp(`^    for \\(var i = 0; i < ${layer.rows.length}; i\\+\\+\\) x${layer.out}\\[i\\] <== l${i}\\.out\\[i\\];$`, 'm'));
+    });
+    assert.match(src, /^    signal input x0\[4\];/m);
+    assert.match(src, /^    signal output y0\[2\];/m);
+  });
+
+  test('rows are cut into consecutive parts within the budget; a row above it stays alone', () => {
+    const row = (terms: number): Row => ({ bias: 0n, terms: Array.from({ length: terms }, (_, i) => [0, i, 1n] as [number, number, bigint]), products: [] });
+    // rowCost = 4 + terms.
+    assert.deepEqual(chunkRows([row(6), row(6), row(6)], 20), [[0, 2], [2, 3]]);
+    assert.deepEqual(chunkRows([row(6), row(40), row(1)], 20), [[0, 1], [1, 2], [2, 3]]);
+    assert.deepEqual(chunkRows([], 20), []);
+    const rows = Array.from({ length: 5000 }, (_, i) => row(1 + (i % 40)));
+    const parts = chunkRows(rows);
+    assert.ok(parts.length > 1);
+    assert.equal(parts[0][0], 0);
+    assert.equal(parts[parts.length - 1][1], rows.length);
+    parts.forEach(([a, b], k) => {
+      if (k > 0) assert.equal(a, parts[k - 1][1], 'consecutive');
+      const cost = rows.slice(a, b).reduce((n, r) => n + 4 + r.terms.length, 0);
+      assert.ok(cost <= MAX_TEMPLATE_COST, `part ${k} costs ${cost}`);
+    });
   });
 });
 

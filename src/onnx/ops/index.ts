@@ -1,5 +1,6 @@
 /** The op allowlist: every supported ONNX op maps to its family. */
 import { addFamily } from './add';
+import { argMaxFamily } from './argmax';
 import { gemmFamily } from './gemm';
 import { batchNormFamily } from './batchnorm';
 import { convFamily } from './conv';
@@ -16,7 +17,7 @@ import { smoothFamily } from './smooth';
 import { softmaxFamily } from './softmax';
 import { quantizedFamily } from './quantized';
 
-const FAMILIES: OpFamily[] = [gemmFamily, addFamily, reluFamily, reshapeFamily, convFamily, poolFamily, batchNormFamily, elementwiseFamily, reduceFamily, ...SHAPE_FAMILIES, minMaxFamily, activationsFamily, smoothFamily, softmaxFamily, quantizedFamily];
+const FAMILIES: OpFamily[] = [gemmFamily, addFamily, reluFamily, reshapeFamily, convFamily, poolFamily, batchNormFamily, elementwiseFamily, reduceFamily, ...SHAPE_FAMILIES, minMaxFamily, activationsFamily, smoothFamily, softmaxFamily, quantizedFamily, argMaxFamily];
 
 const BY_OP = new Map<string, OpFamily>();
 for (const f of FAMILIES) for (const op of f.ops) BY_OP.set(op, f);

@@ -3,6 +3,7 @@ import { ZkmlError } from '../../errors';
 import type { IrNode } from '../../onnx/ir';
 import type { LowerContext } from '../context';
 import { lowerAdd } from './add';
+import { lowerArgMax } from './argmax';
 import { lowerGemm } from './gemm';
 import { lowerBatchNorm } from './batchnorm';
 import { lowerConv } from './conv';
@@ -43,6 +44,7 @@ const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
   Sigmoid: lowerSmooth, Tanh: lowerSmooth, Softplus: lowerSmooth, Elu: lowerSmooth, Selu: lowerSmooth, Celu: lowerSmooth, Gelu: lowerSmooth,
   Softmax: lowerSoftmax,
   ...QUANTIZED_LOWERINGS,
+  ArgMax: lowerArgMax,
 };
 
 export function lowerNode(node: IrNode, ctx: LowerContext): void {

@@ -6,7 +6,12 @@
  * Each check evaluates only the constraints that touch the edited wires, so auditing thousands of
  * mutations of a large model costs little more than computing one witness.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { artifactPath } from '../artifacts';
+import { compileCircom, copyTemplateLibrary, readR1csInfo } from '../compiler/circom2';
+import { emitCircuit } from '../compiler/emit';
 import { readCompiled } from '../compiler/compile';
 import { checkWitness, computeWitness, loadR1cs, R1cs, readSymEntries } from '../compiler/r1cs-check';
 import { ZkmlError } from '../errors';
@@ -45,15 +50,41 @@ export interface CircuitFiles {
   wasmPath: string;
 }
 
-/** Audits a build folder on one input document (the same JSON `zkml prove` takes). */
-export async function auditBuild(buildDir: string, inputDoc: unknown, options: AuditOptions = {}): Promise<AuditReport> {
+/**
+ * Audits a build folder on one input document (the same JSON `zkml prove` takes).
+ *
+ * A private input that circom's O2 folded away has no wire to hold fixed, so a mutation could be a
+ * valid witness for another input rather than a forgery. Such builds are audited on the same
+ * quantized model emitted with public inputs (same gadgets, inputs kept as wires): `variant` says so.
+ */
+export async function auditBuild(buildDir: string, inputDoc: unknown, options: AuditOptions = {}): Promise<AuditReport & { variant?: 'public-inputs' }> {
   const compiled = readCompiled(buildDir);
-  const files = { r1csPath: artifactPath(buildDir, 'r1cs'), symPath: artifactPath(buildDir, 'sym'), wasmPath: artifactPath(buildDir, 'wasm') };
   const { model } = compiled;
   const layout = commitmentLayout(model);
   const values = evaluateBatch(model, readBatch(inputDoc, model, compiled.graphInputs));
   const salts = { input: layout.inputs ? randomSalt() : undefined, output: layout.outputs ? randomSalt() : undefined };
-  return auditCircuit(model, files, circuitInput(model, values.inputs, salts), options);
+  const files = { r1csPath: artifactPath(buildDir, 'r1cs'), symPath: artifactPath(buildDir, 'sym'), wasmPath: artifactPath(buildDir, 'wasm') };
+  if (!eliminatesInputs(files)) return auditCircuit(model, files, circuitInput(model, values.inputs, salts), options);
+
+  const variant: QuantizedModel = { ...model, inputs: model.inputs.map((i) => (i.visibility === 'private' ? { ...i, visibility: 'public' } : i)) };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zkml-audit-'));
+  try {
+    copyTemplateLibrary(dir);
+    fs.writeFileSync(path.join(dir, 'main.circom'), emitCircuit(variant, 'the audit variant with public inputs'));
+    const out = await compileCircom({ workDir: dir, mainFile: 'main.circom' });
+    const report = await auditCircuit(variant, out, circuitInput(variant, values.inputs, salts), options);
+    return { ...report, variant: 'public-inputs' };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Whether O2 removed a wire of main's inputs (labels 1 + nOutputs … : see circom's sym layout). */
+function eliminatesInputs(files: CircuitFiles): boolean {
+  const info = readR1csInfo(files.r1csPath);
+  const first = 1 + info.nOutputs;
+  const end = first + info.nPubInputs + info.nPrvInputs;
+  return readSymEntries(files.symPath).some((e) => e.label >= first && e.label < end && e.witness < 0);
 }
 
 /** Audits circuit files against the quantized model they were emitted from (which names the gadgets). */

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { artifactPath } from '../artifacts';
 import { compileCircom, copyTemplateLibrary, readR1csInfo } from '../compiler/circom2';
 import { emitCircuit } from '../compiler/emit';
+import { mainIncludes } from '../compiler/emit-main';
 import { readCompiled } from '../compiler/compile';
 import { checkWitness, computeWitness, loadR1cs, R1cs, readSymEntries } from '../compiler/r1cs-check';
 import { ZkmlError } from '../errors';
@@ -69,7 +70,7 @@ export async function auditBuild(buildDir: string, inputDoc: unknown, options: A
   const variant: QuantizedModel = { ...model, inputs: model.inputs.map((i) => (i.visibility === 'private' ? { ...i, visibility: 'public' } : i)) };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zkml-audit-'));
   try {
-    copyTemplateLibrary(dir);
+    copyTemplateLibrary(dir, mainIncludes(variant).length > 0);
     fs.writeFileSync(path.join(dir, 'main.circom'), emitCircuit(variant, 'the audit variant with public inputs'));
     const out = await compileCircom({ workDir: dir, mainFile: 'main.circom' });
     const report = await auditCircuit(variant, out, circuitInput(variant, values.inputs, salts), options);

@@ -116,8 +116,12 @@ export async function compileCircom(options: CompileCircomOptions): Promise<Comp
   return result;
 }
 
-/** Copies every circuits/*.circom of this repository into destDir, so `include "bits.circom"` resolves there. */
-export function copyTemplateLibrary(destDir: string): string[] {
+/**
+ * Copies every circuits/*.circom of this repository into destDir, so `include "bits.circom"` resolves
+ * there; with circomlib, also the circomlib files commit.circom includes (2 MB of Poseidon constants,
+ * so only for circuits that hash).
+ */
+export function copyTemplateLibrary(destDir: string, withCircomlib = true): string[] {
   const libDir = templateLibraryDir();
   fs.mkdirSync(destDir, { recursive: true });
   const files = fs
@@ -130,6 +134,7 @@ export function copyTemplateLibrary(destDir: string): string[] {
   }
   // circomlib templates our library includes by bare name (commit.circom uses Poseidon).
   const circomlibDir = path.join(path.dirname(require.resolve('circomlib/package.json')), 'circuits');
+  if (!withCircomlib) return files;
   for (const file of CIRCOMLIB_FILES) fs.copyFileSync(path.join(circomlibDir, file), path.join(destDir, file));
   return [...files, ...CIRCOMLIB_FILES];
 }

@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { artifactPath, ARTIFACTS, diskFullOr, Manifest, sha256Bytes, sha256File, writeFileAtomic, writeJson } from '../artifacts';
+import { artifactPath, ARTIFACTS, diskError, diskFullOr, Manifest, sha256Bytes, sha256File, writeFileAtomic, writeJson } from '../artifacts';
 import { ZkmlError } from '../errors';
 import type { Graph } from '../onnx/ir';
 import { loadOnnx } from '../onnx/load';
@@ -19,6 +19,7 @@ import { reviveModel, stringifyWithBigints } from '../quantize/serialize';
 import { readJson } from '../artifacts';
 import { CompileSettings, parseSettings } from '../quantize/settings';
 import { compileCircom, copyTemplateLibrary, readR1csInfo } from './circom2';
+import { mainIncludes } from './emit-main';
 import { emitCircuit } from './emit';
 import { layerErrors } from './layer-errors';
 import { buildReport, CompileReport, formatReport } from './report';
@@ -120,9 +121,13 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
   const circuitDir = artifactPath(buildDir, 'circuitDir');
   fs.rmSync(circuitDir, { recursive: true, force: true });
   fs.mkdirSync(circuitDir, { recursive: true });
-  copyTemplateLibrary(circuitDir);
   const source = emitCircuit(model, path.basename(onnxPath));
-  fs.writeFileSync(artifactPath(buildDir, 'circuitSource'), source);
+  try {
+    copyTemplateLibrary(circuitDir, mainIncludes(model).length > 0);
+    fs.writeFileSync(artifactPath(buildDir, 'circuitSource'), source);
+  } catch (err) {
+    throw diskError(err, circuitDir);
+  }
 
   progress('circom', 0.2);
   const tc = Date.now();

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   artifactPath,
+  diskFullOr,
   checkArtifactHash,
   readManifest,
   sha256File,
@@ -173,7 +174,9 @@ export async function runSetup(buildDir: string, opts: SetupOptions = {}): Promi
       return result;
     });
   } catch (err) {
-    if (err instanceof ZkmlError) throw err;
+    // snarkjs does not always report a failed write: a full disk shows up later as a truncated key.
+    const full = diskFullOr(err, buildDir);
+    if (full !== err || err instanceof ZkmlError) throw full;
     throw new ZkmlError('SETUP_FAILED', firstLine(err));
   } finally {
     for (const file of temps) fs.rmSync(file, { force: true });

@@ -37,6 +37,20 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
   }
 }
 
+/** Polls a batch until all n items are done; fails at once if any item failed. */
+export async function waitForBatch(base: string, batchId: string, n: number, what = 'the batch'): Promise<any> {
+  return waitFor(
+    what,
+    async () => {
+      const b = await http(base, 'GET', `/v1/batches/${batchId}?limit=100`);
+      if (b.body.counts.failed > 0) throw new Error(`${what}: failed items ${JSON.stringify(b.body.items.filter((i: any) => i.error))}`);
+      return b.body.counts.done === n && b.body;
+    },
+    120_000,
+    250,
+  );
+}
+
 export const TINY_INPUT = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'models', 'tiny', 'input.json'), 'utf8'));
 export const tinyOnnx = (): Uint8Array => fs.readFileSync(modelFile('tiny'));
 export const tinyCalibration = (): unknown => JSON.parse(fs.readFileSync(calibrationFile('tiny'), 'utf8'));

@@ -14,7 +14,7 @@ import { Client } from 'pg';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { makeTempDir } from '../helpers/onnx-builders';
-import { Child, http, readyTiny, startChild, tinyInputs, waitFor } from '../helpers/service';
+import { Child, http, readyTiny, startChild, tinyInputs, waitFor, waitForBatch } from '../helpers/service';
 
 const REDIS_URL = process.env.ZKML_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const DATABASE_URL = process.env.ZKML_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -120,16 +120,7 @@ describe('scale-out: BullMQ + PostgreSQL with two workers', () => {
       await w1.exited;
 
       const url = api.url;
-      const final = await waitFor(
-        'the batch',
-        async () => {
-          const b = await http(url, 'GET', `/v1/batches/${batch.body.id}?limit=100`);
-          assert.equal(b.body.counts.failed, 0, JSON.stringify(b.body.items.filter((i: any) => i.error)));
-          return b.body.counts.done === N && b.body;
-        },
-        120_000,
-        250,
-      );
+      const final = await waitForBatch(url, batch.body.id, N, 'the batch');
       for (const item of final.items) assert.equal(item.receipt.format, 'zkml-receipt/1');
       const v = await pg.query('SELECT state, attempts, owner FROM jobs WHERE id = $1', [victim]);
       assert.equal(v.rows[0].state, 'done');
@@ -164,16 +155,7 @@ describe('scale-out: BullMQ + PostgreSQL with two workers', () => {
     } finally {
       if (!(await reachable(REDIS_URL))) await restartRedis(redisPort).catch(() => undefined);
     }
-    const final = await waitFor(
-      'the batch after the Redis restart',
-      async () => {
-        const b = await http(api.url, 'GET', `/v1/batches/${batch.body.id}?limit=100`);
-        assert.equal(b.body.counts.failed, 0, JSON.stringify(b.body.items.filter((i: any) => i.error)));
-        return b.body.counts.done === N && b.body;
-      },
-      120_000,
-      250,
-    );
+    const final = await waitForBatch(api.url, batch.body.id, N, 'the batch after the Redis restart');
     for (const item of final.items) assert.equal(item.receipt.format, 'zkml-receipt/1');
     const pg = new Client({ connectionString: DATABASE_URL });
     await pg.connect();

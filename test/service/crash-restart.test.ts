@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { makeTempDir } from '../helpers/onnx-builders';
-import { Child, http, readyTiny, startChild, TINY_INPUT, tinyInputs, waitFor } from '../helpers/service';
+import { Child, http, readyTiny, startChild, TINY_INPUT, tinyInputs, waitFor, waitForBatch } from '../helpers/service';
 
 const N = 12;
 
@@ -52,16 +52,7 @@ describe('service crash and restart (SQLite + in-process queue)', () => {
 
     child = await startChild('serve', env);
     const url = child.url;
-    const final = await waitFor(
-      'the batch after restart',
-      async () => {
-        const b = await http(url, 'GET', `/v1/batches/${batch.body.id}?limit=100`);
-        assert.equal(b.body.counts.failed, 0, JSON.stringify(b.body.items.filter((i: any) => i.error)));
-        return b.body.counts.done === N && b.body;
-      },
-      120_000,
-      250,
-    );
+    const final = await waitForBatch(url, batch.body.id, N, 'the batch after restart');
     assert.equal(final.items.length, N);
     for (const item of final.items) assert.equal(item.receipt.format, 'zkml-receipt/1');
     // The job that was mid-proof at the kill ran a second time; its result was stored once.

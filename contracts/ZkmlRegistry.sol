@@ -20,7 +20,9 @@ contract ZkmlRegistry {
         Output,
         Input,
         InputCommitment,
-        OutputCommitment
+        OutputCommitment,
+        /// The commitment to a model's private weights: pinned at registration, checked on every submission.
+        WeightsCommitment
     }
 
     /// `size` consecutive public signals of one kind; outputs are integers v meaning v / 2^scaleBits.
@@ -30,12 +32,14 @@ contract ZkmlRegistry {
         uint8 scaleBits;
     }
 
-    /// verifier, nPublic and selector share one storage slot: one cold read per submission.
+    /// verifier, nPublic, selector and weightsSignal share one storage slot: one cold read per submission.
     struct Model {
         address verifier;
         uint32 nPublic;
         /// selector of verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[nPublic]).
         bytes4 selector;
+        /// 1 + the index of the WeightsCommitment signal; 0 when the weights are circuit constants.
+        uint32 weightsSignal;
         /// sha256 of the ONNX file (zkml manifest `onnxSha256`).
         bytes32 modelHash;
         /// sha256 of verification_key.json (zkml manifest `vkSha256`).
@@ -45,6 +49,8 @@ contract ZkmlRegistry {
 
     Model[] internal models;
     mapping(uint256 => Segment[]) internal layouts;
+    /// With private weights: the commitment every accepted proof of the model must carry.
+    mapping(uint256 => uint256) public weightsCommitmentOf;
     /// nullifier => modelId + 1 of the accepted result (0: never accepted).
     mapping(bytes32 => uint256) public accepted;
 
@@ -58,20 +64,37 @@ contract ZkmlRegistry {
     error SignalNotInField(uint256 index);
     error AlreadyAccepted(bytes32 nullifier);
     error ProofRejected();
+    error BadWeightsCommitment();
+    error WrongWeights(uint256 expected, uint256 given);
 
-    /// @return modelId the new model's id (its index; ids start at 0).
-    function registerModel(address verifier, bytes32 modelHash, bytes32 vkHash, Segment[] calldata layout) external returns (uint256 modelId) {
+    /**
+     * @param weightsCommitment with private weights (a WeightsCommitment segment of size 1 in the
+     *        layout), the commitment published for the model's weights; otherwise 0. The verifying
+     *        key then names only the architecture: this value names the weights.
+     * @return modelId the new model's id (its index; ids start at 0).
+     */
+    function registerModel(address verifier, bytes32 modelHash, bytes32 vkHash, Segment[] calldata layout, uint256 weightsCommitment)
+        external
+        returns (uint256 modelId)
+    {
         if (verifier.code.length == 0) revert NotAContract(verifier);
         if (layout.length == 0) revert EmptyLayout();
         uint256 n = 0;
+        uint32 weightsSignal = 0;
         modelId = models.length;
         for (uint256 i = 0; i < layout.length; i++) {
             if (layout[i].size == 0) revert EmptyLayout();
+            if (layout[i].kind == Kind.WeightsCommitment) {
+                if (layout[i].size != 1 || weightsSignal != 0) revert BadWeightsCommitment();
+                weightsSignal = uint32(n + 1);
+            }
             n += layout[i].size;
             layouts[modelId].push(layout[i]);
         }
+        if ((weightsSignal == 0) != (weightsCommitment == 0) || weightsCommitment >= R) revert BadWeightsCommitment();
+        if (weightsSignal != 0) weightsCommitmentOf[modelId] = weightsCommitment;
         bytes4 selector = bytes4(keccak256(bytes(string.concat("verifyProof(uint256[2],uint256[2][2],uint256[2],uint256[", _decimal(n), "])"))));
-        models.push(Model(verifier, uint32(n), selector, modelHash, vkHash, msg.sender));
+        models.push(Model(verifier, uint32(n), selector, weightsSignal, modelHash, vkHash, msg.sender));
         emit ModelRegistered(modelId, verifier, modelHash, vkHash, uint32(n));
     }
 
@@ -80,7 +103,7 @@ contract ZkmlRegistry {
      * @param proof [a.x, a.y, b.x.c1, b.x.c0, b.y.c1, b.y.c0, c.x, c.y]: the first three arguments of
      *        verifyProof flattened (`zkml calldata` prints them).
      * @return nullifier the result's id; outputs every Output signal decoded as a signed integer;
-     *         commitments the InputCommitment and OutputCommitment signals, in layout order.
+     *         commitments the InputCommitment, OutputCommitment and WeightsCommitment signals, in layout order.
      */
     function submitInference(uint256 modelId, uint256[] calldata publicSignals, uint256[8] calldata proof)
         external
@@ -92,6 +115,11 @@ contract ZkmlRegistry {
         // Checked here too (the verifier also refuses): s and s + r must never be two statements.
         for (uint256 i = 0; i < publicSignals.length; i++) {
             if (publicSignals[i] >= R) revert SignalNotInField(i);
+        }
+        // A proof about other weights is a valid proof of another model: refuse it by name.
+        if (m.weightsSignal != 0) {
+            uint256 given = publicSignals[m.weightsSignal - 1];
+            if (given != weightsCommitmentOf[modelId]) revert WrongWeights(weightsCommitmentOf[modelId], given);
         }
         nullifier = keccak256(abi.encode(modelId, publicSignals));
         if (accepted[nullifier] != 0) revert AlreadyAccepted(nullifier);

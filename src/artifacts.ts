@@ -73,6 +73,8 @@ export interface Manifest {
   circuitSourceSha256: string;
   r1csSha256: string;
   wasmSha256: string;
+  /** With private weights: the Poseidon commitment to them (decimal), the public name of this model's weights. */
+  weightsCommitment?: string;
   /** Filled by setup. */
   zkeySha256?: string;
   vkSha256?: string;

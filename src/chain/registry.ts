@@ -15,7 +15,7 @@ import { getChainId, solidityCallArgs } from './verifier-contract';
 export const REGISTRY_CONTRACT = 'ZkmlRegistry';
 
 /** The registry's Kind enum, in its order. */
-const KIND_INDEX: Record<PublicKind, number> = { output: 0, input: 1, inputCommitment: 2, outputCommitment: 3 };
+const KIND_INDEX: Record<PublicKind, number> = { output: 0, input: 1, inputCommitment: 2, outputCommitment: 3, weightsCommitment: 4 };
 
 /** The repository's contracts/ folder (works from src/ and from dist/src/). */
 export function contractsDir(): string {
@@ -97,10 +97,12 @@ export interface RegisterArgs {
   modelHash: string;
   vkHash: string;
   layout: ReadonlyArray<{ kind: PublicKind; shape: number[]; scaleBits: number }>;
+  /** With private weights: the published commitment (manifest weightsCommitment) every proof must carry. */
+  weightsCommitment?: string;
 }
 
 export async function registerModel(registry: Contract, args: RegisterArgs): Promise<{ modelId: bigint } & TxResult> {
-  const tx = await registry.getFunction('registerModel')(args.verifier, `0x${args.modelHash}`, `0x${args.vkHash}`, registryLayout(args.layout));
+  const tx = await registry.getFunction('registerModel')(args.verifier, `0x${args.modelHash}`, `0x${args.vkHash}`, registryLayout(args.layout), args.weightsCommitment ?? 0);
   const receipt = (await tx.wait()) as TransactionReceipt;
   const event = receipt.logs.map((l) => registry.interface.parseLog(l)).find((e) => e?.name === 'ModelRegistered');
   return { modelId: event!.args.modelId as bigint, gasUsed: receipt.gasUsed, receipt };

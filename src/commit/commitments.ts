@@ -16,6 +16,8 @@ import { checkSalt, commitTensors } from './scheme';
 export interface Salts {
   input?: bigint;
   output?: bigint;
+  /** The private weights' salt: fixed at compile time (compiled.json), secret to the model's owner. */
+  weights?: bigint;
 }
 
 /** 248 random bits: below the field modulus, and enough that a committed value cannot be guessed. */
@@ -63,10 +65,21 @@ export function batchedInputs(model: QuantizedModel, values: BatchValues): bigin
   return model.inputs.map((i) => values.inputs.flatMap((q) => q.get(i.tensor)!));
 }
 
+/** The commitment to a model's private weights (the circuit's weightsCommitment signal). */
+export async function weightsCommitment(model: QuantizedModel, salt: bigint): Promise<bigint> {
+  const specs = commitmentLayout(model).weights;
+  if (!specs || !model.params) throw new ZkmlError('INTERNAL', 'this model has no private weights');
+  return commitTensors(salt, specs.map((spec, g) => ({ spec, values: model.params![g].values })));
+}
+
 /** The commitments the circuit computes (each only when that side is hashed; its salt is then required). */
-export async function modelCommitments(model: QuantizedModel, values: BatchValues, salts: Salts): Promise<{ input?: bigint; output?: bigint }> {
+export async function modelCommitments(model: QuantizedModel, values: BatchValues, salts: Salts): Promise<{ input?: bigint; output?: bigint; weights?: bigint }> {
   const layout = commitmentLayout(model);
-  const result: { input?: bigint; output?: bigint } = {};
+  const result: { input?: bigint; output?: bigint; weights?: bigint } = {};
+  if (layout.weights) {
+    if (salts.weights === undefined) throw new ZkmlError('INTERNAL', 'the weights commitment needs its salt');
+    result.weights = await weightsCommitment(model, salts.weights);
+  }
   if (layout.inputs) {
     if (salts.input === undefined) throw new ZkmlError('INTERNAL', 'the input commitment needs a salt');
     const inputs = batchedInputs(model, values);

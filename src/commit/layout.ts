@@ -1,10 +1,11 @@
 /**
  * What a model's circuit commits to: the pack specs of its inputs and outputs (over all batch
- * items), from the ranges the circuit itself enforces. Inputs: their range check. Outputs: the
+ * items) and of its private weights, from the ranges the circuit itself enforces. Inputs: their range check. Outputs: the
  * static bound analysis, whose intervals hold for every witness because every layer is a fully
  * constrained function of the range-checked inputs (and a rescale's decomposition pins its range).
  */
-import { accumulatorInterval, chooseGadget } from '../quantize/bounds';
+import { analyzeLayer } from '../quantize/bounds';
+import { paramIntervals } from '../quantize/params';
 import type { Interval, QuantizedModel } from '../quantize/plan';
 import { chainConstraints, PackSpec, packedWords } from './scheme';
 
@@ -14,6 +15,8 @@ export interface CommitmentLayout {
   inputs?: PackSpec[];
   /** Present when the output is hashed: one spec per model output, in model order. */
   outputs?: PackSpec[];
+  /** Present with private weights: one spec per weight group (shared by every batch item). */
+  weights?: PackSpec[];
 }
 
 export const batchSize = (model: QuantizedModel): number => model.settings.batchSize ?? 1;
@@ -22,9 +25,8 @@ export const batchSize = (model: QuantizedModel): number => model.settings.batch
 export function tensorIntervals(model: QuantizedModel): Interval[][] {
   const bounds: Interval[][] = model.tensors.map(() => []);
   for (const input of model.inputs) bounds[input.tensor] = new Array<Interval>(model.tensors[input.tensor].size).fill({ lo: input.lo, hi: input.hi });
-  for (const layer of model.layers) {
-    bounds[layer.out] = layer.rows.map((row) => chooseGadget(accumulatorInterval(row, bounds), layer.shift, layer.relu, `node '${layer.node}'`).out);
-  }
+  const params = paramIntervals(model.params);
+  for (const layer of model.layers) bounds[layer.out] = analyzeLayer({ ...layer }, bounds, params);
   return bounds;
 }
 
@@ -51,6 +53,8 @@ export function commitmentLayout(model: QuantizedModel): CommitmentLayout {
     const bounds = tensorIntervals(model);
     layout.outputs = model.outputs.map((o) => spanning(o.name, bounds[o.tensor].length * k, bounds[o.tensor]));
   }
+  // A weight signal is range-checked to its group's committed range where it is packed.
+  if (model.params) layout.weights = model.params.map((g) => ({ name: g.name, size: g.values.length, lo: g.lo, width: g.width }));
   return layout;
 }
 

@@ -23,12 +23,16 @@ import { mainIncludes } from './emit-main';
 import { emitCircuit } from './emit';
 import { layerErrors } from './layer-errors';
 import { buildReport, CompileReport, formatReport } from './report';
+import { randomSalt, weightsCommitment } from '../commit/commitments';
+import { COMMITMENT_SCHEME } from '../commit/scheme';
 
 export interface CompileOptions {
   settings?: Partial<CompileSettings>;
   /** A calibration JSON document (already parsed) or a path to one. */
   calibration?: unknown;
   onProgress?: (phase: string, fraction: number) => void;
+  /** With private weights: the salt of their commitment (random unless given, to reproduce one). */
+  weightsSalt?: bigint;
 }
 
 export interface CompileResult {
@@ -48,6 +52,11 @@ export interface CompiledModel {
   graphInputs: Graph['inputs'];
   graphOutputs: Graph['outputs'];
   model: QuantizedModel;
+  /**
+   * With private weights: their commitment and its salt. The salt and model.params are the owner's
+   * secret; this file must not leave the prover (the manifest carries the commitment alone).
+   */
+  weights?: { scheme: string; salt: string; commitment: string };
 }
 
 /** Node's global WebAssembly (the ES2022 lib this project compiles against does not declare it). */
@@ -152,6 +161,8 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
   progress('write', 0.95);
   const settingsJson = JSON.stringify(settings);
   const onnxSha256 = sha256Bytes(bytes);
+  const weights = await commitWeights(model, options.weightsSalt);
+  if (weights) report.weightsCommitment = weights.commitment;
   const compiled: CompiledModel = {
     format: 'zkml-compiled/1',
     onnxSha256,
@@ -159,6 +170,7 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
     graphInputs: graph.inputs,
     graphOutputs: graph.outputs,
     model,
+    ...(weights ? { weights } : {}),
   };
   writeFileAtomic(artifactPath(buildDir, 'onnx'), bytes);
   writeFileAtomic(artifactPath(buildDir, 'compiled'), stringifyWithBigints(compiled));
@@ -171,6 +183,7 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
     circuitSourceSha256: sha256Bytes(source),
     r1csSha256: sha256File(artifactPath(buildDir, 'r1cs')),
     wasmSha256: sha256File(artifactPath(buildDir, 'wasm')),
+    ...(weights ? { weightsCommitment: weights.commitment } : {}),
   };
   writeJson(artifactPath(buildDir, 'manifest'), manifest);
   progress('done', 1);
@@ -182,6 +195,13 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
     manifest,
     timings: { quantizeMs, circomMs, totalMs: Date.now() - t0 },
   };
+}
+
+/** With private weights: a salt (given or random) and the commitment the circuit will output. */
+async function commitWeights(model: QuantizedModel, given?: bigint): Promise<CompiledModel['weights']> {
+  if (!model.params) return undefined;
+  const salt = given ?? randomSalt();
+  return { scheme: COMMITMENT_SCHEME, salt: salt.toString(), commitment: (await weightsCommitment(model, salt)).toString() };
 }
 
 /** Reads a build folder's compiled.json. */

@@ -3,12 +3,17 @@
  * matmul by constants costs no constraint; every rescale, ReLU and input is pinned by a bounded
  * decomposition from circuits/. The same model always yields byte-identical source.
  *
+ * With private weights, a weight is the signal w[p] instead (the Model template's input `w`): each
+ * term that uses it is a product (one constraint), a bias is linear in it, and the source holds no
+ * weight value, so the circuit (and its verifying key) identifies only the architecture.
+ *
  * Each layer is its own template (a large one is cut into several templates of bounded size), and
  * the `Model` template only range-checks the inputs and wires the layer components together. circom
  * turns each template into one wasm function, and V8 refuses a function above ~7.6 MB: a single
  * template holding every layer made models of ~40k constraints unloadable.
  */
 import type { Gadget, Layer, QuantizedModel, Row } from '../quantize/plan';
+import { paramCount, rowMultiplications } from '../quantize/params';
 import { emitMain, mainIncludes } from './emit-main';
 
 export const TEMPLATE_INCLUDES = ['range.circom', 'requantize.circom', 'product.circom', 'argmax.circom'];
@@ -22,31 +27,46 @@ export const TEMPLATE_INCLUDES = ['range.circom', 'requantize.circom', 'product.
 export const MAX_TEMPLATE_COST = 16384;
 
 const sig = (t: number, i: number) => `x${t}[${i}]`;
+/** Weight signal p inside a layer template that receives w[first ..]. */
+const weight = (p: number, first: number) => `w[${p - first}]`;
 
 /** Above this many terms, sums are built in a var one term per line: circom's parser recurses on long expressions. */
 const INLINE_TERMS = 16;
+
+/** c·s as circom source. */
+const scaled = (c: bigint, s: string): string => (c === 1n ? s : c === -1n ? `-${s}` : `${c}*${s}`);
+
+/** The linear parts of a row: its constant-coefficient terms and its weight-signal bias terms. */
+function linearParts(row: Row, firstParam: number): string[] {
+  return [
+    ...row.terms.filter((t) => t[3] === undefined).map(([t, i, c]) => scaled(c, sig(t, i))),
+    ...(row.paramTerms ?? []).map(([p, c]) => scaled(c, weight(p, firstParam))),
+  ];
+}
 
 /**
  * Returns an expression for the row's linear part; for long rows, first emits lines that build it
  * in the var `acc` (a var holding a linear combination of signals costs no constraint).
  */
-function rowExpression(row: Row, lines: string[], productSignal?: string): string {
-  if (row.terms.length <= INLINE_TERMS) return linearExpression(row, productSignal);
-  lines.push(`    acc = ${row.bias};`);
-  for (const [t, i, c] of row.terms) lines.push(`    acc += ${c}*${sig(t, i)};`);
-  return productSignal ? `acc + ${productSignal}` : 'acc';
-}
-
-function linearExpression(row: Row, productSignal?: string): string {
-  const parts: string[] = [];
-  if (row.bias !== 0n) parts.push(row.bias.toString());
-  for (const [t, i, c] of row.terms) {
-    const term = c === 1n ? sig(t, i) : c === -1n ? `-${sig(t, i)}` : `${c}*${sig(t, i)}`;
-    parts.push(term);
+function rowExpression(row: Row, lines: string[], firstParam: number, productSignal?: string): string {
+  const parts = linearParts(row, firstParam);
+  if (parts.length > INLINE_TERMS) {
+    lines.push(`    acc = ${row.bias};`);
+    for (const part of parts) lines.push(`    acc += ${part};`);
+    return productSignal ? `acc + ${productSignal}` : 'acc';
   }
+  if (row.bias !== 0n) parts.unshift(row.bias.toString());
   if (productSignal) parts.push(productSignal);
   if (parts.length === 0) return '0';
   return parts.join(' + ').replace(/\+ -/g, '- ');
+}
+
+/** The row's multiplications as [a, b] signal pairs: its products, then its terms whose coefficient is a weight signal. */
+function multiplications(row: Row, firstParam: number): Array<[string, string]> {
+  return [
+    ...row.products.map(([ta, ia, tb, ib]): [string, string] => [sig(ta, ia), sig(tb, ib)]),
+    ...row.terms.filter((t) => t[3] !== undefined).map(([t, i, , p]): [string, string] => [weight(p!, firstParam), sig(t, i)]),
+  ];
 }
 
 function gadgetTemplate(g: Gadget): string | undefined {
@@ -64,7 +84,7 @@ function gadgetTemplate(g: Gadget): string | undefined {
 
 /** Generated lines a row costs, about: one per term and product, a few for its gadget. */
 function rowCost(row: Row): number {
-  return 4 + row.terms.length + 2 * row.products.length;
+  return 4 + row.terms.length + 2 * rowMultiplications(row) + (row.paramTerms?.length ?? 0);
 }
 
 /** Consecutive row ranges [start, end) of at most MAX_TEMPLATE_COST units (a bigger row stays alone). */
@@ -96,8 +116,24 @@ function tensorsRead(layer: Layer, start: number, end: number): number[] {
   return [...ids].sort((a, b) => a - b);
 }
 
+/** The weight signals the rows [start, end) read, as [first, last + 1) (empty: [0, 0)). */
+function paramsRead(layer: Layer, start: number, end: number): [number, number] {
+  let first = Infinity;
+  let last = -1;
+  for (let o = start; o < end; o++) {
+    if (layer.gadgets![o].kind === 'zero') continue;
+    const row = layer.rows[o];
+    for (const p of [...row.terms.map((t) => t[3]), ...(row.paramTerms ?? []).map(([q]) => q)]) {
+      if (p === undefined) continue;
+      if (p < first) first = p;
+      if (p > last) last = p;
+    }
+  }
+  return last < 0 ? [0, 0] : [first, last + 1];
+}
+
 /** Lines computing out[o - start] for the rows [start, end) of a layer, inside its template. */
-function emitRows(layer: Layer, start: number, end: number, lines: string[]): void {
+function emitRows(layer: Layer, start: number, end: number, firstParam: number, lines: string[]): void {
   const out = layer.out;
   for (let o = start; o < end; o++) {
     const row = layer.rows[o];
@@ -115,16 +151,15 @@ function emitRows(layer: Layer, start: number, end: number, lines: string[]): vo
       continue;
     }
     let productSignal: string | undefined;
-    if (row.products.length > 0) {
+    const pairs = multiplications(row, firstParam);
+    if (pairs.length > 0) {
       const d = `d${out}_${o}`;
-      lines.push(`    component ${d} = DotProduct(${row.products.length});`);
-      row.products.forEach(([ta, ia, tb, ib], r) => {
-        lines.push(`    ${d}.a[${r}] <== ${sig(ta, ia)}; ${d}.b[${r}] <== ${sig(tb, ib)};`);
-      });
+      lines.push(`    component ${d} = DotProduct(${pairs.length});`);
+      pairs.forEach(([a, b], r) => lines.push(`    ${d}.a[${r}] <== ${a}; ${d}.b[${r}] <== ${b};`));
       productSignal = `${d}.out`;
     }
     const template = gadgetTemplate(g);
-    const expr = rowExpression(row, lines, productSignal);
+    const expr = rowExpression(row, lines, firstParam, productSignal);
     if (template) {
       const c = `g${out}_${o}`;
       lines.push(`    component ${c} = ${template};`);
@@ -143,6 +178,8 @@ interface LayerPart {
   start: number;
   end: number;
   reads: number[];
+  /** Weight signals read, [first, end). */
+  params: [number, number];
 }
 
 function layerParts(model: QuantizedModel): LayerPart[] {
@@ -151,7 +188,7 @@ function layerParts(model: QuantizedModel): LayerPart[] {
     const chunks = chunkRows(layer.rows);
     chunks.forEach(([start, end], c) => {
       const suffix = chunks.length > 1 ? `_${c}` : '';
-      parts.push({ template: `Layer${i}${suffix}`, component: `l${i}${suffix}`, layer, start, end, reads: tensorsRead(layer, start, end) });
+      parts.push({ template: `Layer${i}${suffix}`, component: `l${i}${suffix}`, layer, start, end, reads: tensorsRead(layer, start, end), params: paramsRead(layer, start, end) });
     });
   });
   return parts;
@@ -168,9 +205,11 @@ function emitLayerTemplate(model: QuantizedModel, part: LayerPart, lines: string
   const range = end - start === layer.rows.length ? '' : ` (rows ${start}..${end - 1})`;
   lines.push(`// ${describeLayer(layer, index)}${range}`, `template ${part.template}() {`);
   for (const t of part.reads) lines.push(`    signal input x${t}[${model.tensors[t].size}];`);
+  const [first, last] = part.params;
+  if (last > first) lines.push(`    signal input w[${last - first}]; // weight signals ${first}..${last - 1}`);
   lines.push(`    signal output out[${end - start}];`);
   lines.push('    var acc;');
-  emitRows(layer, start, end, lines);
+  emitRows(layer, start, end, first, lines);
   lines.push('}', '');
 }
 
@@ -181,6 +220,8 @@ function emitModelTemplate(model: QuantizedModel, parts: LayerPart[], lines: str
     const t = model.tensors[input.tensor];
     lines.push(`    signal input x${t.id}[${t.size}]; // '${input.name}' [${input.shape}] ${input.visibility}, scale 2^-${input.scaleBits}, range [${input.lo}, ${input.hi}]`);
   }
+  const nParams = paramCount(model.params);
+  if (nParams > 0) lines.push(`    signal input w[${nParams}]; // private weights, range-checked and committed by the main component`);
   model.outputs.forEach((output, j) => {
     lines.push(`    signal output y${j}[${model.tensors[output.tensor].size}]; // '${output.name}' [${output.shape}], scale 2^-${output.scaleBits}`);
   });
@@ -202,6 +243,8 @@ function emitModelTemplate(model: QuantizedModel, parts: LayerPart[], lines: str
     const c = part.component;
     lines.push(`    component ${c} = ${part.template}();`);
     for (const t of part.reads) lines.push(`    for (var i = 0; i < ${model.tensors[t].size}; i++) ${c}.x${t}[i] <== x${t}[i];`);
+    const [first, last] = part.params;
+    if (last > first) lines.push(`    for (var i = 0; i < ${last - first}; i++) ${c}.w[i] <== w[${first} + i];`);
     const offset = part.start === 0 ? '' : `${part.start} + `;
     lines.push(`    for (var i = 0; i < ${part.end - part.start}; i++) x${part.layer.out}[${offset}i] <== ${c}.out[i];`);
   }

@@ -1,6 +1,7 @@
 /** The per-layer constraint report written next to the artifacts. */
 import { gadgetBits, gadgetConstraints } from '../quantize/bounds';
 import type { QuantizedModel } from '../quantize/plan';
+import { rowHasParams, rowMultiplications } from '../quantize/params';
 import { batchSize, commitmentCost, commitmentLayout } from '../commit/layout';
 import { GasPrediction, predictGas } from '../chain/gas';
 import { publicLayout } from '../quantize/codec';
@@ -33,7 +34,9 @@ export interface CompileReport {
   /** Public signals predicted from the visibility settings. */
   predictedPublicSignals: number;
   /** Hashing cost of each commitment (absent when that side is not hashed). */
-  commitments: Array<{ side: 'input' | 'output'; elements: number; words: number; constraints: number; constraintsPerElement: number }>;
+  commitments: Array<{ side: 'input' | 'output' | 'weights'; elements: number; words: number; constraints: number; constraintsPerElement: number }>;
+  /** With private weights: their Poseidon commitment (decimal), the public signal that names them. */
+  weightsCommitment?: string;
   /** On-chain verification gas, predicted before setup (src/chain/gas.ts). */
   gas: GasPrediction;
 }
@@ -45,7 +48,7 @@ function constantOutputElements(model: QuantizedModel): number {
     constant[layer.out] = layer.rows.map(
       (row, i) =>
         layer.gadgets![i].kind === 'zero' ||
-        (row.terms.every(([t, j]) => constant[t][j]) && row.products.every(([ta, ia, tb, ib]) => constant[ta][ia] && constant[tb][ib])),
+        (!rowHasParams(row) && row.terms.every(([t, j]) => constant[t][j]) && row.products.every(([ta, ia, tb, ib]) => constant[ta][ia] && constant[tb][ib])),
     );
   }
   return model.outputs.reduce((n, o) => n + constant[o.tensor].filter(Boolean).length, 0);
@@ -59,7 +62,7 @@ export function buildReport(model: QuantizedModel, errors: ReadonlyMap<number, L
   });
   for (const layer of model.layers) {
     const gadgets = layer.gadgets!;
-    const products = layer.rows.reduce((a, r, i) => a + (gadgets[i].kind === 'zero' ? 0 : r.products.length), 0);
+    const products = layer.rows.reduce((a, r, i) => a + (gadgets[i].kind === 'zero' ? 0 : rowMultiplications(r)), 0);
     layers.push({
       layer: layer.node,
       opType: layer.opType,
@@ -83,13 +86,20 @@ export function buildReport(model: QuantizedModel, errors: ReadonlyMap<number, L
   }
   const layout = commitmentLayout(model);
   const commitments: CompileReport['commitments'] = [];
-  const hashRow = (side: 'input' | 'output', specs: PackSpec[]): void => {
+  const hashRow = (side: 'input' | 'output' | 'weights', specs: PackSpec[]): void => {
     const c = commitmentCost(specs);
     commitments.push({ side, ...c, constraintsPerElement: c.constraints / c.elements });
     layers.push({ layer: `${side} commitment`, opType: `Poseidon chain, ${c.words} word${c.words > 1 ? 's' : ''}`, outputs: 1, constraints: c.constraints, products: 0, maxBits: 0, shift: 0, scaleBits: 0 });
   };
   if (layout.inputs) hashRow('input', layout.inputs);
   if (layout.outputs) hashRow('output', layout.outputs);
+  if (layout.weights) {
+    // Once for the whole batch: the k copies share the weight signals.
+    const checks = layout.weights.reduce((a, s) => a + s.size * s.width, 0);
+    const count = layout.weights.reduce((a, s) => a + s.size, 0);
+    layers.push({ layer: 'private weights', opType: `RangeCheck, ${layout.weights.length} groups`, outputs: count, constraints: checks, products: 0, maxBits: Math.max(...layout.weights.map((s) => s.width)), shift: 0, scaleBits: 0 });
+    hashRow('weights', layout.weights);
+  }
   // Constant output elements need a pin only when they are public signals.
   const pinned = layout.outputs ? 0 : constantOutputElements(model) * k;
   if (pinned > 0) {
@@ -125,6 +135,7 @@ export function formatReport(r: CompileReport): string {
     r.constraints !== undefined ? `r1cs constraints:      ${r.constraints}` : '',
     r.publicSignals !== undefined ? `public signals:        ${r.publicSignals}` : '',
     r.batchSize > 1 ? `batch:                 ${r.batchSize} inferences per proof` : '',
+    r.weightsCommitment !== undefined ? `weights commitment:    ${r.weightsCommitment}` : '',
     ...r.commitments.map((c) => `${c.side} commitment: ${c.elements} elements in ${c.words} words, ${c.constraints} constraints (${c.constraintsPerElement.toFixed(2)} per element)`),
     `predicted gas:         verifyProof ${r.gas.verifyProof}, ZkmlRegistry.submitInference ${r.gas.submitInference} (${r.gas.nPublic} public signals)`,
     ...r.outputs.map((o) => `output '${o.name}' [${o.shape}]: scale 2^-${o.scaleBits}, static error bound ${o.errorBound.toPrecision(3)}` + (o.calibrationMaxError !== undefined ? `, max error on calibration ${o.calibrationMaxError.toPrecision(3)}` : '')),

@@ -126,6 +126,7 @@ export class Prover {
     const used: Salts = {
       input: layout.inputs ? (salts.input ?? randomSalt()) : undefined,
       output: layout.outputs ? (salts.output ?? randomSalt()) : undefined,
+      weights: privateWeightsSalt(m.compiled, m.manifest),
     };
     const task: ProveTask = {
       wasmPath: artifactPath(buildDir, 'wasm'),
@@ -162,7 +163,8 @@ export class Prover {
     const matches =
       publicOutputs.every((d, j) => d.integers.every((v, i) => v === values.outputs[j][i])) &&
       decoded.every((d) => d.kind !== 'inputCommitment' || d.integers[0] === expected.input) &&
-      decoded.every((d) => d.kind !== 'outputCommitment' || d.integers[0] === expected.output);
+      decoded.every((d) => d.kind !== 'outputCommitment' || d.integers[0] === expected.output) &&
+      decoded.every((d) => d.kind !== 'weightsCommitment' || d.integers[0].toString() === m.manifest.weightsCommitment);
     if (!matches) {
       throw new ZkmlError('PROVE_FAILED', 'the circuit output differs from the integer reference: refusing to issue a receipt');
     }
@@ -197,11 +199,15 @@ export class Prover {
       timings: { witnessMs: result.witnessMs, proveMs: result.proveMs, onnxruntimeMs: ort.ms, totalMs: Date.now() - t0 },
       createdAt: new Date().toISOString(),
     };
-    if (layout.inputs || layout.outputs) {
+    if (layout.inputs || layout.outputs || layout.weights) {
       receipt.commitments = {
         ...(expected.input !== undefined ? { input: expected.input.toString() } : {}),
         ...(expected.output !== undefined ? { output: expected.output.toString() } : {}),
+        ...(expected.weights !== undefined ? { weights: expected.weights.toString() } : {}),
       };
+    }
+    // The weights' opening (their values and salt) is the model owner's and never leaves compiled.json.
+    if (layout.inputs || layout.outputs) {
       receipt.openings = {
         ...(layout.inputs ? { inputSalt: used.input!.toString(), inputs: model.inputs.map((i, t) => ({ name: i.name, shape: batchShape(i.shape), integers: inputs[t].map(String) })) } : {}),
         ...(layout.outputs ? { outputSalt: used.output!.toString(), outputs: model.outputs.map((o, j) => ({ name: o.name, shape: batchShape(o.shape), integers: values.outputs[j].map(String) })) } : {}),
@@ -213,6 +219,18 @@ export class Prover {
   async close(): Promise<void> {
     await this.pool.destroy();
   }
+}
+
+/**
+ * The salt of a build's private weights, checked against the manifest's published commitment: a
+ * compiled.json edited after compile (other weights, another salt) must not yield receipts.
+ */
+function privateWeightsSalt(compiled: CompiledModel, manifest: Manifest): bigint | undefined {
+  if (!compiled.model.params) return undefined;
+  if (!compiled.weights || compiled.weights.commitment !== manifest.weightsCommitment) {
+    throw new ZkmlError('ARTIFACT_HASH_MISMATCH', 'compiled.json does not hold the weights committed to in the manifest');
+  }
+  return BigInt(compiled.weights.salt);
 }
 
 /** What a verifier should know about how the key was made, straight from the checked manifest. */

@@ -44,8 +44,11 @@ export interface Receipt {
   outputs: TensorValues[];
   /** Public inputs decoded from the public signals (empty when inputs are private). */
   publicInputs: TensorValues[];
-  /** The Poseidon commitments among the public signals (decimal field elements), when the circuit hashes. */
-  commitments?: { input?: string; output?: string };
+  /**
+   * The Poseidon commitments among the public signals (decimal field elements), when the circuit
+   * hashes. `weights`: the model's private weights, as published in its manifest.
+   */
+  commitments?: { input?: string; output?: string; weights?: string };
   /**
    * What opens those commitments: the salts and the quantized integers the circuit hashed. They are
    * the holder's: drop `openings` (and `outputs`, `reference`) before handing the receipt to someone

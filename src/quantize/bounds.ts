@@ -16,12 +16,26 @@ function mulInterval(a: Interval, b: Interval): Interval {
   return { lo: c.reduce((x, y) => (y < x ? y : x)), hi: c.reduce((x, y) => (y > x ? y : x)) };
 }
 
-export function accumulatorInterval(row: Row, bounds: Interval[][]): Interval {
+/**
+ * The range of a row's accumulator over every value its inputs may take; with private weights, over
+ * every weight in its committed range (`params`, by weight signal), so the circuit does not depend
+ * on the weights' values.
+ */
+export function accumulatorInterval(row: Row, bounds: Interval[][], params: Interval[] = []): Interval {
   let lo = row.bias;
   let hi = row.bias;
-  for (const [t, i, c] of row.terms) {
+  for (const [p, c] of row.paramTerms ?? []) {
+    const w = mulInterval(params[p], { lo: c, hi: c });
+    lo += w.lo;
+    hi += w.hi;
+  }
+  for (const [t, i, c, p] of row.terms) {
     const x = bounds[t][i];
-    if (c >= 0n) {
+    if (p !== undefined) {
+      const w = mulInterval(params[p], x);
+      lo += w.lo;
+      hi += w.hi;
+    } else if (c >= 0n) {
       lo += c * x.lo;
       hi += c * x.hi;
     } else {
@@ -116,11 +130,11 @@ function argmaxGadget(row: Row, bounds: Interval[][], selectLast: boolean, where
 }
 
 /** Bounds of a layer's outputs, choosing each element's gadget on the way. */
-export function analyzeLayer(layer: Layer, bounds: Interval[][]): Interval[] {
+export function analyzeLayer(layer: Layer, bounds: Interval[][], params: Interval[] = []): Interval[] {
   const gadgets: Gadget[] = [];
   const out = layer.rows.map((row, o) => {
     const where = `node '${layer.node}' output ${o}`;
-    const r = layer.argmax ? argmaxGadget(row, bounds, layer.argmax.selectLast, where) : chooseGadget(accumulatorInterval(row, bounds), layer.shift, layer.relu, where);
+    const r = layer.argmax ? argmaxGadget(row, bounds, layer.argmax.selectLast, where) : chooseGadget(accumulatorInterval(row, bounds, params), layer.shift, layer.relu, where);
     gadgets.push(r.gadget);
     return r.out;
   });

@@ -5,6 +5,7 @@
  */
 import { ZkmlError } from '../errors';
 import type { InputSample } from './input-file';
+import { paramValues } from './params';
 import type { QuantizedModel } from './plan';
 
 export const FIELD_MODULUS = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
@@ -44,18 +45,30 @@ export function quantizeSample(model: QuantizedModel, sample: InputSample): Map<
 
 /**
  * The witness generator's input object: one array of field elements per input signal (batch items
- * one after another), plus the commitment salts when the circuit hashes.
+ * one after another), the private weights when the circuit has them, and the commitment salts.
  */
-export function circuitInput(model: QuantizedModel, quantized: Map<number, bigint[]> | Array<Map<number, bigint[]>>, salts: { input?: bigint; output?: bigint } = {}): Record<string, string[]> {
+export function circuitInput(
+  model: QuantizedModel,
+  quantized: Map<number, bigint[]> | Array<Map<number, bigint[]>>,
+  salts: { input?: bigint; output?: bigint; weights?: bigint } = {},
+): Record<string, string[]> {
   const items = Array.isArray(quantized) ? quantized : [quantized];
   const input: Record<string, string[]> = {};
   for (const spec of model.inputs) input[`x${spec.tensor}`] = items.flatMap((q) => q.get(spec.tensor)!.map(toField));
+  if (model.params) {
+    if (salts.weights === undefined) throw new ZkmlError('INTERNAL', 'a circuit with private weights needs their salt');
+    input.w = paramValues(model.params).map(toField);
+    input.weightsSalt = [toField(salts.weights)];
+  }
   if (salts.input !== undefined) input.inputSalt = [toField(salts.input)];
   if (salts.output !== undefined) input.outputSalt = [toField(salts.output)];
   return input;
 }
 
-export type PublicKind = 'output' | 'input' | 'inputCommitment' | 'outputCommitment';
+export type PublicKind = 'output' | 'input' | 'inputCommitment' | 'outputCommitment' | 'weightsCommitment';
+
+const COMMITMENT_KINDS: ReadonlySet<PublicKind> = new Set(['inputCommitment', 'outputCommitment', 'weightsCommitment']);
+export const isCommitment = (kind: PublicKind): boolean => COMMITMENT_KINDS.has(kind);
 
 export interface PublicEntry {
   kind: PublicKind;
@@ -67,7 +80,7 @@ export interface PublicEntry {
 
 /**
  * circom orders public signals: main's outputs first (in declaration order: the outputs when they
- * are public, then the input and output commitments), then its public inputs, each flattened. With
+ * are public, then the input, output and weights commitments), then its public inputs, each flattened. With
  * a batch of k, each tensor holds the k items one after another (shape [k, ...]).
  */
 export function publicLayout(model: QuantizedModel): PublicEntry[] {
@@ -79,6 +92,7 @@ export function publicLayout(model: QuantizedModel): PublicEntry[] {
     ...(hashedOutput ? [] : model.outputs.map((o) => ({ kind: 'output' as const, name: o.name, shape: shape(o.shape), scaleBits: o.scaleBits, size: model.tensors[o.tensor].size * k }))),
     ...(model.inputs.some((i) => i.visibility === 'hashed') ? [commitment('inputCommitment')] : []),
     ...(hashedOutput ? [commitment('outputCommitment')] : []),
+    ...(model.params ? [commitment('weightsCommitment')] : []),
     ...model.inputs
       .filter((i) => i.visibility === 'public')
       .map((i) => ({ kind: 'input' as const, name: i.name, shape: shape(i.shape), scaleBits: i.scaleBits, size: model.tensors[i.tensor].size * k })),
@@ -105,7 +119,7 @@ export function decodePublicSignals(model: QuantizedModel, publicSignals: string
   return layout.map((e) => {
     const raw = publicSignals.slice(offset, offset + e.size);
     offset += e.size;
-    if (e.kind === 'inputCommitment' || e.kind === 'outputCommitment') return { kind: e.kind, name: e.name, shape: e.shape, integers: raw.map((v) => BigInt(v)), values: [] };
+    if (isCommitment(e.kind)) return { kind: e.kind, name: e.name, shape: e.shape, integers: raw.map((v) => BigInt(v)), values: [] };
     const integers = raw.map(fromField);
     return { kind: e.kind, name: e.name, shape: e.shape, integers, values: integers.map((v) => Number(v) / 2 ** e.scaleBits) };
   });

@@ -5,7 +5,8 @@
 import { ZkmlError } from '../errors';
 import type { FloatTensor, Graph, IrNode } from '../onnx/ir';
 import { analyzeLayer } from './bounds';
-import type { Interval, Layer, QuantizedModel, Row, TensorSpec } from './plan';
+import { paramIntervals, ParamTensor } from './params';
+import type { Interval, Layer, ParamGroup, QuantizedModel, Row, TensorSpec } from './plan';
 import { activationScale } from './scales';
 import type { CompileSettings } from './settings';
 
@@ -26,6 +27,10 @@ export class LowerContext {
   readonly bounds: Interval[][] = [];
   /** Per element: worst-case |dequantized value − exact float value|. */
   readonly errors: Float64Array[] = [];
+  /** With private weights: the weight groups so far, and every weight signal's committed interval. */
+  readonly params: ParamGroup[] = [];
+  readonly paramBounds: Interval[] = [];
+  private readonly openParams: ParamTensor[] = [];
   private readonly vars = new Map<string, VarTensor>();
   private readonly consumers = new Map<string, IrNode[]>();
   private readonly fused = new Set<string>();
@@ -48,6 +53,20 @@ export class LowerContext {
 
   constant(name: string): FloatTensor | undefined {
     return this.graph.constants.get(name);
+  }
+
+  /**
+   * With private weights, a constant tensor of `node` whose integers become weight signals (the
+   * lowering sets each element as it computes it); undefined when weights are circuit constants.
+   */
+  paramTensor(node: IrNode, role: string, size: number): ParamTensor | undefined {
+    if (this.settings.paramVisibility !== 'private') return undefined;
+    const offset = this.params.reduce((a, g) => a + g.values.length, 0);
+    const group: ParamGroup = { name: `${node.name}/${role}`, offset, lo: 0n, width: 1, values: new Array<bigint>(size).fill(0n) };
+    this.params.push(group);
+    const tensor = new ParamTensor(group);
+    this.openParams.push(tensor);
+    return tensor;
   }
 
   /** A new integer tensor (a graph input or a layer output). */
@@ -125,12 +144,17 @@ export class LowerContext {
       node: node.name,
       opType: relu && node.opType !== 'Relu' ? `${node.opType}+Relu` : node.opType,
       out: this.tensors.length,
-      rows: rows.map(({ bias, terms, products }) => ({ bias, terms, products })),
+      rows: rows.map(({ bias, terms, products, paramTerms }) => ({ bias, terms, products, ...(paramTerms?.length ? { paramTerms } : {}) })),
       shift,
       relu,
       ...(argmax ? { argmax } : {}),
     };
-    const outBounds = analyzeLayer(layer, this.bounds);
+    // The weights this layer reads are complete: their committed ranges are what the bounds use.
+    for (const p of this.openParams.splice(0)) {
+      p.seal();
+      for (const interval of paramIntervals([p.group])) this.paramBounds.push(interval);
+    }
+    const outBounds = analyzeLayer(layer, this.bounds, this.paramBounds);
     const outScale = accScale - shift;
     const rounding = shift > 0 ? 2 ** -(outScale + 1) : 0;
     const errors = Float64Array.from(rows, (r) => r.error + rounding);
@@ -139,6 +163,7 @@ export class LowerContext {
   }
 
   toModel(outputs: QuantizedModel['outputs'], inputs: QuantizedModel['inputs']): QuantizedModel {
-    return { settings: this.settings, tensors: this.tensors, inputs, layers: this.layers, outputs };
+    const params = this.settings.paramVisibility === 'private' ? { params: this.params } : {};
+    return { settings: this.settings, tensors: this.tensors, inputs, layers: this.layers, outputs, ...params };
   }
 }

@@ -9,8 +9,14 @@
  */
 import type { CompileSettings } from './settings';
 
-/** A linear term: coef * tensor[index]. */
-export type Term = [tensor: number, index: number, coef: bigint];
+/**
+ * A linear term: coef * tensor[index]. With private weights, `param` is the index of the weight
+ * signal whose value coef is: the circuit multiplies that signal (one constraint) instead of using
+ * coef as a constant.
+ */
+export type Term = [tensor: number, index: number, coef: bigint, param?: number];
+/** A committed weight added to the accumulator: coef * w[param] (linear in the weight signals). */
+export type ParamTerm = [param: number, coef: bigint];
 /** A product of two variable elements: tensorA[indexA] * tensorB[indexB]. */
 export type Product = [tensorA: number, indexA: number, tensorB: number, indexB: number];
 
@@ -18,6 +24,8 @@ export interface Row {
   bias: bigint;
   terms: Term[];
   products: Product[];
+  /** With private weights: the weight-dependent part of the bias (a bias tensor, zero-point corrections). */
+  paramTerms?: ParamTerm[];
 }
 
 /** How the circuit realizes one output element; chosen from its static bounds. */
@@ -80,10 +88,25 @@ export interface Interval {
   hi: bigint;
 }
 
+/**
+ * With private weights: one constant tensor of a node (a weight matrix, a bias vector, ...) as the
+ * circuit's integers. Its elements are the private weight signals w[offset .. offset + size), each
+ * range-checked to [lo, lo + 2^width) and packed into the weights commitment.
+ */
+export interface ParamGroup {
+  name: string;
+  offset: number;
+  lo: bigint;
+  width: number;
+  values: bigint[];
+}
+
 export interface QuantizedModel {
   settings: CompileSettings;
   tensors: TensorSpec[];
   inputs: InputSpec[];
   layers: Layer[];
   outputs: OutputSpec[];
+  /** Present with private weights (settings.paramVisibility 'private'): the committed weight groups, in order. */
+  params?: ParamGroup[];
 }

@@ -3,12 +3,14 @@
  * must equal these values bit for bit.
  */
 import { relu, roundShift } from './fixed-point';
+import { paramValues } from './params';
 import type { QuantizedModel } from './plan';
 
 /** Quantized input tensors by tensor id → every tensor's integer values. */
 export function runReference(model: QuantizedModel, inputs: Map<number, bigint[]>): bigint[][] {
   const values: bigint[][] = model.tensors.map(() => []);
   for (const [id, v] of inputs) values[id] = v;
+  const weights = paramValues(model.params);
   for (const layer of model.layers) {
     if (layer.argmax) {
       values[layer.out] = layer.rows.map((row) => argmax(row.terms.map(([t, i]) => values[t][i]), layer.argmax!.selectLast));
@@ -16,6 +18,8 @@ export function runReference(model: QuantizedModel, inputs: Map<number, bigint[]
     }
     values[layer.out] = layer.rows.map((row) => {
       let acc = row.bias;
+      for (const [p, c] of row.paramTerms ?? []) acc += c * weights[p];
+      // A private weight's coefficient is its value (the circuit multiplies the weight signal).
       for (const [t, i, c] of row.terms) acc += c * values[t][i];
       for (const [ta, ia, tb, ib] of row.products) acc += values[ta][ia] * values[tb][ib];
       const q = roundShift(acc, layer.shift);

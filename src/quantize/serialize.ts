@@ -16,8 +16,13 @@ export function reviveModel(m: QuantizedModel): QuantizedModel {
     for (const row of layer.rows) {
       row.bias = BigInt(row.bias);
       for (const term of row.terms) term[2] = BigInt(term[2]);
+      for (const term of row.paramTerms ?? []) term[1] = BigInt(term[1]);
     }
     for (const g of layer.gadgets ?? []) if (g.kind === 'requantize') g.lo = BigInt(g.lo);
+  }
+  for (const g of m.params ?? []) {
+    g.lo = BigInt(g.lo);
+    g.values = g.values.map((v) => BigInt(v));
   }
   return m;
 }

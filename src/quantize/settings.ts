@@ -8,7 +8,11 @@ export const CompileSettingsSchema = z
     inputVisibility: z.enum(['public', 'private', 'hashed']).default('private'),
     /** public: the outputs are public signals; hashed: only their Poseidon commitment is. */
     outputVisibility: z.enum(['public', 'hashed']).default('public'),
-    paramVisibility: z.enum(['fixed']).default('fixed'),
+    /**
+     * fixed: weights are constants of the circuit (the verifying key identifies the model); private:
+     * weights are private signals and a salted Poseidon commitment to them is a public signal.
+     */
+    paramVisibility: z.enum(['fixed', 'private']).default('fixed'),
     /** Bits of every quantized input element (its range check costs this many constraints). */
     inputBits: z.number().int().min(1).max(32).default(8),
     /** Signed bits that the largest weight of a tensor is scaled to (constants cost no constraints). */

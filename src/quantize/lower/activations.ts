@@ -16,8 +16,9 @@ import { accumulatorInterval } from '../bounds';
 import type { LowerContext, RowDraft, VarTensor } from '../context';
 import { roundShift } from '../fixed-point';
 import { activationScale, weightScale } from '../scales';
+import type { ParamTensor } from '../params';
 import { setError, tightenBounds } from './minmax';
-import { addConstant, addProduct, addWeightedTerm, emptyRow, finishRescaled } from './terms';
+import { addConstant, addProduct, addWeightedTerm, emptyRow, finishRescaled, slot } from './terms';
 
 const bmax = (a: bigint, b: bigint) => (a > b ? a : b);
 const bmin = (a: bigint, b: bigint) => (a < b ? a : b);
@@ -45,7 +46,7 @@ export function lowerClamp(
   const k = Math.max(0, accScale - outScale);
   const out = accScale - k;
   const rounding = k > 0 ? 2 ** -(out + 1) : 0;
-  const acc = rows.map((r) => accumulatorInterval(r, ctx.bounds));
+  const acc = rows.map((r) => accumulatorInterval(r, ctx.bounds, ctx.paramBounds));
   const q = acc.map((a) => ({ lo: roundShift(a.lo, k), hi: roundShift(a.hi, k) }));
   const quant = (v: number | undefined) => (v === undefined ? undefined : BigInt(Math.round(v * 2 ** out)));
   let loQ = quant(lo);
@@ -154,10 +155,17 @@ function lowerLeaky(node: IrNode, ctx: LowerContext): void {
   const x = ctx.variable(node.inputs[0])!;
   const n = sizeOf(x.shape);
   let alphas: Float64Array;
+  // PRelu's slope is a weight (private with private weights, as α and 1 − α); LeakyRelu's α an attribute.
+  let slopeIndex = (j: number): number => j;
+  let slopes: ParamTensor | undefined;
+  let complements: ParamTensor | undefined;
   if (node.opType === 'PRelu') {
     const slope = ctx.constant(node.inputs[1])!;
     const map = broadcastIndexMap(slope.shape, x.shape);
     alphas = Float64Array.from({ length: n }, (_, j) => slope.data[map[j]]);
+    slopeIndex = (j) => map[j];
+    slopes = ctx.paramTensor(node, 'slope', slope.data.length);
+    complements = ctx.paramTensor(node, 'one-minus-slope', slope.data.length);
   } else {
     alphas = new Float64Array(n).fill(leakyAlpha(node));
   }
@@ -165,8 +173,8 @@ function lowerLeaky(node: IrNode, ctx: LowerContext): void {
   const accScale = x.scaleBits + weightScale(Float64Array.from([...alphas, ...alphas.map((a) => 1 - a)]), ctx.settings);
   const rows = Array.from({ length: n }, (_, j) => {
     const row = emptyRow();
-    addWeightedTerm(ctx, row, x, j, alphas[j], accScale);
-    addWeightedTerm(ctx, row, r, j, 1 - alphas[j], accScale);
+    addWeightedTerm(ctx, row, x, j, alphas[j], accScale, slot(slopes, slopeIndex(j)));
+    addWeightedTerm(ctx, row, r, j, 1 - alphas[j], accScale, slot(complements, slopeIndex(j)));
     return row;
   });
   finishRescaled(ctx, node, x.shape, rows, accScale);

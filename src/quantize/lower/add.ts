@@ -3,7 +3,7 @@ import type { IrNode } from '../../onnx/ir';
 import { sizeOf } from '../../onnx/ir';
 import { broadcastIndexMap, broadcastShapes } from '../../onnx/tensor';
 import type { LowerContext } from '../context';
-import { addConstant, addWeightedTerm, emptyRow } from './terms';
+import { addConstant, addWeightedTerm, emptyRow, slot } from './terms';
 
 export function lowerAdd(node: IrNode, ctx: LowerContext): void {
   const [a, b] = node.inputs;
@@ -11,12 +11,13 @@ export function lowerAdd(node: IrNode, ctx: LowerContext): void {
   const shape = broadcastShapes(shapeOf(a), shapeOf(b), node.name);
   const operands = [a, b].map((name) => ({ name, v: ctx.variable(name), c: ctx.constant(name), map: broadcastIndexMap(shapeOf(name), shape) }));
   const accScale = Math.max(...operands.map((o) => o.v?.scaleBits ?? 0));
+  const params = operands.map((o, k) => o.c && ctx.paramTensor(node, `constant${k}`, o.c.data.length));
   const rows = Array.from({ length: sizeOf(shape) }, (_, i) => {
     const row = emptyRow();
-    for (const o of operands) {
+    operands.forEach((o, k) => {
       if (o.v) addWeightedTerm(ctx, row, o.v, o.map[i], 1, accScale);
-      else addConstant(row, o.c!.data[o.map[i]], accScale);
-    }
+      else addConstant(row, o.c!.data[o.map[i]], accScale, slot(params[k], o.map[i]));
+    });
     return row;
   });
   ctx.addLayer(node, node.outputs[0], shape, rows, accScale, 0, false);

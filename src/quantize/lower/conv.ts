@@ -3,7 +3,7 @@ import type { IrNode } from '../../onnx/ir';
 import { convPlan } from '../../onnx/ops/conv';
 import type { LowerContext } from '../context';
 import { coefficientScale, requantizedCoefficientScale } from './linear';
-import { addConstant, addWeightedTerm, emptyRow, finishRescaled } from './terms';
+import { addConstant, addWeightedTerm, emptyRow, finishRescaled, slot } from './terms';
 
 export function lowerConv(node: IrNode, ctx: LowerContext): void {
   const [xName, wName, bName] = node.inputs;
@@ -13,10 +13,13 @@ export function lowerConv(node: IrNode, ctx: LowerContext): void {
   const plan = convPlan(node, x.shape, w.shape);
   const wScale = ctx.feedsOnlyQuantize(node.outputs[0]) ? requantizedCoefficientScale(w.data, ctx.settings) : coefficientScale(w.data, ctx.settings).scale;
   const accScale = x.scaleBits + wScale;
+  const wp = ctx.paramTensor(node, 'weights', w.data.length);
+  const bp = bias && ctx.paramTensor(node, 'bias', bias.data.length);
   const rows = plan.contraction.pairs.map((pair, o) => {
     const row = emptyRow();
-    for (let r = 0; r < pair.a.length; r++) addWeightedTerm(ctx, row, x, pair.a[r], w.data[pair.b[r]], accScale);
-    if (bias) addConstant(row, bias.data[Math.floor(o / plan.plane) % plan.channels], accScale);
+    for (let r = 0; r < pair.a.length; r++) addWeightedTerm(ctx, row, x, pair.a[r], w.data[pair.b[r]], accScale, slot(wp, pair.b[r]));
+    const channel = Math.floor(o / plan.plane) % plan.channels;
+    if (bias) addConstant(row, bias.data[channel], accScale, slot(bp, channel));
     return row;
   });
   finishRescaled(ctx, node, plan.contraction.outShape, rows, accScale);

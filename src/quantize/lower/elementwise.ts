@@ -10,7 +10,7 @@ import { broadcastAll } from '../../onnx/ops/elementwise';
 import { broadcastIndexMap } from '../../onnx/tensor';
 import type { LowerContext, RowDraft } from '../context';
 import { coefficientScale, finishLinear } from './linear';
-import { addConstant, addProduct, addWeightedTerm, emptyRow, finishRescaled } from './terms';
+import { addConstant, addProduct, addWeightedTerm, emptyRow, finishRescaled, slot } from './terms';
 
 export function lowerElementwise(node: IrNode, ctx: LowerContext): void {
   const shapeOf = (n: string) => ctx.variable(n)?.shape ?? ctx.constant(n)!.shape;
@@ -37,9 +37,10 @@ export function lowerElementwise(node: IrNode, ctx: LowerContext): void {
     }
     const { scale, exact } = coefficientScale(coefs, ctx.settings);
     const accScale = x.v!.scaleBits + scale;
+    const kp = ctx.paramTensor(node, 'constant', coefs.length);
     const rows = Array.from({ length: size }, (_, i) => {
       const row = emptyRow();
-      addWeightedTerm(ctx, row, x.v!, x.map[i], coefs[k.map[i]], accScale);
+      addWeightedTerm(ctx, row, x.v!, x.map[i], coefs[k.map[i]], accScale, slot(kp, k.map[i]));
       return row;
     });
     finishLinear(ctx, node, shape, rows, accScale, exact);
@@ -49,11 +50,12 @@ export function lowerElementwise(node: IrNode, ctx: LowerContext): void {
   // Signed sums: Sub = a − b, Neg = −a, Sum = a + b + ...
   const sign = (k: number) => (node.opType === 'Neg' || (node.opType === 'Sub' && k === 1) ? -1 : 1);
   const accScale = Math.max(...operands.map((o) => o.v?.scaleBits ?? 0));
+  const params = operands.map((o, k) => o.c && ctx.paramTensor(node, `constant${k}`, o.c.data.length));
   const rows: RowDraft[] = Array.from({ length: size }, (_, i) => {
     const row = emptyRow();
     operands.forEach((o, k) => {
       if (o.v) addWeightedTerm(ctx, row, o.v, o.map[i], sign(k), accScale);
-      else addConstant(row, sign(k) * o.c!.data[o.map[i]], accScale);
+      else addConstant(row, sign(k) * o.c!.data[o.map[i]], accScale, slot(params[k], o.map[i]));
     });
     return row;
   });

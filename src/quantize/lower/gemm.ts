@@ -7,7 +7,7 @@ import { broadcastIndexMap } from '../../onnx/tensor';
 import type { LowerContext, RowDraft } from '../context';
 import { weightScale } from '../scales';
 import { requantizedCoefficientScale } from './linear';
-import { addConstant, addProduct, addWeightedTerm, emptyRow, finishRescaled } from './terms';
+import { addConstant, addProduct, addWeightedTerm, emptyRow, finishRescaled, slot } from './terms';
 
 export function lowerGemm(node: IrNode, ctx: LowerContext): void {
   const isGemm = node.opType === 'Gemm';
@@ -37,12 +37,13 @@ export function lowerGemm(node: IrNode, ctx: LowerContext): void {
     const x = (varA ?? varB)!;
     const weights = ctx.constant(varA ? nameB : nameA)!;
     const scaled = weights.data.map((w) => w * p.alpha);
+    const wp = ctx.paramTensor(node, 'weights', scaled.length);
     accScale = x.scaleBits + (ctx.feedsOnlyQuantize(node.outputs[0]) ? requantizedCoefficientScale(scaled, ctx.settings) : weightScale(scaled, ctx.settings));
     rows = contraction.pairs.map((pair) => {
       const row = emptyRow();
       const xs = varA ? pair.a : pair.b;
       const ws = varA ? pair.b : pair.a;
-      for (let r = 0; r < xs.length; r++) addWeightedTerm(ctx, row, x, xs[r], scaled[ws[r]], accScale);
+      for (let r = 0; r < xs.length; r++) addWeightedTerm(ctx, row, x, xs[r], scaled[ws[r]], accScale, slot(wp, ws[r]));
       return row;
     });
   }
@@ -51,11 +52,12 @@ export function lowerGemm(node: IrNode, ctx: LowerContext): void {
     const map = broadcastIndexMap(shapeOf(nameC), contraction.outShape);
     const constC = ctx.constant(nameC);
     const varC = ctx.variable(nameC);
+    const cp = constC && ctx.paramTensor(node, 'bias', constC.data.length);
     if (varC && varC.scaleBits > accScale) {
       throw new ZkmlError('ONNX_UNSUPPORTED_ATTRIBUTE', `node '${node.name}': a variable bias finer than the product scale is not supported`, { node: node.name });
     }
     rows.forEach((row, o) => {
-      if (constC) addConstant(row, p.beta * constC.data[map[o]], accScale);
+      if (constC) addConstant(row, p.beta * constC.data[map[o]], accScale, slot(cp, map[o]));
       else addWeightedTerm(ctx, row, varC!, map[o], p.beta, accScale);
     });
   }

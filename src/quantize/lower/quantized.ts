@@ -15,7 +15,7 @@ import {
 } from '../../onnx/ops/quantized';
 import type { LowerContext, RowDraft } from '../context';
 import { weightScale } from '../scales';
-import { addConstant, addProduct, addWeightedTerm, emptyRow } from './terms';
+import { addConstant, addParamTerm, addProduct, addWeightedTerm, emptyRow, slot } from './terms';
 import { lowerRequantize } from './requantize';
 
 /** Largest fraction bits tried for an exact dequantization coefficient. */
@@ -84,11 +84,23 @@ function lowerIntegerOp(node: IrNode, ctx: LowerContext): void {
     if (v && v.scaleBits !== 0) throw new ZkmlError('ONNX_UNSUPPORTED_OP', `node '${node.name}' (${node.opType}): its integer operand has fraction bits; feed it a quantized tensor`, { node: node.name });
   }
 
+  // With private weights, the constant operand (as w − zero point) and the bias are weight signals;
+  // the zero-point corrections are linear in them. Zero points and scales stay public.
+  const constOperand = aConst ?? bConst;
+  const wp = constOperand && ctx.paramTensor(node, 'weights', constOperand.data.length);
+  const bp = L.bias !== undefined && at(L.bias) ? ctx.paramTensor(node, 'bias', ic.channels) : undefined;
+  const correct = (row: RowDraft, index: number, value: number, zero: number): void => {
+    if (zero === 0) return;
+    if (wp) addParamTerm(row, wp.set(index, BigInt(value)), BigInt(-zero));
+    else row.bias -= BigInt(zero * value);
+  };
+
   // acc = bias + Σ (a − az)(b − bz), exact at scale 0.
   const rows: RowDraft[] = ic.pairs.map((pair, o) => {
     const ch = ic.channelOf(o);
     const row = emptyRow();
-    row.bias = BigInt(bias[ch]);
+    if (bp) addParamTerm(row, bp.set(ch, BigInt(bias[ch])), 1n);
+    else row.bias = BigInt(bias[ch]);
     for (let r = 0; r < pair.a.length; r++) {
       const ia = pair.a[r];
       const ib = pair.b[r];
@@ -99,11 +111,11 @@ function lowerIntegerOp(node: IrNode, ctx: LowerContext): void {
         if (az !== 0) addWeightedTerm(ctx, row, b, ib, -az, 0);
         row.bias += BigInt(az * bz[ch]);
       } else if (a) {
-        addWeightedTerm(ctx, row, a, ia, bConst!.data[ib] - bz[ch], 0);
-        row.bias -= BigInt(az * (bConst!.data[ib] - bz[ch]));
+        addWeightedTerm(ctx, row, a, ia, bConst!.data[ib] - bz[ch], 0, slot(wp, ib));
+        correct(row, ib, bConst!.data[ib] - bz[ch], az);
       } else {
-        addWeightedTerm(ctx, row, b!, ib, aConst!.data[ia] - az, 0);
-        row.bias -= BigInt(bz[ch] * (aConst!.data[ia] - az));
+        addWeightedTerm(ctx, row, b!, ib, aConst!.data[ia] - az, 0, slot(wp, ia));
+        correct(row, ia, aConst!.data[ia] - az, bz[ch]);
       }
     }
     return row;

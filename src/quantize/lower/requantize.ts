@@ -17,6 +17,7 @@
  *
  * Saturation: clip to [qmin, qmax] by two relus (lowerClamp), only where the bounds can reach out.
  */
+import { rowHasParams } from '../params';
 import { ZkmlError } from '../../errors';
 import type { IrNode } from '../../onnx/ir';
 import type { LowerContext, RowDraft, VarTensor } from '../context';
@@ -89,8 +90,8 @@ export interface RequantizeSpec {
 export function lowerRequantize(ctx: LowerContext, node: IrNode, outName: string, shape: number[], spec: RequantizeSpec): VarTensor {
   const target = ctx.settings.target;
   let rows = spec.rows;
-  if (rows.some((r) => r.products.length > 0)) {
-    // Products cannot be scaled by M: materialize the exact accumulator first (no rescale).
+  if (rows.some((r) => r.products.length > 0 || rowHasParams(r))) {
+    // Products and weight signals cannot be scaled by M: materialize the exact accumulator first (no rescale).
     const acc = ctx.addLayer(node, `${outName}#acc`, shape, rows, spec.accScale, 0, false);
     rows = rows.map((r, i) => ({ ...emptyRow(), terms: [[acc.id, i, 1n]], error: r.error }));
   }

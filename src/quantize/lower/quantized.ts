@@ -15,6 +15,7 @@ import {
 } from '../../onnx/ops/quantized';
 import type { LowerContext, RowDraft } from '../context';
 import { weightScale } from '../scales';
+import { toCoefficient } from './coefficient';
 import { addConstant, addProduct, addWeightedTerm, emptyRow } from './terms';
 import { lowerRequantize } from './requantize';
 
@@ -88,7 +89,7 @@ function lowerIntegerOp(node: IrNode, ctx: LowerContext): void {
   const rows: RowDraft[] = ic.pairs.map((pair, o) => {
     const ch = ic.channelOf(o);
     const row = emptyRow();
-    row.bias = BigInt(bias[ch]);
+    row.bias = toCoefficient(bias[ch], 0);
     for (let r = 0; r < pair.a.length; r++) {
       const ia = pair.a[r];
       const ib = pair.b[r];
@@ -97,13 +98,13 @@ function lowerIntegerOp(node: IrNode, ctx: LowerContext): void {
         addProduct(ctx, row, a, ia, b, ib);
         if (bz[ch] !== 0) addWeightedTerm(ctx, row, a, ia, -bz[ch], 0);
         if (az !== 0) addWeightedTerm(ctx, row, b, ib, -az, 0);
-        row.bias += BigInt(az * bz[ch]);
+        row.bias += toCoefficient(az * bz[ch], 0);
       } else if (a) {
         addWeightedTerm(ctx, row, a, ia, bConst!.data[ib] - bz[ch], 0);
-        row.bias -= BigInt(az * (bConst!.data[ib] - bz[ch]));
+        row.bias -= toCoefficient(az * (bConst!.data[ib] - bz[ch]), 0);
       } else {
         addWeightedTerm(ctx, row, b!, ib, aConst!.data[ia] - az, 0);
-        row.bias -= BigInt(bz[ch] * (aConst!.data[ia] - az));
+        row.bias -= toCoefficient(bz[ch] * (aConst!.data[ia] - az), 0);
       }
     }
     return row;

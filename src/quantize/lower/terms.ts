@@ -1,6 +1,7 @@
 /** Building rows: quantized constant coefficients with their float error accounted for. */
 import type { IrNode } from '../../onnx/ir';
 import type { LowerContext, RowDraft, VarTensor } from '../context';
+import { toCoefficient } from './coefficient';
 
 export function emptyRow(): RowDraft {
   return { bias: 0n, terms: [], products: [], error: 0 };
@@ -9,7 +10,7 @@ export function emptyRow(): RowDraft {
 /** Adds weight * x[index] at accumulator scale `accScale`; the weight is rounded to an integer coefficient. */
 export function addWeightedTerm(ctx: LowerContext, row: RowDraft, x: VarTensor, index: number, weight: number, accScale: number): void {
   const coefScale = 2 ** (accScale - x.scaleBits);
-  const coef = Math.round(weight * coefScale);
+  const coef = Number(toCoefficient(weight, accScale - x.scaleBits));
   // |c·x̂ − w·x| ≤ |c|·|x̂ − x| + |c − w|·|x|, in float units.
   row.error += Math.abs(coef / coefScale) * ctx.error(x, index) + Math.abs(coef / coefScale - weight) * ctx.maxAbs(x, index);
   if (coef !== 0) row.terms.push([x.id, index, BigInt(coef)]);
@@ -17,7 +18,7 @@ export function addWeightedTerm(ctx: LowerContext, row: RowDraft, x: VarTensor, 
 
 /** Adds a constant at accumulator scale `accScale`. */
 export function addConstant(row: RowDraft, value: number, accScale: number): void {
-  const q = Math.round(value * 2 ** accScale);
+  const q = Number(toCoefficient(value, accScale));
   row.error += Math.abs(q / 2 ** accScale - value);
   row.bias += BigInt(q);
 }

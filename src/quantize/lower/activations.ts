@@ -17,6 +17,7 @@ import type { LowerContext, RowDraft, VarTensor } from '../context';
 import { roundShift } from '../fixed-point';
 import { activationScale, weightScale } from '../scales';
 import type { ParamTensor } from '../params';
+import { toCoefficient } from './coefficient';
 import { setError, tightenBounds } from './minmax';
 import { addConstant, addProduct, addWeightedTerm, emptyRow, finishRescaled, slot } from './terms';
 
@@ -48,7 +49,7 @@ export function lowerClamp(
   const rounding = k > 0 ? 2 ** -(out + 1) : 0;
   const acc = rows.map((r) => accumulatorInterval(r, ctx.bounds, ctx.paramBounds));
   const q = acc.map((a) => ({ lo: roundShift(a.lo, k), hi: roundShift(a.hi, k) }));
-  const quant = (v: number | undefined) => (v === undefined ? undefined : BigInt(Math.round(v * 2 ** out)));
+  const quant = (v: number | undefined) => (v === undefined ? undefined : toCoefficient(v, out));
   let loQ = quant(lo);
   let hiQ = quant(hi);
   if (loQ !== undefined && q.every((iv) => iv.lo >= loQ!)) loQ = undefined;

@@ -4,6 +4,7 @@ import type { IrNode } from '../../onnx/ir';
 import type { LowerContext } from '../context';
 import { lowerAdd } from './add';
 import { lowerArgMax } from './argmax';
+import { withNode } from './coefficient';
 import { lowerGemm } from './gemm';
 import { lowerBatchNorm } from './batchnorm';
 import { lowerConv } from './conv';
@@ -50,13 +51,5 @@ const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
 export function lowerNode(node: IrNode, ctx: LowerContext): void {
   const lower = LOWERINGS[node.opType];
   if (!lower) throw new ZkmlError('ONNX_UNSUPPORTED_OP', `node '${node.name}' (${node.opType}) has no lowering`, { node: node.name });
-  try {
-    lower(node, ctx);
-  } catch (err) {
-    // A NaN or infinite weight has no fixed-point value (a -Infinity mask that folds away never gets here).
-    if (err instanceof RangeError && /Infinity|NaN/.test(err.message)) {
-      throw new ZkmlError('WEIGHTS_NOT_FINITE', `node '${node.name}' (${node.opType}) has a NaN or infinite weight or constant`, { node: node.name });
-    }
-    throw err;
-  }
+  withNode(node, () => lower(node, ctx));
 }

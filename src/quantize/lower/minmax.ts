@@ -15,6 +15,7 @@ import { sizeOf } from '../../onnx/ir';
 import { minMaxPlan } from '../../onnx/ops/minmax';
 import type { LowerContext, RowDraft, VarTensor } from '../context';
 import type { Interval } from '../plan';
+import { toCoefficient } from './coefficient';
 import { emptyRow } from './terms';
 
 /** An operand: element i of an integer tensor, or a float constant. */
@@ -40,14 +41,10 @@ export function setError(ctx: LowerContext, v: VarTensor, i: number, error: numb
   ctx.errors[v.id][i] = error;
 }
 
-function constQ(c: number, scale: number): bigint {
-  return BigInt(Math.round(c * 2 ** scale));
-}
-
 /** The integer interval of a ref at `scale` (>= its own scale). */
 function refInterval(ctx: LowerContext, r: Ref, scale: number): Interval {
   if (!isVar(r)) {
-    const q = constQ(r.c, scale);
+    const q = toCoefficient(r.c, scale);
     return { lo: q, hi: q };
   }
   const b = ctx.bounds[r.t.id][r.i];
@@ -56,14 +53,14 @@ function refInterval(ctx: LowerContext, r: Ref, scale: number): Interval {
 }
 
 function refError(ctx: LowerContext, r: Ref, scale: number): number {
-  if (!isVar(r)) return Math.abs(Number(constQ(r.c, scale)) / 2 ** scale - r.c);
+  if (!isVar(r)) return Math.abs(Number(toCoefficient(r.c, scale)) / 2 ** scale - r.c);
   return ctx.error(r.t, r.i);
 }
 
 /** Adds sign · ref to a row at `scale`, exactly (a power-of-two coefficient or a quantized constant). */
 function addRef(row: RowDraft, r: Ref, sign: 1n | -1n, scale: number): void {
   if (!isVar(r)) {
-    row.bias += sign * constQ(r.c, scale);
+    row.bias += sign * toCoefficient(r.c, scale);
     return;
   }
   row.terms.push([r.t.id, r.i, sign * (1n << BigInt(scale - r.t.scaleBits))]);

@@ -27,6 +27,7 @@ import type { Line, ScalarFunction } from '../../onnx/ops/smooth';
 import type { LowerContext, RowDraft, VarTensor } from '../context';
 import { roundShift } from '../fixed-point';
 import { effectiveWeightBits, magnitudeExponent } from '../scales';
+import { toCoefficient } from './coefficient';
 import { tightenBounds } from './minmax';
 import { emptyRow, finishRescaled } from './terms';
 
@@ -177,7 +178,7 @@ export function fitPwl(fn: ScalarFunction, lo: bigint, hi: bigint, s: number, op
       if (tail && !Number.isInteger(v * 2 ** w)) w = Math.max(w, Math.ceil(Math.log2((8 * extent) / target)));
     }
     w = Math.min(32, w);
-    const Q = slopes.map((v) => BigInt(Math.round(v * 2 ** w)));
+    const Q = slopes.map((v) => toCoefficient(v, w));
     const breaks: Array<{ t: bigint; d: bigint }> = [];
     nodes.forEach((T, k) => {
       const d = Q[k + 1] - Q[k];
@@ -187,10 +188,10 @@ export function fitPwl(fn: ScalarFunction, lo: bigint, hi: bigint, s: number, op
     // Anchor the middle node exactly; slope rounding then drifts both ways from it.
     const m = Math.floor(nodes.length / 2);
     const fit: PwlFit = { inScale: s, coefScale: w, bias: 0n, slope: Q[0], breaks, segments, error: 0, minDev: 0, maxDev: 0, range: { lo: 0n, hi: 0n } };
-    fit.bias = BigInt(Math.round(values[m] * 2 ** acc)) - evalPwl(fit, BigInt(nodes[m]));
+    fit.bias = toCoefficient(values[m], acc) - evalPwl(fit, BigInt(nodes[m]));
     measure(fn, fit, lo, hi, Tcl, Tch, leftTail, rightTail, cache);
     if (options.center) {
-      fit.bias -= BigInt(Math.round(((fit.minDev + fit.maxDev) / 2) * 2 ** acc));
+      fit.bias -= toCoefficient((fit.minDev + fit.maxDev) / 2, acc);
       measure(fn, fit, lo, hi, Tcl, Tch, leftTail, rightTail, cache);
     }
     return fit;

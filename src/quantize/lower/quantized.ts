@@ -15,6 +15,7 @@ import {
 } from '../../onnx/ops/quantized';
 import type { LowerContext, RowDraft } from '../context';
 import { weightScale } from '../scales';
+import { toCoefficient } from './coefficient';
 import { addConstant, addParamTerm, addProduct, addWeightedTerm, emptyRow, slot } from './terms';
 import { lowerRequantize } from './requantize';
 
@@ -91,16 +92,16 @@ function lowerIntegerOp(node: IrNode, ctx: LowerContext): void {
   const bp = L.bias !== undefined && at(L.bias) ? ctx.paramTensor(node, 'bias', ic.channels) : undefined;
   const correct = (row: RowDraft, index: number, value: number, zero: number): void => {
     if (zero === 0) return;
-    if (wp) addParamTerm(row, wp.set(index, BigInt(value)), BigInt(-zero));
-    else row.bias -= BigInt(zero * value);
+    if (wp) addParamTerm(row, wp.set(index, toCoefficient(value, 0)), toCoefficient(-zero, 0));
+    else row.bias -= toCoefficient(zero * value, 0);
   };
 
   // acc = bias + Σ (a − az)(b − bz), exact at scale 0.
   const rows: RowDraft[] = ic.pairs.map((pair, o) => {
     const ch = ic.channelOf(o);
     const row = emptyRow();
-    if (bp) addParamTerm(row, bp.set(ch, BigInt(bias[ch])), 1n);
-    else row.bias = BigInt(bias[ch]);
+    if (bp) addParamTerm(row, bp.set(ch, toCoefficient(bias[ch], 0)), 1n);
+    else row.bias = toCoefficient(bias[ch], 0);
     for (let r = 0; r < pair.a.length; r++) {
       const ia = pair.a[r];
       const ib = pair.b[r];
@@ -109,7 +110,7 @@ function lowerIntegerOp(node: IrNode, ctx: LowerContext): void {
         addProduct(ctx, row, a, ia, b, ib);
         if (bz[ch] !== 0) addWeightedTerm(ctx, row, a, ia, -bz[ch], 0);
         if (az !== 0) addWeightedTerm(ctx, row, b, ib, -az, 0);
-        row.bias += BigInt(az * bz[ch]);
+        row.bias += toCoefficient(az * bz[ch], 0);
       } else if (a) {
         addWeightedTerm(ctx, row, a, ia, bConst!.data[ib] - bz[ch], 0, slot(wp, ib));
         correct(row, ib, bConst!.data[ib] - bz[ch], az);

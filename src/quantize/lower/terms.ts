@@ -2,6 +2,7 @@
 import type { IrNode } from '../../onnx/ir';
 import type { LowerContext, RowDraft, VarTensor } from '../context';
 import type { ParamTensor } from '../params';
+import { toCoefficient } from './coefficient';
 
 /**
  * Where a coefficient comes from when weights are private: element `index` of a constant tensor. The
@@ -22,7 +23,7 @@ export function emptyRow(): RowDraft {
  */
 export function addWeightedTerm(ctx: LowerContext, row: RowDraft, x: VarTensor, index: number, weight: number, accScale: number, param?: ParamSlot): void {
   const coefScale = 2 ** (accScale - x.scaleBits);
-  const coef = Math.round(weight * coefScale);
+  const coef = Number(toCoefficient(weight, accScale - x.scaleBits));
   // |c·x̂ − w·x| ≤ |c|·|x̂ − x| + |c − w|·|x|, in float units.
   row.error += Math.abs(coef / coefScale) * ctx.error(x, index) + Math.abs(coef / coefScale - weight) * ctx.maxAbs(x, index);
   if (param) row.terms.push([x.id, index, BigInt(coef), param[0].set(param[1], BigInt(coef))]);
@@ -31,7 +32,7 @@ export function addWeightedTerm(ctx: LowerContext, row: RowDraft, x: VarTensor, 
 
 /** Adds a constant at accumulator scale `accScale` (a private one as a weight signal). */
 export function addConstant(row: RowDraft, value: number, accScale: number, param?: ParamSlot): void {
-  const q = Math.round(value * 2 ** accScale);
+  const q = Number(toCoefficient(value, accScale));
   row.error += Math.abs(q / 2 ** accScale - value);
   if (param) addParamTerm(row, param[0].set(param[1], BigInt(q)), 1n);
   else row.bias += BigInt(q);

@@ -1,0 +1,40 @@
+/** Argument helpers shared by the commands: every bad value becomes a USAGE (or the file's own) error. */
+import * as fs from 'node:fs';
+import { parseSalt, Salts } from '../commit/commitments';
+import { ZkmlError } from '../errors';
+import { USAGE } from './usage';
+
+export function readJsonFile(file: string, code: 'INPUT_INVALID' | 'RECEIPT_INVALID'): unknown {
+  if (!fs.existsSync(file)) throw new ZkmlError(code, `no file at ${file}`);
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    throw new ZkmlError(code, `${file} is not valid JSON`);
+  }
+}
+
+export function intOption(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new ZkmlError('USAGE', `--${name} takes a whole number`);
+  return n;
+}
+
+export function rangeOption(v: string | undefined): [number, number] | undefined {
+  if (v === undefined) return undefined;
+  const parts = v.split(',').map(Number);
+  if (parts.length !== 2 || parts.some((x) => !Number.isFinite(x))) throw new ZkmlError('USAGE', '--input-range takes LO,HI');
+  return [parts[0], parts[1]];
+}
+
+export function requirePositional(positionals: string[], what: string): string {
+  if (!positionals[0]) throw new ZkmlError('USAGE', `missing ${what}\n${USAGE}`);
+  return positionals[0];
+}
+
+export function saltOptions(values: { 'input-salt'?: string; 'output-salt'?: string }): Salts {
+  return {
+    ...(values['input-salt'] !== undefined ? { input: parseSalt(values['input-salt']) } : {}),
+    ...(values['output-salt'] !== undefined ? { output: parseSalt(values['output-salt']) } : {}),
+  };
+}

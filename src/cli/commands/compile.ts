@@ -1,0 +1,47 @@
+/** `zkml compile`: ONNX model → circuit, with the per-layer report. */
+import * as fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { artifactPath } from '../../artifacts';
+import { compileModel } from '../../compiler/compile';
+import { ZkmlError } from '../../errors';
+import { intOption, rangeOption, requirePositional } from '../args';
+import { progressPrinter } from '../progress';
+
+export async function compileCommand(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      out: { type: 'string' },
+      calibration: { type: 'string' },
+      'input-visibility': { type: 'string' },
+      'output-visibility': { type: 'string' },
+      batch: { type: 'string' },
+      'input-bits': { type: 'string' },
+      'weight-bits': { type: 'string' },
+      'activation-bits': { type: 'string' },
+      'input-range': { type: 'string' },
+      'max-constraints': { type: 'string' },
+      target: { type: 'string' },
+    },
+  });
+  const model = requirePositional(positionals, 'the model file');
+  if (!values.out) throw new ZkmlError('USAGE', 'compile needs --out DIR');
+  const settings = Object.fromEntries(
+    Object.entries({
+      inputVisibility: values['input-visibility'],
+      outputVisibility: values['output-visibility'],
+      batchSize: intOption(values.batch, 'batch'),
+      inputBits: intOption(values['input-bits'], 'input-bits'),
+      weightBits: intOption(values['weight-bits'], 'weight-bits'),
+      activationBits: intOption(values['activation-bits'], 'activation-bits'),
+      inputRange: rangeOption(values['input-range']),
+      maxConstraints: intOption(values['max-constraints'], 'max-constraints'),
+      target: values.target,
+    }).filter(([, v]) => v !== undefined),
+  );
+  const r = await compileModel(model, values.out, { settings, calibration: values.calibration, onProgress: progressPrinter('compile') });
+  process.stdout.write(fs.readFileSync(artifactPath(values.out, 'reportText'), 'utf8'));
+  console.log(`wrote ${values.out}: circuit.r1cs, circuit.wasm, circuit.sym, circuit/main.circom, compiled.json, report.json, manifest.json`);
+  console.log(`constraints ${r.constraints}, public signals ${r.publicSignals}, compile ${(r.timings.totalMs / 1000).toFixed(1)}s (circom ${(r.timings.circomMs / 1000).toFixed(1)}s)`);
+}

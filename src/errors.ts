@@ -40,6 +40,7 @@ export const ERROR_CODES = {
   PROOF_INVALID: 'the proof does not verify',
   COMMITMENT_MISMATCH: 'an opened value does not match the commitment in the public signals',
   OPENING_INVALID: 'the opened values of a commitment are malformed or out of range',
+  WEIGHTS_COMMITMENT_MISMATCH: 'the proof is about other weights than the ones committed to for this model',
   CHAIN_ERROR: 'the chain call failed',
   USAGE: 'the command line is not valid',
   CONFIG_INVALID: 'the service configuration is not valid',

@@ -63,7 +63,11 @@ export async function auditBuild(buildDir: string, inputDoc: unknown, options: A
   const { model } = compiled;
   const layout = commitmentLayout(model);
   const values = evaluateBatch(model, readBatch(inputDoc, model, compiled.graphInputs));
-  const salts = { input: layout.inputs ? randomSalt() : undefined, output: layout.outputs ? randomSalt() : undefined };
+  const salts = {
+    input: layout.inputs ? randomSalt() : undefined,
+    output: layout.outputs ? randomSalt() : undefined,
+    weights: compiled.weights ? BigInt(compiled.weights.salt) : undefined,
+  };
   const files = { r1csPath: artifactPath(buildDir, 'r1cs'), symPath: artifactPath(buildDir, 'sym'), wasmPath: artifactPath(buildDir, 'wasm') };
   if (!eliminatesInputs(files)) return auditCircuit(model, files, circuitInput(model, values.inputs, salts), options);
 

@@ -1,7 +1,7 @@
 /** The `zkml` usage text: printed by --help and appended to usage errors (kept apart so commands can cite it). */
 export const USAGE = `usage:
   zkml compile <model.onnx> --out DIR [--calibration FILE] [--input-visibility public|private|hashed]
-               [--output-visibility public|hashed] [--batch K]
+               [--output-visibility public|hashed] [--weights fixed|private [--weights-salt S]] [--batch K]
                [--input-bits N] [--weight-bits N] [--activation-bits N] [--input-range LO,HI]
                [--max-constraints N] [--target balanced|accuracy|resources]
   zkml setup DIR [--ptau FILE|DIR [--allow-unknown-ptau]] [--contributions N]
@@ -11,9 +11,9 @@ export const USAGE = `usage:
   zkml ceremony accept FILE --dir DIR --name NAME
   zkml ceremony finish --dir DIR --beacon HEX --iterations N
   zkml ceremony status --dir DIR
-  zkml commit INPUT --dir DIR [--input-salt S] [--output-salt S]
+  zkml commit [INPUT] --dir DIR [--input-salt S] [--output-salt S]   (no INPUT: the weights commitment)
   zkml prove DIR --input FILE --out RECEIPT [--input-salt S] [--output-salt S]
-  zkml verify RECEIPT --dir DIR [--onchain [--rpc URL] [--key HEX] [--address ADDR]]
+  zkml verify RECEIPT --dir DIR [--weights-commitment C] [--onchain [--rpc URL] [--key HEX] [--address ADDR]]
   zkml calldata RECEIPT
   zkml audit DIR --input FILE [--per-class N]   (soundness: mutate the witness, expect every change refused)
   zkml abi                       (the ZkmlRegistry ABI as JSON; see docs/contracts.md)

@@ -63,6 +63,21 @@ function checkShownOutputs(model: QuantizedModel, receipt: Receipt): void {
 }
 
 /**
+ * With private weights, a valid proof says only "some weights with this commitment": it is a proof
+ * of this model only if that commitment is the one published for it (the manifest's, or one the
+ * verifier was given).
+ */
+export function checkWeightsCommitment(model: QuantizedModel, publicSignals: string[], published: string | undefined): VerifyResult {
+  const given = signalOf(model, publicSignals, 'weightsCommitment');
+  if (given === undefined) return { valid: true, reason: 'the weights are circuit constants' };
+  if (published === undefined) return { valid: false, code: 'WEIGHTS_COMMITMENT_MISMATCH', reason: 'no published weights commitment to check the proof against' };
+  if (given !== published) {
+    return { valid: false, code: 'WEIGHTS_COMMITMENT_MISMATCH', reason: `the proof is about weights committed as ${given.slice(0, 16)}…, not the published ${published.slice(0, 16)}…` };
+  }
+  return { valid: true, reason: 'the weights are the ones committed to' };
+}
+
+/**
  * Checks every opening the receipt carries (the proof itself is checked separately). Returns
  * which commitments were opened; a receipt without openings is valid with nothing opened.
  */

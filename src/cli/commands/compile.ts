@@ -6,6 +6,7 @@ import { compileModel } from '../../compiler/compile';
 import { ZkmlError } from '../../errors';
 import { intOption, rangeOption, requirePositional } from '../args';
 import { progressPrinter } from '../progress';
+import { parseSalt } from '../../commit/commitments';
 
 export async function compileCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -16,6 +17,8 @@ export async function compileCommand(args: string[]): Promise<void> {
       calibration: { type: 'string' },
       'input-visibility': { type: 'string' },
       'output-visibility': { type: 'string' },
+      weights: { type: 'string' },
+      'weights-salt': { type: 'string' },
       batch: { type: 'string' },
       'input-bits': { type: 'string' },
       'weight-bits': { type: 'string' },
@@ -31,6 +34,7 @@ export async function compileCommand(args: string[]): Promise<void> {
     Object.entries({
       inputVisibility: values['input-visibility'],
       outputVisibility: values['output-visibility'],
+      paramVisibility: values.weights,
       batchSize: intOption(values.batch, 'batch'),
       inputBits: intOption(values['input-bits'], 'input-bits'),
       weightBits: intOption(values['weight-bits'], 'weight-bits'),
@@ -40,7 +44,8 @@ export async function compileCommand(args: string[]): Promise<void> {
       target: values.target,
     }).filter(([, v]) => v !== undefined),
   );
-  const r = await compileModel(model, values.out, { settings, calibration: values.calibration, onProgress: progressPrinter('compile') });
+  const weightsSalt = values['weights-salt'] !== undefined ? parseSalt(values['weights-salt']) : undefined;
+  const r = await compileModel(model, values.out, { settings, calibration: values.calibration, weightsSalt, onProgress: progressPrinter('compile') });
   process.stdout.write(fs.readFileSync(artifactPath(values.out, 'reportText'), 'utf8'));
   console.log(`wrote ${values.out}: circuit.r1cs, circuit.wasm, circuit.sym, circuit/main.circom, compiled.json, report.json, manifest.json`);
   console.log(`constraints ${r.constraints}, public signals ${r.publicSignals}, compile ${(r.timings.totalMs / 1000).toFixed(1)}s (circom ${(r.timings.circomMs / 1000).toFixed(1)}s)`);

@@ -26,6 +26,7 @@ export async function proveCommand(args: string[]): Promise<void> {
     console.log(`wrote ${values.out}`);
     if (receipt.commitments?.input) console.log(`input commitment ${receipt.commitments.input}`);
     if (receipt.commitments?.output) console.log(`output commitment ${receipt.commitments.output}`);
+    if (receipt.commitments?.weights) console.log(`weights commitment ${receipt.commitments.weights} (the private weights; must equal the one published for the model)`);
     if (receipt.openings) console.log('the receipt holds the openings (salts and values): remove "openings", "outputs" and "reference" before sharing it');
     for (const o of receipt.outputs) console.log(`output '${o.name}' [${o.shape}]: ${o.values.map((v) => +v.toFixed(4)).join(', ')}`);
     console.log(

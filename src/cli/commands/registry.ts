@@ -40,7 +40,7 @@ export async function registryCommand(args: string[]): Promise<void> {
     const registry = needRegistry();
     const out = await withWallet(rpc, key, async (w) => {
       const verifier = values.verifier ?? (await deployContract(w, loadVerifierArtifact(dir)));
-      const r = await registerModel(registryAt(registry, w), { verifier, modelHash: manifest.onnxSha256, vkHash: manifest.vkSha256!, layout });
+      const r = await registerModel(registryAt(registry, w), { verifier, modelHash: manifest.onnxSha256, vkHash: manifest.vkSha256!, layout, weightsCommitment: manifest.weightsCommitment });
       return { modelId: r.modelId.toString(), verifier, gasUsed: r.gasUsed.toString() };
     });
     console.log(JSON.stringify(out));

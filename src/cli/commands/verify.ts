@@ -1,7 +1,7 @@
 /** `zkml verify`: a receipt against a build's key, off-chain or on an EVM node, plus its openings. */
 import { parseArgs } from 'node:util';
 import { artifactPath, Manifest, readJson } from '../../artifacts';
-import { checkOpenings } from '../../commit/openings';
+import { checkOpenings, checkWeightsCommitment } from '../../commit/openings';
 import { readCompiled } from '../../compiler/compile';
 import { ZkmlError } from '../../errors';
 import type { Receipt } from '../../prover/receipt';
@@ -14,7 +14,14 @@ export async function verifyCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { dir: { type: 'string' }, onchain: { type: 'boolean' }, rpc: { type: 'string' }, key: { type: 'string' }, address: { type: 'string' } },
+    options: {
+      dir: { type: 'string' },
+      onchain: { type: 'boolean' },
+      rpc: { type: 'string' },
+      key: { type: 'string' },
+      address: { type: 'string' },
+      'weights-commitment': { type: 'string' },
+    },
   });
   const file = requirePositional(positionals, 'the receipt');
   if (!values.dir) throw new ZkmlError('USAGE', 'verify needs --dir DIR (the build folder with verification_key.json)');
@@ -30,12 +37,15 @@ export async function verifyCommand(args: string[]): Promise<void> {
     ? await verifyOnchain(values.dir, receipt, { rpcUrl: values.rpc, privateKey: values.key, address: values.address })
     : await verifyOffchain(receipt, readJson(artifactPath(values.dir, 'vk')));
   if (!result.valid) throw new ZkmlError(result.code ?? 'PROOF_INVALID', result.reason);
+  const { model } = readCompiled(values.dir);
+  const weights = checkWeightsCommitment(model, receipt.publicSignals, values['weights-commitment'] ?? manifest.weightsCommitment);
+  if (!weights.valid) throw new ZkmlError(weights.code!, weights.reason);
   // Openings are checked against this build's pack specs, never the receipt's own description.
-  const opened = receipt.openings ? await checkOpenings(receipt, readCompiled(values.dir).model) : { valid: true, opened: [], reason: '', code: undefined };
+  const opened = receipt.openings ? await checkOpenings(receipt, model) : { valid: true, opened: [], reason: '', code: undefined };
   if (!opened.valid) throw new ZkmlError(opened.code ?? 'COMMITMENT_MISMATCH', opened.reason);
   const onchain = result as { address?: string; chainId?: number };
   const where = onchain.address ? ` on chain ${onchain.chainId} at ${onchain.address}` : ' off-chain';
-  console.log(`valid${where}: ${result.reason}${opened.opened.length > 0 ? `; ${opened.reason}` : ''}`);
+  console.log(`valid${where}: ${result.reason}${opened.opened.length > 0 ? `; ${opened.reason}` : ''}${model.params ? `; ${weights.reason}` : ''}`);
   // A valid proof is only as good as the key: say what this build's key rests on.
   console.log(`key: ${describeKeyTrust(manifest)}`);
 }

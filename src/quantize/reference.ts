@@ -19,8 +19,8 @@ export function runReference(model: QuantizedModel, inputs: Map<number, bigint[]
     values[layer.out] = layer.rows.map((row) => {
       let acc = row.bias;
       for (const [p, c] of row.paramTerms ?? []) acc += c * weights[p];
-      // A private weight's coefficient is its value (the circuit multiplies the weight signal).
-      for (const [t, i, c] of row.terms) acc += c * values[t][i];
+      // A private weight's term multiplies the weight signal (its coefficient records the compiled value).
+      for (const [t, i, c, p] of row.terms) acc += (p === undefined ? c : weights[p]) * values[t][i];
       for (const [ta, ia, tb, ib] of row.products) acc += values[ta][ia] * values[tb][ib];
       const q = roundShift(acc, layer.shift);
       return layer.relu ? relu(q) : q;

@@ -5,12 +5,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { artifactPath, Manifest, PtauInfo, readJson, readManifest } from '../artifacts';
+import { artifactPath, Manifest, PtauInfo, readJson } from '../artifacts';
 import { auditBuild } from '../audit/audit';
-import { publicLayout } from '../quantize/codec';
 import { checkProofShape } from '../verifier/checks';
-import { deployContract, registerModel, registryArtifact, registryAt, submitInference, withWallet } from '../chain/registry';
-import { loadVerifierArtifact } from '../chain/verifier-artifact';
+import { deployModel } from '../chain/deploy-model';
+import { deployContract, registryArtifact, registryAt, submitInference, withWallet } from '../chain/registry';
 import { solidityCallArgs } from '../chain/verifier-contract';
 import { evaluateBatch, modelCommitments, parseSalt, randomSalt, readBatch, Salts } from '../commit/commitments';
 import { commitmentLayout } from '../commit/layout';
@@ -361,16 +360,8 @@ async function registryCommand(args: string[]): Promise<void> {
     console.log(JSON.stringify({ registry: address }));
   } else if (sub === 'register') {
     const dir = requirePositional(positionals, 'the build folder');
-    const manifest = readManifest(dir);
-    if (!manifest.vkSha256) throw new ZkmlError('ARTIFACT_MISSING', `${dir} has no setup yet: run zkml setup first`);
-    const layout = publicLayout(readCompiled(dir).model);
-    const registry = needRegistry();
-    const out = await withWallet(rpc, key, async (w) => {
-      const verifier = values.verifier ?? (await deployContract(w, loadVerifierArtifact(dir)));
-      const r = await registerModel(registryAt(registry, w), { verifier, modelHash: manifest.onnxSha256, vkHash: manifest.vkSha256!, layout });
-      return { modelId: r.modelId.toString(), verifier, gasUsed: r.gasUsed.toString() };
-    });
-    console.log(JSON.stringify(out));
+    const d = await deployModel(dir, { rpcUrl: rpc, privateKey: key, verifier: values.verifier, registry: needRegistry() });
+    console.log(JSON.stringify({ modelId: d.registry!.modelId, verifier: d.verifier.address, gasUsed: d.registry!.registerGasUsed }));
   } else if (sub === 'submit') {
     const receipt = readJsonFile(requirePositional(positionals, 'the receipt'), 'RECEIPT_INVALID') as Receipt;
     const modelId = intOption(values['model-id'], 'model-id');

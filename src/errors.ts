@@ -48,6 +48,7 @@ export const ERROR_CODES = {
   BODY_TOO_LARGE: 'the request body exceeds the size limit',
   NOT_FOUND: 'no such resource',
   MODEL_NOT_READY: 'the model is not compiled and set up yet',
+  NO_RECEIPT: 'the proof job has no receipt: it is not done yet, or it failed',
   QUEUE_FULL: 'the job queue is full: retry later',
   UNAUTHENTICATED: 'a valid API key is required',
   FORBIDDEN: 'the API key lacks the scope this call needs',

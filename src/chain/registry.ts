@@ -81,10 +81,15 @@ export async function withWallet<T>(rpcUrl: string, privateKey: string, fn: (wal
   }
 }
 
-export async function deployContract(wallet: Signer, artifact: { abi: unknown[]; bytecode: string }, args: unknown[] = []): Promise<string> {
+/** Deploys a contract and waits for it; returns its address and the deployment transaction's hash. */
+export async function deployContractTx(wallet: Signer, artifact: { abi: unknown[]; bytecode: string }, args: unknown[] = []): Promise<{ address: string; txHash: string }> {
   const contract = await new ContractFactory(artifact.abi as InterfaceAbi, artifact.bytecode, wallet).deploy(...args);
   await contract.waitForDeployment();
-  return contract.getAddress();
+  return { address: await contract.getAddress(), txHash: contract.deploymentTransaction()!.hash };
+}
+
+export async function deployContract(wallet: Signer, artifact: { abi: unknown[]; bytecode: string }, args: unknown[] = []): Promise<string> {
+  return (await deployContractTx(wallet, artifact, args)).address;
 }
 
 export function registryAt(address: string, wallet: Signer): Contract {
@@ -105,7 +110,8 @@ export async function registerModel(registry: Contract, args: RegisterArgs): Pro
   const tx = await registry.getFunction('registerModel')(args.verifier, `0x${args.modelHash}`, `0x${args.vkHash}`, registryLayout(args.layout), args.weightsCommitment ?? 0);
   const receipt = (await tx.wait()) as TransactionReceipt;
   const event = receipt.logs.map((l) => registry.interface.parseLog(l)).find((e) => e?.name === 'ModelRegistered');
-  return { modelId: event!.args.modelId as bigint, gasUsed: receipt.gasUsed, receipt };
+  if (!event) throw new ZkmlError('CHAIN_ERROR', `no ModelRegistered event from ${await registry.getAddress()}: is it a ZkmlRegistry?`);
+  return { modelId: event.args.modelId as bigint, gasUsed: receipt.gasUsed, receipt };
 }
 
 export interface Accepted extends TxResult {

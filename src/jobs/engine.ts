@@ -7,18 +7,31 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { artifactPath, readJson, readManifest } from '../artifacts';
+import { deployModel, ModelDeployment } from '../chain/deploy-model';
+import { isThisVerifier } from '../chain/deployments';
+import { loadVerifierArtifact } from '../chain/verifier-artifact';
+import { getChainId, solidityCallArgs, SolidityCallArgs } from '../chain/verifier-contract';
 import { ZkmlError } from '../errors';
-import { readBatch } from '../commit/commitments';
+import { parseSalt, readBatch } from '../commit/commitments';
+import { commitmentLayout } from '../commit/layout';
+import { checkOpenings, checkWeightsCommitment } from '../commit/openings';
+import { COMMITMENT_SCHEME } from '../commit/scheme';
 import { CompiledModel, readCompiled } from '../compiler/compile';
 import { loadOnnx } from '../onnx/load';
-import { quantizeSample } from '../quantize/codec';
+import { publicLayout, quantizeSample } from '../quantize/codec';
+import { parseSettings } from '../quantize/settings';
 import type { Receipt } from '../prover/receipt';
 import { verifyOffchain, VerifyResult } from '../verifier/offchain';
 import { OnchainOptions, verifyOnchain } from '../verifier/onchain';
 import { ArtifactStore } from './artifact-store';
 import { Job, JobState, ModelRecord, NewJob } from './job';
 import type { JobQueue } from './queue';
+import { receiptView } from './receipt-view';
+import type { StoredSalts } from './runner';
 import type { JobStore } from './store';
+
+/** Who calls: the sha256 of their API key, or null when the API runs without keys. */
+export type CallerId = string | null;
 
 export interface EngineOptions {
   /** Queued + running jobs allowed; beyond it submissions get QUEUE_FULL (HTTP 429). */
@@ -37,16 +50,27 @@ export class QueueFullError extends ZkmlError {
   }
 }
 
+/** Salts as text (decimal or 0x-hex): a JSON number would lose digits. */
+const SaltsBody = z.object({ input: z.string().max(100).optional(), output: z.string().max(100).optional() }).strict();
 const ProofBody = z.object({
   modelId: z.string().regex(/^[0-9a-f]{64}$/, 'modelId is a 64-digit hex sha256'),
   input: z.unknown().refine((v) => v !== undefined && v !== null, 'input is required'),
   idempotencyKey: z.string().min(1).max(200).optional(),
+  salts: SaltsBody.optional(),
 });
 const BatchBody = z.object({
   modelId: ProofBody.shape.modelId,
   inputs: z.array(z.unknown()).min(1),
+  /** One per input when given. */
+  salts: z.array(SaltsBody).optional(),
 });
 const CompileBody = z.object({ settings: z.record(z.unknown()).optional(), calibration: z.unknown().optional() }).strict();
+const DeployBody = z
+  .object({
+    registry: z.string().regex(/^(new|0x[0-9a-fA-F]{40})$/, 'registry is a contract address (0x and 40 hex digits) or "new"').optional(),
+    force: z.boolean().optional(),
+  })
+  .strict();
 const VerifyBody = z.object({ receipt: z.object({ proof: z.unknown(), publicSignals: z.unknown(), model: z.object({ onnxSha256: z.string(), vkSha256: z.string() }).passthrough() }).passthrough(), onchain: z.boolean().optional() });
 
 export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
@@ -58,9 +82,9 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   return r.data;
 }
 
-/** What the API shows of a job: never its private payload. */
+/** What the API shows of a job: never its private payload, nor who submitted it. */
 export function jobView(job: Job) {
-  const { payload: _payload, owner: _owner, idempotencyKey: _key, ...rest } = job;
+  const { payload: _payload, owner: _owner, requester: _requester, idempotencyKey: _key, ...rest } = job;
   return rest;
 }
 
@@ -69,6 +93,8 @@ export class Engine {
   private avgRunMs = 2_000;
   /** compiled.json per ready model (a ready model is never rebuilt in place). */
   private readonly compiled = new Map<string, CompiledModel>();
+  /** Deployments run one after another (see deploy()). */
+  private deploying: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly store: JobStore,
@@ -111,6 +137,7 @@ export class Engine {
 
   async compile(id: string, body: unknown): Promise<Job> {
     const { settings, calibration } = parseBody(CompileBody, body ?? {});
+    parseSettings(settings); // refuses bad settings now (SETTINGS_INVALID, a 400) rather than in the job
     const m = await this.model(id);
     // A ready model is never rebuilt in place: proofs in flight would read half-written artifacts.
     if ((m.status === 'compiling' || m.status === 'ready') && m.compileJobId) return (await this.store.getJob(m.compileJobId))!;
@@ -129,12 +156,21 @@ export class Engine {
     const build = this.artifacts.buildDir(id);
     const ready = m.status === 'ready';
     const compileJob = m.compileJobId ? await this.store.getJob(m.compileJobId) : undefined;
+    const model = ready ? (await this.compiledModel(id)).model : undefined;
+    const layout = model ? publicLayout(model) : undefined;
     return {
       id: m.id,
       name: m.name,
       status: m.status,
       error: m.error,
       compileJob: compileJob ? jobView(compileJob) : null,
+      /** The compile settings in force, visibilities and batch size included. */
+      settings: model?.settings ?? null,
+      publicLayout: layout ?? null,
+      commitmentScheme: layout?.some((e) => e.kind.endsWith('Commitment')) ? COMMITMENT_SCHEME : null,
+      /** With private weights: the published commitment every proof of this model carries (the weights stay in the service). */
+      weightsCommitment: ready ? (readManifest(build).weightsCommitment ?? null) : null,
+      deployment: m.deployment,
       report: ready ? readJson<unknown>(artifactPath(build, 'report')) : null,
       manifest: ready ? readManifest(build) : null,
       createdAt: m.createdAt,
@@ -167,61 +203,149 @@ export class Engine {
     return r;
   }
 
-  /**
-   * Refuses an input the circuit cannot take (shape, NaN, out of range) with its code now, as a 400,
-   * instead of accepting a job that can only fail.
-   */
-  private async checkInput(modelId: string, input: unknown): Promise<void> {
+  private async compiledModel(modelId: string): Promise<CompiledModel> {
     let c = this.compiled.get(modelId);
     if (!c) {
       c = readCompiled(await this.readyBuild(modelId));
       this.compiled.set(modelId, c);
     }
+    return c;
+  }
+
+  /**
+   * Refuses an input the circuit cannot take (shape, NaN, out of range) with its code now, as a 400,
+   * instead of accepting a job that can only fail.
+   */
+  private async checkInput(modelId: string, input: unknown): Promise<void> {
+    const c = await this.compiledModel(modelId);
     for (const sample of readBatch(input, c.model, c.graphInputs)) quantizeSample(c.model, sample);
   }
 
-  async submitProof(body: unknown): Promise<{ job: Job; created: boolean }> {
+  /**
+   * A request's salts, checked now (OPENING_INVALID, a 400): decimal or 0x-hex field elements, and
+   * only for a side the circuit hashes. Returned as decimal text for the job's payload.
+   */
+  private async checkSalts(modelId: string, salts: { input?: string; output?: string } | undefined): Promise<StoredSalts | undefined> {
+    if (!salts) return undefined;
+    const layout = commitmentLayout((await this.compiledModel(modelId)).model);
+    const out: StoredSalts = {};
+    for (const side of ['input', 'output'] as const) {
+      const text = salts[side];
+      if (text === undefined) continue;
+      if (!layout[`${side}s`]) throw new ZkmlError('OPENING_INVALID', `salts.${side}: this model's ${side} is not hashed, so it takes no salt`);
+      try {
+        out[side] = parseSalt(text).toString();
+      } catch (err) {
+        throw err instanceof ZkmlError ? new ZkmlError(err.code, `salts.${side}: ${err.message}`) : err;
+      }
+    }
+    return out;
+  }
+
+  async submitProof(body: unknown, caller: CallerId = null): Promise<{ job: Job; created: boolean }> {
     const b = parseBody(ProofBody, body);
     await this.readyBuild(b.modelId);
     await this.checkInput(b.modelId, b.input);
-    const r = await this.submit([{ id: crypto.randomUUID(), kind: 'prove', modelId: b.modelId, payload: { input: b.input }, idempotencyKey: b.idempotencyKey }]);
+    const salts = await this.checkSalts(b.modelId, b.salts);
+    const payload = { input: b.input, ...(salts ? { salts } : {}) };
+    const r = await this.submit([{ id: crypto.randomUUID(), kind: 'prove', modelId: b.modelId, payload, idempotencyKey: b.idempotencyKey, requester: caller }]);
     return { job: r.jobs[0], created: r.created };
   }
 
-  async proof(id: string) {
-    const job = await this.store.getJob(id);
-    if (!job || job.kind !== 'prove') throw new ZkmlError('NOT_FOUND', `no proof job ${id}`);
-    const receipt = job.state === 'done' ? await this.store.getResult(id) : undefined;
-    return { ...jobView(job), receipt: receipt ?? null };
+  /** A finished job's receipt as this caller may see it (openings only for the requester). */
+  private async receiptFor(job: Job, caller: CallerId) {
+    const stored = job.state === 'done' ? ((await this.store.getResult(job.id)) as Receipt | undefined) : undefined;
+    return stored ? receiptView(stored, job.requester === caller) : { receipt: null, withheld: [] };
   }
 
-  async submitBatch(body: unknown): Promise<{ batchId: string; size: number }> {
+  async proof(id: string, caller: CallerId = null) {
+    const job = await this.store.getJob(id);
+    if (!job || job.kind !== 'prove') throw new ZkmlError('NOT_FOUND', `no proof job ${id}`);
+    return { ...jobView(job), ...(await this.receiptFor(job, caller)) };
+  }
+
+  /** The arguments of the verifier's verifyProof for a finished proof, exactly as `zkml calldata` prints them. */
+  async calldata(id: string): Promise<SolidityCallArgs> {
+    const job = await this.store.getJob(id);
+    if (!job || job.kind !== 'prove') throw new ZkmlError('NOT_FOUND', `no proof job ${id}`);
+    if (job.state === 'failed') throw new ZkmlError('NO_RECEIPT', `proof job ${id} failed (${job.error?.code}): it has no receipt`);
+    if (job.state !== 'done') throw new ZkmlError('NO_RECEIPT', `proof job ${id} is ${job.state}: ask again when it is done`);
+    const receipt = (await this.store.getResult(id)) as Receipt;
+    return solidityCallArgs(receipt.proof, receipt.publicSignals);
+  }
+
+  async submitBatch(body: unknown, caller: CallerId = null): Promise<{ batchId: string; size: number }> {
     const b = parseBody(BatchBody, body);
     if (b.inputs.length > this.opts.maxBatch) throw new ZkmlError('BODY_INVALID', `a batch holds at most ${this.opts.maxBatch} inputs, got ${b.inputs.length}`);
+    if (b.salts && b.salts.length !== b.inputs.length) throw new ZkmlError('BODY_INVALID', `salts: give one entry per input (${b.inputs.length}), got ${b.salts.length}`);
     await this.readyBuild(b.modelId);
+    const salts: Array<StoredSalts | undefined> = [];
     for (const [i, input] of b.inputs.entries()) {
-      await this.checkInput(b.modelId, input).catch((err) => {
-        throw err instanceof ZkmlError ? new ZkmlError(err.code, `inputs[${i}]: ${err.message}`, { ...err.details, index: i }) : err;
-      });
+      const named = (what: string) => (err: unknown) => {
+        throw err instanceof ZkmlError ? new ZkmlError(err.code, `${what}[${i}]: ${err.message}`, { ...err.details, index: i }) : err;
+      };
+      await this.checkInput(b.modelId, input).catch(named('inputs'));
+      salts.push(await this.checkSalts(b.modelId, b.salts?.[i]).catch(named('salts')));
     }
     const batchId = crypto.randomUUID();
-    const jobs = b.inputs.map((input, i) => ({ id: crypto.randomUUID(), kind: 'prove' as const, modelId: b.modelId, payload: { input }, batchId, batchIndex: i }));
+    const jobs = b.inputs.map((input, i) => ({
+      id: crypto.randomUUID(),
+      kind: 'prove' as const,
+      modelId: b.modelId,
+      payload: { input, ...(salts[i] ? { salts: salts[i] } : {}) },
+      batchId,
+      batchIndex: i,
+      requester: caller,
+    }));
     await this.submit(jobs, { id: batchId, modelId: b.modelId, size: jobs.length, createdAt: new Date().toISOString() });
     return { batchId, size: jobs.length };
   }
 
-  async batch(id: string, offset: number, limit: number) {
+  async batch(id: string, offset: number, limit: number, caller: CallerId = null) {
     const b = await this.store.getBatch(id);
     if (!b) throw new ZkmlError('NOT_FOUND', `no batch ${id}`);
     const counts: Record<JobState, number> = await this.store.batchCounts(id);
     const items = await this.store.batchItems(id, offset, limit);
-    const withReceipts = await Promise.all(
-      items.map(async (j) => ({ index: j.batchIndex, ...jobView(j), receipt: j.state === 'done' ? ((await this.store.getResult(j.id)) ?? null) : null })),
-    );
+    const withReceipts = await Promise.all(items.map(async (j) => ({ index: j.batchIndex, ...jobView(j), ...(await this.receiptFor(j, caller)) })));
     return { id: b.id, modelId: b.modelId, size: b.size, createdAt: b.createdAt, counts, offset, limit, items: withReceipts };
   }
 
-  async verify(body: unknown): Promise<VerifyResult & { onchain?: unknown }> {
+  /**
+   * Deploys the model's verifier to the configured chain (or the service's local anvil) and, when
+   * asked, registers it in a ZkmlRegistry. The deployment is stored with the model; asking again
+   * returns it while the verifier is still on that chain, unless force is set. Asked for a registry
+   * it does not name, the stored verifier is registered there. `created` is false when nothing was sent.
+   */
+  async deploy(id: string, body: unknown): Promise<{ deployment: ModelDeployment; created: boolean }> {
+    const { registry, force } = parseBody(DeployBody, body ?? {});
+    const build = await this.readyBuild(id);
+    // One at a time: transactions from the one key must not race for a nonce, and a repeated
+    // request must find the deployment the first one stored.
+    const run = this.deploying.then(() => this.deployNow(id, build, registry, force === true));
+    this.deploying = run.catch(() => undefined);
+    return run;
+  }
+
+  private async deployNow(id: string, build: string, registry: string | undefined, force: boolean): Promise<{ deployment: ModelDeployment; created: boolean }> {
+    const { rpcUrl, privateKey } = await this.opts.chain();
+    if (!rpcUrl || !privateKey) throw new ZkmlError('CONFIG_INVALID', 'deploying needs ZKML_CHAIN_PRIVATE_KEY next to ZKML_CHAIN_RPC_URL');
+    const live = force ? null : await this.liveDeployment(id, build, rpcUrl);
+    const registered = live?.registry?.address.toLowerCase();
+    if (live && (!registry || (registered && (registry === 'new' || registry.toLowerCase() === registered)))) return { deployment: live, created: false };
+    const d = await deployModel(build, { rpcUrl, privateKey, registry, verifier: live?.verifier.address });
+    const deployment = live ? { ...d, verifier: live.verifier } : d;
+    await this.store.setDeployment(id, deployment);
+    return { deployment, created: true };
+  }
+
+  /** The stored deployment while the chain still holds its verifier (not after a reset, nor on another chain). */
+  private async liveDeployment(id: string, build: string, rpcUrl: string): Promise<ModelDeployment | null> {
+    const d = (await this.model(id)).deployment;
+    if (!d || d.chainId !== (await getChainId(rpcUrl))) return null;
+    return (await isThisVerifier(rpcUrl, d.verifier.address, loadVerifierArtifact(build))) ? d : null;
+  }
+
+  async verify(body: unknown): Promise<VerifyResult & { onchain?: unknown; opened?: Array<'input' | 'output'> }> {
     const { receipt, onchain } = parseBody(VerifyBody, body);
     const modelId = receipt.model.onnxSha256;
     const m = await this.store.getModel(modelId);
@@ -233,8 +357,19 @@ export class Engine {
     }
     const r = receipt as unknown as Receipt;
     const off = await verifyOffchain(r, readJson(artifactPath(build, 'vk')));
-    if (!onchain || !off.valid) return off;
-    const on = await verifyOnchain(build, r, await this.opts.chain());
-    return { valid: on.valid, code: on.code, reason: on.reason, onchain: { address: on.address, chainId: on.chainId, deployed: on.deployed } };
+    if (!off.valid) return off;
+    // With private weights the key names only the architecture: the commitment must be this model's.
+    const weights = checkWeightsCommitment((await this.compiledModel(modelId)).model, r.publicSignals, manifest.weightsCommitment);
+    if (!weights.valid) return weights;
+    let result: VerifyResult & { onchain?: unknown } = off;
+    if (onchain) {
+      const on = await verifyOnchain(build, r, await this.opts.chain());
+      result = { valid: on.valid, code: on.code, reason: on.reason, onchain: { address: on.address, chainId: on.chainId, deployed: on.deployed } };
+    }
+    if (!result.valid || !r.openings) return result;
+    // Openings are checked against this build's pack specs, never the receipt's own description.
+    const opened = await checkOpenings(r, (await this.compiledModel(modelId)).model);
+    if (!opened.valid) return { valid: false, code: opened.code, reason: opened.reason };
+    return { ...result, reason: `${result.reason}; ${opened.reason}`, opened: opened.opened };
   }
 }

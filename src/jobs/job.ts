@@ -2,6 +2,7 @@
  * The job model shared by the stores, the queues and the runner. A job is a row in the store; queues
  * carry only its id, so private inputs never sit in a queue payload.
  */
+import type { ModelDeployment } from '../chain/deploy-model';
 import type { ErrorCode } from '../errors';
 
 export type JobKind = 'compile' | 'prove';
@@ -23,7 +24,10 @@ export interface Job {
   error: { code: ErrorCode; message: string } | null;
   /** How many times a runner has claimed it (more than one after a crash or a killed worker). */
   attempts: number;
+  /** The runner (host:pid) that claimed it last. */
   owner: string | null;
+  /** Who submitted it: the sha256 of the caller's API key (null on an open API). Only they see its openings. */
+  requester: string | null;
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
@@ -40,6 +44,8 @@ export interface ModelRecord {
   compileJobId: string | null;
   vkSha256: string | null;
   error: { code: ErrorCode; message: string } | null;
+  /** Where the model's verifier was last deployed through the API (POST /v1/models/:id/deploy). */
+  deployment: ModelDeployment | null;
   createdAt: string;
 }
 
@@ -58,6 +64,7 @@ export interface NewJob {
   idempotencyKey?: string;
   batchId?: string;
   batchIndex?: number;
+  requester?: string | null;
 }
 
 /** What to change on the model in the same transaction that finishes a compile job. */

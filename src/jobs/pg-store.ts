@@ -4,9 +4,10 @@
  * workers that both ran a job store one result.
  */
 import { Pool, PoolClient } from 'pg';
+import type { ModelDeployment } from '../chain/deploy-model';
 import type { ErrorCode } from '../errors';
 import { BatchRecord, Job, JOB_STATES, JobState, ModelRecord, ModelUpdate, NewJob } from './job';
-import { JOB_COLUMNS, json, now, SCHEMA, toBatch, toJob, toModel } from './rows';
+import { ADDED_COLUMNS, JOB_COLUMNS, json, now, SCHEMA, toBatch, toJob, toModel } from './rows';
 import { nextSeq } from './seq';
 import { CreateJobsResult, emptyCounts, JobStore } from './store';
 
@@ -31,6 +32,7 @@ export class PgJobStore implements JobStore {
     await this.tx(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1)', [CREATE_LOCK]);
       for (const stmt of SCHEMA) await c.query(stmt);
+      for (const { table, column } of ADDED_COLUMNS) await c.query(`ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${column} TEXT`);
     });
   }
 
@@ -77,10 +79,14 @@ export class PgJobStore implements JobStore {
     return (await this.pool.query('SELECT * FROM models ORDER BY created_at')).rows.map(toModel);
   }
 
+  async setDeployment(modelId: string, deployment: ModelDeployment): Promise<void> {
+    await this.pool.query('UPDATE models SET deployment = $1 WHERE id = $2', [json(deployment), modelId]);
+  }
+
   private async insertJob(c: PoolClient, j: NewJob): Promise<void> {
     await c.query(
-      `INSERT INTO jobs (${JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, 'queued', 'queued', 0, $7, NULL, NULL, 0, NULL, $8, NULL, NULL, $9)`,
-      [j.id, j.kind, j.modelId, j.batchId ?? null, j.batchIndex ?? null, j.idempotencyKey ?? null, json(j.payload), now(), nextSeq()],
+      `INSERT INTO jobs (${JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, 'queued', 'queued', 0, $7, NULL, NULL, 0, NULL, $8, NULL, NULL, $9, $10)`,
+      [j.id, j.kind, j.modelId, j.batchId ?? null, j.batchIndex ?? null, j.idempotencyKey ?? null, json(j.payload), now(), nextSeq(), j.requester ?? null],
     );
   }
 

@@ -1,25 +1,32 @@
 /** Row ↔ record mapping and the schema, shared by the SQLite and PostgreSQL stores (same columns). */
+import type { ModelDeployment } from '../chain/deploy-model';
 import type { ErrorCode } from '../errors';
 import type { BatchRecord, Job, ModelRecord } from './job';
 
 export const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS models (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL, calibration TEXT,
-    compile_job_id TEXT, vk_sha256 TEXT, error_code TEXT, error_message TEXT, created_at TEXT NOT NULL)`,
+    compile_job_id TEXT, vk_sha256 TEXT, error_code TEXT, error_message TEXT, created_at TEXT NOT NULL, deployment TEXT)`,
   `CREATE TABLE IF NOT EXISTS batches (id TEXT PRIMARY KEY, model_id TEXT NOT NULL, size INTEGER NOT NULL, created_at TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY, kind TEXT NOT NULL, model_id TEXT NOT NULL, batch_id TEXT, batch_index INTEGER,
     idempotency_key TEXT UNIQUE, state TEXT NOT NULL, phase TEXT NOT NULL, percent REAL NOT NULL,
     payload TEXT, error_code TEXT, error_message TEXT, attempts INTEGER NOT NULL DEFAULT 0, owner TEXT,
-    created_at TEXT NOT NULL, started_at TEXT, finished_at TEXT, seq BIGINT NOT NULL)`,
+    created_at TEXT NOT NULL, started_at TEXT, finished_at TEXT, seq BIGINT NOT NULL, requester TEXT)`,
   `CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state, seq)`,
   `CREATE INDEX IF NOT EXISTS jobs_batch ON jobs (batch_id, batch_index)`,
   // One result per job: the primary key makes a duplicate impossible, not just unlikely.
   `CREATE TABLE IF NOT EXISTS results (job_id TEXT PRIMARY KEY, body TEXT NOT NULL, created_at TEXT NOT NULL)`,
 ];
 
+/** Columns added after the first release: a store made before them gets them at init. */
+export const ADDED_COLUMNS: Array<{ table: 'jobs' | 'models'; column: string }> = [
+  { table: 'jobs', column: 'requester' },
+  { table: 'models', column: 'deployment' },
+];
+
 export const JOB_COLUMNS =
-  'id, kind, model_id, batch_id, batch_index, idempotency_key, state, phase, percent, payload, error_code, error_message, attempts, owner, created_at, started_at, finished_at, seq';
+  'id, kind, model_id, batch_id, batch_index, idempotency_key, state, phase, percent, payload, error_code, error_message, attempts, owner, created_at, started_at, finished_at, seq, requester';
 
 type Row = Record<string, unknown>;
 
@@ -41,6 +48,7 @@ export function toJob(r: Row): Job {
     error: err(r),
     attempts: Number(r.attempts),
     owner: (r.owner as string | null) ?? null,
+    requester: (r.requester as string | null) ?? null,
     createdAt: String(r.created_at),
     startedAt: (r.started_at as string | null) ?? null,
     finishedAt: (r.finished_at as string | null) ?? null,
@@ -56,6 +64,7 @@ export function toModel(r: Row): ModelRecord {
     compileJobId: (r.compile_job_id as string | null) ?? null,
     vkSha256: (r.vk_sha256 as string | null) ?? null,
     error: err(r),
+    deployment: parse(r.deployment) as ModelDeployment | null,
     createdAt: String(r.created_at),
   };
 }

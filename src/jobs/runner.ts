@@ -5,6 +5,7 @@
  * twice (a crash, a killed worker) yields one result.
  */
 import { readManifest } from '../artifacts';
+import { parseSalt } from '../commit/commitments';
 import { compileModel } from '../compiler/compile';
 import { asZkmlError, ZkmlError } from '../errors';
 import type { Prover } from '../prover/prover';
@@ -25,8 +26,16 @@ export interface CompilePayload {
   calibration?: unknown;
 }
 
+/** Salts as decimal text (JSON has no bigints); checked when the job was submitted. */
+export interface StoredSalts {
+  input?: string;
+  output?: string;
+}
+
 export interface ProvePayload {
   input: unknown;
+  /** Given by the requester to open the commitments with salts of their own; drawn at random otherwise. */
+  salts?: StoredSalts;
 }
 
 export class JobRunner {
@@ -97,6 +106,10 @@ export class JobRunner {
     const buildDir = this.artifacts.buildDir(job.modelId);
     if (!readManifest(buildDir).zkeySha256) throw new ZkmlError('MODEL_NOT_READY', `model ${job.modelId} has no setup`);
     await this.store.progress(job.id, 'witness and proof', 10);
-    return this.prover.prove(buildDir, payload.input);
+    const salts = payload.salts ?? {};
+    return this.prover.prove(buildDir, payload.input, {
+      input: salts.input !== undefined ? parseSalt(salts.input) : undefined,
+      output: salts.output !== undefined ? parseSalt(salts.output) : undefined,
+    });
   }
 }

@@ -5,9 +5,10 @@
 import Database from 'better-sqlite3';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { ModelDeployment } from '../chain/deploy-model';
 import type { ErrorCode } from '../errors';
 import { BatchRecord, Job, JOB_STATES, JobState, ModelRecord, ModelUpdate, NewJob } from './job';
-import { JOB_COLUMNS, json, now, SCHEMA, toBatch, toJob, toModel } from './rows';
+import { ADDED_COLUMNS, JOB_COLUMNS, json, now, SCHEMA, toBatch, toJob, toModel } from './rows';
 import { CreateJobsResult, emptyCounts, JobStore } from './store';
 import { nextSeq } from './seq';
 
@@ -26,6 +27,10 @@ export class SqliteJobStore implements JobStore {
 
   async init(): Promise<void> {
     for (const stmt of SCHEMA) this.db.exec(stmt);
+    for (const { table, column } of ADDED_COLUMNS) {
+      const has = (this.db.prepare(`PRAGMA table_info(${table})`).all() as Row[]).some((c) => c.name === column);
+      if (!has) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} TEXT`);
+    }
   }
 
   async close(): Promise<void> {
@@ -52,6 +57,10 @@ export class SqliteJobStore implements JobStore {
     return (this.db.prepare('SELECT * FROM models ORDER BY created_at').all() as Row[]).map(toModel);
   }
 
+  async setDeployment(modelId: string, deployment: ModelDeployment): Promise<void> {
+    this.db.prepare('UPDATE models SET deployment = ? WHERE id = ?').run(json(deployment), modelId);
+  }
+
   async startCompile(modelId: string, job: NewJob): Promise<Job> {
     this.db.transaction(() => {
       this.insertJob(job);
@@ -62,8 +71,8 @@ export class SqliteJobStore implements JobStore {
 
   private insertJob(j: NewJob): void {
     this.db
-      .prepare(`INSERT INTO jobs (${JOB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, 'queued', 'queued', 0, ?, NULL, NULL, 0, NULL, ?, NULL, NULL, ?)`)
-      .run(j.id, j.kind, j.modelId, j.batchId ?? null, j.batchIndex ?? null, j.idempotencyKey ?? null, json(j.payload), now(), nextSeq());
+      .prepare(`INSERT INTO jobs (${JOB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, 'queued', 'queued', 0, ?, NULL, NULL, 0, NULL, ?, NULL, NULL, ?, ?)`)
+      .run(j.id, j.kind, j.modelId, j.batchId ?? null, j.batchIndex ?? null, j.idempotencyKey ?? null, json(j.payload), now(), nextSeq(), j.requester ?? null);
   }
 
   async createProveJobs(jobs: NewJob[], opts: { activeLimit?: number; batch?: BatchRecord }): Promise<CreateJobsResult | 'full'> {

@@ -2,6 +2,7 @@
  * The durable job store. Implemented on SQLite (embedded default) and PostgreSQL (scale-out). Every
  * state change that matters for exactly-once is one conditional statement or one transaction.
  */
+import type { ModelDeployment } from '../chain/deploy-model';
 import type { ErrorCode } from '../errors';
 import type { BatchRecord, Job, JobState, ModelRecord, ModelUpdate, NewJob } from './job';
 
@@ -19,6 +20,8 @@ export interface JobStore {
   upsertModel(m: { id: string; name: string; calibration?: unknown }): Promise<ModelRecord>;
   getModel(id: string): Promise<ModelRecord | undefined>;
   listModels(): Promise<ModelRecord[]>;
+  /** Stores where the model was deployed (replacing an earlier deployment). */
+  setDeployment(modelId: string, deployment: ModelDeployment): Promise<void>;
   /** Records a compile job for the model and marks it compiling, in one transaction. */
   startCompile(modelId: string, job: NewJob): Promise<Job>;
 

@@ -6,11 +6,19 @@ import { Body, Controller, Get, Header, HttpCode, Inject, Param, Post, Query, Re
 import { ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ZkmlError } from '../errors';
-import { Engine } from '../jobs/engine';
-import { RequireScope } from './auth.guard';
+import { CallerId, Engine } from '../jobs/engine';
+import { Caller, RequireScope } from './auth.guard';
+import { compileSettingsSchema } from './settings-schema';
 import { ENGINE } from './tokens';
 
 const problemResponse = { description: 'application/problem+json with a stable `code`' };
+
+const saltsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'Salts for the Poseidon commitments of a hashed input or output, as decimal or 0x-hex text (drawn at random when absent); OPENING_INVALID (400) if malformed, not below the field modulus, or for a side that is not hashed',
+  properties: { input: { type: 'string' }, output: { type: 'string' } },
+};
 
 function pageParam(v: string | undefined, name: string, dflt: number, max: number): number {
   if (v === undefined) return dflt;
@@ -49,9 +57,13 @@ export class ModelsController {
   @Post(':id/compile')
   @RequireScope('admin')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Compile and set up the model (a job); body: { settings?, calibration? }' })
-  @ApiBody({ schema: { type: 'object', properties: { settings: { type: 'object' }, calibration: { type: 'object' } } }, required: false })
+  @ApiOperation({ summary: 'Compile and set up the model (a job); body: { settings?, calibration? }. Visibility, batch size and quantization are chosen here, once per model.' })
+  @ApiBody({
+    schema: { type: 'object', additionalProperties: false, properties: { settings: compileSettingsSchema(), calibration: { type: 'object', description: 'samples as {"input_data": [[...], ...]}' } } },
+    required: false,
+  })
   @ApiResponse({ status: 202, description: 'the compile job' })
+  @ApiResponse({ status: 400, ...problemResponse })
   async compile(@Param('id') id: string, @Body() body: unknown) {
     const job = await this.engine.compile(id, body);
     return { jobId: job.id, modelId: id, state: job.state };
@@ -59,10 +71,39 @@ export class ModelsController {
 
   @Get(':id')
   @RequireScope('read')
-  @ApiOperation({ summary: 'Model status, per-layer constraint report and manifest' })
+  @ApiOperation({
+    summary: 'Model status, compile settings (visibilities, batch size), public-signal layout, commitment scheme, stored deployment, per-layer constraint report and manifest',
+  })
   @ApiResponse({ status: 404, ...problemResponse })
   get(@Param('id') id: string) {
     return this.engine.modelDetails(id);
+  }
+
+  @Post(':id/deploy')
+  @RequireScope('admin')
+  @ApiOperation({
+    summary:
+      "Deploy the model's verifier to the configured chain (ZKML_CHAIN_RPC_URL, or the service's local anvil) and optionally register it in a ZkmlRegistry; the deployment is stored with the model and returned again (200) unless force is set",
+  })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        registry: { type: 'string', pattern: '^(new|0x[0-9a-fA-F]{40})$', description: 'register in the ZkmlRegistry at this address, or in one deployed now ("new"); absent: no registration' },
+        force: { type: 'boolean', description: 'deploy again even if the stored deployment is still on the chain' },
+      },
+    },
+    required: false,
+  })
+  @ApiResponse({ status: 201, description: '{ deployment: { chainId, verifier: { address, txHash }, registry?: { address, deployTxHash?, modelId, registerTxHash, registerGasUsed }, deployedAt }, created: true }' })
+  @ApiResponse({ status: 200, description: 'the stored deployment, nothing sent: { deployment, created: false }' })
+  @ApiResponse({ status: 409, ...problemResponse })
+  @ApiResponse({ status: 502, ...problemResponse })
+  async deploy(@Param('id') id: string, @Body() body: unknown, @Res({ passthrough: true }) res: Response) {
+    const r = await this.engine.deploy(id, body);
+    res.status(r.created ? 201 : 200);
+    return r;
   }
 
   @Get(':id/verifier.sol')
@@ -89,21 +130,39 @@ export class ProofsController {
 
   @Post()
   @RequireScope('prove')
-  @ApiOperation({ summary: 'Request a proof: { modelId, input, idempotencyKey? } → 202 with the job (200 when the key repeats)' })
-  @ApiBody({ schema: { type: 'object', required: ['modelId', 'input'], properties: { modelId: { type: 'string' }, input: { type: 'object' }, idempotencyKey: { type: 'string' } } } })
+  @ApiOperation({ summary: 'Request a proof: { modelId, input, idempotencyKey?, salts? } → 202 with the job (200 when the key repeats). Only this API key will see the openings.' })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['modelId', 'input'],
+      properties: { modelId: { type: 'string' }, input: { type: 'object' }, idempotencyKey: { type: 'string' }, salts: saltsSchema },
+    },
+  })
   @ApiResponse({ status: 202, description: 'accepted: { id, state }' })
+  @ApiResponse({ status: 400, ...problemResponse })
   @ApiResponse({ status: 429, description: 'queue full; Retry-After says when to retry' })
-  async submit(@Body() body: unknown, @Res({ passthrough: true }) res: Response) {
-    const { job, created } = await this.engine.submitProof(body);
+  async submit(@Body() body: unknown, @Caller() caller: CallerId, @Res({ passthrough: true }) res: Response) {
+    const { job, created } = await this.engine.submitProof(body, caller);
     res.status(created ? 202 : 200).setHeader('Location', `/v1/proofs/${job.id}`);
     return { id: job.id, state: job.state, created };
   }
 
   @Get(':id')
   @RequireScope('read')
-  @ApiOperation({ summary: 'Proof job: state, phase, percent, and the receipt when done' })
-  get(@Param('id') id: string) {
-    return this.engine.proof(id);
+  @ApiOperation({
+    summary:
+      "Proof job: state, phase, percent, and the receipt when done. The receipt's openings (salts and committed values; for a hashed output also outputs and reference) go only to the key that requested the proof; `withheld` lists what was left out",
+  })
+  get(@Param('id') id: string, @Caller() caller: CallerId) {
+    return this.engine.proof(id, caller);
+  }
+
+  @Get(':id/calldata')
+  @RequireScope('read')
+  @ApiOperation({ summary: 'The arguments of the verifier\'s verifyProof(pA, pB, pC, pubSignals) for a finished proof, as `zkml calldata` prints them' })
+  @ApiResponse({ status: 409, description: 'NO_RECEIPT: the job is not done or failed' })
+  calldata(@Param('id') id: string) {
+    return this.engine.calldata(id);
   }
 }
 
@@ -116,21 +175,28 @@ export class BatchesController {
   @Post()
   @RequireScope('prove')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Request many proofs of one model: { modelId, inputs: [...] }' })
-  @ApiBody({ schema: { type: 'object', required: ['modelId', 'inputs'], properties: { modelId: { type: 'string' }, inputs: { type: 'array', items: { type: 'object' } } } } })
+  @ApiOperation({ summary: 'Request many proofs of one model: { modelId, inputs: [...], salts?: [...] } (salts: one entry per input)' })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['modelId', 'inputs'],
+      properties: { modelId: { type: 'string' }, inputs: { type: 'array', items: { type: 'object' } }, salts: { type: 'array', items: saltsSchema } },
+    },
+  })
+  @ApiResponse({ status: 400, ...problemResponse })
   @ApiResponse({ status: 429, description: 'queue full; Retry-After says when to retry' })
-  async submit(@Body() body: unknown) {
-    const b = await this.engine.submitBatch(body);
+  async submit(@Body() body: unknown, @Caller() caller: CallerId) {
+    const b = await this.engine.submitBatch(body, caller);
     return { id: b.batchId, size: b.size };
   }
 
   @Get(':id')
   @RequireScope('read')
-  @ApiOperation({ summary: 'Batch: counts by state and one page of items with their receipts' })
+  @ApiOperation({ summary: 'Batch: counts by state and one page of items with their receipts (openings only for the key that requested the batch)' })
   @ApiQuery({ name: 'offset', required: false })
   @ApiQuery({ name: 'limit', required: false, description: 'at most 100 (default 20)' })
-  get(@Param('id') id: string, @Query('offset') offset?: string, @Query('limit') limit?: string) {
-    return this.engine.batch(id, pageParam(offset, 'offset', 0, 1_000_000), Math.max(1, pageParam(limit, 'limit', 20, 100)));
+  get(@Param('id') id: string, @Caller() caller: CallerId, @Query('offset') offset?: string, @Query('limit') limit?: string) {
+    return this.engine.batch(id, pageParam(offset, 'offset', 0, 1_000_000), Math.max(1, pageParam(limit, 'limit', 20, 100)), caller);
   }
 }
 
@@ -143,7 +209,7 @@ export class VerifyController {
   @Post()
   @RequireScope('read')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Verify a receipt off-chain, and on-chain too with onchain: true → { valid, reason, code? }' })
+  @ApiOperation({ summary: 'Verify a receipt off-chain, and on-chain too with onchain: true; openings the receipt carries are checked against its commitments → { valid, reason, code?, opened? }' })
   @ApiBody({ schema: { type: 'object', required: ['receipt'], properties: { receipt: { type: 'object' }, onchain: { type: 'boolean' } } } })
   verify(@Body() body: unknown) {
     return this.engine.verify(body);

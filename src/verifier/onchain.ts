@@ -2,10 +2,11 @@
  * On-chain verification: the build's Solidity verifier answers verifyProof for a receipt, on a
  * given chain or on a throw-away local anvil.
  */
-import { artifactPath, checkArtifactHash, readJson, readManifest, sha256Bytes, updateManifest } from '../artifacts';
+import { artifactPath, checkArtifactHash, readJson, readManifest } from '../artifacts';
 import { startAnvil } from '../chain/anvil';
-import { loadVerifierArtifact, VerifierArtifact } from '../chain/verifier-artifact';
-import { callVerifyProof, deployVerifier, getChainId, getDeployedCode } from '../chain/verifier-contract';
+import { checkIsThisVerifier, findRecordedDeployment, recordDeployment } from '../chain/deployments';
+import { loadVerifierArtifact } from '../chain/verifier-artifact';
+import { callVerifyProof, deployVerifier, getChainId } from '../chain/verifier-contract';
 import { ZkmlError } from '../errors';
 import { checkProofAndSignals, ProofAndSignals, vkPublicCount } from './checks';
 import { VerifyResult } from './offchain';
@@ -68,33 +69,4 @@ export async function verifyOnchain(buildDir: string, receipt: ProofAndSignals, 
   } finally {
     await local?.stop();
   }
-}
-
-/** A verifier of another circuit would answer for the wrong key: compare the runtime code. */
-async function checkIsThisVerifier(rpcUrl: string, address: string, artifact: VerifierArtifact): Promise<void> {
-  const code = (await getDeployedCode(rpcUrl, address)).toLowerCase();
-  if (code === '0x') throw new ZkmlError('CHAIN_ERROR', `no contract at ${address}`);
-  if (code !== artifact.deployedBytecode.toLowerCase()) {
-    throw new ZkmlError('CHAIN_ERROR', `the contract at ${address} is not this build's verifier (its code differs from Verifier.sol compiled with solc ${artifact.solcVersion})`);
-  }
-}
-
-async function findRecordedDeployment(buildDir: string, rpcUrl: string, chainId: number, artifact: VerifierArtifact): Promise<string | undefined> {
-  const bytecodeSha256 = creationCodeSha256(artifact);
-  const recorded = (readManifest(buildDir).deployments ?? []).filter((d) => d.chainId === chainId && d.bytecodeSha256 === bytecodeSha256);
-  for (const d of recorded) {
-    // The chain may have been reset since: trust only code that is still there.
-    if ((await getDeployedCode(rpcUrl, d.address)).toLowerCase() === artifact.deployedBytecode.toLowerCase()) return d.address;
-  }
-  return undefined;
-}
-
-function recordDeployment(buildDir: string, chainId: number, address: string, artifact: VerifierArtifact): void {
-  const bytecodeSha256 = creationCodeSha256(artifact);
-  const others = (readManifest(buildDir).deployments ?? []).filter((d) => !(d.chainId === chainId && d.address.toLowerCase() === address.toLowerCase()));
-  updateManifest(buildDir, { deployments: [...others, { chainId, address, bytecodeSha256 }] });
-}
-
-function creationCodeSha256(artifact: VerifierArtifact): string {
-  return sha256Bytes(Buffer.from(artifact.bytecode.replace(/^0x/, ''), 'hex'));
 }

@@ -1,5 +1,5 @@
 /**
- * Bounded fuzzing of the HTTP API's JSON bodies: random values, near-valid bodies with one field
+ * Bounded fuzzing of the HTTP API's JSON bodies (proofs, batches, verify, compile, deploy): random values, near-valid bodies with one field
  * broken, wrong content types, unparsable JSON. Every answer must be a 2xx or a 4xx problem+json with
  * a stable code: never a 5xx, a hang or a crash; and the service stays healthy throughout.
  */
@@ -36,13 +36,15 @@ describe('fuzzing: API request bodies', () => {
       const kind = rng.int(0, depth > 2 ? 0 : 3);
       if (kind === 0) return pick(scalars);
       if (kind === 1) return Array.from({ length: rng.int(0, 5) }, () => randomValue(depth + 1));
-      return Object.fromEntries(Array.from({ length: rng.int(0, 4) }, () => [pick(['modelId', 'input', 'inputs', 'receipt', 'idempotencyKey', 'onchain', 'settings', 'proof', 'publicSignals', '__proto__']), randomValue(depth + 1)]));
+      return Object.fromEntries(Array.from({ length: rng.int(0, 4) }, () => [pick(['modelId', 'input', 'inputs', 'receipt', 'idempotencyKey', 'onchain', 'settings', 'proof', 'publicSignals', 'salts', 'registry', '__proto__']), randomValue(depth + 1)]));
     };
     const valid: Record<string, () => Record<string, unknown>> = {
       '/v1/proofs': () => ({ modelId, input: { input_data: [TINY_INPUT.input_data[0].map((v: number) => (rng.int(0, 5) === 0 ? pick(scalars) : v))] } }),
       '/v1/batches': () => ({ modelId, inputs: [TINY_INPUT, TINY_INPUT] }),
       '/v1/verify': () => ({ receipt: { proof: { pi_a: ['1', '2', '1'], pi_b: [['1', '2'], ['3', '4'], ['1', '0']], pi_c: ['1', '2', '1'], protocol: 'groth16', curve: 'bn128' }, publicSignals: ['1', '2'] } }),
       [`/v1/models/${modelId}/compile`]: () => ({ settings: { inputBits: 8 } }),
+      // Valid bodies deploy the verifier once (to the service's own anvil), then get the stored deployment.
+      [`/v1/models/${modelId}/deploy`]: () => ({ force: false }),
     };
     const statuses = new Map<number, number>();
     const codes = new Set<string>();

@@ -38,11 +38,11 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
 }
 
 /** Polls a batch until all n items are done; fails at once if any item failed. */
-export async function waitForBatch(base: string, batchId: string, n: number, what = 'the batch'): Promise<any> {
+export async function waitForBatch(base: string, batchId: string, n: number, what = 'the batch', headers: Record<string, string> = {}): Promise<any> {
   return waitFor(
     what,
     async () => {
-      const b = await http(base, 'GET', `/v1/batches/${batchId}?limit=100`);
+      const b = await http(base, 'GET', `/v1/batches/${batchId}?limit=100`, undefined, headers);
       if (b.body.counts.failed > 0) throw new Error(`${what}: failed items ${JSON.stringify(b.body.items.filter((i: any) => i.error))}`);
       return b.body.counts.done === n && b.body;
     },

@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { Client } from 'pg';
 import type { NewJob } from '../../src/jobs/job';
 import { PgJobStore } from '../../src/jobs/pg-store';
@@ -84,8 +85,48 @@ function storeContract(name: string, make: () => Promise<JobStore | undefined>, 
       const page = await store.batchItems(batch.id, 1, 5);
       assert.deepEqual(page.map((j) => j.batchIndex), [1]);
     });
+
+    test("a job's requester and a model's deployment are stored", async (t) => {
+      if (!store) return t.skip('PostgreSQL not reachable');
+      const r = await store.createProveJobs([job({ requester: 'f'.repeat(64) }), job()], {});
+      assert.ok(r !== 'full');
+      assert.deepEqual(
+        (await Promise.all(r.jobs.map((j) => store!.getJob(j.id)))).map((j) => j?.requester),
+        ['f'.repeat(64), null],
+      );
+      assert.equal((await store.getModel(MODEL))?.deployment, null);
+      const deployment = { chainId: 31337, verifier: { address: '0x' + '1'.repeat(40), txHash: '0x' + '2'.repeat(64) }, deployedAt: new Date().toISOString() };
+      await store.setDeployment(MODEL, deployment);
+      assert.deepEqual((await store.getModel(MODEL))?.deployment, deployment);
+    });
   });
 }
+
+test('a SQLite file made before the requester and deployment columns gets them at init', async () => {
+  const oldDir = makeTempDir('jobs-store-old');
+  const file = path.join(oldDir, 'old.sqlite');
+  const old = new Database(file);
+  old.exec(`CREATE TABLE models (id TEXT PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL, calibration TEXT,
+    compile_job_id TEXT, vk_sha256 TEXT, error_code TEXT, error_message TEXT, created_at TEXT NOT NULL)`);
+  old.exec(`CREATE TABLE jobs (id TEXT PRIMARY KEY, kind TEXT NOT NULL, model_id TEXT NOT NULL, batch_id TEXT, batch_index INTEGER,
+    idempotency_key TEXT UNIQUE, state TEXT NOT NULL, phase TEXT NOT NULL, percent REAL NOT NULL,
+    payload TEXT, error_code TEXT, error_message TEXT, attempts INTEGER NOT NULL DEFAULT 0, owner TEXT,
+    created_at TEXT NOT NULL, started_at TEXT, finished_at TEXT, seq BIGINT NOT NULL)`);
+  old.prepare("INSERT INTO models (id, name, status, created_at) VALUES (?, 'm', 'ready', '2026-01-01')").run(MODEL);
+  old.close();
+  const store = new SqliteJobStore(file);
+  try {
+    await store.init();
+    await store.init(); // idempotent
+    assert.equal((await store.getModel(MODEL))?.deployment, null);
+    const r = await store.createProveJobs([job({ requester: 'e'.repeat(64) })], {});
+    assert.ok(r !== 'full');
+    assert.equal((await store.getJob(r.jobs[0].id))?.requester, 'e'.repeat(64));
+  } finally {
+    await store.close();
+    fs.rmSync(oldDir, { recursive: true, force: true });
+  }
+});
 
 const dir = makeTempDir('jobs-store');
 storeContract('SQLite', async () => new SqliteJobStore(path.join(dir, 'jobs.sqlite')), async () => fs.rmSync(dir, { recursive: true, force: true }));

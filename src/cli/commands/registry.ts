@@ -1,12 +1,9 @@
 /** `zkml abi` and `zkml registry <step>`: ZkmlRegistry on any EVM node (deploy, register a build, submit a receipt). */
 import { parseArgs } from 'node:util';
-import { readManifest } from '../../artifacts';
-import { deployContract, registerModel, registryArtifact, registryAt, submitInference, withWallet } from '../../chain/registry';
-import { loadVerifierArtifact } from '../../chain/verifier-artifact';
-import { readCompiled } from '../../compiler/compile';
+import { deployModel } from '../../chain/deploy-model';
+import { deployContract, registryArtifact, registryAt, submitInference, withWallet } from '../../chain/registry';
 import { ZkmlError } from '../../errors';
 import type { Receipt } from '../../prover/receipt';
-import { publicLayout } from '../../quantize/codec';
 import { checkProofShape } from '../../verifier/checks';
 import { intOption, readJsonFile, requirePositional } from '../args';
 import { USAGE } from '../usage';
@@ -34,16 +31,8 @@ export async function registryCommand(args: string[]): Promise<void> {
     console.log(JSON.stringify({ registry: address }));
   } else if (sub === 'register') {
     const dir = requirePositional(positionals, 'the build folder');
-    const manifest = readManifest(dir);
-    if (!manifest.vkSha256) throw new ZkmlError('ARTIFACT_MISSING', `${dir} has no setup yet: run zkml setup first`);
-    const layout = publicLayout(readCompiled(dir).model);
-    const registry = needRegistry();
-    const out = await withWallet(rpc, key, async (w) => {
-      const verifier = values.verifier ?? (await deployContract(w, loadVerifierArtifact(dir)));
-      const r = await registerModel(registryAt(registry, w), { verifier, modelHash: manifest.onnxSha256, vkHash: manifest.vkSha256!, layout, weightsCommitment: manifest.weightsCommitment });
-      return { modelId: r.modelId.toString(), verifier, gasUsed: r.gasUsed.toString() };
-    });
-    console.log(JSON.stringify(out));
+    const d = await deployModel(dir, { rpcUrl: rpc, privateKey: key, verifier: values.verifier, registry: needRegistry() });
+    console.log(JSON.stringify({ modelId: d.registry!.modelId, verifier: d.verifier.address, gasUsed: d.registry!.registerGasUsed }));
   } else if (sub === 'submit') {
     const receipt = readJsonFile(requirePositional(positionals, 'the receipt'), 'RECEIPT_INVALID') as Receipt;
     const modelId = intOption(values['model-id'], 'model-id');

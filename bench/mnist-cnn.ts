@@ -10,10 +10,9 @@
 // 1..N after one warm-up; --witness-sample (default 50) test digits whose wasm witness is compared
 // with the integer reference. Writes docs/bench-mnist-cnn.md.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { artifactPath, readJson, readManifest, sha256Bytes, sha256File, writeJson } from '../src/artifacts';
-import { compileModel, CompiledModel, readCompiled } from '../src/compiler/compile';
+import { artifactPath, readJson } from '../src/artifacts';
+import { CompiledModel, readCompiled } from '../src/compiler/compile';
 import { computeWitness } from '../src/compiler/r1cs-check';
 import { createOrtSession, runOrt } from '../src/onnx/runtime';
 import { Prover } from '../src/prover/prover';
@@ -21,18 +20,17 @@ import type { Receipt } from '../src/prover/receipt';
 import { circuitInput, quantizeSample, toField } from '../src/quantize/codec';
 import { readInput } from '../src/quantize/input-file';
 import { runReference } from '../src/quantize/reference';
-import { parseSettings } from '../src/quantize/settings';
-import { readR1csHeader, runSetup, SetupTimings, withSnarkjsCurve } from '../src/setup/groth16-setup';
+import { readR1csHeader, SetupTimings, withSnarkjsCurve } from '../src/setup/groth16-setup';
 import { verifyOffchain } from '../src/verifier/offchain';
 import { loadMnistSplit, MnistDigit } from '../models/mnist-mlp/dataset';
-import { repoRoot } from '../models/repo-root';
+import { parseBenchArgs } from './lib/args';
+import { compileOrReuse, CompileTimings, setupOrReuse } from './lib/build';
+import { loadAverage, machine, markdownTable, missedRows, pct, ROOT, Row, seconds, show, verdict, writeBenchDoc } from './lib/report';
 
-const ROOT = repoRoot(__dirname);
 const MODEL_DIR = path.join(ROOT, 'models', 'mnist-cnn');
 const ONNX = path.join(MODEL_DIR, 'model.onnx');
 const CALIBRATION = path.join(MODEL_DIR, 'calibration.json');
 const DOC = path.join(ROOT, 'docs', 'bench-mnist-cnn.md');
-const COMPILE_RECORD = 'bench-compile.json';
 
 const MAX_CONSTRAINTS = 120_000;
 /** Circuit accuracy may trail the float model's by at most this many percentage points. */
@@ -48,28 +46,14 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { buildDir: path.join(ROOT, 'build', 'bench-mnist-cnn'), proofs: 3, witnessSample: 50, fresh: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--build' && argv[i + 1]) args.buildDir = path.resolve(argv[++i]);
-    else if (a === '--proofs' && argv[i + 1]) args.proofs = Number(argv[++i]);
-    else if (a === '--witness-sample' && argv[i + 1]) args.witnessSample = Number(argv[++i]);
-    else if (a === '--fresh') args.fresh = true;
-    else throw new Error(`unknown argument ${a}; usage: node dist/bench/mnist-cnn.js [--build DIR] [--proofs N] [--witness-sample N] [--fresh]`);
-  }
+  const { buildDir, fresh, numbers } = parseBenchArgs(argv, 'mnist-cnn', { proofs: 3, 'witness-sample': 50 });
+  const args: Args = { buildDir, proofs: numbers.proofs, witnessSample: numbers['witness-sample'], fresh };
   if (!Number.isInteger(args.proofs) || args.proofs < 1) throw new Error('--proofs needs an integer ≥ 1');
   if (!Number.isInteger(args.witnessSample) || args.witnessSample < 1 || args.witnessSample > 1000) throw new Error('--witness-sample needs an integer in 1..1000');
   return args;
 }
 
 const inputDoc = (d: MnistDigit): unknown => ({ input_data: [d.pixels] });
-const seconds = (x: number): string => (x / 1000).toFixed(1);
-const pct = (k: number, n: number): string => `${((100 * k) / n).toFixed(1)}% (${k}/${n})`;
-
-function show(p: string): string {
-  const rel = path.relative(ROOT, p);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Compile and setup
@@ -77,57 +61,19 @@ function show(p: string): string {
 interface BuildInfo {
   constraints: number;
   predicted: number;
-  compile?: { totalMs: number; quantizeMs: number; circomMs: number };
+  compile?: CompileTimings;
   compileReused: boolean;
   power: number;
   setup: SetupTimings;
   setupReused: boolean;
 }
 
-function buildMatches(buildDir: string): boolean {
-  if (!fs.existsSync(artifactPath(buildDir, 'manifest'))) return false;
-  try {
-    const m = readManifest(buildDir);
-    return (
-      m.onnxSha256 === sha256Bytes(fs.readFileSync(ONNX)) &&
-      m.settingsSha256 === sha256Bytes(JSON.stringify(parseSettings({}))) &&
-      fs.existsSync(artifactPath(buildDir, 'compiled')) &&
-      sha256File(artifactPath(buildDir, 'wasm')) === m.wasmSha256 &&
-      sha256File(artifactPath(buildDir, 'r1cs')) === m.r1csSha256
-    );
-  } catch {
-    return false;
-  }
-}
-
 async function prepareBuild(buildDir: string, fresh: boolean): Promise<BuildInfo> {
-  let compile: BuildInfo['compile'];
-  const compileReused = !fresh && buildMatches(buildDir);
-  if (compileReused) {
-    const record = path.join(buildDir, COMPILE_RECORD);
-    compile = fs.existsSync(record) ? readJson<BuildInfo['compile']>(record) : undefined;
-    console.log(`compile: reusing ${show(buildDir)}`);
-  } else {
-    console.log(`compile: ${show(ONNX)} → ${show(buildDir)}`);
-    const r = await compileModel(ONNX, buildDir, { calibration: CALIBRATION });
-    compile = r.timings;
-    writeJson(path.join(buildDir, COMPILE_RECORD), r.timings);
-  }
+  const { compile, compileReused } = await compileOrReuse(ONNX, CALIBRATION, buildDir, fresh);
   const constraints = readR1csHeader(artifactPath(buildDir, 'r1cs')).nConstraints;
   const predicted = readJson<{ predictedConstraints: number }>(artifactPath(buildDir, 'report')).predictedConstraints;
   console.log(`compile: ${constraints} constraints (predicted ${predicted})${compile ? `, ${seconds(compile.totalMs)} s (circom ${seconds(compile.circomMs)} s)` : ''}`);
-
-  const manifest = readManifest(buildDir);
-  const setupReused =
-    !fresh && manifest.zkeySha256 !== undefined && fs.existsSync(artifactPath(buildDir, 'setup')) && sha256File(artifactPath(buildDir, 'zkey')) === manifest.zkeySha256;
-  let power: number;
-  let setup: SetupTimings;
-  if (setupReused) {
-    ({ power, timings: setup } = readJson<{ power: number; timings: SetupTimings }>(artifactPath(buildDir, 'setup')));
-    console.log('setup: reusing the existing zkey');
-  } else {
-    ({ power, timings: setup } = await runSetup(buildDir));
-  }
+  const { power, setup, setupReused } = await setupOrReuse(buildDir, fresh);
   console.log(`setup: ptau power ${power}, ${seconds(setup.totalMs)} s`);
   return { constraints, predicted, compile, compileReused, power, setup, setupReused };
 }
@@ -230,13 +176,6 @@ async function measureAccuracy(buildDir: string, compiled: CompiledModel, test: 
 // ---------------------------------------------------------------------------------------------
 // Report
 
-interface Row {
-  metric: string;
-  value: string;
-  requirement: string;
-  met?: boolean;
-}
-
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   const mid = s.length >> 1;
@@ -278,22 +217,15 @@ function buildRows(b: BuildInfo, p: ProofInfo, acc: AccuracyInfo): Row[] {
   ];
 }
 
-function markdownTable(rows: Row[]): string {
-  const lines = ['| metric | value | requirement | |', '| --- | ---: | --- | --- |'];
-  for (const r of rows) lines.push(`| ${r.metric} | ${r.value} | ${r.requirement} | ${r.met === undefined ? '' : r.met ? 'met' : '**MISSED**'} |`);
-  return lines.join('\n');
-}
-
 function writeDoc(rows: Row[], args: Args, loadAtStart: string): void {
-  const cpus = os.cpus();
-  const missed = rows.filter((r) => r.met === false);
+  const m = machine();
   const doc = `# Benchmark: mnist-cnn
 
 Generated by \`node dist/bench/mnist-cnn.js\` (\`bench/mnist-cnn.ts\`); rerun it to refresh this file.
 
 - Date: ${new Date().toISOString()}
-- Machine: ${cpus[0]?.model.trim() ?? 'unknown'}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}
-- Load average (1 / 5 / 15 min): ${loadAtStart} at the start, ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')} at the end (other jobs shared the cores: times are wall-clock under that load)
+- Machine: ${m.cpu}, ${m.cores} cores, ${m.memGiB} GiB RAM, Node ${m.node}
+- Load average (1 / 5 / 15 min): ${loadAtStart} at the start, ${m.load} at the end (other jobs shared the cores: times are wall-clock under that load)
 - Model: \`models/mnist-cnn/model.onnx\` (circomlib-ml's reference shape: conv 3×3×4 → BatchNorm → ReLU → avgpool 2 → conv 3×3×8 → BatchNorm → ReLU → avgpool 2 → dense 200→10 → ArgMax, on 28×28×1), calibration \`models/mnist-cnn/calibration.json\`, default settings (private input, public class output, fixed weights); build folder \`${show(args.buildDir)}\`
 - Proofs: one warm-up, then ${args.proofs} proof(s) on test digits 1..${args.proofs}, 1 worker, snarkjs multi-threaded.
 - Accuracy: all 1,000 held-out test digits (\`loadMnistSplit().test\`); the circuit's class is the integer reference's, which the circuit computes bit for bit (checked through the wasm witness on the first ${args.witnessSample} digits, and by the prover on every proof).
@@ -305,15 +237,14 @@ float model's, which the agreement row counts.
 
 ${markdownTable(rows)}
 
-${missed.length === 0 ? 'All requirements are met.' : `Missed: ${missed.map((r) => `${r.metric} (${r.value}, requirement ${r.requirement})`).join('; ')}.`}
+${verdict(rows)}
 `;
-  fs.mkdirSync(path.dirname(DOC), { recursive: true });
-  fs.writeFileSync(DOC, doc);
+  writeBenchDoc(DOC, doc);
 }
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const loadAtStart = os.loadavg().map((l) => l.toFixed(2)).join(' / ');
+  const loadAtStart = loadAverage();
   const build = await prepareBuild(args.buildDir, args.fresh);
   const compiled = readCompiled(args.buildDir);
   const { test } = loadMnistSplit();
@@ -323,7 +254,7 @@ async function main(): Promise<void> {
   console.log('\n' + markdownTable(rows));
   writeDoc(rows, args, loadAtStart);
   console.log(`\nwrote ${show(DOC)}`);
-  if (rows.some((r) => r.met === false)) process.exitCode = 1;
+  if (missedRows(rows).length > 0) process.exitCode = 1;
 }
 
 main().catch((err) => {

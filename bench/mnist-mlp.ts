@@ -11,8 +11,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { artifactPath, readJson, readManifest, sha256Bytes, sha256File, writeJson } from '../src/artifacts';
-import { compileModel, CompiledModel, readCompiled } from '../src/compiler/compile';
+import { artifactPath, readJson } from '../src/artifacts';
+import { CompiledModel, readCompiled } from '../src/compiler/compile';
 import { computeWitness } from '../src/compiler/r1cs-check';
 import { createOrtSession, runOrt } from '../src/onnx/runtime';
 import { Prover } from '../src/prover/prover';
@@ -20,20 +20,17 @@ import type { Receipt } from '../src/prover/receipt';
 import { circuitInput, FIELD_MODULUS, quantizeSample } from '../src/quantize/codec';
 import { readInput } from '../src/quantize/input-file';
 import { runReference } from '../src/quantize/reference';
-import { parseSettings } from '../src/quantize/settings';
-import { readR1csHeader, runSetup, SetupTimings, withSnarkjsCurve } from '../src/setup/groth16-setup';
+import { readR1csHeader, SetupTimings, withSnarkjsCurve } from '../src/setup/groth16-setup';
 import { verifyOffchain } from '../src/verifier/offchain';
 import { loadMnistSplit, MnistDigit } from '../models/mnist-mlp/dataset';
-import { repoRoot } from '../models/repo-root';
+import { parseBenchArgs } from './lib/args';
+import { compileOrReuse, CompileTimings, setupOrReuse } from './lib/build';
+import { machine, markdownTable, missedRows, pct, ROOT, Row, seconds, show, verdict, writeBenchDoc } from './lib/report';
 
-// Runs from dist/, but the model files and docs live in the source tree.
-const ROOT = repoRoot(__dirname);
 const MODEL_DIR = path.join(ROOT, 'models', 'mnist-mlp');
 const ONNX = path.join(MODEL_DIR, 'model.onnx');
 const CALIBRATION = path.join(MODEL_DIR, 'calibration.json');
 const DOC = path.join(ROOT, 'docs', 'bench-mnist-mlp.md');
-/** Written into the build folder so a reused build can still report how long its compile took. */
-const COMPILE_RECORD = 'bench-compile.json';
 
 const MAX_CONSTRAINTS = 12_000;
 const MAX_WARM_PROOF_MS = 1_500;
@@ -46,14 +43,8 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { buildDir: path.join(ROOT, 'build', 'bench-mnist-mlp'), proofs: 20, fresh: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--build' && argv[i + 1]) args.buildDir = path.resolve(argv[++i]);
-    else if (a === '--proofs' && argv[i + 1]) args.proofs = Number(argv[++i]);
-    else if (a === '--fresh') args.fresh = true;
-    else throw new Error(`unknown argument ${a}; usage: node dist/bench/mnist-mlp.js [--build DIR] [--proofs N] [--fresh]`);
-  }
+  const { buildDir, fresh, numbers } = parseBenchArgs(argv, 'mnist-mlp', { proofs: 20 });
+  const args: Args = { buildDir, proofs: numbers.proofs, fresh };
   if (!Number.isInteger(args.proofs) || args.proofs < 2) throw new Error('--proofs needs an integer ≥ 2');
   return args;
 }
@@ -63,7 +54,7 @@ function parseArgs(argv: string[]): Args {
 
 interface BuildInfo {
   constraints: number;
-  compile?: { totalMs: number; quantizeMs: number; circomMs: number };
+  compile?: CompileTimings;
   compileReused: boolean;
   power: number;
   setup: SetupTimings;
@@ -74,67 +65,13 @@ function setupParts(t: SetupTimings): string {
   return `ptau ${seconds(t.ptauMs)} s, zkey new ${seconds(t.zkeyNewMs)} s, contribution ${seconds(t.contributionsMs)} s, beacon ${seconds(t.beaconMs)} s, export ${seconds(t.exportMs)} s`;
 }
 
-/** A path relative to the repository when it is inside it. */
-function show(p: string): string {
-  const rel = path.relative(ROOT, p);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : p;
-}
-
 async function prepareBuild(buildDir: string, fresh: boolean): Promise<BuildInfo> {
-  const onnxSha256 = sha256Bytes(fs.readFileSync(ONNX));
-  // compileModel hashes exactly this string, so equal hashes mean equal settings.
-  const settingsSha256 = sha256Bytes(JSON.stringify(parseSettings({})));
-  let compileReused = false;
-  let compile: BuildInfo['compile'];
-  if (!fresh && buildMatches(buildDir, onnxSha256, settingsSha256)) {
-    compileReused = true;
-    const record = path.join(buildDir, COMPILE_RECORD);
-    compile = fs.existsSync(record) ? readJson<BuildInfo['compile']>(record) : undefined;
-    console.log(`compile: reusing ${show(buildDir)} (manifest matches the model and default settings)`);
-  } else {
-    console.log(`compile: ${show(ONNX)} → ${show(buildDir)}`);
-    const r = await compileModel(ONNX, buildDir, { calibration: CALIBRATION });
-    compile = r.timings;
-    writeJson(path.join(buildDir, COMPILE_RECORD), r.timings);
-  }
+  const { compile, compileReused } = await compileOrReuse(ONNX, CALIBRATION, buildDir, fresh);
   const constraints = readR1csHeader(artifactPath(buildDir, 'r1cs')).nConstraints;
   console.log(`compile: ${constraints} constraints${compile ? `, ${seconds(compile.totalMs)} s (circom ${seconds(compile.circomMs)} s)` : ''}`);
-
-  const manifest = readManifest(buildDir);
-  const haveSetup =
-    !fresh &&
-    manifest.zkeySha256 !== undefined &&
-    fs.existsSync(artifactPath(buildDir, 'zkey')) &&
-    fs.existsSync(artifactPath(buildDir, 'setup')) &&
-    sha256File(artifactPath(buildDir, 'zkey')) === manifest.zkeySha256;
-  let power: number;
-  let setup: SetupTimings;
-  if (haveSetup) {
-    ({ power, timings: setup } = readJson<{ power: number; timings: SetupTimings }>(artifactPath(buildDir, 'setup')));
-    console.log(`setup: reusing the existing zkey`);
-  } else {
-    ({ power, timings: setup } = await runSetup(buildDir));
-  }
+  const { power, setup, setupReused } = await setupOrReuse(buildDir, fresh);
   console.log(`setup: ptau power ${power}, ${seconds(setup.totalMs)} s (${setupParts(setup)})`);
-  return { constraints, compile, compileReused, power, setup, setupReused: haveSetup };
-}
-
-function buildMatches(buildDir: string, onnxSha256: string, settingsSha256: string): boolean {
-  if (!fs.existsSync(artifactPath(buildDir, 'manifest'))) return false;
-  try {
-    const m = readManifest(buildDir);
-    return (
-      m.onnxSha256 === onnxSha256 &&
-      m.settingsSha256 === settingsSha256 &&
-      fs.existsSync(artifactPath(buildDir, 'compiled')) &&
-      fs.existsSync(artifactPath(buildDir, 'r1cs')) &&
-      fs.existsSync(artifactPath(buildDir, 'wasm')) &&
-      sha256File(artifactPath(buildDir, 'wasm')) === m.wasmSha256 &&
-      sha256File(artifactPath(buildDir, 'r1cs')) === m.r1csSha256
-    );
-  } catch {
-    return false;
-  }
+  return { constraints, compile, compileReused, power, setup, setupReused };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -291,18 +228,7 @@ async function measureAccuracy(buildDir: string, compiled: CompiledModel, test: 
 // ---------------------------------------------------------------------------------------------
 // Report
 
-interface Row {
-  metric: string;
-  value: string;
-  requirement: string;
-  /** undefined: informational, no requirement. */
-  met?: boolean;
-  /** false: compared with a requirement but does not fail the run (default true). */
-  gate?: boolean;
-}
-
 function buildRows(b: BuildInfo, runs: ProverRun[], acc: AccuracyInfo, receiptsOk: number, receiptsVerified: number, receiptCount: number): Row[] {
-  const pct = (k: number, n: number): string => `${((100 * k) / n).toFixed(1)}% (${k}/${n})`;
   const rows: Row[] = [
     { metric: 'constraints', value: b.constraints.toLocaleString('en-US'), requirement: `≤ ${MAX_CONSTRAINTS.toLocaleString('en-US')}`, met: b.constraints <= MAX_CONSTRAINTS },
     {
@@ -356,29 +282,8 @@ function buildRows(b: BuildInfo, runs: ProverRun[], acc: AccuracyInfo, receiptsO
   return rows;
 }
 
-function markdownTable(rows: Row[]): string {
-  const mark = (r: Row): string => (r.met === undefined ? '' : r.met ? 'met' : r.gate === false ? 'above' : '**MISSED**');
-  const lines = ['| metric | value | requirement | |', '| --- | ---: | --- | --- |'];
-  for (const r of rows) lines.push(`| ${r.metric} | ${r.value} | ${r.requirement} | ${mark(r)} |`);
-  return lines.join('\n');
-}
-
-function machine(): { cpu: string; cores: number; memGiB: string; node: string; os: string; load: string } {
-  const cpus = os.cpus();
-  return {
-    // Other processes compete for the same cores and skew the timings: record how busy the machine was.
-    load: os.loadavg().map((l) => l.toFixed(2)).join(' / '),
-    cpu: cpus[0]?.model.trim() ?? 'unknown',
-    cores: cpus.length,
-    memGiB: (os.totalmem() / 2 ** 30).toFixed(1),
-    node: process.version,
-    os: `${os.type()} ${os.release()} (${os.arch()})`,
-  };
-}
-
 function writeDoc(rows: Row[], runs: ProverRun[], proofs: number, buildDir: string, loadAtStart: string, loadStart: number): void {
   const m = machine();
-  const missed = rows.filter((r) => r.met === false && r.gate !== false);
   // Only the load before we started: later readings include this benchmark's own threads.
   const busy = loadStart > m.cores / 2;
   const doc = `# Benchmark: mnist-mlp
@@ -401,10 +306,9 @@ not on the critical path.
 
 ${markdownTable(rows)}
 
-${busy ? `**The machine was busy** (1-minute load average above half the core count): other processes shared the ${m.cores} cores, so the times above are inflated; rerun on a quiet machine for the figures to judge the latency requirement by.\n\n` : ''}${missed.length === 0 ? 'All requirements are met.' : `Missed: ${missed.map((r) => `${r.metric} (${r.value}, requirement ${r.requirement})`).join('; ')}.`}
+${busy ? `**The machine was busy** (1-minute load average above half the core count): other processes shared the ${m.cores} cores, so the times above are inflated; rerun on a quiet machine for the figures to judge the latency requirement by.\n\n` : ''}${verdict(rows)}
 `;
-  fs.mkdirSync(path.dirname(DOC), { recursive: true });
-  fs.writeFileSync(DOC, doc);
+  writeBenchDoc(DOC, doc);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -444,7 +348,7 @@ async function main(): Promise<void> {
   console.log('\n' + markdownTable(rows));
   writeDoc(rows, runs, args.proofs, args.buildDir, m.load, loadStart);
   console.log(`\nwrote ${path.relative(ROOT, DOC)}`);
-  if (rows.some((r) => r.met === false && r.gate !== false)) process.exitCode = 1;
+  if (missedRows(rows).length > 0) process.exitCode = 1;
 }
 
 function stats(values: number[]): Stats {
@@ -466,10 +370,6 @@ function argmax(values: number[]): number {
 
 function ms(x: number, digits = 0): string {
   return `${x.toFixed(digits)} ms`;
-}
-
-function seconds(x: number): string {
-  return (x / 1000).toFixed(1);
 }
 
 main().catch((err) => {

@@ -4,11 +4,8 @@
  * models/mnist-cnn/ in the source tree. The exported graph ends in ArgMax: its output is the class.
  * Run: npm run build && node dist/models/mnist-cnn/train.js
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { NodeSpec, writeOnnx } from '../../src/onnx/writer';
-import { writeEzklInput } from '../ezkl-json';
+import { exportModel, fraction, pct, runBatch } from '../export-model';
 import { loadMnistSplit, MnistDigit } from '../mnist-mlp/dataset';
 import { modelSourceDir } from '../repo-root';
 import { Rng, seededRng } from '../rng';
@@ -20,7 +17,6 @@ const TRAIN_DIGITS = 6000;
 const EPOCHS = 6;
 const BATCH = 32;
 const LEARNING_RATE = 5e-3;
-const CALIBRATION_SAMPLES = 256;
 
 /** Adam with a cosine-decayed step size over the trainable tensors. */
 class Adam {
@@ -77,14 +73,6 @@ function predictions(params: CnnParams, digits: MnistDigit[]): number[] {
   return digits.map((d) => argmax(forwardInference(params, d.pixels)));
 }
 
-function fraction(predicted: number[], digits: MnistDigit[]): number {
-  return predicted.filter((p, i) => p === digits[i].label).length / digits.length;
-}
-
-function pct(x: number): string {
-  return `${(100 * x).toFixed(2)}%`;
-}
-
 /**
  * Conv → BatchNormalization → Relu → AveragePool, twice, then Flatten → Gemm(transB=1) → ArgMax.
  * Input `input` [batch, 1, 28, 28]; output `class` int64 [batch].
@@ -132,13 +120,7 @@ export function cnnToOnnx(p: CnnParams): Uint8Array {
 
 /** Runs a model file in onnxruntime over `digits` as one batch and returns its `class` output. */
 export async function onnxPredictions(modelFile: string, digits: MnistDigit[]): Promise<number[]> {
-  const session = await ort.InferenceSession.create(modelFile);
-  const data = new Float32Array(digits.length * SIDE * SIDE);
-  digits.forEach((d, n) => data.set(d.pixels, n * SIDE * SIDE));
-  const out = await session.run({ input: new ort.Tensor('float32', data, [digits.length, 1, SIDE, SIDE]) });
-  const classes = Array.from(out.class.data as BigInt64Array, Number);
-  await session.release();
-  return classes;
+  return Array.from((await runBatch(modelFile, digits, [1, SIDE, SIDE], 'class')) as BigInt64Array, Number);
 }
 
 async function main(): Promise<void> {
@@ -151,22 +133,15 @@ async function main(): Promise<void> {
   const params = train(trainSet, testSet, seededRng(SEED));
   const seconds = (Date.now() - started) / 1000;
 
-  const dir = modelSourceDir('mnist-cnn');
-  const modelFile = path.join(dir, 'model.onnx');
-  fs.writeFileSync(modelFile, cnnToOnnx(params));
-  writeEzklInput(path.join(dir, 'input.json'), [testSet[0].pixels]);
-  writeEzklInput(path.join(dir, 'calibration.json'), trainSet.slice(0, CALIBRATION_SAMPLES).map((d) => d.pixels));
-
-  // The shipped file, not the trainer, is what gets proved: check it in onnxruntime.
-  const trainerTest = predictions(params, testSet);
-  const ortTest = await onnxPredictions(modelFile, testSet);
-  const disagreements = ortTest.filter((p, i) => p !== trainerTest[i]).length;
-  console.log(`training time ${seconds.toFixed(1)} s (${EPOCHS} epochs over ${trainSet.length} digits, batch ${BATCH}, Adam lr ${LEARNING_RATE} cosine)`);
-  console.log(`trainer:     test acc ${pct(fraction(trainerTest, testSet))}`);
-  console.log(`onnxruntime: test acc ${pct(fraction(ortTest, testSet))}`);
-  console.log(`onnxruntime vs trainer: ${disagreements} of ${testSet.length} test predictions differ`);
-  console.log(`input.json digit: label ${testSet[0].label}; wrote ${modelFile} (${fs.statSync(modelFile).size} bytes)`);
-  if (disagreements > 1) throw new Error('onnxruntime disagrees with the trainer: the export is wrong');
+  await exportModel({
+    dir: modelSourceDir('mnist-cnn'),
+    onnx: cnnToOnnx(params),
+    train: trainSet,
+    test: testSet,
+    trainerTest: predictions(params, testSet),
+    predict: onnxPredictions,
+    trainingSummary: `training time ${seconds.toFixed(1)} s (${EPOCHS} epochs over ${trainSet.length} digits, batch ${BATCH}, Adam lr ${LEARNING_RATE} cosine)`,
+  });
 }
 
 if (require.main === module) {

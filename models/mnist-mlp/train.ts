@@ -3,11 +3,8 @@
  * model.onnx, input.json and calibration.json into models/mnist-mlp/ in the source tree.
  * Run: npm run build && node dist/models/mnist-mlp/train.js
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { writeOnnx } from '../../src/onnx/writer';
-import { writeEzklInput } from '../ezkl-json';
+import { exportModel, fraction, pct, runBatch } from '../export-model';
 import { modelSourceDir } from '../repo-root';
 import { Rng, seededRng } from '../rng';
 import { loadMnistSplit, MnistDigit } from './dataset';
@@ -17,7 +14,6 @@ const SEED = 7;
 const EPOCHS = 15;
 const BATCH = 32;
 const LEARNING_RATE = 2e-3;
-const CALIBRATION_SAMPLES = 256;
 
 /** Adam with a cosine-decayed step size. */
 class Adam {
@@ -89,14 +85,6 @@ function accuracy(params: MlpParams, digits: MnistDigit[]): number {
   return fraction(predictions(params, digits), digits);
 }
 
-function fraction(predicted: number[], digits: MnistDigit[]): number {
-  return predicted.filter((p, i) => p === digits[i].label).length / digits.length;
-}
-
-function pct(x: number): string {
-  return `${(100 * x).toFixed(2)}%`;
-}
-
 /** Gemm(transB=1) → Relu → Gemm(transB=1); W1 goes from input-major back to the [32, 784] Gemm layout. */
 export function mlpToOnnx(p: MlpParams): Uint8Array {
   const w1 = new Float32Array(HIDDEN * INPUTS);
@@ -121,12 +109,7 @@ export function mlpToOnnx(p: MlpParams): Uint8Array {
 
 /** Runs the written model in onnxruntime over `digits` as one batch and returns the predicted classes. */
 export async function onnxPredictions(modelFile: string, digits: MnistDigit[]): Promise<number[]> {
-  const session = await ort.InferenceSession.create(modelFile);
-  const data = new Float32Array(digits.length * INPUTS);
-  digits.forEach((d, n) => data.set(d.pixels, n * INPUTS));
-  const out = await session.run({ input: new ort.Tensor('float32', data, [digits.length, INPUTS]) });
-  const logits = out.logits.data as Float32Array;
-  await session.release();
+  const logits = (await runBatch(modelFile, digits, [INPUTS], 'logits')) as Float32Array;
   return digits.map((_, n) => argmax(logits.subarray(n * CLASSES, (n + 1) * CLASSES)));
 }
 
@@ -138,23 +121,16 @@ async function main(): Promise<void> {
   const params = train(trainSet, testSet, seededRng(SEED));
   const seconds = (Date.now() - started) / 1000;
 
-  const dir = modelSourceDir('mnist-mlp');
-  const modelFile = path.join(dir, 'model.onnx');
-  fs.writeFileSync(modelFile, mlpToOnnx(params));
-  writeEzklInput(path.join(dir, 'input.json'), [testSet[0].pixels]);
-  writeEzklInput(path.join(dir, 'calibration.json'), trainSet.slice(0, CALIBRATION_SAMPLES).map((d) => d.pixels));
-
-  // The shipped file, not the trainer, is what gets proved: check it in onnxruntime.
-  const trainerTest = predictions(params, testSet);
-  const ortTest = await onnxPredictions(modelFile, testSet);
-  const ortTrain = await onnxPredictions(modelFile, trainSet);
-  const disagreements = ortTest.filter((p, i) => p !== trainerTest[i]).length;
-  console.log(`training time ${seconds.toFixed(1)} s (${EPOCHS} epochs, batch ${BATCH}, Adam lr ${LEARNING_RATE} cosine)`);
-  console.log(`trainer:     test acc ${pct(fraction(trainerTest, testSet))}`);
-  console.log(`onnxruntime: test acc ${pct(fraction(ortTest, testSet))}, train acc ${pct(fraction(ortTrain, trainSet))}`);
-  console.log(`onnxruntime vs trainer: ${disagreements} of ${testSet.length} test predictions differ`);
-  console.log(`input.json digit: label ${testSet[0].label}; wrote ${modelFile} (${fs.statSync(modelFile).size} bytes)`);
-  if (disagreements > 1) throw new Error('onnxruntime disagrees with the trainer: the export is wrong');
+  await exportModel({
+    dir: modelSourceDir('mnist-mlp'),
+    onnx: mlpToOnnx(params),
+    train: trainSet,
+    test: testSet,
+    trainerTest: predictions(params, testSet),
+    predict: onnxPredictions,
+    trainingSummary: `training time ${seconds.toFixed(1)} s (${EPOCHS} epochs, batch ${BATCH}, Adam lr ${LEARNING_RATE} cosine)`,
+    trainAccuracy: true,
+  });
 }
 
 if (require.main === module) {

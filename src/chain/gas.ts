@@ -21,6 +21,8 @@ export const VERIFIER_SIGNAL_OVERHEAD = 215;
 /** ZkmlRegistry.submitInference on top of the verifier call: nullifier slot, event, decoding. */
 export const REGISTRY_BASE_OVERHEAD = 46_000;
 export const REGISTRY_SIGNAL_OVERHEAD = 590;
+/** With private weights: the registered commitment, read (a cold storage slot, 2,100) and compared. */
+export const REGISTRY_PINNED_WEIGHTS = 2_200;
 
 export interface GasPrediction {
   nPublic: number;
@@ -30,10 +32,11 @@ export interface GasPrediction {
   submitInference: number;
 }
 
-export function predictGas(nPublic: number): GasPrediction {
+export function predictGas(nPublic: number, pinnedWeights = false): GasPrediction {
   const calldata = (4 + 32 * (8 + nPublic)) * CALLDATA_NONZERO_BYTE;
   const verifyProof = TX_BASE + calldata + PAIRING + VERIFIER_BASE_OVERHEAD + nPublic * (EC_MUL + EC_ADD + VERIFIER_SIGNAL_OVERHEAD);
   // The registry takes the signals as a dynamic array: two more calldata words (offset, length) and the model id.
-  const submitInference = verifyProof + 3 * 32 * CALLDATA_NONZERO_BYTE + REGISTRY_BASE_OVERHEAD + nPublic * REGISTRY_SIGNAL_OVERHEAD;
+  const submitInference =
+    verifyProof + 3 * 32 * CALLDATA_NONZERO_BYTE + REGISTRY_BASE_OVERHEAD + nPublic * REGISTRY_SIGNAL_OVERHEAD + (pinnedWeights ? REGISTRY_PINNED_WEIGHTS : 0);
   return { nPublic, verifyProof, submitInference };
 }

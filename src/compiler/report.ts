@@ -113,7 +113,7 @@ export function buildReport(model: QuantizedModel, errors: ReadonlyMap<number, L
     batchSize: k,
     predictedPublicSignals: publicLayout(model).reduce((a, e) => a + e.size, 0),
     commitments,
-    gas: predictGas(publicLayout(model).reduce((a, e) => a + e.size, 0)),
+    gas: predictGas(publicLayout(model).reduce((a, e) => a + e.size, 0), model.params !== undefined),
   };
 }
 

@@ -7,8 +7,8 @@ import { compileSolidity } from '../../src/chain/solc';
 import { loadVerifierArtifact } from '../../src/chain/verifier-artifact';
 import { callVerifyProof, deployVerifier, solidityCallArgs } from '../../src/chain/verifier-contract';
 import { ZkmlError } from '../../src/errors';
-import { runSetup } from '../../src/setup/groth16-setup';
-import { clone, compileTinyCircuit, makeTempDir, ProofAndSignals, proveTiny, removeDir } from '../helpers/tiny-circuit';
+import { tinyCircuitWithKeys } from '../helpers/setup-fixtures';
+import { clone, compileTinyCircuit, ProofAndSignals, proveTiny, removeDir } from '../helpers/tiny-circuit';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const snarkjs = require('snarkjs');
 
@@ -18,9 +18,7 @@ let good: ProofAndSignals;
 let chain: LocalChain;
 
 before(async () => {
-  buildDir = compileTinyCircuit();
-  cacheDir = makeTempDir('cache');
-  await runSetup(buildDir, { cacheDir });
+  ({ buildDir, cacheDir } = await tinyCircuitWithKeys());
   good = await proveTiny(buildDir, { a: 4, b: 1 });
   chain = await startAnvil();
 });

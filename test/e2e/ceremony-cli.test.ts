@@ -4,65 +4,31 @@
  * status; then the published transcript and a proof check out.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { artifactPath, readJson, readManifest } from '../../src/artifacts';
 import type { CeremonyTranscript } from '../../src/setup/ceremony';
-import { generateDevPtau } from '../../src/setup/dev-ptau';
-import { REPO_ROOT } from '../helpers/onnx-builders';
-import { compileTinyCircuit, makeTempDir, proveTiny, removeDir } from '../helpers/tiny-circuit';
+import { CliRun, failsWith as fails, runZkml, succeeds as ok } from '../helpers/cli';
+import { releaseCurve, tempDevPtau } from '../helpers/setup-fixtures';
+import { compileTinyCircuit, proveTiny, removeDir } from '../helpers/tiny-circuit';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const snarkjs = require('snarkjs');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let work: string;
 let build: string;
 let ptau: string;
 
-function zkml(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, ZKML_CACHE_DIR: path.join(work, 'cache'), ZKML_QUIET: '1' };
-    delete env.ZKML_DEBUG;
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'zkml.js'), ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
-  });
-}
-
-function ok(r: Run, what: string): string {
-  assert.equal(r.code, 0, `${what} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  return r.stdout;
-}
-
-function fails(r: Run, code: string): string {
-  assert.equal(r.code, code === 'USAGE' ? 2 : 1, `expected ${code}, got exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  const m = /^error ([A-Z_]+): (.+)\n$/.exec(r.stderr);
-  assert.ok(m, `one line 'error CODE: message', got: ${r.stderr}`);
-  assert.equal(m[1], code, r.stderr);
-  return m[2];
-}
+const zkml = (...args: string[]): Promise<CliRun> => runZkml(path.join(work, 'cache'), args);
 
 before(async () => {
-  work = makeTempDir('ceremony-cli');
+  ({ dir: work, ptau } = await tempDevPtau('ceremony-cli'));
   build = compileTinyCircuit();
-  ptau = path.join(work, 'local.ptau');
-  await generateDevPtau(3, ptau);
 });
 after(async () => {
   removeDir(work);
   removeDir(build);
-  await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate();
+  await releaseCurve();
 });
 
 test('zkml ceremony: init, export, contribute, accept, finish, status', async () => {

@@ -4,21 +4,14 @@
  * `error <CODE>: …` and no stack trace.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { ErrorCode } from '../../src/errors';
 import type { Receipt } from '../../src/prover/receipt';
 import { generateDevPtau } from '../../src/setup/dev-ptau';
 import { BN254_Q, BN254_R } from '../../src/verifier/checks';
-import { calibrationFile, f32, inputFile, makeTempDir, modelFile, REPO_ROOT, simpleGraph } from '../helpers/onnx-builders';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { CliRun, failsWith as fails, runZkml, succeeds as ok } from '../helpers/cli';
+import { calibrationFile, f32, inputFile, makeTempDir, modelFile, simpleGraph } from '../helpers/onnx-builders';
 
 let work: string;
 let cache: string;
@@ -26,39 +19,7 @@ let build: string;
 let receiptFile: string;
 let receipt: Receipt;
 
-function zkml(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, ZKML_CACHE_DIR: cache, ZKML_QUIET: '1' };
-    delete env.ZKML_DEBUG;
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'zkml.js'), ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
-  });
-}
-
-function ok(r: Run, what: string): void {
-  assert.equal(r.code, 0, `${what} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  assert.equal(r.stderr, '', `${what}: nothing on stderr under ZKML_QUIET`);
-}
-
-/** Non-zero exit, exactly one stderr line `error <CODE>: message`, no stack trace. */
-function fails(r: Run, code: ErrorCode | ErrorCode[]): string {
-  const codes = Array.isArray(code) ? code : [code];
-  assert.notEqual(r.code, 0, `expected a failure, got exit 0\nstdout: ${r.stdout}`);
-  assert.equal(r.code, codes.includes('USAGE') ? 2 : 1, `exit code for ${codes.join('|')}`);
-  const lines = r.stderr.split('\n').filter((l) => l !== '');
-  assert.equal(lines.length, 1, `exactly one stderr line, got:\n${r.stderr}`);
-  assert.ok(r.stderr.endsWith('\n'));
-  const m = /^error ([A-Z_]+): (.+)$/.exec(lines[0]);
-  assert.ok(m, `stderr line has the form 'error CODE: message': ${lines[0]}`);
-  assert.ok(codes.includes(m[1] as ErrorCode), `expected ${codes.join(' or ')}, got ${lines[0]}`);
-  assert.doesNotMatch(r.stderr, /\n\s+at |node:internal|\.js:\d+:\d+/, 'no stack trace');
-  return m[2];
-}
+const zkml = (...args: string[]): Promise<CliRun> => runZkml(cache, args);
 
 function writeJsonFile(name: string, value: unknown): string {
   const file = path.join(work, name);

@@ -26,7 +26,6 @@ import { emitCircuit } from '../../src/compiler/emit';
 import { checkWitness, computeWitness, loadR1cs, readSymFile } from '../../src/compiler/r1cs-check';
 import { ZkmlError } from '../../src/errors';
 import { loadOnnx } from '../../src/onnx/load';
-import { GraphSpec, writeOnnx } from '../../src/onnx/writer';
 import { Prover } from '../../src/prover/prover';
 import type { Receipt } from '../../src/prover/receipt';
 import { circuitInput, fromField, quantizeSample } from '../../src/quantize/codec';
@@ -38,33 +37,13 @@ import { parseSettings } from '../../src/quantize/settings';
 import { runSetup, withSnarkjsCurve } from '../../src/setup/groth16-setup';
 import { verifyOffchain } from '../../src/verifier/offchain';
 import { seededRng } from '../helpers/circuit-harness';
-import { inputFile, makeTempDir, modelFile } from '../helpers/onnx-builders';
+import { inputFile, makeTempDir, modelFile, tinyWithWeights } from '../helpers/onnx-builders';
 
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const snarkjs = require('snarkjs');
 
 const inputDoc = JSON.parse(fs.readFileSync(inputFile('tiny'), 'utf8'));
 const PRIVATE = { paramVisibility: 'private' as const };
-
-/** models/tiny with every initializer's values reversed: same shapes and value sets, other weights. */
-function reversedTiny(): Uint8Array {
-  const graph = loadOnnx(fs.readFileSync(modelFile('tiny')));
-  const spec: GraphSpec = {
-    name: 'tiny-reversed',
-    inputs: [{ name: 'x', elemType: 'float32', shape: [1, 4] }],
-    outputs: [{ name: 'y', elemType: 'float32', shape: [1, 2] }],
-    initializers: ['W1', 'b1', 'W2', 'b2'].map((name) => {
-      const c = graph.constants.get(name)!;
-      return { name, dims: c.shape, data: Float32Array.from(c.data).reverse() };
-    }),
-    nodes: [
-      { opType: 'Gemm', name: 'gemm1', inputs: ['x', 'W1', 'b1'], outputs: ['h'], attributes: { transB: 1 } },
-      { opType: 'Relu', name: 'relu1', inputs: ['h'], outputs: ['h_relu'] },
-      { opType: 'Gemm', name: 'gemm2', inputs: ['h_relu', 'W2', 'b2'], outputs: ['y'], attributes: { transB: 1 } },
-    ],
-  };
-  return writeOnnx(spec);
-}
 
 /** The witness of `model` (its own weights unless `weights` replaces them) on the shared circuit. */
 async function witnessOf(model: QuantizedModel, wasm: string, salt: bigint): Promise<bigint[]> {
@@ -99,7 +78,7 @@ describe('private weights on tiny', () => {
     // Same file name as models/tiny's: the source names the file it was generated from.
     const bOnnx = path.join(work, 'reversed', 'model.onnx');
     fs.mkdirSync(path.dirname(bOnnx));
-    fs.writeFileSync(bOnnx, reversedTiny());
+    fs.writeFileSync(bOnnx, tinyWithWeights((data) => data.reverse()));
     // No calibration: activation scales then do not depend on the weights, so both circuits can match.
     await compileModel(modelFile('tiny'), a, { settings: PRIVATE, weightsSalt: 7n });
     await compileModel(bOnnx, b, { settings: PRIVATE, weightsSalt: 7n });

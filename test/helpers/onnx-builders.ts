@@ -139,3 +139,25 @@ export function randomInRange(model: QuantizedModel, rng: Rng, edges = 0.1): Inp
   }
   return sample;
 }
+
+/**
+ * models/tiny rebuilt with each initializer's values passed through `change` (same shapes, same
+ * graph): another model of the same architecture, e.g. the same values in another order.
+ */
+export function tinyWithWeights(change: (data: Float32Array, name: string) => Float32Array): Uint8Array {
+  const graph = loadOnnx(fs.readFileSync(modelFile('tiny')));
+  return writeOnnx({
+    name: 'tiny-variant',
+    inputs: [{ name: 'x', elemType: 'float32', shape: [1, 4] }],
+    outputs: [{ name: 'y', elemType: 'float32', shape: [1, 2] }],
+    initializers: ['W1', 'b1', 'W2', 'b2'].map((name) => {
+      const c = graph.constants.get(name)!;
+      return { name, dims: c.shape, data: change(Float32Array.from(c.data), name) };
+    }),
+    nodes: [
+      { opType: 'Gemm', name: 'gemm1', inputs: ['x', 'W1', 'b1'], outputs: ['h'], attributes: { transB: 1 } },
+      { opType: 'Relu', name: 'relu1', inputs: ['h'], outputs: ['h_relu'] },
+      { opType: 'Gemm', name: 'gemm2', inputs: ['h_relu', 'W2', 'b2'], outputs: ['y'], attributes: { transB: 1 } },
+    ],
+  });
+}

@@ -8,7 +8,6 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { artifactPath, readManifest } from '../../src/artifacts';
 import { compileModel } from '../../src/compiler/compile';
-import { ZkmlError } from '../../src/errors';
 import { checkBuildIntegrity } from '../../src/integrity';
 import { Prover } from '../../src/prover/prover';
 import { acceptContribution, contributeZkey, exportCurrentZkey, finishCeremony, initCeremony } from '../../src/setup/ceremony';
@@ -18,8 +17,8 @@ import { productionProblems, zkmlMode } from '../../src/setup/production';
 import { PinnedPtau } from '../../src/setup/ptau-pins';
 import { hashFile } from '../../src/setup/ptau-store';
 import { calibrationFile, inputFile, makeTempDir, modelFile } from '../helpers/onnx-builders';
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const snarkjs = require('snarkjs');
+import { rejectsWith } from '../helpers/rejects-with';
+import { holdCurve, releaseCurve } from '../helpers/setup-fixtures';
 
 let work: string;
 let build: string;
@@ -36,40 +35,30 @@ before(async () => {
   await generateDevPtau(8, ptau);
   dev = new Prover({ mode: 'development' });
   prod = new Prover({ mode: 'production' });
-  // One bn128 curve for all setup steps in this file, instead of one built and torn down per step.
-  await snarkjs.curves.getCurveFromName('bn128');
+  await holdCurve();
 });
 after(async () => {
-  await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate();
+  await releaseCurve();
   await dev?.close();
   await prod?.close();
   fs.rmSync(work, { recursive: true, force: true });
 });
 
-function isError(code: string, pattern?: RegExp) {
-  return (err: unknown): boolean => {
-    assert.ok(err instanceof ZkmlError, `expected a ZkmlError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    if (pattern) assert.match(err.message, pattern);
-    return true;
-  };
-}
-
 test('ZKML_MODE: development by default, production on request, anything else refused', () => {
   assert.equal(zkmlMode({}), 'development');
   assert.equal(zkmlMode({ ZKML_MODE: 'production' }), 'production');
-  assert.throws(() => zkmlMode({ ZKML_MODE: 'prod' }), isError('SETTINGS_INVALID'));
+  assert.throws(() => zkmlMode({ ZKML_MODE: 'prod' }), rejectsWith('SETTINGS_INVALID'));
 });
 
 test('dev ptau: receipts say single-contributor and local phase 2; production refuses to prove', async () => {
   await runSetup(build, { cacheDir: path.join(work, 'cache') });
   const receipt = await dev.prove(build, input);
   assert.deepEqual(receipt.setup, { devSingleContributor: true, ptauPower: 8, ptauPinned: false, ptauBlake2b512: readManifest(build).ptau!.blake2b512, phase2: 'local', phase2Contributions: 1 });
-  await assert.rejects(prod.prove(build, input), isError('PRODUCTION_REFUSED', /dev ptau.*not by a finished ceremony/));
+  await assert.rejects(prod.prove(build, input), rejectsWith('PRODUCTION_REFUSED', /dev ptau.*not by a finished ceremony/));
 });
 
 test('an unknown ptau is refused without the flag, and marked unpinned in manifest and receipt with it', async () => {
-  await assert.rejects(runSetup(build, { ptauPath: ptau }), isError('PTAU_UNKNOWN'));
+  await assert.rejects(runSetup(build, { ptauPath: ptau }), rejectsWith('PTAU_UNKNOWN'));
   await runSetup(build, { ptauPath: ptau, allowUnknownPtau: true });
   const m = readManifest(build);
   assert.equal(m.ptau!.pinned, false);
@@ -77,14 +66,14 @@ test('an unknown ptau is refused without the flag, and marked unpinned in manife
   const receipt = await dev.prove(build, input);
   assert.equal(receipt.setup.ptauPinned, false);
   assert.equal(receipt.setup.devSingleContributor, false);
-  await assert.rejects(prod.prove(build, input), isError('PRODUCTION_REFUSED', /not a pinned public ceremony file/));
+  await assert.rejects(prod.prove(build, input), rejectsWith('PRODUCTION_REFUSED', /not a pinned public ceremony file/));
 });
 
 test('a finished ceremony on a pinned ptau proves in production; receipts point at the transcript', async () => {
   const pin: PinnedPtau = { power: 8, bytes: fs.statSync(ptau).size, file: 'own-ceremony.ptau', blake2b512: (await hashFile(ptau)).blake2b512 };
   await initCeremony(build, { ptauPath: ptau, pins: [pin] });
   // An open ceremony does not replace the key in use: production still refuses the local setup.
-  await assert.rejects(prod.prove(build, input), isError('PRODUCTION_REFUSED'));
+  await assert.rejects(prod.prove(build, input), rejectsWith('PRODUCTION_REFUSED'));
   const handed = path.join(work, 'c0.zkey');
   exportCurrentZkey(build, handed);
   await contributeZkey(handed, path.join(work, 'c1.zkey'), { name: 'alice' });
@@ -113,10 +102,10 @@ test('a tampered zkey stops the model before it proves, until the manifest chang
   const tampered = Buffer.from(original);
   tampered[tampered.length >> 1] ^= 0x01;
   fs.writeFileSync(zkey, tampered);
-  await assert.rejects(dev.prove(build, input), isError('ARTIFACT_HASH_MISMATCH', /model stopped: circuit\.zkey/));
+  await assert.rejects(dev.prove(build, input), rejectsWith('ARTIFACT_HASH_MISMATCH', /model stopped: circuit\.zkey/));
   // Putting the bytes back does not silently resume a stopped model.
   fs.writeFileSync(zkey, original);
-  await assert.rejects(dev.prove(build, input), isError('ARTIFACT_HASH_MISMATCH', /model stopped/));
+  await assert.rejects(dev.prove(build, input), rejectsWith('ARTIFACT_HASH_MISMATCH', /model stopped/));
   // A new setup (a new manifest) starts it again.
   await runSetup(build, { cacheDir: path.join(work, 'cache') });
   assert.equal((await dev.prove(build, input)).format, 'zkml-receipt/1');
@@ -135,9 +124,9 @@ test('checkBuildIntegrity names each tampered artifact: wasm, vk, Verifier.sol, 
     const file = artifactPath(build, name);
     const original = fs.readFileSync(file);
     fs.appendFileSync(file, ' ');
-    assert.throws(() => checkBuildIntegrity(build), isError('ARTIFACT_HASH_MISMATCH', new RegExp(path.basename(file).replace('.', '\\.'))), name);
+    assert.throws(() => checkBuildIntegrity(build), rejectsWith('ARTIFACT_HASH_MISMATCH', new RegExp(path.basename(file).replace('.', '\\.'))), name);
     fs.writeFileSync(file, original);
   }
   fs.rmSync(artifactPath(build, 'vk'));
-  assert.throws(() => checkBuildIntegrity(build), isError('ARTIFACT_MISSING'));
+  assert.throws(() => checkBuildIntegrity(build), rejectsWith('ARTIFACT_MISSING'));
 });

@@ -28,7 +28,7 @@ import { loadConfig } from '../../src/service/config';
 import { createLogger } from '../../src/service/log';
 import { startServer, Server } from '../../src/service/server';
 import { BN254_R } from '../../src/verifier/checks';
-import { calibrationFile, makeTempDir, modelFile } from '../helpers/onnx-builders';
+import { calibrationFile, makeTempDir, modelFile, tinyWithWeights } from '../helpers/onnx-builders';
 import { http, TINY_INPUT, tinyCalibration, tinyInputs, tinyOnnx, waitFor, waitForBatch } from '../helpers/service';
 
 const ADMIN = 'admin-key-0123456789abcdef';
@@ -333,5 +333,36 @@ describe('service API: hashed builds, openings, calldata, deployment', () => {
     assert.deepEqual([nowhere.status, nowhere.body.code], [502, 'CHAIN_ERROR']);
     assert.match(nowhere.body.detail, /no contract at/);
     assert.deepEqual((await http(base, 'GET', `/v1/models/${tinyId}`, undefined, reader)).body.deployment, joined.body.deployment);
+  });
+
+  test('private weights: the model shows its weights commitment (never the weights); receipts carry it; deploy registers it; /v1/verify checks it', async () => {
+    // models/tiny with its weights negated: another model id (the service keys models by their bytes).
+    const id = await compiled(tinyWithWeights((w) => w.map((v) => -v)), 'tiny-private', { settings: { paramVisibility: 'private' }, calibration: tinyCalibration() });
+    const m = await ready(id);
+    assert.equal(m.settings.paramVisibility, 'private');
+    assert.match(m.weightsCommitment, /^[0-9]+$/);
+    assert.deepEqual(m.publicLayout.map((e: { kind: string }) => e.kind), ['output', 'weightsCommitment']);
+    assert.equal(m.commitmentScheme, COMMITMENT_SCHEME);
+    const { model } = readCompiled(buildDir(id));
+    const shown = JSON.stringify(m);
+    assert.ok(!shown.includes('"params"') && !shown.includes('"salt"'), 'the model view holds no weight or salt');
+
+    const { job } = await proved({ modelId: id, input: TINY_INPUT }, alice);
+    assert.equal(job.receipt.commitments.weights, m.weightsCommitment);
+    assert.equal(job.receipt.publicSignals.at(-1), m.weightsCommitment);
+    assert.equal(job.receipt.openings, undefined, 'the weights are never opened');
+    assert.equal((await http(base, 'POST', '/v1/verify', { receipt: job.receipt }, reader)).body.valid, true);
+    // The same proof claiming other weights: the key names the architecture only, so this is the check that matters.
+    const other = { ...job.receipt, publicSignals: [...job.receipt.publicSignals.slice(0, -1), '1'] };
+    assert.equal((await http(base, 'POST', '/v1/verify', { receipt: other }, reader)).body.code, 'WEIGHTS_COMMITMENT_MISMATCH');
+    assert.ok(model.params!.length > 0);
+
+    const deployed = await http(base, 'POST', `/v1/models/${id}/deploy`, { registry: 'new' }, admin);
+    assert.equal(deployed.status, 201, JSON.stringify(deployed.body));
+    const d = deployed.body.deployment;
+    const pinned = await withWallet(chain.rpcUrl, chain.privateKey, async (w) => String(await registryAt(d.registry.address, w).getFunction('weightsCommitmentOf')(BigInt(d.registry.modelId))));
+    assert.equal(pinned, m.weightsCommitment);
+    const accepted = await withWallet(chain.rpcUrl, chain.privateKey, (w) => submitInference(registryAt(d.registry.address, w), BigInt(d.registry.modelId), job.receipt.proof, job.receipt.publicSignals));
+    assert.deepEqual(accepted.commitments.map(String), [m.weightsCommitment]);
   });
 });

@@ -6,7 +6,6 @@ import { artifactPath, readJson, readManifest, sha256File } from '../../src/arti
 import { LocalChain, startAnvil } from '../../src/chain/anvil';
 import { loadVerifierArtifact } from '../../src/chain/verifier-artifact';
 import { callVerifyProof, deployVerifier } from '../../src/chain/verifier-contract';
-import { ZkmlError } from '../../src/errors';
 import {
   acceptContribution,
   CeremonyTranscript,
@@ -19,6 +18,8 @@ import {
 } from '../../src/setup/ceremony';
 import { withSnarkjsCurve } from '../../src/setup/groth16-setup';
 import { scanBinFile } from '../../src/setup/ptau-file';
+import { rejectsWith } from '../helpers/rejects-with';
+import { holdCurve, releaseCurve } from '../helpers/setup-fixtures';
 import { compileTinyCircuit, makeTempDir, proveTiny, removeDir } from '../helpers/tiny-circuit';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const snarkjs = require('snarkjs');
@@ -51,23 +52,13 @@ before(async () => {
   otherDir = compileTinyCircuit(OTHER_CIRCOM);
   cacheDir = makeTempDir('cache');
   work = makeTempDir('contrib');
-  // Hold one bn128 curve for the whole file: each snarkjs step would otherwise build and tear down its own.
-  await snarkjs.curves.getCurveFromName('bn128');
+  await holdCurve();
 });
 after(async () => {
   await chain?.stop();
-  await (globalThis as { curve_bn128?: { terminate(): Promise<void> } }).curve_bn128?.terminate();
+  await releaseCurve();
   for (const d of [buildDir, otherDir, cacheDir, work]) removeDir(d);
 });
-
-function rejectsWith(code: string, pattern?: RegExp) {
-  return (err: unknown): boolean => {
-    assert.ok(err instanceof ZkmlError, `expected a ZkmlError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    if (pattern) assert.match(err.message, pattern);
-    return true;
-  };
-}
 
 /** One contributor's round trip: take the current key, contribute on "their machine", hand it back. */
 async function contributeAs(name: string): Promise<{ file: string; hash: string }> {

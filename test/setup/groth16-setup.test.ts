@@ -3,9 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { artifactPath, readJson, readManifest, sha256File } from '../../src/artifacts';
-import { ZkmlError } from '../../src/errors';
 import { generateDevPtau } from '../../src/setup/dev-ptau';
 import { runSetup, withSnarkjsCurve } from '../../src/setup/groth16-setup';
+import { rejectsWith } from '../helpers/rejects-with';
 import { compileTinyCircuit, makeTempDir, removeDir } from '../helpers/tiny-circuit';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const snarkjs = require('snarkjs');
@@ -24,15 +24,6 @@ after(() => {
 
 const quiet = (): void => undefined;
 const quietLogger = { debug: quiet, info: quiet, warn: quiet, error: quiet };
-
-function rejectsWith(code: string, pattern?: RegExp) {
-  return (err: unknown): boolean => {
-    assert.ok(err instanceof ZkmlError, `expected a ZkmlError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    if (pattern) assert.match(err.message, pattern);
-    return true;
-  };
-}
 
 test('runSetup with the dev ptau writes zkey, vk, Verifier.sol, setup.json and the manifest hashes', async () => {
   const phases: Array<[string, number]> = [];

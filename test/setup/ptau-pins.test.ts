@@ -3,30 +3,18 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { ZkmlError } from '../../src/errors';
 import { generateDevPtau } from '../../src/setup/dev-ptau';
 import { PINNED_PTAU, PinnedPtau } from '../../src/setup/ptau-pins';
 import { hashFile, resolvePtau } from '../../src/setup/ptau-store';
-import { makeTempDir, removeDir } from '../helpers/tiny-circuit';
+import { rejectsWith } from '../helpers/rejects-with';
+import { tempDevPtau } from '../helpers/setup-fixtures';
+import { removeDir } from '../helpers/tiny-circuit';
 
 let tmp: string;
 let ptau3: string;
 
-before(async () => {
-  tmp = makeTempDir('pins');
-  ptau3 = path.join(tmp, 'p3.ptau');
-  await generateDevPtau(3, ptau3);
-});
+before(async () => ({ dir: tmp, ptau: ptau3 } = await tempDevPtau('pins')));
 after(() => removeDir(tmp));
-
-function rejectsWith(code: string, pattern?: RegExp) {
-  return (err: unknown): boolean => {
-    assert.ok(err instanceof ZkmlError, `expected a ZkmlError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    if (pattern) assert.match(err.message, pattern);
-    return true;
-  };
-}
 
 /** A file with one bit flipped inside the tau·G1 points: the header still parses, the hash does not match. */
 function tamper(src: string, dest: string): void {

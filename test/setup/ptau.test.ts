@@ -2,33 +2,20 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { ZkmlError } from '../../src/errors';
-import { generateDevPtau } from '../../src/setup/dev-ptau';
 import { withSnarkjsCurve } from '../../src/setup/groth16-setup';
 import { readPtauInfo } from '../../src/setup/ptau-file';
 import { requiredPtauPower, resolvePtau } from '../../src/setup/ptau-store';
-import { makeTempDir, removeDir } from '../helpers/tiny-circuit';
+import { rejectsWith } from '../helpers/rejects-with';
+import { tempDevPtau } from '../helpers/setup-fixtures';
+import { removeDir } from '../helpers/tiny-circuit';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const snarkjs = require('snarkjs');
 
 let tmp: string;
 let ptau3: string;
 
-before(async () => {
-  tmp = makeTempDir('ptau');
-  ptau3 = path.join(tmp, 'p3.ptau');
-  await generateDevPtau(3, ptau3);
-});
+before(async () => ({ dir: tmp, ptau: ptau3 } = await tempDevPtau('ptau')));
 after(() => removeDir(tmp));
-
-function rejectsWith(code: string, pattern?: RegExp) {
-  return (err: unknown): boolean => {
-    assert.ok(err instanceof ZkmlError, `expected a ZkmlError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    if (pattern) assert.match(err.message, pattern);
-    return true;
-  };
-}
 
 test('reads power, ceremony power and phase-2 readiness from a prepared ptau', () => {
   assert.deepEqual(readPtauInfo(ptau3), { power: 3, ceremonyPower: 3, prepared: true });

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { artifactPath, readJson } from '../../src/artifacts';
 import { ZkmlError } from '../../src/errors';
-import { runSetup } from '../../src/setup/groth16-setup';
 import { BN254_Q, BN254_R } from '../../src/verifier/checks';
 import { verifyOffchain } from '../../src/verifier/offchain';
-import { clone, compileTinyCircuit, makeTempDir, ProofAndSignals, proveTiny, removeDir } from '../helpers/tiny-circuit';
+import { tinyCircuitWithKeys } from '../helpers/setup-fixtures';
+import { clone, ProofAndSignals, proveTiny, removeDir } from '../helpers/tiny-circuit';
 
 let buildDir: string;
 let cacheDir: string;
@@ -13,9 +13,7 @@ let vk: object;
 let good: ProofAndSignals;
 
 before(async () => {
-  buildDir = compileTinyCircuit();
-  cacheDir = makeTempDir('cache');
-  await runSetup(buildDir, { cacheDir });
+  ({ buildDir, cacheDir } = await tinyCircuitWithKeys());
   vk = readJson<object>(artifactPath(buildDir, 'vk'));
   good = await proveTiny(buildDir, { a: 3, b: 5 });
 });

@@ -3,10 +3,10 @@ import { after, before, test } from 'node:test';
 import { readManifest } from '../../src/artifacts';
 import { LocalChain, startAnvil } from '../../src/chain/anvil';
 import { ZkmlError } from '../../src/errors';
-import { runSetup } from '../../src/setup/groth16-setup';
 import { BN254_Q, BN254_R } from '../../src/verifier/checks';
 import { verifyOnchain } from '../../src/verifier/onchain';
-import { clone, compileTinyCircuit, makeTempDir, ProofAndSignals, proveTiny, removeDir } from '../helpers/tiny-circuit';
+import { tinyCircuitWithKeys } from '../helpers/setup-fixtures';
+import { clone, ProofAndSignals, proveTiny, removeDir } from '../helpers/tiny-circuit';
 
 let buildDir: string;
 let cacheDir: string;
@@ -15,9 +15,7 @@ let chain: LocalChain;
 let address: string;
 
 before(async () => {
-  buildDir = compileTinyCircuit();
-  cacheDir = makeTempDir('cache');
-  await runSetup(buildDir, { cacheDir });
+  ({ buildDir, cacheDir } = await tinyCircuitWithKeys());
   good = await proveTiny(buildDir, { a: 2, b: 7 });
   chain = await startAnvil();
 });

@@ -37,15 +37,16 @@ export async function verifyCommand(args: string[]): Promise<void> {
     ? await verifyOnchain(values.dir, receipt, { rpcUrl: values.rpc, privateKey: values.key, address: values.address })
     : await verifyOffchain(receipt, readJson(artifactPath(values.dir, 'vk')));
   if (!result.valid) throw new ZkmlError(result.code ?? 'PROOF_INVALID', result.reason);
-  const { model } = readCompiled(values.dir);
-  const weights = checkWeightsCommitment(model, receipt.publicSignals, values['weights-commitment'] ?? manifest.weightsCommitment);
-  if (!weights.valid) throw new ZkmlError(weights.code!, weights.reason);
-  // Openings are checked against this build's pack specs, never the receipt's own description.
-  const opened = receipt.openings ? await checkOpenings(receipt, model) : { valid: true, opened: [], reason: '', code: undefined };
+  // The build's own quantized model says where the commitments are (never the receipt's description).
+  const privateWeights = manifest.weightsCommitment !== undefined;
+  const model = privateWeights || receipt.openings ? readCompiled(values.dir).model : undefined;
+  const weights = privateWeights ? checkWeightsCommitment(model!, receipt.publicSignals, values['weights-commitment'] ?? manifest.weightsCommitment) : undefined;
+  if (weights && !weights.valid) throw new ZkmlError(weights.code!, weights.reason);
+  const opened = receipt.openings ? await checkOpenings(receipt, model!) : { valid: true, opened: [], reason: '', code: undefined };
   if (!opened.valid) throw new ZkmlError(opened.code ?? 'COMMITMENT_MISMATCH', opened.reason);
   const onchain = result as { address?: string; chainId?: number };
   const where = onchain.address ? ` on chain ${onchain.chainId} at ${onchain.address}` : ' off-chain';
-  console.log(`valid${where}: ${result.reason}${opened.opened.length > 0 ? `; ${opened.reason}` : ''}${model.params ? `; ${weights.reason}` : ''}`);
+  console.log(`valid${where}: ${result.reason}${opened.opened.length > 0 ? `; ${opened.reason}` : ''}${weights ? `; ${weights.reason}` : ''}`);
   // A valid proof is only as good as the key: say what this build's key rests on.
   console.log(`key: ${describeKeyTrust(manifest)}`);
 }

@@ -76,6 +76,16 @@ describe('soundness audit of compiled models', () => {
     for (const cls of ['quotient bits', 'remainder bits', 'range-check bits', 'other']) assert.ok(tried(report, cls) > 0, `class '${cls}' was tried`);
   });
 
+  test('tiny with private weights, hashed input, two inferences per proof: every mutation refused, weight products included', async () => {
+    const build = path.join(work, 'tiny-private-weights');
+    await compileModel(modelFile('tiny'), build, { calibration: calibrationFile('tiny'), settings: { paramVisibility: 'private', inputVisibility: 'hashed', batchSize: 2 } });
+    const one = JSON.parse(fs.readFileSync(inputFile('tiny'), 'utf8')).input_data[0];
+    const report = await auditBuild(build, { input_data: [one, one.map((v: number) => -v)] }, { perClass: 400 });
+    assert.equal(report.forgeries, 0, JSON.stringify(report.classes.filter((c) => c.accepted.length > 0)));
+    // The weights are inputs (held fixed); their products with activations and their range-check bits are wires.
+    for (const cls of ['products', 'quotient bits', 'remainder bits', 'range-check bits']) assert.ok(tried(report, cls) > 0, `class '${cls}' was tried`);
+  });
+
   test('the same audit finds forgeries when the rescale remainder is only asserted', async () => {
     const build = path.join(work, 'weak');
     await compileModel(modelFile('tiny'), build, { calibration: calibrationFile('tiny') });

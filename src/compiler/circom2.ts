@@ -23,7 +23,7 @@ export interface CompileCircomOptions {
   optimization?: 'O1' | 'O2';
   /** Output folder relative to workDir (default 'build'). */
   outDir?: string;
-  /** The compiler is killed after this long (default 15 minutes). */
+  /** The compiler is killed after this long (default 15 minutes; compileModel scales it with the circuit). */
   timeoutMs?: number;
   /**
    * Run circom.wasm on V8's baseline compiler only (--liftoff-only): a small circuit then compiles in

@@ -33,6 +33,17 @@ export interface CompileOptions {
   onProgress?: (phase: string, fraction: number) => void;
   /** With private weights: the salt of their commitment (random unless given, to reproduce one). */
   weightsSalt?: bigint;
+  /** How long circom may run; default circomTimeoutMs(predicted constraints). */
+  circomTimeoutMs?: number;
+}
+
+/**
+ * circom's time limit: 15 minutes, or 30 ms per predicted constraint when that is more. circom's
+ * time grows with the circuit (ezkl/variable_cnn's 44k constraints: 4.6 min on a quiet 2-core
+ * machine, over 15 min under load); a fixed limit would refuse large models on a busy machine.
+ */
+export function circomTimeoutMs(predictedConstraints: number): number {
+  return Math.max(15 * 60 * 1000, 30 * predictedConstraints);
 }
 
 export interface CompileResult {
@@ -140,7 +151,8 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
 
   progress('circom', 0.2);
   const tc = Date.now();
-  const out = await compileCircom({ workDir: circuitDir, mainFile: 'main.circom' }).catch((err) => {
+  const timeoutMs = options.circomTimeoutMs ?? circomTimeoutMs(predicted);
+  const out = await compileCircom({ workDir: circuitDir, mainFile: 'main.circom', timeoutMs }).catch((err) => {
     throw diskFullOr(err, buildDir);
   });
   const circomMs = Date.now() - tc;

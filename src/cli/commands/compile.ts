@@ -26,6 +26,8 @@ export async function compileCommand(args: string[]): Promise<void> {
       'input-range': { type: 'string' },
       'max-constraints': { type: 'string' },
       target: { type: 'string' },
+      'leading-dim': { type: 'string' },
+      'circom-timeout': { type: 'string' },
     },
   });
   const model = requirePositional(positionals, 'the model file');
@@ -42,10 +44,18 @@ export async function compileCommand(args: string[]): Promise<void> {
       inputRange: rangeOption(values['input-range']),
       maxConstraints: intOption(values['max-constraints'], 'max-constraints'),
       target: values.target,
+      leadingDim: intOption(values['leading-dim'], 'leading-dim'),
     }).filter(([, v]) => v !== undefined),
   );
   const weightsSalt = values['weights-salt'] !== undefined ? parseSalt(values['weights-salt']) : undefined;
-  const r = await compileModel(model, values.out, { settings, calibration: values.calibration, weightsSalt, onProgress: progressPrinter('compile') });
+  const timeoutS = intOption(values['circom-timeout'], 'circom-timeout');
+  const r = await compileModel(model, values.out, {
+    settings,
+    calibration: values.calibration,
+    weightsSalt,
+    ...(timeoutS !== undefined ? { circomTimeoutMs: timeoutS * 1000 } : {}),
+    onProgress: progressPrinter('compile'),
+  });
   process.stdout.write(fs.readFileSync(artifactPath(values.out, 'reportText'), 'utf8'));
   console.log(`wrote ${values.out}: circuit.r1cs, circuit.wasm, circuit.sym, circuit/main.circom, compiled.json, report.json, manifest.json`);
   console.log(`constraints ${r.constraints}, public signals ${r.publicSignals}, compile ${(r.timings.totalMs / 1000).toFixed(1)}s (circom ${(r.timings.circomMs / 1000).toFixed(1)}s)`);

@@ -111,6 +111,8 @@ describe('private weights on tiny', () => {
     const byHand = await commitTensors(7n, model.params!.map((g) => ({ spec: { name: g.name, size: g.values.length, lo: g.lo, width: g.width }, values: g.values })));
     assert.equal(byHand.toString(), ma.weightsCommitment);
     assert.notEqual((await weightsCommitment(model, 8n)).toString(), ma.weightsCommitment);
+    // An auditor with the ONNX file and the salt gets the same commitment: quantization is deterministic.
+    assert.equal((await weightsCommitment(quantizeGraph(graph, parseSettings(PRIVATE), []), 7n)).toString(), ma.weightsCommitment);
   });
 
   test('prove: the published weights commitment is a public signal next to the outputs; the proof verifies', async () => {

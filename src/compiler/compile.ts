@@ -33,6 +33,8 @@ export interface CompileOptions {
   onProgress?: (phase: string, fraction: number) => void;
   /** With private weights: the salt of their commitment (random unless given, to reproduce one). */
   weightsSalt?: bigint;
+  /** Stops circom (a child process) when aborted. */
+  signal?: AbortSignal;
 }
 
 export interface CompileResult {
@@ -140,7 +142,7 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
 
   progress('circom', 0.2);
   const tc = Date.now();
-  const out = await compileCircom({ workDir: circuitDir, mainFile: 'main.circom' }).catch((err) => {
+  const out = await compileCircom({ workDir: circuitDir, mainFile: 'main.circom', signal: options.signal }).catch((err) => {
     throw diskFullOr(err, buildDir);
   });
   const circomMs = Date.now() - tc;

@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot } from '../models/repo-root';
-import { http, startChild, waitFor } from '../test/helpers/service';
+import { Child, http, startChild, waitFor } from '../test/helpers/service';
 
 const ROOT = repoRoot(__dirname);
 const DOC = path.join(ROOT, 'docs', 'bench-service.md');
@@ -42,8 +42,9 @@ interface Row {
 
 async function run(): Promise<Row> {
   const data = fs.mkdtempSync(path.join(os.tmpdir(), 'zkml-bench-compile-'));
-  const child = await startChild('serve', { PORT: '0', ZKML_DATA_DIR: data, ZKML_MODELS_DIR: path.join(ROOT, 'models'), ZKML_PROVER_THREADS: '1' });
+  let child: Child | undefined;
   try {
+    child = await startChild('serve', { PORT: '0', ZKML_DATA_DIR: data, ZKML_MODELS_DIR: path.join(ROOT, 'models'), ZKML_PROVER_THREADS: '1' });
     const base = child.url;
     const models = (await http(base, 'GET', '/v1/models')).body as Array<{ id: string; name: string }>;
     const m = models.find((x) => x.name === MODEL);
@@ -90,7 +91,7 @@ async function run(): Promise<Row> {
       setupStage: during('setup'),
     };
   } finally {
-    await child.kill('SIGTERM');
+    await child?.kill('SIGTERM');
     fs.rmSync(data, { recursive: true, force: true });
   }
 }

@@ -6,7 +6,8 @@
 //
 //   node dist/bench/service.js [--batch 100] [--concurrent 40] [--workers 1,2] [--data DIR]
 //
-// DIR (default build/bench-service) keeps the compiled model between runs. Writes docs/bench-service.md.
+// DIR (default build/bench-service) keeps the compiled model between runs. Writes docs/bench-service.md
+// (keeping the section of bench/service-compile.ts: /health during a compile job).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -156,7 +157,10 @@ async function main(): Promise<void> {
     `${os.cpus().length} cores, Node ${process.version}, ${new Date().toISOString()}, load average after the run ${load}.\n\n${table}\n\n` +
     `Target: GET /health p95 ≤ ${HEALTH_P95_TARGET_MS} ms under full proving load: ` +
     `${rows.every((r) => r.healthP95 <= HEALTH_P95_TARGET_MS) ? 'met' : 'NOT met'}.\n`;
-  fs.writeFileSync(DOC, doc);
+  // Sections other scripts write into this file (bench/service-compile.ts) are kept.
+  const previous = fs.existsSync(DOC) ? fs.readFileSync(DOC, 'utf8') : '';
+  const kept = previous.includes('\n## ') ? previous.slice(previous.indexOf('\n## ')) : '';
+  fs.writeFileSync(DOC, doc + kept);
   console.log(doc);
 }
 

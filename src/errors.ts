@@ -53,6 +53,7 @@ export const ERROR_CODES = {
   UNAUTHENTICATED: 'a valid API key is required',
   FORBIDDEN: 'the API key lacks the scope this call needs',
   JOB_ABANDONED: 'the job was interrupted too many times and was given up',
+  JOB_TIMEOUT: 'the job did not finish within its time limit and was stopped',
   INTERNAL: 'an internal error',
 } as const;
 

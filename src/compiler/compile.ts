@@ -35,6 +35,8 @@ export interface CompileOptions {
   weightsSalt?: bigint;
   /** How long circom may run; default circomTimeoutMs(predicted constraints). */
   circomTimeoutMs?: number;
+  /** Stops circom (a child process) when aborted. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -152,7 +154,7 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
   progress('circom', 0.2);
   const tc = Date.now();
   const timeoutMs = options.circomTimeoutMs ?? circomTimeoutMs(predicted);
-  const out = await compileCircom({ workDir: circuitDir, mainFile: 'main.circom', timeoutMs }).catch((err) => {
+  const out = await compileCircom({ workDir: circuitDir, mainFile: 'main.circom', timeoutMs, signal: options.signal }).catch((err) => {
     throw diskFullOr(err, buildDir);
   });
   const circomMs = Date.now() - tc;

@@ -1,17 +1,17 @@
 /**
  * Runs one job by id, whatever queue delivered it: claim it in the store, run the core stage
- * (compile + setup, or prove), then store the result and mark the job done in one transaction.
- * Every outcome lands in the store; a job that is already finished is skipped, so a job delivered
- * twice (a crash, a killed worker) yields one result.
+ * (compile + setup in the compile thread, or prove in the prover's threads), then store the result
+ * and mark the job done in one transaction. Every outcome lands in the store; a job that is already
+ * finished is skipped, so a job delivered twice (a crash, a killed worker) yields one result.
  */
 import { readManifest } from '../artifacts';
 import { parseSalt } from '../commit/commitments';
-import { compileModel } from '../compiler/compile';
 import { asZkmlError, ZkmlError } from '../errors';
 import type { Prover } from '../prover/prover';
 import type { Receipt } from '../prover/receipt';
-import { runSetup } from '../setup/groth16-setup';
 import { ArtifactStore } from './artifact-store';
+import { CompilePool, JobInterrupted } from './compile-pool';
+import type { CompileSummary } from './compile-task';
 import type { Job } from './job';
 import type { JobStore } from './store';
 
@@ -43,6 +43,7 @@ export class JobRunner {
     private readonly store: JobStore,
     private readonly artifacts: ArtifactStore,
     private readonly prover: Prover,
+    private readonly compiler: CompilePool,
     private readonly owner: string,
     private readonly maxAttempts: number,
     private readonly events: RunnerEvents = {},
@@ -67,6 +68,9 @@ export class JobRunner {
         if (await this.store.complete(job.id, receipt)) this.events.onFinished?.(job, { state: 'done', runMs: Date.now() - t0, receipt });
       }
     } catch (err) {
+      // Shutdown stopped the compile thread: the job stays running, and the next start's recovery
+      // (or another worker) runs it again, as after a crash.
+      if (err instanceof JobInterrupted) return;
       const e = asZkmlError(err);
       if (e.code === 'INTERNAL') this.events.onError?.(job, err);
       const error = { code: e.code, message: e.message };
@@ -78,26 +82,12 @@ export class JobRunner {
     }
   }
 
-  private async compile(job: Job) {
+  private compile(job: Job): Promise<CompileSummary> {
     const payload = (job.payload ?? {}) as CompilePayload;
-    const buildDir = this.artifacts.buildDir(job.modelId);
-    const report = (phase: string, base: number, span: number) => (p: string, f: number) =>
-      void this.store.progress(job.id, `${phase}: ${p}`, Math.round((base + span * f) * 100)).catch(() => undefined);
-    const c = await compileModel(this.artifacts.onnxPath(job.modelId), buildDir, {
-      settings: payload.settings,
-      calibration: payload.calibration,
-      onProgress: report('compile', 0, 0.6),
-    });
-    const s = await runSetup(buildDir, { onProgress: report('setup', 0.6, 0.4) });
-    const manifest = readManifest(buildDir);
-    return {
-      constraints: c.constraints,
-      publicSignals: c.publicSignals,
-      ptauPower: s.power,
-      devSingleContributor: s.devSingleContributor,
-      vkSha256: manifest.vkSha256!,
-      timings: { compileMs: c.timings.totalMs, setupMs: s.timings.totalMs },
-    };
+    return this.compiler.run(
+      { onnxPath: this.artifacts.onnxPath(job.modelId), buildDir: this.artifacts.buildDir(job.modelId), settings: payload.settings, calibration: payload.calibration },
+      (p) => void this.store.progress(job.id, p.phase, p.percent).catch(() => undefined),
+    );
   }
 
   private async prove(job: Job): Promise<Receipt> {

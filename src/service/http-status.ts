@@ -25,6 +25,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   ARTIFACT_HASH_MISMATCH: 500,
   CONFIG_INVALID: 500,
   JOB_ABANDONED: 500,
+  JOB_TIMEOUT: 500,
   CHAIN_ERROR: 502,
   DISK_FULL: 507,
 };

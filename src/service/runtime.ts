@@ -1,7 +1,7 @@
 /**
  * Wires the pure core for one process from the config: the store (SQLite or PostgreSQL), the queue
- * (in-process or BullMQ), the artifact folder, the prover pool and the job runner. `zkml serve` and
- * `zkml worker` both start from here.
+ * (in-process or BullMQ), the artifact folder, the prover pool, the compile thread and the job
+ * runner. `zkml serve` and `zkml worker` both start from here.
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { LocalChain, startAnvil } from '../chain/anvil';
 import { ArtifactStore } from '../jobs/artifact-store';
 import { BullmqQueue } from '../jobs/bullmq-queue';
+import { CompilePool } from '../jobs/compile-pool';
 import { Engine } from '../jobs/engine';
 import { PgJobStore } from '../jobs/pg-store';
 import { InProcessQueue, JobQueue } from '../jobs/queue';
@@ -64,11 +65,13 @@ export async function createRuntime(config: Config, log: Logger, opts: { runJobs
   });
 
   let prover: Prover | undefined;
+  let compiler: CompilePool | undefined;
   let runner: JobRunner | undefined;
   if (opts.runJobs) {
     prover = new Prover({ threads: config.proverThreads });
+    compiler = new CompilePool(config.compileTimeoutMs);
     const owner = `${os.hostname()}:${process.pid}`;
-    runner = new JobRunner(store, artifacts, prover, owner, config.maxAttempts, {
+    runner = new JobRunner(store, artifacts, prover, compiler, owner, config.maxAttempts, {
       onFinished: (job, outcome) => {
         metrics.jobFinished(job, outcome);
         engine.observeRunTime(outcome.runMs);
@@ -108,6 +111,8 @@ export async function createRuntime(config: Config, log: Logger, opts: { runJobs
     async close() {
       clearInterval(sweep);
       await queue.close();
+      // A compile still running after the drain is stopped here and left for the next start.
+      await compiler?.close();
       await prover?.close();
       if (anvil) await (await anvil).stop();
       await store.close();

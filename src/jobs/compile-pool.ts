@@ -1,0 +1,108 @@
+/**
+ * The compile thread: compile jobs (compile + Groth16 setup) run one at a time in a Piscina pool of
+ * one worker thread, so the process that takes them keeps answering requests. A job that runs too
+ * long is stopped (JOB_TIMEOUT); closing the pool stops a running job as JobInterrupted, which the
+ * runner leaves unrecorded so that the job runs again after a restart. Stopping a job first tells
+ * the thread to kill circom (a child process would outlive it), then terminates the thread, which
+ * takes snarkjs's threads with it; Piscina starts a fresh thread for the next job.
+ */
+import * as path from 'node:path';
+import { MessageChannel } from 'node:worker_threads';
+import Piscina from 'piscina';
+import { asZkmlError, ZkmlError } from '../errors';
+import { CompileProgress, CompileSummary, CompileTask, CompileTaskResult, STOP, TaskMessage } from './compile-task';
+
+export interface CompileJob {
+  onnxPath: string;
+  buildDir: string;
+  settings?: Record<string, unknown>;
+  calibration?: unknown;
+}
+
+/** The pool was closed while the job ran: its outcome is unknown, not a failure. */
+export class JobInterrupted extends Error {
+  constructor() {
+    super('the compile thread was stopped (shutdown)');
+    this.name = 'JobInterrupted';
+  }
+}
+
+/** How long a stopping thread gets to kill circom; a thread busy in synchronous code has none running. */
+const STOP_GRACE_MS = 3_000;
+
+export class CompilePool {
+  private readonly pool: Piscina<CompileTask, CompileTaskResult>;
+  private readonly closing = new AbortController();
+  private readonly running = new Set<Promise<unknown>>();
+
+  /** timeoutMs: how long one job may run, from when the thread starts it. */
+  constructor(private readonly timeoutMs: number) {
+    this.pool = new Piscina({
+      filename: path.resolve(__dirname, 'compile-task.js'),
+      minThreads: 0,
+      maxThreads: 1,
+      // Compiles are rare and the thread holds onnxruntime, snarkjs and the model's memory: let it go.
+      idleTimeout: 60_000,
+      // Between jobs the thread's event loop must run (to reap a killed circom); Atomics.wait would block it.
+      atomics: 'disabled',
+    });
+  }
+
+  run(job: CompileJob, onProgress: (p: CompileProgress) => void): Promise<CompileSummary> {
+    const run = this.runNow(job, onProgress);
+    const settled = run.catch(() => undefined);
+    this.running.add(settled);
+    void settled.then(() => this.running.delete(settled));
+    return run;
+  }
+
+  private async runNow(job: CompileJob, onProgress: (p: CompileProgress) => void): Promise<CompileSummary> {
+    if (this.closing.signal.aborted) throw new JobInterrupted();
+    const { port1, port2 } = new MessageChannel();
+    const terminate = new AbortController();
+    let stopped: 'timeout' | 'shutdown' | undefined;
+    let timeout: NodeJS.Timeout | undefined;
+    let grace: NodeJS.Timeout | undefined;
+    const stop = (why: 'timeout' | 'shutdown') => {
+      if (stopped) return;
+      stopped = why;
+      port1.postMessage(STOP);
+      grace = setTimeout(() => terminate.abort(), STOP_GRACE_MS);
+    };
+    port1.on('message', (m: TaskMessage) => {
+      if (m.kind === 'stopped') return terminate.abort();
+      // The clock starts at the first progress, when the thread starts the job, not while it waits behind another.
+      timeout ??= setTimeout(() => stop('timeout'), this.timeoutMs);
+      onProgress({ phase: m.phase, percent: m.percent });
+    });
+    const onClose = () => stop('shutdown');
+    this.closing.signal.addEventListener('abort', onClose);
+
+    let result: CompileTaskResult | undefined;
+    let thrown: unknown;
+    try {
+      result = await this.pool.run({ ...job, port: port2 }, { transferList: [port2], signal: terminate.signal });
+    } catch (err) {
+      thrown = err;
+    } finally {
+      clearTimeout(timeout);
+      clearTimeout(grace);
+      this.closing.signal.removeEventListener('abort', onClose);
+      port1.close();
+    }
+    // Once stopped, whatever the thread said last (circom killed, say) is not the job's outcome.
+    if (stopped === 'shutdown') throw new JobInterrupted();
+    if (stopped === 'timeout') throw new ZkmlError('JOB_TIMEOUT', `the compile job did not finish within ${Math.round(this.timeoutMs / 1000)} s and was stopped`);
+    // The thread died (out of memory, a crash in native code): Piscina starts a new one.
+    if (!result) throw asZkmlError(thrown);
+    if (!result.ok) throw new ZkmlError(result.error.code, result.error.message, result.error.details);
+    return result.summary;
+  }
+
+  /** Stops running compiles (JobInterrupted) and terminates the thread. */
+  async close(): Promise<void> {
+    this.closing.abort();
+    await Promise.all(this.running);
+    await this.pool.destroy();
+  }
+}

@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot } from '../models/repo-root';
 import { Child, http, startChild, waitFor } from '../test/helpers/service';
+import { percentile } from './lib/report';
 
 const ROOT = repoRoot(__dirname);
 const DOC = path.join(ROOT, 'docs', 'bench-service.md');
@@ -23,10 +24,7 @@ const { values } = parseArgs({ options: { model: { type: 'string', default: 'mni
 const MODEL = values.model!;
 const LABEL = values.label!.replace(/\|/g, '/');
 
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(p * s.length))];
-};
+const pct = percentile;
 
 interface Row {
   compileSeconds: number;

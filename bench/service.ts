@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util';
 import { loadMnistSplit } from '../models/mnist-mlp/dataset';
 import { repoRoot } from '../models/repo-root';
 import { http, startChild, waitFor } from '../test/helpers/service';
+import { percentile } from './lib/report';
 
 const ROOT = repoRoot(__dirname);
 const DOC = path.join(ROOT, 'docs', 'bench-service.md');
@@ -28,10 +29,7 @@ const CONCURRENT = Number(values.concurrent);
 const WORKERS = values.workers!.split(',').map(Number);
 const DATA = path.resolve(values.data ?? path.join(ROOT, 'build', 'bench-service'));
 
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(p * s.length))];
-};
+const pct = percentile;
 
 interface Row {
   workers: number;

@@ -73,3 +73,9 @@ export function seconds(x: number): string {
 export function pct(k: number, n: number): string {
   return `${((100 * k) / n).toFixed(1)}% (${k}/${n})`;
 }
+
+/** The p-quantile (0..1) of a sample, nearest rank. */
+export function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))];
+}

@@ -24,7 +24,8 @@ describe('fuzzing: API request bodies', () => {
     modelId = await readyTiny(api.url);
   });
   after(async () => {
-    await api?.kill('SIGKILL');
+    // SIGTERM: the service stops the anvil it started for the deploy bodies (SIGKILL would orphan it).
+    await api?.kill('SIGTERM');
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

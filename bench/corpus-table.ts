@@ -15,10 +15,10 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { corpusDir, CorpusIndexRow, CorpusResult, readCorpusIndex, runCorpusModel, withinTolerance } from '../src/corpus/run-corpus-model';
-import { repoRoot } from '../models/repo-root';
+import { corpusDir, CorpusIndexRow, CorpusResult, readCorpusIndex, runCorpusModel, withinTolerance } from '../tools/corpus/run-corpus-model';
+import { packageRoot } from '../src/package-root';
 
-const DOC = path.join(repoRoot(__dirname), 'docs', 'corpus.md');
+const DOC = path.join(packageRoot(), 'docs', 'corpus.md');
 const SEED = 1;
 
 /** A result with the wall time of its child process, so a resumed run still reports the total. */

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { corpusDir, readCorpusIndex, runCorpusModel } from '../src/corpus/run-corpus-model';
+import { corpusDir, readCorpusIndex, runCorpusModel } from '../tools/corpus/run-corpus-model';
 
 const QUANTIZED = /QuantizeLinear|DequantizeLinear|QLinear|MatMulInteger|ConvInteger/;
 

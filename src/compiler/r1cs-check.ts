@@ -7,10 +7,9 @@
  */
 import * as fs from 'node:fs';
 import { ZkmlError } from '../errors';
-import { readBigLE } from './circom2';
+import { readBigLE } from '../snark/bin-file';
+import { snarkjs } from '../snark/snarkjs';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const snarkjs = require('snarkjs');
 
 /** Sparse linear combination: parallel arrays of wire indices and coefficients (canonical, < p). */
 export interface LinearCombination {

@@ -7,9 +7,9 @@
  * an Error's message).
  */
 // First: snarkjs must be loaded as on a main thread before anything else requires it (see there).
-import { snarkjs } from '../prover/snarkjs-in-worker';
+import { snarkjs } from '../snark/in-worker';
 import type { MessagePort } from 'node:worker_threads';
-import { readManifest } from '../artifacts';
+import { readManifest } from '../formats/artifacts';
 import { compileModel } from '../compiler/compile';
 import { asZkmlError, ErrorCode } from '../errors';
 import { runSetup } from '../setup/groth16-setup';

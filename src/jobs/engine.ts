@@ -6,7 +6,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
-import { artifactPath, readJson, readManifest } from '../artifacts';
+import { artifactPath, readJson, readManifest } from '../formats/artifacts';
 import { deployModel, ModelDeployment } from '../chain/deploy-model';
 import { isThisVerifier } from '../chain/deployments';
 import { loadVerifierArtifact } from '../chain/verifier-artifact';
@@ -16,12 +16,14 @@ import { parseSalt, readBatch } from '../commit/commitments';
 import { commitmentLayout } from '../commit/layout';
 import { checkOpenings, checkWeightsCommitment } from '../commit/openings';
 import { COMMITMENT_SCHEME } from '../commit/scheme';
-import { CompiledModel, readCompiled } from '../compiler/compile';
+import { CompiledModel, readCompiled } from '../formats/compiled-model';
 import { loadOnnx } from '../onnx/load';
-import { publicLayout, quantizeSample } from '../quantize/codec';
-import { parseSettings } from '../quantize/settings';
-import type { Receipt } from '../prover/receipt';
-import { verifyOffchain, VerifyResult } from '../verifier/offchain';
+import { quantizeSample } from '../quantize/codec';
+import { publicLayout } from '../formats/public-signals';
+import { parseSettings } from '../formats/settings';
+import type { Receipt } from '../formats/receipt';
+import { verifyOffchain } from '../verifier/offchain';
+import { Verdict } from '../formats/verdict';
 import { OnchainOptions, verifyOnchain } from '../verifier/onchain';
 import { ArtifactStore } from './artifact-store';
 import { Job, JobState, ModelRecord, NewJob } from './job';
@@ -345,7 +347,7 @@ export class Engine {
     return (await isThisVerifier(rpcUrl, d.verifier.address, loadVerifierArtifact(build))) ? d : null;
   }
 
-  async verify(body: unknown): Promise<VerifyResult & { onchain?: unknown; opened?: Array<'input' | 'output'> }> {
+  async verify(body: unknown): Promise<Verdict & { onchain?: unknown; opened?: Array<'input' | 'output'> }> {
     const { receipt, onchain } = parseBody(VerifyBody, body);
     const modelId = receipt.model.onnxSha256;
     const m = await this.store.getModel(modelId);
@@ -361,7 +363,7 @@ export class Engine {
     // With private weights the key names only the architecture: the commitment must be this model's.
     const weights = checkWeightsCommitment((await this.compiledModel(modelId)).model, r.publicSignals, manifest.weightsCommitment);
     if (!weights.valid) return weights;
-    let result: VerifyResult & { onchain?: unknown } = off;
+    let result: Verdict & { onchain?: unknown } = off;
     if (onchain) {
       const on = await verifyOnchain(build, r, await this.opts.chain());
       result = { valid: on.valid, code: on.code, reason: on.reason, onchain: { address: on.address, chainId: on.chainId, deployed: on.deployed } };

@@ -3,12 +3,12 @@
  * and their float error bounds, and the calibration ranges that pick scales.
  */
 import { ZkmlError } from '../errors';
-import type { FloatTensor, Graph, IrNode } from '../onnx/ir';
+import type { FloatTensor, Graph, IrNode } from '../formats/graph';
 import { analyzeLayer } from './bounds';
 import { paramIntervals, ParamTensor } from './params';
-import type { Interval, Layer, ParamGroup, QuantizedModel, Row, TensorSpec } from './plan';
+import type { Interval, Layer, ParamGroup, QuantizedModel, Row, TensorSpec } from '../formats/quantized-model';
 import { activationScale } from './scales';
-import type { CompileSettings } from './settings';
+import type { CompileSettings } from '../formats/settings';
 
 export interface VarTensor {
   id: number;

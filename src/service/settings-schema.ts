@@ -4,7 +4,7 @@
  */
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { z } from 'zod';
-import { CompileSettingsSchema } from '../quantize/settings';
+import { CompileSettingsSchema } from '../formats/settings';
 
 /** What the visibility choices mean (the other fields are described in docs/service.md). */
 const DESCRIPTIONS: Record<string, string> = {

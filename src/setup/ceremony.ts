@@ -21,22 +21,17 @@ import {
   updateManifest,
   writeFileAtomic,
   writeJson,
-} from '../artifacts';
+} from '../formats/artifacts';
 import { ZkmlError } from '../errors';
-import {
-  DEV_WARNING,
-  groth16Template,
-  readR1csHeader,
-  snarkjsLogger,
-  toHex,
-  UNPINNED_WARNING,
-  withSnarkjsCurve,
-} from './groth16-setup';
+import { DEV_WARNING, toHex, UNPINNED_WARNING } from './groth16-setup';
+import { groth16Template } from '../snark/verifier-template';
+import { readSetupR1cs } from './groth16-setup';
+import { snarkjsLogger } from '../snark/logger';
+import { withSnarkjsCurve } from '../snark/curve';
 import { PinnedPtau } from './ptau-pins';
 import { hashFile, requiredPtauPower, resolvePtau } from './ptau-store';
 import { contributionHash, readMpcParams } from './zkey-mpc';
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const snarkjs = require('snarkjs');
+import { snarkjs } from '../snark/snarkjs';
 
 const STATE_FILE = 'state.json';
 const MAX_NAME = 64; // snarkjs keeps at most 64 bytes of a contribution name
@@ -105,7 +100,7 @@ export async function initCeremony(buildDir: string, opts: CeremonyInitOptions =
   const manifest = readManifest(buildDir);
   checkArtifactHash(buildDir, 'r1cs', manifest.r1csSha256);
   const r1csFile = artifactPath(buildDir, 'r1cs');
-  const r1cs = readR1csHeader(r1csFile);
+  const r1cs = readSetupR1cs(r1csFile);
   const power = requiredPtauPower(r1cs);
   const ptau = await resolvePtau({ requiredPower: power, ptauPath: opts.ptauPath, cacheDir: opts.cacheDir, allowUnknownPtau: opts.allowUnknownPtau, pins: opts.pins });
 
@@ -258,7 +253,7 @@ export async function finishCeremony(buildDir: string, opts: FinishOptions): Pro
   }
   const cur = currentZkey(buildDir);
   const r1csFile = artifactPath(buildDir, 'r1cs');
-  const r1cs = readR1csHeader(r1csFile);
+  const r1cs = readSetupR1cs(r1csFile);
   const zkeyFile = artifactPath(buildDir, 'zkey');
   const tmp = `${zkeyFile}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
   const log = snarkjsLogger();

@@ -14,14 +14,16 @@ import {
   updateManifest,
   writeFileAtomic,
   writeJson,
-} from '../artifacts';
+} from '../formats/artifacts';
 import { ZkmlError } from '../errors';
-import { scanBinFile } from './ptau-file';
+import { BN254_R } from '../formats/field';
+import { withSnarkjsCurve } from '../snark/curve';
+import { snarkjsLogger } from '../snark/logger';
+import { R1csHeader, readR1csHeader } from '../snark/r1cs-header';
+import { snarkjs } from '../snark/snarkjs';
+import { groth16Template } from '../snark/verifier-template';
 import { ProgressFn, R1csSize, requiredPtauPower, resolvePtau, ResolvedPtau } from './ptau-store';
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const snarkjs = require('snarkjs');
 
-const BN254_R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 const BEACON_ITERATIONS_EXP = 10;
 export const UNPINNED_WARNING =
   'UNPINNED PTAU. The powers of tau file is not one of the pinned public ceremony files (accepted with ' +
@@ -71,11 +73,6 @@ export interface SetupResult {
   paths: { zkey: string; vk: string; verifierSol: string; setup: string };
 }
 
-export interface R1csHeader extends R1csSize {
-  nVars: number;
-  nPrvInputs: number;
-}
-
 export async function runSetup(buildDir: string, opts: SetupOptions = {}): Promise<SetupResult> {
   const t0 = Date.now();
   const report = opts.onProgress ?? (() => undefined);
@@ -90,7 +87,7 @@ export async function runSetup(buildDir: string, opts: SetupOptions = {}): Promi
   const manifest = readManifest(buildDir);
   checkArtifactHash(buildDir, 'r1cs', manifest.r1csSha256);
   const r1csFile = artifactPath(buildDir, 'r1cs');
-  const r1cs = readR1csHeader(r1csFile);
+  const r1cs = readSetupR1cs(r1csFile);
   const power = requiredPtauPower(r1cs);
 
   progress('ptau', 0.02);
@@ -214,76 +211,11 @@ function writeSetupRecord(buildDir: string, r: SetupResult): void {
   });
 }
 
-/** Counts from the r1cs header section, without loading the constraints. */
-export function readR1csHeader(file: string): R1csHeader {
-  const bin = scanBinFile(file, 'r1cs', 'SETUP_FAILED');
-  const header = bin.sections.get(1);
-  if (!header) throw new ZkmlError('SETUP_FAILED', `${file}: no r1cs header section`);
-  const h = Buffer.alloc(header.size);
-  const fd = fs.openSync(file, 'r');
-  try {
-    fs.readSync(fd, h, 0, header.size, header.offset);
-  } finally {
-    fs.closeSync(fd);
-  }
-  const n8 = h.readUInt32LE(0);
-  if (n8 !== 32 || header.size < 4 + n8 + 28) throw new ZkmlError('SETUP_FAILED', `${file}: r1cs header is not a bn128 header`);
-  let prime = 0n;
-  for (let i = n8 - 1; i >= 0; i--) prime = (prime << 8n) | BigInt(h[4 + i]);
-  if (prime !== BN254_R) throw new ZkmlError('SETUP_FAILED', `${file}: the circuit was not compiled for bn128`);
-  const o = 4 + n8;
-  return {
-    nVars: h.readUInt32LE(o),
-    nOutputs: h.readUInt32LE(o + 4),
-    nPubInputs: h.readUInt32LE(o + 8),
-    nPrvInputs: h.readUInt32LE(o + 12),
-    // nLabels (u64) sits at o + 16
-    nConstraints: h.readUInt32LE(o + 24),
-  };
-}
-
-/**
- * snarkjs keeps one multi-threaded bn128 curve per process (globalThis.curve_bn128) and never
- * terminates it, and its worker threads keep Node alive. This runs fn and then terminates that curve
- * if it was created for us; a curve that already existed belongs to its creator and is left alone.
- * Overlapping calls share one curve, terminated when the last finishes.
- */
-export async function withSnarkjsCurve<T>(fn: () => Promise<T>): Promise<T> {
-  const g = globalThis as { curve_bn128?: { terminate(): Promise<void> } | null };
-  if (curveLeases === 0) curveOwned = !g.curve_bn128;
-  curveLeases++;
-  try {
-    return await fn();
-  } finally {
-    curveLeases--;
-    if (curveLeases === 0 && curveOwned) {
-      curveOwned = false;
-      const curve = g.curve_bn128;
-      if (curve) await curve.terminate();
-    }
-  }
-}
-let curveLeases = 0;
-let curveOwned = false;
-
-export function groth16Template(): string {
-  // snarkjs's package exports hide templates/, so locate it from the resolved entry point.
-  const file = path.join(path.dirname(require.resolve('snarkjs')), '..', 'templates', 'verifier_groth16.sol.ejs');
-  return fs.readFileSync(file, 'utf8');
-}
-
-/** snarkjs reports some failures only through its logger and a -1/false return value. */
-export function snarkjsLogger() {
-  const errors: string[] = [];
-  const quiet = (): void => undefined;
-  return {
-    debug: quiet,
-    info: quiet,
-    warn: quiet,
-    error: (msg: unknown) => void errors.push(String(msg)),
-    lastError: (): string | undefined => errors[errors.length - 1],
-    failure: (step: string) => new ZkmlError('SETUP_FAILED', `${step} failed${errors.length ? `: ${errors[errors.length - 1]}` : ''}`),
-  };
+/** The r1cs header of a circuit to set up: bn128 only (snarkjs's setup would fail later, less clearly). */
+export function readSetupR1cs(file: string): R1csHeader {
+  const header = readR1csHeader(file, 'SETUP_FAILED');
+  if (header.prime !== BN254_R) throw new ZkmlError('SETUP_FAILED', `${file}: the circuit was not compiled for bn128`);
+  return header;
 }
 
 export function toHex(bytes: Uint8Array): string {

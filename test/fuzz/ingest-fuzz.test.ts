@@ -10,13 +10,13 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { onnx } from 'onnx-proto';
 import { ERROR_CODES, ZkmlError } from '../../src/errors';
-import type { Graph } from '../../src/onnx/ir';
+import type { Graph } from '../../src/formats/graph';
 import { loadOnnx } from '../../src/onnx/load';
 import { quantizeSample } from '../../src/quantize/codec';
-import { readInput } from '../../src/quantize/input-file';
+import { readInput } from '../../src/formats/input-document';
 import { quantizeGraph } from '../../src/quantize/quantize';
-import { parseSettings } from '../../src/quantize/settings';
-import { corpusDir } from '../../src/corpus/run-corpus-model';
+import { parseSettings } from '../../src/formats/settings';
+import { corpusDir } from '../../tools/corpus/run-corpus-model';
 import { readModelBytes, seededRng, ShippedModel } from '../helpers/onnx-builders';
 
 const SLOW_MS = 1000;

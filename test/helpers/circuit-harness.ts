@@ -10,7 +10,9 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { compileCircom, copyTemplateLibrary, readR1csInfo, R1csInfo } from '../../src/compiler/circom2';
+import { compileCircom, copyTemplateLibrary } from '../../src/compiler/circom2';
+import { readR1csHeader } from '../../src/snark/r1cs-header';
+import { R1csHeader } from '../../src/snark/r1cs-header';
 import { ZkmlError } from '../../src/errors';
 import { checkWitness, computeWitness, loadR1cs, R1cs, readSymEntries, WitnessCheck } from '../../src/compiler/r1cs-check';
 
@@ -31,7 +33,7 @@ export interface TestCircuit {
    * mutation silently becomes a valid witness for another input rather than a forgery.
    */
   inputWires: ReadonlySet<number>;
-  info: R1csInfo;
+  info: R1csHeader;
   r1cs: R1cs;
   dispose(): void;
 }
@@ -76,7 +78,7 @@ async function compileOnce(key: string, mainSource: string): Promise<TestCircuit
   copyTemplateLibrary(dir);
   fs.writeFileSync(path.join(dir, 'main.circom'), mainSource);
   const out = await withCompileSlot(() => compileCircom({ workDir: dir, mainFile: 'main.circom', skipOptimizingTier: true }));
-  const info = readR1csInfo(out.r1csPath);
+  const info = readR1csHeader(out.r1csPath, 'CIRCOM_FAILED');
   const r1cs = loadR1cs(out.r1csPath);
   const entries = readSymEntries(out.symPath);
   const signals = new Map(entries.map((e) => [e.name, e.witness]));

@@ -13,17 +13,19 @@ import { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { readEzklInput } from '../../models/ezkl-json';
 import { loadMnistSplit } from '../../models/mnist-mlp/dataset';
-import { repoRoot } from '../../models/repo-root';
-import { artifactPath } from '../../src/artifacts';
-import { CompileResult, compileModel, readCompiled } from '../../src/compiler/compile';
+import { packageRoot } from '../../src/package-root';
+import { artifactPath } from '../../src/formats/artifacts';
+import { CompileResult, compileModel } from '../../src/compiler/compile';
+import { readCompiled } from '../../src/formats/compiled-model';
 import { checkWitness, computeWitness, loadR1cs, R1cs } from '../../src/compiler/r1cs-check';
 import { loadOnnx } from '../../src/onnx/load';
-import { circuitInput, FIELD_MODULUS, quantizeSample, toField } from '../../src/quantize/codec';
-import type { QuantizedModel } from '../../src/quantize/plan';
+import { circuitInput, quantizeSample } from '../../src/quantize/codec';
+import { BN254_R, toField } from '../../src/formats/field';
+import type { QuantizedModel } from '../../src/formats/quantized-model';
 import { runReference } from '../../src/quantize/reference';
 import { makeTempDir } from '../helpers/onnx-builders';
 
-const DIR = path.join(repoRoot(__dirname), 'models', 'mnist-cnn');
+const DIR = path.join(packageRoot(), 'models', 'mnist-cnn');
 const ONNX = path.join(DIR, 'model.onnx');
 const CALIBRATION = path.join(DIR, 'calibration.json');
 /** Pinned: a change here is a change of the circuit, to be explained. */
@@ -106,7 +108,7 @@ describe('mnist-cnn', () => {
         const first = 1 + r1cs.nOutputs + r1cs.nPubInputs + r1cs.nPrvInputs;
         for (let wire = first; wire < witness.length; wire += 997) {
           const forged = [...witness];
-          forged[wire] = (forged[wire] + 1n) % FIELD_MODULUS;
+          forged[wire] = (forged[wire] + 1n) % BN254_R;
           assert.equal(checkWitness(r1cs, forged).ok, false, `wire ${wire} + 1 accepted`);
         }
       }

@@ -23,15 +23,15 @@ import { getDeployedCode, solidityCallArgs } from '../../src/chain/verifier-cont
 import { main as cli } from '../../src/cli/main';
 import { evaluateBatch, modelCommitments, readBatch, Salts } from '../../src/commit/commitments';
 import { COMMITMENT_SCHEME } from '../../src/commit/scheme';
-import { artifactPath } from '../../src/artifacts';
-import { readCompiled } from '../../src/compiler/compile';
+import { artifactPath } from '../../src/formats/artifacts';
+import { readCompiled } from '../../src/formats/compiled-model';
 import { circuitInput, quantizeSample } from '../../src/quantize/codec';
-import { readInput } from '../../src/quantize/input-file';
-import { withSnarkjsCurve } from '../../src/setup/groth16-setup';
+import { readInput } from '../../src/formats/input-document';
+import { withSnarkjsCurve } from '../../src/snark/curve';
 import { loadConfig } from '../../src/service/config';
 import { createLogger } from '../../src/service/log';
 import { startServer, Server } from '../../src/service/server';
-import { BN254_R } from '../../src/verifier/checks';
+import { BN254_R } from '../../src/formats/field';
 import { calibrationFile, makeTempDir, modelFile, tinyWithWeights } from '../helpers/onnx-builders';
 import { http, TINY_INPUT, tinyCalibration, tinyInputs, tinyOnnx, waitFor, waitForBatch } from '../helpers/service';
 

@@ -7,12 +7,13 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { artifactPath, ARTIFACTS } from '../../src/artifacts';
+import { artifactPath, ARTIFACTS } from '../../src/formats/artifacts';
 import { auditBuild, auditCircuit, AuditReport } from '../../src/audit/audit';
 import { compileCircom } from '../../src/compiler/circom2';
-import { compileModel, readCompiled } from '../../src/compiler/compile';
+import { compileModel } from '../../src/compiler/compile';
+import { readCompiled } from '../../src/formats/compiled-model';
 import { circuitInput, quantizeSample } from '../../src/quantize/codec';
-import { readInput } from '../../src/quantize/input-file';
+import { readInput } from '../../src/formats/input-document';
 import { calibrationFile, inputFile, makeTempDir, modelFile, ShippedModel } from '../helpers/onnx-builders';
 
 const SHIPPED: ShippedModel[] = ['tiny', 'tiny-matmul', 'mnist-mlp'];

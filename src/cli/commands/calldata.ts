@@ -1,7 +1,7 @@
 /** `zkml calldata`: a receipt as the Solidity verifier's call arguments. */
 import { parseArgs } from 'node:util';
 import { solidityCallArgs } from '../../chain/verifier-contract';
-import type { Receipt } from '../../prover/receipt';
+import type { Receipt } from '../../formats/receipt';
 import { readJsonFile, requirePositional } from '../args';
 
 export async function calldataCommand(args: string[]): Promise<void> {

@@ -1,7 +1,7 @@
 /** `zkml compile`: ONNX model → circuit, with the per-layer report. */
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { artifactPath } from '../../artifacts';
+import { artifactPath } from '../../formats/artifacts';
 import { compileModel } from '../../compiler/compile';
 import { ZkmlError } from '../../errors';
 import { intOption, rangeOption, requirePositional } from '../args';

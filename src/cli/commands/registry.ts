@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { deployModel } from '../../chain/deploy-model';
 import { deployContract, registryArtifact, registryAt, submitInference, withWallet } from '../../chain/registry';
 import { ZkmlError } from '../../errors';
-import type { Receipt } from '../../prover/receipt';
+import type { Receipt } from '../../formats/receipt';
 import { checkProofShape } from '../../verifier/checks';
 import { intOption, readJsonFile, requirePositional } from '../args';
 import { USAGE } from '../usage';

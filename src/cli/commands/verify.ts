@@ -1,10 +1,10 @@
 /** `zkml verify`: a receipt against a build's key, off-chain or on an EVM node, plus its openings. */
 import { parseArgs } from 'node:util';
-import { artifactPath, Manifest, readJson } from '../../artifacts';
+import { artifactPath, Manifest, readJson } from '../../formats/artifacts';
 import { checkOpenings, checkWeightsCommitment } from '../../commit/openings';
-import { readCompiled } from '../../compiler/compile';
+import { readCompiled } from '../../formats/compiled-model';
 import { ZkmlError } from '../../errors';
-import type { Receipt } from '../../prover/receipt';
+import type { Receipt } from '../../formats/receipt';
 import { verifyOffchain } from '../../verifier/offchain';
 import { verifyOnchain } from '../../verifier/onchain';
 import { readJsonFile, requirePositional } from '../args';

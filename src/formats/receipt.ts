@@ -2,7 +2,7 @@
  * The receipt: one self-contained JSON that anyone can check with the verification key
  * (plain `snarkjs groth16 verify vk.json public.json proof.json` works on its parts).
  */
-import type { PublicKind } from '../quantize/codec';
+import type { PublicKind } from './public-signals';
 
 export interface Groth16Proof {
   pi_a: [string, string, string];

@@ -39,7 +39,31 @@ function spanning(name: string, size: number, intervals: Interval[]): PackSpec {
   return { name, size, lo, width: Math.max(1, bitLength(hi - lo)) };
 }
 
+const layouts = new WeakMap<QuantizedModel, CommitmentLayout>();
+
+/**
+ * The layout of a model's commitments, computed once per model object: with a hashed output it is
+ * a whole bound analysis, and a loaded build asks for it on every proof, salt check and opening. A
+ * QuantizedModel does not change once built (quantizeGraph, readCompiled), so the layout cannot go
+ * stale; it is frozen, since every caller shares it.
+ */
 export function commitmentLayout(model: QuantizedModel): CommitmentLayout {
+  let layout = layouts.get(model);
+  if (!layout) {
+    layout = freezeLayout(computeLayout(model));
+    layouts.set(model, layout);
+  }
+  return layout;
+}
+
+function freezeLayout(layout: CommitmentLayout): CommitmentLayout {
+  for (const specs of [layout.inputs, layout.outputs, layout.weights]) {
+    if (specs) Object.freeze(specs).forEach((s) => Object.freeze(s));
+  }
+  return Object.freeze(layout);
+}
+
+function computeLayout(model: QuantizedModel): CommitmentLayout {
   const k = batchSize(model);
   const layout: CommitmentLayout = { batchSize: k };
   if (model.inputs.some((i) => i.visibility === 'hashed')) {

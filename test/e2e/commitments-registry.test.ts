@@ -26,6 +26,7 @@ import { checkWitness, computeWitness, loadR1cs, readSymFile } from '../../src/c
 import { ZkmlError } from '../../src/errors';
 import { Prover } from '../../src/prover/prover';
 import type { Receipt } from '../../src/formats/receipt';
+import * as bounds from '../../src/quantize/bounds';
 import { circuitInput } from '../../src/quantize/codec';
 import { toField } from '../../src/formats/field';
 import { runSetup } from '../../src/setup/groth16-setup';
@@ -125,6 +126,16 @@ describe('hashed visibility, batch proofs and the registry on tiny', () => {
     }
     const fresh = await prover.prove(hashed, inputDoc);
     assert.notEqual(fresh.openings!.inputSalt, r1.openings!.inputSalt, 'salts are random by default');
+  });
+
+  test('the bound analysis behind the output commitment runs once per model: proofs of a loaded build and repeated openings reuse it', async (t) => {
+    const analyze = t.mock.method(bounds, 'analyzeLayer');
+    await prover.prove(hashed, sample(5), { input: 11n, output: 22n });
+    await prover.prove(hashed, sample(6));
+    assert.equal(analyze.mock.callCount(), 0, 'the prover loaded this build (and its layout) already');
+    const { model } = readCompiled(hashed);
+    for (let i = 0; i < 2; i++) assert.equal((await checkOpenings(r1, model)).valid, true);
+    assert.equal(analyze.mock.callCount(), model.layers.length, 'one analysis of a freshly read model');
   });
 
   test('openings: verify accepts the holder\'s values and refuses changed values, aliases and salts', async () => {

@@ -20,6 +20,7 @@ import { loadVerifierArtifact } from '../../src/chain/verifier-artifact';
 import { main as cli } from '../../src/cli/main';
 import { weightsCommitment } from '../../src/commit/commitments';
 import { checkWeightsCommitment } from '../../src/commit/openings';
+import * as scheme from '../../src/commit/scheme';
 import { commitTensors } from '../../src/commit/scheme';
 import { compileModel } from '../../src/compiler/compile';
 import { readCompiled } from '../../src/formats/compiled-model';
@@ -130,6 +131,13 @@ describe('private weights on tiny', () => {
     assert.ok(receipt.reference.maxAbsError <= receipt.reference.tolerance);
     assert.equal((await verifyOffchain(receipt, readJson(artifactPath(a, 'vk')))).valid, true);
     assert.equal(checkWeightsCommitment(model, receipt.publicSignals, readManifest(a).weightsCommitment).valid, true);
+  });
+
+  test('the weights are hashed once per loaded build: a second proof hashes nothing, and carries the same commitment', async (t) => {
+    const hash = t.mock.method(scheme, 'commitTensors');
+    const again = await prover.prove(a, inputDoc);
+    assert.equal(hash.mock.callCount(), 0);
+    assert.equal(again.commitments?.weights, readManifest(a).weightsCommitment);
   });
 
   test('a proof about other weights with the same key is valid for their commitment only, never the published one', async () => {

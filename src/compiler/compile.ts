@@ -6,15 +6,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { artifactPath, ARTIFACTS, diskError, diskFullOr, Manifest, sha256Bytes, sha256File, writeFileAtomic, writeJson } from '../formats/artifacts';
 import { ZkmlError } from '../errors';
-import type { Graph } from '../formats/graph';
+import { sizeOf, type Graph } from '../formats/graph';
 import { loadOnnx } from '../onnx/load';
 import { createOrtSession } from '../onnx/runtime';
-import { runFloat } from '../quantize/float-executor';
 import { readSamples, InputSample } from '../formats/input-document';
 import { quantizeGraph } from '../quantize/quantize';
-import { quantizeSample } from '../quantize/codec';
 import type { QuantizedModel } from '../formats/quantized-model';
-import { runReference } from '../quantize/reference';
 import { reviveModel, stringifyWithBigints } from '../formats/bigint-json';
 import type { CompiledModel } from '../formats/compiled-model';
 import { CompileSettings, parseSettings } from '../formats/settings';
@@ -22,8 +19,8 @@ import { compileCircom, copyTemplateLibrary } from './circom2';
 import { readR1csHeader } from '../snark/r1cs-header';
 import { mainIncludes } from './emit-main';
 import { emitCircuit } from './emit';
-import { layerErrors } from './layer-errors';
-import { buildReport, CompileReport, formatReport } from './report';
+import { calibrationAccuracy, FloatOutputs, pickOutputs } from './layer-errors';
+import { addCalibration, buildReport, CompileReport, formatReport } from './report';
 import { randomSalt, weightsCommitment } from '../commit/commitments';
 import { COMMITMENT_SCHEME } from '../commit/scheme';
 
@@ -75,28 +72,6 @@ function readCalibration(calibration: unknown, graph: Graph): InputSample[] {
   return readSamples(doc, graph.inputs, 'CALIBRATION_INVALID');
 }
 
-/** Max |integer reference − float model| per output over the calibration samples. */
-function calibrationError(graph: Graph, model: QuantizedModel, samples: InputSample[]): number[] {
-  const worst = model.outputs.map(() => 0);
-  for (const sample of samples) {
-    let quantized: Map<number, bigint[]>;
-    try {
-      quantized = quantizeSample(model, sample);
-    } catch {
-      continue; // a calibration sample beyond an explicit --input-range says nothing about accuracy
-    }
-    const ints = runReference(model, quantized);
-    const floats = runFloat(graph, sample);
-    model.outputs.forEach((o, j) => {
-      const f = floats.get(o.name)!.data;
-      ints[o.tensor].forEach((v, i) => {
-        worst[j] = Math.max(worst[j], Math.abs(Number(v) / 2 ** o.scaleBits - f[i]));
-      });
-    });
-  }
-  return worst;
-}
-
 export async function compileModel(onnxPath: string, buildDir: string, options: CompileOptions = {}): Promise<CompileResult> {
   const t0 = Date.now();
   const progress = options.onProgress ?? (() => {});
@@ -105,18 +80,24 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
   const bytes = fs.readFileSync(onnxPath);
   progress('ingest', 0);
   const graph = loadOnnx(bytes, undefined, settings.leadingDim);
-  // A model onnxruntime refuses is invalid ONNX: refuse it before spending time on it.
+  // A model onnxruntime refuses is invalid ONNX: refuse it before spending time on it. This session
+  // cannot serve the calibration pass: that one runs a model with more outputs (the layers'), known
+  // only once quantization has chosen the layers, and a session's outputs are fixed at creation.
   await (await createOrtSession(bytes)).release();
   const samples = readCalibration(options.calibration, graph);
   progress('quantize', 0.05);
-  const model = quantizeGraph(graph, settings, samples);
-  const predicted = buildReport(model).predictedConstraints;
+  // The float outputs of the calibration run that picks the scales, kept for the accuracy figures
+  // rather than run again; only when no larger than the samples themselves (a classifier's are).
+  const floats: FloatOutputs[] = [];
+  const keepFloats = graph.outputs.reduce((a, o) => a + sizeOf(o.shape), 0) <= graph.inputs.reduce((a, i) => a + sizeOf(i.shape), 0);
+  const model = quantizeGraph(graph, settings, samples, keepFloats ? (values, s) => (floats[s] = pickOutputs(graph, values)) : undefined);
+  // Built once: the predicted count decides whether to go on; the calibration figures join it after.
+  const report = buildReport(model);
+  const predicted = report.predictedConstraints;
   if (predicted > settings.maxConstraints) {
     throw new ZkmlError('MODEL_TOO_LARGE', `the circuit would have ${predicted} constraints, more than the limit of ${settings.maxConstraints}`);
   }
-  const report = buildReport(model, await layerErrors(bytes, graph, model, samples));
-  const calErrors = calibrationError(graph, model, samples);
-  if (samples.length > 0) report.outputs.forEach((o, j) => (o.calibrationMaxError = calErrors[j]));
+  if (samples.length > 0) addCalibration(report, model, await calibrationAccuracy(bytes, graph, model, samples, floats));
   const quantizeMs = Date.now() - t0;
 
   progress('emit', 0.15);

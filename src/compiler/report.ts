@@ -6,6 +6,7 @@ import { batchSize, commitmentCost, commitmentLayout } from '../commit/layout';
 import { GasPrediction, predictGas } from './gas-prediction';
 import { publicLayout } from '../formats/public-signals';
 import type { PackSpec } from '../commit/scheme';
+import type { CalibrationAccuracy } from './layer-errors';
 
 export interface LayerReport {
   layer: string;
@@ -54,7 +55,7 @@ function constantOutputElements(model: QuantizedModel): number {
   return model.outputs.reduce((n, o) => n + constant[o.tensor].filter(Boolean).length, 0);
 }
 
-export function buildReport(model: QuantizedModel, errors: ReadonlyMap<number, LayerReport['calibration'] & object> = new Map()): CompileReport {
+export function buildReport(model: QuantizedModel): CompileReport {
   const layers: LayerReport[] = model.inputs.map((input) => {
     const bits = (input.hi - input.lo + 1n).toString(2).length - 1;
     const size = model.tensors[input.tensor].size;
@@ -72,7 +73,6 @@ export function buildReport(model: QuantizedModel, errors: ReadonlyMap<number, L
       maxBits: gadgets.reduce((a, g) => Math.max(a, gadgetBits(g)), 0),
       shift: layer.shift,
       scaleBits: model.tensors[layer.out].scaleBits,
-      ...(errors.has(layer.out) ? { calibration: errors.get(layer.out) } : {}),
     });
   }
   const k = batchSize(model);
@@ -115,6 +115,19 @@ export function buildReport(model: QuantizedModel, errors: ReadonlyMap<number, L
     commitments,
     gas: predictGas(publicLayout(model).reduce((a, e) => a + e.size, 0), model.params !== undefined),
   };
+}
+
+/**
+ * Adds what the calibration pass measured to the report (built before it: its predicted count
+ * decides whether the compile goes on): per layer against onnxruntime, per output the max error.
+ */
+export function addCalibration(report: CompileReport, model: QuantizedModel, accuracy: CalibrationAccuracy): void {
+  // buildReport's rows: one per model input, then one per layer in order.
+  model.layers.forEach((layer, i) => {
+    const e = accuracy.layers.get(layer.out);
+    if (e) report.layers[model.inputs.length + i].calibration = e;
+  });
+  report.outputs.forEach((o, j) => (o.calibrationMaxError = accuracy.outputs[j]));
 }
 
 export function formatReport(r: CompileReport): string {

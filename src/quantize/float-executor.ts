@@ -13,11 +13,16 @@ export function runFloat(graph: Graph, sample: InputSample): Map<string, FloatTe
   return values;
 }
 
+/** A look at each sample's float run (all tensors by name), to keep what a later stage needs instead of running the graph again. */
+export type FloatRunObserver = (values: ReadonlyMap<string, FloatTensor>, sampleIndex: number) => void;
+
 /** Largest |value| of every tensor over all samples. */
-export function calibrateRanges(graph: Graph, samples: InputSample[]): Map<string, { maxAbs: number; min: number }> {
+export function calibrateRanges(graph: Graph, samples: InputSample[], observe?: FloatRunObserver): Map<string, { maxAbs: number; min: number }> {
   const ranges = new Map<string, { maxAbs: number; min: number }>();
-  for (const sample of samples) {
-    for (const [name, t] of runFloat(graph, sample)) {
+  for (const [s, sample] of samples.entries()) {
+    const values = runFloat(graph, sample);
+    observe?.(values, s);
+    for (const [name, t] of values) {
       if (graph.constants.has(name)) continue;
       const r = ranges.get(name) ?? { maxAbs: 0, min: Infinity };
       for (const v of t.data) {

@@ -7,7 +7,7 @@ import type { Graph, ValueInfo } from '../formats/graph';
 import { sizeOf } from '../formats/graph';
 import { LowerContext } from './context';
 import { quantizedInputEncoding } from './qdq-input';
-import { calibrateRanges } from './float-executor';
+import { calibrateRanges, FloatRunObserver } from './float-executor';
 import type { InputSample } from '../formats/input-document';
 import { lowerNode } from './lower';
 import { addConstant, emptyRow } from './lower/terms';
@@ -40,8 +40,9 @@ export function inputSpec(info: ValueInfo, settings: CompileSettings, range: { m
   return { ...base, scaleBits, lo, hi };
 }
 
-export function quantizeGraph(graph: Graph, settings: CompileSettings, calibration: InputSample[] = []): QuantizedModel {
-  const ranges = calibration.length > 0 ? calibrateRanges(graph, calibration) : new Map();
+/** `observe` sees each calibration sample's float run (see calibrateRanges). */
+export function quantizeGraph(graph: Graph, settings: CompileSettings, calibration: InputSample[] = [], observe?: FloatRunObserver): QuantizedModel {
+  const ranges = calibration.length > 0 ? calibrateRanges(graph, calibration, observe) : new Map();
   const ctx = new LowerContext(graph, settings, ranges);
 
   const inputs: InputSpec[] = graph.inputs.map((info) => {

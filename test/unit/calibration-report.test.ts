@@ -8,16 +8,21 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { artifactPath } from '../../src/formats/artifacts';
 import { compileModel } from '../../src/compiler/compile';
-import { layerErrors } from '../../src/compiler/layer-errors';
+import { onnx } from 'onnx-proto';
+import { calibrationAccuracy, FloatOutputs, pickOutputs } from '../../src/compiler/layer-errors';
 import { buildReport } from '../../src/compiler/report';
 import type { Graph } from '../../src/formats/graph';
 import { loadOnnx } from '../../src/onnx/load';
+import * as ortRuntime from '../../src/onnx/runtime';
 import { createOrtSession, runOrt } from '../../src/onnx/runtime';
 import { writeOnnx } from '../../src/onnx/writer';
 import { quantizeSample } from '../../src/quantize/codec';
 import type { InputSample } from '../../src/formats/input-document';
 import { quantizeGraph } from '../../src/quantize/quantize';
+import * as referenceModule from '../../src/quantize/reference';
 import { runReference } from '../../src/quantize/reference';
+import * as floatExecutor from '../../src/quantize/float-executor';
+import { runFloat } from '../../src/quantize/float-executor';
 import { parseSettings } from '../../src/formats/settings';
 import { expectCode, makeTempDir, seededRng } from '../helpers/onnx-builders';
 
@@ -49,7 +54,7 @@ describe('per-layer error against onnxruntime over the calibration set', () => {
     const graph = loadOnnx(BYTES);
     const cal = samples(graph, 64);
     const model = quantizeGraph(graph, parseSettings({}), cal);
-    const errors = await layerErrors(BYTES, graph, model, cal);
+    const errors = (await calibrationAccuracy(BYTES, graph, model, cal)).layers;
     const names = [...errors.keys()].map((id) => model.tensors[id].name);
     // h is fused with its Relu (the layer's output is r); z feeds the Sigmoid's PWL.
     assert.ok(names.includes('r') && names.includes('z') && names.includes('y'), `layers with errors: ${names}`);
@@ -70,12 +75,32 @@ describe('per-layer error against onnxruntime over the calibration set', () => {
     assert.ok(worst <= model.outputs[0].errorBound + 1e-6, 'within the static bound');
   });
 
+  test('the per-output error against the float executor: the same from the scale-picking run\'s kept outputs as from a direct comparison', async () => {
+    const graph = loadOnnx(BYTES);
+    const cal = samples(graph, 32);
+    const kept: FloatOutputs[] = [];
+    const model = quantizeGraph(graph, parseSettings({}), cal, (values, s) => (kept[s] = pickOutputs(graph, values)));
+    assert.equal(kept.length, 32);
+    const out = model.outputs[0];
+    let worst = 0;
+    for (const s of cal) {
+      const want = runFloat(graph, s).get('y')!.data;
+      runReference(model, quantizeSample(model, s))[out.tensor].forEach((v, i) => (worst = Math.max(worst, Math.abs(Number(v) / 2 ** out.scaleBits - want[i]))));
+    }
+    assert.ok(worst > 0);
+    const withKept = await calibrationAccuracy(BYTES, graph, model, cal, kept);
+    const recomputed = await calibrationAccuracy(BYTES, graph, model, cal);
+    assert.deepEqual(withKept.outputs, [worst]);
+    assert.deepEqual(recomputed.outputs, [worst]);
+    assert.deepEqual(withKept.layers, recomputed.layers);
+  });
+
   test('--target: accuracy lowers the error and costs constraints; resources the reverse', async (t) => {
     const graph = loadOnnx(BYTES);
     const cal = samples(graph, 32);
     const run = async (target: string) => {
       const model = quantizeGraph(graph, parseSettings({ target }), cal);
-      const errors = await layerErrors(BYTES, graph, model, cal);
+      const errors = (await calibrationAccuracy(BYTES, graph, model, cal)).layers;
       return { constraints: buildReport(model).predictedConstraints, error: errors.get(model.outputs[0].tensor)!.maxAbsError, bound: model.outputs[0].errorBound };
     };
     const [acc, bal, res] = [await run('accuracy'), await run('balanced'), await run('resources')];
@@ -86,7 +111,7 @@ describe('per-layer error against onnxruntime over the calibration set', () => {
     expectCode(() => parseSettings({ target: 'speed' }), 'SETTINGS_INVALID');
   });
 
-  test('compile with a many-sample calibration file writes the per-layer errors into report.json and report.txt', async () => {
+  test('compile with a many-sample calibration file writes the per-layer errors into report.json and report.txt; it decodes the ONNX once and runs each sample once through the integer reference', async (t) => {
     const dir = makeTempDir('calreport');
     try {
       const onnxPath = path.join(dir, 'model.onnx');
@@ -94,6 +119,11 @@ describe('per-layer error against onnxruntime over the calibration set', () => {
       const graph = loadOnnx(BYTES);
       const calFile = path.join(dir, 'calibration.json');
       fs.writeFileSync(calFile, JSON.stringify({ input_data: samples(graph, 200).map((s) => Array.from(s.get('x')!)) }));
+      const decode = t.mock.method(onnx.ModelProto, 'decode');
+      const reference = t.mock.method(referenceModule, 'runReference');
+      // Outside the calibration run that picks the scales (which calls it directly, unseen here).
+      const float = t.mock.method(floatExecutor, 'runFloat');
+      const sessions = t.mock.method(ortRuntime, 'createOrtSession');
       const result = await compileModel(onnxPath, path.join(dir, 'build'), { calibration: calFile, settings: { target: 'accuracy' } });
       const report = JSON.parse(fs.readFileSync(artifactPath(result.buildDir, 'report'), 'utf8'));
       const withErr = report.layers.filter((l: { calibration?: { samples: number } }) => l.calibration);
@@ -102,6 +132,11 @@ describe('per-layer error against onnxruntime over the calibration set', () => {
       const text = fs.readFileSync(artifactPath(result.buildDir, 'reportText'), 'utf8');
       assert.match(text, /max err\s+mean err/);
       assert.equal(result.constraints, result.report.predictedConstraints);
+      assert.equal(decode.mock.callCount(), 1, 'ingest decodes the protobuf; the per-layer model reuses its bytes');
+      assert.equal(reference.mock.callCount(), 200, 'one integer reference run per sample for both yardsticks');
+      assert.equal(float.mock.callCount(), 0, 'the float outputs are kept from the scale-picking run');
+      // One to refuse what onnxruntime refuses before quantizing, one for the model with the layers exposed.
+      assert.equal(sessions.mock.callCount(), 2);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

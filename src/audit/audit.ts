@@ -94,7 +94,7 @@ function eliminatesInputs(files: CircuitFiles): boolean {
 }
 
 /** Audits circuit files against the quantized model they were emitted from (which names the gadgets). */
-export async function auditCircuit(model: QuantizedModel, files: CircuitFiles, input: Record<string, string[]>, options: AuditOptions = {}): Promise<AuditReport> {
+export async function auditCircuit(model: QuantizedModel, files: CircuitFiles, input: Record<string, bigint[]>, options: AuditOptions = {}): Promise<AuditReport> {
   const r1cs = loadR1cs(files.r1csPath);
   const witness = await computeWitness(input, files.wasmPath);
   if (!checkWitness(r1cs, witness).ok) throw new ZkmlError('WITNESS_FAILED', 'the honest witness does not satisfy the constraints');

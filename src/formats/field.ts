@@ -7,9 +7,14 @@ export const BN254_R = 218882428718392752222464057452572750885483644004160343436
 /** BN254 base field modulus q: the coordinates of curve points (proofs, keys) are below it. */
 export const BN254_Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 
+/** A signed integer as a canonical field element (in [0, r)). */
+export function fieldElement(v: bigint): bigint {
+  return ((v % BN254_R) + BN254_R) % BN254_R;
+}
+
 /** A signed integer as a canonical field element (decimal string in [0, r)). */
 export function toField(v: bigint): string {
-  return (((v % BN254_R) + BN254_R) % BN254_R).toString();
+  return fieldElement(v).toString();
 }
 
 /** A canonical field element read as a signed integer (values above r/2 are negative). */

@@ -18,7 +18,8 @@ export interface ProveTask {
   /** The manifest hashes: the bytes this worker loads are checked against them, not just the files. */
   wasmSha256: string;
   zkeySha256: string;
-  input: Record<string, string[]>;
+  /** Canonical field elements, as the witness calculator takes them (bigints survive the thread crossing). */
+  input: Record<string, bigint[]>;
   singleThread: boolean;
 }
 
@@ -63,9 +64,7 @@ function readChecked(file: string, sha256: string): Buffer {
 export default async function prove(task: ProveTask): Promise<ProveTaskResult> {
   const circuit = await load(task);
   const t0 = Date.now();
-  // Inputs are canonical field elements as decimal strings; the calculator takes bigints.
-  const input = Object.fromEntries(Object.entries(task.input).map(([k, v]) => [k, v.map((x) => BigInt(x))]));
-  const wtns = await circuit.witness.calculateWTNSBin(input, 0);
+  const wtns = await circuit.witness.calculateWTNSBin(task.input, 0);
   const t1 = Date.now();
   const { proof, publicSignals } = await snarkjs.groth16.prove({ type: 'mem', data: circuit.zkey }, { type: 'mem', data: wtns }, undefined, {
     singleThread: task.singleThread,

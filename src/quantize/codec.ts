@@ -5,7 +5,7 @@
  */
 import { ZkmlError } from '../errors';
 import type { InputSample } from '../formats/input-document';
-import { toField } from '../formats/field';
+import { fieldElement } from '../formats/field';
 import { paramValues } from './params';
 import type { QuantizedModel } from '../formats/quantized-model';
 
@@ -35,21 +35,23 @@ export function quantizeSample(model: QuantizedModel, sample: InputSample): Map<
 /**
  * The witness generator's input object: one array of field elements per input signal (batch items
  * one after another), the private weights when the circuit has them, and the commitment salts.
+ * Canonical field elements as bigints: the witness calculator takes them so, and they cross to a
+ * prover thread as they are (structured cloning keeps bigints).
  */
 export function circuitInput(
   model: QuantizedModel,
   quantized: Map<number, bigint[]> | Array<Map<number, bigint[]>>,
   salts: { input?: bigint; output?: bigint; weights?: bigint } = {},
-): Record<string, string[]> {
+): Record<string, bigint[]> {
   const items = Array.isArray(quantized) ? quantized : [quantized];
-  const input: Record<string, string[]> = {};
-  for (const spec of model.inputs) input[`x${spec.tensor}`] = items.flatMap((q) => q.get(spec.tensor)!.map(toField));
+  const input: Record<string, bigint[]> = {};
+  for (const spec of model.inputs) input[`x${spec.tensor}`] = items.flatMap((q) => q.get(spec.tensor)!.map(fieldElement));
   if (model.params) {
     if (salts.weights === undefined) throw new ZkmlError('INTERNAL', 'a circuit with private weights needs their salt');
-    input.w = paramValues(model.params).map(toField);
-    input.weightsSalt = [toField(salts.weights)];
+    input.w = paramValues(model.params).map(fieldElement);
+    input.weightsSalt = [fieldElement(salts.weights)];
   }
-  if (salts.input !== undefined) input.inputSalt = [toField(salts.input)];
-  if (salts.output !== undefined) input.outputSalt = [toField(salts.output)];
+  if (salts.input !== undefined) input.inputSalt = [fieldElement(salts.input)];
+  if (salts.output !== undefined) input.outputSalt = [fieldElement(salts.output)];
   return input;
 }

@@ -17,7 +17,7 @@ import { commitmentLayout } from '../commit/layout';
 import { checkOpenings, checkWeightsCommitment } from '../commit/openings';
 import { COMMITMENT_SCHEME } from '../commit/scheme';
 import { CompiledModel, readCompiled } from '../formats/compiled-model';
-import { loadOnnx } from '../onnx/load';
+import { checkIngestible } from '../onnx/load';
 import { quantizeSample } from '../quantize/codec';
 import { publicLayout } from '../formats/public-signals';
 import { parseSettings } from '../formats/settings';
@@ -126,7 +126,7 @@ export class Engine {
 
   async uploadModel(bytes: Uint8Array, name: string | undefined): Promise<ModelRecord> {
     if (!bytes || bytes.length === 0) throw new ZkmlError('BODY_INVALID', 'the body must be the ONNX file (Content-Type: application/octet-stream)');
-    loadOnnx(bytes); // refuses malformed or unsupported models now, with their stable codes
+    checkIngestible(bytes); // refuses malformed or unsupported models now, with their stable codes
     const id = this.artifacts.putOnnx(bytes);
     return this.store.upsertModel({ id, name: (name ?? '').slice(0, 200) || `model-${id.slice(0, 12)}` });
   }
@@ -216,7 +216,10 @@ export class Engine {
 
   /**
    * Refuses an input the circuit cannot take (shape, NaN, out of range) with its code now, as a 400,
-   * instead of accepting a job that can only fail.
+   * instead of accepting a job that can only fail. The quantized values are not kept: the job stores
+   * the input document (in the job's row, never in a queue message), and the prover reads and
+   * quantizes it again when the job runs, later and maybe in another process; a job must be
+   * runnable from the store alone after a crash. Quantizing costs well under a millisecond.
    */
   private async checkInput(modelId: string, input: unknown): Promise<void> {
     const c = await this.compiledModel(modelId);

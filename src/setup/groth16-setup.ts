@@ -22,7 +22,7 @@ import { snarkjsLogger } from '../snark/logger';
 import { R1csHeader, readR1csHeader } from '../snark/r1cs-header';
 import { snarkjs } from '../snark/snarkjs';
 import { groth16Template } from '../snark/verifier-template';
-import { ProgressFn, R1csSize, requiredPtauPower, resolvePtau, ResolvedPtau } from './ptau-store';
+import { ProgressFn, requiredPtauPower, resolvePtau, ResolvedPtau } from './ptau-store';
 
 const BEACON_ITERATIONS_EXP = 10;
 export const UNPINNED_WARNING =

@@ -1,9 +1,10 @@
 'use strict';
 // ESLint flat config: the recommended rules of ESLint and typescript-eslint (not type-aware, so it
-// stays fast), tuned to the code as written.
+// stays fast), tuned to the code as written, and the local stage-order rule (eslint/stage-order.js).
 const { defineConfig, globalIgnores } = require('eslint/config');
 const js = require('@eslint/js');
 const tseslint = require('typescript-eslint');
+const stageOrder = require('./eslint/stage-order');
 
 const nodeGlobals = {
   require: 'readonly',
@@ -48,5 +49,10 @@ module.exports = defineConfig([
     // Tests read untyped JSON (HTTP bodies, queue payloads, snarkjs objects) and poke at internals.
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    files: ['src/**/*.ts'],
+    plugins: { 'stage-order': stageOrder.plugin },
+    rules: { 'stage-order/stage-order': ['error', { root: __dirname }] },
   },
 ]);

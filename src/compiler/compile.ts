@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { artifactPath, ARTIFACTS, diskError, diskFullOr, Manifest, sha256Bytes, sha256File, writeFileAtomic, writeJson } from '../formats/artifacts';
+import { artifactPath, diskError, diskFullOr, Manifest, sha256Bytes, sha256File, writeFileAtomic, writeJson } from '../formats/artifacts';
 import { ZkmlError } from '../errors';
 import type { Graph } from '../formats/graph';
 import { loadOnnx } from '../onnx/load';
@@ -15,7 +15,7 @@ import { quantizeGraph } from '../quantize/quantize';
 import { quantizeSample } from '../quantize/codec';
 import type { QuantizedModel } from '../formats/quantized-model';
 import { runReference } from '../quantize/reference';
-import { reviveModel, stringifyWithBigints } from '../formats/bigint-json';
+import {  stringifyWithBigints } from '../formats/bigint-json';
 import type { CompiledModel } from '../formats/compiled-model';
 import { CompileSettings, parseSettings } from '../formats/settings';
 import { compileCircom, copyTemplateLibrary } from './circom2';

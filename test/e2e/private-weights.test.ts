@@ -46,7 +46,7 @@ import { inputFile, makeTempDir, modelFile, tinyWithWeights } from '../helpers/o
 const snarkjs = require('snarkjs');
 
 const inputDoc = JSON.parse(fs.readFileSync(inputFile('tiny'), 'utf8'));
-const PRIVATE = { paramVisibility: 'private' as const };
+const PRIVATE = { weightVisibility: 'private' as const };
 
 /** The witness of `model` (its own weights unless `weights` replaces them) on the shared circuit. */
 async function witnessOf(model: QuantizedModel, wasm: string, salt: bigint): Promise<bigint[]> {

@@ -91,7 +91,7 @@ async function main(): Promise<void> {
         process.stderr.write(`${c.name}: compile\n`);
         const modelDir = path.join(ROOT, 'models', c.model);
         const compiled = await compileModel(path.join(modelDir, 'model.onnx'), dir, {
-          settings: { inputVisibility: c.input, outputVisibility: c.output, batchSize: c.batch, paramVisibility: c.weights ?? 'fixed' },
+          settings: { inputVisibility: c.input, outputVisibility: c.output, batchSize: c.batch, weightVisibility: c.weights ?? 'fixed' },
           calibration: path.join(modelDir, 'calibration.json'),
         });
         if (c.compileOnly) {

@@ -15,7 +15,7 @@ import { quantizeGraph } from '../quantize/quantize';
 import { quantizeSample } from '../quantize/codec';
 import type { QuantizedModel } from '../formats/quantized-model';
 import { runReference } from '../quantize/reference';
-import { stringifyWithBigints } from '../formats/bigint-json';
+import {  stringifyWithBigints } from '../formats/bigint-json';
 import type { CompiledModel } from '../formats/compiled-model';
 import { CompileSettings, parseSettings } from '../formats/settings';
 import { compileCircom, copyTemplateLibrary } from './circom2';

@@ -15,7 +15,7 @@ import { readR1csHeader } from '../snark/r1cs-header';
 import { emitCircuit } from '../compiler/emit';
 import { mainIncludes } from '../compiler/emit-main';
 import { readCompiled } from '../formats/compiled-model';
-import { checkWitness, computeWitness, loadR1cs, R1cs, readSymEntries } from '../compiler/r1cs-check';
+import { verifyWitness, computeWitness, loadR1cs, R1cs, readSymEntries } from '../compiler/r1cs-check';
 import { ZkmlError } from '../errors';
 import { evaluateBatch, randomSalt, readBatch } from '../commit/commitments';
 import { commitmentLayout } from '../commit/layout';
@@ -97,7 +97,7 @@ function eliminatesInputs(files: CircuitFiles): boolean {
 export async function auditCircuit(model: QuantizedModel, files: CircuitFiles, input: Record<string, bigint[]>, options: AuditOptions = {}): Promise<AuditReport> {
   const r1cs = loadR1cs(files.r1csPath);
   const witness = await computeWitness(input, files.wasmPath);
-  if (!checkWitness(r1cs, witness).ok) throw new ZkmlError('WITNESS_FAILED', 'the honest witness does not satisfy the constraints');
+  if (!verifyWitness(r1cs, witness).ok) throw new ZkmlError('WITNESS_FAILED', 'the honest witness does not satisfy the constraints');
   const roles = classifySignals(readSymEntries(files.symPath), r1cs.nOutputs, r1cs.nPubInputs + r1cs.nPrvInputs);
   const byClass = generateMutations(model, roles, witness, r1cs.prime);
   const check = incrementalChecker(r1cs, witness);

@@ -67,7 +67,7 @@ function checkShownOutputs(model: QuantizedModel, receipt: Receipt): void {
  * of this model only if that commitment is the one published for it (the manifest's, or one the
  * verifier was given).
  */
-export function checkWeightsCommitment(model: QuantizedModel, publicSignals: string[], published: string | undefined): Verdict {
+export function verifyWeightsCommitment(model: QuantizedModel, publicSignals: string[], published: string | undefined): Verdict {
   const given = signalOf(model, publicSignals, 'weightsCommitment');
   if (given === undefined) return { valid: true, reason: 'the weights are circuit constants' };
   if (published === undefined) return { valid: false, code: 'WEIGHTS_COMMITMENT_MISMATCH', reason: 'no published weights commitment to check the proof against' };
@@ -81,7 +81,7 @@ export function checkWeightsCommitment(model: QuantizedModel, publicSignals: str
  * Checks every opening the receipt carries (the proof itself is checked separately). Returns
  * which commitments were opened; a receipt without openings is valid with nothing opened.
  */
-export async function checkOpenings(receipt: Receipt, model: QuantizedModel): Promise<Verdict & { opened: Array<'input' | 'output'> }> {
+export async function verifyOpenings(receipt: Receipt, model: QuantizedModel): Promise<Verdict & { opened: Array<'input' | 'output'> }> {
   const layout = commitmentLayout(model);
   const opened: Array<'input' | 'output'> = [];
   try {

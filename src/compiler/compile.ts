@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { artifactPath, ARTIFACTS, diskError, diskFullOr, Manifest, sha256Bytes, sha256File, writeFileAtomic, writeJson } from '../formats/artifacts';
+import { artifactPath, diskError, diskFullOr, Manifest, sha256Bytes, sha256File, writeFileAtomic, writeJson } from '../formats/artifacts';
 import { ZkmlError } from '../errors';
 import { sizeOf, type Graph } from '../formats/graph';
 import { loadOnnx } from '../onnx/load';
@@ -12,7 +12,7 @@ import { createOrtSession } from '../onnx/runtime';
 import { readSamples, InputSample } from '../formats/input-document';
 import { quantizeGraph } from '../quantize/quantize';
 import type { QuantizedModel } from '../formats/quantized-model';
-import { reviveModel, stringifyWithBigints } from '../formats/bigint-json';
+import {  stringifyWithBigints } from '../formats/bigint-json';
 import type { CompiledModel } from '../formats/compiled-model';
 import { CompileSettings, parseSettings } from '../formats/settings';
 import { compileCircom, copyTemplateLibrary } from './circom2';

@@ -37,13 +37,7 @@ export type FloatOutputs = ReadonlyMap<string, Float64Array>;
  * `floats[i]`, when given, holds sample i's float executor outputs (kept from the calibration run
  * that chose the scales, so the graph is not run again); otherwise they are computed here.
  */
-export async function calibrationAccuracy(
-  bytes: Uint8Array,
-  graph: Graph,
-  model: QuantizedModel,
-  samples: InputSample[],
-  floats?: ReadonlyArray<FloatOutputs>,
-): Promise<CalibrationAccuracy> {
+export async function calibrationAccuracy(bytes: Uint8Array, graph: Graph, model: QuantizedModel, samples: InputSample[], floats?: ReadonlyArray<FloatOutputs>): Promise<CalibrationAccuracy> {
   const outputs = model.outputs.map(() => 0);
   const layers = new Map<number, LayerError>();
   if (samples.length === 0) return { layers, outputs };
@@ -51,7 +45,11 @@ export async function calibrationAccuracy(
   const layerTensors = model.layers.map((l) => model.tensors[l.out]).filter((t) => produced.has(t.name));
   let session: OrtSession | undefined;
   if (layerTensors.length > 0) {
-    const exposed = exposeOutputs(bytes, graph.outputs.map((o) => o.name), layerTensors.map((t) => t.name));
+    const exposed = exposeOutputs(
+      bytes,
+      graph.outputs.map((o) => o.name),
+      layerTensors.map((t) => t.name),
+    );
     // onnxruntime may refuse the augmented model (an unusual tensor type): no per-layer figures then.
     session = await createOrtSession(exposed).catch(() => undefined);
   }

@@ -83,7 +83,7 @@ export function loadR1cs(r1csPath: string): R1cs {
  * Evaluates every constraint on the witness (values are reduced mod p, so negative or oversized
  * entries stand for their residue). Wire 0 must be 1: the proving key hard-wires it.
  */
-export function checkWitness(r1cs: R1cs, witness: readonly bigint[]): WitnessCheck {
+export function verifyWitness(r1cs: R1cs, witness: readonly bigint[]): WitnessCheck {
   if (witness.length !== r1cs.nVars) {
     throw new ZkmlError('WITNESS_FAILED', `witness has ${witness.length} values, the circuit has ${r1cs.nVars} wires`);
   }

@@ -11,7 +11,7 @@ import type { Prover } from '../prover/prover';
 import type { Receipt } from '../formats/receipt';
 import { ArtifactStore } from './artifact-store';
 import { CompilePool, JobInterrupted } from './compile-pool';
-import type { CompileSummary } from './compile-task';
+import type { CompileSummary } from '../app/compile-and-setup';
 import type { Job } from './job';
 import type { JobStore } from './store';
 

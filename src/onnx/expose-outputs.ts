@@ -53,9 +53,15 @@ function graphField(bytes: Uint8Array): { lengthAt: number; start: number; end: 
   while (pos < bytes.byteLength) {
     const tag = read();
     switch (tag % 8) {
-      case 0: read(); break;
-      case 1: pos += 8; break;
-      case 5: pos += 4; break;
+      case 0:
+        read();
+        break;
+      case 1:
+        pos += 8;
+        break;
+      case 5:
+        pos += 4;
+        break;
       case 2: {
         const lengthAt = pos;
         const n = read();
@@ -63,7 +69,8 @@ function graphField(bytes: Uint8Array): { lengthAt: number; start: number; end: 
         pos += n;
         break;
       }
-      default: throw new Error(`wire type ${tag % 8} in a ModelProto`);
+      default:
+        throw new Error(`wire type ${tag % 8} in a ModelProto`);
     }
   }
   if (!found || found.end > bytes.byteLength) throw new Error('the model has no graph field');

@@ -10,10 +10,6 @@ import {
   diskFullOr,
   checkArtifactHash,
   readManifest,
-  sha256File,
-  updateManifest,
-  writeFileAtomic,
-  writeJson,
 } from '../formats/artifacts';
 import { ZkmlError } from '../errors';
 import { BN254_R } from '../formats/field';
@@ -21,18 +17,10 @@ import { withSnarkjsCurve } from '../snark/curve';
 import { snarkjsLogger } from '../snark/logger';
 import { R1csHeader, readR1csHeader } from '../snark/r1cs-header';
 import { snarkjs } from '../snark/snarkjs';
-import { groth16Template } from '../snark/verifier-template';
-import { ProgressFn, R1csSize, requiredPtauPower, resolvePtau, ResolvedPtau } from './ptau-store';
+import { exportKey, installKey, PublishedKey, recordKey } from './key-publication';
+import { ProgressFn, requiredPtauPower, resolvePtau, ResolvedPtau } from './ptau-store';
 
 const BEACON_ITERATIONS_EXP = 10;
-export const UNPINNED_WARNING =
-  'UNPINNED PTAU. The powers of tau file is not one of the pinned public ceremony files (accepted with ' +
-  '--allow-unknown-ptau); whoever produced it may know its secret and could forge proofs.';
-export const DEV_WARNING =
-  'DEVELOPMENT SETUP ONLY. The powers of tau were generated on this machine by a single contributor. ' +
-  'Anyone who kept its randomness could forge proofs that verify. For production, run setup again with ' +
-  '--ptau pointing to a file from a public multi-party ceremony.';
-
 export interface SetupOptions {
   /** A prepared ptau from a public ceremony; without it a cached dev ptau is used. */
   ptauPath?: string;
@@ -144,14 +132,9 @@ export async function runSetup(buildDir: string, opts: SetupOptions = {}): Promi
 
       progress('export', 0.9);
       t = Date.now();
-      const vk = await snarkjs.zKey.exportVerificationKey(finalZkey, log);
-      const solidity: string = await snarkjs.zKey.exportSolidityVerifier(finalZkey, { groth16: groth16Template() }, log);
+      const exported = await exportKey(finalZkey, log);
       // Only now, with every output in hand, replace the build's files: a failure above leaves them untouched.
-      fs.renameSync(finalZkey, zkeyFile);
-      const vkFile = artifactPath(buildDir, 'vk');
-      writeJson(vkFile, vk);
-      const solFile = artifactPath(buildDir, 'verifierSol');
-      writeFileAtomic(solFile, solidity);
+      const published = installKey(buildDir, finalZkey, exported);
       const exportMs = Date.now() - t;
 
       const result: SetupResult = {
@@ -164,9 +147,9 @@ export async function runSetup(buildDir: string, opts: SetupOptions = {}): Promi
         contributions,
         beacon: { hash: beaconHash, iterationsExp: BEACON_ITERATIONS_EXP, contributionHash: toHex(beaconContribution) },
         timings: { ptauMs, zkeyNewMs, contributionsMs, beaconMs, exportMs, totalMs: Date.now() - t0 },
-        paths: { zkey: zkeyFile, vk: vkFile, verifierSol: solFile, setup: artifactPath(buildDir, 'setup') },
+        paths: { zkey: zkeyFile, vk: artifactPath(buildDir, 'vk'), verifierSol: artifactPath(buildDir, 'verifierSol'), setup: artifactPath(buildDir, 'setup') },
       };
-      writeSetupRecord(buildDir, result);
+      writeSetupRecord(buildDir, published, result);
       progress('done', 1);
       return result;
     });
@@ -180,34 +163,22 @@ export async function runSetup(buildDir: string, opts: SetupOptions = {}): Promi
   }
 }
 
-function writeSetupRecord(buildDir: string, r: SetupResult): void {
-  const { path: _localPath, ...ptauInfo } = r.ptau;
-  writeJson(r.paths.setup, {
-    format: 'zkml-setup/1',
+function writeSetupRecord(buildDir: string, key: PublishedKey, r: SetupResult): void {
+  const { path: localPath, ...ptauInfo } = r.ptau;
+  // A transcript of an earlier ceremony no longer describes the new key.
+  fs.rmSync(artifactPath(buildDir, 'transcript'), { force: true });
+  recordKey(buildDir, key, {
     createdAt: new Date().toISOString(),
-    devSingleContributor: r.devSingleContributor,
-    ptauPinned: r.ptau.pinned,
-    phase2: 'local',
-    ...(r.devSingleContributor ? { warning: DEV_WARNING } : r.ptau.pinned ? {} : { warning: UNPINNED_WARNING }),
+    ptau: ptauInfo,
+    ptauFile: path.basename(localPath),
+    phase2: { kind: 'local', contributions: r.contributions.length },
     power: r.power,
     constraints: r.constraints,
     nPublic: r.nPublic,
-    ptau: { ...ptauInfo, file: path.basename(r.ptau.path) },
     circuitHash: r.circuitHash,
     contributions: r.contributions,
     beacon: r.beacon,
-    timings: r.timings,
-  });
-  // A new key means a new verifier: deployments of the old one no longer match this build, and a
-  // transcript of an earlier ceremony no longer describes the key.
-  fs.rmSync(artifactPath(buildDir, 'transcript'), { force: true });
-  updateManifest(buildDir, {
-    zkeySha256: sha256File(r.paths.zkey),
-    vkSha256: sha256File(r.paths.vk),
-    verifierSolSha256: sha256File(r.paths.verifierSol),
-    ptau: ptauInfo,
-    phase2: { kind: 'local', contributions: r.contributions.length },
-    deployments: undefined,
+    extra: { timings: r.timings },
   });
 }
 

@@ -4,7 +4,7 @@
  *
  * Mutation testing is the point: a witness the R1CS accepts is provable, whatever the witness
  * calculator's asserts say. So every test changes signals of a valid witness and expects
- * checkWitness to report a violation; an accepted change with the inputs held fixed is a forgery.
+ * verifyWitness to report a violation; an accepted change with the inputs held fixed is a forgery.
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -14,7 +14,7 @@ import { compileCircom, copyTemplateLibrary } from '../../src/compiler/circom2';
 import { readR1csHeader } from '../../src/snark/r1cs-header';
 import { R1csHeader } from '../../src/snark/r1cs-header';
 import { ZkmlError } from '../../src/errors';
-import { checkWitness, computeWitness, loadR1cs, R1cs, readSymEntries, WitnessCheck } from '../../src/compiler/r1cs-check';
+import { verifyWitness, computeWitness, loadR1cs, R1cs, readSymEntries, WitnessCheck } from '../../src/compiler/r1cs-check';
 
 /** The BN254 scalar field modulus. */
 export const P = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
@@ -101,7 +101,7 @@ async function compileOnce(key: string, mainSource: string): Promise<TestCircuit
         console.error = original;
       }
     },
-    check: (w) => checkWitness(r1cs, w),
+    check: (w) => verifyWitness(r1cs, w),
     signalIndex(name) {
       const idx = signals.get(name);
       if (idx === undefined) throw new Error(`no signal ${name} in the circuit`);

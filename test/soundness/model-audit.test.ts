@@ -79,7 +79,7 @@ describe('soundness audit of compiled models', () => {
 
   test('tiny with private weights, hashed input, two inferences per proof: every mutation refused, weight products included', async () => {
     const build = path.join(work, 'tiny-private-weights');
-    await compileModel(modelFile('tiny'), build, { calibration: calibrationFile('tiny'), settings: { paramVisibility: 'private', inputVisibility: 'hashed', batchSize: 2 } });
+    await compileModel(modelFile('tiny'), build, { calibration: calibrationFile('tiny'), settings: { weightVisibility: 'private', inputVisibility: 'hashed', batchSize: 2 } });
     const one = JSON.parse(fs.readFileSync(inputFile('tiny'), 'utf8')).input_data[0];
     const report = await auditBuild(build, { input_data: [one, one.map((v: number) => -v)] }, { perClass: 400 });
     assert.equal(report.forgeries, 0, JSON.stringify(report.classes.filter((c) => c.accepted.length > 0)));

@@ -24,7 +24,7 @@ export async function commitCommand(args: string[]): Promise<void> {
   const { model, graphInputs } = compiled;
   const layout = commitmentLayout(model);
   if (!layout.inputs && !layout.outputs && !layout.weights) {
-    throw new ZkmlError('USAGE', `${values.dir} commits to nothing: compile with --input-visibility hashed, --output-visibility hashed or --weights private`);
+    throw new ZkmlError('USAGE', `${values.dir} commits to nothing: compile with --input-visibility hashed, --output-visibility hashed or --weight-visibility private`);
   }
   const out: Record<string, string> = { scheme: COMMITMENT_SCHEME };
   if (layout.weights) {

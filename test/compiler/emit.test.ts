@@ -12,7 +12,7 @@ import { readR1csHeader } from '../../src/snark/r1cs-header';
 import { CompileResult, compileModel } from '../../src/compiler/compile';
 import { readCompiled } from '../../src/formats/compiled-model';
 import { chunkRows, emitCircuit, MAX_TEMPLATE_COST } from '../../src/compiler/emit';
-import { checkWitness, computeWitness, loadR1cs, readSymEntries } from '../../src/compiler/r1cs-check';
+import { verifyWitness, computeWitness, loadR1cs, readSymEntries } from '../../src/compiler/r1cs-check';
 import { ZkmlError } from '../../src/errors';
 import { circuitInput, quantizeSample } from '../../src/quantize/codec';
 import { BN254_R, toField } from '../../src/formats/field';
@@ -52,8 +52,8 @@ describe('emitCircuit', () => {
       assert.match(src, new RegExp(`^    component l${i} = Layer${i}\\(\\);$`, 'm'));
       assert.match(src, new RegExp(`^    for \\(var i = 0; i < ${layer.rows.length}; i\\+\\+\\) x${layer.out}\\[i\\] <== l${i}\\.out\\[i\\];$`, 'm'));
     });
-    assert.match(src, /^    signal input x0\[4\];/m);
-    assert.match(src, /^    signal output y0\[2\];/m);
+    assert.match(src, /^ {4}signal input x0\[4\];/m);
+    assert.match(src, /^ {4}signal output y0\[2\];/m);
   });
 
   test('rows are cut into consecutive parts within the budget; a row above it stays alone', () => {
@@ -141,7 +141,7 @@ describe('compiled circuits', () => {
         const witness = await computeWitness(circuitInput(model, q), artifactPath(r.buildDir, 'wasm'));
         const expected = runReference(model, q)[out.tensor].map(toField);
         assert.deepEqual(witness.slice(1, 1 + nOut).map(String), expected, `input ${[...q.values()].join(';')}`);
-        assert.deepEqual(checkWitness(r1cs, witness), { ok: true });
+        assert.deepEqual(verifyWitness(r1cs, witness), { ok: true });
       }
     });
   }
@@ -171,13 +171,13 @@ describe('compiled circuits', () => {
     for (let s = 0; s < 3; s++) {
       const q = quantizeSample(model, randomInRange(model, rng));
       const witness = await computeWitness(circuitInput(model, q), artifactPath(tinyA.buildDir, 'wasm'));
-      assert.deepEqual(checkWitness(r1cs, witness), { ok: true });
+      assert.deepEqual(verifyWitness(r1cs, witness), { ok: true });
       let intermediates = 0;
       for (let wire = 0; wire < witness.length; wire++) {
         for (const delta of [1n, BN254_R - 1n, 1n << 64n]) {
           const mutated = [...witness];
           mutated[wire] = (mutated[wire] + delta) % BN254_R;
-          const check = checkWitness(r1cs, mutated);
+          const check = verifyWitness(r1cs, mutated);
           assert.equal(check.ok, false, `wire ${wire} (${names.get(wire) ?? '?'}) + ${delta} still satisfies every constraint`);
         }
         if (wire > r1cs.nOutputs + r1cs.nPubInputs + r1cs.nPrvInputs) intermediates++;

@@ -13,13 +13,13 @@ import { artifactPath } from '../../src/formats/artifacts';
 import { buildReport } from '../../src/compiler/report';
 import { compileModel } from '../../src/compiler/compile';
 import { readCompiled } from '../../src/formats/compiled-model';
-import { checkWitness, computeWitness, loadR1cs } from '../../src/compiler/r1cs-check';
+import { verifyWitness, computeWitness, loadR1cs } from '../../src/compiler/r1cs-check';
 import type { Graph } from '../../src/formats/graph';
 import { sizeOf } from '../../src/formats/graph';
 import { loadOnnx } from '../../src/onnx/load';
 import { roundHalfEven } from '../../src/onnx/ops/quantized';
 import { createOrtSession, runOrt } from '../../src/onnx/runtime';
-import { GraphSpec, InitializerSpec, NodeSpec, ValueSpec, writeOnnx } from '../../src/onnx/writer';
+import { GraphSpec, InitializerSpec, ValueSpec, writeOnnx } from '../../src/onnx/writer';
 import { circuitInput, quantizeSample } from '../../src/quantize/codec';
 import { BN254_R } from '../../src/formats/field';
 import { runFloat } from '../../src/quantize/float-executor';
@@ -307,14 +307,14 @@ async function checkCircuit(name: string, expectConstraints?: number): Promise<v
       const q = quantizeSample(model, randomSample(model, graph, rng, range));
       const want = runReference(model, q)[model.outputs[0].tensor];
       const witness = await computeWitness(circuitInput(model, q), artifactPath(result.buildDir, 'wasm'));
-      assert.deepEqual(checkWitness(r1cs, witness), { ok: true });
+      assert.deepEqual(verifyWitness(r1cs, witness), { ok: true });
       const got = witness.slice(1, 1 + size).map((x) => (x > BN254_R / 2n ? x - BN254_R : x));
       assert.deepEqual(got, want);
       for (const wire of [1, size]) {
         for (const delta of [1n, BN254_R - 1n]) {
           const mutated = witness.slice();
           mutated[wire] = (mutated[wire] + delta) % BN254_R;
-          assert.equal(checkWitness(r1cs, mutated).ok, false, `output wire ${wire} ± 1 is rejected`);
+          assert.equal(verifyWitness(r1cs, mutated).ok, false, `output wire ${wire} ± 1 is rejected`);
         }
       }
     }

@@ -11,7 +11,7 @@ import * as ort from 'onnxruntime-node';
 import { artifactPath } from '../../src/formats/artifacts';
 import { CompileResult, compileModel } from '../../src/compiler/compile';
 import { readCompiled } from '../../src/formats/compiled-model';
-import { checkWitness, computeWitness, loadR1cs } from '../../src/compiler/r1cs-check';
+import { verifyWitness, computeWitness, loadR1cs } from '../../src/compiler/r1cs-check';
 import { sizeOf } from '../../src/formats/graph';
 import { loadOnnx } from '../../src/onnx/load';
 import { NodeSpec, writeOnnx } from '../../src/onnx/writer';
@@ -148,12 +148,12 @@ describe('ArgMax', () => {
         seen.add(Number(want));
         const witness = await computeWitness(circuitInput(model, q), artifactPath(build, 'wasm'));
         assert.equal(witness[1].toString(), toField(want));
-        assert.deepEqual(checkWitness(r1cs, witness), { ok: true });
+        assert.deepEqual(verifyWitness(r1cs, witness), { ok: true });
         for (let k = 0n; k < 5n; k++) {
           if (k === want) continue;
           const forged = [...witness];
           forged[1] = k;
-          assert.equal(checkWitness(r1cs, forged).ok, false, `index ${k} accepted instead of ${want}`);
+          assert.equal(verifyWitness(r1cs, forged).ok, false, `index ${k} accepted instead of ${want}`);
         }
       }
       assert.ok(seen.size >= 3, `several indices won (${[...seen]})`);

@@ -16,7 +16,7 @@ import { artifactPath } from '../../src/formats/artifacts';
 import { compileModel } from '../../src/compiler/compile';
 import { readCompiled } from '../../src/formats/compiled-model';
 import { buildReport } from '../../src/compiler/report';
-import { checkWitness, computeWitness, loadR1cs } from '../../src/compiler/r1cs-check';
+import { verifyWitness, computeWitness, loadR1cs } from '../../src/compiler/r1cs-check';
 import type { Graph } from '../../src/formats/graph';
 import { sizeOf } from '../../src/formats/graph';
 import { loadOnnx } from '../../src/onnx/load';
@@ -498,13 +498,13 @@ describe('a compiled circuit: Transpose → Slice → Concat (second input, cons
         const expected = runReference(model, quantized)[out.tensor].map((v) => ((v % BN254_R) + BN254_R) % BN254_R);
         const witness = await computeWitness(circuitInput(model, quantized), wasm);
         assert.deepEqual(witness.slice(1, 1 + expected.length), expected, 'circuit outputs differ from the integer reference');
-        assert.deepEqual(checkWitness(r1cs, witness), { ok: true });
+        assert.deepEqual(verifyWitness(r1cs, witness), { ok: true });
         if (k === 0) {
           // Every output, copied or constant (pad value, Concat constant), is fixed by the inputs.
           for (let wire = 1; wire <= expected.length; wire++) {
             const forged = [...witness];
             forged[wire] = (forged[wire] + 1n) % BN254_R;
-            assert.equal(checkWitness(r1cs, forged).ok, false, `output wire ${wire} + 1 is accepted`);
+            assert.equal(verifyWitness(r1cs, forged).ok, false, `output wire ${wire} + 1 is accepted`);
           }
         }
       }

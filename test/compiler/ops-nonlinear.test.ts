@@ -13,7 +13,7 @@ import { describe, test } from 'node:test';
 import { artifactPath } from '../../src/formats/artifacts';
 import { compileModel } from '../../src/compiler/compile';
 import { readCompiled } from '../../src/formats/compiled-model';
-import { checkWitness, computeWitness, loadR1cs } from '../../src/compiler/r1cs-check';
+import { verifyWitness, computeWitness, loadR1cs } from '../../src/compiler/r1cs-check';
 import type { Graph } from '../../src/formats/graph';
 import { sizeOf } from '../../src/formats/graph';
 import { loadOnnx } from '../../src/onnx/load';
@@ -376,13 +376,13 @@ async function checkCircuit(c: Case, expectConstraints?: number): Promise<void> 
       const q = quantizeSample(model, randomInRange(model, rng));
       const want = runReference(model, q)[model.outputs[0].tensor];
       const witness = await computeWitness(circuitInput(model, q), artifactPath(result.buildDir, 'wasm'));
-      assert.deepEqual(checkWitness(r1cs, witness), { ok: true });
+      assert.deepEqual(verifyWitness(r1cs, witness), { ok: true });
       const got = witness.slice(1, 1 + size).map((v) => (v > BN254_R / 2n ? v - BN254_R : v));
       assert.deepEqual(got, want);
       for (const wire of [1, size]) {
         const mutated = witness.slice();
         mutated[wire] = (mutated[wire] + 1n) % BN254_R;
-        assert.equal(checkWitness(r1cs, mutated).ok, false, `output wire ${wire} + 1 is rejected`);
+        assert.equal(verifyWitness(r1cs, mutated).ok, false, `output wire ${wire} + 1 is rejected`);
       }
     }
   } finally {

@@ -12,7 +12,7 @@ import { describe, test } from 'node:test';
 import { artifactPath } from '../../src/formats/artifacts';
 import { compileModel } from '../../src/compiler/compile';
 import { readCompiled } from '../../src/formats/compiled-model';
-import { checkWitness, computeWitness, loadR1cs } from '../../src/compiler/r1cs-check';
+import { verifyWitness, computeWitness, loadR1cs } from '../../src/compiler/r1cs-check';
 import type { Graph } from '../../src/formats/graph';
 import { sizeOf } from '../../src/formats/graph';
 import { loadOnnx } from '../../src/onnx/load';
@@ -342,11 +342,11 @@ async function checkCircuit(c: Case, name: string): Promise<{ constraints: numbe
       const expected = outputs.flatMap((t) => values[t]).map((v) => ((v % BN254_R) + BN254_R) % BN254_R);
       const witness = await computeWitness(circuitInput(model, quantized), wasm);
       assert.deepEqual(witness.slice(1, 1 + expected.length), expected, `${name}: circuit outputs differ from the integer reference`);
-      assert.deepEqual(checkWitness(r1cs, witness), { ok: true });
+      assert.deepEqual(verifyWitness(r1cs, witness), { ok: true });
       for (const wire of [1, expected.length]) {
         const forged = [...witness];
         forged[wire] += 1n;
-        assert.equal(checkWitness(r1cs, forged).ok, false, `${name}: output wire ${wire} + 1 is accepted`);
+        assert.equal(verifyWitness(r1cs, forged).ok, false, `${name}: output wire ${wire} + 1 is accepted`);
       }
     }
     return { constraints: result.constraints, predicted: result.report.predictedConstraints, model };

@@ -42,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
     await run(rest);
     return 0;
   } catch (err) {
-    const e = err instanceof Error && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? new ZkmlError('USAGE', err.message) : asZkmlError(err);
+    const e = err instanceof Error && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? new ZkmlError('USAGE', err.message, undefined, { cause: err }) : asZkmlError(err);
     process.stderr.write(`error ${e.code}: ${e.message.split('\n')[0]}\n`);
     if (process.env.ZKML_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     return e.code === 'USAGE' ? 2 : 1;

@@ -9,7 +9,7 @@
 import * as path from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import Piscina from 'piscina';
-import { asZkmlError, ZkmlError } from '../errors';
+import { asZkmlError, unwrapTask, ZkmlError } from '../errors';
 import { CompileProgress, CompileSummary, CompileTask, CompileTaskResult, STOP, TaskMessage } from './compile-task';
 
 export interface CompileJob {
@@ -95,8 +95,8 @@ export class CompilePool {
     if (stopped === 'timeout') throw new ZkmlError('JOB_TIMEOUT', `the compile job did not finish within ${Math.round(this.timeoutMs / 1000)} s and was stopped`);
     // The thread died (out of memory, a crash in native code): Piscina starts a new one.
     if (!result) throw asZkmlError(thrown);
-    if (!result.ok) throw new ZkmlError(result.error.code, result.error.message, result.error.details);
-    return result.summary;
+    // A ZkmlError thrown in the thread arrives as it was there: code, message, details.
+    return unwrapTask(result);
   }
 
   /** Stops running compiles (JobInterrupted) and terminates the thread. */

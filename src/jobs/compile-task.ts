@@ -2,16 +2,16 @@
  * A compile job's work: compile the ONNX model, then its Groth16 setup, in one build folder. It runs
  * as the Piscina task of the compile thread (src/jobs/compile-pool.ts), so ingest, quantization and
  * snarkjs's key generation never hold the service's event loop. The task's MessagePort carries
- * progress to the pool and 'stop' from it; a failure comes back as plain { code, message }, since a
- * thrown ZkmlError would lose its code crossing the thread boundary (structured cloning keeps only
- * an Error's message).
+ * progress to the pool and 'stop' from it; a failure comes back as the outcome's ErrorEnvelope
+ * (src/errors.ts), since a thrown ZkmlError would lose its code crossing the thread boundary
+ * (structured cloning keeps only an Error's message).
  */
 // First: snarkjs must be loaded as on a main thread before anything else requires it (see there).
 import { snarkjs } from '../prover/snarkjs-in-worker';
 import type { MessagePort } from 'node:worker_threads';
 import { readManifest } from '../artifacts';
 import { compileModel } from '../compiler/compile';
-import { asZkmlError, ErrorCode } from '../errors';
+import { settleTask, TaskOutcome } from '../errors';
 import { runSetup } from '../setup/groth16-setup';
 
 export interface CompileTask {
@@ -46,15 +46,13 @@ export interface CompileSummary {
   timings: { compileMs: number; setupMs: number };
 }
 
-export type CompileTaskResult =
-  | { ok: true; summary: CompileSummary }
-  | { ok: false; error: { code: ErrorCode; message: string; details?: Record<string, unknown> } };
+export type CompileTaskResult = TaskOutcome<CompileSummary>;
 
 /** Compile then setup; compile counts for 60 % of the progress, setup for 40 %. */
 async function compileAndSetup(
   onnxPath: string,
   buildDir: string,
-  opts: { settings?: Record<string, unknown>; calibration?: unknown; onProgress?: (p: CompileProgress) => void; signal?: AbortSignal },
+  opts: { settings?: Record<string, unknown>; calibration?: unknown; cacheDir?: string; onProgress?: (p: CompileProgress) => void; signal?: AbortSignal },
 ): Promise<CompileSummary> {
   const report = (stage: string, base: number, span: number) => (phase: string, f: number) =>
     opts.onProgress?.({ phase: `${stage}: ${phase}`, percent: Math.round((base + span * f) * 100) });
@@ -113,20 +111,8 @@ export default async function compileTask(task: CompileTask): Promise<CompileTas
     void Promise.race([work.catch(() => undefined), new Promise((r) => setTimeout(r, STOP_SETTLE_MS))]).then(() => post({ kind: 'stopped' }));
   });
   try {
-    return { ok: true, summary: await work };
-  } catch (err) {
-    const e = asZkmlError(err);
-    return { ok: false, error: { code: e.code, message: e.message, ...(e.details ? { details: cloneable(e.details) } : {}) } };
+    return await settleTask(() => work);
   } finally {
     task.port.close();
-  }
-}
-
-/** Details as plain JSON (a log, a path), so posting them back cannot fail. */
-function cloneable(details: Record<string, unknown>): Record<string, unknown> | undefined {
-  try {
-    return JSON.parse(JSON.stringify(details));
-  } catch {
-    return undefined;
   }
 }

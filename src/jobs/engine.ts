@@ -77,7 +77,8 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body);
   if (!r.success) {
     const issue = r.error.issues[0];
-    throw new ZkmlError('BODY_INVALID', `${issue.path.join('.') || 'body'}: ${issue.message}`);
+    const field = issue.path.join('.');
+    throw new ZkmlError('BODY_INVALID', `${field || 'body'}: ${issue.message}`, field ? { field } : undefined);
   }
   return r.data;
 }
@@ -236,7 +237,7 @@ export class Engine {
       try {
         out[side] = parseSalt(text).toString();
       } catch (err) {
-        throw err instanceof ZkmlError ? new ZkmlError(err.code, `salts.${side}: ${err.message}`) : err;
+        throw err instanceof ZkmlError ? new ZkmlError(err.code, `salts.${side}: ${err.message}`, err.details, { cause: err }) : err;
       }
     }
     return out;
@@ -282,7 +283,7 @@ export class Engine {
     const salts: Array<StoredSalts | undefined> = [];
     for (const [i, input] of b.inputs.entries()) {
       const named = (what: string) => (err: unknown) => {
-        throw err instanceof ZkmlError ? new ZkmlError(err.code, `${what}[${i}]: ${err.message}`, { ...err.details, index: i }) : err;
+        throw err instanceof ZkmlError ? new ZkmlError(err.code, `${what}[${i}]: ${err.message}`, { ...err.details, index: i }, { cause: err }) : err;
       };
       await this.checkInput(b.modelId, input).catch(named('inputs'));
       salts.push(await this.checkSalts(b.modelId, b.salts?.[i]).catch(named('salts')));

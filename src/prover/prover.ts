@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import Piscina from 'piscina';
 import { artifactPath, Manifest, readManifest } from '../artifacts';
 import { CompiledModel, readCompiled } from '../compiler/compile';
-import { asZkmlError, ZkmlError } from '../errors';
+import { asZkmlError, unwrapTask, ZkmlError } from '../errors';
 import { checkBuildIntegrity, HashCache } from '../integrity';
 import { createOrtSession, OrtOutput, OrtSession, runOrt } from '../onnx/runtime';
 import { batchedInputs, evaluateBatch, modelCommitments, randomSalt, readBatch, Salts } from '../commit/commitments';
@@ -105,7 +105,7 @@ export class Prover {
   private stop(buildDir: string, stamp: string, err: unknown): ZkmlError {
     const cause = asZkmlError(err);
     if (cause.code !== 'ARTIFACT_HASH_MISMATCH') return cause; // e.g. no setup yet: nothing was tampered with
-    const error = new ZkmlError(cause.code, `model stopped: ${cause.message}`, { ...cause.details, buildDir });
+    const error = new ZkmlError(cause.code, `model stopped: ${cause.message}`, { ...cause.details, buildDir }, { cause });
     this.models.delete(buildDir);
     this.stopped.set(buildDir, { stamp, error });
     return error;
@@ -145,12 +145,13 @@ export class Prover {
     })();
     let result: ProveTaskResult;
     try {
-      result = await this.pool.run(task);
+      result = unwrapTask<ProveTaskResult>(await this.pool.run(task));
     } catch (err) {
       ortRun.catch(() => undefined);
-      const msg = String((err as Error).message ?? err);
-      if (msg.startsWith('ARTIFACT_HASH_MISMATCH')) throw this.stop(buildDir, this.models.get(buildDir)?.stamp ?? '', new ZkmlError('ARTIFACT_HASH_MISMATCH', msg.replace(/^ARTIFACT_HASH_MISMATCH: /, '')));
-      throw new ZkmlError(/assert|witness|constraint/i.test(msg) ? 'WITNESS_FAILED' : 'PROVE_FAILED', msg.split('\n')[0]);
+      // A ZkmlError from the worker arrives as it was thrown there; a dead worker's rejection is PROVE_FAILED.
+      const e = asZkmlError(err, 'PROVE_FAILED');
+      // The worker checks the bytes it reads too: a key swapped after our check stops the model.
+      throw e.code === 'ARTIFACT_HASH_MISMATCH' ? this.stop(buildDir, this.models.get(buildDir)?.stamp ?? '', e) : e;
     }
     const ort = await ortRun.catch((err) => {
       throw asZkmlError(err, 'ONNXRUNTIME_REFUSED');

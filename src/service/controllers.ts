@@ -11,7 +11,7 @@ import { Caller, RequireScope } from './auth.guard';
 import { compileSettingsSchema } from './settings-schema';
 import { ENGINE } from './tokens';
 
-const problemResponse = { description: 'application/problem+json with a stable `code`' };
+const problemResponse = { description: 'application/problem+json with a stable `code` (and, for some codes, public `details`: offending nodes, field names, limits)' };
 
 const saltsSchema = {
   type: 'object',
@@ -23,7 +23,7 @@ const saltsSchema = {
 function pageParam(v: string | undefined, name: string, dflt: number, max: number): number {
   if (v === undefined) return dflt;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > max) throw new ZkmlError('BODY_INVALID', `${name} must be an integer in 0..${max}`);
+  if (!Number.isInteger(n) || n < 0 || n > max) throw new ZkmlError('BODY_INVALID', `${name} must be an integer in 0..${max}`, { field: name });
   return n;
 }
 

@@ -152,7 +152,7 @@ async function devPtau(requiredPower: number, dir: string, onProgress?: Progress
       fs.renameSync(tmp, file);
     } catch (err) {
       if (err instanceof ZkmlError) throw err;
-      throw new ZkmlError('SETUP_FAILED', `generating the dev ptau failed: ${firstLine(err)}`);
+      throw new ZkmlError('SETUP_FAILED', `generating the dev ptau failed: ${firstLine(err)}`, undefined, { cause: err });
     } finally {
       fs.rmSync(tmp, { force: true });
     }

@@ -2,8 +2,8 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ZkmlError } from '../../errors';
-import { acceptContribution, contributeZkey, exportCurrentZkey, finishCeremony, initCeremony, readCeremony } from '../../setup/ceremony';
-import { intOption, requirePositional } from '../args';
+import { acceptContribution, checkBeacon, checkContributorName, contributeZkey, exportCurrentZkey, finishCeremony, initCeremony, readCeremony } from '../../setup/ceremony';
+import { asUsage, intOption, requirePositional } from '../args';
 import { printPtauTrust } from '../trust';
 import { USAGE } from '../usage';
 
@@ -29,7 +29,9 @@ export async function ceremonyCommand(args: string[]): Promise<void> {
   };
   const name = (): string => {
     if (!values.name) throw new ZkmlError('USAGE', `ceremony ${sub} needs --name NAME`);
-    return values.name;
+    const given = values.name;
+    asUsage(() => checkContributorName(given));
+    return given;
   };
   switch (sub) {
     case 'init': {
@@ -58,7 +60,9 @@ export async function ceremonyCommand(args: string[]): Promise<void> {
     }
     case 'finish': {
       if (!values.beacon || !values.iterations) throw new ZkmlError('USAGE', 'ceremony finish needs --beacon HEX and --iterations N');
-      const s = await finishCeremony(dir(), { beaconHex: values.beacon, iterationsExp: intOption(values.iterations, 'iterations')! });
+      const beacon = { beaconHex: values.beacon, iterationsExp: intOption(values.iterations, 'iterations')! };
+      asUsage(() => checkBeacon(beacon));
+      const s = await finishCeremony(dir(), beacon);
       console.log(`ceremony finished: ${s.contributions.length} contribution(s) + beacon; wrote circuit.zkey, verification_key.json, Verifier.sol, setup.json, ceremony-transcript.json`);
       printPtauTrust(s.ptau);
       return;

@@ -7,7 +7,7 @@ import { ZkmlError } from '../../errors';
 import type { Receipt } from '../../prover/receipt';
 import { verifyOffchain } from '../../verifier/offchain';
 import { verifyOnchain } from '../../verifier/onchain';
-import { readJsonFile, requirePositional } from '../args';
+import { asUsage, readJsonFile, requirePositional } from '../args';
 import { describeKeyTrust } from '../trust';
 
 export async function verifyCommand(args: string[]): Promise<void> {
@@ -34,7 +34,8 @@ export async function verifyCommand(args: string[]): Promise<void> {
     throw new ZkmlError('RECEIPT_MODEL_MISMATCH', `the receipt was made with verification key ${receipt.model.vkSha256.slice(0, 16)}…, ${values.dir} has ${manifest.vkSha256.slice(0, 16)}…`);
   }
   const result = values.onchain
-    ? await verifyOnchain(values.dir, receipt, { rpcUrl: values.rpc, privateKey: values.key, address: values.address })
+    ? // Deploying without --key (nor --address) is a command-line error here.
+      await asUsage(() => verifyOnchain(values.dir!, receipt, { rpcUrl: values.rpc, privateKey: values.key, address: values.address }), ['PRIVATE_KEY_REQUIRED'])
     : await verifyOffchain(receipt, readJson(artifactPath(values.dir, 'vk')));
   if (!result.valid) throw new ZkmlError(result.code ?? 'PROOF_INVALID', result.reason);
   // The build's own quantized model says where the commitments are (never the receipt's description).

@@ -50,6 +50,7 @@ function parseArgs(argv: string[]): Args {
 async function child(modelDir: string, workDir: string, maxConstraints: number): Promise<void> {
   const r = await runCorpusModel(modelDir, workDir, {
     settings: { maxConstraints },
+    cacheDir: process.env.ZKML_CACHE_DIR,
     seed: SEED,
     onProgress: (stage) => console.log(`stage ${stage}`),
   });
@@ -62,7 +63,7 @@ async function child(modelDir: string, workDir: string, maxConstraints: number):
 function runIsolated(row: CorpusIndexRow, args: Args): Promise<CorpusResult> {
   const base = { model: row.model, tier: row.tier, ops: row.ops };
   return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [__filename, '--child', path.join(corpusDir(), row.model), path.join(args.workDir, 'builds'), String(args.maxConstraints)], {
+    const proc = spawn(process.execPath, [__filename, '--child', path.join(corpusDir(process.env.ZKML_CORPUS_DIR), row.model), path.join(args.workDir, 'builds'), String(args.maxConstraints)], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stage = 'start';
@@ -174,7 +175,7 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === '--child') return child(argv[1], argv[2], Number(argv[3]));
   const args = parseArgs(argv);
-  const dir = corpusDir();
+  const dir = corpusDir(process.env.ZKML_CORPUS_DIR);
   if (!fs.existsSync(path.join(dir, 'INDEX.md'))) {
     console.error(`no corpus at ${dir} (expected ../shared/corpus beside the repository, or set ZKML_CORPUS_DIR)`);
     process.exitCode = 1;

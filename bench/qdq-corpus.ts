@@ -13,8 +13,8 @@ const QUANTIZED = /QuantizeLinear|DequantizeLinear|QLinear|MatMulInteger|ConvInt
 async function main(): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'zkml-qdq-'));
   try {
-    for (const row of readCorpusIndex().filter((r) => QUANTIZED.test(r.ops))) {
-      const r = await runCorpusModel(path.join(corpusDir(), row.model), work, { cacheDir: process.env.ZKML_CACHE_DIR });
+    for (const row of readCorpusIndex(corpusDir(process.env.ZKML_CORPUS_DIR)).filter((r) => QUANTIZED.test(r.ops))) {
+      const r = await runCorpusModel(path.join(corpusDir(process.env.ZKML_CORPUS_DIR), row.model), work, { cacheDir: process.env.ZKML_CACHE_DIR });
       const what = r.status === 'proved' ? `proved, verified=${r.verified}, ${r.constraints} constraints, max abs error ${r.maxAbsError} (tolerance ${r.tolerance})` : `${r.status}: ${r.code} ${r.reason}`;
       console.log(`| ${row.model} | ${row.tier} | ${what} |`);
     }

@@ -59,7 +59,7 @@ export interface CorpusResult {
 export interface CorpusRunOptions {
   /** A long-lived prover to reuse; without one a prover is made and closed for this model. */
   prover?: Prover;
-  /** Dev ptau cache (ZKML_CACHE_DIR, else ~/.cache/zkml, when absent). */
+  /** Dev ptau cache (~/.cache/zkml when absent; callers pass ZKML_CACHE_DIR). */
   cacheDir?: string;
   settings?: Partial<CompileSettings>;
   /** Seed of the random input and calibration samples (default 1). */
@@ -77,9 +77,9 @@ interface CorpusMeta {
 
 type InputDoc = { input_data: number[][] };
 
-/** The corpus folder: ZKML_CORPUS_DIR, else ../shared/corpus beside the repository (as CI lays it out). */
-export function corpusDir(): string {
-  return process.env.ZKML_CORPUS_DIR ? path.resolve(process.env.ZKML_CORPUS_DIR) : path.resolve(findRepoRoot(__dirname), '../shared/corpus');
+/** The corpus folder: the one given (tests and benches pass ZKML_CORPUS_DIR), else ../shared/corpus beside the repository (as CI lays it out). */
+export function corpusDir(given?: string): string {
+  return given ? path.resolve(given) : path.resolve(findRepoRoot(__dirname), '../shared/corpus');
 }
 
 function findRepoRoot(from: string): string {

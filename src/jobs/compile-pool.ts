@@ -35,8 +35,11 @@ export class CompilePool {
   private readonly closing = new AbortController();
   private readonly running = new Set<Promise<unknown>>();
 
-  /** timeoutMs: how long one job may run, from when the thread starts it. */
-  constructor(private readonly timeoutMs: number) {
+  /** timeoutMs: how long one job may run, from when the thread starts it; cacheDir: the dev ptau cache. */
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly cacheDir?: string,
+  ) {
     this.pool = new Piscina({
       filename: path.resolve(__dirname, 'compile-task.js'),
       minThreads: 0,
@@ -81,7 +84,7 @@ export class CompilePool {
     let result: CompileTaskResult | undefined;
     let thrown: unknown;
     try {
-      result = await this.pool.run({ ...job, port: port2 }, { transferList: [port2], signal: terminate.signal });
+      result = await this.pool.run({ ...job, cacheDir: this.cacheDir, port: port2 }, { transferList: [port2], signal: terminate.signal });
     } catch (err) {
       thrown = err;
     } finally {

@@ -19,6 +19,8 @@ export interface CompileTask {
   buildDir: string;
   settings?: Record<string, unknown>;
   calibration?: unknown;
+  /** The dev ptau cache (the service's ZKML_CACHE_DIR). */
+  cacheDir?: string;
   /** Sends a TaskMessage per phase; receives 'stop'. */
   port: MessagePort;
 }
@@ -62,7 +64,7 @@ async function compileAndSetup(
     onProgress: report('compile', 0, 0.6),
     signal: opts.signal,
   });
-  const s = await withSingleThreadCurve(() => runSetup(buildDir, { onProgress: report('setup', 0.6, 0.4) }));
+  const s = await withSingleThreadCurve(() => runSetup(buildDir, { cacheDir: opts.cacheDir, onProgress: report('setup', 0.6, 0.4) }));
   return {
     constraints: c.constraints,
     publicSignals: c.publicSignals,
@@ -100,6 +102,7 @@ export default async function compileTask(task: CompileTask): Promise<CompileTas
   const work = compileAndSetup(task.onnxPath, task.buildDir, {
     settings: task.settings,
     calibration: task.calibration,
+    cacheDir: task.cacheDir,
     onProgress: (p) => post({ kind: 'progress', ...p }),
     signal: stop.signal,
   });

@@ -13,7 +13,7 @@ import { createOrtSession, OrtOutput, OrtSession, runOrt } from '../onnx/runtime
 import { batchedInputs, evaluateBatch, modelCommitments, randomSalt, readBatch, Salts } from '../commit/commitments';
 import { commitmentLayout } from '../commit/layout';
 import { circuitInput, decodePublicSignals, publicLayout } from '../quantize/codec';
-import { assertProductionReady, ZkmlMode, zkmlMode } from '../setup/production';
+import { assertProductionReady, ZkmlMode } from '../setup/production';
 import type { ProveTask, ProveTaskResult } from './prove-task';
 import type { Groth16Proof, Receipt, TensorValues } from './receipt';
 import * as fs from 'node:fs';
@@ -23,7 +23,7 @@ export interface ProverOptions {
   threads?: number;
   /** Let snarkjs start its own threads inside each worker (default: only when there is one worker). */
   snarkjsThreads?: boolean;
-  /** 'production' refuses dev/unpinned ptau and keys not from a finished ceremony (default: ZKML_MODE). */
+  /** 'production' refuses dev/unpinned ptau and keys not from a finished ceremony (default 'development'; the CLI and the service pass ZKML_MODE). */
   mode?: ZkmlMode;
 }
 
@@ -44,7 +44,7 @@ export class Prover {
   readonly mode: ZkmlMode;
 
   constructor(options: ProverOptions = {}) {
-    this.mode = options.mode ?? zkmlMode();
+    this.mode = options.mode ?? 'development';
     const threads = Math.max(1, options.threads ?? 1);
     this.singleThread = !(options.snarkjsThreads ?? threads === 1);
     this.pool = new Piscina({

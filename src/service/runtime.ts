@@ -68,8 +68,8 @@ export async function createRuntime(config: Config, log: Logger, opts: { runJobs
   let compiler: CompilePool | undefined;
   let runner: JobRunner | undefined;
   if (opts.runJobs) {
-    prover = new Prover({ threads: config.proverThreads });
-    compiler = new CompilePool(config.compileTimeoutMs);
+    prover = new Prover({ threads: config.proverThreads, mode: config.mode });
+    compiler = new CompilePool(config.compileTimeoutMs, config.cacheDir);
     const owner = `${os.hostname()}:${process.pid}`;
     runner = new JobRunner(store, artifacts, prover, compiler, owner, config.maxAttempts, {
       onFinished: (job, outcome) => {

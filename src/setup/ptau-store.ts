@@ -56,9 +56,9 @@ export function requiredPtauPower(r1cs: R1csSize): number {
   return power;
 }
 
-/** ZKML_CACHE_DIR, else ~/.cache/zkml. */
+/** ~/.cache/zkml: the cache when the caller gives none (the CLI and the service pass ZKML_CACHE_DIR when it is set). */
 export function defaultCacheDir(): string {
-  return process.env.ZKML_CACHE_DIR || path.join(os.homedir(), '.cache', 'zkml');
+  return path.join(os.homedir(), '.cache', 'zkml');
 }
 
 export async function resolvePtau(opts: ResolvePtauOptions): Promise<ResolvedPtau> {

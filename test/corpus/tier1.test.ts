@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { corpusDir, CorpusResult, floatSlack, readCorpusIndex, runCorpusModel } from '../../src/corpus/run-corpus-model';
 import { Prover } from '../../src/prover/prover';
 
-const CORPUS = corpusDir();
+const CORPUS = corpusDir(process.env.ZKML_CORPUS_DIR);
 const present = fs.existsSync(path.join(CORPUS, 'INDEX.md'));
 const REFUSAL_CODES = ['ONNXRUNTIME_REFUSED', 'ONNX_MALFORMED'];
 

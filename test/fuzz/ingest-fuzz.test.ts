@@ -52,7 +52,7 @@ function seeds(): Array<{ name: string; bytes: Uint8Array }> {
   const out: Array<{ name: string; bytes: Uint8Array }> = shipped.map((name) => ({ name, bytes: readModelBytes(name) }));
   // A few real corpus models with other ops, when the corpus is beside the repo.
   for (const rel of ['ezkl/1l_conv', 'ezkl/1l_average', 'ezkl/2l_relu_sigmoid_small', 'ezkl/1l_batch_norm']) {
-    const file = path.join(corpusDir(), rel, 'network.onnx');
+    const file = path.join(corpusDir(process.env.ZKML_CORPUS_DIR), rel, 'network.onnx');
     if (fs.existsSync(file)) out.push({ name: rel, bytes: fs.readFileSync(file) });
   }
   return out;

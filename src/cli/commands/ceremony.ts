@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { ZkmlError } from '../../errors';
 import { acceptContribution, checkBeacon, checkContributorName, contributeZkey, exportCurrentZkey, finishCeremony, initCeremony, readCeremony } from '../../setup/ceremony';
 import { asUsage, intOption, requirePositional } from '../args';
+import { cliEnv } from '../env';
 import { printPtauTrust } from '../trust';
 import { USAGE } from '../usage';
 
@@ -35,7 +36,7 @@ export async function ceremonyCommand(args: string[]): Promise<void> {
   };
   switch (sub) {
     case 'init': {
-      const s = await initCeremony(dir(), { ptauPath: values.ptau, allowUnknownPtau: values['allow-unknown-ptau'] });
+      const s = await initCeremony(dir(), { ptauPath: values.ptau, cacheDir: cliEnv().cacheDir, allowUnknownPtau: values['allow-unknown-ptau'] });
       console.log(`ceremony opened in ${path.join(dir(), 'ceremony')}: initial key ${s.initialZkey.file} (sha256 ${s.initialZkey.sha256.slice(0, 16)}…), circuit hash ${s.circuitHash.slice(0, 16)}…`);
       printPtauTrust(s.ptau);
       return;

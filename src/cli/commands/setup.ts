@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { checkContributions, runSetup } from '../../setup/groth16-setup';
 import { asUsage, intOption, requirePositional } from '../args';
+import { cliEnv } from '../env';
 import { progressPrinter } from '../progress';
 import { printPtauTrust } from '../trust';
 
@@ -16,6 +17,7 @@ export async function setupCommand(args: string[]): Promise<void> {
   if (contributions !== undefined) asUsage(() => checkContributions(contributions));
   const r = await runSetup(dir, {
     ptauPath: values.ptau,
+    cacheDir: cliEnv().cacheDir,
     allowUnknownPtau: values['allow-unknown-ptau'],
     contributions,
     onProgress: progressPrinter('setup'),

@@ -56,6 +56,7 @@ export const ERROR_CODES = {
   BODY_TOO_LARGE: 'the request body exceeds the size limit',
   NOT_FOUND: 'no such resource',
   MODEL_NOT_READY: 'the model is not compiled and set up yet',
+  MODEL_STOPPED: 'the model failed its integrity or trust check at startup: it takes no proofs until it is compiled again',
   NO_RECEIPT: 'the proof job has no receipt: it is not done yet, or it failed',
   QUEUE_FULL: 'the job queue is full: retry later',
   UNAUTHENTICATED: 'a valid API key is required',
@@ -217,6 +218,7 @@ export const PUBLIC_DETAILS: { readonly [C in ErrorCode]?: readonly string[] } =
   PRODUCTION_REFUSED: ['problems'],
   BODY_INVALID: ['field', 'index'],
   QUEUE_FULL: ['retryAfterSec'],
+  MODEL_STOPPED: ['reason'],
 };
 
 /** At most this many entries of a public array detail (an unsupported-op list of a huge graph). */

@@ -180,6 +180,10 @@ export class Engine {
 
   private async readyBuild(id: string): Promise<string> {
     const m = await this.model(id);
+    if (m.status === 'stopped') {
+      const why = m.error ? `${m.error.code}: ${m.error.message}` : 'its build failed the startup check';
+      throw new ZkmlError('MODEL_STOPPED', `model ${id} is stopped (${why}); compile it again (POST /v1/models/${id}/compile)`, m.error ? { reason: m.error.code } : undefined);
+    }
     if (m.status !== 'ready') throw new ZkmlError('MODEL_NOT_READY', `model ${id} is ${m.status}: compile it first (POST /v1/models/${id}/compile)`);
     return this.artifacts.buildDir(id);
   }

@@ -34,7 +34,8 @@ export interface Job {
   finishedAt: string | null;
 }
 
-export type ModelStatus = 'uploaded' | 'compiling' | 'ready' | 'failed';
+/** stopped: a ready model whose build failed its integrity or trust check at startup; it takes no proofs until compiled again. */
+export type ModelStatus = 'uploaded' | 'compiling' | 'ready' | 'failed' | 'stopped';
 
 export interface ModelRecord {
   id: string;

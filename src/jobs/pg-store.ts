@@ -90,10 +90,18 @@ export class PgJobStore implements JobStore {
     );
   }
 
+  async setModelHealth(modelId: string, error: PublicError | null): Promise<boolean> {
+    const r = await this.pool.query(
+      "UPDATE models SET status = $1, error_code = $2, error_message = $3, error_details = $4 WHERE id = $5 AND status IN ('ready', 'stopped')",
+      [error ? 'stopped' : 'ready', ...errorColumns(error), modelId],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
   async startCompile(modelId: string, job: NewJob): Promise<Job> {
     await this.tx(async (c) => {
       await this.insertJob(c, job);
-      await c.query("UPDATE models SET status = 'compiling', compile_job_id = $1, error_code = NULL, error_message = NULL WHERE id = $2", [job.id, modelId]);
+      await c.query("UPDATE models SET status = 'compiling', compile_job_id = $1, error_code = NULL, error_message = NULL, error_details = NULL WHERE id = $2", [job.id, modelId]);
     });
     return (await this.getJob(job.id))!;
   }

@@ -79,6 +79,10 @@ export class JobRunner {
         this.events.onError?.(job, storeErr);
         return false;
       });
+      // The prover stopped the model (a key swapped on disk): it takes no more proofs until compiled again.
+      if (recorded && job.kind === 'prove' && e.code === 'ARTIFACT_HASH_MISMATCH') {
+        await this.store.setModelHealth(job.modelId, error).catch((storeErr) => this.events.onError?.(job, storeErr));
+      }
       if (recorded) this.events.onFinished?.(job, { state: 'failed', code: e.code, runMs: Date.now() - t0 });
     }
   }

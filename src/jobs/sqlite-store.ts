@@ -61,10 +61,17 @@ export class SqliteJobStore implements JobStore {
     this.db.prepare('UPDATE models SET deployment = ? WHERE id = ?').run(json(deployment), modelId);
   }
 
+  async setModelHealth(modelId: string, error: PublicError | null): Promise<boolean> {
+    const r = this.db
+      .prepare("UPDATE models SET status = ?, error_code = ?, error_message = ?, error_details = ? WHERE id = ? AND status IN ('ready', 'stopped')")
+      .run(error ? 'stopped' : 'ready', ...errorColumns(error), modelId);
+    return r.changes > 0;
+  }
+
   async startCompile(modelId: string, job: NewJob): Promise<Job> {
     this.db.transaction(() => {
       this.insertJob(job);
-      this.db.prepare("UPDATE models SET status = 'compiling', compile_job_id = ?, error_code = NULL, error_message = NULL WHERE id = ?").run(job.id, modelId);
+      this.db.prepare("UPDATE models SET status = 'compiling', compile_job_id = ?, error_code = NULL, error_message = NULL, error_details = NULL WHERE id = ?").run(job.id, modelId);
     })();
     return (await this.getJob(job.id))!;
   }

@@ -22,6 +22,11 @@ export interface JobStore {
   listModels(): Promise<ModelRecord[]>;
   /** Stores where the model was deployed (replacing an earlier deployment). */
   setDeployment(modelId: string, deployment: ModelDeployment): Promise<void>;
+  /**
+   * The startup check's verdict on a ready (or stopped) model's build: an error stops it (status
+   * stopped, with the error), null makes it ready again. False when the model is in another state.
+   */
+  setModelHealth(modelId: string, error: PublicError | null): Promise<boolean>;
   /** Records a compile job for the model and marks it compiling, in one transaction. */
   startCompile(modelId: string, job: NewJob): Promise<Job>;
 

@@ -223,6 +223,16 @@ export class Prover {
 }
 
 /**
+ * What loading a build checks, without loading it (a process that does not prove, such as the API in
+ * scale-out): every artifact's hash against the manifest and, in production mode, the setup's trust.
+ */
+export function checkProvable(buildDir: string, mode: ZkmlMode, hashes: HashCache = new HashCache()): void {
+  const manifest = readManifest(buildDir);
+  checkBuildIntegrity(buildDir, manifest, hashes);
+  if (mode === 'production') assertProductionReady(buildDir, manifest);
+}
+
+/**
  * The salt of a build's private weights, checked against the manifest's published commitment: a
  * compiled.json edited after compile (other weights, another salt) must not yield receipts.
  */

@@ -15,10 +15,10 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { corpusDir, CorpusIndexRow, CorpusResult, readCorpusIndex, runCorpusModel, withinTolerance } from '../src/corpus/run-corpus-model';
-import { repoRoot } from '../models/repo-root';
+import { corpusDir, CorpusIndexRow, CorpusResult, readCorpusIndex, runCorpusModel, withinTolerance } from '../tools/corpus/run-corpus-model';
+import { packageRoot } from '../src/package-root';
 
-const DOC = path.join(repoRoot(__dirname), 'docs', 'corpus.md');
+const DOC = path.join(packageRoot(), 'docs', 'corpus.md');
 const SEED = 1;
 
 /** A result with the wall time of its child process, so a resumed run still reports the total. */
@@ -63,7 +63,7 @@ async function child(modelDir: string, workDir: string, maxConstraints: number):
 function runIsolated(row: CorpusIndexRow, args: Args): Promise<CorpusResult> {
   const base = { model: row.model, tier: row.tier, ops: row.ops };
   return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [__filename, '--child', path.join(corpusDir(process.env.ZKML_CORPUS_DIR), row.model), path.join(args.workDir, 'builds'), String(args.maxConstraints)], {
+    const proc = spawn(process.execPath, [__filename, '--child', path.join(corpusDir(), row.model), path.join(args.workDir, 'builds'), String(args.maxConstraints)], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stage = 'start';
@@ -175,7 +175,7 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === '--child') return child(argv[1], argv[2], Number(argv[3]));
   const args = parseArgs(argv);
-  const dir = corpusDir(process.env.ZKML_CORPUS_DIR);
+  const dir = corpusDir();
   if (!fs.existsSync(path.join(dir, 'INDEX.md'))) {
     console.error(`no corpus at ${dir} (expected ../shared/corpus beside the repository, or set ZKML_CORPUS_DIR)`);
     process.exitCode = 1;

@@ -9,18 +9,18 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { artifactPath, readJson, readManifest } from '../src/artifacts';
+import { artifactPath, readJson, readManifest } from '../src/formats/artifacts';
 import { startAnvil } from '../src/chain/anvil';
-import { predictGas } from '../src/chain/gas';
+import { predictGas } from '../src/compiler/gas-prediction';
 import { deployContract, registerModel, registryArtifact, registryAt, submitInference, verifyProofTx, withWallet } from '../src/chain/registry';
 import { loadVerifierArtifact } from '../src/chain/verifier-artifact';
 import { compileModel } from '../src/compiler/compile';
 import type { CompileReport } from '../src/compiler/report';
 import { Prover } from '../src/prover/prover';
 import { runSetup } from '../src/setup/groth16-setup';
-import { repoRoot } from '../models/repo-root';
+import { packageRoot } from '../src/package-root';
 
-const ROOT = repoRoot(__dirname);
+const ROOT = packageRoot();
 const DOC = path.join(ROOT, 'docs', 'gas.md');
 const MAX_HASHED_GAS = 250_000;
 const MAX_BATCH16_GAS_PER_INFERENCE = 20_000;
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
         process.stderr.write(`${c.name}: compile\n`);
         const modelDir = path.join(ROOT, 'models', c.model);
         const compiled = await compileModel(path.join(modelDir, 'model.onnx'), dir, {
-          settings: { inputVisibility: c.input, outputVisibility: c.output, batchSize: c.batch, paramVisibility: c.weights ?? 'fixed' },
+          settings: { inputVisibility: c.input, outputVisibility: c.output, batchSize: c.batch, weightVisibility: c.weights ?? 'fixed' },
           calibration: path.join(modelDir, 'calibration.json'),
         });
         if (c.compileOnly) {

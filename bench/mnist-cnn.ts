@@ -11,16 +11,19 @@
 // with the integer reference. Writes docs/bench-mnist-cnn.md.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { artifactPath, readJson } from '../src/artifacts';
-import { CompiledModel, readCompiled } from '../src/compiler/compile';
+import { artifactPath, readJson } from '../src/formats/artifacts';
+import { CompiledModel, readCompiled } from '../src/formats/compiled-model';
 import { computeWitness } from '../src/compiler/r1cs-check';
 import { createOrtSession, runOrt } from '../src/onnx/runtime';
 import { Prover } from '../src/prover/prover';
-import type { Receipt } from '../src/prover/receipt';
-import { circuitInput, quantizeSample, toField } from '../src/quantize/codec';
-import { readInput } from '../src/quantize/input-file';
+import type { Receipt } from '../src/formats/receipt';
+import { circuitInput, quantizeSample } from '../src/quantize/codec';
+import { toField } from '../src/formats/field';
+import { readInput } from '../src/formats/input-document';
 import { runReference } from '../src/quantize/reference';
-import { readR1csHeader, SetupTimings, withSnarkjsCurve } from '../src/setup/groth16-setup';
+import { SetupTimings } from '../src/setup/groth16-setup';
+import { readSetupR1cs } from '../src/setup/groth16-setup';
+import { withSnarkjsCurve } from '../src/snark/curve';
 import { verifyOffchain } from '../src/verifier/offchain';
 import { loadMnistSplit, MnistDigit } from '../models/mnist-mlp/dataset';
 import { parseBenchArgs } from './lib/args';
@@ -70,7 +73,7 @@ interface BuildInfo {
 
 async function prepareBuild(buildDir: string, fresh: boolean): Promise<BuildInfo> {
   const { compile, compileReused } = await compileOrReuse(ONNX, CALIBRATION, buildDir, fresh);
-  const constraints = readR1csHeader(artifactPath(buildDir, 'r1cs')).nConstraints;
+  const constraints = readSetupR1cs(artifactPath(buildDir, 'r1cs')).nConstraints;
   const predicted = readJson<{ predictedConstraints: number }>(artifactPath(buildDir, 'report')).predictedConstraints;
   console.log(`compile: ${constraints} constraints (predicted ${predicted})${compile ? `, ${seconds(compile.totalMs)} s (circom ${seconds(compile.circomMs)} s)` : ''}`);
   const { power, setup, setupReused } = await setupOrReuse(buildDir, fresh);

@@ -11,16 +11,19 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { artifactPath, readJson } from '../src/artifacts';
-import { CompiledModel, readCompiled } from '../src/compiler/compile';
+import { artifactPath, readJson } from '../src/formats/artifacts';
+import { CompiledModel, readCompiled } from '../src/formats/compiled-model';
 import { computeWitness } from '../src/compiler/r1cs-check';
 import { createOrtSession, runOrt } from '../src/onnx/runtime';
 import { Prover } from '../src/prover/prover';
-import type { Receipt } from '../src/prover/receipt';
-import { circuitInput, FIELD_MODULUS, quantizeSample } from '../src/quantize/codec';
-import { readInput } from '../src/quantize/input-file';
+import type { Receipt } from '../src/formats/receipt';
+import { circuitInput, quantizeSample } from '../src/quantize/codec';
+import { BN254_R } from '../src/formats/field';
+import { readInput } from '../src/formats/input-document';
 import { runReference } from '../src/quantize/reference';
-import { readR1csHeader, SetupTimings, withSnarkjsCurve } from '../src/setup/groth16-setup';
+import { SetupTimings } from '../src/setup/groth16-setup';
+import { readSetupR1cs } from '../src/setup/groth16-setup';
+import { withSnarkjsCurve } from '../src/snark/curve';
 import { verifyOffchain } from '../src/verifier/offchain';
 import { loadMnistSplit, MnistDigit } from '../models/mnist-mlp/dataset';
 import { parseBenchArgs } from './lib/args';
@@ -67,7 +70,7 @@ function setupParts(t: SetupTimings): string {
 
 async function prepareBuild(buildDir: string, fresh: boolean): Promise<BuildInfo> {
   const { compile, compileReused } = await compileOrReuse(ONNX, CALIBRATION, buildDir, fresh);
-  const constraints = readR1csHeader(artifactPath(buildDir, 'r1cs')).nConstraints;
+  const constraints = readSetupR1cs(artifactPath(buildDir, 'r1cs')).nConstraints;
   console.log(`compile: ${constraints} constraints${compile ? `, ${seconds(compile.totalMs)} s (circom ${seconds(compile.circomMs)} s)` : ''}`);
   const { power, setup, setupReused } = await setupOrReuse(buildDir, fresh);
   console.log(`setup: ptau power ${power}, ${seconds(setup.totalMs)} s (${setupParts(setup)})`);
@@ -214,7 +217,7 @@ async function measureAccuracy(buildDir: string, compiled: CompiledModel, test: 
       t = performance.now();
       const witness = await computeWitness(circuitInput(model, quantized), wasm);
       info.witnessMs += performance.now() - t;
-      const same = ints.every((v, i) => witness[1 + i] === ((v % FIELD_MODULUS) + FIELD_MODULUS) % FIELD_MODULUS);
+      const same = ints.every((v, i) => witness[1 + i] === ((v % BN254_R) + BN254_R) % BN254_R);
       if (same) info.witnessMatches++;
       else info.firstMismatch ??= n;
       if ((n + 1) % 250 === 0) console.log(`accuracy + witness check: ${n + 1}/${test.length}`);

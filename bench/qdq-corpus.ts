@@ -6,15 +6,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { corpusDir, readCorpusIndex, runCorpusModel } from '../src/corpus/run-corpus-model';
+import { corpusDir, readCorpusIndex, runCorpusModel } from '../tools/corpus/run-corpus-model';
 
 const QUANTIZED = /QuantizeLinear|DequantizeLinear|QLinear|MatMulInteger|ConvInteger/;
 
 async function main(): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'zkml-qdq-'));
   try {
-    for (const row of readCorpusIndex(corpusDir(process.env.ZKML_CORPUS_DIR)).filter((r) => QUANTIZED.test(r.ops))) {
-      const r = await runCorpusModel(path.join(corpusDir(process.env.ZKML_CORPUS_DIR), row.model), work, { cacheDir: process.env.ZKML_CACHE_DIR });
+    for (const row of readCorpusIndex().filter((r) => QUANTIZED.test(r.ops))) {
+      const r = await runCorpusModel(path.join(corpusDir(), row.model), work, { cacheDir: process.env.ZKML_CACHE_DIR });
       const what = r.status === 'proved' ? `proved, verified=${r.verified}, ${r.constraints} constraints, max abs error ${r.maxAbsError} (tolerance ${r.tolerance})` : `${r.status}: ${r.code} ${r.reason}`;
       console.log(`| ${row.model} | ${row.tier} | ${what} |`);
     }

@@ -11,11 +11,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { repoRoot } from '../models/repo-root';
+import { packageRoot } from '../src/package-root';
 import { Child, http, startChild, waitFor } from '../test/helpers/service';
 import { percentile } from './lib/report';
 
-const ROOT = repoRoot(__dirname);
+const ROOT = packageRoot();
 const DOC = path.join(ROOT, 'docs', 'bench-service.md');
 const COMPILE_SECTION = '## /health during a compile job (bench/service-compile.ts)';
 const POLL_MS = 50;

@@ -13,11 +13,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadMnistSplit } from '../models/mnist-mlp/dataset';
-import { repoRoot } from '../models/repo-root';
+import { packageRoot } from '../src/package-root';
 import { http, startChild, waitFor } from '../test/helpers/service';
 import { percentile } from './lib/report';
 
-const ROOT = repoRoot(__dirname);
+const ROOT = packageRoot();
 const DOC = path.join(ROOT, 'docs', 'bench-service.md');
 const HEALTH_P95_TARGET_MS = 50;
 

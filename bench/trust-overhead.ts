@@ -9,14 +9,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { artifactPath } from '../src/artifacts';
+import { artifactPath } from '../src/formats/artifacts';
 import { compileModel } from '../src/compiler/compile';
-import { checkBuildIntegrity, HashCache } from '../src/integrity';
+import { checkBuildIntegrity, HashCache } from '../src/prover/integrity';
 import { acceptContribution, contributeZkey, exportCurrentZkey, finishCeremony, initCeremony } from '../src/setup/ceremony';
 import { PINNED_PTAU } from '../src/setup/ptau-pins';
-import { readR1csHeader } from '../src/setup/groth16-setup';
+import { readSetupR1cs } from '../src/setup/groth16-setup';
 import { hashFile, requiredPtauPower, resolvePtau } from '../src/setup/ptau-store';
-import { repoRoot } from '../models/repo-root';
+import { packageRoot } from '../src/package-root';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const snarkjs = require('snarkjs');
 
@@ -53,14 +53,14 @@ async function main(): Promise<void> {
     // 2. A ceremony on the MNIST MLP.
     const build = arg('--build') ?? path.join(tmp, 'build');
     if (!fs.existsSync(artifactPath(build, 'manifest'))) {
-      const model = path.join(repoRoot(), 'models', 'mnist-mlp');
+      const model = path.join(packageRoot(), 'models', 'mnist-mlp');
       const [r, s] = await timed(() => compileModel(path.join(model, 'model.onnx'), build, { calibration: path.join(model, 'calibration.json') }));
       console.log(`compiled mnist-mlp: ${r.constraints} constraints in ${s.toFixed(1)} s`);
     }
     const n = Number(arg('--contributors') ?? 3);
     await snarkjs.curves.getCurveFromName('bn128'); // one curve for all steps, as a long-running service would hold
     // The dev ptau is generated once per power and cached; time that apart from the ceremony itself.
-    const r1cs = readR1csHeader(artifactPath(build, 'r1cs'));
+    const r1cs = readSetupR1cs(artifactPath(build, 'r1cs'));
     const [, ptauS] = await timed(() => resolvePtau({ requiredPower: requiredPtauPower(r1cs) }));
     rows.push([`dev ptau (cached per power in ZKML_CACHE_DIR, or generated)`, `${ptauS.toFixed(1)} s`]);
     const [state, initS] = await timed(() => initCeremony(build));

@@ -3,7 +3,7 @@
  * as numbers here and range-checked by each benchmark; anything else is refused with the usage line.
  */
 import * as path from 'node:path';
-import { repoRoot } from '../../models/repo-root';
+import { packageRoot } from '../../src/package-root';
 
 export interface BenchArgs<N extends string> {
   /** Default build/bench-<script> in the repository. */
@@ -14,7 +14,7 @@ export interface BenchArgs<N extends string> {
 
 /** `script` names the benchmark (dist/bench/<script>.js); `numbers` holds each numeric option's default. */
 export function parseBenchArgs<N extends string>(argv: string[], script: string, numbers: Record<N, number>): BenchArgs<N> {
-  const args: BenchArgs<N> = { buildDir: path.join(repoRoot(__dirname), 'build', `bench-${script}`), fresh: false, numbers: { ...numbers } };
+  const args: BenchArgs<N> = { buildDir: path.join(packageRoot(), 'build', `bench-${script}`), fresh: false, numbers: { ...numbers } };
   const names = Object.keys(numbers) as N[];
   const usage = `usage: node dist/bench/${script}.js [--build DIR] ${names.map((n) => `[--${n} N] `).join('')}[--fresh]`;
   for (let i = 0; i < argv.length; i++) {

@@ -4,9 +4,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { artifactPath, readJson, readManifest, sha256Bytes, sha256File, writeJson } from '../../src/artifacts';
+import { artifactPath, readJson, readManifest, sha256Bytes, sha256File, writeJson } from '../../src/formats/artifacts';
 import { compileModel } from '../../src/compiler/compile';
-import { parseSettings } from '../../src/quantize/settings';
+import { parseSettings } from '../../src/formats/settings';
 import { runSetup, SetupTimings } from '../../src/setup/groth16-setup';
 import { show } from './report';
 

@@ -5,10 +5,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { repoRoot } from '../../models/repo-root';
+import { packageRoot } from '../../src/package-root';
 
 // Runs from dist/, but the model files and docs live in the source tree.
-export const ROOT = repoRoot(__dirname);
+export const ROOT = packageRoot();
 
 export interface Row {
   metric: string;

@@ -7,7 +7,7 @@
 import { NodeSpec, writeOnnx } from '../../src/onnx/writer';
 import { exportModel, fraction, pct, runBatch } from '../export-model';
 import { loadMnistSplit, MnistDigit } from '../mnist-mlp/dataset';
-import { modelSourceDir } from '../repo-root';
+import { modelSourceDir } from '../source-dir';
 import { Rng, seededRng } from '../rng';
 import { argmax, backwardBatch, BN_EPSILON, C1, C2, CLASSES, CnnParams, FLAT, forwardBatch, forwardInference, initParams, K, SIDE, trainable, zeroParams } from './cnn';
 

@@ -5,7 +5,7 @@
  */
 import { writeOnnx } from '../../src/onnx/writer';
 import { exportModel, fraction, pct, runBatch } from '../export-model';
-import { modelSourceDir } from '../repo-root';
+import { modelSourceDir } from '../source-dir';
 import { Rng, seededRng } from '../rng';
 import { loadMnistSplit, MnistDigit } from './dataset';
 import { accumulateGradient, argmax, CLASSES, forward, HIDDEN, INPUTS, initParams, makeScratch, MlpParams, zeroParams } from './mlp';

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { GraphSpec, writeOnnx } from '../../src/onnx/writer';
 import { readEzklInput, writeEzklInput } from '../ezkl-json';
-import { modelSourceDir } from '../repo-root';
+import { modelSourceDir } from '../source-dir';
 import { Rng, seededRng } from '../rng';
 
 const CALIBRATION_SAMPLES = 32;

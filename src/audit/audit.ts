@@ -9,17 +9,18 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { artifactPath } from '../artifacts';
-import { compileCircom, copyTemplateLibrary, readR1csInfo } from '../compiler/circom2';
+import { artifactPath } from '../formats/artifacts';
+import { compileCircom, copyTemplateLibrary } from '../compiler/circom2';
+import { readR1csHeader } from '../snark/r1cs-header';
 import { emitCircuit } from '../compiler/emit';
 import { mainIncludes } from '../compiler/emit-main';
-import { readCompiled } from '../compiler/compile';
-import { checkWitness, computeWitness, loadR1cs, R1cs, readSymEntries } from '../compiler/r1cs-check';
+import { readCompiled } from '../formats/compiled-model';
+import { verifyWitness, computeWitness, loadR1cs, R1cs, readSymEntries } from '../compiler/r1cs-check';
 import { ZkmlError } from '../errors';
 import { evaluateBatch, randomSalt, readBatch } from '../commit/commitments';
 import { commitmentLayout } from '../commit/layout';
 import { circuitInput } from '../quantize/codec';
-import type { QuantizedModel } from '../quantize/plan';
+import type { QuantizedModel } from '../formats/quantized-model';
 import { generateMutations, Mutation, MutationClass } from './mutations';
 import { classifySignals } from './signal-roles';
 
@@ -86,7 +87,7 @@ export async function auditBuild(buildDir: string, inputDoc: unknown, options: A
 
 /** Whether O2 removed a wire of main's inputs (labels 1 + nOutputs … : see circom's sym layout). */
 function eliminatesInputs(files: CircuitFiles): boolean {
-  const info = readR1csInfo(files.r1csPath);
+  const info = readR1csHeader(files.r1csPath, 'CIRCOM_FAILED');
   const first = 1 + info.nOutputs;
   const end = first + info.nPubInputs + info.nPrvInputs;
   return readSymEntries(files.symPath).some((e) => e.label >= first && e.label < end && e.witness < 0);
@@ -96,7 +97,7 @@ function eliminatesInputs(files: CircuitFiles): boolean {
 export async function auditCircuit(model: QuantizedModel, files: CircuitFiles, input: Record<string, string[]>, options: AuditOptions = {}): Promise<AuditReport> {
   const r1cs = loadR1cs(files.r1csPath);
   const witness = await computeWitness(input, files.wasmPath);
-  if (!checkWitness(r1cs, witness).ok) throw new ZkmlError('WITNESS_FAILED', 'the honest witness does not satisfy the constraints');
+  if (!verifyWitness(r1cs, witness).ok) throw new ZkmlError('WITNESS_FAILED', 'the honest witness does not satisfy the constraints');
   const roles = classifySignals(readSymEntries(files.symPath), r1cs.nOutputs, r1cs.nPubInputs + r1cs.nPrvInputs);
   const byClass = generateMutations(model, roles, witness, r1cs.prime);
   const check = incrementalChecker(r1cs, witness);

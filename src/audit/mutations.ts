@@ -7,7 +7,7 @@
  * public output +1, every linear relation kept) leave only the range constraints to object: those
  * are what catch circomlib-ml's Dense, whose remainder is bounded by an assert alone.
  */
-import type { Gadget, QuantizedModel } from '../quantize/plan';
+import type { Gadget, QuantizedModel } from '../formats/quantized-model';
 import type { GadgetWires, SignalRoles } from './signal-roles';
 
 export interface Mutation {

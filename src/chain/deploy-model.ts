@@ -3,10 +3,10 @@
  * registers it in a ZkmlRegistry (an existing one, or one deployed for it). `zkml registry register`
  * and `POST /v1/models/:id/deploy` both go through here.
  */
-import { readManifest } from '../artifacts';
-import { readCompiled } from '../compiler/compile';
+import { readManifest } from '../formats/artifacts';
+import { readCompiled } from '../formats/compiled-model';
 import { ZkmlError } from '../errors';
-import { publicLayout } from '../quantize/codec';
+import { publicLayout } from '../formats/public-signals';
 import { recordDeployment } from './deployments';
 import { deployContractTx, registerModel, registryArtifact, registryAt, withWallet } from './registry';
 import { loadVerifierArtifact } from './verifier-artifact';

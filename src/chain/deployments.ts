@@ -3,7 +3,7 @@
  * and `POST /v1/models/:id/deploy` reuse a verifier instead of deploying it again. A recorded
  * address is trusted only while the chain still holds this build's verifier code there.
  */
-import { readManifest, sha256Bytes, updateManifest } from '../artifacts';
+import { readManifest, sha256Bytes, updateManifest } from '../formats/artifacts';
 import { ZkmlError } from '../errors';
 import type { VerifierArtifact } from './verifier-artifact';
 import { getDeployedCode } from './verifier-contract';

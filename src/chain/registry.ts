@@ -7,25 +7,20 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Contract, ContractFactory, Interface, InterfaceAbi, JsonRpcProvider, Network, NonceManager, Signer, TransactionReceipt, Wallet } from 'ethers';
 import { ZkmlError } from '../errors';
-import type { Groth16Proof } from '../prover/receipt';
-import type { PublicKind } from '../quantize/codec';
+import type { Groth16Proof } from '../formats/receipt';
+import type { PublicKind } from '../formats/public-signals';
 import { CompiledContract, compileSolidity } from './solc';
 import { getChainId, solidityCallArgs } from './verifier-contract';
+import { packagePath } from '../package-root';
 
 export const REGISTRY_CONTRACT = 'ZkmlRegistry';
 
 /** The registry's Kind enum, in its order. */
 const KIND_INDEX: Record<PublicKind, number> = { output: 0, input: 1, inputCommitment: 2, outputCommitment: 3, weightsCommitment: 4 };
 
-/** The repository's contracts/ folder (works from src/ and from dist/src/). */
+/** The package's contracts/ folder. */
 export function contractsDir(): string {
-  let dir = __dirname;
-  for (;;) {
-    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'contracts', 'ZkmlRegistry.sol'))) return path.join(dir, 'contracts');
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new ZkmlError('ARTIFACT_MISSING', `contracts/ZkmlRegistry.sol not found above ${__dirname}`);
-    dir = parent;
-  }
+  return packagePath('contracts', 'ZkmlRegistry.sol');
 }
 
 const compiled = new Map<string, CompiledContract>();

@@ -3,7 +3,7 @@
  * runs once per verifier source rather than on every on-chain verification.
  */
 import * as fs from 'node:fs';
-import { artifactPath, checkArtifactHash, readManifest, sha256File, writeJson } from '../artifacts';
+import { artifactPath, checkArtifactHash, readManifest, sha256File, writeJson } from '../formats/artifacts';
 import { compileSolidity, solcVersion } from './solc';
 
 /** snarkjs's Groth16 template names its contract this. */

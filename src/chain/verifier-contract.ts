@@ -3,7 +3,7 @@
  */
 import { Contract, ContractFactory, InterfaceAbi, JsonRpcProvider, Network, Wallet } from 'ethers';
 import { ZkmlError } from '../errors';
-import { Groth16Proof } from '../prover/receipt';
+import { Groth16Proof } from '../formats/receipt';
 
 const RPC_TIMEOUT_MS = 10_000;
 

@@ -1,5 +1,5 @@
 /** What a build's keys rest on (ptau and phase 2), as the CLI tells the user. */
-import type { Manifest, PtauInfo } from '../artifacts';
+import type { Manifest, PtauInfo } from '../formats/artifacts';
 
 export function printPtauTrust(ptau: PtauInfo): void {
   if (ptau.devSingleContributor) {

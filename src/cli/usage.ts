@@ -1,7 +1,7 @@
 /** The `zkml` usage text: printed by --help and appended to usage errors (kept apart so commands can cite it). */
 export const USAGE = `usage:
   zkml compile <model.onnx> --out DIR [--calibration FILE] [--input-visibility public|private|hashed]
-               [--output-visibility public|hashed] [--weights fixed|private [--weights-salt S]] [--batch K]
+               [--output-visibility public|hashed] [--weight-visibility fixed|private [--weights-salt S]] [--batch K]
                [--input-bits N] [--weight-bits N] [--activation-bits N] [--input-range LO,HI]
                [--max-constraints N] [--target balanced|accuracy|resources] [--leading-dim N] [--circom-timeout S]
   zkml setup DIR [--ptau FILE|DIR [--allow-unknown-ptau]] [--contributions N]

@@ -5,10 +5,10 @@
  */
 import * as crypto from 'node:crypto';
 import { ZkmlError } from '../errors';
-import type { ValueInfo } from '../onnx/ir';
+import type { ValueInfo } from '../formats/graph';
 import { quantizeSample } from '../quantize/codec';
-import { InputSample, readInput, readSamples } from '../quantize/input-file';
-import type { QuantizedModel } from '../quantize/plan';
+import { InputSample, readInput, readSamples } from '../formats/input-document';
+import type { QuantizedModel } from '../formats/quantized-model';
 import { runReference } from '../quantize/reference';
 import { batchSize, commitmentLayout } from './layout';
 import { checkSalt, commitTensors } from './scheme';

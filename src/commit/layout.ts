@@ -6,7 +6,7 @@
  */
 import { analyzeLayer } from '../quantize/bounds';
 import { paramIntervals } from '../quantize/params';
-import type { Interval, QuantizedModel } from '../quantize/plan';
+import type { Interval, QuantizedModel } from '../formats/quantized-model';
 import { chainConstraints, PackSpec, packedWords } from './scheme';
 
 export interface CommitmentLayout {

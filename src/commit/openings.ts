@@ -4,10 +4,10 @@
  * compared with the commitment among the proof's public signals.
  */
 import { ZkmlError } from '../errors';
-import type { Opening, Receipt } from '../prover/receipt';
-import { publicLayout, PublicKind } from '../quantize/codec';
-import type { QuantizedModel } from '../quantize/plan';
-import type { VerifyResult } from '../verifier/offchain';
+import type { Opening, Receipt } from '../formats/receipt';
+import { publicLayout, PublicKind } from '../formats/public-signals';
+import type { QuantizedModel } from '../formats/quantized-model';
+import type { Verdict } from '../formats/verdict';
 import { parseSalt } from './commitments';
 import { commitmentLayout } from './layout';
 import { commitTensors, PackSpec } from './scheme';
@@ -67,7 +67,7 @@ function checkShownOutputs(model: QuantizedModel, receipt: Receipt): void {
  * of this model only if that commitment is the one published for it (the manifest's, or one the
  * verifier was given).
  */
-export function checkWeightsCommitment(model: QuantizedModel, publicSignals: string[], published: string | undefined): VerifyResult {
+export function verifyWeightsCommitment(model: QuantizedModel, publicSignals: string[], published: string | undefined): Verdict {
   const given = signalOf(model, publicSignals, 'weightsCommitment');
   if (given === undefined) return { valid: true, reason: 'the weights are circuit constants' };
   if (published === undefined) return { valid: false, code: 'WEIGHTS_COMMITMENT_MISMATCH', reason: 'no published weights commitment to check the proof against' };
@@ -81,7 +81,7 @@ export function checkWeightsCommitment(model: QuantizedModel, publicSignals: str
  * Checks every opening the receipt carries (the proof itself is checked separately). Returns
  * which commitments were opened; a receipt without openings is valid with nothing opened.
  */
-export async function checkOpenings(receipt: Receipt, model: QuantizedModel): Promise<VerifyResult & { opened: Array<'input' | 'output'> }> {
+export async function verifyOpenings(receipt: Receipt, model: QuantizedModel): Promise<Verdict & { opened: Array<'input' | 'output'> }> {
   const layout = commitmentLayout(model);
   const opened: Array<'input' | 'output'> = [];
   try {

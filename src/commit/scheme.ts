@@ -7,7 +7,7 @@
  *      commitment is h. Poseidon is circomlib's (circomlibjs here), arity 1 + |block| <= 16.
  */
 import { ZkmlError } from '../errors';
-import { BN254_R as FIELD_MODULUS } from '../verifier/checks';
+import { BN254_R } from '../formats/field';
 
 /** Named in receipts and `zkml commit` output. */
 export const COMMITMENT_SCHEME = 'zkml-poseidon-chain/1';
@@ -80,7 +80,7 @@ export async function commitTensors(salt: bigint, tensors: ReadonlyArray<{ spec:
 }
 
 export function checkSalt(salt: bigint): void {
-  if (salt < 0n || salt >= FIELD_MODULUS) throw new ZkmlError('OPENING_INVALID', 'a salt must be a field element in [0, r)');
+  if (salt < 0n || salt >= BN254_R) throw new ZkmlError('OPENING_INVALID', 'a salt must be a field element in [0, r)');
 }
 
 /** N_ROUNDS_P of circomlib's Poseidon, by t - 2. */

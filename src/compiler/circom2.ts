@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ZkmlError } from '../errors';
+import { packagePath } from '../package-root';
 
 export interface CompileCircomOptions {
   /** Folder holding mainFile and everything it includes; circom runs with this as its cwd. */
@@ -43,16 +44,6 @@ export interface CompileCircomResult {
   /** circom's stderr (warnings), without colour codes. */
   stderr: string;
   ms: number;
-}
-
-export interface R1csInfo {
-  prime: bigint;
-  nVars: number;
-  nOutputs: number;
-  nPubInputs: number;
-  nPrvInputs: number;
-  nLabels: number;
-  nConstraints: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 15 * 60 * 1000;
@@ -144,76 +135,9 @@ export function copyTemplateLibrary(destDir: string, withCircomlib = true): stri
 /** The circomlib files staged next to ours: pinned by the exact circomlib version in package.json. */
 export const CIRCOMLIB_FILES = ['poseidon.circom', 'poseidon_constants.circom'];
 
-/** The repository's circuits/ folder, found by walking up from this file (works from src/ and from dist/src/). */
+/** The package's circuits/ folder (our template library). */
 export function templateLibraryDir(): string {
-  let dir = __dirname;
-  for (;;) {
-    const candidate = path.join(dir, 'circuits');
-    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(candidate, 'bits.circom'))) {
-      return candidate;
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) {
-      throw new ZkmlError('ARTIFACT_MISSING', `circuits/ template library not found above ${__dirname}`);
-    }
-    dir = parent;
-  }
-}
-
-/**
- * Reads the header section of an r1cs file (format: iden3 r1csfile, section type 1) without loading
- * the constraints, so it stays fast for circuits of millions of constraints.
- */
-export function readR1csInfo(r1csPath: string): R1csInfo {
-  if (!fs.existsSync(r1csPath)) throw new ZkmlError('ARTIFACT_MISSING', `no r1cs file at ${r1csPath}`);
-  const fd = fs.openSync(r1csPath, 'r');
-  try {
-    const size = fs.fstatSync(fd).size;
-    const read = (pos: number, len: number): Buffer => {
-      if (pos + len > size) throw malformedR1cs(r1csPath, 'truncated');
-      const buf = Buffer.alloc(len);
-      fs.readSync(fd, buf, 0, len, pos);
-      return buf;
-    };
-    const head = read(0, 12);
-    if (head.toString('latin1', 0, 4) !== 'r1cs') throw malformedR1cs(r1csPath, 'bad magic');
-    const nSections = head.readUInt32LE(8);
-    let pos = 12;
-    for (let s = 0; s < nSections; s++) {
-      const sh = read(pos, 12);
-      const type = sh.readUInt32LE(0);
-      const len = Number(sh.readBigUInt64LE(4));
-      pos += 12;
-      if (type === 1) {
-        const n8 = read(pos, 4).readUInt32LE(0);
-        const body = read(pos + 4, n8 + 28);
-        return {
-          prime: readBigLE(body, 0, n8),
-          nVars: body.readUInt32LE(n8),
-          nOutputs: body.readUInt32LE(n8 + 4),
-          nPubInputs: body.readUInt32LE(n8 + 8),
-          nPrvInputs: body.readUInt32LE(n8 + 12),
-          nLabels: Number(body.readBigUInt64LE(n8 + 16)),
-          nConstraints: body.readUInt32LE(n8 + 24),
-        };
-      }
-      pos += len;
-    }
-    throw malformedR1cs(r1csPath, 'no header section');
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** Little-endian unsigned integer of n8 bytes (the encoding of field elements in r1cs and wtns files). */
-export function readBigLE(buf: Uint8Array, offset: number, n8: number): bigint {
-  let v = 0n;
-  for (let i = offset + n8 - 1; i >= offset; i--) v = (v << 8n) | BigInt(buf[i]);
-  return v;
-}
-
-function malformedR1cs(file: string, why: string): ZkmlError {
-  return new ZkmlError('CIRCOM_FAILED', `${file} is not a valid r1cs file (${why})`);
+  return packagePath('circuits', 'bits.circom');
 }
 
 function insideWorkDir(workDir: string, file: string, what: string): string {

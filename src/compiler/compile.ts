@@ -4,21 +4,22 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { artifactPath, ARTIFACTS, diskError, diskFullOr, Manifest, sha256Bytes, sha256File, writeFileAtomic, writeJson } from '../artifacts';
+import { artifactPath, diskError, diskFullOr, Manifest, sha256Bytes, sha256File, writeFileAtomic, writeJson } from '../formats/artifacts';
 import { ZkmlError } from '../errors';
-import type { Graph } from '../onnx/ir';
+import type { Graph } from '../formats/graph';
 import { loadOnnx } from '../onnx/load';
 import { createOrtSession } from '../onnx/runtime';
 import { runFloat } from '../quantize/float-executor';
-import { readSamples, InputSample } from '../quantize/input-file';
+import { readSamples, InputSample } from '../formats/input-document';
 import { quantizeGraph } from '../quantize/quantize';
 import { quantizeSample } from '../quantize/codec';
-import type { QuantizedModel } from '../quantize/plan';
+import type { QuantizedModel } from '../formats/quantized-model';
 import { runReference } from '../quantize/reference';
-import { reviveModel, stringifyWithBigints } from '../quantize/serialize';
-import { readJson } from '../artifacts';
-import { CompileSettings, parseSettings } from '../quantize/settings';
-import { compileCircom, copyTemplateLibrary, readR1csInfo } from './circom2';
+import {  stringifyWithBigints } from '../formats/bigint-json';
+import type { CompiledModel } from '../formats/compiled-model';
+import { CompileSettings, parseSettings } from '../formats/settings';
+import { compileCircom, copyTemplateLibrary } from './circom2';
+import { readR1csHeader } from '../snark/r1cs-header';
 import { mainIncludes } from './emit-main';
 import { emitCircuit } from './emit';
 import { layerErrors } from './layer-errors';
@@ -55,21 +56,6 @@ export interface CompileResult {
   report: CompileReport;
   manifest: Manifest;
   timings: { quantizeMs: number; circomMs: number; totalMs: number };
-}
-
-/** What compiled.json holds: the quantized model plus where it came from. */
-export interface CompiledModel {
-  format: 'zkml-compiled/1';
-  onnxSha256: string;
-  settingsSha256: string;
-  graphInputs: Graph['inputs'];
-  graphOutputs: Graph['outputs'];
-  model: QuantizedModel;
-  /**
-   * With private weights: their commitment and its salt. The salt and model.params are the owner's
-   * secret; this file must not leave the prover (the manifest carries the commitment alone).
-   */
-  weights?: { scheme: string; salt: string; commitment: string };
 }
 
 /** Node's global WebAssembly (the ES2022 lib this project compiles against does not declare it). */
@@ -172,7 +158,7 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
   } catch (err) {
     throw new ZkmlError('MODEL_TOO_LARGE', `the witness generator cannot be loaded: ${String((err as Error).message).split('\n')[0]}`, undefined, { cause: err });
   }
-  const info = readR1csInfo(artifactPath(buildDir, 'r1cs'));
+  const info = readR1csHeader(artifactPath(buildDir, 'r1cs'), 'CIRCOM_FAILED');
   report.constraints = info.nConstraints;
   report.publicSignals = info.nOutputs + info.nPubInputs;
 
@@ -220,12 +206,4 @@ async function commitWeights(model: QuantizedModel, given?: bigint): Promise<Com
   if (!model.params) return undefined;
   const salt = given ?? randomSalt();
   return { scheme: COMMITMENT_SCHEME, salt: salt.toString(), commitment: (await weightsCommitment(model, salt)).toString() };
-}
-
-/** Reads a build folder's compiled.json. */
-export function readCompiled(buildDir: string): CompiledModel {
-  const compiled = readJson<CompiledModel>(artifactPath(buildDir, 'compiled'));
-  if (compiled.format !== 'zkml-compiled/1') throw new ZkmlError('ARTIFACT_MISSING', `${ARTIFACTS.compiled} has an unknown format`);
-  reviveModel(compiled.model);
-  return compiled;
 }

@@ -10,7 +10,7 @@
 import { batchSize, commitmentLayout } from '../commit/layout';
 import { elementsPerWord, packedWords, PackSpec } from '../commit/scheme';
 import { paramCount } from '../quantize/params';
-import type { QuantizedModel } from '../quantize/plan';
+import type { QuantizedModel } from '../formats/quantized-model';
 
 export function needsWrapper(model: QuantizedModel): boolean {
   const layout = commitmentLayout(model);

@@ -12,7 +12,7 @@
  * turns each template into one wasm function, and V8 refuses a function above ~7.6 MB: a single
  * template holding every layer made models of ~40k constraints unloadable.
  */
-import type { Gadget, Layer, QuantizedModel, Row } from '../quantize/plan';
+import type { Gadget, Layer, QuantizedModel, Row } from '../formats/quantized-model';
 import { paramCount, rowMultiplications } from '../quantize/params';
 import { emitMain, mainIncludes } from './emit-main';
 

@@ -4,12 +4,12 @@
  * graph output). This shows where quantization costs accuracy, layer by layer. It is a report, so
  * when onnxruntime cannot expose a tensor the compile goes on without the figures.
  */
-import type { Graph } from '../onnx/ir';
+import type { Graph } from '../formats/graph';
 import { exposeOutputs } from '../onnx/expose-outputs';
 import { createOrtSession, runOrt } from '../onnx/runtime';
 import { quantizeSample } from '../quantize/codec';
-import type { InputSample } from '../quantize/input-file';
-import type { QuantizedModel } from '../quantize/plan';
+import type { InputSample } from '../formats/input-document';
+import type { QuantizedModel } from '../formats/quantized-model';
 import { runReference } from '../quantize/reference';
 
 export interface LayerError {

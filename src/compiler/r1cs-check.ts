@@ -7,10 +7,9 @@
  */
 import * as fs from 'node:fs';
 import { ZkmlError } from '../errors';
-import { readBigLE } from './circom2';
+import { readBigLE } from '../snark/bin-file';
+import { snarkjs } from '../snark/snarkjs';
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const snarkjs = require('snarkjs');
 
 /** Sparse linear combination: parallel arrays of wire indices and coefficients (canonical, < p). */
 export interface LinearCombination {
@@ -84,7 +83,7 @@ export function loadR1cs(r1csPath: string): R1cs {
  * Evaluates every constraint on the witness (values are reduced mod p, so negative or oversized
  * entries stand for their residue). Wire 0 must be 1: the proving key hard-wires it.
  */
-export function checkWitness(r1cs: R1cs, witness: readonly bigint[]): WitnessCheck {
+export function verifyWitness(r1cs: R1cs, witness: readonly bigint[]): WitnessCheck {
   if (witness.length !== r1cs.nVars) {
     throw new ZkmlError('WITNESS_FAILED', `witness has ${witness.length} values, the circuit has ${r1cs.nVars} wires`);
   }

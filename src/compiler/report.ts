@@ -1,10 +1,10 @@
 /** The per-layer constraint report written next to the artifacts. */
 import { gadgetBits, gadgetConstraints } from '../quantize/bounds';
-import type { QuantizedModel } from '../quantize/plan';
+import type { QuantizedModel } from '../formats/quantized-model';
 import { rowHasParams, rowMultiplications } from '../quantize/params';
 import { batchSize, commitmentCost, commitmentLayout } from '../commit/layout';
-import { GasPrediction, predictGas } from '../chain/gas';
-import { publicLayout } from '../quantize/codec';
+import { GasPrediction, predictGas } from './gas-prediction';
+import { publicLayout } from '../formats/public-signals';
 import type { PackSpec } from '../commit/scheme';
 
 export interface LayerReport {

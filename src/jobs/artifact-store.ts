@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { sha256Bytes, writeFileAtomic } from '../artifacts';
+import { sha256Bytes, writeFileAtomic } from '../formats/artifacts';
 
 export class ArtifactStore {
   constructor(readonly root: string) {

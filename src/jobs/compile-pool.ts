@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import Piscina from 'piscina';
 import { asZkmlError, unwrapTask, ZkmlError } from '../errors';
-import { CompileProgress, CompileSummary, CompileTask, CompileTaskResult, STOP, TaskMessage } from './compile-task';
+import { CompileTask, CompileTaskResult, STOP, TaskMessage } from './compile-task';
+import { CompileProgress, CompileSummary } from '../app/compile-and-setup';
 
 export interface CompileJob {
   onnxPath: string;

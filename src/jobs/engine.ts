@@ -5,8 +5,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { z } from 'zod';
-import { artifactPath, readJson, readManifest } from '../artifacts';
+import { artifactPath, readJson, readManifest } from '../formats/artifacts';
 import { deployModel, ModelDeployment } from '../chain/deploy-model';
 import { isThisVerifier } from '../chain/deployments';
 import { loadVerifierArtifact } from '../chain/verifier-artifact';
@@ -14,19 +13,19 @@ import { getChainId, solidityCallArgs, SolidityCallArgs } from '../chain/verifie
 import { ZkmlError } from '../errors';
 import { parseSalt, readBatch } from '../commit/commitments';
 import { commitmentLayout } from '../commit/layout';
-import { checkOpenings, checkWeightsCommitment } from '../commit/openings';
 import { COMMITMENT_SCHEME } from '../commit/scheme';
-import { CompiledModel, readCompiled } from '../compiler/compile';
+import { CompiledModel, readCompiled } from '../formats/compiled-model';
 import { loadOnnx } from '../onnx/load';
-import { publicLayout, quantizeSample } from '../quantize/codec';
-import { parseSettings } from '../quantize/settings';
-import type { Receipt } from '../prover/receipt';
-import { verifyOffchain, VerifyResult } from '../verifier/offchain';
-import { OnchainOptions, verifyOnchain } from '../verifier/onchain';
+import { quantizeSample } from '../quantize/codec';
+import { publicLayout } from '../formats/public-signals';
+import { parseSettings } from '../formats/settings';
+import type { Receipt } from '../formats/receipt';
+import { Verdict } from '../formats/verdict';
+import type { OnchainOptions } from '../verifier/onchain';
+import { verifyReceipt } from '../app/verify-receipt';
 import { ArtifactStore } from './artifact-store';
 import { Job, JobState, ModelRecord, NewJob } from './job';
 import type { JobQueue } from './queue';
-import { receiptView } from './receipt-view';
 import type { StoredSalts } from './runner';
 import type { JobStore } from './store';
 
@@ -50,43 +49,41 @@ export class QueueFullError extends ZkmlError {
   }
 }
 
-/** Salts as text (decimal or 0x-hex): a JSON number would lose digits. */
-const SaltsBody = z.object({ input: z.string().max(100).optional(), output: z.string().max(100).optional() }).strict();
-const ProofBody = z.object({
-  modelId: z.string().regex(/^[0-9a-f]{64}$/, 'modelId is a 64-digit hex sha256'),
-  input: z.unknown().refine((v) => v !== undefined && v !== null, 'input is required'),
-  idempotencyKey: z.string().min(1).max(200).optional(),
-  salts: SaltsBody.optional(),
-});
-const BatchBody = z.object({
-  modelId: ProofBody.shape.modelId,
-  inputs: z.array(z.unknown()).min(1),
+/** The requests the engine takes, already validated by the adapter (the service's zod schemas). */
+export interface SaltsRequest {
+  input?: string;
+  output?: string;
+}
+export interface ProofRequest {
+  modelId: string;
+  input: unknown;
+  idempotencyKey?: string;
+  salts?: SaltsRequest;
+}
+export interface BatchRequest {
+  modelId: string;
+  inputs: unknown[];
   /** One per input when given. */
-  salts: z.array(SaltsBody).optional(),
-});
-const CompileBody = z.object({ settings: z.record(z.unknown()).optional(), calibration: z.unknown().optional() }).strict();
-const DeployBody = z
-  .object({
-    registry: z.string().regex(/^(new|0x[0-9a-fA-F]{40})$/, 'registry is a contract address (0x and 40 hex digits) or "new"').optional(),
-    force: z.boolean().optional(),
-  })
-  .strict();
-const VerifyBody = z.object({ receipt: z.object({ proof: z.unknown(), publicSignals: z.unknown(), model: z.object({ onnxSha256: z.string(), vkSha256: z.string() }).passthrough() }).passthrough(), onchain: z.boolean().optional() });
-
-export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    const field = issue.path.join('.');
-    throw new ZkmlError('BODY_INVALID', `${field || 'body'}: ${issue.message}`, field ? { field } : undefined);
-  }
-  return r.data;
+  salts?: SaltsRequest[];
+}
+export interface CompileRequest {
+  settings?: Record<string, unknown>;
+  calibration?: unknown;
+}
+export interface DeployRequest {
+  /** A ZkmlRegistry address, or "new" for a new one. */
+  registry?: string;
+  force?: boolean;
+}
+export interface VerifyRequest {
+  receipt: Receipt;
+  onchain?: boolean;
 }
 
-/** What the API shows of a job: never its private payload, nor who submitted it. */
-export function jobView(job: Job) {
-  const { payload: _payload, owner: _owner, requester: _requester, idempotencyKey: _key, ...rest } = job;
-  return rest;
+/** A proof job and, once done, its stored receipt. */
+export interface ProofJob {
+  job: Job;
+  receipt?: Receipt;
 }
 
 export class Engine {
@@ -136,8 +133,7 @@ export class Engine {
     return m;
   }
 
-  async compile(id: string, body: unknown): Promise<Job> {
-    const { settings, calibration } = parseBody(CompileBody, body ?? {});
+  async compile(id: string, { settings, calibration }: CompileRequest): Promise<Job> {
     parseSettings(settings); // refuses bad settings now (SETTINGS_INVALID, a 400) rather than in the job
     const m = await this.model(id);
     // A ready model is never rebuilt in place: proofs in flight would read half-written artifacts.
@@ -164,7 +160,7 @@ export class Engine {
       name: m.name,
       status: m.status,
       error: m.error,
-      compileJob: compileJob ? jobView(compileJob) : null,
+      compileJob: compileJob ?? null,
       /** The compile settings in force, visibilities and batch size included. */
       settings: model?.settings ?? null,
       publicLayout: layout ?? null,
@@ -247,8 +243,7 @@ export class Engine {
     return out;
   }
 
-  async submitProof(body: unknown, caller: CallerId = null): Promise<{ job: Job; created: boolean }> {
-    const b = parseBody(ProofBody, body);
+  async submitProof(b: ProofRequest, caller: CallerId = null): Promise<{ job: Job; created: boolean }> {
     await this.readyBuild(b.modelId);
     await this.checkInput(b.modelId, b.input);
     const salts = await this.checkSalts(b.modelId, b.salts);
@@ -257,16 +252,16 @@ export class Engine {
     return { job: r.jobs[0], created: r.created };
   }
 
-  /** A finished job's receipt as this caller may see it (openings only for the requester). */
-  private async receiptFor(job: Job, caller: CallerId) {
-    const stored = job.state === 'done' ? ((await this.store.getResult(job.id)) as Receipt | undefined) : undefined;
-    return stored ? receiptView(stored, job.requester === caller) : { receipt: null, withheld: [] };
+  /** A job with its receipt once it is done. */
+  private async withReceipt(job: Job): Promise<ProofJob> {
+    const receipt = job.state === 'done' ? ((await this.store.getResult(job.id)) as Receipt | undefined) : undefined;
+    return { job, receipt };
   }
 
-  async proof(id: string, caller: CallerId = null) {
+  async proof(id: string): Promise<ProofJob> {
     const job = await this.store.getJob(id);
     if (!job || job.kind !== 'prove') throw new ZkmlError('NOT_FOUND', `no proof job ${id}`);
-    return { ...jobView(job), ...(await this.receiptFor(job, caller)) };
+    return this.withReceipt(job);
   }
 
   /** The arguments of the verifier's verifyProof for a finished proof, exactly as `zkml calldata` prints them. */
@@ -279,8 +274,7 @@ export class Engine {
     return solidityCallArgs(receipt.proof, receipt.publicSignals);
   }
 
-  async submitBatch(body: unknown, caller: CallerId = null): Promise<{ batchId: string; size: number }> {
-    const b = parseBody(BatchBody, body);
+  async submitBatch(b: BatchRequest, caller: CallerId = null): Promise<{ batchId: string; size: number }> {
     if (b.inputs.length > this.opts.maxBatch) throw new ZkmlError('BODY_INVALID', `a batch holds at most ${this.opts.maxBatch} inputs, got ${b.inputs.length}`);
     if (b.salts && b.salts.length !== b.inputs.length) throw new ZkmlError('BODY_INVALID', `salts: give one entry per input (${b.inputs.length}), got ${b.salts.length}`);
     await this.readyBuild(b.modelId);
@@ -306,12 +300,12 @@ export class Engine {
     return { batchId, size: jobs.length };
   }
 
-  async batch(id: string, offset: number, limit: number, caller: CallerId = null) {
+  async batch(id: string, offset: number, limit: number) {
     const b = await this.store.getBatch(id);
     if (!b) throw new ZkmlError('NOT_FOUND', `no batch ${id}`);
     const counts: Record<JobState, number> = await this.store.batchCounts(id);
     const items = await this.store.batchItems(id, offset, limit);
-    const withReceipts = await Promise.all(items.map(async (j) => ({ index: j.batchIndex, ...jobView(j), ...(await this.receiptFor(j, caller)) })));
+    const withReceipts = await Promise.all(items.map((j) => this.withReceipt(j)));
     return { id: b.id, modelId: b.modelId, size: b.size, createdAt: b.createdAt, counts, offset, limit, items: withReceipts };
   }
 
@@ -321,8 +315,7 @@ export class Engine {
    * returns it while the verifier is still on that chain, unless force is set. Asked for a registry
    * it does not name, the stored verifier is registered there. `created` is false when nothing was sent.
    */
-  async deploy(id: string, body: unknown): Promise<{ deployment: ModelDeployment; created: boolean }> {
-    const { registry, force } = parseBody(DeployBody, body ?? {});
+  async deploy(id: string, { registry, force }: DeployRequest): Promise<{ deployment: ModelDeployment; created: boolean }> {
     const build = await this.readyBuild(id);
     // One at a time: transactions from the one key must not race for a nonce, and a repeated
     // request must find the deployment the first one stored.
@@ -350,31 +343,16 @@ export class Engine {
     return (await isThisVerifier(rpcUrl, d.verifier.address, loadVerifierArtifact(build))) ? d : null;
   }
 
-  async verify(body: unknown): Promise<VerifyResult & { onchain?: unknown; opened?: Array<'input' | 'output'> }> {
-    const { receipt, onchain } = parseBody(VerifyBody, body);
+  async verify({ receipt, onchain }: VerifyRequest): Promise<Verdict & { onchain?: unknown; opened?: Array<'input' | 'output'> }> {
     const modelId = receipt.model.onnxSha256;
     const m = await this.store.getModel(modelId);
     if (!m) throw new ZkmlError('RECEIPT_MODEL_MISMATCH', `the receipt names model ${modelId}, which this service does not know`);
     const build = await this.readyBuild(modelId);
-    const manifest = readManifest(build);
-    if (receipt.model.vkSha256 !== manifest.vkSha256) {
-      return { valid: false, code: 'RECEIPT_MODEL_MISMATCH', reason: `the receipt was made with verification key ${receipt.model.vkSha256.slice(0, 16)}…, the model has ${String(manifest.vkSha256).slice(0, 16)}…` };
-    }
-    const r = receipt as unknown as Receipt;
-    const off = await verifyOffchain(r, readJson(artifactPath(build, 'vk')));
-    if (!off.valid) return off;
-    // With private weights the key names only the architecture: the commitment must be this model's.
-    const weights = checkWeightsCommitment((await this.compiledModel(modelId)).model, r.publicSignals, manifest.weightsCommitment);
-    if (!weights.valid) return weights;
-    let result: VerifyResult & { onchain?: unknown } = off;
-    if (onchain) {
-      const on = await verifyOnchain(build, r, await this.opts.chain());
-      result = { valid: on.valid, code: on.code, reason: on.reason, onchain: { address: on.address, chainId: on.chainId, deployed: on.deployed } };
-    }
-    if (!result.valid || !r.openings) return result;
-    // Openings are checked against this build's pack specs, never the receipt's own description.
-    const opened = await checkOpenings(r, (await this.compiledModel(modelId)).model);
-    if (!opened.valid) return { valid: false, code: opened.code, reason: opened.reason };
-    return { ...result, reason: `${result.reason}; ${opened.reason}`, opened: opened.opened };
+    const { model } = await this.compiledModel(modelId);
+    const v = await verifyReceipt(build, receipt, { onchain: onchain ? await this.opts.chain() : undefined, model: () => model });
+    const onchainView = v.onchain && { address: v.onchain.address, chainId: v.onchain.chainId, deployed: v.onchain.deployed };
+    if (!v.valid) return { valid: false, code: v.code, reason: v.reason, ...(onchainView ? { onchain: onchainView } : {}) };
+    const opened = v.openings?.opened.length ? { reason: `${v.reason}; ${v.openings.reason}`, opened: v.openings.opened } : {};
+    return { valid: true, reason: v.reason, ...(onchainView ? { onchain: onchainView } : {}), ...opened };
   }
 }

@@ -4,14 +4,14 @@
  * and mark the job done in one transaction. Every outcome lands in the store; a job that is already
  * finished is skipped, so a job delivered twice (a crash, a killed worker) yields one result.
  */
-import { readManifest } from '../artifacts';
+import { readManifest } from '../formats/artifacts';
 import { parseSalt } from '../commit/commitments';
 import { asZkmlError, toPublicError, ZkmlError } from '../errors';
 import type { Prover } from '../prover/prover';
-import type { Receipt } from '../prover/receipt';
+import type { Receipt } from '../formats/receipt';
 import { ArtifactStore } from './artifact-store';
 import { CompilePool, JobInterrupted } from './compile-pool';
-import type { CompileSummary } from './compile-task';
+import type { CompileSummary } from '../app/compile-and-setup';
 import type { Job } from './job';
 import type { JobStore } from './store';
 

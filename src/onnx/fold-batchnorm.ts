@@ -5,8 +5,8 @@
  * The circuit then pays for one rescale instead of two. A MatMul becomes a Gemm to carry the bias.
  * Anything else keeps the BatchNorm node, which lowers as a per-channel affine map.
  */
-import type { FloatTensor, Graph, IrNode } from './ir';
-import { sizeOf } from './ir';
+import type { FloatTensor, Graph, IrNode } from '../formats/graph';
+import { sizeOf } from '../formats/graph';
 import { gemmParams } from './ops/gemm';
 import { Affine, batchNormAffine } from './ops/batchnorm';
 import { broadcastIndexMap } from './tensor';

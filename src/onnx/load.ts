@@ -4,7 +4,7 @@
  */
 import { ZkmlError } from '../errors';
 import { foldBatchNorm } from './fold-batchnorm';
-import type { FloatTensor, Graph, IrNode, ValueInfo } from './ir';
+import type { FloatTensor, Graph, IrNode, ValueInfo } from '../formats/graph';
 import { familyOf, SUPPORTED_OPS } from './ops';
 import { SHAPE_ONLY_OPS } from './ops/shape-consts';
 import { DEFAULT_PARSE_LIMITS, ParseLimits, parseOnnx, RawGraph, RawValueInfo } from './parse';

@@ -3,7 +3,7 @@
  * decoding problem becomes ONNX_MALFORMED, never a crash.
  */
 import { ZkmlError } from '../errors';
-import type { AttrValue, ElemType, FloatTensor, IrNode } from './ir';
+import type { AttrValue, ElemType, FloatTensor, IrNode } from '../formats/graph';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { onnx } = require('onnx-proto');
 

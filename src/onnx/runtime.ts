@@ -1,7 +1,7 @@
 /** onnxruntime-node: the float yardstick. A model it refuses is invalid ONNX and is refused here too. */
 import * as ort from 'onnxruntime-node';
 import { ZkmlError } from '../errors';
-import type { ValueInfo } from './ir';
+import type { ValueInfo } from '../formats/graph';
 
 export type OrtSession = ort.InferenceSession;
 

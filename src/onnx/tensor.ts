@@ -1,6 +1,6 @@
 /** Shape arithmetic shared by the op families: strides, broadcasting, index mapping. */
 import { ZkmlError } from '../errors';
-import { sizeOf } from './ir';
+import { sizeOf } from '../formats/graph';
 
 export function strides(shape: number[]): number[] {
   const s = new Array<number>(shape.length);

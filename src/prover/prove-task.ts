@@ -8,7 +8,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { settleTask, TaskOutcome, ZkmlError } from '../errors';
-import { snarkjs } from './snarkjs-in-worker';
+import { snarkjs } from '../snark/in-worker';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { WitnessCalculatorBuilder } = require('circom_runtime');
 

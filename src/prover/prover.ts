@@ -5,17 +5,18 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Piscina from 'piscina';
-import { artifactPath, Manifest, readManifest } from '../artifacts';
-import { CompiledModel, readCompiled } from '../compiler/compile';
+import { artifactPath, Manifest, readManifest } from '../formats/artifacts';
+import { CompiledModel, readCompiled } from '../formats/compiled-model';
 import { asZkmlError, unwrapTask, ZkmlError } from '../errors';
-import { checkBuildIntegrity, HashCache } from '../integrity';
+import { checkBuildIntegrity, HashCache } from './integrity';
 import { createOrtSession, OrtOutput, OrtSession, runOrt } from '../onnx/runtime';
 import { batchedInputs, evaluateBatch, modelCommitments, randomSalt, readBatch, Salts } from '../commit/commitments';
 import { commitmentLayout } from '../commit/layout';
-import { circuitInput, decodePublicSignals, publicLayout } from '../quantize/codec';
+import { circuitInput } from '../quantize/codec';
+import { decodePublicSignals, publicLayout } from '../formats/public-signals';
 import { assertProductionReady, ZkmlMode } from '../setup/production';
 import type { ProveTask, ProveTaskResult } from './prove-task';
-import type { Groth16Proof, Receipt, TensorValues } from './receipt';
+import type { Groth16Proof, Receipt, TensorValues } from '../formats/receipt';
 import * as fs from 'node:fs';
 
 export interface ProverOptions {

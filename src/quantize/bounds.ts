@@ -4,7 +4,7 @@
  */
 import { ZkmlError } from '../errors';
 import { bitsForSpan, relu, roundShift, signedMagnitudeBits } from './fixed-point';
-import type { Gadget, Interval, Layer, Row } from './plan';
+import type { Gadget, Interval, Layer, Row } from '../formats/quantized-model';
 
 /** Values must stay far below the field modulus (~2^253.6) so that no linear combination wraps. */
 export const MAX_MAGNITUDE_BITS = 250;

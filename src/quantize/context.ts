@@ -3,12 +3,12 @@
  * and their float error bounds, and the calibration ranges that pick scales.
  */
 import { ZkmlError } from '../errors';
-import type { FloatTensor, Graph, IrNode } from '../onnx/ir';
+import type { FloatTensor, Graph, IrNode } from '../formats/graph';
 import { analyzeLayer } from './bounds';
 import { paramIntervals, ParamTensor } from './params';
-import type { Interval, Layer, ParamGroup, QuantizedModel, Row, TensorSpec } from './plan';
+import type { Interval, Layer, ParamGroup, QuantizedModel, Row, TensorSpec } from '../formats/quantized-model';
 import { activationScale } from './scales';
-import type { CompileSettings } from './settings';
+import type { CompileSettings } from '../formats/settings';
 
 export interface VarTensor {
   id: number;
@@ -60,7 +60,7 @@ export class LowerContext {
    * lowering sets each element as it computes it); undefined when weights are circuit constants.
    */
   paramTensor(node: IrNode, role: string, size: number): ParamTensor | undefined {
-    if (this.settings.paramVisibility !== 'private') return undefined;
+    if (this.settings.weightVisibility !== 'private') return undefined;
     const offset = this.params.reduce((a, g) => a + g.values.length, 0);
     const group: ParamGroup = { name: `${node.name}/${role}`, offset, lo: 0n, width: 1, values: new Array<bigint>(size).fill(0n) };
     this.params.push(group);
@@ -163,7 +163,7 @@ export class LowerContext {
   }
 
   toModel(outputs: QuantizedModel['outputs'], inputs: QuantizedModel['inputs']): QuantizedModel {
-    const params = this.settings.paramVisibility === 'private' ? { params: this.params } : {};
+    const params = this.settings.weightVisibility === 'private' ? { params: this.params } : {};
     return { settings: this.settings, tensors: this.tensors, inputs, layers: this.layers, outputs, ...params };
   }
 }

@@ -1,7 +1,7 @@
 /** Runs the graph in float64 with the op families' semantics: calibration ranges come from here. */
-import type { FloatTensor, Graph } from '../onnx/ir';
+import type { FloatTensor, Graph } from '../formats/graph';
 import { familyOf } from '../onnx/ops';
-import type { InputSample } from './input-file';
+import type { InputSample } from '../formats/input-document';
 
 export function runFloat(graph: Graph, sample: InputSample): Map<string, FloatTensor> {
   const values = new Map<string, FloatTensor>(graph.constants);

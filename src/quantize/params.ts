@@ -5,7 +5,7 @@
  * follows from it) holds for any weights of those widths, not only for these values.
  */
 import { ZkmlError } from '../errors';
-import type { Interval, ParamGroup, Row } from './plan';
+import type { Interval, ParamGroup, Row } from '../formats/quantized-model';
 
 /** Records the integers of one constant tensor as they are computed during lowering. */
 export class ParamTensor {

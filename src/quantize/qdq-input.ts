@@ -4,7 +4,7 @@
  * the model's quantization (no second rounding in the circuit). Its integer range holds the
  * quantized type's range and twice the calibrated magnitude; the QuantizeLinear saturates beyond.
  */
-import type { Graph, IrNode } from '../onnx/ir';
+import type { Graph, IrNode } from '../formats/graph';
 import { affineParams, quantizeOutputType, quantRange } from '../onnx/ops/quantized';
 
 const MOVEMENT = new Set(['Transpose', 'Unsqueeze', 'Squeeze', 'Reshape', 'Flatten', 'Identity']);

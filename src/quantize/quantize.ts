@@ -3,17 +3,17 @@
  * analysis and the static error bound of every output.
  */
 import { ZkmlError } from '../errors';
-import type { Graph, ValueInfo } from '../onnx/ir';
-import { sizeOf } from '../onnx/ir';
+import type { Graph, ValueInfo } from '../formats/graph';
+import { sizeOf } from '../formats/graph';
 import { LowerContext } from './context';
 import { quantizedInputEncoding } from './qdq-input';
 import { calibrateRanges } from './float-executor';
-import type { InputSample } from './input-file';
+import type { InputSample } from '../formats/input-document';
 import { lowerNode } from './lower';
 import { addConstant, emptyRow } from './lower/terms';
-import type { InputSpec, OutputSpec, QuantizedModel } from './plan';
+import type { InputSpec, OutputSpec, QuantizedModel } from '../formats/quantized-model';
 import { magnitudeExponent, weightScale } from './scales';
-import type { CompileSettings } from './settings';
+import type { CompileSettings } from '../formats/settings';
 
 const INTEGER_TYPES = new Set(['int64', 'int32', 'int8', 'uint8', 'bool']);
 

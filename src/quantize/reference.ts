@@ -4,7 +4,7 @@
  */
 import { relu, roundShift } from './fixed-point';
 import { paramValues } from './params';
-import type { QuantizedModel } from './plan';
+import type { QuantizedModel } from '../formats/quantized-model';
 
 /** Quantized input tensors by tensor id → every tensor's integer values. */
 export function runReference(model: QuantizedModel, inputs: Map<number, bigint[]>): bigint[][] {

@@ -1,5 +1,5 @@
 /** Power-of-two scale choice: how many fraction bits a tensor gets. */
-import type { CompileSettings } from './settings';
+import type { CompileSettings } from '../formats/settings';
 
 /** The smallest e with |v| < 2^e for every value up to maxAbs (maxAbs > 0). */
 export function magnitudeExponent(maxAbs: number): number {

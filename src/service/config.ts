@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { ZkmlError } from '../errors';
 import { defaultProverThreads } from '../prover/prover';
+import { packageRoot } from '../package-root';
 import { ZKML_MODES } from '../setup/production';
 import { defaultCacheDir } from '../setup/ptau-store';
 
@@ -32,15 +33,13 @@ const apiKeys = z
     return keys;
   });
 
-const repoRoot = path.resolve(__dirname, '..', '..', '..');
-
 const Env = z
   .object({
     PORT: int(0, 65535).default(8080),
     HOST: z.string().min(1).default('127.0.0.1'),
     ZKML_DATA_DIR: z.string().min(1).default(path.join(process.cwd(), 'data')),
     ZKML_ARTIFACTS_DIR: z.string().min(1).optional(),
-    ZKML_MODELS_DIR: z.string().min(1).default(path.join(repoRoot, 'models')),
+    ZKML_MODELS_DIR: z.string().min(1).default(path.join(packageRoot(), 'models')),
     DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
     ZKML_DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'lower-case letters, digits and _').default('zkml'),
     REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),

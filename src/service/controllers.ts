@@ -1,6 +1,6 @@
 /**
  * The HTTP API under /v1: thin handlers over the Engine (src/jobs/engine.ts), documented for OpenAPI.
- * Request bodies are validated by the engine's zod schemas.
+ * Request bodies are validated at the edge by the zod schemas in bodies.ts.
  */
 import { Body, Controller, Get, Header, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
@@ -8,8 +8,10 @@ import type { Request, Response } from 'express';
 import { ZkmlError } from '../errors';
 import { CallerId, Engine } from '../jobs/engine';
 import { Caller, RequireScope } from './auth.guard';
+import { parseBatchRequest, parseCompileRequest, parseDeployRequest, parseProofRequest, parseVerifyRequest } from './bodies';
 import { compileSettingsSchema } from './settings-schema';
 import { ENGINE } from './tokens';
+import { jobView, proofView } from './views';
 
 const problemResponse = { description: 'application/problem+json with a stable `code` (and, for some codes, public `details`: offending nodes, field names, limits)' };
 
@@ -65,7 +67,7 @@ export class ModelsController {
   @ApiResponse({ status: 202, description: 'the compile job' })
   @ApiResponse({ status: 400, ...problemResponse })
   async compile(@Param('id') id: string, @Body() body: unknown) {
-    const job = await this.engine.compile(id, body);
+    const job = await this.engine.compile(id, parseCompileRequest(body));
     return { jobId: job.id, modelId: id, state: job.state };
   }
 
@@ -75,8 +77,9 @@ export class ModelsController {
     summary: 'Model status, compile settings (visibilities, batch size), public-signal layout, commitment scheme, stored deployment, per-layer constraint report and manifest',
   })
   @ApiResponse({ status: 404, ...problemResponse })
-  get(@Param('id') id: string) {
-    return this.engine.modelDetails(id);
+  async get(@Param('id') id: string) {
+    const m = await this.engine.modelDetails(id);
+    return { ...m, compileJob: m.compileJob ? jobView(m.compileJob) : null };
   }
 
   @Post(':id/deploy')
@@ -101,7 +104,7 @@ export class ModelsController {
   @ApiResponse({ status: 409, ...problemResponse })
   @ApiResponse({ status: 502, ...problemResponse })
   async deploy(@Param('id') id: string, @Body() body: unknown, @Res({ passthrough: true }) res: Response) {
-    const r = await this.engine.deploy(id, body);
+    const r = await this.engine.deploy(id, parseDeployRequest(body));
     res.status(r.created ? 201 : 200);
     return r;
   }
@@ -142,7 +145,7 @@ export class ProofsController {
   @ApiResponse({ status: 400, ...problemResponse })
   @ApiResponse({ status: 429, description: 'queue full; Retry-After says when to retry' })
   async submit(@Body() body: unknown, @Caller() caller: CallerId, @Res({ passthrough: true }) res: Response) {
-    const { job, created } = await this.engine.submitProof(body, caller);
+    const { job, created } = await this.engine.submitProof(parseProofRequest(body), caller);
     res.status(created ? 202 : 200).setHeader('Location', `/v1/proofs/${job.id}`);
     return { id: job.id, state: job.state, created };
   }
@@ -153,8 +156,8 @@ export class ProofsController {
     summary:
       "Proof job: state, phase, percent, and the receipt when done. The receipt's openings (salts and committed values; for a hashed output also outputs and reference) go only to the key that requested the proof; `withheld` lists what was left out",
   })
-  get(@Param('id') id: string, @Caller() caller: CallerId) {
-    return this.engine.proof(id, caller);
+  async get(@Param('id') id: string, @Caller() caller: CallerId) {
+    return proofView(await this.engine.proof(id), caller);
   }
 
   @Get(':id/calldata')
@@ -186,7 +189,7 @@ export class BatchesController {
   @ApiResponse({ status: 400, ...problemResponse })
   @ApiResponse({ status: 429, description: 'queue full; Retry-After says when to retry' })
   async submit(@Body() body: unknown, @Caller() caller: CallerId) {
-    const b = await this.engine.submitBatch(body, caller);
+    const b = await this.engine.submitBatch(parseBatchRequest(body), caller);
     return { id: b.batchId, size: b.size };
   }
 
@@ -195,8 +198,9 @@ export class BatchesController {
   @ApiOperation({ summary: 'Batch: counts by state and one page of items with their receipts (openings only for the key that requested the batch)' })
   @ApiQuery({ name: 'offset', required: false })
   @ApiQuery({ name: 'limit', required: false, description: 'at most 100 (default 20)' })
-  get(@Param('id') id: string, @Caller() caller: CallerId, @Query('offset') offset?: string, @Query('limit') limit?: string) {
-    return this.engine.batch(id, pageParam(offset, 'offset', 0, 1_000_000), Math.max(1, pageParam(limit, 'limit', 20, 100)), caller);
+  async get(@Param('id') id: string, @Caller() caller: CallerId, @Query('offset') offset?: string, @Query('limit') limit?: string) {
+    const b = await this.engine.batch(id, pageParam(offset, 'offset', 0, 1_000_000), Math.max(1, pageParam(limit, 'limit', 20, 100)));
+    return { ...b, items: b.items.map((item) => ({ index: item.job.batchIndex, ...proofView(item, caller) })) };
   }
 }
 
@@ -212,6 +216,6 @@ export class VerifyController {
   @ApiOperation({ summary: 'Verify a receipt off-chain, and on-chain too with onchain: true; openings the receipt carries are checked against its commitments → { valid, reason, code?, opened? }' })
   @ApiBody({ schema: { type: 'object', required: ['receipt'], properties: { receipt: { type: 'object' }, onchain: { type: 'boolean' } } } })
   verify(@Body() body: unknown) {
-    return this.engine.verify(body);
+    return this.engine.verify(parseVerifyRequest(body));
   }
 }

@@ -7,7 +7,7 @@ import * as client from 'prom-client';
 import type { Job } from '../jobs/job';
 import type { JobQueue } from '../jobs/queue';
 import type { JobStore } from '../jobs/store';
-import type { Receipt } from '../prover/receipt';
+import type { Receipt } from '../formats/receipt';
 
 export class Metrics {
   readonly registry = new client.Registry();

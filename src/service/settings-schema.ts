@@ -4,13 +4,13 @@
  */
 import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { z } from 'zod';
-import { CompileSettingsSchema } from '../quantize/settings';
+import { CompileSettingsSchema } from '../formats/settings';
 
 /** What the visibility choices mean (the other fields are described in docs/service.md). */
 const DESCRIPTIONS: Record<string, string> = {
   inputVisibility: 'public: the input is among the public signals; private: a private witness; hashed: private, and its Poseidon commitment is public',
   outputVisibility: 'public: the outputs are public signals; hashed: only their Poseidon commitment is',
-  paramVisibility: 'fixed: the weights are constants of the circuit; private (where the enum offers it): a private witness, with a public Poseidon commitment to all weights',
+  weightVisibility: 'fixed: the weights are constants of the circuit; private (where the enum offers it): a private witness, with a public Poseidon commitment to all weights',
   batchSize: 'inferences per proof: an input then holds exactly this many samples, with one commitment over all of them',
 };
 

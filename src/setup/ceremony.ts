@@ -18,25 +18,18 @@ import {
   readJson,
   readManifest,
   sha256File,
-  updateManifest,
-  writeFileAtomic,
   writeJson,
-} from '../artifacts';
+} from '../formats/artifacts';
 import { ZkmlError } from '../errors';
-import {
-  DEV_WARNING,
-  groth16Template,
-  readR1csHeader,
-  snarkjsLogger,
-  toHex,
-  UNPINNED_WARNING,
-  withSnarkjsCurve,
-} from './groth16-setup';
+import { toHex } from './groth16-setup';
+import { exportKey, installKey, PublishedKey, recordKey } from './key-publication';
+import { readSetupR1cs } from './groth16-setup';
+import { snarkjsLogger } from '../snark/logger';
+import { withSnarkjsCurve } from '../snark/curve';
 import { PinnedPtau } from './ptau-pins';
 import { hashFile, requiredPtauPower, resolvePtau } from './ptau-store';
 import { contributionHash, readMpcParams } from './zkey-mpc';
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const snarkjs = require('snarkjs');
+import { snarkjs } from '../snark/snarkjs';
 
 const STATE_FILE = 'state.json';
 const MAX_NAME = 64; // snarkjs keeps at most 64 bytes of a contribution name
@@ -105,7 +98,7 @@ export async function initCeremony(buildDir: string, opts: CeremonyInitOptions =
   const manifest = readManifest(buildDir);
   checkArtifactHash(buildDir, 'r1cs', manifest.r1csSha256);
   const r1csFile = artifactPath(buildDir, 'r1cs');
-  const r1cs = readR1csHeader(r1csFile);
+  const r1cs = readSetupR1cs(r1csFile);
   const power = requiredPtauPower(r1cs);
   const ptau = await resolvePtau({ requiredPower: power, ptauPath: opts.ptauPath, cacheDir: opts.cacheDir, allowUnknownPtau: opts.allowUnknownPtau, pins: opts.pins });
 
@@ -265,29 +258,24 @@ export async function finishCeremony(buildDir: string, opts: FinishOptions): Pro
   }
   const cur = currentZkey(buildDir);
   const r1csFile = artifactPath(buildDir, 'r1cs');
-  const r1cs = readR1csHeader(r1csFile);
+  const r1cs = readSetupR1cs(r1csFile);
   const zkeyFile = artifactPath(buildDir, 'zkey');
   const tmp = `${zkeyFile}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
   const log = snarkjsLogger();
   let beaconContribution: string;
+  let published: PublishedKey;
   try {
-    const { beaconHash, vk, solidity } = await withSnarkjsCurve(async () => {
+    const { beaconHash, exported } = await withSnarkjsCurve(async () => {
       const h = await snarkjs.zKey.beacon(cur.path, tmp, 'zkml final beacon', opts.beaconHex, opts.iterationsExp, log);
       if (!(h instanceof Uint8Array)) throw log.failure('the beacon');
       // The full audit: every contribution and the beacon, from our r1cs and ptau.
       if ((await snarkjs.zKey.verifyFromR1cs(r1csFile, state.ptauPath, tmp, snarkjsLogger())) !== true) {
         throw new ZkmlError('SETUP_FAILED', 'the final key does not verify against the r1cs and ptau');
       }
-      return {
-        beaconHash: toHex(h),
-        vk: await snarkjs.zKey.exportVerificationKey(tmp, log),
-        solidity: (await snarkjs.zKey.exportSolidityVerifier(tmp, { groth16: groth16Template() }, log)) as string,
-      };
+      return { beaconHash: toHex(h), exported: await exportKey(tmp, log) };
     });
     beaconContribution = beaconHash;
-    fs.renameSync(tmp, zkeyFile);
-    writeJson(artifactPath(buildDir, 'vk'), vk);
-    writeFileAtomic(artifactPath(buildDir, 'verifierSol'), solidity);
+    published = installKey(buildDir, tmp, exported);
   } finally {
     fs.rmSync(tmp, { force: true });
   }
@@ -296,38 +284,21 @@ export async function finishCeremony(buildDir: string, opts: FinishOptions): Pro
     ...state,
     status: 'finished',
     beacon: { hash: opts.beaconHex.toLowerCase(), iterationsExp: opts.iterationsExp, contributionHash: beaconContribution },
-    final: {
-      zkeySha256: sha256File(zkeyFile),
-      vkSha256: sha256File(artifactPath(buildDir, 'vk')),
-      verifierSolSha256: sha256File(artifactPath(buildDir, 'verifierSol')),
-      finishedAt: new Date().toISOString(),
-    },
+    final: { ...published, finishedAt: new Date().toISOString() },
   };
   const { ptauPath: _local, ...transcript } = finished;
   writeJson(artifactPath(buildDir, 'transcript'), transcript);
-  writeJson(artifactPath(buildDir, 'setup'), {
-    format: 'zkml-setup/1',
+  recordKey(buildDir, published, {
     createdAt: finished.final!.finishedAt,
-    devSingleContributor: state.ptau.devSingleContributor,
-    ptauPinned: state.ptau.pinned,
-    phase2: 'ceremony',
-    ...(state.ptau.devSingleContributor ? { warning: DEV_WARNING } : state.ptau.pinned ? {} : { warning: UNPINNED_WARNING }),
+    ptau: state.ptau,
+    phase2: { kind: 'ceremony', contributions: state.contributions.length, transcriptSha256: sha256File(artifactPath(buildDir, 'transcript')) },
     power: state.power,
     constraints: state.constraints,
     nPublic: r1cs.nPubInputs + r1cs.nOutputs,
-    ptau: state.ptau,
     circuitHash: state.circuitHash,
     contributions: state.contributions.map(({ name, hash }) => ({ name, hash })),
     beacon: finished.beacon,
-    transcript: path.basename(artifactPath(buildDir, 'transcript')),
-  });
-  updateManifest(buildDir, {
-    zkeySha256: finished.final!.zkeySha256,
-    vkSha256: finished.final!.vkSha256,
-    verifierSolSha256: finished.final!.verifierSolSha256,
-    ptau: state.ptau,
-    phase2: { kind: 'ceremony', contributions: state.contributions.length, transcriptSha256: sha256File(artifactPath(buildDir, 'transcript')) },
-    deployments: undefined,
+    extra: { transcript: path.basename(artifactPath(buildDir, 'transcript')) },
   });
   fs.rmSync(artifactPath(buildDir, 'verifierArtifact'), { force: true });
   saveState(buildDir, finished);

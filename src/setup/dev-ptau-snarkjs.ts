@@ -3,8 +3,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import type { DevPtauProgress } from './dev-ptau';
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const snarkjs = require('snarkjs');
+import { snarkjs } from '../snark/snarkjs';
 
 /** Writes a prepared (phase-2 ready) single-contributor ptau of 2^power to outFile. */
 export async function generateDevPtauWithSnarkjs(power: number, outFile: string, onProgress?: DevPtauProgress): Promise<void> {

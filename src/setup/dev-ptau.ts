@@ -8,11 +8,12 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { FixedBaseGroup, FixedBaseMultiplier } from './fixed-base';
-import { NextChallengeHasher, PtauSecrets, ResponseHasher, SnarkjsCurve, firstChallengeHash } from './ptau-contribution';
+import { NextChallengeHasher, PtauSecrets, ResponseHasher, firstChallengeHash } from './ptau-contribution';
+import { SnarkjsCurve } from '../snark/snarkjs';
 import { encodeContributions, encodeHeader, G1_LEM_BYTES, G2_LEM_BYTES, PREPARED_PTAU_SECTIONS, PTAU_SECTION, PtauWriter } from './ptau-format';
-import { FR_ORDER, LagrangeDomain, frFromRandomBytes, frPow, geometric, toScalarBytes } from './ptau-scalars';
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const snarkjs = require('snarkjs');
+import { LagrangeDomain, frFromRandomBytes, frPow, geometric, toScalarBytes } from './ptau-scalars';
+import { BN254_R } from '../formats/field';
+import { snarkjs } from '../snark/snarkjs';
 
 export interface DevPtauProgress { (phase: string, fraction: number): void }
 
@@ -46,7 +47,7 @@ export async function generateDevPtau(power: number, outFile: string, onProgress
   let writer: PtauWriter | undefined;
   const secrets = drawSecrets(power);
   try {
-    if (curve.r !== FR_ORDER) throw new Error('unexpected bn128 scalar field');
+    if (curve.r !== BN254_R) throw new Error('unexpected bn128 scalar field');
     onProgress?.('ptau setup', 0);
     const omega = (p: number): bigint => BigInt(curve.Fr.toObject(curve.Fr.w[p]));
 

@@ -10,27 +10,17 @@ import {
   diskFullOr,
   checkArtifactHash,
   readManifest,
-  sha256File,
-  updateManifest,
-  writeFileAtomic,
-  writeJson,
-} from '../artifacts';
+} from '../formats/artifacts';
 import { ZkmlError } from '../errors';
-import { scanBinFile } from './ptau-file';
-import { ProgressFn, R1csSize, requiredPtauPower, resolvePtau, ResolvedPtau } from './ptau-store';
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const snarkjs = require('snarkjs');
+import { BN254_R } from '../formats/field';
+import { withSnarkjsCurve } from '../snark/curve';
+import { snarkjsLogger } from '../snark/logger';
+import { R1csHeader, readR1csHeader } from '../snark/r1cs-header';
+import { snarkjs } from '../snark/snarkjs';
+import { exportKey, installKey, PublishedKey, recordKey } from './key-publication';
+import { ProgressFn, requiredPtauPower, resolvePtau, ResolvedPtau } from './ptau-store';
 
-const BN254_R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 const BEACON_ITERATIONS_EXP = 10;
-export const UNPINNED_WARNING =
-  'UNPINNED PTAU. The powers of tau file is not one of the pinned public ceremony files (accepted with ' +
-  '--allow-unknown-ptau); whoever produced it may know its secret and could forge proofs.';
-export const DEV_WARNING =
-  'DEVELOPMENT SETUP ONLY. The powers of tau were generated on this machine by a single contributor. ' +
-  'Anyone who kept its randomness could forge proofs that verify. For production, run setup again with ' +
-  '--ptau pointing to a file from a public multi-party ceremony.';
-
 export interface SetupOptions {
   /** A prepared ptau from a public ceremony; without it a cached dev ptau is used. */
   ptauPath?: string;
@@ -71,11 +61,6 @@ export interface SetupResult {
   paths: { zkey: string; vk: string; verifierSol: string; setup: string };
 }
 
-export interface R1csHeader extends R1csSize {
-  nVars: number;
-  nPrvInputs: number;
-}
-
 /** The number of local phase-2 contributions: an integer in 1..100 (OPTION_INVALID otherwise). */
 export function checkContributions(n: number): void {
   if (!Number.isInteger(n) || n < 1 || n > 100) {
@@ -95,7 +80,7 @@ export async function runSetup(buildDir: string, opts: SetupOptions = {}): Promi
   const manifest = readManifest(buildDir);
   checkArtifactHash(buildDir, 'r1cs', manifest.r1csSha256);
   const r1csFile = artifactPath(buildDir, 'r1cs');
-  const r1cs = readR1csHeader(r1csFile);
+  const r1cs = readSetupR1cs(r1csFile);
   const power = requiredPtauPower(r1cs);
 
   progress('ptau', 0.02);
@@ -152,14 +137,9 @@ export async function runSetup(buildDir: string, opts: SetupOptions = {}): Promi
 
       progress('export', 0.9);
       t = Date.now();
-      const vk = await snarkjs.zKey.exportVerificationKey(finalZkey, log);
-      const solidity: string = await snarkjs.zKey.exportSolidityVerifier(finalZkey, { groth16: groth16Template() }, log);
+      const exported = await exportKey(finalZkey, log);
       // Only now, with every output in hand, replace the build's files: a failure above leaves them untouched.
-      fs.renameSync(finalZkey, zkeyFile);
-      const vkFile = artifactPath(buildDir, 'vk');
-      writeJson(vkFile, vk);
-      const solFile = artifactPath(buildDir, 'verifierSol');
-      writeFileAtomic(solFile, solidity);
+      const published = installKey(buildDir, finalZkey, exported);
       const exportMs = Date.now() - t;
 
       const result: SetupResult = {
@@ -172,9 +152,9 @@ export async function runSetup(buildDir: string, opts: SetupOptions = {}): Promi
         contributions,
         beacon: { hash: beaconHash, iterationsExp: BEACON_ITERATIONS_EXP, contributionHash: toHex(beaconContribution) },
         timings: { ptauMs, zkeyNewMs, contributionsMs, beaconMs, exportMs, totalMs: Date.now() - t0 },
-        paths: { zkey: zkeyFile, vk: vkFile, verifierSol: solFile, setup: artifactPath(buildDir, 'setup') },
+        paths: { zkey: zkeyFile, vk: artifactPath(buildDir, 'vk'), verifierSol: artifactPath(buildDir, 'verifierSol'), setup: artifactPath(buildDir, 'setup') },
       };
-      writeSetupRecord(buildDir, result);
+      writeSetupRecord(buildDir, published, result);
       progress('done', 1);
       return result;
     });
@@ -188,107 +168,30 @@ export async function runSetup(buildDir: string, opts: SetupOptions = {}): Promi
   }
 }
 
-function writeSetupRecord(buildDir: string, r: SetupResult): void {
-  const { path: _localPath, ...ptauInfo } = r.ptau;
-  writeJson(r.paths.setup, {
-    format: 'zkml-setup/1',
+function writeSetupRecord(buildDir: string, key: PublishedKey, r: SetupResult): void {
+  const { path: localPath, ...ptauInfo } = r.ptau;
+  // A transcript of an earlier ceremony no longer describes the new key.
+  fs.rmSync(artifactPath(buildDir, 'transcript'), { force: true });
+  recordKey(buildDir, key, {
     createdAt: new Date().toISOString(),
-    devSingleContributor: r.devSingleContributor,
-    ptauPinned: r.ptau.pinned,
-    phase2: 'local',
-    ...(r.devSingleContributor ? { warning: DEV_WARNING } : r.ptau.pinned ? {} : { warning: UNPINNED_WARNING }),
+    ptau: ptauInfo,
+    ptauFile: path.basename(localPath),
+    phase2: { kind: 'local', contributions: r.contributions.length },
     power: r.power,
     constraints: r.constraints,
     nPublic: r.nPublic,
-    ptau: { ...ptauInfo, file: path.basename(r.ptau.path) },
     circuitHash: r.circuitHash,
     contributions: r.contributions,
     beacon: r.beacon,
-    timings: r.timings,
-  });
-  // A new key means a new verifier: deployments of the old one no longer match this build, and a
-  // transcript of an earlier ceremony no longer describes the key.
-  fs.rmSync(artifactPath(buildDir, 'transcript'), { force: true });
-  updateManifest(buildDir, {
-    zkeySha256: sha256File(r.paths.zkey),
-    vkSha256: sha256File(r.paths.vk),
-    verifierSolSha256: sha256File(r.paths.verifierSol),
-    ptau: ptauInfo,
-    phase2: { kind: 'local', contributions: r.contributions.length },
-    deployments: undefined,
+    extra: { timings: r.timings },
   });
 }
 
-/** Counts from the r1cs header section, without loading the constraints. */
-export function readR1csHeader(file: string): R1csHeader {
-  const bin = scanBinFile(file, 'r1cs', 'SETUP_FAILED');
-  const header = bin.sections.get(1);
-  if (!header) throw new ZkmlError('SETUP_FAILED', `${file}: no r1cs header section`);
-  const h = Buffer.alloc(header.size);
-  const fd = fs.openSync(file, 'r');
-  try {
-    fs.readSync(fd, h, 0, header.size, header.offset);
-  } finally {
-    fs.closeSync(fd);
-  }
-  const n8 = h.readUInt32LE(0);
-  if (n8 !== 32 || header.size < 4 + n8 + 28) throw new ZkmlError('SETUP_FAILED', `${file}: r1cs header is not a bn128 header`);
-  let prime = 0n;
-  for (let i = n8 - 1; i >= 0; i--) prime = (prime << 8n) | BigInt(h[4 + i]);
-  if (prime !== BN254_R) throw new ZkmlError('SETUP_FAILED', `${file}: the circuit was not compiled for bn128`);
-  const o = 4 + n8;
-  return {
-    nVars: h.readUInt32LE(o),
-    nOutputs: h.readUInt32LE(o + 4),
-    nPubInputs: h.readUInt32LE(o + 8),
-    nPrvInputs: h.readUInt32LE(o + 12),
-    // nLabels (u64) sits at o + 16
-    nConstraints: h.readUInt32LE(o + 24),
-  };
-}
-
-/**
- * snarkjs keeps one multi-threaded bn128 curve per process (globalThis.curve_bn128) and never
- * terminates it, and its worker threads keep Node alive. This runs fn and then terminates that curve
- * if it was created for us; a curve that already existed belongs to its creator and is left alone.
- * Overlapping calls share one curve, terminated when the last finishes.
- */
-export async function withSnarkjsCurve<T>(fn: () => Promise<T>): Promise<T> {
-  const g = globalThis as { curve_bn128?: { terminate(): Promise<void> } | null };
-  if (curveLeases === 0) curveOwned = !g.curve_bn128;
-  curveLeases++;
-  try {
-    return await fn();
-  } finally {
-    curveLeases--;
-    if (curveLeases === 0 && curveOwned) {
-      curveOwned = false;
-      const curve = g.curve_bn128;
-      if (curve) await curve.terminate();
-    }
-  }
-}
-let curveLeases = 0;
-let curveOwned = false;
-
-export function groth16Template(): string {
-  // snarkjs's package exports hide templates/, so locate it from the resolved entry point.
-  const file = path.join(path.dirname(require.resolve('snarkjs')), '..', 'templates', 'verifier_groth16.sol.ejs');
-  return fs.readFileSync(file, 'utf8');
-}
-
-/** snarkjs reports some failures only through its logger and a -1/false return value. */
-export function snarkjsLogger() {
-  const errors: string[] = [];
-  const quiet = (): void => undefined;
-  return {
-    debug: quiet,
-    info: quiet,
-    warn: quiet,
-    error: (msg: unknown) => void errors.push(String(msg)),
-    lastError: (): string | undefined => errors[errors.length - 1],
-    failure: (step: string) => new ZkmlError('SETUP_FAILED', `${step} failed${errors.length ? `: ${errors[errors.length - 1]}` : ''}`),
-  };
+/** The r1cs header of a circuit to set up: bn128 only (snarkjs's setup would fail later, less clearly). */
+export function readSetupR1cs(file: string): R1csHeader {
+  const header = readR1csHeader(file, 'SETUP_FAILED');
+  if (header.prime !== BN254_R) throw new ZkmlError('SETUP_FAILED', `${file}: the circuit was not compiled for bn128`);
+  return header;
 }
 
 export function toHex(bytes: Uint8Array): string {

@@ -4,7 +4,7 @@
  * key from a finished ceremony whose published transcript describes exactly the key in use.
  */
 import * as fs from 'node:fs';
-import { artifactPath, Manifest, readJson } from '../artifacts';
+import { artifactPath, Manifest, readJson } from '../formats/artifacts';
 import { ZkmlError } from '../errors';
 import type { CeremonyTranscript } from './ceremony';
 

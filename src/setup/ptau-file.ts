@@ -1,78 +1,23 @@
 /**
- * Reads the header of a snarkjs binary file (.ptau, .r1cs) without loading the file: a ptau of
- * 2^24 is several GB, and all we need up front is its power and whether it is phase-2 ready.
- *
- * Layout (snarkjs binfileutils): magic (4 bytes), version (u32), nSections (u32), then each section
- * as type (u32), size (u64), data. Integers are little-endian.
+ * Reads the header of a .ptau without loading the file: a ptau of 2^24 is several GB, and all we
+ * need up front is its power and whether it is phase-2 ready.
  */
 import * as fs from 'node:fs';
-import { ErrorCode, ZkmlError } from '../errors';
+import { ZkmlError } from '../errors';
+import { BN254_Q } from '../formats/field';
+import { readAt, readBigLE, scanBinFile } from '../snark/bin-file';
 
-/** BN254 base field modulus: the `q` a bn128 ptau header must carry. */
-const BN254_Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 /** snarkjs supports domains up to 2^28 on bn128 (the field's 2-adicity). */
 const MAX_POWER = 28;
 
 const G1_BYTES = 64;
 const G2_BYTES = 128;
 
-export interface BinSection {
-  /** Offset of the section data in the file. */
-  offset: number;
-  size: number;
-}
-
-export interface BinFile {
-  version: number;
-  /** Sections by type; snarkjs files hold each type at most once. */
-  sections: Map<number, BinSection>;
-  fileSize: number;
-}
-
 export interface PtauFileInfo {
   power: number;
   ceremonyPower: number;
   /** Has the Lagrange-basis sections 12..15 that `snarkjs powersoftau prepare phase2` adds. */
   prepared: boolean;
-}
-
-/** Scans the section table; any inconsistency is reported as `code`. */
-export function scanBinFile(file: string, magic: string, code: ErrorCode): BinFile {
-  const fail = (why: string): never => {
-    throw new ZkmlError(code, `${file}: ${why}`);
-  };
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch {
-    return fail('cannot be opened');
-  }
-  try {
-    const fileSize = fs.fstatSync(fd).size;
-    const head = readAt(fd, 0, 12);
-    if (head.length < 12) fail('file is truncated (no header)');
-    if (head.subarray(0, 4).toString('latin1') !== magic) fail(`not a .${magic} file (wrong magic)`);
-    const version = head.readUInt32LE(4);
-    const nSections = head.readUInt32LE(8);
-    if (nSections > 64) fail(`implausible section count ${nSections}`);
-
-    const sections = new Map<number, BinSection>();
-    let pos = 12;
-    for (let i = 0; i < nSections; i++) {
-      const sh = readAt(fd, pos, 12);
-      if (sh.length < 12) fail('file is truncated (section table)');
-      const type = sh.readUInt32LE(0);
-      const size = Number(sh.readBigUInt64LE(4));
-      const offset = pos + 12;
-      if (offset + size > fileSize) fail(`file is truncated (section ${type} runs past the end)`);
-      if (sections.has(type)) fail(`section ${type} appears twice`);
-      sections.set(type, { offset, size });
-      pos = offset + size;
-    }
-    return { version, sections, fileSize };
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 /** Power, ceremony power and phase-2 readiness of a bn128 .ptau; throws PTAU_INVALID otherwise. */
@@ -96,7 +41,7 @@ export function readPtauInfo(file: string): PtauFileInfo {
     if (h.length < 4) fail('header is truncated');
     n8q = h.readUInt32LE(0);
     if (n8q !== 32 || header.size !== 4 + n8q + 8) fail('header has the wrong size (not a bn128 ptau)');
-    q = readLE(h.subarray(4, 4 + n8q));
+    q = readBigLE(h, 4, n8q);
     power = h.readUInt32LE(4 + n8q);
     ceremonyPower = h.readUInt32LE(8 + n8q);
   } finally {
@@ -135,16 +80,4 @@ export function readPtauInfo(file: string): PtauFileInfo {
   }
 
   return { power, ceremonyPower, prepared: present.length === lagrange.length };
-}
-
-function readAt(fd: number, position: number, length: number): Buffer {
-  const buf = Buffer.alloc(length);
-  const got = fs.readSync(fd, buf, 0, length, position);
-  return buf.subarray(0, got);
-}
-
-function readLE(bytes: Uint8Array): bigint {
-  let v = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]);
-  return v;
 }

@@ -1,11 +1,9 @@
 // The scalars behind every point of a prepared ptau, computed directly in the BN254
 // scalar field Fr from the secrets τ, α, β. Knowing τ lets us skip snarkjs's group
 // FFTs: each Lagrange-basis point is just L_i(τ)·G.
+import { BN254_R } from '../formats/field';
 
-/** BN254 scalar field order r. */
-export const FR_ORDER = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
-
-const R = FR_ORDER;
+const R = BN254_R;
 const mul = (a: bigint, b: bigint): bigint => (a * b) % R;
 const sub = (a: bigint, b: bigint): bigint => (a >= b ? a - b : a - b + R);
 

@@ -6,7 +6,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PtauInfo } from '../artifacts';
+import { PtauInfo } from '../formats/artifacts';
 import { ZkmlError } from '../errors';
 import { generateDevPtau } from './dev-ptau';
 import { readPtauInfo } from './ptau-file';

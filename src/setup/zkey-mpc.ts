@@ -10,7 +10,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { ErrorCode, ZkmlError } from '../errors';
-import { scanBinFile } from './ptau-file';
+import { scanBinFile } from '../snark/bin-file';
 
 const MPC_SECTION = 10;
 const G1 = 64;

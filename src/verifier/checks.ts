@@ -5,12 +5,8 @@
  * values are refused outright rather than trusted to each verifier's own handling.
  */
 import { ZkmlError } from '../errors';
-import { Groth16Proof, Receipt } from '../prover/receipt';
-
-/** BN254 base field modulus (coordinates of curve points). */
-export const BN254_Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
-/** BN254 scalar field modulus (public signals). */
-export const BN254_R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+import { BN254_Q, BN254_R } from '../formats/field';
+import { Groth16Proof, Receipt } from '../formats/receipt';
 
 /** 2^254 has 77 digits; anything longer cannot be below q or r. */
 const CANONICAL_DECIMAL = /^(0|[1-9][0-9]{0,77})$/;

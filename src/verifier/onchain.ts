@@ -2,14 +2,14 @@
  * On-chain verification: the build's Solidity verifier answers verifyProof for a receipt, on a
  * given chain or on a throw-away local anvil.
  */
-import { artifactPath, checkArtifactHash, readJson, readManifest } from '../artifacts';
+import { artifactPath, checkArtifactHash, readJson, readManifest } from '../formats/artifacts';
 import { startAnvil } from '../chain/anvil';
 import { checkIsThisVerifier, findRecordedDeployment, recordDeployment } from '../chain/deployments';
 import { loadVerifierArtifact } from '../chain/verifier-artifact';
 import { callVerifyProof, deployVerifier, getChainId } from '../chain/verifier-contract';
 import { ZkmlError } from '../errors';
 import { checkProofAndSignals, ProofAndSignals, vkPublicCount } from './checks';
-import { VerifyResult } from './offchain';
+import { Verdict } from '../formats/verdict';
 
 export interface OnchainOptions {
   /** A node to use; without it a local anvil is started and stopped. */
@@ -23,7 +23,7 @@ export interface OnchainOptions {
   address?: string;
 }
 
-export interface OnchainResult extends VerifyResult {
+export interface OnchainResult extends Verdict {
   /** Absent when the receipt was refused before any chain call. */
   address?: string;
   chainId?: number;

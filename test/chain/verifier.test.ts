@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { after, before, test } from 'node:test';
-import { artifactPath, readJson } from '../../src/artifacts';
+import { artifactPath, readJson } from '../../src/formats/artifacts';
 import { LocalChain, startAnvil } from '../../src/chain/anvil';
 import { compileSolidity } from '../../src/chain/solc';
 import { loadVerifierArtifact } from '../../src/chain/verifier-artifact';

@@ -9,10 +9,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { corpusDir, CorpusResult, floatSlack, readCorpusIndex, runCorpusModel } from '../../src/corpus/run-corpus-model';
+import { corpusDir, CorpusResult, floatSlack, readCorpusIndex, runCorpusModel } from '../../tools/corpus/run-corpus-model';
 import { Prover } from '../../src/prover/prover';
 
-const CORPUS = corpusDir(process.env.ZKML_CORPUS_DIR);
+const CORPUS = corpusDir();
 const present = fs.existsSync(path.join(CORPUS, 'INDEX.md'));
 const REFUSAL_CODES = ['ONNXRUNTIME_REFUSED', 'ONNX_MALFORMED'];
 

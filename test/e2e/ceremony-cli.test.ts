@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { artifactPath, readJson, readManifest } from '../../src/artifacts';
+import { artifactPath, readJson, readManifest } from '../../src/formats/artifacts';
 import type { CeremonyTranscript } from '../../src/setup/ceremony';
 import { CliRun, failsWith as fails, runZkml, succeeds as ok } from '../helpers/cli';
 import { releaseCurve, tempDevPtau } from '../helpers/setup-fixtures';

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Receipt } from '../../src/prover/receipt';
+import type { Receipt } from '../../src/formats/receipt';
 import { generateDevPtau } from '../../src/setup/dev-ptau';
-import { BN254_Q, BN254_R } from '../../src/verifier/checks';
+import { BN254_Q, BN254_R } from '../../src/formats/field';
 import { CliRun, failsWith as fails, runZkml, succeeds as ok } from '../helpers/cli';
 import { calibrationFile, f32, inputFile, makeTempDir, modelFile, simpleGraph } from '../helpers/onnx-builders';
 

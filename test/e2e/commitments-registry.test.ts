@@ -12,22 +12,24 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Contract, Signer } from 'ethers';
-import { artifactPath, readJson, readManifest } from '../../src/artifacts';
+import { artifactPath, readJson, readManifest } from '../../src/formats/artifacts';
 import { LocalChain, startAnvil } from '../../src/chain/anvil';
 import { compileContract, deployContract, proofWords, registerModel, registryArtifact, registryAt, submitInference, withWallet } from '../../src/chain/registry';
 import { loadVerifierArtifact } from '../../src/chain/verifier-artifact';
 import { main as cli } from '../../src/cli/main';
 import { evaluateBatch, modelCommitments, readBatch } from '../../src/commit/commitments';
-import { checkOpenings } from '../../src/commit/openings';
+import { verifyOpenings } from '../../src/commit/openings';
 import { commitTensors } from '../../src/commit/scheme';
-import { compileModel, readCompiled } from '../../src/compiler/compile';
-import { checkWitness, computeWitness, loadR1cs, readSymFile } from '../../src/compiler/r1cs-check';
+import { compileModel } from '../../src/compiler/compile';
+import { readCompiled } from '../../src/formats/compiled-model';
+import { verifyWitness, computeWitness, loadR1cs, readSymFile } from '../../src/compiler/r1cs-check';
 import { ZkmlError } from '../../src/errors';
 import { Prover } from '../../src/prover/prover';
-import type { Receipt } from '../../src/prover/receipt';
-import { circuitInput, toField } from '../../src/quantize/codec';
+import type { Receipt } from '../../src/formats/receipt';
+import { circuitInput } from '../../src/quantize/codec';
+import { toField } from '../../src/formats/field';
 import { runSetup } from '../../src/setup/groth16-setup';
-import { BN254_R } from '../../src/verifier/checks';
+import { BN254_R } from '../../src/formats/field';
 import { verifyOffchain } from '../../src/verifier/offchain';
 import { calibrationFile, inputFile, makeTempDir, modelFile } from '../helpers/onnx-builders';
 import { compileTinyCircuit, proveTiny } from '../helpers/tiny-circuit';
@@ -98,13 +100,13 @@ describe('hashed visibility, batch proofs and the registry on tiny', () => {
     const w = await computeWitness(circuitInput(model, values.inputs, { input: 11n, output: 22n }), artifactPath(hashed, 'wasm'));
     const r1cs = loadR1cs(artifactPath(hashed, 'r1cs'));
     const sym = readSymFile(artifactPath(hashed, 'sym'));
-    assert.equal(checkWitness(r1cs, w).ok, true);
+    assert.equal(verifyWitness(r1cs, w).ok, true);
     for (const name of ['main.inputCommitment', 'main.outputCommitment', 'main.x0[0]', 'main.x0[3]', 'main.inputSalt', 'main.outputSalt']) {
       const wire = sym.get(name)!;
       assert.ok(wire > 0, `${name} kept`);
       const bad = w.slice();
       bad[wire] = (bad[wire] + 1n) % BN254_R;
-      assert.equal(checkWitness(r1cs, bad).ok, false, `${name} + 1 accepted`);
+      assert.equal(verifyWitness(r1cs, bad).ok, false, `${name} + 1 accepted`);
     }
   });
 
@@ -127,11 +129,11 @@ describe('hashed visibility, batch proofs and the registry on tiny', () => {
 
   test('openings: verify accepts the holder\'s values and refuses changed values, aliases and salts', async () => {
     const { model } = readCompiled(hashed);
-    assert.deepEqual(await checkOpenings(r1, model), { valid: true, reason: 'the opened input and output values match their commitments', opened: ['input', 'output'] });
+    assert.deepEqual(await verifyOpenings(r1, model), { valid: true, reason: 'the opened input and output values match their commitments', opened: ['input', 'output'] });
     const refused = async (edit: (r: Receipt) => void, code: string): Promise<void> => {
       const r = clone(r1);
       edit(r);
-      const v = await checkOpenings(r, model);
+      const v = await verifyOpenings(r, model);
       assert.equal(v.valid, false);
       assert.equal(v.code, code, v.reason);
     };
@@ -147,7 +149,7 @@ describe('hashed visibility, batch proofs and the registry on tiny', () => {
     await refused((r) => (r.openings!.inputs![0].integers = ['1', '2']), 'OPENING_INVALID');
     const bare = clone(r1);
     delete bare.openings;
-    assert.equal((await checkOpenings(bare, model)).valid, true, 'nothing opened is fine: the proof alone is checked');
+    assert.equal((await verifyOpenings(bare, model)).valid, true, 'nothing opened is fine: the proof alone is checked');
   });
 
   test('zkml commit prints the commitments the proof carries', async () => {

@@ -13,28 +13,31 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { artifactPath, readJson, readManifest } from '../../src/artifacts';
+import { artifactPath, readJson, readManifest } from '../../src/formats/artifacts';
 import { LocalChain, startAnvil } from '../../src/chain/anvil';
 import { deployContract, registerModel, registryArtifact, registryAt, submitInference, withWallet } from '../../src/chain/registry';
 import { loadVerifierArtifact } from '../../src/chain/verifier-artifact';
 import { main as cli } from '../../src/cli/main';
 import { weightsCommitment } from '../../src/commit/commitments';
-import { checkWeightsCommitment } from '../../src/commit/openings';
+import { verifyWeightsCommitment } from '../../src/commit/openings';
 import { commitTensors } from '../../src/commit/scheme';
-import { compileModel, readCompiled } from '../../src/compiler/compile';
+import { compileModel } from '../../src/compiler/compile';
+import { readCompiled } from '../../src/formats/compiled-model';
 import { emitCircuit } from '../../src/compiler/emit';
-import { checkWitness, computeWitness, loadR1cs, readSymFile } from '../../src/compiler/r1cs-check';
+import { verifyWitness, computeWitness, loadR1cs, readSymFile } from '../../src/compiler/r1cs-check';
 import { ZkmlError } from '../../src/errors';
 import { loadOnnx } from '../../src/onnx/load';
 import { Prover } from '../../src/prover/prover';
-import type { Receipt } from '../../src/prover/receipt';
-import { circuitInput, fromField, quantizeSample } from '../../src/quantize/codec';
-import { readInput } from '../../src/quantize/input-file';
-import type { QuantizedModel } from '../../src/quantize/plan';
+import type { Receipt } from '../../src/formats/receipt';
+import { circuitInput, quantizeSample } from '../../src/quantize/codec';
+import { fromField } from '../../src/formats/field';
+import { readInput } from '../../src/formats/input-document';
+import type { QuantizedModel } from '../../src/formats/quantized-model';
 import { quantizeGraph } from '../../src/quantize/quantize';
 import { runReference } from '../../src/quantize/reference';
-import { parseSettings } from '../../src/quantize/settings';
-import { runSetup, withSnarkjsCurve } from '../../src/setup/groth16-setup';
+import { parseSettings } from '../../src/formats/settings';
+import { runSetup } from '../../src/setup/groth16-setup';
+import { withSnarkjsCurve } from '../../src/snark/curve';
 import { verifyOffchain } from '../../src/verifier/offchain';
 import { seededRng } from '../helpers/circuit-harness';
 import { inputFile, makeTempDir, modelFile, tinyWithWeights } from '../helpers/onnx-builders';
@@ -43,7 +46,7 @@ import { inputFile, makeTempDir, modelFile, tinyWithWeights } from '../helpers/o
 const snarkjs = require('snarkjs');
 
 const inputDoc = JSON.parse(fs.readFileSync(inputFile('tiny'), 'utf8'));
-const PRIVATE = { paramVisibility: 'private' as const };
+const PRIVATE = { weightVisibility: 'private' as const };
 
 /** The witness of `model` (its own weights unless `weights` replaces them) on the shared circuit. */
 async function witnessOf(model: QuantizedModel, wasm: string, salt: bigint): Promise<bigint[]> {
@@ -126,7 +129,7 @@ describe('private weights on tiny', () => {
     assert.ok(receipt.reference.integerReferenceMatches);
     assert.ok(receipt.reference.maxAbsError <= receipt.reference.tolerance);
     assert.equal((await verifyOffchain(receipt, readJson(artifactPath(a, 'vk')))).valid, true);
-    assert.equal(checkWeightsCommitment(model, receipt.publicSignals, readManifest(a).weightsCommitment).valid, true);
+    assert.equal(verifyWeightsCommitment(model, receipt.publicSignals, readManifest(a).weightsCommitment).valid, true);
   });
 
   test('a proof about other weights with the same key is valid for their commitment only, never the published one', async () => {
@@ -139,7 +142,7 @@ describe('private weights on tiny', () => {
     assert.equal(other.publicSignals[2], readManifest(b).weightsCommitment);
     assert.notDeepEqual(other.publicSignals.slice(0, 2), receipt.publicSignals.slice(0, 2), 'other weights, other outputs');
     assert.equal((await verifyOffchain(other, vk)).valid, true, 'a valid statement about the other weights');
-    const check = checkWeightsCommitment(readCompiled(a).model, other.publicSignals, readManifest(a).weightsCommitment);
+    const check = verifyWeightsCommitment(readCompiled(a).model, other.publicSignals, readManifest(a).weightsCommitment);
     assert.equal(check.valid, false);
     assert.equal(check.code, 'WEIGHTS_COMMITMENT_MISMATCH');
     const claimed = { ...other, publicSignals: [...other.publicSignals.slice(0, 2), readManifest(a).weightsCommitment!] };
@@ -151,13 +154,13 @@ describe('private weights on tiny', () => {
     const wasm = artifactPath(a, 'wasm');
     const r1cs = loadR1cs(artifactPath(a, 'r1cs'));
     const witness = await witnessOf(model, wasm, 7n);
-    assert.ok(checkWitness(r1cs, witness).ok);
+    assert.ok(verifyWitness(r1cs, witness).ok);
     const sym = readSymFile(artifactPath(a, 'sym'));
     for (const i of [0, 5, 13, 22]) {
       const wire = sym.get(`main.w[${i}]`)!;
       const tampered = [...witness];
       tampered[wire] = witness[wire] + 1n;
-      assert.equal(checkWitness(r1cs, tampered).ok, false, `w[${i}] + 1 is refused`);
+      assert.equal(verifyWitness(r1cs, tampered).ok, false, `w[${i}] + 1 is refused`);
     }
     // w0 + 2^width and w1 − 1 give the same packed word: only the range checks tell them apart.
     const g = model.params![0];

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { artifactPath } from '../../src/artifacts';
+import { artifactPath } from '../../src/formats/artifacts';
 import { compileModel } from '../../src/compiler/compile';
 import { ZkmlError } from '../../src/errors';
 import { Prover } from '../../src/prover/prover';

@@ -10,13 +10,13 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { onnx } from 'onnx-proto';
 import { ERROR_CODES, ZkmlError } from '../../src/errors';
-import type { Graph } from '../../src/onnx/ir';
+import type { Graph } from '../../src/formats/graph';
 import { loadOnnx } from '../../src/onnx/load';
 import { quantizeSample } from '../../src/quantize/codec';
-import { readInput } from '../../src/quantize/input-file';
+import { readInput } from '../../src/formats/input-document';
 import { quantizeGraph } from '../../src/quantize/quantize';
-import { parseSettings } from '../../src/quantize/settings';
-import { corpusDir } from '../../src/corpus/run-corpus-model';
+import { parseSettings } from '../../src/formats/settings';
+import { corpusDir } from '../../tools/corpus/run-corpus-model';
 import { readModelBytes, seededRng, ShippedModel } from '../helpers/onnx-builders';
 
 const SLOW_MS = 1000;
@@ -52,7 +52,7 @@ function seeds(): Array<{ name: string; bytes: Uint8Array }> {
   const out: Array<{ name: string; bytes: Uint8Array }> = shipped.map((name) => ({ name, bytes: readModelBytes(name) }));
   // A few real corpus models with other ops, when the corpus is beside the repo.
   for (const rel of ['ezkl/1l_conv', 'ezkl/1l_average', 'ezkl/2l_relu_sigmoid_small', 'ezkl/1l_batch_norm']) {
-    const file = path.join(corpusDir(process.env.ZKML_CORPUS_DIR), rel, 'network.onnx');
+    const file = path.join(corpusDir(), rel, 'network.onnx');
     if (fs.existsSync(file)) out.push({ name: rel, bytes: fs.readFileSync(file) });
   }
   return out;

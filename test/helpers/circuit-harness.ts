@@ -4,15 +4,17 @@
  *
  * Mutation testing is the point: a witness the R1CS accepts is provable, whatever the witness
  * calculator's asserts say. So every test changes signals of a valid witness and expects
- * checkWitness to report a violation; an accepted change with the inputs held fixed is a forgery.
+ * verifyWitness to report a violation; an accepted change with the inputs held fixed is a forgery.
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { compileCircom, copyTemplateLibrary, readR1csInfo, R1csInfo } from '../../src/compiler/circom2';
+import { compileCircom, copyTemplateLibrary } from '../../src/compiler/circom2';
+import { readR1csHeader } from '../../src/snark/r1cs-header';
+import { R1csHeader } from '../../src/snark/r1cs-header';
 import { ZkmlError } from '../../src/errors';
-import { checkWitness, computeWitness, loadR1cs, R1cs, readSymEntries, WitnessCheck } from '../../src/compiler/r1cs-check';
+import { verifyWitness, computeWitness, loadR1cs, R1cs, readSymEntries, WitnessCheck } from '../../src/compiler/r1cs-check';
 
 /** The BN254 scalar field modulus. */
 export const P = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
@@ -31,7 +33,7 @@ export interface TestCircuit {
    * mutation silently becomes a valid witness for another input rather than a forgery.
    */
   inputWires: ReadonlySet<number>;
-  info: R1csInfo;
+  info: R1csHeader;
   r1cs: R1cs;
   dispose(): void;
 }
@@ -76,7 +78,7 @@ async function compileOnce(key: string, mainSource: string): Promise<TestCircuit
   copyTemplateLibrary(dir);
   fs.writeFileSync(path.join(dir, 'main.circom'), mainSource);
   const out = await withCompileSlot(() => compileCircom({ workDir: dir, mainFile: 'main.circom', skipOptimizingTier: true }));
-  const info = readR1csInfo(out.r1csPath);
+  const info = readR1csHeader(out.r1csPath, 'CIRCOM_FAILED');
   const r1cs = loadR1cs(out.r1csPath);
   const entries = readSymEntries(out.symPath);
   const signals = new Map(entries.map((e) => [e.name, e.witness]));
@@ -99,7 +101,7 @@ async function compileOnce(key: string, mainSource: string): Promise<TestCircuit
         console.error = original;
       }
     },
-    check: (w) => checkWitness(r1cs, w),
+    check: (w) => verifyWitness(r1cs, w),
     signalIndex(name) {
       const idx = signals.get(name);
       if (idx === undefined) throw new Error(`no signal ${name} in the circuit`);

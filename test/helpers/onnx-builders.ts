@@ -8,20 +8,20 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
-import { repoRoot } from '../../models/repo-root';
+import { packageRoot } from '../../src/package-root';
 import { Rng, seededRng } from '../../models/rng';
 import { ErrorCode, ZkmlError } from '../../src/errors';
-import type { Graph, ValueInfo } from '../../src/onnx/ir';
-import { sizeOf } from '../../src/onnx/ir';
+import type { Graph, ValueInfo } from '../../src/formats/graph';
+import { sizeOf } from '../../src/formats/graph';
 import { loadOnnx } from '../../src/onnx/load';
 import { GraphSpec, NodeSpec, writeOnnx } from '../../src/onnx/writer';
-import { InputSample, readSamples } from '../../src/quantize/input-file';
-import type { QuantizedModel } from '../../src/quantize/plan';
+import { InputSample, readSamples } from '../../src/formats/input-document';
+import type { QuantizedModel } from '../../src/formats/quantized-model';
 
 export { seededRng };
 export type { Rng };
 
-export const REPO_ROOT = repoRoot(__dirname);
+export const REPO_ROOT = packageRoot();
 export const MODELS_DIR = path.join(REPO_ROOT, 'models');
 
 export type ShippedModel = 'tiny' | 'tiny-matmul' | 'mnist-mlp';

@@ -6,9 +6,9 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { artifactPath, Manifest, sha256Bytes, sha256File, writeJson } from '../../src/artifacts';
-import { Groth16Proof } from '../../src/prover/receipt';
-import { withSnarkjsCurve } from '../../src/setup/groth16-setup';
+import { artifactPath, Manifest, sha256Bytes, sha256File, writeJson } from '../../src/formats/artifacts';
+import { Groth16Proof } from '../../src/formats/receipt';
+import { withSnarkjsCurve } from '../../src/snark/curve';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const snarkjs = require('snarkjs');
 

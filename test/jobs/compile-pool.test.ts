@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { ArtifactStore } from '../../src/jobs/artifact-store';
 import { CompilePool, JobInterrupted } from '../../src/jobs/compile-pool';
-import type { CompileProgress } from '../../src/jobs/compile-task';
+import type { CompileProgress } from '../../src/app/compile-and-setup';
 import { JobRunner } from '../../src/jobs/runner';
 import { SqliteJobStore } from '../../src/jobs/sqlite-store';
 import type { Prover } from '../../src/prover/prover';

@@ -13,17 +13,19 @@ import { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { readEzklInput } from '../../models/ezkl-json';
 import { loadMnistSplit } from '../../models/mnist-mlp/dataset';
-import { repoRoot } from '../../models/repo-root';
-import { artifactPath } from '../../src/artifacts';
-import { CompileResult, compileModel, readCompiled } from '../../src/compiler/compile';
-import { checkWitness, computeWitness, loadR1cs, R1cs } from '../../src/compiler/r1cs-check';
+import { packageRoot } from '../../src/package-root';
+import { artifactPath } from '../../src/formats/artifacts';
+import { CompileResult, compileModel } from '../../src/compiler/compile';
+import { readCompiled } from '../../src/formats/compiled-model';
+import { verifyWitness, computeWitness, loadR1cs, R1cs } from '../../src/compiler/r1cs-check';
 import { loadOnnx } from '../../src/onnx/load';
-import { circuitInput, FIELD_MODULUS, quantizeSample, toField } from '../../src/quantize/codec';
-import type { QuantizedModel } from '../../src/quantize/plan';
+import { circuitInput, quantizeSample } from '../../src/quantize/codec';
+import { BN254_R, toField } from '../../src/formats/field';
+import type { QuantizedModel } from '../../src/formats/quantized-model';
 import { runReference } from '../../src/quantize/reference';
 import { makeTempDir } from '../helpers/onnx-builders';
 
-const DIR = path.join(repoRoot(__dirname), 'models', 'mnist-cnn');
+const DIR = path.join(packageRoot(), 'models', 'mnist-cnn');
 const ONNX = path.join(DIR, 'model.onnx');
 const CALIBRATION = path.join(DIR, 'calibration.json');
 /** Pinned: a change here is a change of the circuit, to be explained. */
@@ -93,21 +95,21 @@ describe('mnist-cnn', () => {
         const witness = await computeWitness(circuitInput(model, q), artifactPath(build, 'wasm'));
         assert.equal(witness[1].toString(), toField(reference[out.tensor][0]));
         assert.equal(Number(reference[out.tensor][0]), d.label);
-        assert.deepEqual(checkWitness(r1cs, witness), { ok: true });
+        assert.deepEqual(verifyWitness(r1cs, witness), { ok: true });
 
         // Claiming any other class: the output wire alone, and shifted by multiples of the field.
         for (let k = 0; k < 10; k++) {
           if (k === d.label) continue;
           const forged = [...witness];
           forged[1] = BigInt(k);
-          assert.equal(checkWitness(r1cs, forged).ok, false, `class ${k} accepted for a ${d.label}`);
+          assert.equal(verifyWitness(r1cs, forged).ok, false, `class ${k} accepted for a ${d.label}`);
         }
         // Any intermediate wire changed (a sample across the circuit: every 997th wire).
         const first = 1 + r1cs.nOutputs + r1cs.nPubInputs + r1cs.nPrvInputs;
         for (let wire = first; wire < witness.length; wire += 997) {
           const forged = [...witness];
-          forged[wire] = (forged[wire] + 1n) % FIELD_MODULUS;
-          assert.equal(checkWitness(r1cs, forged).ok, false, `wire ${wire} + 1 accepted`);
+          forged[wire] = (forged[wire] + 1n) % BN254_R;
+          assert.equal(verifyWitness(r1cs, forged).ok, false, `wire ${wire} + 1 accepted`);
         }
       }
     });

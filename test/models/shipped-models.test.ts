@@ -6,11 +6,11 @@ import { onnx } from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { readEzklInput } from '../../models/ezkl-json';
 import { loadMnistSplit, MNIST_PIXELS, MNIST_TEST_SIZE } from '../../models/mnist-mlp/dataset';
-import { repoRoot } from '../../models/repo-root';
+import { packageRoot } from '../../src/package-root';
 import { ZkmlError } from '../../src/errors';
 import { writeOnnx } from '../../src/onnx/writer';
 
-const MODELS = path.join(repoRoot(__dirname), 'models');
+const MODELS = path.join(packageRoot(), 'models');
 
 interface Shipped {
   name: string;

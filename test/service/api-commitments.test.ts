@@ -23,15 +23,15 @@ import { getDeployedCode, solidityCallArgs } from '../../src/chain/verifier-cont
 import { main as cli } from '../../src/cli/main';
 import { evaluateBatch, modelCommitments, readBatch, Salts } from '../../src/commit/commitments';
 import { COMMITMENT_SCHEME } from '../../src/commit/scheme';
-import { artifactPath } from '../../src/artifacts';
-import { readCompiled } from '../../src/compiler/compile';
+import { artifactPath } from '../../src/formats/artifacts';
+import { readCompiled } from '../../src/formats/compiled-model';
 import { circuitInput, quantizeSample } from '../../src/quantize/codec';
-import { readInput } from '../../src/quantize/input-file';
-import { withSnarkjsCurve } from '../../src/setup/groth16-setup';
+import { readInput } from '../../src/formats/input-document';
+import { withSnarkjsCurve } from '../../src/snark/curve';
 import { loadConfig } from '../../src/service/config';
 import { createLogger } from '../../src/service/log';
 import { startServer, Server } from '../../src/service/server';
-import { BN254_R } from '../../src/verifier/checks';
+import { BN254_R } from '../../src/formats/field';
 import { calibrationFile, makeTempDir, modelFile, tinyWithWeights } from '../helpers/onnx-builders';
 import { http, TINY_INPUT, tinyCalibration, tinyInputs, tinyOnnx, waitFor, waitForBatch } from '../helpers/service';
 
@@ -139,7 +139,7 @@ describe('service API: hashed builds, openings, calldata, deployment', () => {
     const m = await ready(tinyId);
     assert.equal(m.settings.inputVisibility, 'hashed');
     assert.equal(m.settings.outputVisibility, 'hashed');
-    assert.equal(m.settings.paramVisibility, 'fixed');
+    assert.equal(m.settings.weightVisibility, 'fixed');
     assert.equal(m.settings.batchSize, 1);
     assert.deepEqual(
       m.publicLayout.map((e: any) => [e.kind, e.size]),
@@ -343,9 +343,9 @@ describe('service API: hashed builds, openings, calldata, deployment', () => {
 
   test('private weights: the model shows its weights commitment (never the weights); receipts carry it; deploy registers it; /v1/verify checks it', async () => {
     // models/tiny with its weights negated: another model id (the service keys models by their bytes).
-    const id = await compiled(tinyWithWeights((w) => w.map((v) => -v)), 'tiny-private', { settings: { paramVisibility: 'private' }, calibration: tinyCalibration() });
+    const id = await compiled(tinyWithWeights((w) => w.map((v) => -v)), 'tiny-private', { settings: { weightVisibility: 'private' }, calibration: tinyCalibration() });
     const m = await ready(id);
-    assert.equal(m.settings.paramVisibility, 'private');
+    assert.equal(m.settings.weightVisibility, 'private');
     assert.match(m.weightsCommitment, /^[0-9]+$/);
     assert.deepEqual(m.publicLayout.map((e: { kind: string }) => e.kind), ['output', 'weightsCommitment']);
     assert.equal(m.commitmentScheme, COMMITMENT_SCHEME);

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { artifactPath } from '../../src/artifacts';
+import { artifactPath } from '../../src/formats/artifacts';
 import { loadConfig } from '../../src/service/config';
 import { createLogger } from '../../src/service/log';
 import { Server, startServer } from '../../src/service/server';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { artifactPath, readJson, readManifest, sha256File } from '../../src/artifacts';
+import { artifactPath, readJson, readManifest, sha256File } from '../../src/formats/artifacts';
 import { LocalChain, startAnvil } from '../../src/chain/anvil';
 import { loadVerifierArtifact } from '../../src/chain/verifier-artifact';
 import { callVerifyProof, deployVerifier } from '../../src/chain/verifier-contract';
@@ -16,8 +16,8 @@ import {
   initCeremony,
   readCeremony,
 } from '../../src/setup/ceremony';
-import { withSnarkjsCurve } from '../../src/setup/groth16-setup';
-import { scanBinFile } from '../../src/setup/ptau-file';
+import { withSnarkjsCurve } from '../../src/snark/curve';
+import { scanBinFile } from '../../src/snark/bin-file';
 import { rejectsWith } from '../helpers/rejects-with';
 import { holdCurve, releaseCurve } from '../helpers/setup-fixtures';
 import { compileTinyCircuit, makeTempDir, proveTiny, removeDir } from '../helpers/tiny-circuit';

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { artifactPath, readJson, readManifest, sha256File } from '../../src/artifacts';
+import { artifactPath, readJson, readManifest, sha256File } from '../../src/formats/artifacts';
 import { generateDevPtau } from '../../src/setup/dev-ptau';
-import { runSetup, withSnarkjsCurve } from '../../src/setup/groth16-setup';
+import { runSetup } from '../../src/setup/groth16-setup';
+import { withSnarkjsCurve } from '../../src/snark/curve';
 import { rejectsWith } from '../helpers/rejects-with';
 import { compileTinyCircuit, makeTempDir, removeDir } from '../helpers/tiny-circuit';
 // eslint-disable-next-line @typescript-eslint/no-var-requires

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
-import { withSnarkjsCurve } from '../../src/setup/groth16-setup';
+import { withSnarkjsCurve } from '../../src/snark/curve';
 import { readPtauInfo } from '../../src/setup/ptau-file';
 import { requiredPtauPower, resolvePtau } from '../../src/setup/ptau-store';
 import { rejectsWith } from '../helpers/rejects-with';

@@ -7,12 +7,13 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { artifactPath, ARTIFACTS } from '../../src/artifacts';
+import { artifactPath, ARTIFACTS } from '../../src/formats/artifacts';
 import { auditBuild, auditCircuit, AuditReport } from '../../src/audit/audit';
 import { compileCircom } from '../../src/compiler/circom2';
-import { compileModel, readCompiled } from '../../src/compiler/compile';
+import { compileModel } from '../../src/compiler/compile';
+import { readCompiled } from '../../src/formats/compiled-model';
 import { circuitInput, quantizeSample } from '../../src/quantize/codec';
-import { readInput } from '../../src/quantize/input-file';
+import { readInput } from '../../src/formats/input-document';
 import { calibrationFile, inputFile, makeTempDir, modelFile, ShippedModel } from '../helpers/onnx-builders';
 
 const SHIPPED: ShippedModel[] = ['tiny', 'tiny-matmul', 'mnist-mlp'];
@@ -78,7 +79,7 @@ describe('soundness audit of compiled models', () => {
 
   test('tiny with private weights, hashed input, two inferences per proof: every mutation refused, weight products included', async () => {
     const build = path.join(work, 'tiny-private-weights');
-    await compileModel(modelFile('tiny'), build, { calibration: calibrationFile('tiny'), settings: { paramVisibility: 'private', inputVisibility: 'hashed', batchSize: 2 } });
+    await compileModel(modelFile('tiny'), build, { calibration: calibrationFile('tiny'), settings: { weightVisibility: 'private', inputVisibility: 'hashed', batchSize: 2 } });
     const one = JSON.parse(fs.readFileSync(inputFile('tiny'), 'utf8')).input_data[0];
     const report = await auditBuild(build, { input_data: [one, one.map((v: number) => -v)] }, { perClass: 400 });
     assert.equal(report.forgeries, 0, JSON.stringify(report.classes.filter((c) => c.accepted.length > 0)));

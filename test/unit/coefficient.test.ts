@@ -10,7 +10,7 @@ import { loadOnnx } from '../../src/onnx/load';
 import { writeOnnx } from '../../src/onnx/writer';
 import { toCoefficient, withNode } from '../../src/quantize/lower/coefficient';
 import { quantizeGraph } from '../../src/quantize/quantize';
-import { parseSettings } from '../../src/quantize/settings';
+import { parseSettings } from '../../src/formats/settings';
 import { expectCode, f32, simpleGraph } from '../helpers/onnx-builders';
 
 const quantize = (bytes: Uint8Array) => quantizeGraph(loadOnnx(bytes), parseSettings({}), []);

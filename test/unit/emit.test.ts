@@ -7,17 +7,19 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { artifactPath } from '../../src/artifacts';
-import { readR1csInfo } from '../../src/compiler/circom2';
-import { CompileResult, compileModel, readCompiled } from '../../src/compiler/compile';
+import { artifactPath } from '../../src/formats/artifacts';
+import { readR1csHeader } from '../../src/snark/r1cs-header';
+import { CompileResult, compileModel } from '../../src/compiler/compile';
+import { readCompiled } from '../../src/formats/compiled-model';
 import { chunkRows, emitCircuit, MAX_TEMPLATE_COST } from '../../src/compiler/emit';
-import { checkWitness, computeWitness, loadR1cs, readSymEntries } from '../../src/compiler/r1cs-check';
+import { verifyWitness, computeWitness, loadR1cs, readSymEntries } from '../../src/compiler/r1cs-check';
 import { ZkmlError } from '../../src/errors';
-import { circuitInput, FIELD_MODULUS, quantizeSample, toField } from '../../src/quantize/codec';
-import type { QuantizedModel, Row } from '../../src/quantize/plan';
+import { circuitInput, quantizeSample } from '../../src/quantize/codec';
+import { BN254_R, toField } from '../../src/formats/field';
+import type { QuantizedModel, Row } from '../../src/formats/quantized-model';
 import { quantizeGraph } from '../../src/quantize/quantize';
 import { runReference } from '../../src/quantize/reference';
-import { parseSettings } from '../../src/quantize/settings';
+import { parseSettings } from '../../src/formats/settings';
 import { calibrationFile, loadShipped, makeTempDir, modelFile, randomInRange, seededRng } from '../helpers/onnx-builders';
 
 describe('emitCircuit', () => {
@@ -113,7 +115,7 @@ describe('compiled circuits', () => {
 
   test('the report predicts the r1cs constraint count exactly (tiny and tiny-matmul)', () => {
     for (const r of [tinyA, matmul]) {
-      const info = readR1csInfo(artifactPath(r.buildDir, 'r1cs'));
+      const info = readR1csHeader(artifactPath(r.buildDir, 'r1cs'), 'CIRCOM_FAILED');
       assert.equal(r.report.predictedConstraints, info.nConstraints, `${r.buildDir}`);
       assert.equal(r.report.constraints, info.nConstraints);
       assert.equal(r.constraints, info.nConstraints);
@@ -139,7 +141,7 @@ describe('compiled circuits', () => {
         const witness = await computeWitness(circuitInput(model, q), artifactPath(r.buildDir, 'wasm'));
         const expected = runReference(model, q)[out.tensor].map(toField);
         assert.deepEqual(witness.slice(1, 1 + nOut).map(String), expected, `input ${[...q.values()].join(';')}`);
-        assert.deepEqual(checkWitness(r1cs, witness), { ok: true });
+        assert.deepEqual(verifyWitness(r1cs, witness), { ok: true });
       }
     });
   }
@@ -169,13 +171,13 @@ describe('compiled circuits', () => {
     for (let s = 0; s < 3; s++) {
       const q = quantizeSample(model, randomInRange(model, rng));
       const witness = await computeWitness(circuitInput(model, q), artifactPath(tinyA.buildDir, 'wasm'));
-      assert.deepEqual(checkWitness(r1cs, witness), { ok: true });
+      assert.deepEqual(verifyWitness(r1cs, witness), { ok: true });
       let intermediates = 0;
       for (let wire = 0; wire < witness.length; wire++) {
-        for (const delta of [1n, FIELD_MODULUS - 1n, 1n << 64n]) {
+        for (const delta of [1n, BN254_R - 1n, 1n << 64n]) {
           const mutated = [...witness];
-          mutated[wire] = (mutated[wire] + delta) % FIELD_MODULUS;
-          const check = checkWitness(r1cs, mutated);
+          mutated[wire] = (mutated[wire] + delta) % BN254_R;
+          const check = verifyWitness(r1cs, mutated);
           assert.equal(check.ok, false, `wire ${wire} (${names.get(wire) ?? '?'}) + ${delta} still satisfies every constraint`);
         }
         if (wire > r1cs.nOutputs + r1cs.nPubInputs + r1cs.nPrvInputs) intermediates++;

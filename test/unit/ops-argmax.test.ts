@@ -8,18 +8,20 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import * as ort from 'onnxruntime-node';
-import { artifactPath } from '../../src/artifacts';
-import { CompileResult, compileModel, readCompiled } from '../../src/compiler/compile';
-import { checkWitness, computeWitness, loadR1cs } from '../../src/compiler/r1cs-check';
-import { sizeOf } from '../../src/onnx/ir';
+import { artifactPath } from '../../src/formats/artifacts';
+import { CompileResult, compileModel } from '../../src/compiler/compile';
+import { readCompiled } from '../../src/formats/compiled-model';
+import { verifyWitness, computeWitness, loadR1cs } from '../../src/compiler/r1cs-check';
+import { sizeOf } from '../../src/formats/graph';
 import { loadOnnx } from '../../src/onnx/load';
 import { NodeSpec, writeOnnx } from '../../src/onnx/writer';
-import { circuitInput, quantizeSample, toField } from '../../src/quantize/codec';
+import { circuitInput, quantizeSample } from '../../src/quantize/codec';
+import { toField } from '../../src/formats/field';
 import { runFloat } from '../../src/quantize/float-executor';
-import type { InputSample } from '../../src/quantize/input-file';
+import type { InputSample } from '../../src/formats/input-document';
 import { quantizeGraph } from '../../src/quantize/quantize';
 import { runReference } from '../../src/quantize/reference';
-import { parseSettings } from '../../src/quantize/settings';
+import { parseSettings } from '../../src/formats/settings';
 import { expectCode, makeTempDir, Rng, seededRng } from '../helpers/onnx-builders';
 
 interface Case {
@@ -146,12 +148,12 @@ describe('ArgMax', () => {
         seen.add(Number(want));
         const witness = await computeWitness(circuitInput(model, q), artifactPath(build, 'wasm'));
         assert.equal(witness[1].toString(), toField(want));
-        assert.deepEqual(checkWitness(r1cs, witness), { ok: true });
+        assert.deepEqual(verifyWitness(r1cs, witness), { ok: true });
         for (let k = 0n; k < 5n; k++) {
           if (k === want) continue;
           const forged = [...witness];
           forged[1] = k;
-          assert.equal(checkWitness(r1cs, forged).ok, false, `index ${k} accepted instead of ${want}`);
+          assert.equal(verifyWitness(r1cs, forged).ok, false, `index ${k} accepted instead of ${want}`);
         }
       }
       assert.ok(seen.size >= 3, `several indices won (${[...seen]})`);

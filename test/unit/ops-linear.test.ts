@@ -9,20 +9,22 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { artifactPath } from '../../src/artifacts';
-import { compileModel, readCompiled } from '../../src/compiler/compile';
-import { checkWitness, computeWitness, loadR1cs } from '../../src/compiler/r1cs-check';
-import type { Graph } from '../../src/onnx/ir';
-import { sizeOf } from '../../src/onnx/ir';
+import { artifactPath } from '../../src/formats/artifacts';
+import { compileModel } from '../../src/compiler/compile';
+import { readCompiled } from '../../src/formats/compiled-model';
+import { verifyWitness, computeWitness, loadR1cs } from '../../src/compiler/r1cs-check';
+import type { Graph } from '../../src/formats/graph';
+import { sizeOf } from '../../src/formats/graph';
 import { loadOnnx } from '../../src/onnx/load';
 import { InitializerSpec, NodeSpec, writeOnnx } from '../../src/onnx/writer';
-import { circuitInput, FIELD_MODULUS, quantizeSample } from '../../src/quantize/codec';
+import { circuitInput, quantizeSample } from '../../src/quantize/codec';
+import { BN254_R } from '../../src/formats/field';
 import { runFloat } from '../../src/quantize/float-executor';
-import type { InputSample } from '../../src/quantize/input-file';
-import type { QuantizedModel } from '../../src/quantize/plan';
+import type { InputSample } from '../../src/formats/input-document';
+import type { QuantizedModel } from '../../src/formats/quantized-model';
 import { quantizeGraph } from '../../src/quantize/quantize';
 import { runReference } from '../../src/quantize/reference';
-import { parseSettings } from '../../src/quantize/settings';
+import { parseSettings } from '../../src/formats/settings';
 import { expectCode, makeTempDir, randomInRange, Rng, runOrtFloat, seededRng } from '../helpers/onnx-builders';
 
 type Shape = number[];
@@ -337,14 +339,14 @@ async function checkCircuit(c: Case, name: string): Promise<{ constraints: numbe
     for (let k = 0; k < 3; k++) {
       const quantized = quantizeSample(model, randomInRange(model, rng, 0.3));
       const values = runReference(model, quantized);
-      const expected = outputs.flatMap((t) => values[t]).map((v) => ((v % FIELD_MODULUS) + FIELD_MODULUS) % FIELD_MODULUS);
+      const expected = outputs.flatMap((t) => values[t]).map((v) => ((v % BN254_R) + BN254_R) % BN254_R);
       const witness = await computeWitness(circuitInput(model, quantized), wasm);
       assert.deepEqual(witness.slice(1, 1 + expected.length), expected, `${name}: circuit outputs differ from the integer reference`);
-      assert.deepEqual(checkWitness(r1cs, witness), { ok: true });
+      assert.deepEqual(verifyWitness(r1cs, witness), { ok: true });
       for (const wire of [1, expected.length]) {
         const forged = [...witness];
         forged[wire] += 1n;
-        assert.equal(checkWitness(r1cs, forged).ok, false, `${name}: output wire ${wire} + 1 is accepted`);
+        assert.equal(verifyWitness(r1cs, forged).ok, false, `${name}: output wire ${wire} + 1 is accepted`);
       }
     }
     return { constraints: result.constraints, predicted: result.report.predictedConstraints, model };

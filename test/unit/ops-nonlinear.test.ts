@@ -10,22 +10,24 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { artifactPath } from '../../src/artifacts';
-import { compileModel, readCompiled } from '../../src/compiler/compile';
-import { checkWitness, computeWitness, loadR1cs } from '../../src/compiler/r1cs-check';
-import type { Graph } from '../../src/onnx/ir';
-import { sizeOf } from '../../src/onnx/ir';
+import { artifactPath } from '../../src/formats/artifacts';
+import { compileModel } from '../../src/compiler/compile';
+import { readCompiled } from '../../src/formats/compiled-model';
+import { verifyWitness, computeWitness, loadR1cs } from '../../src/compiler/r1cs-check';
+import type { Graph } from '../../src/formats/graph';
+import { sizeOf } from '../../src/formats/graph';
 import { loadOnnx } from '../../src/onnx/load';
 import { smoothFunction } from '../../src/onnx/ops/smooth';
 import { InitializerSpec, NodeSpec, writeOnnx } from '../../src/onnx/writer';
-import { circuitInput, FIELD_MODULUS, quantizeSample } from '../../src/quantize/codec';
+import { circuitInput, quantizeSample } from '../../src/quantize/codec';
+import { BN254_R } from '../../src/formats/field';
 import { runFloat } from '../../src/quantize/float-executor';
-import type { InputSample } from '../../src/quantize/input-file';
+import type { InputSample } from '../../src/formats/input-document';
 import { evalPwl, fitPwl, PWL_MAX_SEGMENTS, PWL_TARGET_ERROR } from '../../src/quantize/lower/pwl';
-import type { QuantizedModel } from '../../src/quantize/plan';
+import type { QuantizedModel } from '../../src/formats/quantized-model';
 import { quantizeGraph } from '../../src/quantize/quantize';
 import { runReference } from '../../src/quantize/reference';
-import { CompileSettings, parseSettings } from '../../src/quantize/settings';
+import { CompileSettings, parseSettings } from '../../src/formats/settings';
 import { expectCode, makeTempDir, randomInRange, Rng, runOrtFloat, seededRng } from '../helpers/onnx-builders';
 
 type Shape = number[];
@@ -374,13 +376,13 @@ async function checkCircuit(c: Case, expectConstraints?: number): Promise<void> 
       const q = quantizeSample(model, randomInRange(model, rng));
       const want = runReference(model, q)[model.outputs[0].tensor];
       const witness = await computeWitness(circuitInput(model, q), artifactPath(result.buildDir, 'wasm'));
-      assert.deepEqual(checkWitness(r1cs, witness), { ok: true });
-      const got = witness.slice(1, 1 + size).map((v) => (v > FIELD_MODULUS / 2n ? v - FIELD_MODULUS : v));
+      assert.deepEqual(verifyWitness(r1cs, witness), { ok: true });
+      const got = witness.slice(1, 1 + size).map((v) => (v > BN254_R / 2n ? v - BN254_R : v));
       assert.deepEqual(got, want);
       for (const wire of [1, size]) {
         const mutated = witness.slice();
-        mutated[wire] = (mutated[wire] + 1n) % FIELD_MODULUS;
-        assert.equal(checkWitness(r1cs, mutated).ok, false, `output wire ${wire} + 1 is rejected`);
+        mutated[wire] = (mutated[wire] + 1n) % BN254_R;
+        assert.equal(verifyWitness(r1cs, mutated).ok, false, `output wire ${wire} + 1 is rejected`);
       }
     }
   } finally {

@@ -9,24 +9,26 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { artifactPath } from '../../src/artifacts';
+import { artifactPath } from '../../src/formats/artifacts';
 import { buildReport } from '../../src/compiler/report';
-import { compileModel, readCompiled } from '../../src/compiler/compile';
-import { checkWitness, computeWitness, loadR1cs } from '../../src/compiler/r1cs-check';
-import type { Graph } from '../../src/onnx/ir';
-import { sizeOf } from '../../src/onnx/ir';
+import { compileModel } from '../../src/compiler/compile';
+import { readCompiled } from '../../src/formats/compiled-model';
+import { verifyWitness, computeWitness, loadR1cs } from '../../src/compiler/r1cs-check';
+import type { Graph } from '../../src/formats/graph';
+import { sizeOf } from '../../src/formats/graph';
 import { loadOnnx } from '../../src/onnx/load';
 import { roundHalfEven } from '../../src/onnx/ops/quantized';
 import { createOrtSession, runOrt } from '../../src/onnx/runtime';
 import { GraphSpec, InitializerSpec, NodeSpec, ValueSpec, writeOnnx } from '../../src/onnx/writer';
-import { circuitInput, FIELD_MODULUS, quantizeSample } from '../../src/quantize/codec';
+import { circuitInput, quantizeSample } from '../../src/quantize/codec';
+import { BN254_R } from '../../src/formats/field';
 import { runFloat } from '../../src/quantize/float-executor';
-import type { InputSample } from '../../src/quantize/input-file';
+import type { InputSample } from '../../src/formats/input-document';
 import { fixedMultiplier, tiePossible } from '../../src/quantize/lower/requantize';
-import type { QuantizedModel } from '../../src/quantize/plan';
+import type { QuantizedModel } from '../../src/formats/quantized-model';
 import { quantizeGraph } from '../../src/quantize/quantize';
 import { runReference } from '../../src/quantize/reference';
-import { CompileSettings, parseSettings } from '../../src/quantize/settings';
+import { CompileSettings, parseSettings } from '../../src/formats/settings';
 import { expectCode, makeTempDir, Rng, seededRng } from '../helpers/onnx-builders';
 
 const i8 = (name: string, dims: number[], data: number[]): InitializerSpec => ({ name, dims, data, elemType: 'int8' });
@@ -305,14 +307,14 @@ async function checkCircuit(name: string, expectConstraints?: number): Promise<v
       const q = quantizeSample(model, randomSample(model, graph, rng, range));
       const want = runReference(model, q)[model.outputs[0].tensor];
       const witness = await computeWitness(circuitInput(model, q), artifactPath(result.buildDir, 'wasm'));
-      assert.deepEqual(checkWitness(r1cs, witness), { ok: true });
-      const got = witness.slice(1, 1 + size).map((x) => (x > FIELD_MODULUS / 2n ? x - FIELD_MODULUS : x));
+      assert.deepEqual(verifyWitness(r1cs, witness), { ok: true });
+      const got = witness.slice(1, 1 + size).map((x) => (x > BN254_R / 2n ? x - BN254_R : x));
       assert.deepEqual(got, want);
       for (const wire of [1, size]) {
-        for (const delta of [1n, FIELD_MODULUS - 1n]) {
+        for (const delta of [1n, BN254_R - 1n]) {
           const mutated = witness.slice();
-          mutated[wire] = (mutated[wire] + delta) % FIELD_MODULUS;
-          assert.equal(checkWitness(r1cs, mutated).ok, false, `output wire ${wire} ± 1 is rejected`);
+          mutated[wire] = (mutated[wire] + delta) % BN254_R;
+          assert.equal(verifyWitness(r1cs, mutated).ok, false, `output wire ${wire} ± 1 is rejected`);
         }
       }
     }

@@ -12,22 +12,24 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { onnx } from 'onnx-proto';
-import { artifactPath } from '../../src/artifacts';
-import { compileModel, readCompiled } from '../../src/compiler/compile';
+import { artifactPath } from '../../src/formats/artifacts';
+import { compileModel } from '../../src/compiler/compile';
+import { readCompiled } from '../../src/formats/compiled-model';
 import { buildReport } from '../../src/compiler/report';
-import { checkWitness, computeWitness, loadR1cs } from '../../src/compiler/r1cs-check';
-import type { Graph } from '../../src/onnx/ir';
-import { sizeOf } from '../../src/onnx/ir';
+import { verifyWitness, computeWitness, loadR1cs } from '../../src/compiler/r1cs-check';
+import type { Graph } from '../../src/formats/graph';
+import { sizeOf } from '../../src/formats/graph';
 import { loadOnnx } from '../../src/onnx/load';
 import { createOrtSession, runOrt } from '../../src/onnx/runtime';
 import { InitializerSpec, NodeSpec, writeOnnx } from '../../src/onnx/writer';
-import { circuitInput, FIELD_MODULUS, quantizeSample } from '../../src/quantize/codec';
+import { circuitInput, quantizeSample } from '../../src/quantize/codec';
+import { BN254_R } from '../../src/formats/field';
 import { runFloat } from '../../src/quantize/float-executor';
-import type { InputSample } from '../../src/quantize/input-file';
-import type { QuantizedModel } from '../../src/quantize/plan';
+import type { InputSample } from '../../src/formats/input-document';
+import type { QuantizedModel } from '../../src/formats/quantized-model';
 import { quantizeGraph } from '../../src/quantize/quantize';
 import { runReference } from '../../src/quantize/reference';
-import { parseSettings } from '../../src/quantize/settings';
+import { parseSettings } from '../../src/formats/settings';
 import { expectCode, makeTempDir, randomInRange, Rng, seededRng } from '../helpers/onnx-builders';
 
 type Shape = number[];
@@ -493,16 +495,16 @@ describe('a compiled circuit: Transpose → Slice → Concat (second input, cons
       const out = model.outputs[0];
       for (let k = 0; k < 3; k++) {
         const quantized = quantizeSample(model, randomInRange(model, rng, 0.3));
-        const expected = runReference(model, quantized)[out.tensor].map((v) => ((v % FIELD_MODULUS) + FIELD_MODULUS) % FIELD_MODULUS);
+        const expected = runReference(model, quantized)[out.tensor].map((v) => ((v % BN254_R) + BN254_R) % BN254_R);
         const witness = await computeWitness(circuitInput(model, quantized), wasm);
         assert.deepEqual(witness.slice(1, 1 + expected.length), expected, 'circuit outputs differ from the integer reference');
-        assert.deepEqual(checkWitness(r1cs, witness), { ok: true });
+        assert.deepEqual(verifyWitness(r1cs, witness), { ok: true });
         if (k === 0) {
           // Every output, copied or constant (pad value, Concat constant), is fixed by the inputs.
           for (let wire = 1; wire <= expected.length; wire++) {
             const forged = [...witness];
-            forged[wire] = (forged[wire] + 1n) % FIELD_MODULUS;
-            assert.equal(checkWitness(r1cs, forged).ok, false, `output wire ${wire} + 1 is accepted`);
+            forged[wire] = (forged[wire] + 1n) % BN254_R;
+            assert.equal(verifyWitness(r1cs, forged).ok, false, `output wire ${wire} + 1 is accepted`);
           }
         }
       }

@@ -5,17 +5,19 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { loadMnistSplit } from '../../models/mnist-mlp/dataset';
-import type { ValueInfo } from '../../src/onnx/ir';
+import type { ValueInfo } from '../../src/formats/graph';
 import { accumulatorInterval, analyzeLayer, chooseGadget, gadgetBits, MAX_MAGNITUDE_BITS } from '../../src/quantize/bounds';
-import { decodePublicSignals, FIELD_MODULUS, fromField, publicLayout, quantizeSample, toField } from '../../src/quantize/codec';
+import { quantizeSample } from '../../src/quantize/codec';
+import { decodePublicSignals, publicLayout } from '../../src/formats/public-signals';
+import { BN254_R, fromField, toField } from '../../src/formats/field';
 import { bitsForSpan, roundShift, signedMagnitudeBits } from '../../src/quantize/fixed-point';
 import { runFloat } from '../../src/quantize/float-executor';
-import { InputSample, readInput, readSamples } from '../../src/quantize/input-file';
-import type { Interval, Layer, QuantizedModel, Row } from '../../src/quantize/plan';
+import { InputSample, readInput, readSamples } from '../../src/formats/input-document';
+import type { Interval, Layer, QuantizedModel, Row } from '../../src/formats/quantized-model';
 import { inputSpec, quantizeGraph } from '../../src/quantize/quantize';
 import { runReference } from '../../src/quantize/reference';
 import { activationScale, magnitudeExponent, weightScale } from '../../src/quantize/scales';
-import { CompileSettings, parseSettings } from '../../src/quantize/settings';
+import { CompileSettings, parseSettings } from '../../src/formats/settings';
 import { expectCode, loadShipped, randomInRange, runOrtFloat, seededRng, ShippedModel } from '../helpers/onnx-builders';
 
 const DEFAULTS = parseSettings({});
@@ -436,7 +438,7 @@ describe('input files', () => {
 });
 
 describe('field codec', () => {
-  const p = FIELD_MODULUS;
+  const p = BN254_R;
 
   test('toField / fromField round trip, negatives included', () => {
     const half = (p - 1n) / 2n;

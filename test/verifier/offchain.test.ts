@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { artifactPath, readJson } from '../../src/artifacts';
+import { artifactPath, readJson } from '../../src/formats/artifacts';
 import { ZkmlError } from '../../src/errors';
-import { BN254_Q, BN254_R } from '../../src/verifier/checks';
+import { BN254_Q, BN254_R } from '../../src/formats/field';
 import { verifyOffchain } from '../../src/verifier/offchain';
 import { tinyCircuitWithKeys } from '../helpers/setup-fixtures';
 import { clone, ProofAndSignals, proveTiny, removeDir } from '../helpers/tiny-circuit';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { readManifest } from '../../src/artifacts';
+import { readManifest } from '../../src/formats/artifacts';
 import { LocalChain, startAnvil } from '../../src/chain/anvil';
 import { ZkmlError } from '../../src/errors';
-import { BN254_Q, BN254_R } from '../../src/verifier/checks';
+import { BN254_Q, BN254_R } from '../../src/formats/field';
 import { verifyOnchain } from '../../src/verifier/onchain';
 import { tinyCircuitWithKeys } from '../helpers/setup-fixtures';
 import { clone, ProofAndSignals, proveTiny, removeDir } from '../helpers/tiny-circuit';

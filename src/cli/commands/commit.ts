@@ -4,11 +4,11 @@
  * commitments the circuit would make for it (fresh salts unless given).
  */
 import { parseArgs } from 'node:util';
-import { readManifest } from '../../artifacts';
+import { readManifest } from '../../formats/artifacts';
 import { evaluateBatch, modelCommitments, randomSalt, readBatch, Salts, weightsCommitment } from '../../commit/commitments';
 import { commitmentLayout } from '../../commit/layout';
 import { COMMITMENT_SCHEME } from '../../commit/scheme';
-import { readCompiled } from '../../compiler/compile';
+import { readCompiled } from '../../formats/compiled-model';
 import { ZkmlError } from '../../errors';
 import { readJsonFile, saltOptions } from '../args';
 
@@ -24,7 +24,7 @@ export async function commitCommand(args: string[]): Promise<void> {
   const { model, graphInputs } = compiled;
   const layout = commitmentLayout(model);
   if (!layout.inputs && !layout.outputs && !layout.weights) {
-    throw new ZkmlError('USAGE', `${values.dir} commits to nothing: compile with --input-visibility hashed, --output-visibility hashed or --weights private`);
+    throw new ZkmlError('USAGE', `${values.dir} commits to nothing: compile with --input-visibility hashed, --output-visibility hashed or --weight-visibility private`);
   }
   const out: Record<string, string> = { scheme: COMMITMENT_SCHEME };
   if (layout.weights) {

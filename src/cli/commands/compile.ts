@@ -1,7 +1,7 @@
 /** `zkml compile`: ONNX model → circuit, with the per-layer report. */
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { artifactPath } from '../../artifacts';
+import { artifactPath } from '../../formats/artifacts';
 import { compileModel } from '../../compiler/compile';
 import { ZkmlError } from '../../errors';
 import { intOption, rangeOption, requirePositional } from '../args';
@@ -17,6 +17,8 @@ export async function compileCommand(args: string[]): Promise<void> {
       calibration: { type: 'string' },
       'input-visibility': { type: 'string' },
       'output-visibility': { type: 'string' },
+      'weight-visibility': { type: 'string' },
+      /** The old name of --weight-visibility, still read. */
       weights: { type: 'string' },
       'weights-salt': { type: 'string' },
       batch: { type: 'string' },
@@ -36,7 +38,7 @@ export async function compileCommand(args: string[]): Promise<void> {
     Object.entries({
       inputVisibility: values['input-visibility'],
       outputVisibility: values['output-visibility'],
-      paramVisibility: values.weights,
+      weightVisibility: values['weight-visibility'] ?? values.weights,
       batchSize: intOption(values.batch, 'batch'),
       inputBits: intOption(values['input-bits'], 'input-bits'),
       weightBits: intOption(values['weight-bits'], 'weight-bits'),

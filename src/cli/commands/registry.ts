@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { deployModel } from '../../chain/deploy-model';
 import { deployContract, registryArtifact, registryAt, submitInference, withWallet } from '../../chain/registry';
 import { ZkmlError } from '../../errors';
-import type { Receipt } from '../../prover/receipt';
+import { parseReceipt } from '../../formats/receipt';
 import { checkProofShape } from '../../verifier/checks';
 import { intOption, readJsonFile, requirePositional } from '../args';
 import { USAGE } from '../usage';
@@ -34,7 +34,8 @@ export async function registryCommand(args: string[]): Promise<void> {
     const d = await deployModel(dir, { rpcUrl: rpc, privateKey: key, verifier: values.verifier, registry: needRegistry() });
     console.log(JSON.stringify({ modelId: d.registry!.modelId, verifier: d.verifier.address, gasUsed: d.registry!.registerGasUsed }));
   } else if (sub === 'submit') {
-    const receipt = readJsonFile(requirePositional(positionals, 'the receipt'), 'RECEIPT_INVALID') as Receipt;
+    const file = requirePositional(positionals, 'the receipt');
+    const receipt = parseReceipt(readJsonFile(file, 'RECEIPT_INVALID'), file);
     const modelId = intOption(values['model-id'], 'model-id');
     if (modelId === undefined) throw new ZkmlError('USAGE', 'registry submit needs --model-id N');
     checkProofShape(receipt.proof);

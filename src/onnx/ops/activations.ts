@@ -3,8 +3,8 @@
  * LeakyRelu, PRelu, HardSigmoid, HardSwish and Abs. All elementwise.
  */
 import { ZkmlError } from '../../errors';
-import type { FloatTensor, IrNode } from '../ir';
-import { sizeOf } from '../ir';
+import type { FloatTensor, IrNode } from '../../formats/graph';
+import { sizeOf } from '../../formats/graph';
 import { broadcastIndexMap, broadcastShapes } from '../tensor';
 import { floatAttr, OpFamily, present, requireInputs, unsupportedAttr } from './op-family';
 import { allowAttributes } from './windows';

@@ -1,4 +1,4 @@
-import { sizeOf } from '../ir';
+import { sizeOf } from '../../formats/graph';
 import { broadcastIndexMap, broadcastShapes } from '../tensor';
 import { OpFamily, requireInputs } from './op-family';
 

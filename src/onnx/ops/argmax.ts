@@ -4,8 +4,8 @@
  * element, the input elements along the axis in order; float evaluation and lowering both read it.
  */
 import { ZkmlError } from '../../errors';
-import type { IrNode } from '../ir';
-import { sizeOf } from '../ir';
+import type { IrNode } from '../../formats/graph';
+import { sizeOf } from '../../formats/graph';
 import { strides } from '../tensor';
 import { intAttr, OpFamily, requireInputs, unsupportedAttr } from './op-family';
 import { allowAttributes } from './windows';

@@ -5,8 +5,8 @@
  * otherwise it lowers as that affine map.
  */
 import { ZkmlError } from '../../errors';
-import type { FloatTensor, IrNode } from '../ir';
-import { sizeOf } from '../ir';
+import type { FloatTensor, IrNode } from '../../formats/graph';
+import { sizeOf } from '../../formats/graph';
 import { floatAttr, intAttr, OpFamily, requireInputs, unsupportedAttr } from './op-family';
 import { allowAttributes } from './windows';
 

@@ -1,7 +1,7 @@
 /** Concat and Split: joining and cutting along one axis, as index maps (no constraint once lowered). */
 import { ZkmlError } from '../../errors';
-import type { IrNode } from '../ir';
-import { sizeOf } from '../ir';
+import type { IrNode } from '../../formats/graph';
+import { sizeOf } from '../../formats/graph';
 import { strides } from '../tensor';
 import { checkAttributes, forEachCoord, IndexMap, indexMapFamily, intParam, newIndexMap, normalizeAxis, requireCount } from './index-map';
 import { intAttr } from './op-family';

@@ -4,7 +4,7 @@
  * to this; float evaluation and lowering to circuit terms share it, so they cannot disagree.
  */
 import { ZkmlError } from '../../errors';
-import { sizeOf } from '../ir';
+import { sizeOf } from '../../formats/graph';
 import { broadcastIndexMap, broadcastShapes, strides } from '../tensor';
 
 export interface Contraction {

@@ -5,8 +5,8 @@
  * the same description Gemm uses, so float evaluation and lowering share it.
  */
 import { ZkmlError } from '../../errors';
-import type { IrNode } from '../ir';
-import { sizeOf } from '../ir';
+import type { IrNode } from '../../formats/graph';
+import { sizeOf } from '../../formats/graph';
 import { Contraction, evalContraction } from './contraction';
 import { intAttr, OpFamily, requireInputs, unsupportedAttr } from './op-family';
 import { allowAttributes, intsAttr, resolveWindow, windowTaps } from './windows';

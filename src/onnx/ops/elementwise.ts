@@ -4,8 +4,8 @@
  * polynomial). Float semantics; integer division is not modelled.
  */
 import { ZkmlError } from '../../errors';
-import type { FloatTensor } from '../ir';
-import { sizeOf } from '../ir';
+import type { FloatTensor } from '../../formats/graph';
+import { sizeOf } from '../../formats/graph';
 import { broadcastIndexMap, broadcastShapes } from '../tensor';
 import { OpFamily, requireInputs } from './op-family';
 

@@ -1,6 +1,6 @@
 import { ZkmlError } from '../../errors';
-import type { FloatTensor, IrNode } from '../ir';
-import { sizeOf } from '../ir';
+import type { FloatTensor, IrNode } from '../../formats/graph';
+import { sizeOf } from '../../formats/graph';
 import { broadcastIndexMap } from '../tensor';
 import { evalContraction, gemmContraction, matmulContraction } from './contraction';
 import { floatAttr, intAttr, OpFamily, requireInputs, unsupportedAttr } from './op-family';

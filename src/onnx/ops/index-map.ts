@@ -5,8 +5,8 @@
  * copy term per element, no constraint) both read the same map, so they cannot disagree.
  */
 import { ZkmlError } from '../../errors';
-import type { AttrValue, FloatTensor, IrNode } from '../ir';
-import { sizeOf } from '../ir';
+import type { AttrValue, FloatTensor, IrNode } from '../../formats/graph';
+import { sizeOf } from '../../formats/graph';
 import { DEFAULT_PARSE_LIMITS } from '../parse';
 import type { OpFamily } from './op-family';
 import { unsupportedAttr } from './op-family';

@@ -5,8 +5,8 @@
  * disagree about which elements meet.
  */
 import { ZkmlError } from '../../errors';
-import type { FloatTensor, IrNode } from '../ir';
-import { sizeOf } from '../ir';
+import type { FloatTensor, IrNode } from '../../formats/graph';
+import { sizeOf } from '../../formats/graph';
 import { broadcastIndexMap, broadcastShapes, strides } from '../tensor';
 import { intAttr, OpFamily, requireInputs, unsupportedAttr } from './op-family';
 import { allowAttributes, intsAttr, poolAveraging, resolveWindow } from './windows';

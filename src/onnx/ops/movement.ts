@@ -3,8 +3,8 @@
  * one input element, chosen at compile time. Index maps, no constraint once lowered.
  */
 import { ZkmlError } from '../../errors';
-import type { IrNode } from '../ir';
-import { sizeOf } from '../ir';
+import type { IrNode } from '../../formats/graph';
+import { sizeOf } from '../../formats/graph';
 import { broadcastIndexMap, broadcastShapes, strides } from '../tensor';
 import { checkAttributes, forEachCoord, indexMapFamily, intParam, intsAttr, newIndexMap, normalizeAxis, requireCount } from './index-map';
 import { intAttr } from './op-family';

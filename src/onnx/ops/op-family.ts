@@ -3,7 +3,7 @@
  * Lowering to circuit primitives lives in src/quantize/lower/, one file per family as well.
  */
 import { ZkmlError } from '../../errors';
-import type { AttrValue, FloatTensor, IrNode } from '../ir';
+import type { AttrValue, FloatTensor, IrNode } from '../../formats/graph';
 
 export interface OpFamily {
   readonly ops: readonly string[];

@@ -4,8 +4,8 @@
  * spatial axes. Both are averagings: each output is (1/count) · a sum of input elements.
  */
 import { ZkmlError } from '../../errors';
-import type { IrNode } from '../ir';
-import { sizeOf } from '../ir';
+import type { IrNode } from '../../formats/graph';
+import { sizeOf } from '../../formats/graph';
 import { intAttr, OpFamily, requireInputs, unsupportedAttr } from './op-family';
 import { allowAttributes, Averaging, evalAveraging, intsAttr, poolAveraging, resolveWindow, Window } from './windows';
 

@@ -7,8 +7,8 @@
  * float32, rounding half to even, saturation to the zero point's type.
  */
 import { ZkmlError } from '../../errors';
-import type { ElemType, FloatTensor, IrNode } from '../ir';
-import { sizeOf } from '../ir';
+import type { ElemType, FloatTensor, IrNode } from '../../formats/graph';
+import { sizeOf } from '../../formats/graph';
 import { strides } from '../tensor';
 import { matmulContraction } from './contraction';
 import { convPlan } from './conv';

@@ -4,8 +4,8 @@
  * averagings (a sum has count 1), linear in the input.
  */
 import { ZkmlError } from '../../errors';
-import type { FloatTensor, IrNode } from '../ir';
-import { sizeOf } from '../ir';
+import type { FloatTensor, IrNode } from '../../formats/graph';
+import { sizeOf } from '../../formats/graph';
 import { strides } from '../tensor';
 import { intAttr, OpFamily, requireInputs, unsupportedAttr } from './op-family';
 import { allowAttributes, Averaging, evalAveraging, intsAttr } from './windows';

@@ -1,6 +1,6 @@
 import { ZkmlError } from '../../errors';
-import type { IrNode } from '../ir';
-import { sizeOf } from '../ir';
+import type { IrNode } from '../../formats/graph';
+import { sizeOf } from '../../formats/graph';
 import { intAttr, OpFamily, requireInputs } from './op-family';
 
 /** Shape-only ops: the data is untouched, only the shape changes (no constraints in the circuit). */

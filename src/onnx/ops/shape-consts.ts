@@ -4,8 +4,8 @@
  * computed at run time, only Cast to a float type survives (as an alias); the others are refused.
  */
 import { ZkmlError } from '../../errors';
-import type { FloatTensor, IrNode } from '../ir';
-import { sizeOf } from '../ir';
+import type { FloatTensor, IrNode } from '../../formats/graph';
+import { sizeOf } from '../../formats/graph';
 import { broadcastIndexMap, broadcastShapes } from '../tensor';
 import { checkAttributes, checkFoldSize, intParam, requireCount } from './index-map';
 import { intAttr, OpFamily, unsupportedAttr } from './op-family';

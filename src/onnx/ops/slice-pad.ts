@@ -1,6 +1,6 @@
 /** Slice and Pad: windows of a tensor, as index maps (no constraint once lowered). */
 import { ZkmlError } from '../../errors';
-import type { FloatTensor, IrNode } from '../ir';
+import type { FloatTensor, IrNode } from '../../formats/graph';
 import { strides } from '../tensor';
 import { checkAttributes, FILL, forEachCoord, indexMapFamily, intParam, newIndexMap, normalizeAxes, requireCount } from './index-map';
 import { floatAttr, present, unsupportedAttr } from './op-family';

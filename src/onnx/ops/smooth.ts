@@ -4,7 +4,7 @@
  * with a measured error bound (src/quantize/lower/pwl.ts, docs/activations.md).
  */
 import { ZkmlError } from '../../errors';
-import type { IrNode } from '../ir';
+import type { IrNode } from '../../formats/graph';
 import { floatAttr, OpFamily, requireInputs, unsupportedAttr } from './op-family';
 import { allowAttributes, stringAttr } from './windows';
 

@@ -5,8 +5,8 @@
  * in between); any other is refused naming the attribute.
  */
 import { ZkmlError } from '../../errors';
-import type { IrNode } from '../ir';
-import { sizeOf } from '../ir';
+import type { IrNode } from '../../formats/graph';
+import { sizeOf } from '../../formats/graph';
 import { intAttr, OpFamily, requireInputs } from './op-family';
 import { allowAttributes } from './windows';
 

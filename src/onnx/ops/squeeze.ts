@@ -1,6 +1,6 @@
 /** Squeeze and Unsqueeze: only the shape changes (row-major data is the same), lowered as aliases. */
 import { ZkmlError } from '../../errors';
-import type { FloatTensor, IrNode } from '../ir';
+import type { FloatTensor, IrNode } from '../../formats/graph';
 import { checkAttributes, intParam, normalizeAxes, requireCount } from './index-map';
 import type { OpFamily } from './op-family';
 

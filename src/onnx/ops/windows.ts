@@ -5,8 +5,8 @@
  * both read these descriptions, so they cannot disagree.
  */
 import { ZkmlError } from '../../errors';
-import type { FloatTensor, IrNode } from '../ir';
-import { sizeOf } from '../ir';
+import type { FloatTensor, IrNode } from '../../formats/graph';
+import { sizeOf } from '../../formats/graph';
 import { strides } from '../tensor';
 import { unsupportedAttr } from './op-family';
 

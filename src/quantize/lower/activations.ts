@@ -8,8 +8,8 @@
  *   Abs(x)              = 2·relu(x) − x                             (1 relu)
  */
 import { ZkmlError } from '../../errors';
-import type { FloatTensor, IrNode } from '../../onnx/ir';
-import { sizeOf } from '../../onnx/ir';
+import type { FloatTensor, IrNode } from '../../formats/graph';
+import { sizeOf } from '../../formats/graph';
 import { clipBounds, hardSigmoidParams, leakyAlpha } from '../../onnx/ops/activations';
 import { broadcastIndexMap } from '../../onnx/tensor';
 import { accumulatorInterval } from '../bounds';

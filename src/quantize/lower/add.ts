@@ -1,6 +1,6 @@
 /** Add → a linear layer with no rescale: operands are aligned to the finer scale by exact powers of two. */
-import type { IrNode } from '../../onnx/ir';
-import { sizeOf } from '../../onnx/ir';
+import type { IrNode } from '../../formats/graph';
+import { sizeOf } from '../../formats/graph';
 import { broadcastIndexMap, broadcastShapes } from '../../onnx/tensor';
 import type { LowerContext } from '../context';
 import { addConstant, addWeightedTerm, emptyRow, slot } from './terms';

@@ -6,7 +6,7 @@
  * candidates are closer than their error bounds, so the static bound on the index is n − 1 (how
  * often it differs is measured instead: see docs/bench-mnist-cnn.md).
  */
-import type { IrNode } from '../../onnx/ir';
+import type { IrNode } from '../../formats/graph';
 import { argMaxPlan } from '../../onnx/ops/argmax';
 import type { LowerContext } from '../context';
 import { emptyRow } from './terms';

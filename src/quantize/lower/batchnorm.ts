@@ -1,5 +1,5 @@
 /** A BatchNormalization that ingest could not fold: the per-channel affine map a·x + b, one layer. */
-import type { IrNode } from '../../onnx/ir';
+import type { IrNode } from '../../formats/graph';
 import { batchNormAffine, channelOf } from '../../onnx/ops/batchnorm';
 import type { LowerContext } from '../context';
 import { coefficientScale, finishLinear } from './linear';

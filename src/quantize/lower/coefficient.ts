@@ -4,7 +4,7 @@
  * naming the node being lowered. (A -Infinity mask that folds away before lowering never gets here.)
  */
 import { ZkmlError } from '../../errors';
-import type { IrNode } from '../../onnx/ir';
+import type { IrNode } from '../../formats/graph';
 
 type NodeName = Pick<IrNode, 'name' | 'opType'>;
 

@@ -1,5 +1,5 @@
 /** Conv → one accumulate layer: constant weights are coefficients (no constraints), then one rescale (+ fused Relu). */
-import type { IrNode } from '../../onnx/ir';
+import type { IrNode } from '../../formats/graph';
 import { convPlan } from '../../onnx/ops/conv';
 import type { LowerContext } from '../context';
 import { coefficientScale, requantizedCoefficientScale } from './linear';

@@ -4,8 +4,8 @@
  * a few bits represent them, else rescaled). Mul of two variable tensors → one product each, rescaled.
  */
 import { ZkmlError } from '../../errors';
-import type { IrNode } from '../../onnx/ir';
-import { sizeOf } from '../../onnx/ir';
+import type { IrNode } from '../../formats/graph';
+import { sizeOf } from '../../formats/graph';
 import { broadcastAll } from '../../onnx/ops/elementwise';
 import { broadcastIndexMap } from '../../onnx/tensor';
 import type { LowerContext, RowDraft } from '../context';

@@ -1,6 +1,6 @@
 /** Gemm and MatMul → one accumulate layer: constant operands become coefficients, variable × variable become products. */
 import { ZkmlError } from '../../errors';
-import type { IrNode } from '../../onnx/ir';
+import type { IrNode } from '../../formats/graph';
 import { gemmContraction, matmulContraction } from '../../onnx/ops/contraction';
 import { gemmParams } from '../../onnx/ops/gemm';
 import { broadcastIndexMap } from '../../onnx/tensor';

@@ -1,6 +1,6 @@
 /** Lowering, one function per op family (the families of src/onnx/ops). */
 import { ZkmlError } from '../../errors';
-import type { IrNode } from '../../onnx/ir';
+import type { IrNode } from '../../formats/graph';
 import type { LowerContext } from '../context';
 import { lowerAdd } from './add';
 import { lowerArgMax } from './argmax';

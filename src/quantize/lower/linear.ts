@@ -3,11 +3,11 @@
  * coefficient scales that keep simple constants exact, and the choice between keeping an exact
  * result at its accumulator scale (no rescale, zero constraints) and rescaling it.
  */
-import type { IrNode } from '../../onnx/ir';
+import type { IrNode } from '../../formats/graph';
 import type { Averaging } from '../../onnx/ops/windows';
 import type { LowerContext, RowDraft, VarTensor } from '../context';
 import { weightScale } from '../scales';
-import type { CompileSettings } from '../settings';
+import type { CompileSettings } from '../../formats/settings';
 import { addWeightedTerm, emptyRow, finishRescaled } from './terms';
 
 /**

@@ -10,11 +10,11 @@
  * errors are written over the analysis' result (tightenBounds, setError).
  */
 import { ZkmlError } from '../../errors';
-import type { IrNode } from '../../onnx/ir';
-import { sizeOf } from '../../onnx/ir';
+import type { IrNode } from '../../formats/graph';
+import { sizeOf } from '../../formats/graph';
 import { minMaxPlan } from '../../onnx/ops/minmax';
 import type { LowerContext, RowDraft, VarTensor } from '../context';
-import type { Interval } from '../plan';
+import type { Interval } from '../../formats/quantized-model';
 import { toCoefficient } from './coefficient';
 import { emptyRow } from './terms';
 

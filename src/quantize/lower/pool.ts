@@ -1,5 +1,5 @@
 /** AveragePool, GlobalAveragePool → one averaging layer (free when the window size is a power of two). */
-import type { IrNode } from '../../onnx/ir';
+import type { IrNode } from '../../formats/graph';
 import { poolPlan } from '../../onnx/ops/pool';
 import type { LowerContext } from '../context';
 import { lowerAveraging } from './linear';

@@ -22,7 +22,7 @@
  * rescale its rounding.
  */
 import { ZkmlError } from '../../errors';
-import type { IrNode } from '../../onnx/ir';
+import type { IrNode } from '../../formats/graph';
 import type { Line, ScalarFunction } from '../../onnx/ops/smooth';
 import type { LowerContext, RowDraft, VarTensor } from '../context';
 import { roundShift } from '../fixed-point';

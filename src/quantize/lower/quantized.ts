@@ -8,8 +8,8 @@
  *   MatMulInteger, ConvInteger: the exact int32 accumulator (linear, free with constant weights).
  */
 import { ZkmlError } from '../../errors';
-import type { IrNode } from '../../onnx/ir';
-import { sizeOf } from '../../onnx/ir';
+import type { IrNode } from '../../formats/graph';
+import { sizeOf } from '../../formats/graph';
 import {
   affineParams, channelParam, integerContraction, LAYOUT, quantizeOutputType, quantRange, requantMultiplier, scalarParam,
 } from '../../onnx/ops/quantized';

@@ -1,5 +1,5 @@
 /** ReduceSum (coefficient 1, no rescale) and ReduceMean (1/count) → one averaging layer. */
-import type { IrNode } from '../../onnx/ir';
+import type { IrNode } from '../../formats/graph';
 import { reducePlan } from '../../onnx/ops/reduce';
 import type { LowerContext } from '../context';
 import { lowerAveraging } from './linear';

@@ -1,5 +1,5 @@
 /** A Relu that could not be fused into a rescale: a sign decomposition and one product per element. */
-import type { IrNode } from '../../onnx/ir';
+import type { IrNode } from '../../formats/graph';
 import type { LowerContext } from '../context';
 import { addWeightedTerm, emptyRow } from './terms';
 

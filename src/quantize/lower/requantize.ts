@@ -19,9 +19,9 @@
  */
 import { rowHasParams } from '../params';
 import { ZkmlError } from '../../errors';
-import type { IrNode } from '../../onnx/ir';
+import type { IrNode } from '../../formats/graph';
 import type { LowerContext, RowDraft, VarTensor } from '../context';
-import type { Row } from '../plan';
+import type { Row } from '../../formats/quantized-model';
 import { lowerClamp } from './activations';
 import { setError } from './minmax';
 import { emptyRow } from './terms';

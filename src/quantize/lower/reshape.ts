@@ -1,5 +1,5 @@
 /** Reshape, Flatten, Identity: row-major data is unchanged, so the output is an alias (no constraints). */
-import type { IrNode } from '../../onnx/ir';
+import type { IrNode } from '../../formats/graph';
 import type { LowerContext } from '../context';
 
 export function lowerReshape(node: IrNode, ctx: LowerContext): void {

@@ -6,7 +6,7 @@
  * two; constant operands and pad values become biases.
  */
 import { ZkmlError } from '../../errors';
-import type { IrNode } from '../../onnx/ir';
+import type { IrNode } from '../../formats/graph';
 import { familyOf } from '../../onnx/ops';
 import { FILL, IndexMapFamily, isIdentityMap } from '../../onnx/ops/index-map';
 import type { LowerContext } from '../context';

@@ -2,7 +2,7 @@
  * Sigmoid, Tanh, Softplus, Elu, Selu, Celu, Gelu → a piecewise-linear approximation from relus with
  * a measured error bound (see pwl.ts and docs/activations.md).
  */
-import type { IrNode } from '../../onnx/ir';
+import type { IrNode } from '../../formats/graph';
 import { smoothFunction } from '../../onnx/ops/smooth';
 import type { LowerContext } from '../context';
 import { lowerPwl, PWL_MAX_SEGMENTS, PWL_TARGET_ERROR, PwlOptions } from './pwl';

@@ -20,7 +20,7 @@
  * ordered like the inputs and the argmax is preserved (up to ties from rounding).
  */
 import { ZkmlError } from '../../errors';
-import type { IrNode } from '../../onnx/ir';
+import type { IrNode } from '../../formats/graph';
 import type { ScalarFunction } from '../../onnx/ops/smooth';
 import { softmaxGroups } from '../../onnx/ops/softmax';
 import type { LowerContext, RowDraft } from '../context';

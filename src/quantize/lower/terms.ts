@@ -1,5 +1,5 @@
 /** Building rows: quantized constant coefficients with their float error accounted for. */
-import type { IrNode } from '../../onnx/ir';
+import type { IrNode } from '../../formats/graph';
 import type { LowerContext, RowDraft, VarTensor } from '../context';
 import type { ParamTensor } from '../params';
 import { toCoefficient } from './coefficient';

@@ -12,7 +12,7 @@ export const CompileSettingsSchema = z
      * fixed: weights are constants of the circuit (the verifying key identifies the model); private:
      * weights are private signals and a salted Poseidon commitment to them is a public signal.
      */
-    paramVisibility: z.enum(['fixed', 'private']).default('fixed'),
+    weightVisibility: z.enum(['fixed', 'private']).default('fixed'),
     /** Bits of every quantized input element (its range check costs this many constraints). */
     inputBits: z.number().int().min(1).max(32).default(8),
     /** Signed bits that the largest weight of a tensor is scaled to (constants cost no constraints). */
@@ -43,11 +43,18 @@ export const CompileSettingsSchema = z
 export type CompileSettings = z.infer<typeof CompileSettingsSchema>;
 
 export function parseSettings(raw: unknown): CompileSettings {
-  const r = CompileSettingsSchema.safeParse(raw ?? {});
+  const r = CompileSettingsSchema.safeParse(withLegacyNames(raw ?? {}));
   if (!r.success) {
     const issue = r.error.issues[0];
     const setting = issue.path.join('.');
     throw new ZkmlError('SETTINGS_INVALID', `${setting || 'settings'}: ${issue.message}`, setting ? { setting } : undefined);
   }
   return r.data;
+}
+
+/** Settings written before weightVisibility had its name said paramVisibility; both are read. */
+function withLegacyNames(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || !('paramVisibility' in raw)) return raw;
+  const { paramVisibility, ...rest } = raw as Record<string, unknown>;
+  return 'weightVisibility' in rest ? raw : { ...rest, weightVisibility: paramVisibility };
 }

@@ -9,18 +9,19 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { artifactPath, readJson } from '../artifacts';
-import { compileModel } from '../compiler/compile';
-import { ZkmlError } from '../errors';
-import type { ElemType, Graph, ValueInfo } from '../onnx/ir';
-import { sizeOf } from '../onnx/ir';
-import { loadOnnx } from '../onnx/load';
-import { parseOnnx } from '../onnx/parse';
-import { Prover } from '../prover/prover';
-import type { CompileSettings } from '../quantize/settings';
-import { auditBuild } from '../audit/audit';
-import { runSetup } from '../setup/groth16-setup';
-import { verifyOffchain } from '../verifier/offchain';
+import { artifactPath, readJson } from '../../src/formats/artifacts';
+import { compileModel } from '../../src/compiler/compile';
+import { ZkmlError } from '../../src/errors';
+import type { ElemType, Graph, ValueInfo } from '../../src/formats/graph';
+import { sizeOf } from '../../src/formats/graph';
+import { loadOnnx } from '../../src/onnx/load';
+import { parseOnnx } from '../../src/onnx/parse';
+import { Prover } from '../../src/prover/prover';
+import type { CompileSettings } from '../../src/formats/settings';
+import { auditBuild } from '../../src/audit/audit';
+import { runSetup } from '../../src/setup/groth16-setup';
+import { verifyOffchain } from '../../src/verifier/offchain';
+import { packageRoot } from '../../src/package-root';
 
 export type CorpusStatus = 'proved' | 'refused' | 'failed';
 
@@ -59,7 +60,7 @@ export interface CorpusResult {
 export interface CorpusRunOptions {
   /** A long-lived prover to reuse; without one a prover is made and closed for this model. */
   prover?: Prover;
-  /** Dev ptau cache (~/.cache/zkml when absent; callers pass ZKML_CACHE_DIR). */
+  /** Dev ptau cache (ZKML_CACHE_DIR, else ~/.cache/zkml, when absent). */
   cacheDir?: string;
   settings?: Partial<CompileSettings>;
   /** Seed of the random input and calibration samples (default 1). */
@@ -77,16 +78,9 @@ interface CorpusMeta {
 
 type InputDoc = { input_data: number[][] };
 
-/** The corpus folder: the one given (tests and benches pass ZKML_CORPUS_DIR), else ../shared/corpus beside the repository (as CI lays it out). */
-export function corpusDir(given?: string): string {
-  return given ? path.resolve(given) : path.resolve(findRepoRoot(__dirname), '../shared/corpus');
-}
-
-function findRepoRoot(from: string): string {
-  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
-  }
+/** The corpus folder: ZKML_CORPUS_DIR, else ../shared/corpus beside the repository (as CI lays it out). */
+export function corpusDir(): string {
+  return process.env.ZKML_CORPUS_DIR ? path.resolve(process.env.ZKML_CORPUS_DIR) : path.resolve(packageRoot(), '../shared/corpus');
 }
 
 export interface CorpusIndexRow {

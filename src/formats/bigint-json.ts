@@ -1,5 +1,5 @@
 /** QuantizedModel ⇄ JSON (bigints as decimal strings), the content of compiled.json. */
-import type { QuantizedModel } from './plan';
+import type { QuantizedModel } from './quantized-model';
 
 /** JSON with bigints written as decimal strings. */
 export function stringifyWithBigints(value: unknown): string {

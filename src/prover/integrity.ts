@@ -5,8 +5,8 @@
  * back by user tools (unlike mtime), so an unchanged fingerprint means unchanged bytes in practice.
  */
 import * as fs from 'node:fs';
-import { ArtifactName, artifactPath, ARTIFACTS, Manifest, readManifest, sha256File } from './artifacts';
-import { ZkmlError } from './errors';
+import { ArtifactName, artifactPath, ARTIFACTS, Manifest, readManifest, sha256File } from '../formats/artifacts';
+import { ZkmlError } from '../errors';
 
 /** Remembers the hash of each file per stat fingerprint, so an unchanged file is not re-read. */
 export class HashCache {

@@ -107,6 +107,6 @@ export interface QuantizedModel {
   inputs: InputSpec[];
   layers: Layer[];
   outputs: OutputSpec[];
-  /** Present with private weights (settings.paramVisibility 'private'): the committed weight groups, in order. */
+  /** Present with private weights (settings.weightVisibility 'private'): the committed weight groups, in order. */
   params?: ParamGroup[];
 }

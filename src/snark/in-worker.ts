@@ -4,6 +4,8 @@
  * workers; inside a Piscina thread it guesses wrong and crashes. Loading it while `isMainThread`
  * reads true gives the main-thread side, whose own workers then start normally.
  */
+import type { Snarkjs } from './snarkjs';
+
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const workerThreads = require('node:worker_threads');
 
@@ -20,4 +22,4 @@ function loadAsMainThread(): void {
 
 loadAsMainThread();
 // eslint-disable-next-line @typescript-eslint/no-var-requires
-export const snarkjs = require('snarkjs');
+export const snarkjs: Snarkjs = require('snarkjs');

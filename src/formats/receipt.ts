@@ -2,7 +2,8 @@
  * The receipt: one self-contained JSON that anyone can check with the verification key
  * (plain `snarkjs groth16 verify vk.json public.json proof.json` works on its parts).
  */
-import type { PublicKind } from '../quantize/codec';
+import { ZkmlError } from '../errors';
+import type { PublicKind } from './public-signals';
 
 export interface Groth16Proof {
   pi_a: [string, string, string];
@@ -81,4 +82,16 @@ export interface Receipt {
   };
   timings: { witnessMs: number; proveMs: number; onnxruntimeMs: number; totalMs: number };
   createdAt: string;
+}
+
+/**
+ * A parsed JSON document as a receipt: an object with a proof and public signals. Only the shape a
+ * verifier needs is checked here; the proof, the signals and every other claim are checked by the
+ * verification itself, which trusts none of them.
+ */
+export function parseReceipt(doc: unknown, where: string): Receipt {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || !('proof' in doc) || !('publicSignals' in doc)) {
+    throw new ZkmlError('RECEIPT_INVALID', `${where} is not a receipt: it needs "proof" and "publicSignals"`);
+  }
+  return doc as Receipt;
 }

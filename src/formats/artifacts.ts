@@ -5,7 +5,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ZkmlError } from './errors';
+import { ZkmlError } from '../errors';
 
 export const ARTIFACTS = {
   onnx: 'model.onnx',

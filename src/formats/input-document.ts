@@ -4,8 +4,8 @@
  * `{"inputs": {"<name>": nested arrays}}` (or `{"samples": [{"<name>": ...}, ...]}` for calibration).
  */
 import { ZkmlError, ErrorCode } from '../errors';
-import type { ValueInfo } from '../onnx/ir';
-import { sizeOf } from '../onnx/ir';
+import type { ValueInfo } from './graph';
+import { sizeOf } from './graph';
 
 export type InputSample = Map<string, Float64Array>;
 

@@ -4,18 +4,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-
-/** The nearest folder at or above `from` that holds package.json. */
-export function repoRoot(from: string = __dirname): string {
-  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
-  }
-}
+import { packageRoot } from '../src/package-root';
 
 /** models/<name>/ in the source tree, created if missing. */
 export function modelSourceDir(name: string): string {
-  const dir = path.join(repoRoot(), 'models', name);
+  const dir = path.join(packageRoot(), 'models', name);
   fs.mkdirSync(dir, { recursive: true });
   return dir;
 }

@@ -3,7 +3,7 @@
  * values) belong to whoever requested the proof: anyone else gets the proof, the public signals and
  * the commitments, which is all that verification needs, and a list of what was withheld.
  */
-import type { Receipt } from '../prover/receipt';
+import type { Receipt } from '../formats/receipt';
 
 export type Withheld = 'openings' | 'outputs' | 'reference';
 

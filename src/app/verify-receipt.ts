@@ -1,0 +1,68 @@
+/**
+ * Verifying a receipt against a build: the one policy the CLI (`zkml verify`) and the service
+ * (`POST /v1/verify`) share. In order, the first failure decides:
+ *  1. the receipt names this build's verification key (when it names one);
+ *  2. the proof verifies off-chain against the build's key (input checks first, then the pairing);
+ *  3. with private weights, the proof's weights commitment is the published one (the key alone names
+ *     only the architecture);
+ *  4. when asked, the build's Solidity verifier accepts it on an EVM node;
+ *  5. every opening the receipt carries matches its commitment, read with this build's layout
+ *     (never the receipt's own description).
+ */
+import { artifactPath, readJson, readManifest } from '../formats/artifacts';
+import { readCompiled } from '../formats/compiled-model';
+import type { QuantizedModel } from '../formats/quantized-model';
+import type { Receipt } from '../formats/receipt';
+import type { Verdict } from '../formats/verdict';
+import { verifyOpenings, verifyWeightsCommitment } from '../commit/openings';
+import { verifyOffchain } from '../verifier/offchain';
+import { OnchainOptions, OnchainResult, verifyOnchain } from '../verifier/onchain';
+
+export interface VerifyReceiptOptions {
+  /** Also verify with the build's Solidity verifier on this node (a local anvil without rpcUrl). */
+  onchain?: OnchainOptions;
+  /** The weights commitment to hold the proof to; default: the one the build's manifest publishes. */
+  weightsCommitment?: string;
+  /** The build's quantized model, when the caller already holds it (read from compiled.json otherwise). */
+  model?: () => QuantizedModel;
+}
+
+export interface ReceiptVerdict extends Verdict {
+  /** The proof's own verdict (off-chain, or on-chain when asked). */
+  proof?: Verdict;
+  /** Where the on-chain verdict came from. */
+  onchain?: Pick<OnchainResult, 'address' | 'chainId' | 'deployed'>;
+  /** The weights commitment's verdict, with private weights. */
+  weights?: Verdict;
+  /** The openings' verdict, when the receipt carries openings. */
+  openings?: Verdict & { opened: Array<'input' | 'output'> };
+}
+
+export async function verifyReceipt(buildDir: string, receipt: Receipt, opts: VerifyReceiptOptions = {}): Promise<ReceiptVerdict> {
+  const manifest = readManifest(buildDir);
+  const named = receipt.model?.vkSha256;
+  if (named && manifest.vkSha256 && named !== manifest.vkSha256) {
+    return { valid: false, code: 'RECEIPT_MODEL_MISMATCH', reason: `the receipt was made with verification key ${named.slice(0, 16)}…, the build has ${manifest.vkSha256.slice(0, 16)}…` };
+  }
+  let model: QuantizedModel | undefined;
+  const quantized = (): QuantizedModel => (model ??= opts.model ? opts.model() : readCompiled(buildDir).model);
+
+  let proof: Verdict = await verifyOffchain(receipt, readJson(artifactPath(buildDir, 'vk')));
+  if (!proof.valid) return { ...proof, proof };
+
+  const published = opts.weightsCommitment ?? manifest.weightsCommitment;
+  const weights = manifest.weightsCommitment !== undefined || opts.weightsCommitment !== undefined ? verifyWeightsCommitment(quantized(), receipt.publicSignals, published) : undefined;
+  if (weights && !weights.valid) return { ...weights, proof, weights };
+
+  let onchain: ReceiptVerdict['onchain'];
+  if (opts.onchain) {
+    const on = await verifyOnchain(buildDir, receipt, opts.onchain);
+    proof = { valid: on.valid, code: on.code, reason: on.reason };
+    onchain = { address: on.address, chainId: on.chainId, deployed: on.deployed };
+    if (!on.valid) return { ...proof, proof, onchain, weights };
+  }
+
+  const openings = receipt.openings ? await verifyOpenings(receipt, quantized()) : undefined;
+  if (openings && !openings.valid) return { valid: false, code: openings.code, reason: openings.reason, proof, onchain, weights, openings };
+  return { valid: true, reason: proof.reason, proof, onchain, weights, openings };
+}

@@ -17,7 +17,7 @@ import { JobRunner } from '../jobs/runner';
 import { SqliteJobStore } from '../jobs/sqlite-store';
 import type { JobStore } from '../jobs/store';
 import type { OnchainOptions } from '../verifier/onchain';
-import { asZkmlError, toPublicError } from '../errors';
+import { asZkmlError, PublicError, toPublicError } from '../errors';
 import { checkProvable, Prover } from '../prover/prover';
 import type { Config } from './config';
 import { Metrics } from './metrics';
@@ -140,7 +140,7 @@ export async function createRuntime(config: Config, log: Logger, opts: { runJobs
 async function checkModels(store: JobStore, log: Logger, check: (modelId: string) => Promise<void> | void): Promise<void> {
   for (const m of await store.listModels()) {
     if (m.status !== 'ready' && m.status !== 'stopped') continue;
-    let failure: ReturnType<typeof toPublicError> | null = null;
+    let failure: PublicError | null = null;
     try {
       await check(m.id);
     } catch (err) {

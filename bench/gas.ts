@@ -1,5 +1,5 @@
 // On-chain gas per visibility mode, measured from real transactions on a local anvil and set
-// against the compile report's prediction (src/chain/gas.ts): a transaction calling the model's
+// against the compile report's prediction (src/compiler/gas-prediction.ts): a transaction calling the model's
 // verifyProof, and one calling ZkmlRegistry.submitInference. Also the batch of 16 on the tiny model
 // (gas per inference) and the hashing constraint cost per element. Writes docs/gas.md.
 //
@@ -14,6 +14,7 @@ import { startAnvil } from '../src/chain/anvil';
 import { predictGas } from '../src/compiler/gas-prediction';
 import { deployContract, registerModel, registryArtifact, registryAt, submitInference, verifyProofTx, withWallet } from '../src/chain/registry';
 import { loadVerifierArtifact } from '../src/chain/verifier-artifact';
+import { solcVersion } from '../src/chain/solc';
 import { compileModel } from '../src/compiler/compile';
 import type { CompileReport } from '../src/compiler/report';
 import { Prover } from '../src/prover/prover';
@@ -119,10 +120,10 @@ async function main(): Promise<void> {
   const lines = [
     '# Gas per visibility mode',
     '',
-    `Measured by \`node dist/bench/gas.js\` on ${new Date().toISOString().slice(0, 10)} (${os.cpus().length} cores, anvil from @foundry-rs/anvil, snarkjs Groth16 verifier, solc ${require('solc').version()} optimizer 200 runs).`,
+    `Measured by \`node dist/bench/gas.js\` on ${new Date().toISOString().slice(0, 10)} (${os.cpus().length} cores, anvil from @foundry-rs/anvil, snarkjs Groth16 verifier, solc ${solcVersion()} optimizer 200 runs).`,
     'Each figure is `gasUsed` of a real transaction on a local anvil: `verifyProof` sent as a transaction to the',
     "model's verifier, and `ZkmlRegistry.submitInference` (verification + replay nullifier + event). The prediction is the",
-    'compile report\'s (`report.json` `gas`, src/chain/gas.ts): 21,000 + calldata + 181,000 pairing + a per-public-signal cost.',
+    'compile report\'s (`report.json` `gas`, src/compiler/gas-prediction.ts): 21,000 + calldata + 181,000 pairing + a per-public-signal cost.',
     'Its two interpreter-overhead constants per contract (base and per signal) were fitted once on the "tiny public/public" and',
     '"tiny hashed/hashed" rows; every other row tests the prediction. "per inference" is submitInference gas / batch size.',
     '',

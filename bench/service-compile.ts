@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { packageRoot } from '../src/package-root';
-import { Child, http, startChild, waitFor } from '../test/helpers/service';
+import { Child, http, startChild, waitFor } from '../tools/service-child';
 import { percentile } from './lib/report';
 
 const ROOT = packageRoot();

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadMnistSplit } from '../models/mnist-mlp/dataset';
 import { packageRoot } from '../src/package-root';
-import { http, startChild, waitFor } from '../test/helpers/service';
+import { http, startChild, waitFor } from '../tools/service-child';
 import { percentile } from './lib/report';
 
 const ROOT = packageRoot();

@@ -37,7 +37,7 @@ export interface CompileReport {
   commitments: Array<{ side: 'input' | 'output' | 'weights'; elements: number; words: number; constraints: number; constraintsPerElement: number }>;
   /** With private weights: their Poseidon commitment (decimal), the public signal that names them. */
   weightsCommitment?: string;
-  /** On-chain verification gas, predicted before setup (src/chain/gas.ts). */
+  /** On-chain verification gas, predicted before setup (src/compiler/gas-prediction.ts). */
   gas: GasPrediction;
 }
 

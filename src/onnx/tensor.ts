@@ -1,5 +1,6 @@
 /** Shape arithmetic shared by the op families: strides, broadcasting, index mapping. */
 import { ZkmlError } from '../errors';
+import type { FloatTensor } from '../formats/graph';
 import { sizeOf } from '../formats/graph';
 
 export function strides(shape: number[]): number[] {
@@ -46,4 +47,14 @@ export function broadcastIndexMap(src: number[], outShape: number[]): Int32Array
     map[flat] = idx;
   }
   return map;
+}
+
+/** a ∘ b elementwise with numpy broadcasting (the float semantics of ONNX's binary ops). */
+export function broadcastBinary(a: FloatTensor, b: FloatTensor, node: string, f: (x: number, y: number) => number): FloatTensor {
+  const shape = broadcastShapes(a.shape, b.shape, node);
+  const ma = broadcastIndexMap(a.shape, shape);
+  const mb = broadcastIndexMap(b.shape, shape);
+  const data = new Float64Array(sizeOf(shape));
+  for (let i = 0; i < data.length; i++) data[i] = f(a.data[ma[i]], b.data[mb[i]]);
+  return { shape, data };
 }

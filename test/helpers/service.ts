@@ -1,41 +1,11 @@
-/** Helpers for the service tests: HTTP calls, polling, and the service run as a child process. */
-import { ChildProcess, spawn } from 'node:child_process';
+/** Helpers for the service tests: the tiny model (inputs, upload and compile), batch polling; HTTP calls, polling and the service child process come from tools/service-child.ts. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { http, waitFor } from '../../tools/service-child';
 import { calibrationFile, modelFile, REPO_ROOT } from './onnx-builders';
 
-export interface HttpResult<T = any> {
-  status: number;
-  headers: Headers;
-  body: T;
-}
-
-export async function http<T = any>(base: string, method: string, route: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpResult<T>> {
-  const isBytes = body instanceof Uint8Array;
-  const res = await fetch(base + route, {
-    method,
-    headers: { ...(body === undefined ? {} : { 'content-type': isBytes ? 'application/octet-stream' : 'application/json' }), ...headers },
-    body: body === undefined ? undefined : isBytes ? body : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // not JSON (verifier.sol, metrics)
-  }
-  return { status: res.status, headers: res.headers, body: parsed as T };
-}
-
-export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = 200): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+export { http, startChild, waitFor } from '../../tools/service-child';
+export type { Child, HttpResult } from '../../tools/service-child';
 
 /** Polls a batch until all n items are done; fails at once if any item failed. */
 export async function waitForBatch(base: string, batchId: string, n: number, what = 'the batch', headers: Record<string, string> = {}): Promise<any> {
@@ -77,64 +47,4 @@ export async function readyTiny(base: string, headers: Record<string, string> = 
     250,
   );
   return up.body.id;
-}
-
-export interface Child {
-  proc: ChildProcess;
-  /** The service URL (from its "listening" log line); empty for a worker. */
-  url: string;
-  logs: string[];
-  exited: Promise<number | null>;
-  kill(signal?: NodeJS.Signals): Promise<number | null>;
-}
-
-/** Starts `zkml serve` or `zkml worker` in a child process and waits until it says it is up. */
-export async function startChild(command: 'serve' | 'worker', env: Record<string, string>, timeoutMs = 60_000): Promise<Child> {
-  const proc = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'zkml.js'), command], {
-    env: { ...process.env, ZKML_LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const logs: string[] = [];
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolveUrl, rejectUrl) => {
-    const timer = setTimeout(() => reject(new Error(`${command} did not start:\n${logs.join('\n')}`)), timeoutMs);
-    const resolve = (u: string) => {
-      clearTimeout(timer);
-      resolveUrl(u);
-    };
-    const reject = (e: Error) => {
-      clearTimeout(timer);
-      proc.kill('SIGKILL');
-      rejectUrl(e);
-    };
-    let buf = '';
-    proc.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        logs.push(line);
-        try {
-          const j = JSON.parse(line);
-          if (j.msg === 'zkml service listening') resolve(j.url);
-          if (j.msg === 'zkml worker started') resolve('');
-        } catch {
-          // not a log line
-        }
-      }
-    });
-    proc.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
-    void exited.then((code) => reject(new Error(`${command} exited with ${code}:\n${logs.join('\n')}`)));
-  });
-  return {
-    proc,
-    url,
-    logs,
-    exited,
-    async kill(signal: NodeJS.Signals = 'SIGTERM') {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
-      return exited;
-    },
-  };
 }

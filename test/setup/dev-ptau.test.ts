@@ -129,7 +129,7 @@ function signedDigits(k: bigint, window: number): bigint[] {
   const digits: bigint[] = [];
   let carry = 0n;
   for (let w = 0; w < Math.ceil(255 / window); w++) {
-    let d = (k & (full - 1n)) + carry;
+    const d = (k & (full - 1n)) + carry;
     k >>= BigInt(window);
     carry = d > full / 2n ? 1n : 0n;
     digits.push(d - carry * full);

@@ -1,5 +1,4 @@
-import { sizeOf } from '../../formats/graph';
-import { broadcastIndexMap, broadcastShapes } from '../tensor';
+import { broadcastBinary, broadcastShapes } from '../tensor';
 import { OpFamily, requireInputs } from './op-family';
 
 /** Add: elementwise with numpy broadcasting (bias adds and residual adds). */
@@ -10,11 +9,6 @@ export const addFamily: OpFamily = {
     return [broadcastShapes(shapes[0], shapes[1], node.name)];
   },
   evalFloat(node, [a, b]) {
-    const shape = broadcastShapes(a.shape, b.shape, node.name);
-    const ma = broadcastIndexMap(a.shape, shape);
-    const mb = broadcastIndexMap(b.shape, shape);
-    const data = new Float64Array(sizeOf(shape));
-    for (let i = 0; i < data.length; i++) data[i] = a.data[ma[i]] + b.data[mb[i]];
-    return [{ shape, data }];
+    return [broadcastBinary(a, b, node.name, (x, y) => x + y)];
   },
 };

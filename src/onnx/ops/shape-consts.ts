@@ -6,7 +6,7 @@
 import { ZkmlError } from '../../errors';
 import type { FloatTensor, IrNode } from '../../formats/graph';
 import { sizeOf } from '../../formats/graph';
-import { broadcastIndexMap, broadcastShapes } from '../tensor';
+import { broadcastBinary, broadcastShapes } from '../tensor';
 import { checkAttributes, checkFoldSize, intParam, requireCount } from './index-map';
 import { intAttr, OpFamily, unsupportedAttr } from './op-family';
 
@@ -186,12 +186,7 @@ export const equalFamily: OpFamily = {
     return [broadcastShapes(shapes[0], shapes[1], node.name)];
   },
   evalFloat(node, [a, b]) {
-    const shape = broadcastShapes(a.shape, b.shape, node.name);
-    const ma = broadcastIndexMap(a.shape, shape);
-    const mb = broadcastIndexMap(b.shape, shape);
-    const data = new Float64Array(sizeOf(shape));
-    for (let i = 0; i < data.length; i++) data[i] = a.data[ma[i]] === b.data[mb[i]] ? 1 : 0;
-    return [{ shape, data }];
+    return [broadcastBinary(a, b, node.name, (x, y) => (x === y ? 1 : 0))];
   },
 };
 

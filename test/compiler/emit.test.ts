@@ -52,8 +52,8 @@ describe('emitCircuit', () => {
       assert.match(src, new RegExp(`^    component l${i} = Layer${i}\\(\\);$`, 'm'));
       assert.match(src, new RegExp(`^    for \\(var i = 0; i < ${layer.rows.length}; i\\+\\+\\) x${layer.out}\\[i\\] <== l${i}\\.out\\[i\\];$`, 'm'));
     });
-    assert.match(src, /^    signal input x0\[4\];/m);
-    assert.match(src, /^    signal output y0\[2\];/m);
+    assert.match(src, /^ {4}signal input x0\[4\];/m);
+    assert.match(src, /^ {4}signal output y0\[2\];/m);
   });
 
   test('rows are cut into consecutive parts within the budget; a row above it stays alone', () => {

@@ -19,7 +19,7 @@ import { sizeOf } from '../../src/formats/graph';
 import { loadOnnx } from '../../src/onnx/load';
 import { roundHalfEven } from '../../src/onnx/ops/quantized';
 import { createOrtSession, runOrt } from '../../src/onnx/runtime';
-import { GraphSpec, InitializerSpec, NodeSpec, ValueSpec, writeOnnx } from '../../src/onnx/writer';
+import { GraphSpec, InitializerSpec, ValueSpec, writeOnnx } from '../../src/onnx/writer';
 import { circuitInput, quantizeSample } from '../../src/quantize/codec';
 import { BN254_R } from '../../src/formats/field';
 import { runFloat } from '../../src/quantize/float-executor';

@@ -125,7 +125,8 @@ function argmaxGadget(row: Row, bounds: Interval[][], selectLast: boolean, where
     if (x.hi > hi) hi = x.hi;
   }
   const b = bitsForSpan(hi - lo);
-  if (b > MAX_DECOMPOSITION_BITS) throw new ZkmlError('MODEL_TOO_LARGE', `${where}: argmax inputs span more than ${MAX_DECOMPOSITION_BITS} bits`, { count: b, limit: MAX_DECOMPOSITION_BITS, unit: 'bits' });
+  if (b > MAX_DECOMPOSITION_BITS)
+    throw new ZkmlError('MODEL_TOO_LARGE', `${where}: argmax inputs span more than ${MAX_DECOMPOSITION_BITS} bits`, { count: b, limit: MAX_DECOMPOSITION_BITS, unit: 'bits' });
   return { gadget: { kind: 'argmax', n, b, last: selectLast }, out: { lo: 0n, hi: BigInt(n - 1) } };
 }
 

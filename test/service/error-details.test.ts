@@ -97,7 +97,10 @@ describe('error details and the boot check', () => {
 
   test('a ready model whose zkey was corrupted is stopped at boot: the reason is shown, proofs are refused with MODEL_STOPPED', async () => {
     const id = await readyTiny(base, {}, 180_000);
-    assert.ok(fs.readdirSync(path.join(dir, 'cache', 'ptau')).some((f) => /^dev_\d+\.ptau$/.test(f)), 'the compile thread used ZKML_CACHE_DIR');
+    assert.ok(
+      fs.readdirSync(path.join(dir, 'cache', 'ptau')).some((f) => /^dev_\d+\.ptau$/.test(f)),
+      'the compile thread used ZKML_CACHE_DIR',
+    );
     await stop();
     const zkey = artifactPath(path.join(dir, 'artifacts', 'builds', id), 'zkey');
     const good = fs.readFileSync(zkey);
@@ -126,11 +129,15 @@ describe('error details and the boot check', () => {
     assert.equal((await http(base, 'GET', `/v1/models/${id}`)).body.status, 'ready');
     const again = await http(base, 'POST', '/v1/proofs', { modelId: id, input: TINY_INPUT });
     assert.equal(again.status, 202);
-    const done = await waitFor('the proof', async () => {
-      const r = await http(base, 'GET', `/v1/proofs/${again.body.id}`);
-      if (r.body.state === 'failed') throw new Error(JSON.stringify(r.body.error));
-      return r.body.state === 'done' && r.body;
-    }, 120_000);
+    const done = await waitFor(
+      'the proof',
+      async () => {
+        const r = await http(base, 'GET', `/v1/proofs/${again.body.id}`);
+        if (r.body.state === 'failed') throw new Error(JSON.stringify(r.body.error));
+        return r.body.state === 'done' && r.body;
+      },
+      120_000,
+    );
     assert.ok(done.receipt.proof);
   });
 });

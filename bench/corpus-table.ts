@@ -50,6 +50,7 @@ function parseArgs(argv: string[]): Args {
 async function child(modelDir: string, workDir: string, maxConstraints: number): Promise<void> {
   const r = await runCorpusModel(modelDir, workDir, {
     settings: { maxConstraints },
+    cacheDir: process.env.ZKML_CACHE_DIR,
     seed: SEED,
     onProgress: (stage) => console.log(`stage ${stage}`),
   });

@@ -28,7 +28,7 @@ export interface CompileSummary {
 export async function compileAndSetup(
   onnxPath: string,
   buildDir: string,
-  opts: { settings?: Record<string, unknown>; calibration?: unknown; onProgress?: (p: CompileProgress) => void; signal?: AbortSignal },
+  opts: { settings?: Record<string, unknown>; calibration?: unknown; cacheDir?: string; onProgress?: (p: CompileProgress) => void; signal?: AbortSignal },
 ): Promise<CompileSummary> {
   const report = (stage: string, base: number, span: number) => (phase: string, f: number) =>
     opts.onProgress?.({ phase: `${stage}: ${phase}`, percent: Math.round((base + span * f) * 100) });
@@ -38,7 +38,7 @@ export async function compileAndSetup(
     onProgress: report('compile', 0, 0.6),
     signal: opts.signal,
   });
-  const s = await withSingleThreadCurve(() => runSetup(buildDir, { onProgress: report('setup', 0.6, 0.4) }));
+  const s = await withSingleThreadCurve(() => runSetup(buildDir, { cacheDir: opts.cacheDir, onProgress: report('setup', 0.6, 0.4) }));
   return {
     constraints: c.constraints,
     publicSignals: c.publicSignals,

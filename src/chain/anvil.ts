@@ -49,8 +49,8 @@ export function anvilBinary(): string {
   let dir: string;
   try {
     dir = path.dirname(require.resolve(`${pkg}/package.json`));
-  } catch {
-    throw new ZkmlError('CHAIN_ERROR', `the anvil binary package ${pkg} is not installed (npm install @foundry-rs/anvil)`);
+  } catch (err) {
+    throw new ZkmlError('CHAIN_ERROR', `the anvil binary package ${pkg} is not installed (npm install @foundry-rs/anvil)`, undefined, { cause: err });
   }
   const file = path.join(dir, 'bin', process.platform === 'win32' ? 'anvil.exe' : 'anvil');
   if (!fs.existsSync(file)) throw new ZkmlError('CHAIN_ERROR', `${file} is missing`);

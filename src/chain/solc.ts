@@ -43,7 +43,7 @@ export function compileSolidity(source: string, contractName?: string, fileName 
   try {
     output = JSON.parse(loadSolc().compile(JSON.stringify(input))) as SolcOutput;
   } catch (err) {
-    throw new ZkmlError('CHAIN_ERROR', `solc failed: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`);
+    throw new ZkmlError('CHAIN_ERROR', `solc failed: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`, undefined, { cause: err });
   }
 
   const firstError = (output.errors ?? []).find((e) => e.severity === 'error');

@@ -68,7 +68,7 @@ export async function getChainId(rpcUrl: string): Promise<number> {
     });
     body = (await res.json()) as typeof body;
   } catch (err) {
-    throw new ZkmlError('CHAIN_ERROR', `cannot reach ${rpcUrl}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ZkmlError('CHAIN_ERROR', `cannot reach ${rpcUrl}: ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err });
   }
   if (typeof body.result !== 'string') throw new ZkmlError('CHAIN_ERROR', `${rpcUrl} did not return a chain id${body.error?.message ? `: ${body.error.message}` : ''}`);
   return Number(BigInt(body.result));
@@ -83,7 +83,7 @@ async function withProvider<T>(rpcUrl: string, what: string, fn: (provider: Json
   } catch (err) {
     if (err instanceof ZkmlError) throw err;
     const e = err as { shortMessage?: string; message?: string };
-    throw new ZkmlError('CHAIN_ERROR', `${what} failed: ${(e.shortMessage ?? e.message ?? String(err)).split('\n')[0]}`);
+    throw new ZkmlError('CHAIN_ERROR', `${what} failed: ${(e.shortMessage ?? e.message ?? String(err)).split('\n')[0]}`, undefined, { cause: err });
   } finally {
     provider.destroy();
   }

@@ -1,15 +1,15 @@
 /** Argument helpers shared by the commands: every bad value becomes a USAGE (or the file's own) error. */
 import * as fs from 'node:fs';
 import { parseSalt, Salts } from '../commit/commitments';
-import { ZkmlError } from '../errors';
+import { ErrorCode, ZkmlError } from '../errors';
 import { USAGE } from './usage';
 
 export function readJsonFile(file: string, code: 'INPUT_INVALID' | 'RECEIPT_INVALID'): unknown {
   if (!fs.existsSync(file)) throw new ZkmlError(code, `no file at ${file}`);
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch {
-    throw new ZkmlError(code, `${file} is not valid JSON`);
+  } catch (err) {
+    throw new ZkmlError(code, `${file} is not valid JSON`, undefined, { cause: err });
   }
 }
 
@@ -25,6 +25,23 @@ export function rangeOption(v: string | undefined): [number, number] | undefined
   const parts = v.split(',').map(Number);
   if (parts.length !== 2 || parts.some((x) => !Number.isFinite(x))) throw new ZkmlError('USAGE', '--input-range takes LO,HI');
   return [parts[0], parts[1]];
+}
+
+/**
+ * Runs a core check of a command-line value (or a call whose failure is one): its OPTION_INVALID,
+ * or another code given, is the CLI's USAGE with the same message (exit 2).
+ */
+export function asUsage<T>(check: () => T, codes: ErrorCode[] = ['OPTION_INVALID']): T {
+  const usage = (err: unknown): never => {
+    if (err instanceof ZkmlError && codes.includes(err.code)) throw new ZkmlError('USAGE', err.message, err.details, { cause: err });
+    throw err;
+  };
+  try {
+    const r = check();
+    return (r instanceof Promise ? r.catch(usage) : r) as T;
+  } catch (err) {
+    return usage(err);
+  }
 }
 
 export function requirePositional(positionals: string[], what: string): string {

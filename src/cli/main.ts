@@ -13,6 +13,7 @@ import { abiCommand, registryCommand } from './commands/registry';
 import { serveCommand, workerCommand } from './commands/service';
 import { setupCommand } from './commands/setup';
 import { verifyCommand } from './commands/verify';
+import { cliEnv } from './env';
 import { USAGE } from './usage';
 
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
@@ -37,14 +38,16 @@ export async function main(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   const run = COMMANDS[command];
+  let debug = false;
   try {
+    debug = cliEnv().debug;
     if (!run) throw new ZkmlError('USAGE', `unknown command '${command}'\n${USAGE}`);
     await run(rest);
     return 0;
   } catch (err) {
-    const e = err instanceof Error && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? new ZkmlError('USAGE', err.message) : asZkmlError(err);
+    const e = err instanceof Error && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? new ZkmlError('USAGE', err.message, undefined, { cause: err }) : asZkmlError(err);
     process.stderr.write(`error ${e.code}: ${e.message.split('\n')[0]}\n`);
-    if (process.env.ZKML_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    if (debug && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     return e.code === 'USAGE' ? 2 : 1;
   }
 }

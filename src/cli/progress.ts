@@ -1,10 +1,12 @@
+import { cliEnv } from './env';
+
 /** Progress lines on stderr: phase, percent, elapsed. Silenced by ZKML_QUIET. */
 export function progressPrinter(command: string): (phase: string, fraction: number) => void {
   const t0 = Date.now();
   let lastPhase = '';
   let lastTime = 0;
   return (phase, fraction) => {
-    if (process.env.ZKML_QUIET) return;
+    if (cliEnv().quiet) return;
     const now = Date.now();
     // A line per phase, and at most one every 2 s within a phase.
     if (phase === lastPhase && now - lastTime < 2000) return;

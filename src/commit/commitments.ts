@@ -31,8 +31,8 @@ export function parseSalt(text: string): bigint {
   try {
     if (!/^(0x[0-9a-fA-F]+|[0-9]+)$/.test(text.trim())) throw new Error('not a number');
     v = BigInt(text.trim());
-  } catch {
-    throw new ZkmlError('OPENING_INVALID', `salt ${JSON.stringify(text)} is not a decimal or 0x-hex integer`);
+  } catch (err) {
+    throw new ZkmlError('OPENING_INVALID', `salt ${JSON.stringify(text)} is not a decimal or 0x-hex integer`, undefined, { cause: err });
   }
   checkSalt(v);
   return v;

@@ -51,8 +51,8 @@ const DEFAULT_TIMEOUT_MS = 15 * 60 * 1000;
 function circomCli(): string {
   try {
     return require.resolve('circom2/cli.js');
-  } catch {
-    throw new ZkmlError('CIRCOM_FAILED', 'the circom2 package is not installed');
+  } catch (err) {
+    throw new ZkmlError('CIRCOM_FAILED', 'the circom2 package is not installed', undefined, { cause: err });
   }
 }
 

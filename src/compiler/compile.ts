@@ -65,8 +65,8 @@ function readCalibration(calibration: unknown, graph: Graph): InputSample[] {
     if (!fs.existsSync(calibration)) throw new ZkmlError('CALIBRATION_INVALID', `no calibration file at ${calibration}`);
     try {
       doc = JSON.parse(fs.readFileSync(calibration, 'utf8'));
-    } catch {
-      throw new ZkmlError('CALIBRATION_INVALID', `${calibration} is not valid JSON`);
+    } catch (err) {
+      throw new ZkmlError('CALIBRATION_INVALID', `${calibration} is not valid JSON`, undefined, { cause: err });
     }
   }
   return readSamples(doc, graph.inputs, 'CALIBRATION_INVALID');
@@ -95,7 +95,11 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
   const report = buildReport(model);
   const predicted = report.predictedConstraints;
   if (predicted > settings.maxConstraints) {
-    throw new ZkmlError('MODEL_TOO_LARGE', `the circuit would have ${predicted} constraints, more than the limit of ${settings.maxConstraints}`);
+    throw new ZkmlError('MODEL_TOO_LARGE', `the circuit would have ${predicted} constraints, more than the limit of ${settings.maxConstraints}`, {
+      count: predicted,
+      limit: settings.maxConstraints,
+      unit: 'constraints',
+    });
   }
   if (samples.length > 0) addCalibration(report, model, await calibrationAccuracy(bytes, graph, model, samples, floats));
   const quantizeMs = Date.now() - t0;
@@ -133,7 +137,7 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
     // V8 caps a wasm function's size; find out now rather than at the first proof.
     new wasmApi.Module(fs.readFileSync(artifactPath(buildDir, 'wasm')));
   } catch (err) {
-    throw new ZkmlError('MODEL_TOO_LARGE', `the witness generator cannot be loaded: ${String((err as Error).message).split('\n')[0]}`);
+    throw new ZkmlError('MODEL_TOO_LARGE', `the witness generator cannot be loaded: ${String((err as Error).message).split('\n')[0]}`, undefined, { cause: err });
   }
   const info = readR1csHeader(artifactPath(buildDir, 'r1cs'), 'CIRCOM_FAILED');
   report.constraints = info.nConstraints;

@@ -113,7 +113,7 @@ export async function computeWitness(input: Record<string, unknown>, wasmPath: s
   } catch (err) {
     const log = err instanceof Error ? err.message : String(err);
     const first = log.split('\n').find((l) => l.trim() !== '') ?? 'witness calculation failed';
-    throw new ZkmlError('WITNESS_FAILED', first.replace(/^Error:\s*/, ''), { log });
+    throw new ZkmlError('WITNESS_FAILED', first.replace(/^Error:\s*/, ''), { log }, { cause: err });
   }
   if (mem.data === undefined) throw new ZkmlError('WITNESS_FAILED', 'the witness calculator wrote nothing');
   return parseWtns(Buffer.from(mem.data.buffer, mem.data.byteOffset, mem.data.byteLength));

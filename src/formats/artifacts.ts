@@ -88,7 +88,7 @@ export interface Manifest {
 /** ENOSPC and quota errors become DISK_FULL (nothing was written); others pass through unchanged. */
 export function diskError(err: unknown, file: string): unknown {
   const code = (err as NodeJS.ErrnoException)?.code;
-  if (code === 'ENOSPC' || code === 'EDQUOT') return new ZkmlError('DISK_FULL', `no space left to write ${file}; nothing was half-written`, { file });
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new ZkmlError('DISK_FULL', `no space left to write ${file}; nothing was half-written`, { file }, { cause: err });
   return err;
 }
 
@@ -99,7 +99,7 @@ export function diskError(err: unknown, file: string): unknown {
 export function diskFullOr(err: unknown, dir: string): unknown {
   try {
     const s = fs.statfsSync(dir);
-    if (s.bavail * s.bsize < 64 * 1024) return new ZkmlError('DISK_FULL', `no space left in ${dir} (${(err as Error)?.message ?? err}); nothing was half-written`, { dir });
+    if (s.bavail * s.bsize < 64 * 1024) return new ZkmlError('DISK_FULL', `no space left in ${dir} (${(err as Error)?.message ?? err}); nothing was half-written`, { dir }, { cause: err });
   } catch {
     // statfs unavailable: keep the original error.
   }
@@ -110,8 +110,8 @@ export function readJson<T>(file: string): T {
   if (!fs.existsSync(file)) throw new ZkmlError('ARTIFACT_MISSING', `missing ${file}`);
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
-  } catch {
-    throw new ZkmlError('ARTIFACT_MISSING', `unreadable JSON in ${file}`);
+  } catch (err) {
+    throw new ZkmlError('ARTIFACT_MISSING', `unreadable JSON in ${file}`, undefined, { cause: err });
   }
 }
 

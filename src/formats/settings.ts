@@ -46,7 +46,8 @@ export function parseSettings(raw: unknown): CompileSettings {
   const r = CompileSettingsSchema.safeParse(withLegacyNames(raw ?? {}));
   if (!r.success) {
     const issue = r.error.issues[0];
-    throw new ZkmlError('SETTINGS_INVALID', `${issue.path.join('.') || 'settings'}: ${issue.message}`);
+    const setting = issue.path.join('.');
+    throw new ZkmlError('SETTINGS_INVALID', `${setting || 'settings'}: ${issue.message}`, setting ? { setting } : undefined);
   }
   return r.data;
 }

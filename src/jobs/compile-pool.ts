@@ -9,7 +9,7 @@
 import * as path from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import Piscina from 'piscina';
-import { asZkmlError, ZkmlError } from '../errors';
+import { asZkmlError, unwrapTask, ZkmlError } from '../errors';
 import { CompileTask, CompileTaskResult, STOP, TaskMessage } from './compile-task';
 import { CompileProgress, CompileSummary } from '../app/compile-and-setup';
 
@@ -36,8 +36,11 @@ export class CompilePool {
   private readonly closing = new AbortController();
   private readonly running = new Set<Promise<unknown>>();
 
-  /** timeoutMs: how long one job may run, from when the thread starts it. */
-  constructor(private readonly timeoutMs: number) {
+  /** timeoutMs: how long one job may run, from when the thread starts it; cacheDir: the dev ptau cache. */
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly cacheDir?: string,
+  ) {
     this.pool = new Piscina({
       filename: path.resolve(__dirname, 'compile-task.js'),
       minThreads: 0,
@@ -82,7 +85,7 @@ export class CompilePool {
     let result: CompileTaskResult | undefined;
     let thrown: unknown;
     try {
-      result = await this.pool.run({ ...job, port: port2 }, { transferList: [port2], signal: terminate.signal });
+      result = await this.pool.run({ ...job, cacheDir: this.cacheDir, port: port2 }, { transferList: [port2], signal: terminate.signal });
     } catch (err) {
       thrown = err;
     } finally {
@@ -96,8 +99,8 @@ export class CompilePool {
     if (stopped === 'timeout') throw new ZkmlError('JOB_TIMEOUT', `the compile job did not finish within ${Math.round(this.timeoutMs / 1000)} s and was stopped`);
     // The thread died (out of memory, a crash in native code): Piscina starts a new one.
     if (!result) throw asZkmlError(thrown);
-    if (!result.ok) throw new ZkmlError(result.error.code, result.error.message, result.error.details);
-    return result.summary;
+    // A ZkmlError thrown in the thread arrives as it was there: code, message, details.
+    return unwrapTask(result);
   }
 
   /** Stops running compiles (JobInterrupted) and terminates the thread. */

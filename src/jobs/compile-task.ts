@@ -2,21 +2,23 @@
  * A compile job's work: compile the ONNX model, then its Groth16 setup, in one build folder. It runs
  * as the Piscina task of the compile thread (src/jobs/compile-pool.ts), so ingest, quantization and
  * snarkjs's key generation never hold the service's event loop. The task's MessagePort carries
- * progress to the pool and 'stop' from it; a failure comes back as plain { code, message }, since a
- * thrown ZkmlError would lose its code crossing the thread boundary (structured cloning keeps only
- * an Error's message).
+ * progress to the pool and 'stop' from it; a failure comes back as the outcome's ErrorEnvelope
+ * (src/errors.ts), since a thrown ZkmlError would lose its code crossing the thread boundary
+ * (structured cloning keeps only an Error's message).
  */
 // First: snarkjs must be loaded as on a main thread before anything else requires it (see there).
 import '../snark/in-worker';
 import type { MessagePort } from 'node:worker_threads';
 import { compileAndSetup, CompileProgress, CompileSummary } from '../app/compile-and-setup';
-import { asZkmlError, ErrorCode } from '../errors';
+import { settleTask, TaskOutcome } from '../errors';
 
 export interface CompileTask {
   onnxPath: string;
   buildDir: string;
   settings?: Record<string, unknown>;
   calibration?: unknown;
+  /** The dev ptau cache (the service's ZKML_CACHE_DIR). */
+  cacheDir?: string;
   /** Sends a TaskMessage per phase; receives 'stop'. */
   port: MessagePort;
 }
@@ -27,9 +29,7 @@ const STOP_SETTLE_MS = 200;
 
 export type TaskMessage = ({ kind: 'progress' } & CompileProgress) | { kind: 'stopped' };
 
-export type CompileTaskResult =
-  | { ok: true; summary: CompileSummary }
-  | { ok: false; error: { code: ErrorCode; message: string; details?: Record<string, unknown> } };
+export type CompileTaskResult = TaskOutcome<CompileSummary>;
 
 export default async function compileTask(task: CompileTask): Promise<CompileTaskResult> {
   const post = (m: TaskMessage) => task.port.postMessage(m);
@@ -38,6 +38,7 @@ export default async function compileTask(task: CompileTask): Promise<CompileTas
   const work = compileAndSetup(task.onnxPath, task.buildDir, {
     settings: task.settings,
     calibration: task.calibration,
+    cacheDir: task.cacheDir,
     onProgress: (p) => post({ kind: 'progress', ...p }),
     signal: stop.signal,
   });
@@ -49,20 +50,8 @@ export default async function compileTask(task: CompileTask): Promise<CompileTas
     void Promise.race([work.catch(() => undefined), new Promise((r) => setTimeout(r, STOP_SETTLE_MS))]).then(() => post({ kind: 'stopped' }));
   });
   try {
-    return { ok: true, summary: await work };
-  } catch (err) {
-    const e = asZkmlError(err);
-    return { ok: false, error: { code: e.code, message: e.message, ...(e.details ? { details: cloneable(e.details) } : {}) } };
+    return await settleTask(() => work);
   } finally {
     task.port.close();
-  }
-}
-
-/** Details as plain JSON (a log, a path), so posting them back cannot fail. */
-function cloneable(details: Record<string, unknown>): Record<string, unknown> | undefined {
-  try {
-    return JSON.parse(JSON.stringify(details));
-  } catch {
-    return undefined;
   }
 }

@@ -176,6 +176,10 @@ export class Engine {
 
   private async readyBuild(id: string): Promise<string> {
     const m = await this.model(id);
+    if (m.status === 'stopped') {
+      const why = m.error ? `${m.error.code}: ${m.error.message}` : 'its build failed the startup check';
+      throw new ZkmlError('MODEL_STOPPED', `model ${id} is stopped (${why}); compile it again (POST /v1/models/${id}/compile)`, m.error ? { reason: m.error.code } : undefined);
+    }
     if (m.status !== 'ready') throw new ZkmlError('MODEL_NOT_READY', `model ${id} is ${m.status}: compile it first (POST /v1/models/${id}/compile)`);
     return this.artifacts.buildDir(id);
   }
@@ -236,7 +240,7 @@ export class Engine {
       try {
         out[side] = parseSalt(text).toString();
       } catch (err) {
-        throw err instanceof ZkmlError ? new ZkmlError(err.code, `salts.${side}: ${err.message}`) : err;
+        throw err instanceof ZkmlError ? new ZkmlError(err.code, `salts.${side}: ${err.message}`, err.details, { cause: err }) : err;
       }
     }
     return out;
@@ -280,7 +284,7 @@ export class Engine {
     const salts: Array<StoredSalts | undefined> = [];
     for (const [i, input] of b.inputs.entries()) {
       const named = (what: string) => (err: unknown) => {
-        throw err instanceof ZkmlError ? new ZkmlError(err.code, `${what}[${i}]: ${err.message}`, { ...err.details, index: i }) : err;
+        throw err instanceof ZkmlError ? new ZkmlError(err.code, `${what}[${i}]: ${err.message}`, { ...err.details, index: i }, { cause: err }) : err;
       };
       await this.checkInput(b.modelId, input).catch(named('inputs'));
       salts.push(await this.checkSalts(b.modelId, b.salts?.[i]).catch(named('salts')));

@@ -3,7 +3,7 @@
  * carry only its id, so private inputs never sit in a queue payload.
  */
 import type { ModelDeployment } from '../chain/deploy-model';
-import type { ErrorCode } from '../errors';
+import type { PublicError } from '../errors';
 
 export type JobKind = 'compile' | 'prove';
 export type JobState = 'queued' | 'running' | 'done' | 'failed';
@@ -21,7 +21,8 @@ export interface Job {
   percent: number;
   /** Private job input (proof input or compile settings); erased when the job ends. */
   payload: unknown | null;
-  error: { code: ErrorCode; message: string } | null;
+  /** Why it failed: code, message and the code's public details (src/errors.ts PUBLIC_DETAILS). */
+  error: PublicError | null;
   /** How many times a runner has claimed it (more than one after a crash or a killed worker). */
   attempts: number;
   /** The runner (host:pid) that claimed it last. */
@@ -33,7 +34,8 @@ export interface Job {
   finishedAt: string | null;
 }
 
-export type ModelStatus = 'uploaded' | 'compiling' | 'ready' | 'failed';
+/** stopped: a ready model whose build failed its integrity or trust check at startup; it takes no proofs until compiled again. */
+export type ModelStatus = 'uploaded' | 'compiling' | 'ready' | 'failed' | 'stopped';
 
 export interface ModelRecord {
   id: string;
@@ -43,7 +45,8 @@ export interface ModelRecord {
   calibration: unknown | null;
   compileJobId: string | null;
   vkSha256: string | null;
-  error: { code: ErrorCode; message: string } | null;
+  /** Why the compile failed or the model was stopped. */
+  error: PublicError | null;
   /** Where the model's verifier was last deployed through the API (POST /v1/models/:id/deploy). */
   deployment: ModelDeployment | null;
   createdAt: string;
@@ -71,5 +74,5 @@ export interface NewJob {
 export interface ModelUpdate {
   status: ModelStatus;
   vkSha256?: string | null;
-  error?: { code: ErrorCode; message: string } | null;
+  error?: PublicError | null;
 }

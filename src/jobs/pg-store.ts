@@ -5,9 +5,9 @@
  */
 import { Pool, PoolClient } from 'pg';
 import type { ModelDeployment } from '../chain/deploy-model';
-import type { ErrorCode } from '../errors';
+import type { PublicError } from '../errors';
 import { BatchRecord, Job, JOB_STATES, JobState, ModelRecord, ModelUpdate, NewJob } from './job';
-import { ADDED_COLUMNS, JOB_COLUMNS, json, now, SCHEMA, toBatch, toJob, toModel } from './rows';
+import { ADDED_COLUMNS, errorColumns, JOB_COLUMNS, json, now, SCHEMA, toBatch, toJob, toModel } from './rows';
 import { nextSeq } from './seq';
 import { CreateJobsResult, emptyCounts, JobStore } from './store';
 
@@ -90,10 +90,18 @@ export class PgJobStore implements JobStore {
     );
   }
 
+  async setModelHealth(modelId: string, error: PublicError | null): Promise<boolean> {
+    const r = await this.pool.query(
+      "UPDATE models SET status = $1, error_code = $2, error_message = $3, error_details = $4 WHERE id = $5 AND status IN ('ready', 'stopped')",
+      [error ? 'stopped' : 'ready', ...errorColumns(error), modelId],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
   async startCompile(modelId: string, job: NewJob): Promise<Job> {
     await this.tx(async (c) => {
       await this.insertJob(c, job);
-      await c.query("UPDATE models SET status = 'compiling', compile_job_id = $1, error_code = NULL, error_message = NULL WHERE id = $2", [job.id, modelId]);
+      await c.query("UPDATE models SET status = 'compiling', compile_job_id = $1, error_code = NULL, error_message = NULL, error_details = NULL WHERE id = $2", [job.id, modelId]);
     });
     return (await this.getJob(job.id))!;
   }
@@ -181,26 +189,25 @@ export class PgJobStore implements JobStore {
     return this.finish(jobId, 'done', result, null, model);
   }
 
-  async fail(jobId: string, error: { code: ErrorCode; message: string }, model?: ModelUpdate): Promise<boolean> {
+  async fail(jobId: string, error: PublicError, model?: ModelUpdate): Promise<boolean> {
     return this.finish(jobId, 'failed', undefined, error, model);
   }
 
-  private finish(jobId: string, state: JobState, result: unknown, error: { code: string; message: string } | null, model?: ModelUpdate): Promise<boolean> {
+  private finish(jobId: string, state: JobState, result: unknown, error: PublicError | null, model?: ModelUpdate): Promise<boolean> {
     return this.tx(async (c) => {
       // FOR UPDATE: a second finisher waits here, then sees the job no longer running.
       const job = await this.one("SELECT model_id FROM jobs WHERE id = $1 AND state = 'running' FOR UPDATE", [jobId], c);
       if (!job) return false;
       if (result !== undefined) await c.query('INSERT INTO results (job_id, body, created_at) VALUES ($1, $2, $3)', [jobId, JSON.stringify(result), now()]);
       await c.query(
-        "UPDATE jobs SET state = $1, phase = $2, percent = $3, payload = NULL, error_code = $4, error_message = $5, finished_at = $6 WHERE id = $7",
-        [state, state, state === 'done' ? 100 : 0, error?.code ?? null, error?.message ?? null, now(), jobId],
+        "UPDATE jobs SET state = $1, phase = $2, percent = $3, payload = NULL, error_code = $4, error_message = $5, error_details = $6, finished_at = $7 WHERE id = $8",
+        [state, state, state === 'done' ? 100 : 0, ...errorColumns(error), now(), jobId],
       );
       if (model) {
-        await c.query('UPDATE models SET status = $1, vk_sha256 = COALESCE($2, vk_sha256), error_code = $3, error_message = $4 WHERE id = $5', [
+        await c.query('UPDATE models SET status = $1, vk_sha256 = COALESCE($2, vk_sha256), error_code = $3, error_message = $4, error_details = $5 WHERE id = $6', [
           model.status,
           model.vkSha256 ?? null,
-          model.error?.code ?? null,
-          model.error?.message ?? null,
+          ...errorColumns(model.error),
           job.model_id,
         ]);
       }

@@ -1,18 +1,18 @@
 /** Row ↔ record mapping and the schema, shared by the SQLite and PostgreSQL stores (same columns). */
 import type { ModelDeployment } from '../chain/deploy-model';
-import type { ErrorCode } from '../errors';
+import { isErrorCode, PublicError } from '../errors';
 import type { BatchRecord, Job, ModelRecord } from './job';
 
 export const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS models (
     id TEXT PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL, calibration TEXT,
-    compile_job_id TEXT, vk_sha256 TEXT, error_code TEXT, error_message TEXT, created_at TEXT NOT NULL, deployment TEXT)`,
+    compile_job_id TEXT, vk_sha256 TEXT, error_code TEXT, error_message TEXT, created_at TEXT NOT NULL, deployment TEXT, error_details TEXT)`,
   `CREATE TABLE IF NOT EXISTS batches (id TEXT PRIMARY KEY, model_id TEXT NOT NULL, size INTEGER NOT NULL, created_at TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS jobs (
     id TEXT PRIMARY KEY, kind TEXT NOT NULL, model_id TEXT NOT NULL, batch_id TEXT, batch_index INTEGER,
     idempotency_key TEXT UNIQUE, state TEXT NOT NULL, phase TEXT NOT NULL, percent REAL NOT NULL,
     payload TEXT, error_code TEXT, error_message TEXT, attempts INTEGER NOT NULL DEFAULT 0, owner TEXT,
-    created_at TEXT NOT NULL, started_at TEXT, finished_at TEXT, seq BIGINT NOT NULL, requester TEXT)`,
+    created_at TEXT NOT NULL, started_at TEXT, finished_at TEXT, seq BIGINT NOT NULL, requester TEXT, error_details TEXT)`,
   `CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state, seq)`,
   `CREATE INDEX IF NOT EXISTS jobs_batch ON jobs (batch_id, batch_index)`,
   // One result per job: the primary key makes a duplicate impossible, not just unlikely.
@@ -23,6 +23,8 @@ export const SCHEMA = [
 export const ADDED_COLUMNS: Array<{ table: 'jobs' | 'models'; column: string }> = [
   { table: 'jobs', column: 'requester' },
   { table: 'models', column: 'deployment' },
+  { table: 'jobs', column: 'error_details' },
+  { table: 'models', column: 'error_details' },
 ];
 
 export const JOB_COLUMNS =
@@ -31,7 +33,16 @@ export const JOB_COLUMNS =
 type Row = Record<string, unknown>;
 
 const parse = (v: unknown): unknown => (v === null || v === undefined ? null : JSON.parse(String(v)));
-const err = (r: Row) => (r.error_code ? { code: r.error_code as ErrorCode, message: String(r.error_message ?? '') } : null);
+/** A stored error: code, message and the public details written with it (error_details, JSON). */
+function err(r: Row): PublicError | null {
+  if (!r.error_code) return null;
+  const code = isErrorCode(r.error_code) ? r.error_code : 'INTERNAL';
+  const details = parse(r.error_details) as Record<string, unknown> | null;
+  return { code, message: String(r.error_message ?? ''), ...(details ? { details } : {}) };
+}
+
+/** The error columns' values: code, message, details (JSON text or null). Only public errors are stored. */
+export const errorColumns = (e: PublicError | null | undefined): [string | null, string | null, string | null] => [e?.code ?? null, e?.message ?? null, json(e?.details)];
 
 export function toJob(r: Row): Job {
   return {

@@ -6,7 +6,7 @@
  */
 import { readManifest } from '../formats/artifacts';
 import { parseSalt } from '../commit/commitments';
-import { asZkmlError, ZkmlError } from '../errors';
+import { asZkmlError, toPublicError, ZkmlError } from '../errors';
 import type { Prover } from '../prover/prover';
 import type { Receipt } from '../formats/receipt';
 import { ArtifactStore } from './artifact-store';
@@ -73,11 +73,16 @@ export class JobRunner {
       if (err instanceof JobInterrupted) return;
       const e = asZkmlError(err);
       if (e.code === 'INTERNAL') this.events.onError?.(job, err);
-      const error = { code: e.code, message: e.message };
+      // What is stored is what clients may see: code, message and the code's public details.
+      const error = toPublicError(e);
       const recorded = await this.store.fail(job.id, error, job.kind === 'compile' ? { status: 'failed', error } : undefined).catch((storeErr) => {
         this.events.onError?.(job, storeErr);
         return false;
       });
+      // The prover stopped the model (a key swapped on disk): it takes no more proofs until compiled again.
+      if (recorded && job.kind === 'prove' && e.code === 'ARTIFACT_HASH_MISMATCH') {
+        await this.store.setModelHealth(job.modelId, error).catch((storeErr) => this.events.onError?.(job, storeErr));
+      }
       if (recorded) this.events.onFinished?.(job, { state: 'failed', code: e.code, runMs: Date.now() - t0 });
     }
   }

@@ -6,9 +6,9 @@ import Database from 'better-sqlite3';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ModelDeployment } from '../chain/deploy-model';
-import type { ErrorCode } from '../errors';
+import type { PublicError } from '../errors';
 import { BatchRecord, Job, JOB_STATES, JobState, ModelRecord, ModelUpdate, NewJob } from './job';
-import { ADDED_COLUMNS, JOB_COLUMNS, json, now, SCHEMA, toBatch, toJob, toModel } from './rows';
+import { ADDED_COLUMNS, errorColumns, JOB_COLUMNS, json, now, SCHEMA, toBatch, toJob, toModel } from './rows';
 import { CreateJobsResult, emptyCounts, JobStore } from './store';
 import { nextSeq } from './seq';
 
@@ -61,10 +61,17 @@ export class SqliteJobStore implements JobStore {
     this.db.prepare('UPDATE models SET deployment = ? WHERE id = ?').run(json(deployment), modelId);
   }
 
+  async setModelHealth(modelId: string, error: PublicError | null): Promise<boolean> {
+    const r = this.db
+      .prepare("UPDATE models SET status = ?, error_code = ?, error_message = ?, error_details = ? WHERE id = ? AND status IN ('ready', 'stopped')")
+      .run(error ? 'stopped' : 'ready', ...errorColumns(error), modelId);
+    return r.changes > 0;
+  }
+
   async startCompile(modelId: string, job: NewJob): Promise<Job> {
     this.db.transaction(() => {
       this.insertJob(job);
-      this.db.prepare("UPDATE models SET status = 'compiling', compile_job_id = ?, error_code = NULL, error_message = NULL WHERE id = ?").run(job.id, modelId);
+      this.db.prepare("UPDATE models SET status = 'compiling', compile_job_id = ?, error_code = NULL, error_message = NULL, error_details = NULL WHERE id = ?").run(job.id, modelId);
     })();
     return (await this.getJob(job.id))!;
   }
@@ -156,22 +163,22 @@ export class SqliteJobStore implements JobStore {
     return this.finish(jobId, 'done', result, null, model);
   }
 
-  async fail(jobId: string, error: { code: ErrorCode; message: string }, model?: ModelUpdate): Promise<boolean> {
+  async fail(jobId: string, error: PublicError, model?: ModelUpdate): Promise<boolean> {
     return this.finish(jobId, 'failed', undefined, error, model);
   }
 
-  private finish(jobId: string, state: JobState, result: unknown, error: { code: string; message: string } | null, model?: ModelUpdate): boolean {
+  private finish(jobId: string, state: JobState, result: unknown, error: PublicError | null, model?: ModelUpdate): boolean {
     return this.db.transaction((): boolean => {
       const job = this.one("SELECT model_id FROM jobs WHERE id = ? AND state = 'running'", jobId);
       if (!job) return false;
       if (result !== undefined) this.db.prepare('INSERT INTO results (job_id, body, created_at) VALUES (?, ?, ?)').run(jobId, JSON.stringify(result), now());
       this.db
-        .prepare("UPDATE jobs SET state = ?, phase = ?, percent = ?, payload = NULL, error_code = ?, error_message = ?, finished_at = ? WHERE id = ? AND state = 'running'")
-        .run(state, state, state === 'done' ? 100 : 0, error?.code ?? null, error?.message ?? null, now(), jobId);
+        .prepare("UPDATE jobs SET state = ?, phase = ?, percent = ?, payload = NULL, error_code = ?, error_message = ?, error_details = ?, finished_at = ? WHERE id = ? AND state = 'running'")
+        .run(state, state, state === 'done' ? 100 : 0, ...errorColumns(error), now(), jobId);
       if (model) {
         this.db
-          .prepare('UPDATE models SET status = ?, vk_sha256 = COALESCE(?, vk_sha256), error_code = ?, error_message = ? WHERE id = ?')
-          .run(model.status, model.vkSha256 ?? null, model.error?.code ?? null, model.error?.message ?? null, job.model_id);
+          .prepare('UPDATE models SET status = ?, vk_sha256 = COALESCE(?, vk_sha256), error_code = ?, error_message = ?, error_details = ? WHERE id = ?')
+          .run(model.status, model.vkSha256 ?? null, ...errorColumns(model.error), job.model_id);
       }
       return true;
     }).immediate();

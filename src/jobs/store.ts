@@ -3,7 +3,7 @@
  * state change that matters for exactly-once is one conditional statement or one transaction.
  */
 import type { ModelDeployment } from '../chain/deploy-model';
-import type { ErrorCode } from '../errors';
+import type { PublicError } from '../errors';
 import type { BatchRecord, Job, JobState, ModelRecord, ModelUpdate, NewJob } from './job';
 
 export interface CreateJobsResult {
@@ -22,6 +22,11 @@ export interface JobStore {
   listModels(): Promise<ModelRecord[]>;
   /** Stores where the model was deployed (replacing an earlier deployment). */
   setDeployment(modelId: string, deployment: ModelDeployment): Promise<void>;
+  /**
+   * The startup check's verdict on a ready (or stopped) model's build: an error stops it (status
+   * stopped, with the error), null makes it ready again. False when the model is in another state.
+   */
+  setModelHealth(modelId: string, error: PublicError | null): Promise<boolean>;
   /** Records a compile job for the model and marks it compiling, in one transaction. */
   startCompile(modelId: string, job: NewJob): Promise<Job>;
 
@@ -52,7 +57,8 @@ export interface JobStore {
    * the job is still running. Returns false when another runner finished it first (nothing written).
    */
   complete(jobId: string, result: unknown, model?: ModelUpdate): Promise<boolean>;
-  fail(jobId: string, error: { code: ErrorCode; message: string }, model?: ModelUpdate): Promise<boolean>;
+  /** As complete, for a failure: the error is stored as given (a PublicError: whitelisted details only). */
+  fail(jobId: string, error: PublicError, model?: ModelUpdate): Promise<boolean>;
   /** Ids of jobs queued since before the given time (to re-announce to a queue that may have missed them). */
   queuedBefore(isoTime: string, limit: number): Promise<string[]>;
   /** Queued and running jobs after a restart; running ones go back to queued. Oldest first. */

@@ -45,7 +45,7 @@ function constantNodeValue(node: IrNode): FloatTensor {
 function checkTensorSize(what: string, shape: number[], limits: ParseLimits): void {
   const n = shape.reduce((a, b) => a * b, 1);
   if (n > limits.maxTensorElements) {
-    throw new ZkmlError('MODEL_TOO_LARGE', `${what} has shape [${shape}] (${n} elements), more than the limit of ${limits.maxTensorElements}`);
+    throw new ZkmlError('MODEL_TOO_LARGE', `${what} has shape [${shape}] (${n} elements), more than the limit of ${limits.maxTensorElements}`, { count: n, limit: limits.maxTensorElements, unit: 'elements' });
   }
 }
 
@@ -58,7 +58,7 @@ function guarded<T>(node: IrNode, fn: () => T): T {
     return fn();
   } catch (err) {
     if (err instanceof ZkmlError) throw err;
-    throw new ZkmlError('ONNX_MALFORMED', `node '${node.name}' (${node.opType}) has inputs or attributes it cannot be evaluated with: ${(err as Error).message}`, { node: node.name });
+    throw new ZkmlError('ONNX_MALFORMED', `node '${node.name}' (${node.opType}) has inputs or attributes it cannot be evaluated with: ${(err as Error).message}`, { node: node.name }, { cause: err });
   }
 }
 

@@ -57,7 +57,7 @@ export function decodeTensor(t: any, limits: ParseLimits = DEFAULT_PARSE_LIMITS)
   const n = shape.reduce((a: number, b: number) => a * b, 1);
   if (shape.some((d: number) => !Number.isInteger(d) || d < 0)) throw new ZkmlError('ONNX_MALFORMED', `tensor '${name}' has invalid dims [${shape}]`);
   if (n > limits.maxTensorElements) {
-    throw new ZkmlError('MODEL_TOO_LARGE', `tensor '${name}' has ${n} elements, more than the limit of ${limits.maxTensorElements}`);
+    throw new ZkmlError('MODEL_TOO_LARGE', `tensor '${name}' has ${n} elements, more than the limit of ${limits.maxTensorElements}`, { tensor: name, count: n, limit: limits.maxTensorElements, unit: 'elements' });
   }
   if (t.dataLocation === 1 || (t.externalData && t.externalData.length > 0)) {
     throw new ZkmlError('ONNX_MALFORMED', `tensor '${name}' uses external data, which is not supported: embed the weights in the .onnx file`);
@@ -121,13 +121,13 @@ function valueInfo(v: any): RawValueInfo {
 
 export function parseOnnx(bytes: Uint8Array, limits: ParseLimits = DEFAULT_PARSE_LIMITS): RawGraph {
   if (bytes.byteLength > limits.maxBytes) {
-    throw new ZkmlError('MODEL_TOO_LARGE', `the model is ${bytes.byteLength} bytes, more than the limit of ${limits.maxBytes}`);
+    throw new ZkmlError('MODEL_TOO_LARGE', `the model is ${bytes.byteLength} bytes, more than the limit of ${limits.maxBytes}`, { count: bytes.byteLength, limit: limits.maxBytes, unit: 'bytes' });
   }
   let model: any;
   try {
     model = onnx.ModelProto.decode(bytes);
   } catch (err) {
-    throw new ZkmlError('ONNX_MALFORMED', `cannot decode the ONNX protobuf: ${(err as Error).message}`);
+    throw new ZkmlError('ONNX_MALFORMED', `cannot decode the ONNX protobuf: ${(err as Error).message}`, undefined, { cause: err });
   }
   const g = model.graph;
   if (!g || !g.node || !g.output || g.output.length === 0) {

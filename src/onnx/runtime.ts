@@ -9,7 +9,7 @@ export async function createOrtSession(bytes: Uint8Array): Promise<OrtSession> {
   try {
     return await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', intraOpNumThreads: 1, logSeverityLevel: 3 });
   } catch (err) {
-    throw new ZkmlError('ONNXRUNTIME_REFUSED', `onnxruntime refuses the model: ${String((err as Error).message).split('\n')[0]}`);
+    throw new ZkmlError('ONNXRUNTIME_REFUSED', `onnxruntime refuses the model: ${String((err as Error).message).split('\n')[0]}`, undefined, { cause: err });
   }
 }
 
@@ -41,6 +41,6 @@ export async function runOrt(session: OrtSession, inputs: ValueInfo[], sample: M
       return { name, shape: [...t.dims], values: Array.from(t.data as ArrayLike<number | bigint | boolean>, (v) => Number(v)) };
     });
   } catch (err) {
-    throw new ZkmlError('ONNXRUNTIME_REFUSED', `onnxruntime cannot run the model: ${String((err as Error).message).split('\n')[0]}`);
+    throw new ZkmlError('ONNXRUNTIME_REFUSED', `onnxruntime cannot run the model: ${String((err as Error).message).split('\n')[0]}`, undefined, { cause: err });
   }
 }

@@ -1,11 +1,13 @@
 /**
  * The Piscina task: witness generation and a Groth16 proof for one input. Each worker thread keeps
  * every circuit's wasm and zkey in memory after first use, and snarkjs keeps its curve, so a warm
- * proof pays neither the file reads nor the curve build again.
+ * proof pays neither the file reads nor the curve build again. A failure comes back as the outcome's
+ * ErrorEnvelope (src/errors.ts), which the prover turns back into the same ZkmlError.
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { settleTask, TaskOutcome, ZkmlError } from '../errors';
 import { snarkjs } from '../snark/in-worker';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { WitnessCalculatorBuilder } = require('circom_runtime');
@@ -57,17 +59,36 @@ async function load(task: ProveTask): Promise<LoadedCircuit> {
 function readChecked(file: string, sha256: string): Buffer {
   const bytes = fs.readFileSync(file);
   const actual = crypto.createHash('sha256').update(bytes).digest('hex');
-  if (actual !== sha256) throw new Error(`ARTIFACT_HASH_MISMATCH: ${path.basename(file)} has sha256 ${actual.slice(0, 16)}…, the manifest says ${sha256.slice(0, 16)}…`);
+  if (actual !== sha256) {
+    const artifact = path.basename(file);
+    throw new ZkmlError('ARTIFACT_HASH_MISMATCH', `${artifact} has sha256 ${actual.slice(0, 16)}…, the manifest says ${sha256.slice(0, 16)}…`, { artifact, actual, expected: sha256 });
+  }
   return bytes;
 }
 
-export default async function prove(task: ProveTask): Promise<ProveTaskResult> {
+/** A failure of one stage as its code: the stage that failed says what failed, not the message's words. */
+async function stage<T>(code: 'WITNESS_FAILED' | 'PROVE_FAILED', work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof ZkmlError) throw err;
+    throw new ZkmlError(code, String((err as Error)?.message ?? err).split('\n')[0], undefined, { cause: err });
+  }
+}
+
+async function proveNow(task: ProveTask): Promise<ProveTaskResult> {
   const circuit = await load(task);
   const t0 = Date.now();
-  const wtns = await circuit.witness.calculateWTNSBin(task.input, 0);
+  const wtns = await stage('WITNESS_FAILED', () => circuit.witness.calculateWTNSBin(task.input, 0));
   const t1 = Date.now();
-  const { proof, publicSignals } = await snarkjs.groth16.prove({ type: 'mem', data: circuit.zkey }, { type: 'mem', data: wtns }, undefined, {
-    singleThread: task.singleThread,
-  });
+  const { proof, publicSignals } = await stage<{ proof: unknown; publicSignals: string[] }>('PROVE_FAILED', () =>
+    snarkjs.groth16.prove({ type: 'mem', data: circuit.zkey }, { type: 'mem', data: wtns }, undefined, {
+      singleThread: task.singleThread,
+    }),
+  );
   return { proof, publicSignals, witnessMs: t1 - t0, proveMs: Date.now() - t1 };
+}
+
+export default function prove(task: ProveTask): Promise<TaskOutcome<ProveTaskResult>> {
+  return settleTask(() => proveNow(task), 'PROVE_FAILED');
 }

@@ -7,14 +7,14 @@ import * as path from 'node:path';
 import Piscina from 'piscina';
 import { artifactPath, Manifest, readManifest } from '../formats/artifacts';
 import { CompiledModel, readCompiled } from '../formats/compiled-model';
-import { asZkmlError, ZkmlError } from '../errors';
+import { asZkmlError, unwrapTask, ZkmlError } from '../errors';
 import { checkBuildIntegrity, HashCache } from './integrity';
 import { createOrtSession, OrtOutput, OrtSession, runOrt } from '../onnx/runtime';
 import { batchedInputs, evaluateBatch, modelCommitments, randomSalt, readBatch, Salts } from '../commit/commitments';
 import { commitmentLayout } from '../commit/layout';
 import { circuitInput } from '../quantize/codec';
 import { decodePublicSignals, publicLayout } from '../formats/public-signals';
-import { assertProductionReady, ZkmlMode, zkmlMode } from '../setup/production';
+import { assertProductionReady, ZkmlMode } from '../setup/production';
 import type { ProveTask, ProveTaskResult } from './prove-task';
 import type { Groth16Proof, Receipt, TensorValues } from '../formats/receipt';
 import * as fs from 'node:fs';
@@ -24,7 +24,7 @@ export interface ProverOptions {
   threads?: number;
   /** Let snarkjs start its own threads inside each worker (default: only when there is one worker). */
   snarkjsThreads?: boolean;
-  /** 'production' refuses dev/unpinned ptau and keys not from a finished ceremony (default: ZKML_MODE). */
+  /** 'production' refuses dev/unpinned ptau and keys not from a finished ceremony (default 'development'; the CLI and the service pass ZKML_MODE). */
   mode?: ZkmlMode;
 }
 
@@ -45,7 +45,7 @@ export class Prover {
   readonly mode: ZkmlMode;
 
   constructor(options: ProverOptions = {}) {
-    this.mode = options.mode ?? zkmlMode();
+    this.mode = options.mode ?? 'development';
     const threads = Math.max(1, options.threads ?? 1);
     this.singleThread = !(options.snarkjsThreads ?? threads === 1);
     this.pool = new Piscina({
@@ -106,7 +106,7 @@ export class Prover {
   private stop(buildDir: string, stamp: string, err: unknown): ZkmlError {
     const cause = asZkmlError(err);
     if (cause.code !== 'ARTIFACT_HASH_MISMATCH') return cause; // e.g. no setup yet: nothing was tampered with
-    const error = new ZkmlError(cause.code, `model stopped: ${cause.message}`, { ...cause.details, buildDir });
+    const error = new ZkmlError(cause.code, `model stopped: ${cause.message}`, { ...cause.details, buildDir }, { cause });
     this.models.delete(buildDir);
     this.stopped.set(buildDir, { stamp, error });
     return error;
@@ -146,12 +146,13 @@ export class Prover {
     })();
     let result: ProveTaskResult;
     try {
-      result = await this.pool.run(task);
+      result = unwrapTask<ProveTaskResult>(await this.pool.run(task));
     } catch (err) {
       ortRun.catch(() => undefined);
-      const msg = String((err as Error).message ?? err);
-      if (msg.startsWith('ARTIFACT_HASH_MISMATCH')) throw this.stop(buildDir, this.models.get(buildDir)?.stamp ?? '', new ZkmlError('ARTIFACT_HASH_MISMATCH', msg.replace(/^ARTIFACT_HASH_MISMATCH: /, '')));
-      throw new ZkmlError(/assert|witness|constraint/i.test(msg) ? 'WITNESS_FAILED' : 'PROVE_FAILED', msg.split('\n')[0]);
+      // A ZkmlError from the worker arrives as it was thrown there; a dead worker's rejection is PROVE_FAILED.
+      const e = asZkmlError(err, 'PROVE_FAILED');
+      // The worker checks the bytes it reads too: a key swapped after our check stops the model.
+      throw e.code === 'ARTIFACT_HASH_MISMATCH' ? this.stop(buildDir, this.models.get(buildDir)?.stamp ?? '', e) : e;
     }
     const ort = await ortRun.catch((err) => {
       throw asZkmlError(err, 'ONNXRUNTIME_REFUSED');
@@ -220,6 +221,16 @@ export class Prover {
   async close(): Promise<void> {
     await this.pool.destroy();
   }
+}
+
+/**
+ * What loading a build checks, without loading it (a process that does not prove, such as the API in
+ * scale-out): every artifact's hash against the manifest and, in production mode, the setup's trust.
+ */
+export function checkProvable(buildDir: string, mode: ZkmlMode, hashes: HashCache = new HashCache()): void {
+  const manifest = readManifest(buildDir);
+  checkBuildIntegrity(buildDir, manifest, hashes);
+  if (mode === 'production') assertProductionReady(buildDir, manifest);
 }
 
 /**

@@ -57,7 +57,7 @@ const magnitude = (v: bigint): bigint => (v < 0n ? -v : v);
 export function chooseGadget(acc: Interval, shift: number, applyRelu: boolean, where: string): { gadget: Gadget; out: Interval } {
   const limit = 1n << BigInt(MAX_MAGNITUDE_BITS);
   if (magnitude(acc.lo) >= limit || magnitude(acc.hi) >= limit) {
-    throw new ZkmlError('MODEL_TOO_LARGE', `${where}: values need more than ${MAX_MAGNITUDE_BITS} bits; lower the weight or activation bits`);
+    throw new ZkmlError('MODEL_TOO_LARGE', `${where}: values need more than ${MAX_MAGNITUDE_BITS} bits; lower the weight or activation bits`, { limit: MAX_MAGNITUDE_BITS, unit: 'bits' });
   }
   const q = { lo: roundShift(acc.lo, shift), hi: roundShift(acc.hi, shift) };
   let gadget: Gadget;
@@ -75,7 +75,7 @@ export function chooseGadget(acc: Interval, shift: number, applyRelu: boolean, w
   }
   const bits = gadgetBits(gadget);
   if (bits > MAX_DECOMPOSITION_BITS) {
-    throw new ZkmlError('MODEL_TOO_LARGE', `${where}: a range check of ${bits} bits exceeds ${MAX_DECOMPOSITION_BITS}`);
+    throw new ZkmlError('MODEL_TOO_LARGE', `${where}: a range check of ${bits} bits exceeds ${MAX_DECOMPOSITION_BITS}`, { count: bits, limit: MAX_DECOMPOSITION_BITS, unit: 'bits' });
   }
   return { gadget, out };
 }
@@ -125,7 +125,8 @@ function argmaxGadget(row: Row, bounds: Interval[][], selectLast: boolean, where
     if (x.hi > hi) hi = x.hi;
   }
   const b = bitsForSpan(hi - lo);
-  if (b > MAX_DECOMPOSITION_BITS) throw new ZkmlError('MODEL_TOO_LARGE', `${where}: argmax inputs span more than ${MAX_DECOMPOSITION_BITS} bits`);
+  if (b > MAX_DECOMPOSITION_BITS)
+    throw new ZkmlError('MODEL_TOO_LARGE', `${where}: argmax inputs span more than ${MAX_DECOMPOSITION_BITS} bits`, { count: b, limit: MAX_DECOMPOSITION_BITS, unit: 'bits' });
   return { gadget: { kind: 'argmax', n, b, last: selectLast }, out: { lo: 0n, hi: BigInt(n - 1) } };
 }
 

@@ -34,7 +34,8 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body);
   if (!r.success) {
     const issue = r.error.issues[0];
-    throw new ZkmlError('BODY_INVALID', `${issue.path.join('.') || 'body'}: ${issue.message}`);
+    const field = issue.path.join('.');
+    throw new ZkmlError('BODY_INVALID', `${field || 'body'}: ${issue.message}`, field ? { field } : undefined);
   }
   return r.data;
 }

@@ -1,12 +1,15 @@
 /**
  * Service configuration from the environment, validated once at boot with zod. A bad value stops
- * the service with a message naming the variable.
+ * the service with a message naming the variable. This and src/cli/env.ts are the only readers of
+ * process.env: the core takes everything as parameters.
  */
 import * as path from 'node:path';
 import { z } from 'zod';
 import { ZkmlError } from '../errors';
 import { defaultProverThreads } from '../prover/prover';
 import { packageRoot } from '../package-root';
+import { ZKML_MODES } from '../setup/production';
+import { defaultCacheDir } from '../setup/ptau-store';
 
 export const SCOPES = ['read', 'prove', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -53,6 +56,10 @@ const Env = z
     ZKML_CORS_ORIGINS: z.string().optional(),
     ZKML_CHAIN_RPC_URL: z.string().url().optional(),
     ZKML_CHAIN_PRIVATE_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'a 32-byte hex key').optional(),
+    /** 'production' refuses to prove with dev/unpinned ptau or keys not from a finished ceremony ('' = development). */
+    ZKML_MODE: z.enum(['', ...ZKML_MODES]).optional(),
+    /** The dev ptau cache (compile jobs' setup); '' = the default. */
+    ZKML_CACHE_DIR: z.string().optional(),
     ZKML_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Whether the API process also runs jobs (default: yes in embedded mode, no with REDIS_URL). */
     ZKML_API_RUNS_JOBS: bool.optional(),
@@ -96,6 +103,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     chainRpcUrl: e.ZKML_CHAIN_RPC_URL,
     chainPrivateKey: e.ZKML_CHAIN_PRIVATE_KEY,
     logLevel: e.ZKML_LOG_LEVEL,
+    mode: e.ZKML_MODE || 'development',
+    cacheDir: path.resolve(e.ZKML_CACHE_DIR || defaultCacheDir()),
     apiRunsJobs: e.ZKML_API_RUNS_JOBS ?? !e.REDIS_URL,
     lockMs: e.ZKML_LOCK_MS,
     stalledMs: e.ZKML_STALLED_MS,

@@ -13,7 +13,7 @@ import { compileSettingsSchema } from './settings-schema';
 import { ENGINE } from './tokens';
 import { jobView, proofView } from './views';
 
-const problemResponse = { description: 'application/problem+json with a stable `code`' };
+const problemResponse = { description: 'application/problem+json with a stable `code` (and, for some codes, public `details`: offending nodes, field names, limits)' };
 
 const saltsSchema = {
   type: 'object',
@@ -25,7 +25,7 @@ const saltsSchema = {
 function pageParam(v: string | undefined, name: string, dflt: number, max: number): number {
   if (v === undefined) return dflt;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > max) throw new ZkmlError('BODY_INVALID', `${name} must be an integer in 0..${max}`);
+  if (!Number.isInteger(n) || n < 0 || n > max) throw new ZkmlError('BODY_INVALID', `${name} must be an integer in 0..${max}`, { field: name });
   return n;
 }
 

@@ -13,6 +13,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   MODEL_NOT_READY: 409,
+  MODEL_STOPPED: 409,
   NO_RECEIPT: 409,
   BODY_TOO_LARGE: 413,
   MODEL_TOO_LARGE: 413,

@@ -1,11 +1,12 @@
 /**
  * Every error leaves as application/problem+json (RFC 9457) with the stable `code`: ZkmlErrors by
- * their code, body-parser and routing errors mapped to codes, anything else a logged 500 INTERNAL.
+ * their code (and `details`: the ones src/errors.ts PUBLIC_DETAILS lists for the code), body-parser
+ * and routing errors mapped to codes, anything else a logged 500 INTERNAL.
  */
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
-import { ERROR_CODES, ErrorCode, ZkmlError } from '../errors';
+import { ERROR_CODES, ErrorCode, publicDetails, ZkmlError } from '../errors';
 import { QueueFullError } from '../jobs/engine';
 import { httpStatus } from './http-status';
 
@@ -45,6 +46,7 @@ export class ProblemFilter implements ExceptionFilter {
     const { status, error } = toZkmlError(exception);
     if (status >= 500) (req.log ?? this.log).error({ err: exception }, 'request failed');
     if (exception instanceof QueueFullError) res.setHeader('Retry-After', String(exception.retryAfterSec));
-    problem(res, req, status, error.code, error.message);
+    const details = publicDetails(error.code, error.details);
+    problem(res, req, status, error.code, error.message, details ? { details } : {});
   }
 }

@@ -17,7 +17,8 @@ import { JobRunner } from '../jobs/runner';
 import { SqliteJobStore } from '../jobs/sqlite-store';
 import type { JobStore } from '../jobs/store';
 import type { OnchainOptions } from '../verifier/onchain';
-import { Prover } from '../prover/prover';
+import { asZkmlError, PublicError, toPublicError } from '../errors';
+import { checkProvable, Prover } from '../prover/prover';
 import type { Config } from './config';
 import { Metrics } from './metrics';
 
@@ -68,8 +69,8 @@ export async function createRuntime(config: Config, log: Logger, opts: { runJobs
   let compiler: CompilePool | undefined;
   let runner: JobRunner | undefined;
   if (opts.runJobs) {
-    prover = new Prover({ threads: config.proverThreads });
-    compiler = new CompilePool(config.compileTimeoutMs);
+    prover = new Prover({ threads: config.proverThreads, mode: config.mode });
+    compiler = new CompilePool(config.compileTimeoutMs, config.cacheDir);
     const owner = `${os.hostname()}:${process.pid}`;
     runner = new JobRunner(store, artifacts, prover, compiler, owner, config.maxAttempts, {
       onFinished: (job, outcome) => {
@@ -79,6 +80,15 @@ export async function createRuntime(config: Config, log: Logger, opts: { runJobs
       },
       onError: (job, err) => log.error({ jobId: job?.id, err }, 'job error'),
     });
+  }
+
+  // Fail at startup, not at the first proof: a ready model whose build is broken is stopped (and says why).
+  await checkModels(store, log, (modelId) => {
+    const buildDir = artifacts.buildDir(modelId);
+    return prover ? prover.open(buildDir) : checkProvable(buildDir, config.mode);
+  });
+
+  if (runner) {
     const r = runner;
     queue.process((id) => r.run(id));
   }
@@ -118,4 +128,27 @@ export async function createRuntime(config: Config, log: Logger, opts: { runJobs
       await store.close();
     },
   };
+}
+
+/**
+ * Opens (or, in a process that does not prove, checks) the build of every ready model: its artifact
+ * hashes against the manifest and, in production mode, its trust. A build that fails does not stop
+ * the process: the model is marked stopped with the reason, logged, and refuses proofs
+ * (MODEL_STOPPED) until it is compiled again. A stopped model whose build checks out again (its
+ * files restored) is ready again.
+ */
+async function checkModels(store: JobStore, log: Logger, check: (modelId: string) => Promise<void> | void): Promise<void> {
+  for (const m of await store.listModels()) {
+    if (m.status !== 'ready' && m.status !== 'stopped') continue;
+    let failure: PublicError | null = null;
+    try {
+      await check(m.id);
+    } catch (err) {
+      const e = asZkmlError(err);
+      failure = toPublicError(e);
+      log.error({ modelId: m.id, name: m.name, code: e.code, err: e }, 'model stopped at startup: its build does not check out');
+    }
+    if (!failure && m.status === 'ready') continue;
+    if ((await store.setModelHealth(m.id, failure)) && !failure) log.info({ modelId: m.id, name: m.name }, 'model ready again: its build checks out');
+  }
 }

@@ -154,14 +154,14 @@ export function exportCurrentZkey(buildDir: string, outFile: string): { sha256: 
  * plus the optional text. Returns the contribution hash to look for in the published transcript.
  */
 export async function contributeZkey(inFile: string, outFile: string, opts: { name: string; entropy?: string }): Promise<{ hash: string }> {
-  checkName(opts.name);
+  checkContributorName(opts.name);
   if (!fs.existsSync(inFile)) throw new ZkmlError('ARTIFACT_MISSING', `no zkey at ${inFile}`);
   readMpcParams(inFile, 'CONTRIBUTION_INVALID'); // a readable Groth16 zkey, before snarkjs touches it
   // The secret comes from the OS; the text only adds to it, so a weak text cannot weaken it.
   const entropy = crypto.randomBytes(64).toString('hex') + (opts.entropy ?? '');
   const log = snarkjsLogger();
   const hash = await withSnarkjsCurve(() => snarkjs.zKey.contribute(inFile, outFile, opts.name, entropy, log)).catch((err: unknown) => {
-    throw new ZkmlError('CONTRIBUTION_INVALID', `contributing to ${inFile} failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    throw new ZkmlError('CONTRIBUTION_INVALID', `contributing to ${inFile} failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, undefined, { cause: err });
   });
   if (!(hash instanceof Uint8Array)) throw new ZkmlError('CONTRIBUTION_INVALID', `contributing to ${inFile} failed: ${log.lastError() ?? 'snarkjs gave no reason'}`);
   return { hash: toHex(hash) };
@@ -173,7 +173,7 @@ export async function contributeZkey(inFile: string, outFile: string, opts: { na
  * initial key and ptau. Otherwise CONTRIBUTION_INVALID and nothing changes.
  */
 export async function acceptContribution(buildDir: string, file: string, opts: { name: string }): Promise<CeremonyContribution> {
-  checkName(opts.name);
+  checkContributorName(opts.name);
   const state = readCeremony(buildDir);
   requireOpen(state);
   checkArtifactHash(buildDir, 'r1cs', state.r1csSha256);
@@ -232,6 +232,16 @@ export interface FinishOptions {
   iterationsExp: number;
 }
 
+/** Refuses a beacon that is not 1..255 bytes of hex, or iterations outside 10..63 (OPTION_INVALID). */
+export function checkBeacon(opts: FinishOptions): void {
+  if (typeof opts.beaconHex !== 'string' || !/^([0-9a-fA-F]{2}){1,255}$/.test(opts.beaconHex)) {
+    throw new ZkmlError('OPTION_INVALID', 'the beacon must be 1..255 bytes of hex', { option: 'beaconHex' });
+  }
+  if (!Number.isInteger(opts.iterationsExp) || opts.iterationsExp < 10 || opts.iterationsExp > 63) {
+    throw new ZkmlError('OPTION_INVALID', `beacon iterations must be an exponent in 10..63, got ${opts.iterationsExp}`, { option: 'iterationsExp' });
+  }
+}
+
 /** Applies the beacon, verifies the final key from r1cs + ptau, and publishes keys, verifier and transcript. */
 export async function finishCeremony(buildDir: string, opts: FinishOptions): Promise<CeremonyState> {
   const state = readCeremony(buildDir);
@@ -239,10 +249,7 @@ export async function finishCeremony(buildDir: string, opts: FinishOptions): Pro
   if (state.contributions.length === 0) {
     throw new ZkmlError('CEREMONY_STATE', 'no contribution accepted yet: a beacon alone is public, so at least one secret contribution is needed');
   }
-  if (!/^([0-9a-fA-F]{2}){1,255}$/.test(opts.beaconHex)) throw new ZkmlError('USAGE', 'the beacon must be 1..255 bytes of hex');
-  if (!Number.isInteger(opts.iterationsExp) || opts.iterationsExp < 10 || opts.iterationsExp > 63) {
-    throw new ZkmlError('USAGE', `beacon iterations must be an exponent in 10..63, got ${opts.iterationsExp}`);
-  }
+  checkBeacon(opts);
   const manifest = readManifest(buildDir);
   checkArtifactHash(buildDir, 'r1cs', state.r1csSha256);
   if (manifest.r1csSha256 !== state.r1csSha256) throw new ZkmlError('CEREMONY_STATE', 'the build was recompiled since the ceremony started');
@@ -302,8 +309,9 @@ function zkeyName(index: number): string {
   return `${String(index).padStart(4, '0')}.zkey`;
 }
 
-function checkName(name: string): void {
+/** A contributor's name: 1..64 bytes, not blank (OPTION_INVALID otherwise). */
+export function checkContributorName(name: string): void {
   if (typeof name !== 'string' || name.trim() === '' || Buffer.byteLength(name) > MAX_NAME) {
-    throw new ZkmlError('USAGE', `a contributor name is required (1..${MAX_NAME} bytes)`);
+    throw new ZkmlError('OPTION_INVALID', `a contributor name is required (1..${MAX_NAME} bytes)`, { option: 'name' });
   }
 }

@@ -61,14 +61,19 @@ export interface SetupResult {
   paths: { zkey: string; vk: string; verifierSol: string; setup: string };
 }
 
+/** The number of local phase-2 contributions: an integer in 1..100 (OPTION_INVALID otherwise). */
+export function checkContributions(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > 100) {
+    throw new ZkmlError('OPTION_INVALID', `contributions must be an integer in 1..100, got ${n}`, { option: 'contributions' });
+  }
+}
+
 export async function runSetup(buildDir: string, opts: SetupOptions = {}): Promise<SetupResult> {
   const t0 = Date.now();
   const report = opts.onProgress ?? (() => undefined);
   const progress = (phase: string, fraction: number): void => report(phase, Math.round(fraction * 1000) / 1000);
   const nContributions = opts.contributions ?? 1;
-  if (!Number.isInteger(nContributions) || nContributions < 1 || nContributions > 100) {
-    throw new ZkmlError('USAGE', `contributions must be an integer in 1..100, got ${nContributions}`);
-  }
+  checkContributions(nContributions);
 
   // The r1cs must be the one the manifest chains to, or the keys would belong to another circuit.
   progress('r1cs', 0);
@@ -157,7 +162,7 @@ export async function runSetup(buildDir: string, opts: SetupOptions = {}): Promi
     // snarkjs does not always report a failed write: a full disk shows up later as a truncated key.
     const full = diskFullOr(err, buildDir);
     if (full !== err || err instanceof ZkmlError) throw full;
-    throw new ZkmlError('SETUP_FAILED', firstLine(err));
+    throw new ZkmlError('SETUP_FAILED', firstLine(err), undefined, { cause: err });
   } finally {
     for (const file of temps) fs.rmSync(file, { force: true });
   }

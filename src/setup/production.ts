@@ -8,14 +8,17 @@ import { artifactPath, Manifest, readJson } from '../formats/artifacts';
 import { ZkmlError } from '../errors';
 import type { CeremonyTranscript } from './ceremony';
 
-export type ZkmlMode = 'development' | 'production';
+export const ZKML_MODES = ['development', 'production'] as const;
+export type ZkmlMode = (typeof ZKML_MODES)[number];
 
-/** ZKML_MODE: unset or 'development', or 'production'; anything else is refused, not guessed. */
-export function zkmlMode(env: NodeJS.ProcessEnv = process.env): ZkmlMode {
-  const v = env.ZKML_MODE;
-  if (v === undefined || v === '' || v === 'development') return 'development';
-  if (v === 'production') return 'production';
-  throw new ZkmlError('SETTINGS_INVALID', `ZKML_MODE must be 'development' or 'production', got '${v}'`);
+/**
+ * The value of ZKML_MODE, read by the CLI's and the service's configuration (never here): unset, ''
+ * or 'development', or 'production'; anything else is refused (CONFIG_INVALID), not guessed.
+ */
+export function zkmlMode(value: string | undefined): ZkmlMode {
+  if (value === undefined || value === '' || value === 'development') return 'development';
+  if (value === 'production') return 'production';
+  throw new ZkmlError('CONFIG_INVALID', `ZKML_MODE must be 'development' or 'production', got '${value}'`);
 }
 
 /** Why this build may not prove in production; empty when it may. Hashes are checked separately. */

@@ -56,9 +56,9 @@ export function requiredPtauPower(r1cs: R1csSize): number {
   return power;
 }
 
-/** ZKML_CACHE_DIR, else ~/.cache/zkml. */
+/** ~/.cache/zkml: the cache when the caller gives none (the CLI and the service pass ZKML_CACHE_DIR when it is set). */
 export function defaultCacheDir(): string {
-  return process.env.ZKML_CACHE_DIR || path.join(os.homedir(), '.cache', 'zkml');
+  return path.join(os.homedir(), '.cache', 'zkml');
 }
 
 export async function resolvePtau(opts: ResolvePtauOptions): Promise<ResolvedPtau> {
@@ -152,7 +152,7 @@ async function devPtau(requiredPower: number, dir: string, onProgress?: Progress
       fs.renameSync(tmp, file);
     } catch (err) {
       if (err instanceof ZkmlError) throw err;
-      throw new ZkmlError('SETUP_FAILED', `generating the dev ptau failed: ${firstLine(err)}`);
+      throw new ZkmlError('SETUP_FAILED', `generating the dev ptau failed: ${firstLine(err)}`, undefined, { cause: err });
     } finally {
       fs.rmSync(tmp, { force: true });
     }

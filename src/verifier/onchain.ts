@@ -57,7 +57,7 @@ export async function verifyOnchain(buildDir: string, receipt: ProofAndSignals, 
     const deployed = !address;
     if (!address) {
       const privateKey = opts.privateKey ?? local?.privateKey;
-      if (!privateKey) throw new ZkmlError('USAGE', 'deploying the verifier needs a private key (or pass the address of a deployed verifier)');
+      if (!privateKey) throw new ZkmlError('PRIVATE_KEY_REQUIRED', 'deploying the verifier needs a private key (or pass the address of a deployed verifier)');
       address = await deployVerifier(rpcUrl, privateKey, artifact);
       if (!local) recordDeployment(buildDir, chainId, address, artifact);
     }

@@ -157,6 +157,20 @@ describe('zkml: bad inputs get one line with a stable code', () => {
     fails(await zkml('compile', modelFile('tiny'), '--out', path.join(work, 'b-x'), '--no-such-flag'), 'USAGE');
   });
 
+  test("a core option refused from a flag is the CLI's USAGE, with the core's message; a bad ZKML_MODE → CONFIG_INVALID", async () => {
+    assert.equal(fails(await zkml('setup', build, '--contributions', '0'), 'USAGE'), 'contributions must be an integer in 1..100, got 0');
+    assert.equal(fails(await zkml('ceremony', 'finish', '--dir', build, '--beacon', 'xyz', '--iterations', '10'), 'USAGE'), 'the beacon must be 1..255 bytes of hex');
+    assert.equal(fails(await zkml('ceremony', 'accept', 'x.zkey', '--dir', build, '--name', ' '), 'USAGE'), 'a contributor name is required (1..64 bytes)');
+    const prev = process.env.ZKML_MODE;
+    process.env.ZKML_MODE = 'prod';
+    try {
+      assert.match(fails(await zkml('prove', build, '--input', inputFile('tiny'), '--out', path.join(work, 'r.json')), 'CONFIG_INVALID'), /ZKML_MODE must be 'development' or 'production', got 'prod'/);
+    } finally {
+      if (prev === undefined) delete process.env.ZKML_MODE;
+      else process.env.ZKML_MODE = prev;
+    }
+  });
+
   test('an input file with the wrong length → SHAPE_MISMATCH', async () => {
     fails(await zkml('prove', build, '--input', writeJsonFile('short.json', { input_data: [[0.1, 0.2, 0.3]] }), '--out', path.join(work, 'r.json')), 'SHAPE_MISMATCH');
   });

@@ -99,10 +99,33 @@ function storeContract(name: string, make: () => Promise<JobStore | undefined>, 
       await store.setDeployment(MODEL, deployment);
       assert.deepEqual((await store.getModel(MODEL))?.deployment, deployment);
     });
+
+    test("a failed job's and a model's error keep their public details; a ready model can be stopped and made ready again", async (t) => {
+      if (!store) return t.skip('PostgreSQL not reachable');
+      const r = await store.createProveJobs([job()], {});
+      assert.ok(r !== 'full');
+      const id = r.jobs[0].id;
+      await store.claim(id, 'w1');
+      const error = { code: 'INPUT_NOT_FINITE' as const, message: "input 'x'[3] is NaN", details: { input: 'x', index: 3 } };
+      assert.equal(await store.fail(id, error), true);
+      assert.deepEqual((await store.getJob(id))?.error, error);
+
+      const other = 'c'.repeat(64);
+      await store.upsertModel({ id: other, name: 'other' });
+      assert.equal(await store.setModelHealth(other, error), false, 'only a ready or stopped model');
+      const compile = await store.startCompile(other, { id: crypto.randomUUID(), kind: 'compile', modelId: other, payload: {} });
+      await store.claim(compile.id, 'w1');
+      await store.complete(compile.id, {}, { status: 'ready', vkSha256: 'd'.repeat(64), error: null });
+      const stopped = { code: 'ARTIFACT_HASH_MISMATCH' as const, message: 'model stopped: circuit.zkey has sha256 …', details: { artifact: 'circuit.zkey' } };
+      assert.equal(await store.setModelHealth(other, stopped), true);
+      assert.deepEqual(await store.getModel(other).then((m) => [m?.status, m?.error]), ['stopped', stopped]);
+      assert.equal(await store.setModelHealth(other, null), true);
+      assert.deepEqual(await store.getModel(other).then((m) => [m?.status, m?.error, m?.vkSha256]), ['ready', null, 'd'.repeat(64)]);
+    });
   });
 }
 
-test('a SQLite file made before the requester and deployment columns gets them at init', async () => {
+test('a SQLite file made before the requester, deployment and error-details columns gets them at init', async () => {
   const oldDir = makeTempDir('jobs-store-old');
   const file = path.join(oldDir, 'old.sqlite');
   const old = new Database(file);
@@ -122,6 +145,9 @@ test('a SQLite file made before the requester and deployment columns gets them a
     const r = await store.createProveJobs([job({ requester: 'e'.repeat(64) })], {});
     assert.ok(r !== 'full');
     assert.equal((await store.getJob(r.jobs[0].id))?.requester, 'e'.repeat(64));
+    const stopped = { code: 'ARTIFACT_MISSING' as const, message: 'missing circuit.zkey', details: { artifact: 'circuit.zkey' } };
+    assert.equal(await store.setModelHealth(MODEL, stopped), true);
+    assert.deepEqual((await store.getModel(MODEL))?.error, stopped);
   } finally {
     await store.close();
     fs.rmSync(oldDir, { recursive: true, force: true });

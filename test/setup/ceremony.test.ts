@@ -161,13 +161,13 @@ test('a modified ceremony key is caught before it is handed out', async () => {
   assert.throws(() => exportCurrentZkey(buildDir, path.join(work, 'x.zkey')), rejectsWith('ARTIFACT_HASH_MISMATCH'));
 });
 
-test('bad beacon parameters are USAGE errors', async () => {
+test('bad beacon parameters and a blank contributor name are OPTION_INVALID', async () => {
   await initCeremony(buildDir, { cacheDir });
   const c = await contributeAs('gina');
   await acceptContribution(buildDir, c.file, { name: 'gina' });
-  await assert.rejects(finishCeremony(buildDir, { beaconHex: 'xyz', iterationsExp: 10 }), rejectsWith('USAGE'));
-  await assert.rejects(finishCeremony(buildDir, { beaconHex: BEACON, iterationsExp: 5 }), rejectsWith('USAGE'));
-  await assert.rejects(contributeZkey(c.file, path.join(work, 'y.zkey'), { name: '' }), rejectsWith('USAGE'));
+  await assert.rejects(finishCeremony(buildDir, { beaconHex: 'xyz', iterationsExp: 10 }), rejectsWith('OPTION_INVALID'));
+  await assert.rejects(finishCeremony(buildDir, { beaconHex: BEACON, iterationsExp: 5 }), rejectsWith('OPTION_INVALID'));
+  await assert.rejects(contributeZkey(c.file, path.join(work, 'y.zkey'), { name: '' }), rejectsWith('OPTION_INVALID'));
   const notZkey = path.join(work, 'not.zkey');
   fs.writeFileSync(notZkey, 'hello');
   await assert.rejects(contributeZkey(notZkey, path.join(work, 'y.zkey'), { name: 'zed' }), rejectsWith('CONTRIBUTION_INVALID'));

@@ -111,5 +111,5 @@ test('an r1cs that no longer matches the manifest is refused', async () => {
 });
 
 test('contributions must be a positive integer', async () => {
-  await assert.rejects(runSetup(buildDir, { cacheDir, contributions: 0 }), rejectsWith('USAGE'));
+  await assert.rejects(runSetup(buildDir, { cacheDir, contributions: 0 }), rejectsWith('OPTION_INVALID'));
 });

@@ -51,10 +51,10 @@ test('on a given rpc the deployment is recorded in the manifest', async () => {
   assert.equal(again.address, address);
 });
 
-test('without a key or a usable deployment on a given rpc, it is a USAGE error', async () => {
+test('without a key or a usable deployment on a given rpc, it is PRIVATE_KEY_REQUIRED', async () => {
   const other = await startAnvil(); // a fresh chain: the recorded address has no code there
   try {
-    await assert.rejects(verifyOnchain(buildDir, good, { rpcUrl: other.rpcUrl }), (err: unknown) => err instanceof ZkmlError && err.code === 'USAGE');
+    await assert.rejects(verifyOnchain(buildDir, good, { rpcUrl: other.rpcUrl }), (err: unknown) => err instanceof ZkmlError && err.code === 'PRIVATE_KEY_REQUIRED');
   } finally {
     await other.stop();
   }

@@ -2,8 +2,9 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ZkmlError } from '../../errors';
-import { acceptContribution, contributeZkey, exportCurrentZkey, finishCeremony, initCeremony, readCeremony } from '../../setup/ceremony';
-import { intOption, requirePositional } from '../args';
+import { acceptContribution, checkBeacon, checkContributorName, contributeZkey, exportCurrentZkey, finishCeremony, initCeremony, readCeremony } from '../../setup/ceremony';
+import { asUsage, intOption, requirePositional } from '../args';
+import { cliEnv } from '../env';
 import { printPtauTrust } from '../trust';
 import { USAGE } from '../usage';
 
@@ -29,11 +30,13 @@ export async function ceremonyCommand(args: string[]): Promise<void> {
   };
   const name = (): string => {
     if (!values.name) throw new ZkmlError('USAGE', `ceremony ${sub} needs --name NAME`);
-    return values.name;
+    const given = values.name;
+    asUsage(() => checkContributorName(given));
+    return given;
   };
   switch (sub) {
     case 'init': {
-      const s = await initCeremony(dir(), { ptauPath: values.ptau, allowUnknownPtau: values['allow-unknown-ptau'] });
+      const s = await initCeremony(dir(), { ptauPath: values.ptau, cacheDir: cliEnv().cacheDir, allowUnknownPtau: values['allow-unknown-ptau'] });
       console.log(`ceremony opened in ${path.join(dir(), 'ceremony')}: initial key ${s.initialZkey.file} (sha256 ${s.initialZkey.sha256.slice(0, 16)}…), circuit hash ${s.circuitHash.slice(0, 16)}…`);
       printPtauTrust(s.ptau);
       return;
@@ -58,7 +61,9 @@ export async function ceremonyCommand(args: string[]): Promise<void> {
     }
     case 'finish': {
       if (!values.beacon || !values.iterations) throw new ZkmlError('USAGE', 'ceremony finish needs --beacon HEX and --iterations N');
-      const s = await finishCeremony(dir(), { beaconHex: values.beacon, iterationsExp: intOption(values.iterations, 'iterations')! });
+      const beacon = { beaconHex: values.beacon, iterationsExp: intOption(values.iterations, 'iterations')! };
+      asUsage(() => checkBeacon(beacon));
+      const s = await finishCeremony(dir(), beacon);
       console.log(`ceremony finished: ${s.contributions.length} contribution(s) + beacon; wrote circuit.zkey, verification_key.json, Verifier.sol, setup.json, ceremony-transcript.json`);
       printPtauTrust(s.ptau);
       return;

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { ZkmlError } from '../../errors';
 import { Prover } from '../../prover/prover';
 import { readJsonFile, requirePositional, saltOptions } from '../args';
+import { cliEnv } from '../env';
 import { progressPrinter } from '../progress';
 
 export async function proveCommand(args: string[]): Promise<void> {
@@ -16,7 +17,7 @@ export async function proveCommand(args: string[]): Promise<void> {
   const dir = requirePositional(positionals, 'the build folder');
   if (!values.input || !values.out) throw new ZkmlError('USAGE', 'prove needs --input FILE and --out RECEIPT');
   const input = readJsonFile(values.input, 'INPUT_INVALID');
-  const prover = new Prover();
+  const prover = new Prover({ mode: cliEnv().mode });
   try {
     progressPrinter('prove')('witness + proof', 0);
     const receipt = await prover.prove(dir, input, saltOptions(values));

@@ -4,7 +4,7 @@ import { artifactPath, Manifest, readJson } from '../../formats/artifacts';
 import { ZkmlError } from '../../errors';
 import { parseReceipt } from '../../formats/receipt';
 import { verifyReceipt } from '../../app/verify-receipt';
-import { readJsonFile, requirePositional } from '../args';
+import { asUsage, readJsonFile, requirePositional } from '../args';
 import { describeKeyTrust } from '../trust';
 
 export async function verifyCommand(args: string[]): Promise<void> {
@@ -24,10 +24,16 @@ export async function verifyCommand(args: string[]): Promise<void> {
   if (!values.dir) throw new ZkmlError('USAGE', 'verify needs --dir DIR (the build folder with verification_key.json)');
   const receipt = parseReceipt(readJsonFile(file, 'RECEIPT_INVALID'), file);
   const manifest = readJson<Manifest>(artifactPath(values.dir, 'manifest'));
-  const verdict = await verifyReceipt(values.dir, receipt, {
-    onchain: values.onchain ? { rpcUrl: values.rpc, privateKey: values.key, address: values.address } : undefined,
-    weightsCommitment: values['weights-commitment'],
-  });
+  const dir = values.dir;
+  // Deploying the verifier without --key (nor --address) is a command-line error here.
+  const verdict = await asUsage(
+    () =>
+      verifyReceipt(dir, receipt, {
+        onchain: values.onchain ? { rpcUrl: values.rpc, privateKey: values.key, address: values.address } : undefined,
+        weightsCommitment: values['weights-commitment'],
+      }),
+    ['PRIVATE_KEY_REQUIRED'],
+  );
   if (!verdict.valid) throw new ZkmlError(verdict.code ?? 'PROOF_INVALID', verdict.reason);
   const { onchain, openings, weights } = verdict;
   const where = onchain?.address ? ` on chain ${onchain.chainId} at ${onchain.address}` : ' off-chain';

@@ -94,7 +94,12 @@ export function indexMapFamily(ops: string[], spec: IndexMapOp): IndexMapFamily 
 export function checkFoldSize(node: IrNode, shape: number[]): void {
   const n = sizeOf(shape);
   if (n > DEFAULT_PARSE_LIMITS.maxTensorElements) {
-    throw new ZkmlError('MODEL_TOO_LARGE', `node '${node.name}' (${node.opType}) makes a tensor of ${n} elements, more than the limit of ${DEFAULT_PARSE_LIMITS.maxTensorElements}`, { node: node.name });
+    throw new ZkmlError('MODEL_TOO_LARGE', `node '${node.name}' (${node.opType}) makes a tensor of ${n} elements, more than the limit of ${DEFAULT_PARSE_LIMITS.maxTensorElements}`, {
+      node: node.name,
+      count: n,
+      limit: DEFAULT_PARSE_LIMITS.maxTensorElements,
+      unit: 'elements',
+    });
   }
 }
 

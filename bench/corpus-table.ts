@@ -147,7 +147,7 @@ function writeDoc(results: CorpusResult[], args: Args, totalS: number, supported
     '`../shared/corpus/INDEX.md`) run end to end: compile with default settings → dev Groth16 setup → prove → verify',
     'off-chain. Written by `node dist/bench/corpus-table.js`; the tier-1 rows are also checked by `test/corpus/tier1.test.ts`.',
     '',
-    '- Input: the model\'s `input.json` (its first sample, and of a batched array its first row, since the circuit binds',
+    "- Input: the model's `input.json` (its first sample, and of a batched array its first row, since the circuit binds",
     `  the batch dimension to 1), else seeded random values in [-1, 1] (0/1 for bool inputs; seed ${SEED}). Calibration:`,
     '  that input plus 15 seeded random samples of the same distribution.',
     `- Size limit for this table: compile refuses circuits predicted above ${args.maxConstraints.toLocaleString('en-US')} constraints`,
@@ -193,7 +193,10 @@ async function main(): Promise<void> {
       r = { ...(await runIsolated(indexRow, args)), wallMs: Date.now() - t };
       done[indexRow.model] = r;
       fs.writeFileSync(resultsFile, JSON.stringify(done, null, 1));
-      const detail = r.status === 'proved' ? `${r.constraints} constraints, prove ${r.proveMs} ms, error ${num(r.maxAbsError)} ≤ ${num(r.tolerance)}` : `${r.code ?? ''} ${(r.reason ?? '').replace(/; supported: .*$/, '').slice(0, 160)}`;
+      const detail =
+        r.status === 'proved'
+          ? `${r.constraints} constraints, prove ${r.proveMs} ms, error ${num(r.maxAbsError)} ≤ ${num(r.tolerance)}`
+          : `${r.code ?? ''} ${(r.reason ?? '').replace(/; supported: .*$/, '').slice(0, 160)}`;
       console.log(`[${i + 1}/${rows.length}] ${r.model} (tier ${r.tier}): ${r.status} in ${((Date.now() - t) / 1000).toFixed(1)} s — ${detail}`);
     }
   }

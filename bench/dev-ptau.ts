@@ -14,7 +14,13 @@ import { generateDevPtauWithSnarkjs } from '../src/setup/dev-ptau-snarkjs';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const snarkjs = require('snarkjs');
 
-interface Check { zkeyS: number; proveS: number; valid: boolean; tamperedRejected: boolean; ptauVerified?: boolean }
+interface Check {
+  zkeyS: number;
+  proveS: number;
+  valid: boolean;
+  tamperedRejected: boolean;
+  ptauVerified?: boolean;
+}
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -55,7 +61,12 @@ async function main(): Promise<void> {
     const valid = rows.every((r) => r.check.valid && r.check.tamperedRejected && r.check.ptauVerified !== false);
     const cell = (r: typeof fast | undefined) => (r ? `${r.s.toFixed(1)} (${r.cpuS.toFixed(1)} CPU)` : '—');
     const speedUp = slow ? `${(slow.s / fast.s).toFixed(1)}× (${(slow.cpuS / fast.cpuS).toFixed(1)}× CPU)` : '—';
-    console.log(`\nload average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.availableParallelism()} cores`);
+    console.log(
+      `\nload average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} on ${os.availableParallelism()} cores`,
+    );
     console.log('| power | snarkjs sequence (s) | fast (s) | speed-up | valid |');
     console.log('|---|---|---|---|---|');
     console.log(`| ${power} | ${cell(slow)} | ${cell(fast)} | ${speedUp} | ${valid ? 'yes' : 'NO'} |`);

@@ -105,7 +105,13 @@ async function main(): Promise<void> {
         const verifier = await deployContract(wallet, artifact);
         const verifyGas = (await verifyProofTx(wallet, verifier, artifact.abi, receipt.proof, receipt.publicSignals)).gasUsed;
         const manifest = readManifest(dir);
-        const { modelId } = await registerModel(registry, { verifier, modelHash: manifest.onnxSha256, vkHash: manifest.vkSha256!, layout: receipt.model.publicLayout, weightsCommitment: manifest.weightsCommitment });
+        const { modelId } = await registerModel(registry, {
+          verifier,
+          modelHash: manifest.onnxSha256,
+          vkHash: manifest.vkSha256!,
+          layout: receipt.model.publicLayout,
+          weightsCommitment: manifest.weightsCommitment,
+        });
         const submitGas = (await submitInference(registry, modelId, receipt.proof, receipt.publicSignals)).gasUsed;
         const report = readJson<CompileReport>(artifactPath(dir, 'report'));
         rows.push({ c, constraints: compiled.constraints, nPublic: receipt.publicSignals.length, report, verifyGas, submitGas });
@@ -123,7 +129,7 @@ async function main(): Promise<void> {
     `Measured by \`node dist/bench/gas.js\` on ${new Date().toISOString().slice(0, 10)} (${os.cpus().length} cores, anvil from @foundry-rs/anvil, snarkjs Groth16 verifier, solc ${solcVersion()} optimizer 200 runs).`,
     'Each figure is `gasUsed` of a real transaction on a local anvil: `verifyProof` sent as a transaction to the',
     "model's verifier, and `ZkmlRegistry.submitInference` (verification + replay nullifier + event). The prediction is the",
-    'compile report\'s (`report.json` `gas`, src/compiler/gas-prediction.ts): 21,000 + calldata + 181,000 pairing + a per-public-signal cost.',
+    "compile report's (`report.json` `gas`, src/compiler/gas-prediction.ts): 21,000 + calldata + 181,000 pairing + a per-public-signal cost.",
     'Its two interpreter-overhead constants per contract (base and per signal) were fitted once on the "tiny public/public" and',
     '"tiny hashed/hashed" rows; every other row tests the prediction. "per inference" is submitInference gas / batch size.',
     '',
@@ -134,8 +140,13 @@ async function main(): Promise<void> {
   for (const r of rows) {
     if (r.verifyGas === undefined || r.submitGas === undefined) continue;
     const p = predictGas(r.nPublic, r.c.weights === 'private');
-    lines.push(`| ${r.c.name} | ${r.constraints.toLocaleString('en-US')} | ${r.nPublic} | ${r.verifyGas.toLocaleString('en-US')} | ${p.verifyProof.toLocaleString('en-US')} | ${pct(r.verifyGas, p.verifyProof)} | ${r.submitGas.toLocaleString('en-US')} | ${p.submitInference.toLocaleString('en-US')} | ${pct(r.submitGas, p.submitInference)} | ${(Number(r.submitGas) / r.c.batch).toFixed(0)} (verifyProof ${(Number(r.verifyGas) / r.c.batch).toFixed(0)}) |`);
-    for (const [m, q, what] of [[r.verifyGas, p.verifyProof, 'verifyProof'], [r.submitGas, p.submitInference, 'submitInference']] as const) {
+    lines.push(
+      `| ${r.c.name} | ${r.constraints.toLocaleString('en-US')} | ${r.nPublic} | ${r.verifyGas.toLocaleString('en-US')} | ${p.verifyProof.toLocaleString('en-US')} | ${pct(r.verifyGas, p.verifyProof)} | ${r.submitGas.toLocaleString('en-US')} | ${p.submitInference.toLocaleString('en-US')} | ${pct(r.submitGas, p.submitInference)} | ${(Number(r.submitGas) / r.c.batch).toFixed(0)} (verifyProof ${(Number(r.verifyGas) / r.c.batch).toFixed(0)}) |`,
+    );
+    for (const [m, q, what] of [
+      [r.verifyGas, p.verifyProof, 'verifyProof'],
+      [r.submitGas, p.submitInference, 'submitInference'],
+    ] as const) {
       if (Math.abs(q - Number(m)) > 0.1 * Number(m)) failures.push(`${r.c.name}: ${what} prediction ${q} is more than 10% off ${m}`);
     }
     if (r.c.input === 'hashed' && r.c.output === 'hashed' && r.verifyGas > BigInt(MAX_HASHED_GAS)) failures.push(`${r.c.name}: ${r.verifyGas} > ${MAX_HASHED_GAS}`);
@@ -145,7 +156,7 @@ async function main(): Promise<void> {
     '',
     '## Hashing cost in constraints',
     '',
-    'Private weights also cost a range check per weight (its group\'s committed width: what makes the packing',
+    "Private weights also cost a range check per weight (its group's committed width: what makes the packing",
     'injective, so the commitment binds the weights) and one product per use of a weight (its term is a',
     'multiplication instead of a constant coefficient); both are listed next to the hash itself.',
     '',
@@ -155,10 +166,16 @@ async function main(): Promise<void> {
   for (const r of rows) {
     for (const c of r.report.commitments) {
       const ranges = c.side === 'weights' ? r.report.layers.find((l) => l.layer === 'private weights')!.constraints : 0;
-      lines.push(`| ${r.c.name} | ${r.constraints.toLocaleString('en-US')} | ${c.side} | ${c.elements} | ${c.words} | ${c.constraints} | ${c.constraintsPerElement.toFixed(2)} | ${c.side === 'weights' ? (ranges / c.elements).toFixed(2) : '0 (bounded already)'} |`);
+      lines.push(
+        `| ${r.c.name} | ${r.constraints.toLocaleString('en-US')} | ${c.side} | ${c.elements} | ${c.words} | ${c.constraints} | ${c.constraintsPerElement.toFixed(2)} | ${c.side === 'weights' ? (ranges / c.elements).toFixed(2) : '0 (bounded already)'} |`,
+      );
     }
   }
-  lines.push('', failures.length === 0 ? 'All targets met: hashed input and output ≤ 250,000 gas, batch of 16 ≤ 20,000 gas per inference, predictions within 10%.' : `Missed: ${failures.join('; ')}`, '');
+  lines.push(
+    '',
+    failures.length === 0 ? 'All targets met: hashed input and output ≤ 250,000 gas, batch of 16 ≤ 20,000 gas per inference, predictions within 10%.' : `Missed: ${failures.join('; ')}`,
+    '',
+  );
   fs.writeFileSync(DOC, lines.join('\n'));
   console.log(lines.join('\n'));
   if (failures.length > 0) process.exitCode = 1;

@@ -191,10 +191,16 @@ function buildRows(b: BuildInfo, p: ProofInfo, acc: AccuracyInfo): Row[] {
   return [
     { metric: 'constraints', value: b.constraints.toLocaleString('en-US'), requirement: `≤ ${MAX_CONSTRAINTS.toLocaleString('en-US')}`, met: b.constraints <= MAX_CONSTRAINTS },
     { metric: 'predicted by the report before circom', value: b.predicted.toLocaleString('en-US'), requirement: '= constraints', met: b.predicted === b.constraints },
-    { metric: "circomlib-ml's circuit for this network", value: `${CIRCOMLIB_ML_CONSTRAINTS.toLocaleString('en-US')} non-linear constraints (${(CIRCOMLIB_ML_CONSTRAINTS / b.constraints).toFixed(1)}× ours)`, requirement: '—' },
+    {
+      metric: "circomlib-ml's circuit for this network",
+      value: `${CIRCOMLIB_ML_CONSTRAINTS.toLocaleString('en-US')} non-linear constraints (${(CIRCOMLIB_ML_CONSTRAINTS / b.constraints).toFixed(1)}× ours)`,
+      requirement: '—',
+    },
     {
       metric: 'compile time',
-      value: b.compile ? `${seconds(b.compile.totalMs)} s (quantize ${seconds(b.compile.quantizeMs)} s, circom ${seconds(b.compile.circomMs)} s)${b.compileReused ? ', build reused' : ''}` : 'build reused, time not recorded',
+      value: b.compile
+        ? `${seconds(b.compile.totalMs)} s (quantize ${seconds(b.compile.quantizeMs)} s, circom ${seconds(b.compile.circomMs)} s)${b.compileReused ? ', build reused' : ''}`
+        : 'build reused, time not recorded',
       requirement: '—',
     },
     { metric: 'setup: ptau power', value: String(b.power), requirement: '—' },
@@ -206,7 +212,12 @@ function buildRows(b: BuildInfo, p: ProofInfo, acc: AccuracyInfo): Row[] {
     { metric: `proof total (warm prover, ${p.n} proofs), median`, value: range(p.totalMs), requirement: '—' },
     { metric: 'witness, median', value: `${median(p.witnessMs).toFixed(0)} ms`, requirement: '—' },
     { metric: 'Groth16 proof, median', value: `${median(p.proveMs).toFixed(0)} ms`, requirement: '—' },
-    { metric: 'proved receipts: integer reference matches / verify off-chain', value: `${p.referenceMatches}/${p.n} / ${p.verified}/${p.n}`, requirement: 'every one', met: p.referenceMatches === p.n && p.verified === p.n },
+    {
+      metric: 'proved receipts: integer reference matches / verify off-chain',
+      value: `${p.referenceMatches}/${p.n} / ${p.verified}/${p.n}`,
+      requirement: 'every one',
+      met: p.referenceMatches === p.n && p.verified === p.n,
+    },
     { metric: 'float accuracy (onnxruntime)', value: pct(acc.floatCorrect, acc.n), requirement: '—' },
     { metric: 'circuit accuracy (integer reference = circuit)', value: pct(acc.circuitCorrect, acc.n), requirement: `within ${MAX_ACCURACY_DROP_PP} pp of float`, met: drop <= MAX_ACCURACY_DROP_PP },
     { metric: 'class agreement, circuit vs onnxruntime', value: pct(acc.agree, acc.n), requirement: '—' },

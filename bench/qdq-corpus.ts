@@ -15,7 +15,8 @@ async function main(): Promise<void> {
   try {
     for (const row of readCorpusIndex().filter((r) => QUANTIZED.test(r.ops))) {
       const r = await runCorpusModel(path.join(corpusDir(), row.model), work, { cacheDir: process.env.ZKML_CACHE_DIR });
-      const what = r.status === 'proved' ? `proved, verified=${r.verified}, ${r.constraints} constraints, max abs error ${r.maxAbsError} (tolerance ${r.tolerance})` : `${r.status}: ${r.code} ${r.reason}`;
+      const what =
+        r.status === 'proved' ? `proved, verified=${r.verified}, ${r.constraints} constraints, max abs error ${r.maxAbsError} (tolerance ${r.tolerance})` : `${r.status}: ${r.code} ${r.reason}`;
       console.log(`| ${row.model} | ${row.tier} | ${what} |`);
     }
   } finally {
@@ -23,7 +24,10 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(() => process.exit(0), (err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

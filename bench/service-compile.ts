@@ -64,12 +64,17 @@ async function run(): Promise<Row> {
     const t0 = Date.now();
     const c = await http(base, 'POST', `/v1/models/${m.id}/compile`, {});
     if (c.status !== 202) throw new Error(`POST compile: ${c.status} ${JSON.stringify(c.body)}`);
-    await waitFor(`the ${MODEL} compile`, async () => {
-      const s = (await http(base, 'GET', `/v1/models/${m.id}`)).body;
-      if (s.status === 'failed') throw new Error(JSON.stringify(s.error));
-      stage = String(s.compileJob?.phase ?? '').split(':')[0];
-      return s.status === 'ready';
-    }, 1_800_000, 250);
+    await waitFor(
+      `the ${MODEL} compile`,
+      async () => {
+        const s = (await http(base, 'GET', `/v1/models/${m.id}`)).body;
+        if (s.status === 'failed') throw new Error(JSON.stringify(s.error));
+        stage = String(s.compileJob?.phase ?? '').split(':')[0];
+        return s.status === 'ready';
+      },
+      1_800_000,
+      250,
+    );
     const compileSeconds = (Date.now() - t0) / 1000;
     polling = false;
     await poller;
@@ -107,7 +112,13 @@ function updateDoc(row: Row, load: string): void {
   const doc = fs.existsSync(DOC) ? fs.readFileSync(DOC, 'utf8') : '# Service benchmark\n';
   const at = doc.indexOf(COMPILE_SECTION);
   const before = at >= 0 ? doc.slice(0, at) : `${doc.trimEnd()}\n\n`;
-  const rows = at >= 0 ? doc.slice(at).split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| code |')) : [];
+  const rows =
+    at >= 0
+      ? doc
+          .slice(at)
+          .split('\n')
+          .filter((l) => l.startsWith('| ') && !l.startsWith('| code |'))
+      : [];
   const kept = rows.filter((l) => !l.startsWith(`| ${LABEL} | ${MODEL} |`));
   const section = [
     COMPILE_SECTION,
@@ -128,7 +139,10 @@ function updateDoc(row: Row, load: string): void {
 async function main(): Promise<void> {
   console.log(`compiling ${MODEL} through the API while polling /health…`);
   const row = await run();
-  const load = os.loadavg().map((x) => x.toFixed(2)).join(', ');
+  const load = os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(', ');
   console.log(JSON.stringify({ label: LABEL, model: MODEL, ...row, load }));
   updateDoc(row, load);
 }

@@ -52,11 +52,16 @@ async function ensureModel(base: string): Promise<string> {
   if (m.status !== 'ready') {
     const t = Date.now();
     await http(base, 'POST', `/v1/models/${m.id}/compile`, {});
-    await waitFor('the MNIST compile', async () => {
-      const s = (await http(base, 'GET', `/v1/models/${m.id}`)).body;
-      if (s.status === 'failed') throw new Error(JSON.stringify(s.error));
-      return s.status === 'ready';
-    }, 900_000, 1000);
+    await waitFor(
+      'the MNIST compile',
+      async () => {
+        const s = (await http(base, 'GET', `/v1/models/${m.id}`)).body;
+        if (s.status === 'failed') throw new Error(JSON.stringify(s.error));
+        return s.status === 'ready';
+      },
+      900_000,
+      1000,
+    );
     console.log(`compiled and set up mnist-mlp in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   }
   return m.id;
@@ -91,11 +96,16 @@ async function run(workers: number): Promise<Row> {
     const t0 = Date.now();
     const b = await http(base, 'POST', '/v1/batches', { modelId, inputs: digits.slice(0, BATCH) });
     if (b.status !== 202) throw new Error(`POST /v1/batches: ${b.status} ${JSON.stringify(b.body)}`);
-    await waitFor('the batch', async () => {
-      const s = (await http(base, 'GET', `/v1/batches/${b.body.id}?limit=1`)).body;
-      if (s.counts.failed) throw new Error('a batch item failed');
-      return s.counts.done === BATCH;
-    }, 1_800_000, 250);
+    await waitFor(
+      'the batch',
+      async () => {
+        const s = (await http(base, 'GET', `/v1/batches/${b.body.id}?limit=1`)).body;
+        if (s.counts.failed) throw new Error('a batch item failed');
+        return s.counts.done === BATCH;
+      },
+      1_800_000,
+      250,
+    );
     const batchSeconds = (Date.now() - t0) / 1000;
 
     // Request → receipt for CONCURRENT requests sent at once; the service's finishedAt marks the receipt.
@@ -109,10 +119,15 @@ async function run(workers: number): Promise<Row> {
     );
     const latencies: number[] = [];
     for (const s of sent) {
-      const done = await waitFor('a proof', async () => {
-        const p = (await http(base, 'GET', `/v1/proofs/${s.id}`)).body;
-        return p.state === 'done' && p;
-      }, 600_000, 200);
+      const done = await waitFor(
+        'a proof',
+        async () => {
+          const p = (await http(base, 'GET', `/v1/proofs/${s.id}`)).body;
+          return p.state === 'done' && p;
+        },
+        600_000,
+        200,
+      );
       latencies.push(Date.parse(done.finishedAt) - s.at);
     }
     polling = false;
@@ -149,7 +164,10 @@ async function main(): Promise<void> {
         `${r.healthP50.toFixed(1)} / ${r.healthP95.toFixed(1)} / ${r.healthMax.toFixed(1)} ms (${r.healthSamples}) |`,
     ),
   ].join('\n');
-  const load = os.loadavg().map((x) => x.toFixed(2)).join(', ');
+  const load = os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(', ');
   const doc =
     `# Service benchmark (bench/service.ts)\n\nMNIST MLP (models/mnist-mlp), \`zkml serve\` on embedded defaults (SQLite, in-process queue), ` +
     `${os.cpus().length} cores, Node ${process.version}, ${new Date().toISOString()}, load average after the run ${load}.\n\n${table}\n\n` +

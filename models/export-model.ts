@@ -34,7 +34,10 @@ export async function exportModel(m: TrainedModel): Promise<void> {
   const modelFile = path.join(m.dir, 'model.onnx');
   fs.writeFileSync(modelFile, m.onnx);
   writeEzklInput(path.join(m.dir, 'input.json'), [m.test[0].pixels]);
-  writeEzklInput(path.join(m.dir, 'calibration.json'), m.train.slice(0, CALIBRATION_SAMPLES).map((d) => d.pixels));
+  writeEzklInput(
+    path.join(m.dir, 'calibration.json'),
+    m.train.slice(0, CALIBRATION_SAMPLES).map((d) => d.pixels),
+  );
 
   const ortTest = await m.predict(modelFile, m.test);
   const ortTrain = m.trainAccuracy ? await m.predict(modelFile, m.train) : undefined;

@@ -12,4 +12,3 @@ export function modelSourceDir(name: string): string {
   fs.mkdirSync(dir, { recursive: true });
   return dir;
 }
-

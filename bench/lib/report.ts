@@ -39,7 +39,10 @@ export function verdict(rows: Row[]): string {
 }
 
 export function loadAverage(): string {
-  return os.loadavg().map((l) => l.toFixed(2)).join(' / ');
+  return os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' / ');
 }
 
 export function machine(): { cpu: string; cores: number; memGiB: string; node: string; os: string; load: string } {

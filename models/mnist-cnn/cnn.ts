@@ -162,7 +162,16 @@ function dense(p: CnnParams, flat: Float64Array, logits: Float64Array): void {
 }
 
 /** y = relu(gamma · (z − mean) / sqrt(var + eps) + beta) per channel, in place on `a`, keeping x̂. */
-function normalizeRelu(z: Float64Array, channels: number, plane: number, mean: ArrayLike<number>, variance: ArrayLike<number>, bn: BatchNormParams, xhat: Float64Array | undefined, a: Float64Array): void {
+function normalizeRelu(
+  z: Float64Array,
+  channels: number,
+  plane: number,
+  mean: ArrayLike<number>,
+  variance: ArrayLike<number>,
+  bn: BatchNormParams,
+  xhat: Float64Array | undefined,
+  a: Float64Array,
+): void {
   for (let c = 0; c < channels; c++) {
     const inv = 1 / Math.sqrt(variance[c] + BN_EPSILON);
     for (let i = c * plane; i < (c + 1) * plane; i++) {
@@ -263,13 +272,21 @@ export function forwardBatch(p: CnnParams, batch: ArrayLike<number>[]): BatchSta
       logits: new Float64Array(CLASSES),
     };
   });
-  const s1 = channelStats(samples.map((s) => s.z1), C1, S1 * S1);
+  const s1 = channelStats(
+    samples.map((s) => s.z1),
+    C1,
+    S1 * S1,
+  );
   for (const s of samples) {
     normalizeRelu(s.z1, C1, S1 * S1, s1.mean, s1.variance, p.bn1, s.xhat1, s.a1);
     pool(s.a1, C1, S1, s.p1);
     conv(s.p1, C1, P1, p.w2, C2, s.z2);
   }
-  const s2 = channelStats(samples.map((s) => s.z2), C2, S2 * S2);
+  const s2 = channelStats(
+    samples.map((s) => s.z2),
+    C2,
+    S2 * S2,
+  );
   for (const s of samples) {
     normalizeRelu(s.z2, C2, S2 * S2, s2.mean, s2.variance, p.bn2, s.xhat2, s.a2);
     pool(s.a2, C2, S2, s.p2);

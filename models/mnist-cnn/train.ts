@@ -23,7 +23,12 @@ class Adam {
   private readonly m: Float64Array[];
   private readonly v: Float64Array[];
   private t = 0;
-  constructor(params: Float32Array[], private readonly beta1 = 0.9, private readonly beta2 = 0.999, private readonly eps = 1e-8) {
+  constructor(
+    params: Float32Array[],
+    private readonly beta1 = 0.9,
+    private readonly beta2 = 0.999,
+    private readonly eps = 1e-8,
+  ) {
     this.m = params.map((p) => new Float64Array(p.length));
     this.v = params.map((p) => new Float64Array(p.length));
   }
@@ -57,8 +62,16 @@ function train(digits: MnistDigit[], test: MnistDigit[], rng: Rng): CnnParams {
     for (let start = 0; start < order.length; start += BATCH) {
       const batch = order.slice(start, start + BATCH).map((i) => digits[i]);
       for (const g of trainable(grads)) g.fill(0);
-      const state = forwardBatch(params, batch.map((d) => d.pixels));
-      const r = backwardBatch(params, state, batch.map((d) => d.label), grads);
+      const state = forwardBatch(
+        params,
+        batch.map((d) => d.pixels),
+      );
+      const r = backwardBatch(
+        params,
+        state,
+        batch.map((d) => d.label),
+        grads,
+      );
       loss += r.loss;
       correct += r.correct;
       const lr = LEARNING_RATE * 0.5 * (1 + Math.cos((Math.PI * step++) / totalSteps));

@@ -20,7 +20,11 @@ class Adam {
   private readonly m = zeroParams();
   private readonly v = zeroParams();
   private t = 0;
-  constructor(private readonly beta1 = 0.9, private readonly beta2 = 0.999, private readonly eps = 1e-8) {}
+  constructor(
+    private readonly beta1 = 0.9,
+    private readonly beta2 = 0.999,
+    private readonly eps = 1e-8,
+  ) {}
 
   step(p: MlpParams, g: MlpParams, lr: number): void {
     this.t++;

@@ -30,8 +30,7 @@ export async function compileAndSetup(
   buildDir: string,
   opts: { settings?: Record<string, unknown>; calibration?: unknown; cacheDir?: string; onProgress?: (p: CompileProgress) => void; signal?: AbortSignal },
 ): Promise<CompileSummary> {
-  const report = (stage: string, base: number, span: number) => (phase: string, f: number) =>
-    opts.onProgress?.({ phase: `${stage}: ${phase}`, percent: Math.round((base + span * f) * 100) });
+  const report = (stage: string, base: number, span: number) => (phase: string, f: number) => opts.onProgress?.({ phase: `${stage}: ${phase}`, percent: Math.round((base + span * f) * 100) });
   const c = await compileModel(onnxPath, buildDir, {
     settings: opts.settings,
     calibration: opts.calibration,

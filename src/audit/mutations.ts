@@ -32,7 +32,13 @@ function bitMutations(label: string, bits: ReadonlyMap<number, number>, i: numbe
   const out: Mutation[] = [{ label: `${label}[${i}] flipped`, edits: [[wire, 1n - w[wire]]] }];
   const below = bits.get(i - 1);
   if (below !== undefined) {
-    out.push({ label: `${label}[${i}] +1, [${i - 1}] -2`, edits: [[wire, (w[wire] + 1n) % p], [below, (w[below] - 2n + p) % p]] });
+    out.push({
+      label: `${label}[${i}] +1, [${i - 1}] -2`,
+      edits: [
+        [wire, (w[wire] + 1n) % p],
+        [below, (w[below] - 2n + p) % p],
+      ],
+    });
   }
   return out;
 }

@@ -52,7 +52,13 @@ export async function deployModel(buildDir: string, opts: DeployModelOptions): P
     const address = created?.address ?? opts.registry;
     // A transaction to an address without code succeeds and does nothing: refuse it before paying.
     if ((await w.provider!.getCode(address)) === '0x') throw new ZkmlError('CHAIN_ERROR', `no contract at ${address}: give the address of a ZkmlRegistry`);
-    const r = await registerModel(registryAt(address, w), { verifier: verifier.address, modelHash: manifest.onnxSha256, vkHash: manifest.vkSha256!, layout, weightsCommitment: manifest.weightsCommitment });
+    const r = await registerModel(registryAt(address, w), {
+      verifier: verifier.address,
+      modelHash: manifest.onnxSha256,
+      vkHash: manifest.vkSha256!,
+      layout,
+      weightsCommitment: manifest.weightsCommitment,
+    });
     return {
       chainId,
       verifier,

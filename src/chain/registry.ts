@@ -69,7 +69,13 @@ export async function withWallet<T>(rpcUrl: string, privateKey: string, fn: (wal
       const parsed = new Interface(registryArtifact().abi as InterfaceAbi).parseError(e.data);
       if (parsed) e.revert = { name: parsed.name, args: [...parsed.args] };
     }
-    if (e.revert?.name) throw new ZkmlError(e.revert.name === 'ProofRejected' ? 'PROOF_INVALID' : 'CHAIN_ERROR', `the registry refused: ${e.revert.name}(${(e.revert.args ?? []).join(', ')})`, { revert: e.revert.name }, { cause: err });
+    if (e.revert?.name)
+      throw new ZkmlError(
+        e.revert.name === 'ProofRejected' ? 'PROOF_INVALID' : 'CHAIN_ERROR',
+        `the registry refused: ${e.revert.name}(${(e.revert.args ?? []).join(', ')})`,
+        { revert: e.revert.name },
+        { cause: err },
+      );
     throw new ZkmlError('CHAIN_ERROR', (e.shortMessage ?? e.message ?? String(err)).split('\n')[0], undefined, { cause: err });
   } finally {
     provider.destroy();

@@ -79,7 +79,10 @@ export async function weightsCommitment(model: QuantizedModel, salt: bigint): Pr
   if (!bySalt) weightCommitments.set(model, (bySalt = new Map()));
   let commitment = bySalt.get(salt);
   if (!commitment) {
-    commitment = commitTensors(salt, specs.map((spec, g) => ({ spec, values: model.params![g].values })));
+    commitment = commitTensors(
+      salt,
+      specs.map((spec, g) => ({ spec, values: model.params![g].values })),
+    );
     bySalt.set(salt, commitment);
     commitment.catch(() => bySalt.delete(salt));
   }
@@ -97,11 +100,17 @@ export async function modelCommitments(model: QuantizedModel, values: BatchValue
   if (layout.inputs) {
     if (salts.input === undefined) throw new ZkmlError('INTERNAL', 'the input commitment needs a salt');
     const inputs = batchedInputs(model, values);
-    result.input = await commitTensors(salts.input, layout.inputs.map((spec, t) => ({ spec, values: inputs[t] })));
+    result.input = await commitTensors(
+      salts.input,
+      layout.inputs.map((spec, t) => ({ spec, values: inputs[t] })),
+    );
   }
   if (layout.outputs) {
     if (salts.output === undefined) throw new ZkmlError('INTERNAL', 'the output commitment needs a salt');
-    result.output = await commitTensors(salts.output, layout.outputs.map((spec, j) => ({ spec, values: values.outputs[j] })));
+    result.output = await commitTensors(
+      salts.output,
+      layout.outputs.map((spec, j) => ({ spec, values: values.outputs[j] })),
+    );
   }
   return result;
 }

@@ -76,7 +76,10 @@ export async function poseidonChain(salt: bigint, words: readonly bigint[]): Pro
 
 /** The commitment to tensors packed one after another, in order. */
 export async function commitTensors(salt: bigint, tensors: ReadonlyArray<{ spec: PackSpec; values: readonly bigint[] }>): Promise<bigint> {
-  return poseidonChain(salt, tensors.flatMap((t) => packWords(t.values, t.spec)));
+  return poseidonChain(
+    salt,
+    tensors.flatMap((t) => packWords(t.values, t.spec)),
+  );
 }
 
 export function checkSalt(salt: bigint): void {

@@ -12,7 +12,7 @@ import { createOrtSession } from '../onnx/runtime';
 import { readSamples, InputSample } from '../formats/input-document';
 import { quantizeGraph } from '../quantize/quantize';
 import type { QuantizedModel } from '../formats/quantized-model';
-import {  stringifyWithBigints } from '../formats/bigint-json';
+import { stringifyWithBigints } from '../formats/bigint-json';
 import type { CompiledModel } from '../formats/compiled-model';
 import { CompileSettings, parseSettings } from '../formats/settings';
 import { compileCircom, copyTemplateLibrary } from './circom2';

@@ -55,36 +55,52 @@ export function emitMain(model: QuantizedModel): string[] {
 
   if (layout.inputs) {
     const sources = model.inputs.map((i) => (b: string, e: string) => `x${i.tensor}${at(b)}[${e}]`);
-    emitCommitment(lines, 'inputCommitment', 'inputSalt', 'pin', layout.inputs, sources, model.inputs.map((i) => size(i.tensor)));
+    emitCommitment(
+      lines,
+      'inputCommitment',
+      'inputSalt',
+      'pin',
+      layout.inputs,
+      sources,
+      model.inputs.map((i) => size(i.tensor)),
+    );
   }
   if (layout.outputs) {
     const sources = model.outputs.map((_, j) => (b: string, e: string) => `m[${b}].y${j}[${e}]`);
-    emitCommitment(lines, 'outputCommitment', 'outputSalt', 'pout', layout.outputs, sources, model.outputs.map((o) => size(o.tensor)));
+    emitCommitment(
+      lines,
+      'outputCommitment',
+      'outputSalt',
+      'pout',
+      layout.outputs,
+      sources,
+      model.outputs.map((o) => size(o.tensor)),
+    );
   }
   if (layout.weights) {
     const groups = model.params!;
-    lines.push('', '    // every weight lies in its group\'s committed range');
+    lines.push('', "    // every weight lies in its group's committed range");
     groups.forEach((g, t) => {
       lines.push(`    component wr${t}[${g.values.length}];`);
       lines.push(`    for (var i = 0; i < ${g.values.length}; i++) { wr${t}[i] = RangeCheck(${g.width}, ${g.lo}); wr${t}[i].in <== w[${g.offset} + i]; }`);
     });
     const sources = groups.map((g) => (_b: string, e: string) => `w[${g.offset} + ${e}]`);
-    emitCommitment(lines, 'weightsCommitment', 'weightsSalt', 'pw', layout.weights, sources, groups.map((g) => g.values.length));
+    emitCommitment(
+      lines,
+      'weightsCommitment',
+      'weightsSalt',
+      'pw',
+      layout.weights,
+      sources,
+      groups.map((g) => g.values.length),
+    );
   }
   lines.push('}', '', `component main${publicDecl} = ZkmlMain();`, '');
   return lines;
 }
 
 /** Packs each tensor (batch items one after another), then chains all words from the salt. */
-function emitCommitment(
-  lines: string[],
-  out: string,
-  salt: string,
-  prefix: string,
-  specs: PackSpec[],
-  sources: Array<(b: string, e: string) => string>,
-  perItem: number[],
-): void {
+function emitCommitment(lines: string[], out: string, salt: string, prefix: string, specs: PackSpec[], sources: Array<(b: string, e: string) => string>, perItem: number[]): void {
   const total = specs.reduce((a, s) => a + packedWords(s), 0);
   lines.push('', `    // ${out}: ${specs.map((s) => `'${s.name}' ${s.size} elements of ${s.width} bits from ${s.lo}`).join(', ')} -> ${total} words`);
   lines.push(`    component ${prefix}Chain = PoseidonChain(${total});`, `    ${prefix}Chain.salt <== ${salt};`);

@@ -38,10 +38,7 @@ const scaled = (c: bigint, s: string): string => (c === 1n ? s : c === -1n ? `-$
 
 /** The linear parts of a row: its constant-coefficient terms and its weight-signal bias terms. */
 function linearParts(row: Row, firstParam: number): string[] {
-  return [
-    ...row.terms.filter((t) => t[3] === undefined).map(([t, i, c]) => scaled(c, sig(t, i))),
-    ...(row.paramTerms ?? []).map(([p, c]) => scaled(c, weight(p, firstParam))),
-  ];
+  return [...row.terms.filter((t) => t[3] === undefined).map(([t, i, c]) => scaled(c, sig(t, i))), ...(row.paramTerms ?? []).map(([p, c]) => scaled(c, weight(p, firstParam)))];
 }
 
 /**

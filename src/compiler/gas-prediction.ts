@@ -36,7 +36,6 @@ export function predictGas(nPublic: number, pinnedWeights = false): GasPredictio
   const calldata = (4 + 32 * (8 + nPublic)) * CALLDATA_NONZERO_BYTE;
   const verifyProof = TX_BASE + calldata + PAIRING + VERIFIER_BASE_OVERHEAD + nPublic * (EC_MUL + EC_ADD + VERIFIER_SIGNAL_OVERHEAD);
   // The registry takes the signals as a dynamic array: two more calldata words (offset, length) and the model id.
-  const submitInference =
-    verifyProof + 3 * 32 * CALLDATA_NONZERO_BYTE + REGISTRY_BASE_OVERHEAD + nPublic * REGISTRY_SIGNAL_OVERHEAD + (pinnedWeights ? REGISTRY_PINNED_WEIGHTS : 0);
+  const submitInference = verifyProof + 3 * 32 * CALLDATA_NONZERO_BYTE + REGISTRY_BASE_OVERHEAD + nPublic * REGISTRY_SIGNAL_OVERHEAD + (pinnedWeights ? REGISTRY_PINNED_WEIGHTS : 0);
   return { nPublic, verifyProof, submitInference };
 }

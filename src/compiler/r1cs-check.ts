@@ -10,7 +10,6 @@ import { ZkmlError } from '../errors';
 import { readBigLE } from '../snark/bin-file';
 import { snarkjs } from '../snark/snarkjs';
 
-
 /** Sparse linear combination: parallel arrays of wire indices and coefficients (canonical, < p). */
 export interface LinearCombination {
   wires: number[];

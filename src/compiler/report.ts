@@ -48,8 +48,7 @@ function constantOutputElements(model: QuantizedModel): number {
   for (const layer of model.layers) {
     constant[layer.out] = layer.rows.map(
       (row, i) =>
-        layer.gadgets![i].kind === 'zero' ||
-        (!rowHasParams(row) && row.terms.every(([t, j]) => constant[t][j]) && row.products.every(([ta, ia, tb, ib]) => constant[ta][ia] && constant[tb][ib])),
+        layer.gadgets![i].kind === 'zero' || (!rowHasParams(row) && row.terms.every(([t, j]) => constant[t][j]) && row.products.every(([ta, ia, tb, ib]) => constant[ta][ia] && constant[tb][ib])),
     );
   }
   return model.outputs.reduce((n, o) => n + constant[o.tensor].filter(Boolean).length, 0);
@@ -89,7 +88,16 @@ export function buildReport(model: QuantizedModel): CompileReport {
   const hashRow = (side: 'input' | 'output' | 'weights', specs: PackSpec[]): void => {
     const c = commitmentCost(specs);
     commitments.push({ side, ...c, constraintsPerElement: c.constraints / c.elements });
-    layers.push({ layer: `${side} commitment`, opType: `Poseidon chain, ${c.words} word${c.words > 1 ? 's' : ''}`, outputs: 1, constraints: c.constraints, products: 0, maxBits: 0, shift: 0, scaleBits: 0 });
+    layers.push({
+      layer: `${side} commitment`,
+      opType: `Poseidon chain, ${c.words} word${c.words > 1 ? 's' : ''}`,
+      outputs: 1,
+      constraints: c.constraints,
+      products: 0,
+      maxBits: 0,
+      shift: 0,
+      scaleBits: 0,
+    });
   };
   if (layout.inputs) hashRow('input', layout.inputs);
   if (layout.outputs) hashRow('output', layout.outputs);
@@ -97,7 +105,16 @@ export function buildReport(model: QuantizedModel): CompileReport {
     // Once for the whole batch: the k copies share the weight signals.
     const checks = layout.weights.reduce((a, s) => a + s.size * s.width, 0);
     const count = layout.weights.reduce((a, s) => a + s.size, 0);
-    layers.push({ layer: 'private weights', opType: `RangeCheck, ${layout.weights.length} groups`, outputs: count, constraints: checks, products: 0, maxBits: Math.max(...layout.weights.map((s) => s.width)), shift: 0, scaleBits: 0 });
+    layers.push({
+      layer: 'private weights',
+      opType: `RangeCheck, ${layout.weights.length} groups`,
+      outputs: count,
+      constraints: checks,
+      products: 0,
+      maxBits: Math.max(...layout.weights.map((s) => s.width)),
+      shift: 0,
+      scaleBits: 0,
+    });
     hashRow('weights', layout.weights);
   }
   // Constant output elements need a pin only when they are public signals.
@@ -113,7 +130,10 @@ export function buildReport(model: QuantizedModel): CompileReport {
     batchSize: k,
     predictedPublicSignals: publicLayout(model).reduce((a, e) => a + e.size, 0),
     commitments,
-    gas: predictGas(publicLayout(model).reduce((a, e) => a + e.size, 0), model.params !== undefined),
+    gas: predictGas(
+      publicLayout(model).reduce((a, e) => a + e.size, 0),
+      model.params !== undefined,
+    ),
   };
 }
 
@@ -139,7 +159,12 @@ export function formatReport(r: CompileReport): string {
     rows.push([l.layer, l.opType, `${l.outputs}`, `${l.constraints}`, `${l.products}`, `${l.maxBits}`, `${l.shift}`, `2^-${l.scaleBits}`, ...errs]);
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-  const table = rows.map((row) => row.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd());
+  const table = rows.map((row) =>
+    row
+      .map((cell, c) => cell.padEnd(widths[c]))
+      .join('  ')
+      .trimEnd(),
+  );
   table.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   const tail = [
     '',
@@ -151,7 +176,11 @@ export function formatReport(r: CompileReport): string {
     r.weightsCommitment !== undefined ? `weights commitment:    ${r.weightsCommitment}` : '',
     ...r.commitments.map((c) => `${c.side} commitment: ${c.elements} elements in ${c.words} words, ${c.constraints} constraints (${c.constraintsPerElement.toFixed(2)} per element)`),
     `predicted gas:         verifyProof ${r.gas.verifyProof}, ZkmlRegistry.submitInference ${r.gas.submitInference} (${r.gas.nPublic} public signals)`,
-    ...r.outputs.map((o) => `output '${o.name}' [${o.shape}]: scale 2^-${o.scaleBits}, static error bound ${o.errorBound.toPrecision(3)}` + (o.calibrationMaxError !== undefined ? `, max error on calibration ${o.calibrationMaxError.toPrecision(3)}` : '')),
+    ...r.outputs.map(
+      (o) =>
+        `output '${o.name}' [${o.shape}]: scale 2^-${o.scaleBits}, static error bound ${o.errorBound.toPrecision(3)}` +
+        (o.calibrationMaxError !== undefined ? `, max error on calibration ${o.calibrationMaxError.toPrecision(3)}` : ''),
+    ),
   ].filter((l) => l !== '');
   return [...table, ...tail].join('\n') + '\n';
 }

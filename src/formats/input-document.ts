@@ -62,7 +62,10 @@ export function readSamples(doc: unknown, inputs: ValueInfo[], code: ErrorCode =
     // A model without inputs takes one empty sample: `[]` or EZKL's `[[]]`.
     if (k === 0) return arrays.every((a) => Array.isArray(a) && a.length === 0) ? [new Map()] : [];
     if (arrays.length === 0 || arrays.length % k !== 0) {
-      throw new ZkmlError(arrays.length < k ? 'INPUT_MISSING' : code, `"input_data" has ${arrays.length} arrays; the model has ${k} input${k > 1 ? 's' : ''} (${inputs.map((i) => i.name).join(', ')})`);
+      throw new ZkmlError(
+        arrays.length < k ? 'INPUT_MISSING' : code,
+        `"input_data" has ${arrays.length} arrays; the model has ${k} input${k > 1 ? 's' : ''} (${inputs.map((i) => i.name).join(', ')})`,
+      );
     }
     const samples: InputSample[] = [];
     for (let s = 0; s < arrays.length; s += k) {

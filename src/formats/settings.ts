@@ -22,7 +22,10 @@ export const CompileSettingsSchema = z
     /** Fraction bits used where no calibration data says better. */
     defaultScaleBits: z.number().int().min(0).max(30).default(7),
     /** Float range [lo, hi] of every input, overriding calibration. */
-    inputRange: z.tuple([z.number(), z.number()]).refine(([lo, hi]) => Number.isFinite(lo) && Number.isFinite(hi) && lo < hi, 'inputRange needs lo < hi').optional(),
+    inputRange: z
+      .tuple([z.number(), z.number()])
+      .refine(([lo, hi]) => Number.isFinite(lo) && Number.isFinite(hi) && lo < hi, 'inputRange needs lo < hi')
+      .optional(),
     /** Inferences proved by one circuit (one proof, one commitment to all inputs and one to all outputs). */
     batchSize: z.number().int().min(1).max(1024).default(1),
     /**

@@ -55,27 +55,29 @@ export class BullmqQueue implements JobQueue {
   }
 
   async enqueue(jobIds: string[]): Promise<void> {
-    await this.queue.addBulk(
-      jobIds.map((id) => ({ name: 'job', data: { jobId: id }, opts: { jobId: id, removeOnComplete: true, removeOnFail: true } })),
-    );
+    await this.queue.addBulk(jobIds.map((id) => ({ name: 'job', data: { jobId: id }, opts: { jobId: id, removeOnComplete: true, removeOnFail: true } })));
   }
 
   process(handler: JobHandler): void {
-    this.worker = new Worker(this.opts.name, async (job) => {
-      this.running++;
-      try {
-        await handler(String(job.data.jobId));
-      } finally {
-        this.running--;
-      }
-    }, {
-      connection: connection(this.opts.redisUrl),
-      concurrency: this.opts.concurrency,
-      lockDuration: this.opts.lockDurationMs,
-      stalledInterval: this.opts.stalledIntervalMs,
-      // A job is handed over after each killed worker; the runner's attempt limit gives up on a poison job.
-      maxStalledCount: 1000,
-    });
+    this.worker = new Worker(
+      this.opts.name,
+      async (job) => {
+        this.running++;
+        try {
+          await handler(String(job.data.jobId));
+        } finally {
+          this.running--;
+        }
+      },
+      {
+        connection: connection(this.opts.redisUrl),
+        concurrency: this.opts.concurrency,
+        lockDuration: this.opts.lockDurationMs,
+        stalledInterval: this.opts.stalledIntervalMs,
+        // A job is handed over after each killed worker; the runner's attempt limit gives up on a poison job.
+        maxStalledCount: 1000,
+      },
+    );
     this.worker.on('error', () => undefined);
   }
 

@@ -84,17 +84,26 @@ export class PgJobStore implements JobStore {
   }
 
   private async insertJob(c: PoolClient, j: NewJob): Promise<void> {
-    await c.query(
-      `INSERT INTO jobs (${JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, 'queued', 'queued', 0, $7, NULL, NULL, 0, NULL, $8, NULL, NULL, $9, $10)`,
-      [j.id, j.kind, j.modelId, j.batchId ?? null, j.batchIndex ?? null, j.idempotencyKey ?? null, json(j.payload), now(), nextSeq(), j.requester ?? null],
-    );
+    await c.query(`INSERT INTO jobs (${JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, 'queued', 'queued', 0, $7, NULL, NULL, 0, NULL, $8, NULL, NULL, $9, $10)`, [
+      j.id,
+      j.kind,
+      j.modelId,
+      j.batchId ?? null,
+      j.batchIndex ?? null,
+      j.idempotencyKey ?? null,
+      json(j.payload),
+      now(),
+      nextSeq(),
+      j.requester ?? null,
+    ]);
   }
 
   async setModelHealth(modelId: string, error: PublicError | null): Promise<boolean> {
-    const r = await this.pool.query(
-      "UPDATE models SET status = $1, error_code = $2, error_message = $3, error_details = $4 WHERE id = $5 AND status IN ('ready', 'stopped')",
-      [error ? 'stopped' : 'ready', ...errorColumns(error), modelId],
-    );
+    const r = await this.pool.query("UPDATE models SET status = $1, error_code = $2, error_message = $3, error_details = $4 WHERE id = $5 AND status IN ('ready', 'stopped')", [
+      error ? 'stopped' : 'ready',
+      ...errorColumns(error),
+      modelId,
+    ]);
     return (r.rowCount ?? 0) > 0;
   }
 
@@ -199,10 +208,14 @@ export class PgJobStore implements JobStore {
       const job = await this.one("SELECT model_id FROM jobs WHERE id = $1 AND state = 'running' FOR UPDATE", [jobId], c);
       if (!job) return false;
       if (result !== undefined) await c.query('INSERT INTO results (job_id, body, created_at) VALUES ($1, $2, $3)', [jobId, JSON.stringify(result), now()]);
-      await c.query(
-        "UPDATE jobs SET state = $1, phase = $2, percent = $3, payload = NULL, error_code = $4, error_message = $5, error_details = $6, finished_at = $7 WHERE id = $8",
-        [state, state, state === 'done' ? 100 : 0, ...errorColumns(error), now(), jobId],
-      );
+      await c.query('UPDATE jobs SET state = $1, phase = $2, percent = $3, payload = NULL, error_code = $4, error_message = $5, error_details = $6, finished_at = $7 WHERE id = $8', [
+        state,
+        state,
+        state === 'done' ? 100 : 0,
+        ...errorColumns(error),
+        now(),
+        jobId,
+      ]);
       if (model) {
         await c.query('UPDATE models SET status = $1, vk_sha256 = COALESCE($2, vk_sha256), error_code = $3, error_message = $4, error_details = $5 WHERE id = $6', [
           model.status,

@@ -42,9 +42,7 @@ export class SqliteJobStore implements JobStore {
   }
 
   async upsertModel(m: { id: string; name: string; calibration?: unknown }): Promise<ModelRecord> {
-    this.db
-      .prepare('INSERT INTO models (id, name, status, calibration, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING')
-      .run(m.id, m.name, 'uploaded', json(m.calibration), now());
+    this.db.prepare('INSERT INTO models (id, name, status, calibration, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING').run(m.id, m.name, 'uploaded', json(m.calibration), now());
     return toModel(this.one('SELECT * FROM models WHERE id = ?', m.id)!);
   }
 
@@ -83,20 +81,22 @@ export class SqliteJobStore implements JobStore {
   }
 
   async createProveJobs(jobs: NewJob[], opts: { activeLimit?: number; batch?: BatchRecord }): Promise<CreateJobsResult | 'full'> {
-    return this.db.transaction((): CreateJobsResult | 'full' => {
-      const key = jobs.length === 1 ? jobs[0].idempotencyKey : undefined;
-      if (key) {
-        const existing = this.one('SELECT * FROM jobs WHERE idempotency_key = ?', key);
-        if (existing) return { jobs: [toJob(existing)], created: false };
-      }
-      if (opts.activeLimit !== undefined && this.active() + jobs.length > opts.activeLimit) return 'full';
-      if (opts.batch) {
-        const b = opts.batch;
-        this.db.prepare('INSERT INTO batches (id, model_id, size, created_at) VALUES (?, ?, ?, ?)').run(b.id, b.modelId, b.size, b.createdAt);
-      }
-      for (const j of jobs) this.insertJob(j);
-      return { jobs: jobs.map((j) => toJob(this.one('SELECT * FROM jobs WHERE id = ?', j.id)!)), created: true };
-    }).immediate();
+    return this.db
+      .transaction((): CreateJobsResult | 'full' => {
+        const key = jobs.length === 1 ? jobs[0].idempotencyKey : undefined;
+        if (key) {
+          const existing = this.one('SELECT * FROM jobs WHERE idempotency_key = ?', key);
+          if (existing) return { jobs: [toJob(existing)], created: false };
+        }
+        if (opts.activeLimit !== undefined && this.active() + jobs.length > opts.activeLimit) return 'full';
+        if (opts.batch) {
+          const b = opts.batch;
+          this.db.prepare('INSERT INTO batches (id, model_id, size, created_at) VALUES (?, ?, ?, ?)').run(b.id, b.modelId, b.size, b.createdAt);
+        }
+        for (const j of jobs) this.insertJob(j);
+        return { jobs: jobs.map((j) => toJob(this.one('SELECT * FROM jobs WHERE id = ?', j.id)!)), created: true };
+      })
+      .immediate();
   }
 
   async getJob(id: string): Promise<Job | undefined> {
@@ -148,9 +148,7 @@ export class SqliteJobStore implements JobStore {
 
   async claim(jobId: string, owner: string, phase = 'starting'): Promise<Job | undefined> {
     const r = this.db
-      .prepare(
-        "UPDATE jobs SET state = 'running', phase = ?, percent = 0, attempts = attempts + 1, owner = ?, started_at = ? WHERE id = ? AND state IN ('queued', 'running') RETURNING *",
-      )
+      .prepare("UPDATE jobs SET state = 'running', phase = ?, percent = 0, attempts = attempts + 1, owner = ?, started_at = ? WHERE id = ? AND state IN ('queued', 'running') RETURNING *")
       .get(phase, owner, now(), jobId) as Row | undefined;
     return r && toJob(r);
   }
@@ -168,20 +166,22 @@ export class SqliteJobStore implements JobStore {
   }
 
   private finish(jobId: string, state: JobState, result: unknown, error: PublicError | null, model?: ModelUpdate): boolean {
-    return this.db.transaction((): boolean => {
-      const job = this.one("SELECT model_id FROM jobs WHERE id = ? AND state = 'running'", jobId);
-      if (!job) return false;
-      if (result !== undefined) this.db.prepare('INSERT INTO results (job_id, body, created_at) VALUES (?, ?, ?)').run(jobId, JSON.stringify(result), now());
-      this.db
-        .prepare("UPDATE jobs SET state = ?, phase = ?, percent = ?, payload = NULL, error_code = ?, error_message = ?, error_details = ?, finished_at = ? WHERE id = ? AND state = 'running'")
-        .run(state, state, state === 'done' ? 100 : 0, ...errorColumns(error), now(), jobId);
-      if (model) {
+    return this.db
+      .transaction((): boolean => {
+        const job = this.one("SELECT model_id FROM jobs WHERE id = ? AND state = 'running'", jobId);
+        if (!job) return false;
+        if (result !== undefined) this.db.prepare('INSERT INTO results (job_id, body, created_at) VALUES (?, ?, ?)').run(jobId, JSON.stringify(result), now());
         this.db
-          .prepare('UPDATE models SET status = ?, vk_sha256 = COALESCE(?, vk_sha256), error_code = ?, error_message = ?, error_details = ? WHERE id = ?')
-          .run(model.status, model.vkSha256 ?? null, ...errorColumns(model.error), job.model_id);
-      }
-      return true;
-    }).immediate();
+          .prepare("UPDATE jobs SET state = ?, phase = ?, percent = ?, payload = NULL, error_code = ?, error_message = ?, error_details = ?, finished_at = ? WHERE id = ? AND state = 'running'")
+          .run(state, state, state === 'done' ? 100 : 0, ...errorColumns(error), now(), jobId);
+        if (model) {
+          this.db
+            .prepare('UPDATE models SET status = ?, vk_sha256 = COALESCE(?, vk_sha256), error_code = ?, error_message = ?, error_details = ? WHERE id = ?')
+            .run(model.status, model.vkSha256 ?? null, ...errorColumns(model.error), job.model_id);
+        }
+        return true;
+      })
+      .immediate();
   }
 
   async queuedBefore(isoTime: string, limit: number): Promise<string[]> {
@@ -189,9 +189,11 @@ export class SqliteJobStore implements JobStore {
   }
 
   async recover(): Promise<Job[]> {
-    return this.db.transaction(() => {
-      this.db.prepare("UPDATE jobs SET state = 'queued', phase = 'queued', percent = 0, owner = NULL WHERE state = 'running'").run();
-      return (this.db.prepare("SELECT * FROM jobs WHERE state = 'queued' ORDER BY seq").all() as Row[]).map(toJob);
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        this.db.prepare("UPDATE jobs SET state = 'queued', phase = 'queued', percent = 0, owner = NULL WHERE state = 'running'").run();
+        return (this.db.prepare("SELECT * FROM jobs WHERE state = 'queued' ORDER BY seq").all() as Row[]).map(toJob);
+      })
+      .immediate();
   }
 }

@@ -73,7 +73,10 @@ export function foldBatchNorm(graph: Graph): Graph {
     const producer = i === undefined ? undefined : nodes[i];
     if (!producer || !['Conv', 'Gemm', 'MatMul'].includes(producer.opType)) return;
     if (readers.get(x) !== 1 || outputs.has(x)) return;
-    const affine = batchNormAffine(bn, bn.inputs.slice(1).map((n) => graph.constants.get(n)!));
+    const affine = batchNormAffine(
+      bn,
+      bn.inputs.slice(1).map((n) => graph.constants.get(n)!),
+    );
     const folded = fold(graph, producer, affine, bn.outputs[0], bn.name);
     if (!folded) return;
     nodes[i!] = folded;

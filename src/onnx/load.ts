@@ -45,7 +45,11 @@ function constantNodeValue(node: IrNode): FloatTensor {
 function checkTensorSize(what: string, shape: number[], limits: ParseLimits): void {
   const n = shape.reduce((a, b) => a * b, 1);
   if (n > limits.maxTensorElements) {
-    throw new ZkmlError('MODEL_TOO_LARGE', `${what} has shape [${shape}] (${n} elements), more than the limit of ${limits.maxTensorElements}`, { count: n, limit: limits.maxTensorElements, unit: 'elements' });
+    throw new ZkmlError('MODEL_TOO_LARGE', `${what} has shape [${shape}] (${n} elements), more than the limit of ${limits.maxTensorElements}`, {
+      count: n,
+      limit: limits.maxTensorElements,
+      unit: 'elements',
+    });
   }
 }
 
@@ -84,7 +88,10 @@ export function buildGraph(raw: RawGraph, leadingDim = 1, limits: ParseLimits = 
     const family = familyOf(node.opType)!;
     // An omitted optional input ('') keeps its position (Clip(x, '', max) has no min, not min = max);
     // trailing omitted ones are dropped, so the input count is that of the given ones.
-    const used = node.inputs.slice(0, node.inputs.reduce((end, name, i) => (name !== '' ? i + 1 : end), 0));
+    const used = node.inputs.slice(
+      0,
+      node.inputs.reduce((end, name, i) => (name !== '' ? i + 1 : end), 0),
+    );
     for (const name of used) {
       if (name !== '' && !shapes.has(name)) throw new ZkmlError('ONNX_MALFORMED', `node '${node.name}' reads '${name}', which no earlier node or input defines`);
     }

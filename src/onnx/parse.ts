@@ -8,7 +8,14 @@ import type { AttrValue, ElemType, FloatTensor, IrNode } from '../formats/graph'
 const { onnx } = require('onnx-proto');
 
 const ELEM_TYPES: Record<number, ElemType> = {
-  1: 'float32', 2: 'uint8', 3: 'int8', 6: 'int32', 7: 'int64', 9: 'bool', 10: 'float16', 11: 'float64',
+  1: 'float32',
+  2: 'uint8',
+  3: 'int8',
+  6: 'int32',
+  7: 'int64',
+  9: 'bool',
+  10: 'float16',
+  11: 'float64',
 };
 
 export interface RawValueInfo {
@@ -57,7 +64,12 @@ export function decodeTensor(t: any, limits: ParseLimits = DEFAULT_PARSE_LIMITS)
   const n = shape.reduce((a: number, b: number) => a * b, 1);
   if (shape.some((d: number) => !Number.isInteger(d) || d < 0)) throw new ZkmlError('ONNX_MALFORMED', `tensor '${name}' has invalid dims [${shape}]`);
   if (n > limits.maxTensorElements) {
-    throw new ZkmlError('MODEL_TOO_LARGE', `tensor '${name}' has ${n} elements, more than the limit of ${limits.maxTensorElements}`, { tensor: name, count: n, limit: limits.maxTensorElements, unit: 'elements' });
+    throw new ZkmlError('MODEL_TOO_LARGE', `tensor '${name}' has ${n} elements, more than the limit of ${limits.maxTensorElements}`, {
+      tensor: name,
+      count: n,
+      limit: limits.maxTensorElements,
+      unit: 'elements',
+    });
   }
   if (t.dataLocation === 1 || (t.externalData && t.externalData.length > 0)) {
     throw new ZkmlError('ONNX_MALFORMED', `tensor '${name}' uses external data, which is not supported: embed the weights in the .onnx file`);
@@ -73,18 +85,32 @@ export function decodeTensor(t: any, limits: ParseLimits = DEFAULT_PARSE_LIMITS)
     }
     for (let i = 0; i < n; i++) {
       switch (type) {
-        case 'float32': data[i] = view.getFloat32(i * 4, true); break;
-        case 'float64': data[i] = view.getFloat64(i * 8, true); break;
-        case 'float16': data[i] = float16ToNumber(view.getUint16(i * 2, true)); break;
-        case 'int64': data[i] = Number(view.getBigInt64(i * 8, true)); break;
-        case 'int32': data[i] = view.getInt32(i * 4, true); break;
-        case 'int8': data[i] = view.getInt8(i); break;
-        case 'uint8': case 'bool': data[i] = view.getUint8(i); break;
+        case 'float32':
+          data[i] = view.getFloat32(i * 4, true);
+          break;
+        case 'float64':
+          data[i] = view.getFloat64(i * 8, true);
+          break;
+        case 'float16':
+          data[i] = float16ToNumber(view.getUint16(i * 2, true));
+          break;
+        case 'int64':
+          data[i] = Number(view.getBigInt64(i * 8, true));
+          break;
+        case 'int32':
+          data[i] = view.getInt32(i * 4, true);
+          break;
+        case 'int8':
+          data[i] = view.getInt8(i);
+          break;
+        case 'uint8':
+        case 'bool':
+          data[i] = view.getUint8(i);
+          break;
       }
     }
   } else {
-    const typed: unknown[] =
-      type === 'float32' ? t.floatData : type === 'float64' ? t.doubleData : type === 'int64' ? t.int64Data : t.int32Data;
+    const typed: unknown[] = type === 'float32' ? t.floatData : type === 'float64' ? t.doubleData : type === 'int64' ? t.int64Data : t.int32Data;
     const values = typed ?? [];
     if (values.length !== n) {
       throw new ZkmlError('ONNX_MALFORMED', `tensor '${name}': has ${values.length} values, expected ${n}`);
@@ -96,17 +122,25 @@ export function decodeTensor(t: any, limits: ParseLimits = DEFAULT_PARSE_LIMITS)
 
 function decodeAttribute(a: any, node: string, limits: ParseLimits): AttrValue {
   switch (a.type) {
-    case 1: return a.f ?? 0;
-    case 2: return toNum(a.i ?? 0);
-    case 3: return Buffer.from(a.s ?? []).toString('utf8');
+    case 1:
+      return a.f ?? 0;
+    case 2:
+      return toNum(a.i ?? 0);
+    case 3:
+      return Buffer.from(a.s ?? []).toString('utf8');
     case 4:
       if (!a.t) throw new ZkmlError('ONNX_MALFORMED', `node '${node}': tensor attribute '${a.name}' holds no tensor`);
       return decodeTensor(a.t, limits);
-    case 6: return Array.from(a.floats ?? [], toNum);
-    case 7: return (a.ints ?? []).map(toNum);
-    case 8: return (a.strings ?? []).map((s: Uint8Array) => Buffer.from(s).toString('utf8'));
+    case 6:
+      return Array.from(a.floats ?? [], toNum);
+    case 7:
+      return (a.ints ?? []).map(toNum);
+    case 8:
+      return (a.strings ?? []).map((s: Uint8Array) => Buffer.from(s).toString('utf8'));
     // Subgraphs (Scan, Loop, If bodies): kept opaque; the op allowlist rejects their node by name.
-    case 5: case 10: return '<graph>';
+    case 5:
+    case 10:
+      return '<graph>';
     default:
       throw new ZkmlError('ONNX_UNSUPPORTED_ATTRIBUTE', `node '${node}': attribute '${a.name}' of type ${a.type} is not supported`);
   }

@@ -15,13 +15,28 @@ export async function createOrtSession(bytes: Uint8Array): Promise<OrtSession> {
 
 function toOrtTensor(info: ValueInfo, data: Float64Array): ort.Tensor {
   switch (info.elemType) {
-    case 'float64': return new ort.Tensor('float64', Float64Array.from(data), info.shape);
-    case 'bool': return new ort.Tensor('bool', Uint8Array.from(data, (v) => (v ? 1 : 0)), info.shape);
-    case 'int64': return new ort.Tensor('int64', BigInt64Array.from(data, (v) => BigInt(Math.round(v))), info.shape);
-    case 'int32': return new ort.Tensor('int32', Int32Array.from(data), info.shape);
-    case 'uint8': return new ort.Tensor('uint8', Uint8Array.from(data), info.shape);
-    case 'int8': return new ort.Tensor('int8', Int8Array.from(data), info.shape);
-    default: return new ort.Tensor('float32', Float32Array.from(data), info.shape);
+    case 'float64':
+      return new ort.Tensor('float64', Float64Array.from(data), info.shape);
+    case 'bool':
+      return new ort.Tensor(
+        'bool',
+        Uint8Array.from(data, (v) => (v ? 1 : 0)),
+        info.shape,
+      );
+    case 'int64':
+      return new ort.Tensor(
+        'int64',
+        BigInt64Array.from(data, (v) => BigInt(Math.round(v))),
+        info.shape,
+      );
+    case 'int32':
+      return new ort.Tensor('int32', Int32Array.from(data), info.shape);
+    case 'uint8':
+      return new ort.Tensor('uint8', Uint8Array.from(data), info.shape);
+    case 'int8':
+      return new ort.Tensor('int8', Int8Array.from(data), info.shape);
+    default:
+      return new ort.Tensor('float32', Float32Array.from(data), info.shape);
   }
 }
 

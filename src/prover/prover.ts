@@ -212,7 +212,9 @@ export class Prover {
     if (layout.inputs || layout.outputs) {
       receipt.openings = {
         ...(layout.inputs ? { inputSalt: used.input!.toString(), inputs: model.inputs.map((i, t) => ({ name: i.name, shape: batchShape(i.shape), integers: inputs[t].map(String) })) } : {}),
-        ...(layout.outputs ? { outputSalt: used.output!.toString(), outputs: model.outputs.map((o, j) => ({ name: o.name, shape: batchShape(o.shape), integers: values.outputs[j].map(String) })) } : {}),
+        ...(layout.outputs
+          ? { outputSalt: used.output!.toString(), outputs: model.outputs.map((o, j) => ({ name: o.name, shape: batchShape(o.shape), integers: values.outputs[j].map(String) })) }
+          : {}),
       };
     }
     return receipt;

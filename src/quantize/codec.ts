@@ -23,7 +23,11 @@ export function quantizeSample(model: QuantizedModel, sample: InputSample): Map<
         if (q < input.lo || q > input.hi) {
           const lo = Number(input.lo) / scale;
           const hi = Number(input.hi) / scale;
-          throw new ZkmlError('INPUT_OUT_OF_RANGE', `input '${input.name}'[${i}] = ${x} is outside the circuit's range [${lo}, ${hi}] (scale 2^-${input.scaleBits}, ${input.hi - input.lo + 1n} levels); recompile with a wider --input-range or calibration`, { input: input.name, index: i });
+          throw new ZkmlError(
+            'INPUT_OUT_OF_RANGE',
+            `input '${input.name}'[${i}] = ${x} is outside the circuit's range [${lo}, ${hi}] (scale 2^-${input.scaleBits}, ${input.hi - input.lo + 1n} levels); recompile with a wider --input-range or calibration`,
+            { input: input.name, index: i },
+          );
         }
         return q;
       }),

@@ -7,7 +7,10 @@ export function runFloat(graph: Graph, sample: InputSample): Map<string, FloatTe
   const values = new Map<string, FloatTensor>(graph.constants);
   for (const info of graph.inputs) values.set(info.name, { shape: info.shape, data: sample.get(info.name)! });
   for (const node of graph.nodes) {
-    const outs = familyOf(node.opType)!.evalFloat(node, node.inputs.map((n) => values.get(n)!));
+    const outs = familyOf(node.opType)!.evalFloat(
+      node,
+      node.inputs.map((n) => values.get(n)!),
+    );
     node.outputs.forEach((o, i) => values.set(o, outs[i]));
   }
   return values;

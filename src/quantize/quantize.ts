@@ -50,7 +50,13 @@ export function quantizeGraph(graph: Graph, settings: CompileSettings, calibrati
     const spec = { ...inputSpec(info, settings, ranges.get(info.name)), ...qdq };
     const n = sizeOf(info.shape);
     const rounding = spec.scaleBits > 0 || !INTEGER_TYPES.has(info.elemType) ? 2 ** -(spec.scaleBits + 1) : 0;
-    const t = ctx.newTensor(info.name, info.shape, spec.scaleBits, Array.from({ length: n }, () => ({ lo: spec.lo, hi: spec.hi })), new Float64Array(n).fill(rounding));
+    const t = ctx.newTensor(
+      info.name,
+      info.shape,
+      spec.scaleBits,
+      Array.from({ length: n }, () => ({ lo: spec.lo, hi: spec.hi })),
+      new Float64Array(n).fill(rounding),
+    );
     return { ...spec, tensor: t.id };
   });
 

@@ -13,7 +13,12 @@ export function runReference(model: QuantizedModel, inputs: Map<number, bigint[]
   const weights = paramValues(model.params);
   for (const layer of model.layers) {
     if (layer.argmax) {
-      values[layer.out] = layer.rows.map((row) => argmax(row.terms.map(([t, i]) => values[t][i]), layer.argmax!.selectLast));
+      values[layer.out] = layer.rows.map((row) =>
+        argmax(
+          row.terms.map(([t, i]) => values[t][i]),
+          layer.argmax!.selectLast,
+        ),
+      );
       continue;
     }
     values[layer.out] = layer.rows.map((row) => {

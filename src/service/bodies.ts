@@ -24,11 +24,17 @@ const BatchBody = z.object({
 const CompileBody = z.object({ settings: z.record(z.unknown()).optional(), calibration: z.unknown().optional() }).strict();
 const DeployBody = z
   .object({
-    registry: z.string().regex(/^(new|0x[0-9a-fA-F]{40})$/, 'registry is a contract address (0x and 40 hex digits) or "new"').optional(),
+    registry: z
+      .string()
+      .regex(/^(new|0x[0-9a-fA-F]{40})$/, 'registry is a contract address (0x and 40 hex digits) or "new"')
+      .optional(),
     force: z.boolean().optional(),
   })
   .strict();
-const VerifyBody = z.object({ receipt: z.object({ proof: z.unknown(), publicSignals: z.unknown(), model: z.object({ onnxSha256: z.string(), vkSha256: z.string() }).passthrough() }).passthrough(), onchain: z.boolean().optional() });
+const VerifyBody = z.object({
+  receipt: z.object({ proof: z.unknown(), publicSignals: z.unknown(), model: z.object({ onnxSha256: z.string(), vkSha256: z.string() }).passthrough() }).passthrough(),
+  onchain: z.boolean().optional(),
+});
 
 export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body);
@@ -39,7 +45,6 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   }
   return r.data;
 }
-
 
 export const parseProofRequest = (body: unknown): ProofRequest => ({ input: undefined, ...parseBody(ProofBody, body) });
 export const parseBatchRequest = (body: unknown): BatchRequest => parseBody(BatchBody, body);

@@ -18,20 +18,24 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /** "key1=read,prove;key2=read" → map from key to scopes. */
-const apiKeys = z
-  .string()
-  .transform((s, ctx) => {
-    const keys = new Map<string, Set<Scope>>();
-    for (const entry of s.split(';').map((e) => e.trim()).filter(Boolean)) {
-      const [key, scopes = ''] = entry.split('=');
-      if (!key || key.length < 16) ctx.addIssue({ code: 'custom', message: 'each key needs at least 16 characters (format: KEY=scope,scope;KEY2=scope)' });
-      const list = scopes.split(',').map((x) => x.trim()).filter(Boolean);
-      const bad = list.filter((x) => !(SCOPES as readonly string[]).includes(x));
-      if (list.length === 0 || bad.length) ctx.addIssue({ code: 'custom', message: `scopes must be among ${SCOPES.join(', ')}${bad.length ? `; got ${bad.join(', ')}` : ''}` });
-      keys.set(key, new Set(list as Scope[]));
-    }
-    return keys;
-  });
+const apiKeys = z.string().transform((s, ctx) => {
+  const keys = new Map<string, Set<Scope>>();
+  for (const entry of s
+    .split(';')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    const [key, scopes = ''] = entry.split('=');
+    if (!key || key.length < 16) ctx.addIssue({ code: 'custom', message: 'each key needs at least 16 characters (format: KEY=scope,scope;KEY2=scope)' });
+    const list = scopes
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
+    const bad = list.filter((x) => !(SCOPES as readonly string[]).includes(x));
+    if (list.length === 0 || bad.length) ctx.addIssue({ code: 'custom', message: `scopes must be among ${SCOPES.join(', ')}${bad.length ? `; got ${bad.join(', ')}` : ''}` });
+    keys.set(key, new Set(list as Scope[]));
+  }
+  return keys;
+});
 
 const Env = z
   .object({
@@ -40,10 +44,22 @@ const Env = z
     ZKML_DATA_DIR: z.string().min(1).default(path.join(process.cwd(), 'data')),
     ZKML_ARTIFACTS_DIR: z.string().min(1).optional(),
     ZKML_MODELS_DIR: z.string().min(1).default(path.join(packageRoot(), 'models')),
-    DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
-    ZKML_DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'lower-case letters, digits and _').default('zkml'),
-    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
-    ZKML_QUEUE_NAME: z.string().regex(/^[A-Za-z0-9_-]+$/).default('zkml-jobs'),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .optional(),
+    ZKML_DB_SCHEMA: z
+      .string()
+      .regex(/^[a-z_][a-z0-9_]*$/, 'lower-case letters, digits and _')
+      .default('zkml'),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+      .optional(),
+    ZKML_QUEUE_NAME: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/)
+      .default('zkml-jobs'),
     ZKML_API_KEYS: apiKeys.optional(),
     ZKML_MAX_QUEUE: int(1, 1_000_000).default(1000),
     ZKML_MAX_BATCH: int(1, 100_000).default(1000),
@@ -55,7 +71,10 @@ const Env = z
     ZKML_UPLOAD_LIMIT_BYTES: int(1024, 1 << 30).default(64 * 1024 * 1024),
     ZKML_CORS_ORIGINS: z.string().optional(),
     ZKML_CHAIN_RPC_URL: z.string().url().optional(),
-    ZKML_CHAIN_PRIVATE_KEY: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'a 32-byte hex key').optional(),
+    ZKML_CHAIN_PRIVATE_KEY: z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{64}$/, 'a 32-byte hex key')
+      .optional(),
     /** 'production' refuses to prove with dev/unpinned ptau or keys not from a finished ceremony ('' = development). */
     ZKML_MODE: z.enum(['', ...ZKML_MODES]).optional(),
     /** The dev ptau cache (compile jobs' setup); '' = the default. */
@@ -99,7 +118,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     compileTimeoutMs: e.ZKML_COMPILE_TIMEOUT_MS,
     bodyLimit: e.ZKML_BODY_LIMIT_BYTES,
     uploadLimit: e.ZKML_UPLOAD_LIMIT_BYTES,
-    corsOrigins: e.ZKML_CORS_ORIGINS?.split(',').map((s) => s.trim()).filter(Boolean),
+    corsOrigins: e.ZKML_CORS_ORIGINS?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     chainRpcUrl: e.ZKML_CHAIN_RPC_URL,
     chainPrivateKey: e.ZKML_CHAIN_PRIVATE_KEY,
     logLevel: e.ZKML_LOG_LEVEL,

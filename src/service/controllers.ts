@@ -18,7 +18,8 @@ const problemResponse = { description: 'application/problem+json with a stable `
 const saltsSchema = {
   type: 'object',
   additionalProperties: false,
-  description: 'Salts for the Poseidon commitments of a hashed input or output, as decimal or 0x-hex text (drawn at random when absent); OPENING_INVALID (400) if malformed, not below the field modulus, or for a side that is not hashed',
+  description:
+    'Salts for the Poseidon commitments of a hashed input or output, as decimal or 0x-hex text (drawn at random when absent); OPENING_INVALID (400) if malformed, not below the field modulus, or for a side that is not hashed',
   properties: { input: { type: 'string' }, output: { type: 'string' } },
 };
 
@@ -99,7 +100,10 @@ export class ModelsController {
     },
     required: false,
   })
-  @ApiResponse({ status: 201, description: '{ deployment: { chainId, verifier: { address, txHash }, registry?: { address, deployTxHash?, modelId, registerTxHash, registerGasUsed }, deployedAt }, created: true }' })
+  @ApiResponse({
+    status: 201,
+    description: '{ deployment: { chainId, verifier: { address, txHash }, registry?: { address, deployTxHash?, modelId, registerTxHash, registerGasUsed }, deployedAt }, created: true }',
+  })
   @ApiResponse({ status: 200, description: 'the stored deployment, nothing sent: { deployment, created: false }' })
   @ApiResponse({ status: 409, ...problemResponse })
   @ApiResponse({ status: 502, ...problemResponse })
@@ -162,7 +166,7 @@ export class ProofsController {
 
   @Get(':id/calldata')
   @RequireScope('read')
-  @ApiOperation({ summary: 'The arguments of the verifier\'s verifyProof(pA, pB, pC, pubSignals) for a finished proof, as `zkml calldata` prints them' })
+  @ApiOperation({ summary: "The arguments of the verifier's verifyProof(pA, pB, pC, pubSignals) for a finished proof, as `zkml calldata` prints them" })
   @ApiResponse({ status: 409, description: 'NO_RECEIPT: the job is not done or failed' })
   calldata(@Param('id') id: string) {
     return this.engine.calldata(id);

@@ -26,7 +26,8 @@ export function toZkmlError(err: unknown): { status: number; error: ZkmlError } 
   if (typeof e?.type === 'string' && e.type.startsWith('encoding.')) return { status: 415, error: new ZkmlError('BODY_INVALID', e.message ?? 'unsupported encoding') };
   // Any other client error body-parser raises (unsupported charset, bad content-encoding, ...).
   const clientStatus = (e as { status?: number; expose?: boolean })?.expose ? e.status : undefined;
-  if (typeof clientStatus === 'number' && clientStatus >= 400 && clientStatus < 500) return { status: clientStatus, error: new ZkmlError('BODY_INVALID', e.message ?? 'the request body cannot be read') };
+  if (typeof clientStatus === 'number' && clientStatus >= 400 && clientStatus < 500)
+    return { status: clientStatus, error: new ZkmlError('BODY_INVALID', e.message ?? 'the request body cannot be read') };
   if (err instanceof HttpException) {
     const status = err.getStatus();
     const code: ErrorCode = status === 404 ? 'NOT_FOUND' : status === 413 ? 'BODY_TOO_LARGE' : status < 500 ? 'BODY_INVALID' : 'INTERNAL';

@@ -11,15 +11,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import {
-  artifactPath,
-  checkArtifactHash,
-  PtauInfo,
-  readJson,
-  readManifest,
-  sha256File,
-  writeJson,
-} from '../formats/artifacts';
+import { artifactPath, checkArtifactHash, PtauInfo, readJson, readManifest, sha256File, writeJson } from '../formats/artifacts';
 import { ZkmlError } from '../errors';
 import { toHex } from './groth16-setup';
 import { exportKey, installKey, PublishedKey, recordKey } from './key-publication';

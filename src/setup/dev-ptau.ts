@@ -15,7 +15,9 @@ import { LagrangeDomain, frFromRandomBytes, frPow, geometric, toScalarBytes } fr
 import { BN254_R } from '../formats/field';
 import { snarkjs } from '../snark/snarkjs';
 
-export interface DevPtauProgress { (phase: string, fraction: number): void }
+export interface DevPtauProgress {
+  (phase: string, fraction: number): void;
+}
 
 export const DEV_PTAU_CONTRIBUTION_NAME = 'zkml dev ptau: single contributor, NOT FOR PRODUCTION';
 
@@ -52,8 +54,7 @@ export async function generateDevPtau(power: number, outFile: string, onProgress
     const omega = (p: number): bigint => BigInt(curve.Fr.toObject(curve.Fr.w[p]));
 
     // Sections 2..6, then 12..15 (Lagrange blocks for every domain 2^p).
-    const powersOf = (group: FixedBaseGroup, count: number, factor: bigint): PointRun[] =>
-      [{ group, count, scalars: (s, c) => geometric(factor, secrets.tau, s, c) }];
+    const powersOf = (group: FixedBaseGroup, count: number, factor: bigint): PointRun[] => [{ group, count, scalars: (s, c) => geometric(factor, secrets.tau, s, c) }];
     const lagrange = (group: FixedBaseGroup, factor: bigint, maxP: number): PointRun[] =>
       Array.from({ length: maxP + 1 }, (_, p) => {
         // The extra 2^(power+1) block mirrors snarkjs, which pads the 2n−1 powers with a zero.
@@ -107,17 +108,22 @@ export async function generateDevPtau(power: number, outFile: string, onProgress
         const nextChallenge = await hashWrittenSections(writer, curve, responseHash);
         const g1 = (sectionId: number, i: number) => firstPoints.get(sectionId)!.slice(i * G1_LEM_BYTES, (i + 1) * G1_LEM_BYTES);
         const g2 = (sectionId: number, i: number) => firstPoints.get(sectionId)!.slice(i * G2_LEM_BYTES, (i + 1) * G2_LEM_BYTES);
-        await writer.writeSection(PTAU_SECTION.contributions, encodeContributions([{
-          tauG1: g1(PTAU_SECTION.tauG1, 1),
-          tauG2: g2(PTAU_SECTION.tauG2, 1),
-          alphaG1: g1(PTAU_SECTION.alphaTauG1, 0),
-          betaG1: g1(PTAU_SECTION.betaTauG1, 0),
-          betaG2: g2(PTAU_SECTION.betaG2, 0),
-          pubKey: pubKeyLEM,
-          partialHash,
-          nextChallenge,
-          name: DEV_PTAU_CONTRIBUTION_NAME,
-        }]));
+        await writer.writeSection(
+          PTAU_SECTION.contributions,
+          encodeContributions([
+            {
+              tauG1: g1(PTAU_SECTION.tauG1, 1),
+              tauG2: g2(PTAU_SECTION.tauG2, 1),
+              alphaG1: g1(PTAU_SECTION.alphaTauG1, 0),
+              betaG1: g1(PTAU_SECTION.betaTauG1, 0),
+              betaG2: g2(PTAU_SECTION.betaG2, 0),
+              pubKey: pubKeyLEM,
+              partialHash,
+              nextChallenge,
+              name: DEV_PTAU_CONTRIBUTION_NAME,
+            },
+          ]),
+        );
       }
     }
     await writer.close();
@@ -158,11 +164,7 @@ function pointSize(group: FixedBaseGroup): number {
  * in order. A bounded number of jobs is kept in flight so the workers stay busy while
  * this thread computes the next scalars and writes finished points.
  */
-async function computePoints(
-  multiplier: FixedBaseMultiplier,
-  runs: PointRun[],
-  consume: (group: FixedBaseGroup, lem: Uint8Array) => Promise<void>,
-): Promise<void> {
+async function computePoints(multiplier: FixedBaseMultiplier, runs: PointRun[], consume: (group: FixedBaseGroup, lem: Uint8Array) => Promise<void>): Promise<void> {
   const maxInFlight = 4 * multiplier.threads;
   const inFlight: { group: FixedBaseGroup; points: Promise<Uint8Array> }[] = [];
   const takeOldest = async () => {
@@ -189,8 +191,11 @@ async function computePoints(
 async function hashWrittenSections(writer: PtauWriter, curve: SnarkjsCurve, responseHash: Uint8Array): Promise<Uint8Array> {
   const hasher = new NextChallengeHasher(curve, responseHash);
   const sections: [number, FixedBaseGroup][] = [
-    [PTAU_SECTION.tauG1, 'G1'], [PTAU_SECTION.tauG2, 'G2'], [PTAU_SECTION.alphaTauG1, 'G1'],
-    [PTAU_SECTION.betaTauG1, 'G1'], [PTAU_SECTION.betaG2, 'G2'],
+    [PTAU_SECTION.tauG1, 'G1'],
+    [PTAU_SECTION.tauG2, 'G2'],
+    [PTAU_SECTION.alphaTauG1, 'G1'],
+    [PTAU_SECTION.betaTauG1, 'G1'],
+    [PTAU_SECTION.betaG2, 'G2'],
   ];
   const step = 1 << 22; // a multiple of both point sizes
   for (const [id, group] of sections) {

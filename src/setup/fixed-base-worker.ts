@@ -31,9 +31,9 @@ function freeTo(p: number): void {
 interface Table {
   prefix: string;
   window: number;
-  half: number;          // table entries per window: multiples 1..half of the window base
+  half: number; // table entries per window: multiples 1..half of the window base
   nWindows: number;
-  pTable: number;        // affine points, window-major
+  pTable: number; // affine points, window-major
   sAffine: number;
   sJacobian: number;
 }
@@ -54,7 +54,11 @@ function buildTable(group: FixedBaseGroup): Table {
   const pBase = alloc(sAffine);
   const pNext = alloc(sJacobian, 2 * nEntries * g.n8);
   const f = (name: string) => wasm[`${g.prefix}_${name}`];
-  const addMixed = f('addMixed'), toAffine = f('toAffine'), double = f('double'), copy = f('copy'), zero = f('zero');
+  const addMixed = f('addMixed'),
+    toAffine = f('toAffine'),
+    double = f('double'),
+    copy = f('copy'),
+    zero = f('zero');
 
   copy(g.pGenerator, pNext);
   for (let w = 0; w < nWindows; w++) {
@@ -113,18 +117,26 @@ function multiply(group: FixedBaseGroup, scalars: Uint8Array): Uint8Array {
   scalars.fill(0); // the scalars are secret-derived
 
   const fp = (name: string) => wasm[`${g.fieldPrefix}_${name}`];
-  const copy = fp('copy'), neg = fp('neg'), add = fp('add'), sub = fp('sub'), mul = fp('mul'), square = fp('square'), isZero = fp('isZero');
+  const copy = fp('copy'),
+    neg = fp('neg'),
+    add = fp('add'),
+    sub = fp('sub'),
+    mul = fp('mul'),
+    square = fp('square'),
+    isZero = fp('isZero');
   const mark = alloc(0);
-  const pAcc = alloc(n * t.sAffine);   // running sums; all-zero bytes is the identity
+  const pAcc = alloc(n * t.sAffine); // running sums; all-zero bytes is the identity
   const pDx = alloc(n * n8);
   const pInv = alloc(n * n8, (n + 1) * n8);
-  const pLambda = alloc(n8), pX3 = alloc(n8), pTmp = alloc(n8);
+  const pLambda = alloc(n8),
+    pX3 = alloc(n8),
+    pTmp = alloc(n8);
   new Uint8Array(memory.buffer, pAcc, n * t.sAffine).fill(0);
 
-  const started = new Uint8Array(n);   // acc_i is no longer the identity
-  const who = new Int32Array(n);       // batch slot -> scalar index
-  const entry = new Int32Array(n);     // batch slot -> table point
-  const negate = new Uint8Array(n);    // batch slot -> subtract instead of add
+  const started = new Uint8Array(n); // acc_i is no longer the identity
+  const who = new Int32Array(n); // batch slot -> scalar index
+  const entry = new Int32Array(n); // batch slot -> table point
+  const negate = new Uint8Array(n); // batch slot -> subtract instead of add
   for (let w = 0; w < t.nWindows; w++) {
     let k = 0;
     for (let i = 0; i < n; i++) {
@@ -148,18 +160,24 @@ function multiply(group: FixedBaseGroup, scalars: Uint8Array): Uint8Array {
     if (k === 0) continue;
     fp('batchInverse')(pDx, n8, k, pInv, n8); // zero stays zero
     for (let j = 0; j < k; j++) {
-      const i = who[j], e = entry[j], acc = pAcc + i * t.sAffine, inv = pInv + j * n8;
+      const i = who[j],
+        e = entry[j],
+        acc = pAcc + i * t.sAffine,
+        inv = pInv + j * n8;
       if (isZero(inv)) {
         started[i] = addEqualX(t, acc, e, negate[j] === 1) ? 1 : 0;
         continue;
       }
       // λ = (y2 − y1)/(x2 − x1), y2 negated for a negative digit
-      if (negate[j]) { add(e + n8, acc + n8, pTmp); neg(pTmp, pTmp); } else sub(e + n8, acc + n8, pTmp);
+      if (negate[j]) {
+        add(e + n8, acc + n8, pTmp);
+        neg(pTmp, pTmp);
+      } else sub(e + n8, acc + n8, pTmp);
       mul(pTmp, inv, pLambda);
-      square(pLambda, pX3);   // x3 = λ² − x1 − x2
+      square(pLambda, pX3); // x3 = λ² − x1 − x2
       sub(pX3, acc, pX3);
       sub(pX3, e, pX3);
-      sub(acc, pX3, pTmp);    // y3 = λ(x1 − x3) − y1
+      sub(acc, pX3, pTmp); // y3 = λ(x1 − x3) − y1
       mul(pLambda, pTmp, pTmp);
       sub(pTmp, acc + n8, acc + n8);
       copy(pX3, acc);

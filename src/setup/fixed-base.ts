@@ -24,8 +24,16 @@ export interface FixedBaseWorkerInit {
   initialPages: number;
   groups: Record<FixedBaseGroup, { prefix: string; fieldPrefix: string; n8: number; pGenerator: number; window: number }>;
 }
-export interface FixedBaseJob { id: number; group: FixedBaseGroup; scalars: Uint8Array }
-interface FixedBaseResult { id: number; points?: Uint8Array; error?: string }
+export interface FixedBaseJob {
+  id: number;
+  group: FixedBaseGroup;
+  scalars: Uint8Array;
+}
+interface FixedBaseResult {
+  id: number;
+  points?: Uint8Array;
+  error?: string;
+}
 
 /** Minimal view of a single-threaded snarkjs/ffjavascript curve that we rely on. */
 export interface WasmCurveInfo {
@@ -44,7 +52,10 @@ export function chooseWindow(pointsPerWorker: number): number {
   let bestCost = Infinity;
   for (let w = 2; w <= 16; w++) {
     const cost = Math.ceil(255 / w) * (pointsPerWorker + 1.5 * 2 ** (w - 1));
-    if (cost < bestCost) { best = w; bestCost = cost; }
+    if (cost < bestCost) {
+      best = w;
+      bestCost = cost;
+    }
   }
   return best;
 }
@@ -60,7 +71,9 @@ export class FixedBaseMultiplier {
     for (const w of workers) {
       w.on('message', (msg: FixedBaseResult) => this.onResult(w, msg));
       w.on('error', (err) => this.fail(err));
-      w.on('exit', (code) => { if (code !== 0) this.fail(new Error(`fixed-base worker exited with code ${code}`)); });
+      w.on('exit', (code) => {
+        if (code !== 0) this.fail(new Error(`fixed-base worker exited with code ${code}`));
+      });
       this.idle.push(w);
     }
   }

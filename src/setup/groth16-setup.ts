@@ -5,12 +5,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import {
-  artifactPath,
-  diskFullOr,
-  checkArtifactHash,
-  readManifest,
-} from '../formats/artifacts';
+import { artifactPath, diskFullOr, checkArtifactHash, readManifest } from '../formats/artifacts';
 import { ZkmlError } from '../errors';
 import { BN254_R } from '../formats/field';
 import { withSnarkjsCurve } from '../snark/curve';

@@ -10,8 +10,7 @@ import { snarkjs } from '../snark/snarkjs';
 import { groth16Template } from '../snark/verifier-template';
 
 export const UNPINNED_WARNING =
-  'UNPINNED PTAU. The powers of tau file is not one of the pinned public ceremony files (accepted with ' +
-  '--allow-unknown-ptau); whoever produced it may know its secret and could forge proofs.';
+  'UNPINNED PTAU. The powers of tau file is not one of the pinned public ceremony files (accepted with ' + '--allow-unknown-ptau); whoever produced it may know its secret and could forge proofs.';
 export const DEV_WARNING =
   'DEVELOPMENT SETUP ONLY. The powers of tau were generated on this machine by a single contributor. ' +
   'Anyone who kept its randomness could forge proofs that verify. For production, run setup again with ' +

@@ -22,7 +22,11 @@ const { ChaCha } = snarkjsRequire('ffjavascript');
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type SnarkjsCurve = any;
 
-export interface PtauSecrets { tau: bigint; alpha: bigint; beta: bigint }
+export interface PtauSecrets {
+  tau: bigint;
+  alpha: bigint;
+  beta: bigint;
+}
 
 export interface PubKeyResult {
   pubKeyLEM: Uint8Array;
@@ -60,7 +64,10 @@ function updateRepeated(h: crypto.Hash, point: Uint8Array, count: number): void 
 export class ResponseHasher {
   private readonly hasher = blake2b.create({ dkLen: 64 });
 
-  constructor(private readonly curve: SnarkjsCurve, readonly challenge: Uint8Array) {
+  constructor(
+    private readonly curve: SnarkjsCurve,
+    readonly challenge: Uint8Array,
+  ) {
     this.hasher.update(challenge);
   }
 
@@ -74,11 +81,7 @@ export class ResponseHasher {
    */
   finish(secrets: PtauSecrets): PubKeyResult {
     const { curve } = this;
-    const keys = [
-      proofOfKnowledge(curve, secrets.tau, 0, this.challenge),
-      proofOfKnowledge(curve, secrets.alpha, 1, this.challenge),
-      proofOfKnowledge(curve, secrets.beta, 2, this.challenge),
-    ];
+    const keys = [proofOfKnowledge(curve, secrets.tau, 0, this.challenge), proofOfKnowledge(curve, secrets.alpha, 1, this.challenge), proofOfKnowledge(curve, secrets.beta, 2, this.challenge)];
     const encode = (montgomery: boolean): Uint8Array => {
       const out = new Uint8Array(6 * G1_LEM_BYTES + 3 * G2_LEM_BYTES);
       let at = 0;
@@ -141,7 +144,9 @@ function toPartialHash(h: any): Uint8Array {
   const words = new Uint32Array(out.buffer, 128, 22);
   out.set(h.buffer);
   const state = [h.v0l, h.v0h, h.v1l, h.v1h, h.v2l, h.v2h, h.v3l, h.v3h, h.v4l, h.v4h, h.v5l, h.v5h, h.v6l, h.v6h, h.v7l, h.v7h];
-  state.forEach((v, i) => { words[i] = v; });
+  state.forEach((v, i) => {
+    words[i] = v;
+  });
   words[18] = h.pos;
   words[16] = h.length - h.pos;
   return out;
@@ -151,7 +156,10 @@ function toPartialHash(h: any): Uint8Array {
 export class NextChallengeHasher {
   private readonly hasher = crypto.createHash('blake2b512');
 
-  constructor(private readonly curve: SnarkjsCurve, responseHash: Uint8Array) {
+  constructor(
+    private readonly curve: SnarkjsCurve,
+    responseHash: Uint8Array,
+  ) {
     this.hasher.update(responseHash);
   }
 

@@ -34,7 +34,7 @@ export const G2_LEM_BYTES = 128;
 
 /** One entry of section 7 (snarkjs powersoftau_utils.js writeContribution). */
 export interface PtauContribution {
-  tauG1: Uint8Array;    // LEM points
+  tauG1: Uint8Array; // LEM points
   tauG2: Uint8Array;
   alphaG1: Uint8Array;
   betaG1: Uint8Array;
@@ -64,9 +64,19 @@ export function encodeContributions(contributions: PtauContribution[]): Uint8Arr
     const name = new TextEncoder().encode(c.name.substring(0, 64));
     // Parameter list: type 1 = name (u8 length + utf-8 bytes).
     const params = new Uint8Array([1, name.byteLength, ...name]);
-    parts.push(c.tauG1, c.tauG2, c.alphaG1, c.betaG1, c.betaG2, c.pubKey, c.partialHash, c.nextChallenge,
+    parts.push(
+      c.tauG1,
+      c.tauG2,
+      c.alphaG1,
+      c.betaG1,
+      c.betaG2,
+      c.pubKey,
+      c.partialHash,
+      c.nextChallenge,
       u32(0), // type 0: a regular contribution, not a beacon
-      u32(params.byteLength), params);
+      u32(params.byteLength),
+      params,
+    );
   }
   return concat(parts);
 }

@@ -50,11 +50,17 @@ export function geometric(factor: bigint, x: bigint, start: number, count: numbe
  * the missing term, (1/N)·τ^(N−1)·ω^i.
  */
 export class LagrangeDomain {
-  private readonly scale: bigint;     // factor·(τ^N − 1)/N
-  private readonly dropped: bigint;   // factor·τ^(N−1)/N, or 0
+  private readonly scale: bigint; // factor·(τ^N − 1)/N
+  private readonly dropped: bigint; // factor·τ^(N−1)/N, or 0
   private readonly size: bigint;
 
-  constructor(private readonly tau: bigint, private readonly omega: bigint, p: number, factor: bigint, dropLastPower: boolean) {
+  constructor(
+    private readonly tau: bigint,
+    private readonly omega: bigint,
+    p: number,
+    factor: bigint,
+    dropLastPower: boolean,
+  ) {
     const n = 1n << BigInt(p);
     this.size = n;
     const nInv = frInv(n);

@@ -124,15 +124,23 @@ async function checkUserPtau(file: string, requiredPower: number, allowUnknown: 
   }
   const namesake = pins.find((p) => p.file === path.basename(file));
   if (namesake) {
-    throw new ZkmlError('PTAU_HASH_MISMATCH', `${file} is named like the public ${namesake.file} but its blake2b-512 is ${hashes.blake2b512.slice(0, 16)}…, not the published ${namesake.blake2b512.slice(0, 16)}…: the file is corrupted or tampered with`, {
-      blake2b512: hashes.blake2b512,
-      expected: namesake.blake2b512,
-    });
+    throw new ZkmlError(
+      'PTAU_HASH_MISMATCH',
+      `${file} is named like the public ${namesake.file} but its blake2b-512 is ${hashes.blake2b512.slice(0, 16)}…, not the published ${namesake.blake2b512.slice(0, 16)}…: the file is corrupted or tampered with`,
+      {
+        blake2b512: hashes.blake2b512,
+        expected: namesake.blake2b512,
+      },
+    );
   }
   if (!allowUnknown) {
-    throw new ZkmlError('PTAU_UNKNOWN', `${file} (blake2b-512 ${hashes.blake2b512.slice(0, 16)}…) is not one of the pinned public Powers of Tau files; use a powersOfTau28_hez_final_NN.ptau file, or pass --allow-unknown-ptau to accept it as unpinned`, {
-      blake2b512: hashes.blake2b512,
-    });
+    throw new ZkmlError(
+      'PTAU_UNKNOWN',
+      `${file} (blake2b-512 ${hashes.blake2b512.slice(0, 16)}…) is not one of the pinned public Powers of Tau files; use a powersOfTau28_hez_final_NN.ptau file, or pass --allow-unknown-ptau to accept it as unpinned`,
+      {
+        blake2b512: hashes.blake2b512,
+      },
+    );
   }
   return { power: info.power, ...hashes, devSingleContributor: false, pinned: false, source: file, path: file };
 }

@@ -73,9 +73,7 @@ export function checkPublicSignals(signals: unknown, nPublic: number): asserts s
 /** nPublic of a snarkjs Groth16 bn128 verification key; throws if the key is not one. */
 export function vkPublicCount(vk: unknown): number {
   const k = vk as { protocol?: unknown; curve?: unknown; nPublic?: unknown; IC?: unknown } | null;
-  const ok =
-    typeof k === 'object' && k !== null && k.protocol === 'groth16' && k.curve === 'bn128' &&
-    Number.isInteger(k.nPublic) && Array.isArray(k.IC) && k.IC.length === (k.nPublic as number) + 1;
+  const ok = typeof k === 'object' && k !== null && k.protocol === 'groth16' && k.curve === 'bn128' && Number.isInteger(k.nPublic) && Array.isArray(k.IC) && k.IC.length === (k.nPublic as number) + 1;
   if (!ok) throw new ZkmlError('ARTIFACT_MISSING', 'the verification key is not a snarkjs Groth16 bn128 key');
   return k.nPublic as number;
 }

@@ -63,7 +63,10 @@ test('a Verifier.sol that no longer matches the manifest is refused', () => {
   try {
     fs.copyFileSync(artifactPath(buildDir, 'manifest'), artifactPath(dir, 'manifest'));
     fs.writeFileSync(artifactPath(dir, 'verifierSol'), '// changed\n');
-    assert.throws(() => loadVerifierArtifact(dir), (err: unknown) => err instanceof ZkmlError && err.code === 'ARTIFACT_HASH_MISMATCH');
+    assert.throws(
+      () => loadVerifierArtifact(dir),
+      (err: unknown) => err instanceof ZkmlError && err.code === 'ARTIFACT_HASH_MISMATCH',
+    );
   } finally {
     removeDir(dir);
   }

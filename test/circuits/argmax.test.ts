@@ -96,7 +96,10 @@ for (const { n, b, last, constraints } of CASES) {
 
     it('has no witness when the inputs spread beyond b bits', async () => {
       // max − x = 2^b + 1: beyond b bits even where the check subtracts 1 (a strictly smaller candidate).
-      for (const [i, j] of [[0, n - 1], [n - 1, 0]]) {
+      for (const [i, j] of [
+        [0, n - 1],
+        [n - 1, 0],
+      ]) {
         const xs = Array(n).fill(0n);
         xs[i] = lo - 2n;
         xs[j] = hi;
@@ -114,11 +117,7 @@ for (const { n, b, last, constraints } of CASES) {
       ];
       for (const xs of vectors) {
         const w = await c.calc({ in: xs });
-        const mutations: Mutation[] = [
-          ...outputMutations(c, w, 'main.out'),
-          ...singleWireMutations(c, w),
-          ...otherIndexForgeries(c, xs),
-        ];
+        const mutations: Mutation[] = [...outputMutations(c, w, 'main.out'), ...singleWireMutations(c, w), ...otherIndexForgeries(c, xs)];
         assert.deepEqual(acceptedMutations(c, w, mutations), [], `in = [${xs}]`);
       }
     });

@@ -64,9 +64,7 @@ for (const n of CASES) {
         const partners = n <= 16 ? undefined : (i: number) => [i - 1, i + 1, n - 1 - i];
         const mutations: Mutation[] = [
           ...singleWireMutations(c, w),
-          ...compensatedBitFlips(bits, partners).map(({ i, j, bits: b }) =>
-            semanticMutation(c, `bit ${i} flipped, bit ${j} compensating`, new Map(b.map((v, t) => [bit(t), v]))),
-          ),
+          ...compensatedBitFlips(bits, partners).map(({ i, j, bits: b }) => semanticMutation(c, `bit ${i} flipped, bit ${j} compensating`, new Map(b.map((v, t) => [bit(t), v])))),
         ];
         assert.deepEqual(acceptedMutations(c, w, mutations), [], `in = ${x}`);
       }

@@ -82,9 +82,7 @@ for (const n of CASES) {
               const moved = products.slice();
               moved[i] += delta;
               moved[j] -= delta;
-              mutations.push(
-                semanticMutation(c, `p[${i}] + ${delta}, p[${j}] - ${delta}`, new Map(moved.map((v, t) => [product(t), v]))),
-              );
+              mutations.push(semanticMutation(c, `p[${i}] + ${delta}, p[${j}] - ${delta}`, new Map(moved.map((v, t) => [product(t), v]))));
             }
           }
         }

@@ -79,9 +79,7 @@ for (const { n, lo, constraints, publicConstraints } of CASES) {
         const bits = bitsOf(x - lo, n);
         const mutations: Mutation[] = [
           ...singleWireMutations(c, w),
-          ...compensatedBitFlips(bits).map(({ i, j, bits: b }) =>
-            semanticMutation(c, `bit ${i} flipped, bit ${j} compensating`, new Map(b.map((v, t) => [bit(t), v]))),
-          ),
+          ...compensatedBitFlips(bits).map(({ i, j, bits: b }) => semanticMutation(c, `bit ${i} flipped, bit ${j} compensating`, new Map(b.map((v, t) => [bit(t), v])))),
         ];
         assert.deepEqual(acceptedMutations(c, w, mutations), [], `in = ${x}`);
 

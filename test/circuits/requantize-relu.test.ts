@@ -87,11 +87,7 @@ for (const { k, m, constraints } of CASES) {
       const xs = new Set([xMin, xMax, 0n, -1n, 1n, -d, d, rng.int(xMin, -1n), rng.int(0n, xMax)]);
       for (const x of [...xs].filter((v) => v >= xMin && v <= xMax)) {
         const w = await c.calc({ in: x });
-        const mutations: Mutation[] = [
-          ...outputMutations(c, w, names.out),
-          ...singleWireMutations(c, w),
-          ...bitMutations(c, w, x),
-        ];
+        const mutations: Mutation[] = [...outputMutations(c, w, names.out), ...singleWireMutations(c, w), ...bitMutations(c, w, x)];
         assert.deepEqual(acceptedMutations(c, w, mutations), [], `in = ${x}`);
       }
     });
@@ -122,9 +118,7 @@ for (const { k, m, constraints } of CASES) {
       return s;
     };
     const kind = (i: number) => (i < k ? `remainder bit ${i}` : i < k + m ? `magnitude bit ${i - k}` : 'sign bit');
-    const out = compensatedBitFlips(bits).map(({ i, j, bits: b }) =>
-      semanticMutation(c, `${kind(i)} flipped, ${kind(j)} compensating`, state(b)),
-    );
+    const out = compensatedBitFlips(bits).map(({ i, j, bits: b }) => semanticMutation(c, `${kind(i)} flipped, ${kind(j)} compensating`, state(b)));
 
     // Sign bit flipped alone, output recomputed from it: breaks the decomposition of in. (When O2
     // eliminated the sign bit and the output does not change, no wire can express this.)

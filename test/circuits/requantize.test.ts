@@ -83,11 +83,7 @@ for (const { k, n, lo, constraints, publicConstraints } of CASES) {
       const xs = [xMin, xMax, 0n, -1n, rng.int(xMin, xMax), rng.int(xMin, xMax)].filter((x) => x >= xMin && x <= xMax);
       for (const x of xs) {
         const w = await c.calc({ in: x });
-        const mutations: Mutation[] = [
-          ...outputMutations(c, w, names.out),
-          ...singleWireMutations(c, w),
-          ...bitMutations(c, x),
-        ];
+        const mutations: Mutation[] = [...outputMutations(c, w, names.out), ...singleWireMutations(c, w), ...bitMutations(c, x)];
         assert.deepEqual(acceptedMutations(c, w, mutations), [], `in = ${x}`);
       }
     });
@@ -111,9 +107,7 @@ for (const { k, n, lo, constraints, publicConstraints } of CASES) {
       return m;
     };
     const kind = (i: number) => (i < k ? `remainder bit ${i}` : `quotient bit ${i - k}`);
-    const out = compensatedBitFlips(bits).map(({ i, j, bits: b }) =>
-      semanticMutation(c, `${kind(i)} flipped, ${kind(j)} compensating`, state(b)),
-    );
+    const out = compensatedBitFlips(bits).map(({ i, j, bits: b }) => semanticMutation(c, `${kind(i)} flipped, ${kind(j)} compensating`, state(b)));
     if (k > 0) {
       // The forgery an unconstrained remainder allows: out ± 1 with the remainder moved by ∓2^k.
       const q = roundShift(x, k) - lo;

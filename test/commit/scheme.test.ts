@@ -8,7 +8,7 @@ import { BLOCK_WORDS, chainConstraints, commitTensors, elementsPerWord, PackSpec
 import { expectCode } from '../helpers/onnx-builders';
 
 describe('commitment scheme zkml-poseidon-chain/1', () => {
-  test('Poseidon is circomlib\'s: the published vector for [1, 2]', async () => {
+  test("Poseidon is circomlib's: the published vector for [1, 2]", async () => {
     assert.equal(await poseidonHash([1n, 2n]), 7853200120776062878684798364095072458815029376092732009249414926327459813530n);
   });
 

@@ -32,10 +32,14 @@ const W2 = Float32Array.from({ length: 3 * 6 }, () => rng.uniform(-1, 1));
 
 /** x[1,4] → Gemm → Relu → Gemm → Sigmoid. */
 const BYTES = writeOnnx({
-  name: 'calib', opset: 13,
+  name: 'calib',
+  opset: 13,
   inputs: [{ name: 'x', elemType: 'float32', shape: [1, 4] }],
   outputs: [{ name: 'y', elemType: 'float32', shape: [1, 3] }],
-  initializers: [{ name: 'W1', dims: [6, 4], data: W1 }, { name: 'W2', dims: [3, 6], data: W2 }],
+  initializers: [
+    { name: 'W1', dims: [6, 4], data: W1 },
+    { name: 'W2', dims: [3, 6], data: W2 },
+  ],
   nodes: [
     { opType: 'Gemm', name: 'fc1', inputs: ['x', 'W1'], outputs: ['h'], attributes: { transB: 1 } },
     { opType: 'Relu', name: 'relu', inputs: ['h'], outputs: ['r'] },
@@ -75,7 +79,7 @@ describe('per-layer error against onnxruntime over the calibration set', () => {
     assert.ok(worst <= model.outputs[0].errorBound + 1e-6, 'within the static bound');
   });
 
-  test('the per-output error against the float executor: the same from the scale-picking run\'s kept outputs as from a direct comparison', async () => {
+  test("the per-output error against the float executor: the same from the scale-picking run's kept outputs as from a direct comparison", async () => {
     const graph = loadOnnx(BYTES);
     const cal = samples(graph, 32);
     const kept: FloatOutputs[] = [];
@@ -104,7 +108,8 @@ describe('per-layer error against onnxruntime over the calibration set', () => {
       return { constraints: buildReport(model).predictedConstraints, error: errors.get(model.outputs[0].tensor)!.maxAbsError, bound: model.outputs[0].errorBound };
     };
     const [acc, bal, res] = [await run('accuracy'), await run('balanced'), await run('resources')];
-    for (const [k, r] of Object.entries({ accuracy: acc, balanced: bal, resources: res })) t.diagnostic(`${k}: ${r.constraints} constraints, max error ${r.error.toPrecision(3)}, bound ${r.bound.toPrecision(3)}`);
+    for (const [k, r] of Object.entries({ accuracy: acc, balanced: bal, resources: res }))
+      t.diagnostic(`${k}: ${r.constraints} constraints, max error ${r.error.toPrecision(3)}, bound ${r.bound.toPrecision(3)}`);
     assert.ok(acc.constraints > bal.constraints && bal.constraints > res.constraints, `constraints ${acc.constraints} > ${bal.constraints} > ${res.constraints}`);
     assert.ok(acc.bound < bal.bound && bal.bound < res.bound, `static bounds ${acc.bound} < ${bal.bound} < ${res.bound}`);
     assert.ok(acc.error <= bal.error && bal.error < res.error, `measured errors ${acc.error} <= ${bal.error} < ${res.error}`);

@@ -59,8 +59,15 @@ describe('emitCircuit', () => {
   test('rows are cut into consecutive parts within the budget; a row above it stays alone', () => {
     const row = (terms: number): Row => ({ bias: 0n, terms: Array.from({ length: terms }, (_, i) => [0, i, 1n] as [number, number, bigint]), products: [] });
     // rowCost = 4 + terms.
-    assert.deepEqual(chunkRows([row(6), row(6), row(6)], 20), [[0, 2], [2, 3]]);
-    assert.deepEqual(chunkRows([row(6), row(40), row(1)], 20), [[0, 1], [1, 2], [2, 3]]);
+    assert.deepEqual(chunkRows([row(6), row(6), row(6)], 20), [
+      [0, 2],
+      [2, 3],
+    ]);
+    assert.deepEqual(chunkRows([row(6), row(40), row(1)], 20), [
+      [0, 1],
+      [1, 2],
+      [2, 3],
+    ]);
     assert.deepEqual(chunkRows([], 20), []);
     const rows = Array.from({ length: 5000 }, (_, i) => row(1 + (i % 40)));
     const parts = chunkRows(rows);

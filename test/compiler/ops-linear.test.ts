@@ -152,13 +152,19 @@ describe('Conv', () => {
     const c = conv([1, 1, 4, 4], [1, 1, 2, 2], [1, 1, 3, 3], {}, false);
     c.inits = { W: { dims: [1, 1, 2, 2], data: [0.125, -0.5, 0.75, 1] } };
     const { model } = await checkCase(c);
-    assert.deepEqual(model.layers[0].rows[0].terms.map((t) => t[2]), [1n, -4n, 6n, 8n]);
+    assert.deepEqual(
+      model.layers[0].rows[0].terms.map((t) => t[2]),
+      [1n, -4n, 6n, 8n],
+    );
   });
 
   test('computed weights are refused naming the node', () => {
     const bytes = writeOnnx({
       name: 'w-input',
-      inputs: [{ name: 'x', elemType: 'float32', shape: [1, 1, 4, 4] }, { name: 'w', elemType: 'float32', shape: [1, 1, 2, 2] }],
+      inputs: [
+        { name: 'x', elemType: 'float32', shape: [1, 1, 4, 4] },
+        { name: 'w', elemType: 'float32', shape: [1, 1, 2, 2] },
+      ],
       outputs: [{ name: 'y', elemType: 'float32', shape: [1, 1, 3, 3] }],
       nodes: [{ opType: 'Conv', name: 'myconv', inputs: ['x', 'w'], outputs: ['y'] }],
     });
@@ -168,7 +174,11 @@ describe('Conv', () => {
   });
 
   test('an unknown auto_pad or attribute is ONNX_UNSUPPORTED_ATTRIBUTE naming it', () => {
-    for (const [attributes, name] of [[{ auto_pad: 'SAME' }, 'auto_pad'], [{ foo: 1 }, 'foo'], [{ kernel_shape: [2, 2] }, 'kernel_shape']] as const) {
+    for (const [attributes, name] of [
+      [{ auto_pad: 'SAME' }, 'auto_pad'],
+      [{ foo: 1 }, 'foo'],
+      [{ kernel_shape: [2, 2] }, 'kernel_shape'],
+    ] as const) {
       const bytes = build(conv([1, 1, 4, 4], [1, 1, 3, 3], [1, 1, 2, 2], attributes as NodeSpec['attributes']));
       const err = expectCode(() => loadOnnx(bytes), 'ONNX_UNSUPPORTED_ATTRIBUTE', name);
       assert.equal(err.details?.attribute, name);
@@ -220,7 +230,10 @@ describe('BatchNormalization', () => {
 
   test('alone: a per-channel affine map', async () => {
     const { graph, model } = await checkCase({ inputs: { x: [1, 3, 2, 2] }, outputs: { y: [1, 3, 2, 2] }, nodes: [bn('x')], inits: bnInits(3) });
-    assert.deepEqual(graph.nodes.map((n) => n.opType), ['BatchNormalization']);
+    assert.deepEqual(
+      graph.nodes.map((n) => n.opType),
+      ['BatchNormalization'],
+    );
     assert.deepEqual(opTypes(model), ['BatchNormalization']);
   });
 
@@ -231,7 +244,10 @@ describe('BatchNormalization', () => {
       nodes: [node('Conv', ['x', 'W', 'B'], {}, ['c']), bn('c', 'n'), node('Relu', ['n'])],
       inits: { W: { dims: [3, 2, 3, 3] }, B: { dims: [3] }, ...bnInits(3) },
     });
-    assert.deepEqual(graph.nodes.map((n) => n.opType), ['Conv', 'Relu']);
+    assert.deepEqual(
+      graph.nodes.map((n) => n.opType),
+      ['Conv', 'Relu'],
+    );
     assert.deepEqual(opTypes(model), ['Conv+Relu']);
   });
 
@@ -242,7 +258,10 @@ describe('BatchNormalization', () => {
       nodes: [node('Conv', ['x', 'W'], {}, ['c']), bn('c')],
       inits: { W: { dims: [2, 1, 3, 3] }, ...bnInits(2) },
     });
-    assert.deepEqual(graph.nodes.map((n) => n.opType), ['Conv']);
+    assert.deepEqual(
+      graph.nodes.map((n) => n.opType),
+      ['Conv'],
+    );
   });
 
   test('Gemm (transB, beta, row bias) → BatchNorm and MatMul → BatchNorm fold into a Gemm', async () => {
@@ -252,14 +271,20 @@ describe('BatchNormalization', () => {
       nodes: [node('Gemm', ['x', 'W', 'C'], { transB: 1, beta: 0.5, alpha: 2 }, ['g']), bn('g')],
       inits: { W: { dims: [3, 4] }, C: { dims: [2, 3] }, ...bnInits(3) },
     });
-    assert.deepEqual(gemm.graph.nodes.map((n) => n.opType), ['Gemm']);
+    assert.deepEqual(
+      gemm.graph.nodes.map((n) => n.opType),
+      ['Gemm'],
+    );
     const matmul = await checkCase({
       inputs: { x: [1, 4] },
       outputs: { y: [1, 3] },
       nodes: [node('MatMul', ['x', 'W'], {}, ['g']), bn('g')],
       inits: { W: { dims: [4, 3] }, ...bnInits(3) },
     });
-    assert.deepEqual(matmul.graph.nodes.map((n) => n.opType), ['Gemm']);
+    assert.deepEqual(
+      matmul.graph.nodes.map((n) => n.opType),
+      ['Gemm'],
+    );
   });
 
   test('not folded when the Conv output is read elsewhere', async () => {
@@ -269,11 +294,20 @@ describe('BatchNormalization', () => {
       nodes: [node('Conv', ['x', 'W'], {}, ['c']), bn('c')],
       inits: { W: { dims: [2, 1, 3, 3] }, ...bnInits(2) },
     });
-    assert.deepEqual(graph.nodes.map((n) => n.opType), ['Conv', 'BatchNormalization']);
+    assert.deepEqual(
+      graph.nodes.map((n) => n.opType),
+      ['Conv', 'BatchNormalization'],
+    );
   });
 
   test('training_mode = 1 is refused naming the attribute', () => {
-    const bytes = build({ inputs: { x: [1, 2, 2, 2] }, outputs: { y: [1, 2, 2, 2] }, nodes: [node('BatchNormalization', ['x', 'scale', 'bias', 'mean', 'var'], { training_mode: 1 })], inits: bnInits(2), opset: 15 });
+    const bytes = build({
+      inputs: { x: [1, 2, 2, 2] },
+      outputs: { y: [1, 2, 2, 2] },
+      nodes: [node('BatchNormalization', ['x', 'scale', 'bias', 'mean', 'var'], { training_mode: 1 })],
+      inits: bnInits(2),
+      opset: 15,
+    });
     const err = expectCode(() => loadOnnx(bytes), 'ONNX_UNSUPPORTED_ATTRIBUTE');
     assert.equal(err.details?.attribute, 'training_mode');
   });
@@ -317,8 +351,10 @@ describe('ReduceSum and ReduceMean', () => {
   test('ReduceSum over every axis when axes are absent', check({ inputs: { x: [2, 3] }, outputs: { y: [1, 1] }, nodes: [node('ReduceSum', ['x'])] }));
   test('ReduceSum with noop_with_empty_axes = 1 is the identity', check({ inputs: { x: [2, 3] }, outputs: { y: [2, 3] }, nodes: [node('ReduceSum', ['x'], { noop_with_empty_axes: 1 })] }));
   test('ReduceMean, axes attribute (opset 13), negative axes', check({ inputs: { x: [1, 3, 2, 3] }, outputs: { y: [1, 3, 1, 1] }, nodes: [node('ReduceMean', ['x'], { axes: [-1, -2] })] }));
-  test('ReduceMean, axes as a constant input (opset 18), keepdims = 0', check(
-    { opset: 18, inputs: { x: [2, 4, 2] }, outputs: { y: [4] }, nodes: [constInts('axes', [0, 2]), node('ReduceMean', ['x', 'axes'], { keepdims: 0 })] }));
+  test(
+    'ReduceMean, axes as a constant input (opset 18), keepdims = 0',
+    check({ opset: 18, inputs: { x: [2, 4, 2] }, outputs: { y: [4] }, nodes: [constInts('axes', [0, 2]), node('ReduceMean', ['x', 'axes'], { keepdims: 0 })] }),
+  );
 });
 
 /** Compiles a Case and checks the circuit's outputs are the integer reference's, bit for bit. */

@@ -164,7 +164,14 @@ describe('max/min family: relu trees', () => {
     const graph = loadOnnx(bytes);
     await checkFloat(bytes, graph, rng, [-1, 1]);
     // a in [-1, 1], b in [-4, 4]: different input scales, aligned exactly.
-    const calibration = Array.from({ length: 24 }, () => new Map([['a', randomData(rng, 6, -1, 1)], ['b', randomData(rng, 3, -4, 4)]]));
+    const calibration = Array.from(
+      { length: 24 },
+      () =>
+        new Map([
+          ['a', randomData(rng, 6, -1, 1)],
+          ['b', randomData(rng, 3, -4, 4)],
+        ]),
+    );
     const model = quantizeGraph(graph, parseSettings({}), calibration);
     assert.notEqual(model.inputs[0].scaleBits, model.inputs[1].scaleBits);
     const samples = Array.from({ length: 50 }, () => randomInRange(model, rng));
@@ -215,7 +222,10 @@ describe('exact piecewise-linear activations', () => {
     for (let t = 0; t < 20; t++) {
       const { inputs, out } = referenceOf(model, randomInRange(model, rng));
       const six = 6n << BigInt(s);
-      assert.deepEqual(out, inputs.get(model.inputs[0].tensor)!.map((v) => (v < 0n ? 0n : v > six ? six : v)));
+      assert.deepEqual(
+        out,
+        inputs.get(model.inputs[0].tensor)!.map((v) => (v < 0n ? 0n : v > six ? six : v)),
+      );
     }
     assert.equal(model.outputs[0].errorBound, 2 ** -(s + 1), 'clip adds no error to the input rounding');
   });
@@ -223,7 +233,7 @@ describe('exact piecewise-linear activations', () => {
   test('Clip: opset-6 attributes, min only, non-grid bounds, bounds beyond the range', async () => {
     await checkCase({ inputs: { x: [1, 16] }, nodes: one('Clip', { min: -0.3, max: 0.7 }), opset: 6 });
     await checkCase({ inputs: { x: [1, 16] }, nodes: one('Clip', {}, ['lo']), inits: { lo: { dims: [], data: [0.1] } } });
-    await checkCase({ inputs: { x: [1, 16] }, nodes: one('Clip', {}, ['lo', 'hi']), inits: { lo: { dims: [], data: [-100] } , hi: { dims: [], data: [0.25] } } });
+    await checkCase({ inputs: { x: [1, 16] }, nodes: one('Clip', {}, ['lo', 'hi']), inits: { lo: { dims: [], data: [-100] }, hi: { dims: [], data: [0.25] } } });
   });
 
   test('LeakyRelu, PRelu (per-channel slope), HardSigmoid, HardSwish, Abs', async () => {
@@ -271,7 +281,7 @@ describe('smooth activations: piecewise-linear with a measured bound', () => {
     }
   });
 
-  test('each declared Lipschitz constant bounds |f\'| (finite differences over [-20, 20])', () => {
+  test("each declared Lipschitz constant bounds |f'| (finite differences over [-20, 20])", () => {
     for (const { op, attributes } of SMOOTH) {
       const fn = smoothFunction({ name: op, opType: op, inputs: [], outputs: [], attributes: (attributes ?? {}) as never });
       const L = fn.lipschitz(-20, 20);

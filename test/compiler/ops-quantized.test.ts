@@ -48,10 +48,17 @@ const MODELS: Record<string, { graph: GraphSpec; range?: [number, number]; setti
   // int8 activations × constant int8 weights, per-column weight scales, requantized to int8.
   qlinear_matmul: {
     graph: {
-      name: 'qlm', inputs: [v('a', 'int8', [1, 8])], outputs: [v('y', 'int8', [1, 4])],
+      name: 'qlm',
+      inputs: [v('a', 'int8', [1, 8])],
+      outputs: [v('y', 'int8', [1, 4])],
       initializers: [
-        f('as', [], [0.0371]), i8('az', [], [-3]), i8('B', [8, 4], ints(W_RNG, 32, -127, 127)),
-        f('bs', [4], [0.0123, 0.0071, 0.021, 0.0042]), i8('bz', [4], [0, 0, 0, 0]), f('ys', [], [0.0517]), i8('yz', [], [5]),
+        f('as', [], [0.0371]),
+        i8('az', [], [-3]),
+        i8('B', [8, 4], ints(W_RNG, 32, -127, 127)),
+        f('bs', [4], [0.0123, 0.0071, 0.021, 0.0042]),
+        i8('bz', [4], [0, 0, 0, 0]),
+        f('ys', [], [0.0517]),
+        i8('yz', [], [5]),
       ],
       nodes: [{ opType: 'QLinearMatMul', name: 'qlm', inputs: ['a', 'as', 'az', 'B', 'bs', 'bz', 'ys', 'yz'], outputs: ['y'] }],
     },
@@ -59,7 +66,9 @@ const MODELS: Record<string, { graph: GraphSpec; range?: [number, number]; setti
   // Both operands variable (a · aᵀ-like product of two inputs), uint8.
   qlinear_matmul_two_inputs: {
     graph: {
-      name: 'qlm2', inputs: [v('a', 'uint8', [1, 2, 3]), v('b', 'uint8', [1, 3, 2])], outputs: [v('y', 'uint8', [1, 2, 2])],
+      name: 'qlm2',
+      inputs: [v('a', 'uint8', [1, 2, 3]), v('b', 'uint8', [1, 3, 2])],
+      outputs: [v('y', 'uint8', [1, 2, 2])],
       initializers: [f('as', [], [0.02]), u8('az', [], [128]), f('bs', [], [0.03]), u8('bz', [], [120]), f('ys', [], [0.05]), u8('yz', [], [100])],
       nodes: [{ opType: 'QLinearMatMul', name: 'qlm', inputs: ['a', 'as', 'az', 'b', 'bs', 'bz', 'ys', 'yz'], outputs: ['y'] }],
     },
@@ -70,10 +79,18 @@ const MODELS: Record<string, { graph: GraphSpec; range?: [number, number]; setti
   // and then it departs from the ONNX spec (which the circuit proves).
   qlinear_conv: {
     graph: {
-      name: 'qconv', inputs: [v('x', 'uint8', [1, 2, 5, 5])], outputs: [v('y', 'uint8', [1, 3, 5, 5])],
+      name: 'qconv',
+      inputs: [v('x', 'uint8', [1, 2, 5, 5])],
+      outputs: [v('y', 'uint8', [1, 3, 5, 5])],
       initializers: [
-        f('xs', [], [0.0196]), u8('xz', [], [128]), i8('W', [3, 2, 3, 3], ints(W_RNG, 54, -63, 63)),
-        f('ws', [3], [0.0052, 0.0031, 0.0113]), i8('wz', [3], [0, 0, 0]), f('ys', [], [0.0625]), u8('yz', [], [131]), i32('B', [3], [-1200, 350, 4000]),
+        f('xs', [], [0.0196]),
+        u8('xz', [], [128]),
+        i8('W', [3, 2, 3, 3], ints(W_RNG, 54, -63, 63)),
+        f('ws', [3], [0.0052, 0.0031, 0.0113]),
+        i8('wz', [3], [0, 0, 0]),
+        f('ys', [], [0.0625]),
+        u8('yz', [], [131]),
+        i32('B', [3], [-1200, 350, 4000]),
       ],
       nodes: [{ opType: 'QLinearConv', name: 'qc', inputs: ['x', 'xs', 'xz', 'W', 'ws', 'wz', 'ys', 'yz', 'B'], outputs: ['y'], attributes: { pads: [1, 1, 1, 1], kernel_shape: [3, 3] } }],
     },
@@ -81,14 +98,18 @@ const MODELS: Record<string, { graph: GraphSpec; range?: [number, number]; setti
   // int32 accumulators: MatMulInteger with an omitted a_zero_point ('' keeps b_zero_point in place).
   matmul_integer: {
     graph: {
-      name: 'mmi', inputs: [v('a', 'uint8', [1, 6])], outputs: [v('y', 'int32', [1, 3])],
+      name: 'mmi',
+      inputs: [v('a', 'uint8', [1, 6])],
+      outputs: [v('y', 'int32', [1, 3])],
       initializers: [u8('B', [6, 3], ints(W_RNG, 18, 0, 255)), u8('bz', [], [77])],
       nodes: [{ opType: 'MatMulInteger', name: 'mmi', inputs: ['a', 'B', '', 'bz'], outputs: ['y'] }],
     },
   },
   conv_integer: {
     graph: {
-      name: 'ci', inputs: [v('x', 'uint8', [1, 1, 4, 4])], outputs: [v('y', 'int32', [1, 2, 3, 3])],
+      name: 'ci',
+      inputs: [v('x', 'uint8', [1, 1, 4, 4])],
+      outputs: [v('y', 'int32', [1, 2, 3, 3])],
       initializers: [u8('W', [2, 1, 2, 2], ints(W_RNG, 8, 0, 255)), u8('xz', [], [10]), u8('wz', [], [128])],
       nodes: [{ opType: 'ConvInteger', name: 'ci', inputs: ['x', 'W', 'xz', 'wz'], outputs: ['y'] }],
     },
@@ -97,10 +118,20 @@ const MODELS: Record<string, { graph: GraphSpec; range?: [number, number]; setti
   // DQ(int32 bias at x_scale·w_scale), float Conv, Q.
   qdq_conv: {
     graph: {
-      name: 'qdqconv', inputs: [v('x', 'int8', [1, 2, 4, 4])], outputs: [v('y', 'int8', [1, 3, 4, 4])],
+      name: 'qdqconv',
+      inputs: [v('x', 'int8', [1, 2, 4, 4])],
+      outputs: [v('y', 'int8', [1, 3, 4, 4])],
       initializers: [
-        f('xs', [], [0.0213]), i8('xz', [], [-4]), i8('Wq', [3, 2, 3, 3], ints(W_RNG, 54, -63, 63)), f('ws', [3], [0.0052, 0.0031, 0.0113]), i8('wz', [3], [0, 0, 0]),
-        i32('Bq', [3], [-900, 350, 1200]), f('bs', [3], [0.0213 * 0.0052, 0.0213 * 0.0031, 0.0213 * 0.0113]), i32('bz', [3], [0, 0, 0]), f('ys', [], [0.0437]), i8('yz', [], [3]),
+        f('xs', [], [0.0213]),
+        i8('xz', [], [-4]),
+        i8('Wq', [3, 2, 3, 3], ints(W_RNG, 54, -63, 63)),
+        f('ws', [3], [0.0052, 0.0031, 0.0113]),
+        i8('wz', [3], [0, 0, 0]),
+        i32('Bq', [3], [-900, 350, 1200]),
+        f('bs', [3], [0.0213 * 0.0052, 0.0213 * 0.0031, 0.0213 * 0.0113]),
+        i32('bz', [3], [0, 0, 0]),
+        f('ys', [], [0.0437]),
+        i8('yz', [], [3]),
       ],
       nodes: [
         { opType: 'DequantizeLinear', name: 'dqx', inputs: ['x', 'xs', 'xz'], outputs: ['xd'] },
@@ -114,7 +145,9 @@ const MODELS: Record<string, { graph: GraphSpec; range?: [number, number]; setti
   // Every int8 value once: DQ → Sigmoid / Tanh → Q, the tract test cases' pattern, exhaustively.
   qdq_sigmoid: {
     graph: {
-      name: 'qsig', inputs: [v('x', 'int8', [1, 256])], outputs: [v('y', 'int8', [1, 256]), v('z', 'int8', [1, 256])],
+      name: 'qsig',
+      inputs: [v('x', 'int8', [1, 256])],
+      outputs: [v('y', 'int8', [1, 256]), v('z', 'int8', [1, 256])],
       initializers: [f('xs', [], [0.03125]), i8('xz', [], [0]), f('ys', [], [0.0078125]), i8('yz', [], [0])],
       nodes: [
         { opType: 'DequantizeLinear', name: 'dq', inputs: ['x', 'xs', 'xz'], outputs: ['xd'] },
@@ -128,7 +161,9 @@ const MODELS: Record<string, { graph: GraphSpec; range?: [number, number]; setti
   // QDQ around ops, float in and out: per-axis QuantizeLinear (non-dyadic scales), DQ, Relu, Q, DQ.
   qdq_per_axis: {
     graph: {
-      name: 'qdq', inputs: [v('x', 'float32', [1, 3, 4])], outputs: [v('y', 'int8', [1, 3, 4])],
+      name: 'qdq',
+      inputs: [v('x', 'float32', [1, 3, 4])],
+      outputs: [v('y', 'int8', [1, 3, 4])],
       initializers: [f('s1', [3], [0.013, 0.07, 0.0391]), u8('z1', [3], [120, 3, 200]), f('s2', [], [0.0517]), i8('z2', [], [-7])],
       nodes: [
         { opType: 'QuantizeLinear', name: 'q1', inputs: ['x', 's1', 'z1'], outputs: ['xq'], attributes: { axis: 1 } },
@@ -147,12 +182,14 @@ function build(name: string): Uint8Array {
 }
 
 function randomSample(model: QuantizedModel, graph: Graph, rng: Rng, range: [number, number]): InputSample {
-  return new Map(graph.inputs.map((info) => {
-    const spec = model.inputs.find((i) => i.name === info.name)!;
-    const n = sizeOf(info.shape);
-    if (info.elemType === 'float32') return [info.name, Float64Array.from({ length: n }, () => Math.fround(range[0] + rng.next() * (range[1] - range[0])))];
-    return [info.name, Float64Array.from(ints(rng, n, Number(spec.lo), Number(spec.hi)))];
-  }));
+  return new Map(
+    graph.inputs.map((info) => {
+      const spec = model.inputs.find((i) => i.name === info.name)!;
+      const n = sizeOf(info.shape);
+      if (info.elemType === 'float32') return [info.name, Float64Array.from({ length: n }, () => Math.fround(range[0] + rng.next() * (range[1] - range[0])))];
+      return [info.name, Float64Array.from(ints(rng, n, Number(spec.lo), Number(spec.hi)))];
+    }),
+  );
 }
 
 interface Rate {
@@ -182,17 +219,17 @@ async function measure(name: string, n: number, override: Partial<CompileSetting
       const floats = runFloat(graph, sample);
       const ints = runReference(model, quantizeSample(model, sample));
       for (const [j, out] of model.outputs.entries()) {
-      const want = ortOut[j].values;
-      const ours = floats.get(out.name)!.data;
-      const got = ints[out.tensor];
-      want.forEach((w, i) => {
-        assert.equal(ours[i], w, `${name}: our float semantics of output ${i} = onnxruntime`);
-        const d = Math.abs(Number(got[i]) - w);
-        rate.total++;
-        rate.maxDiff = Math.max(rate.maxDiff, d);
-        if (d === 0) rate.exact++;
-        if (d <= 1) rate.withinOne++;
-      });
+        const want = ortOut[j].values;
+        const ours = floats.get(out.name)!.data;
+        const got = ints[out.tensor];
+        want.forEach((w, i) => {
+          assert.equal(ours[i], w, `${name}: our float semantics of output ${i} = onnxruntime`);
+          const d = Math.abs(Number(got[i]) - w);
+          rate.total++;
+          rate.maxDiff = Math.max(rate.maxDiff, d);
+          if (d === 0) rate.exact++;
+          if (d <= 1) rate.withinOne++;
+        });
       }
     }
   } finally {
@@ -252,7 +289,10 @@ describe('pre-quantized ops: integer reference vs onnxruntime', () => {
 describe('ingest', () => {
   test('a symbolic leading dimension binds to leadingDim (a time axis a QLinearConv runs along)', () => {
     const bytes = writeOnnx({
-      name: 'tdnn', opset: 11, inputs: [{ name: 'x', elemType: 'uint8', shape: ['T', 2] }], outputs: [v('y', 'uint8', [1, 1, 3])],
+      name: 'tdnn',
+      opset: 11,
+      inputs: [{ name: 'x', elemType: 'uint8', shape: ['T', 2] }],
+      outputs: [v('y', 'uint8', [1, 1, 3])],
       initializers: [f('xs', [], [0.02]), u8('xz', [], [128]), i8('W', [1, 2, 3], [1, -2, 3, 4, -5, 6]), f('ws', [], [0.01]), i8('wz', [], [0]), f('ys', [], [0.03]), u8('yz', [], [128])],
       nodes: [
         { opType: 'Transpose', name: 't', inputs: ['x'], outputs: ['xt'], attributes: { perm: [1, 0] } },
@@ -268,7 +308,10 @@ describe('ingest', () => {
 
 describe('requantization arithmetic', () => {
   test('round half to even, and multipliers exact when dyadic', () => {
-    assert.deepEqual([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 2.4999, 2.5001].map((x) => roundHalfEven(x) + 0), [-2, -2, 0, 0, 2, 2, 2, 3]);
+    assert.deepEqual(
+      [-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 2.4999, 2.5001].map((x) => roundHalfEven(x) + 0),
+      [-2, -2, 0, 0, 2, 2, 2, 3],
+    );
     assert.deepEqual(fixedMultiplier(0.375, 24), { m: 3n, k: 3, exact: true });
     const m = fixedMultiplier(1 / 0.0517, 24, false);
     assert.equal(m.exact, false);

@@ -100,7 +100,11 @@ async function checkCase(c: Case): Promise<{ graph: Graph; model: QuantizedModel
         assert.deepEqual(Array.from(got.data), o.values, `${o.name}: float values differ from onnxruntime`);
       }
     }
-    const model = quantizeGraph(graph, parseSettings({}), Array.from({ length: 8 }, () => sample(graph, rng, c.ranges)));
+    const model = quantizeGraph(
+      graph,
+      parseSettings({}),
+      Array.from({ length: 8 }, () => sample(graph, rng, c.ranges)),
+    );
     for (let s = 0; s < 20; s++) {
       const x = randomInRange(model, rng, 0.2);
       const ort = await runOrt(session, graph.inputs, x);
@@ -115,7 +119,10 @@ async function checkCase(c: Case): Promise<{ graph: Graph; model: QuantizedModel
     }
     if (!c.costly) {
       const shapeLayers = buildReport(model).layers.filter((l) => !l.opType.startsWith('RangeCheck') && l.opType !== 'constant pins');
-      assert.ok(shapeLayers.every((l) => l.constraints === 0), 'shape ops must cost no constraint');
+      assert.ok(
+        shapeLayers.every((l) => l.constraints === 0),
+        'shape ops must cost no constraint',
+      );
     }
     return { graph, model };
   } finally {
@@ -123,7 +130,13 @@ async function checkCase(c: Case): Promise<{ graph: Graph; model: QuantizedModel
   }
 }
 
-const node = (opType: string, inputs: string[], attributes: NodeSpec['attributes'] = {}, outputs = ['y'], name = `${opType.toLowerCase()}0`): NodeSpec => ({ opType, name, inputs, outputs, attributes });
+const node = (opType: string, inputs: string[], attributes: NodeSpec['attributes'] = {}, outputs = ['y'], name = `${opType.toLowerCase()}0`): NodeSpec => ({
+  opType,
+  name,
+  inputs,
+  outputs,
+  attributes,
+});
 const ints = (name: string, values: number[]): NodeSpec => ({ opType: 'Constant', name: `c_${name}`, inputs: [], outputs: [name], attributes: { value_ints: values } });
 const int = (name: string, value: number): NodeSpec => ({ opType: 'Constant', name: `c_${name}`, inputs: [], outputs: [name], attributes: { value_int: value } });
 const flt = (name: string, value: number): NodeSpec => ({ opType: 'Constant', name: `c_${name}`, inputs: [], outputs: [name], attributes: { value_float: { type: 'float', value } } });
@@ -358,10 +371,22 @@ describe('Gather, Where, Cast', () => {
     const { graph } = await checkCase({
       inputs: { x: [2, 4] },
       outputs: { y: [2, 4] },
-      nodes: [int('r0', 0), int('r4', 4), int('r1', 1), int('two', 2), node('Range', ['r0', 'r4', 'r1'], {}, ['r']), node('Equal', ['r', 'two'], {}, ['eq']), node('Not', ['eq'], {}, ['mask']), node('Where', ['mask', 'x', 'C'])],
+      nodes: [
+        int('r0', 0),
+        int('r4', 4),
+        int('r1', 1),
+        int('two', 2),
+        node('Range', ['r0', 'r4', 'r1'], {}, ['r']),
+        node('Equal', ['r', 'two'], {}, ['eq']),
+        node('Not', ['eq'], {}, ['mask']),
+        node('Where', ['mask', 'x', 'C']),
+      ],
       inits: { C: { dims: [2, 1], data: [-0.5, 3] } },
     });
-    assert.deepEqual(graph.nodes.map((n) => n.opType), ['Where']);
+    assert.deepEqual(
+      graph.nodes.map((n) => n.opType),
+      ['Where'],
+    );
   });
 
   test('Cast to float32 (and through float64) of a variable tensor is an alias', async () => {
@@ -381,7 +406,11 @@ describe('Gather, Where, Cast', () => {
     nodes.push(flt('rs', 0.25), flt('rl', 1.5), flt('rd', 0.3), node('Range', ['rs', 'rl', 'rd'], {}, ['rf']), node('Unsqueeze', ['rf', 'zero'], {}, ['rf2']), ints('zero', [0]));
     // Constant nodes must come before their users.
     const sorted = [...nodes.filter((n) => n.opType === 'Constant'), ...nodes.filter((n) => n.opType !== 'Constant')];
-    sorted.push(node('Concat', ['x', ...casts.map((t) => `f${t}`)], { axis: 1 }, ['a']), node('Concat', ['fh', 'rf2'], { axis: 1 }, ['b'], 'concat_b'), node('Concat', ['a', 'b'], { axis: 1 }, ['y'], 'concat_y'));
+    sorted.push(
+      node('Concat', ['x', ...casts.map((t) => `f${t}`)], { axis: 1 }, ['a']),
+      node('Concat', ['fh', 'rf2'], { axis: 1 }, ['b'], 'concat_b'),
+      node('Concat', ['a', 'b'], { axis: 1 }, ['y'], 'concat_y'),
+    );
     const { graph } = await checkCase({
       inputs: { x: [1, 2] },
       outputs: { y: [1, 2 + 6 * 5 + 7 + 5] },
@@ -393,7 +422,10 @@ describe('Gather, Where, Cast', () => {
       },
     });
     // The Concat of two constants folds too.
-    assert.deepEqual(graph.nodes.map((n) => n.opType), ['Concat', 'Concat']);
+    assert.deepEqual(
+      graph.nodes.map((n) => n.opType),
+      ['Concat', 'Concat'],
+    );
   });
 
   test('ConstantOfShape with a value tensor, from a folded Shape of a variable tensor', async () => {
@@ -403,7 +435,10 @@ describe('Gather, Where, Cast', () => {
       nodes: [node('Shape', ['x'], {}, ['s']), node('ConstantOfShape', ['s'], {}, ['k'], 'cos'), node('Concat', ['x', 'k'], { axis: 0 })],
       edit: (m) => tensorAttribute(m, 'cos', 'value', onnx.TensorProto.DataType.FLOAT, [1], [1.25]),
     });
-    assert.deepEqual(graph.nodes.map((n) => n.opType), ['Concat']);
+    assert.deepEqual(
+      graph.nodes.map((n) => n.opType),
+      ['Concat'],
+    );
   });
 });
 
@@ -425,7 +460,10 @@ describe('constant shape subgraphs fold at ingest', () => {
       ],
       costly: true,
     });
-    assert.deepEqual(graph.nodes.map((n) => n.opType), ['Reshape', 'Relu']);
+    assert.deepEqual(
+      graph.nodes.map((n) => n.opType),
+      ['Reshape', 'Relu'],
+    );
     assert.deepEqual(Array.from(graph.constants.get('target')!.data), [1, -1]);
     assert.deepEqual(graph.shapes.get('flat'), [1, 6]);
     assert.deepEqual(layerOps(model), ['Relu']);
@@ -441,7 +479,10 @@ describe('constant shape subgraphs fold at ingest', () => {
       }),
     );
     assert.deepEqual(Array.from(g.constants.get('s')!.data), [2, 3]);
-    assert.deepEqual(g.nodes.map((n) => n.opType), ['Reshape']);
+    assert.deepEqual(
+      g.nodes.map((n) => n.opType),
+      ['Reshape'],
+    );
   });
 });
 
@@ -481,7 +522,10 @@ describe('a compiled circuit: Transpose → Slice → Concat (second input, cons
       const checks = inputChecks(model);
       assert.equal(checks, 15 * 8);
       assert.deepEqual(layerOps(model), ['Transpose', 'Slice', 'Concat', 'Pad']);
-      assert.deepEqual(result.report.layers.slice(2, 6).map((l) => l.constraints), [0, 0, 0, 0]);
+      assert.deepEqual(
+        result.report.layers.slice(2, 6).map((l) => l.constraints),
+        [0, 0, 0, 0],
+      );
       // circom --O2 removes every copy; what it keeps besides the range checks is one linear constraint
       // per constant element of the public output (13 pad values, 3 Concat constants): it pins them.
       const out0 = model.outputs[0];
@@ -548,7 +592,10 @@ describe('refusals', () => {
   });
 
   test('Cast to an integer type of a run-time tensor is refused (it truncates); float16 too (it rounds)', () => {
-    for (const [to, why] of [[7, /int64.*truncates/], [10, /float16.*rounds/]] as const) {
+    for (const [to, why] of [
+      [7, /int64.*truncates/],
+      [10, /float16.*rounds/],
+    ] as const) {
       const bytes = build({ inputs: { x: [1, 4] }, outputs: { y: [1, 4] }, nodes: [node('Cast', ['x'], { to }, ['c'], 'cast_x'), node('Cast', ['c'], { to: 1 })] });
       const err = expectCode(() => loadOnnx(bytes), 'ONNX_UNSUPPORTED_ATTRIBUTE');
       assert.match(err.message, /cast_x/);
@@ -569,7 +616,14 @@ describe('refusals', () => {
     );
     assert.match(expectCode(() => quantizeGraph(gather, settings), 'ONNX_UNSUPPORTED_OP').message, /'lookup'.*indices are computed at run time/);
 
-    const where = loadOnnx(build({ inputs: { x: [1, 4] }, outputs: { y: [1, 4] }, nodes: [node('Equal', ['x', 'Z'], {}, ['m'], 'eq_x'), node('Where', ['m', 'x', 'Z'], {}, ['y'], 'where_x')], inits: { Z: { dims: [1], data: [0] } } }));
+    const where = loadOnnx(
+      build({
+        inputs: { x: [1, 4] },
+        outputs: { y: [1, 4] },
+        nodes: [node('Equal', ['x', 'Z'], {}, ['m'], 'eq_x'), node('Where', ['m', 'x', 'Z'], {}, ['y'], 'where_x')],
+        inits: { Z: { dims: [1], data: [0] } },
+      }),
+    );
     assert.match(expectCode(() => quantizeGraph(where, settings), 'ONNX_UNSUPPORTED_OP').message, /'eq_x' \(Equal\)/);
     where.nodes.shift(); // without the Equal, the Where is next to refuse
     assert.match(expectCode(() => quantizeGraph(where, settings), 'ONNX_UNSUPPORTED_OP').message, /'where_x'.*condition is computed at run time/);
@@ -602,7 +656,11 @@ describe('refusals', () => {
   });
 
   test('an omitted optional input followed by a given one (Slice x,starts,ends,"",steps) keeps its position, not misread', () => {
-    const bytes = build({ inputs: { x: [1, 6] }, outputs: { y: [1, 3] }, nodes: [ints('st', [0, 0]), ints('en', [1, 6]), ints('sp', [1, 2]), node('Slice', ['x', 'st', 'en', '', 'sp'], {}, ['y'], 'slice_gap')] });
+    const bytes = build({
+      inputs: { x: [1, 6] },
+      outputs: { y: [1, 3] },
+      nodes: [ints('st', [0, 0]), ints('en', [1, 6]), ints('sp', [1, 2]), node('Slice', ['x', 'st', 'en', '', 'sp'], {}, ['y'], 'slice_gap')],
+    });
     // Read as axes = steps ([1, 2] as axes) this would fail or slice the wrong way; kept in place it is every other column.
     assert.deepEqual(loadOnnx(bytes).shapes.get('y'), [1, 3]);
   });

@@ -57,7 +57,10 @@ test('zkml ceremony: init, export, contribute, accept, finish, status', async ()
   for (const h of hashes) assert.ok(status.includes(h));
 
   const transcript = readJson<CeremonyTranscript>(artifactPath(build, 'transcript'));
-  assert.deepEqual(transcript.contributions.map((c) => [c.name, c.hash]), [['alice', hashes[0]]]);
+  assert.deepEqual(
+    transcript.contributions.map((c) => [c.name, c.hash]),
+    [['alice', hashes[0]]],
+  );
   assert.equal(transcript.ptau.pinned, false);
   assert.equal(readManifest(build).phase2?.kind, 'ceremony');
 

@@ -58,7 +58,10 @@ describe('zkml on models/tiny: the happy path', () => {
     assert.match(r.stdout, /constraints \d+, ptau power \d+, setup [\d.]+s/);
     assert.match(r.stdout, /warning: dev ptau with a single local contributor: NOT for production/);
     for (const f of ['circuit.zkey', 'verification_key.json', 'Verifier.sol', 'setup.json']) assert.ok(fs.existsSync(path.join(build, f)), f);
-    assert.ok(fs.readdirSync(path.join(cache, 'ptau')).some((f) => /^dev_\d+\.ptau$/.test(f)), 'the dev ptau went to ZKML_CACHE_DIR');
+    assert.ok(
+      fs.readdirSync(path.join(cache, 'ptau')).some((f) => /^dev_\d+\.ptau$/.test(f)),
+      'the dev ptau went to ZKML_CACHE_DIR',
+    );
   });
 
   test('prove writes a receipt and prints the outputs and the error against onnxruntime', async () => {
@@ -127,13 +130,23 @@ describe('zkml: bad inputs get one line with a stable code', () => {
 
   test('an attribute value we do not handle → ONNX_UNSUPPORTED_ATTRIBUTE naming node and attribute', async () => {
     const file = path.join(work, 'attr.onnx');
-    fs.writeFileSync(file, simpleGraph([{ opType: 'Gemm', name: 'fc', inputs: ['x', 'W'], outputs: ['y'], attributes: { transB: 1, auto_pad: 'SIDEWAYS' } }], { initializers: [{ name: 'W', dims: [2, 4], data: f32([1, 0, 0, 1, 0, 1, 1, 0]) }] }));
+    fs.writeFileSync(
+      file,
+      simpleGraph([{ opType: 'Gemm', name: 'fc', inputs: ['x', 'W'], outputs: ['y'], attributes: { transB: 1, auto_pad: 'SIDEWAYS' } }], {
+        initializers: [{ name: 'W', dims: [2, 4], data: f32([1, 0, 0, 1, 0, 1, 1, 0]) }],
+      }),
+    );
     assert.match(fails(await zkml('compile', file, '--out', path.join(work, 'b-attr')), 'ONNX_UNSUPPORTED_ATTRIBUTE'), /'fc'.*auto_pad/);
   });
 
   test('a NaN weight → WEIGHTS_NOT_FINITE naming the node', async () => {
     const file = path.join(work, 'nan-weight.onnx');
-    fs.writeFileSync(file, simpleGraph([{ opType: 'Gemm', name: 'fc', inputs: ['x', 'W'], outputs: ['y'], attributes: { transB: 1 } }], { initializers: [{ name: 'W', dims: [2, 4], data: f32([1, 0, NaN, 1, 0, 1, 1, 0]) }] }));
+    fs.writeFileSync(
+      file,
+      simpleGraph([{ opType: 'Gemm', name: 'fc', inputs: ['x', 'W'], outputs: ['y'], attributes: { transB: 1 } }], {
+        initializers: [{ name: 'W', dims: [2, 4], data: f32([1, 0, NaN, 1, 0, 1, 1, 0]) }],
+      }),
+    );
     assert.match(fails(await zkml('compile', file, '--out', path.join(work, 'b-nan')), 'WEIGHTS_NOT_FINITE'), /'fc'/);
   });
 
@@ -164,7 +177,10 @@ describe('zkml: bad inputs get one line with a stable code', () => {
     const prev = process.env.ZKML_MODE;
     process.env.ZKML_MODE = 'prod';
     try {
-      assert.match(fails(await zkml('prove', build, '--input', inputFile('tiny'), '--out', path.join(work, 'r.json')), 'CONFIG_INVALID'), /ZKML_MODE must be 'development' or 'production', got 'prod'/);
+      assert.match(
+        fails(await zkml('prove', build, '--input', inputFile('tiny'), '--out', path.join(work, 'r.json')), 'CONFIG_INVALID'),
+        /ZKML_MODE must be 'development' or 'production', got 'prod'/,
+      );
     } finally {
       if (prev === undefined) delete process.env.ZKML_MODE;
       else process.env.ZKML_MODE = prev;

@@ -67,7 +67,13 @@ describe('hashed visibility, batch proofs and the registry on tiny', () => {
     assert.equal(r.publicSignals, 2);
     assert.equal(r.report.predictedPublicSignals, 2);
     assert.equal(r.report.predictedConstraints, r.constraints);
-    assert.deepEqual(r.report.commitments.map((c) => [c.side, c.elements, c.words, c.constraints]), [['input', 4, 1, 240], ['output', 2, 1, 240]]);
+    assert.deepEqual(
+      r.report.commitments.map((c) => [c.side, c.elements, c.words, c.constraints]),
+      [
+        ['input', 4, 1, 240],
+        ['output', 2, 1, 240],
+      ],
+    );
     await runSetup(hashed, {});
   });
 
@@ -83,7 +89,10 @@ describe('hashed visibility, batch proofs and the registry on tiny', () => {
     assert.deepEqual(r1.publicSignals, [input.toString(), output.toString()]);
     assert.deepEqual(r1.commitments, { input: input.toString(), output: output.toString() });
     assert.deepEqual(r1.openings?.inputs?.[0].integers, x.map(String));
-    assert.deepEqual(r1.model.publicLayout.map((e) => e.kind), ['inputCommitment', 'outputCommitment']);
+    assert.deepEqual(
+      r1.model.publicLayout.map((e) => e.kind),
+      ['inputCommitment', 'outputCommitment'],
+    );
     assert.equal((await verifyOffchain(r1, readJson(artifactPath(hashed, 'vk')))).valid, true);
   });
 
@@ -138,7 +147,7 @@ describe('hashed visibility, batch proofs and the registry on tiny', () => {
     assert.equal(analyze.mock.callCount(), model.layers.length, 'one analysis of a freshly read model');
   });
 
-  test('openings: verify accepts the holder\'s values and refuses changed values, aliases and salts', async () => {
+  test("openings: verify accepts the holder's values and refuses changed values, aliases and salts", async () => {
     const { model } = readCompiled(hashed);
     assert.deepEqual(await verifyOpenings(r1, model), { valid: true, reason: 'the opened input and output values match their commitments', opened: ['input', 'output'] });
     const refused = async (edit: (r: Receipt) => void, code: string): Promise<void> => {
@@ -216,7 +225,14 @@ describe('hashed visibility, batch proofs and the registry on tiny', () => {
         const cases: Array<[string, string, Receipt['model']['publicLayout']]> = [
           ['hashed', hashed, r1.model.publicLayout],
           ['batch', batch, rb.model.publicLayout],
-          ['other', otherDir, [{ kind: 'output', name: 'c', shape: [1], scaleBits: 0 }, { kind: 'input', name: 'b', shape: [1], scaleBits: 0 }]],
+          [
+            'other',
+            otherDir,
+            [
+              { kind: 'output', name: 'c', shape: [1], scaleBits: 0 },
+              { kind: 'input', name: 'b', shape: [1], scaleBits: 0 },
+            ],
+          ],
         ];
         for (const [name, dir, layout] of cases) {
           const verifier = await deployContract(w, loadVerifierArtifact(dir));
@@ -230,8 +246,14 @@ describe('hashed visibility, batch proofs and the registry on tiny', () => {
     test('valid: accepted once, outputs decoded as signed integers, commitments returned', async () => {
       const a = await run((w) => submitInference(registryAt(registryAddress, w), ids.batch, rb.proof, rb.publicSignals));
       const { model } = readCompiled(batch);
-      assert.deepEqual(a.outputs, rb.outputs[0].values.map((v) => BigInt(Math.round(v * 2 ** model.outputs[0].scaleBits))));
-      assert.ok(a.outputs.some((v) => v < 0n), 'a negative output decodes as negative');
+      assert.deepEqual(
+        a.outputs,
+        rb.outputs[0].values.map((v) => BigInt(Math.round(v * 2 ** model.outputs[0].scaleBits))),
+      );
+      assert.ok(
+        a.outputs.some((v) => v < 0n),
+        'a negative output decodes as negative',
+      );
       assert.deepEqual(a.commitments, [BigInt(rb.publicSignals[8])]);
       const h = await run((w) => submitInference(registryAt(registryAddress, w), ids.hashed, r1.proof, r1.publicSignals));
       assert.deepEqual(h.outputs, []);
@@ -245,7 +267,7 @@ describe('hashed visibility, batch proofs and the registry on tiny', () => {
       await refusedWith((reg) => submitInference(reg, ids.hashed, [...words.slice(0, 6), ...words.slice(0, 2)], r1.publicSignals), 'AlreadyAccepted');
     });
 
-    test('tampered proof, tampered signal, signal + r, another model\'s proof: refused', async () => {
+    test("tampered proof, tampered signal, signal + r, another model's proof: refused", async () => {
       const r = await prover.prove(hashed, sample(5));
       const words = proofWords(r.proof);
       // pi_c replaced by pi_a: still a curve point, the pairing fails.

@@ -77,8 +77,14 @@ describe('library pipeline: tiny-matmul with public inputs', () => {
     assert.equal(receipt.publicInputs.length, 1);
     assert.equal(receipt.publicInputs[0].name, 'x');
     assert.deepEqual(receipt.publicInputs[0].shape, [1, 4]);
-    assert.deepEqual(receipt.publicInputs[0].values.map((v) => BigInt(Math.round(v * 2 ** x.scaleBits))), xq);
-    assert.deepEqual(receipt.publicInputs[0].values, xq.map((v) => Number(v) / 2 ** x.scaleBits));
+    assert.deepEqual(
+      receipt.publicInputs[0].values.map((v) => BigInt(Math.round(v * 2 ** x.scaleBits))),
+      xq,
+    );
+    assert.deepEqual(
+      receipt.publicInputs[0].values,
+      xq.map((v) => Number(v) / 2 ** x.scaleBits),
+    );
     // The decoded public input is the given input up to the input rounding.
     const given = inputDoc.input_data[0] as number[];
     receipt.publicInputs[0].values.forEach((v, i) => assert.ok(Math.abs(v - given[i]) <= 2 ** -(x.scaleBits + 1)));
@@ -86,10 +92,16 @@ describe('library pipeline: tiny-matmul with public inputs', () => {
     const out = model.outputs[0];
     const ref = runReference(model, q)[out.tensor];
     assert.deepEqual(receipt.publicSignals.slice(0, 2), ref.map(toField));
-    assert.deepEqual(receipt.outputs[0].values, ref.map((v) => Number(v) / 2 ** out.scaleBits));
+    assert.deepEqual(
+      receipt.outputs[0].values,
+      ref.map((v) => Number(v) / 2 ** out.scaleBits),
+    );
     assert.equal(receipt.reference.integerReferenceMatches, true);
     assert.ok(receipt.reference.maxAbsError <= receipt.reference.tolerance, `${receipt.reference.maxAbsError} ≤ ${receipt.reference.tolerance}`);
-    assert.deepEqual(receipt.model.publicLayout.map((e) => e.kind), ['output', 'input']);
+    assert.deepEqual(
+      receipt.model.publicLayout.map((e) => e.kind),
+      ['output', 'input'],
+    );
   });
 
   test('verify: the receipt is valid off-chain and on-chain', async () => {
@@ -101,7 +113,11 @@ describe('library pipeline: tiny-matmul with public inputs', () => {
   });
 
   test('a tampered public input is rejected off-chain and on-chain', async () => {
-    for (const [index, delta] of [[2, 1n], [5, BN254_R - 1n], [3, 64n]] as Array<[number, bigint]>) {
+    for (const [index, delta] of [
+      [2, 1n],
+      [5, BN254_R - 1n],
+      [3, 64n],
+    ] as Array<[number, bigint]>) {
       const bad = clone(receipt);
       bad.publicSignals[index] = ((BigInt(bad.publicSignals[index]) + delta) % BN254_R).toString();
       const off = await verifyOffchain(bad, vk);

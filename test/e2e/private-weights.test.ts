@@ -82,7 +82,10 @@ describe('private weights on tiny', () => {
     // Same file name as models/tiny's: the source names the file it was generated from.
     const bOnnx = path.join(work, 'reversed', 'model.onnx');
     fs.mkdirSync(path.dirname(bOnnx));
-    fs.writeFileSync(bOnnx, tinyWithWeights((data) => data.reverse()));
+    fs.writeFileSync(
+      bOnnx,
+      tinyWithWeights((data) => data.reverse()),
+    );
     // No calibration: activation scales then do not depend on the weights, so both circuits can match.
     await compileModel(modelFile('tiny'), a, { settings: PRIVATE, weightsSalt: 7n });
     await compileModel(bOnnx, b, { settings: PRIVATE, weightsSalt: 7n });
@@ -111,8 +114,19 @@ describe('private weights on tiny', () => {
 
     // The commitment is the scheme over the weight groups, written out by hand; another salt, another commitment.
     const { model } = readCompiled(a);
-    assert.deepEqual(model.params!.map((g) => [g.name, g.values.length]), [['gemm1/weights', 12], ['gemm1/bias', 3], ['gemm2/weights', 6], ['gemm2/bias', 2]]);
-    const byHand = await commitTensors(7n, model.params!.map((g) => ({ spec: { name: g.name, size: g.values.length, lo: g.lo, width: g.width }, values: g.values })));
+    assert.deepEqual(
+      model.params!.map((g) => [g.name, g.values.length]),
+      [
+        ['gemm1/weights', 12],
+        ['gemm1/bias', 3],
+        ['gemm2/weights', 6],
+        ['gemm2/bias', 2],
+      ],
+    );
+    const byHand = await commitTensors(
+      7n,
+      model.params!.map((g) => ({ spec: { name: g.name, size: g.values.length, lo: g.lo, width: g.width }, values: g.values })),
+    );
     assert.equal(byHand.toString(), ma.weightsCommitment);
     assert.notEqual((await weightsCommitment(model, 8n)).toString(), ma.weightsCommitment);
     // An auditor with the ONNX file and the salt gets the same commitment: quantization is deterministic.
@@ -122,7 +136,10 @@ describe('private weights on tiny', () => {
   test('prove: the published weights commitment is a public signal next to the outputs; the proof verifies', async () => {
     receipt = await prover.prove(a, inputDoc);
     const { model } = readCompiled(a);
-    assert.deepEqual(receipt.model.publicLayout.map((e) => e.kind), ['output', 'weightsCommitment']);
+    assert.deepEqual(
+      receipt.model.publicLayout.map((e) => e.kind),
+      ['output', 'weightsCommitment'],
+    );
     assert.equal(receipt.publicSignals.length, 3);
     assert.equal(receipt.publicSignals[2], readManifest(a).weightsCommitment);
     assert.equal(receipt.commitments?.weights, readManifest(a).weightsCommitment);
@@ -143,7 +160,11 @@ describe('private weights on tiny', () => {
   test('a proof about other weights with the same key is valid for their commitment only, never the published one', async () => {
     const { model: mb } = readCompiled(b);
     other = await withSnarkjsCurve(async () => {
-      const { proof, publicSignals } = await snarkjs.groth16.fullProve(circuitInput(mb, quantizeSample(mb, readInput(inputDoc, readCompiled(b).graphInputs)), { weights: 7n }), artifactPath(a, 'wasm'), artifactPath(a, 'zkey'));
+      const { proof, publicSignals } = await snarkjs.groth16.fullProve(
+        circuitInput(mb, quantizeSample(mb, readInput(inputDoc, readCompiled(b).graphInputs)), { weights: 7n }),
+        artifactPath(a, 'wasm'),
+        artifactPath(a, 'zkey'),
+      );
       return { proof, publicSignals: publicSignals as string[] };
     });
     const vk = readJson<object>(artifactPath(a, 'vk'));
@@ -191,7 +212,11 @@ describe('private weights on tiny', () => {
       const variant: QuantizedModel = { ...model, params };
       const witness = await computeWitness(circuitInput(variant, q, { weights: 7n }), wasm);
       const expected = runReference(variant, q)[model.outputs[0].tensor];
-      assert.deepEqual(witness.slice(1, 1 + expected.length).map((v) => fromField(v.toString())), expected, `draw ${draw}`);
+      assert.deepEqual(
+        witness.slice(1, 1 + expected.length).map((v) => fromField(v.toString())),
+        expected,
+        `draw ${draw}`,
+      );
     }
   });
 
@@ -209,7 +234,10 @@ describe('private weights on tiny', () => {
       const unpinned = run(async (w) => registerModel(registryAt(registry, w), { verifier, modelHash: m.onnxSha256, vkHash: m.vkSha256!, layout: receipt.model.publicLayout }));
       await assert.rejects(unpinned, (e: unknown) => e instanceof ZkmlError && e.details?.revert === 'BadWeightsCommitment', 'a private-weights model registers only with its commitment');
       const refused = async (signals: string[], name: string) =>
-        assert.rejects(run((w) => submitInference(registryAt(registry, w), modelId, other.proof, signals)), (e: unknown) => e instanceof ZkmlError && e.details?.revert === name);
+        assert.rejects(
+          run((w) => submitInference(registryAt(registry, w), modelId, other.proof, signals)),
+          (e: unknown) => e instanceof ZkmlError && e.details?.revert === name,
+        );
       await refused(other.publicSignals, 'WrongWeights');
       await refused([...other.publicSignals.slice(0, 2), m.weightsCommitment!], 'ProofRejected');
       const accepted = await run((w) => submitInference(registryAt(registry, w), modelId, receipt.proof, receipt.publicSignals));

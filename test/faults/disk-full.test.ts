@@ -79,7 +79,11 @@ describe('faults: disk full while writing artifacts', { skip: canMount ? false :
       fs.cpSync(built, build, { recursive: true });
       await assert.rejects(runSetup(build), (err) => err instanceof ZkmlError && ['DISK_FULL', 'SETUP_FAILED'].includes(err.code) && /space|ENOSPC/i.test(err.message));
       assert.equal(fs.existsSync(artifactPath(build, 'vk')), false, 'no verification key without a proving key');
-      assert.deepEqual(fs.readdirSync(build).filter((f) => f.endsWith('.tmp')), [], 'temporary files are removed');
+      assert.deepEqual(
+        fs.readdirSync(build).filter((f) => f.endsWith('.tmp')),
+        [],
+        'temporary files are removed',
+      );
       await assert.rejects(prover.prove(build, JSON.parse(fs.readFileSync(inputFile('tiny'), 'utf8'))), (err) => err instanceof ZkmlError && err.code === 'ARTIFACT_MISSING');
     } finally {
       unmount(full);

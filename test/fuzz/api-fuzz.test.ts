@@ -37,12 +37,32 @@ describe('fuzzing: API request bodies', () => {
       const kind = rng.int(0, depth > 2 ? 0 : 3);
       if (kind === 0) return pick(scalars);
       if (kind === 1) return Array.from({ length: rng.int(0, 5) }, () => randomValue(depth + 1));
-      return Object.fromEntries(Array.from({ length: rng.int(0, 4) }, () => [pick(['modelId', 'input', 'inputs', 'receipt', 'idempotencyKey', 'onchain', 'settings', 'proof', 'publicSignals', 'salts', 'registry', '__proto__']), randomValue(depth + 1)]));
+      return Object.fromEntries(
+        Array.from({ length: rng.int(0, 4) }, () => [
+          pick(['modelId', 'input', 'inputs', 'receipt', 'idempotencyKey', 'onchain', 'settings', 'proof', 'publicSignals', 'salts', 'registry', '__proto__']),
+          randomValue(depth + 1),
+        ]),
+      );
     };
     const valid: Record<string, () => Record<string, unknown>> = {
       '/v1/proofs': () => ({ modelId, input: { input_data: [TINY_INPUT.input_data[0].map((v: number) => (rng.int(0, 5) === 0 ? pick(scalars) : v))] } }),
       '/v1/batches': () => ({ modelId, inputs: [TINY_INPUT, TINY_INPUT] }),
-      '/v1/verify': () => ({ receipt: { proof: { pi_a: ['1', '2', '1'], pi_b: [['1', '2'], ['3', '4'], ['1', '0']], pi_c: ['1', '2', '1'], protocol: 'groth16', curve: 'bn128' }, publicSignals: ['1', '2'] } }),
+      '/v1/verify': () => ({
+        receipt: {
+          proof: {
+            pi_a: ['1', '2', '1'],
+            pi_b: [
+              ['1', '2'],
+              ['3', '4'],
+              ['1', '0'],
+            ],
+            pi_c: ['1', '2', '1'],
+            protocol: 'groth16',
+            curve: 'bn128',
+          },
+          publicSignals: ['1', '2'],
+        },
+      }),
       [`/v1/models/${modelId}/compile`]: () => ({ settings: { inputBits: 8 } }),
       // Valid bodies deploy the verifier once (to the service's own anvil), then get the stored deployment.
       [`/v1/models/${modelId}/deploy`]: () => ({ force: false }),

@@ -121,7 +121,16 @@ describe('fuzzing: ONNX ingest', () => {
             if (node?.input && node.input.length > 0) node.input[rng.int(0, node.input.length - 1)] = pick(['', 'nowhere', g.output[0]?.name ?? 'y']);
             break;
           case 4:
-            if (node) (node.attribute ??= []).push(onnx.AttributeProto.create({ name: pick(['axis', 'pads', 'strides', 'group', 'perm', 'alpha']), type: rng.int(0, 10), i: pick(weirdInts), ints: [pick(weirdInts)], f: pick([NaN, Infinity, -1, 0]) }));
+            if (node)
+              (node.attribute ??= []).push(
+                onnx.AttributeProto.create({
+                  name: pick(['axis', 'pads', 'strides', 'group', 'perm', 'alpha']),
+                  type: rng.int(0, 10),
+                  i: pick(weirdInts),
+                  ints: [pick(weirdInts)],
+                  f: pick([NaN, Infinity, -1, 0]),
+                }),
+              );
             break;
           case 5: {
             const vi = pick([...g.input, ...g.output]);

@@ -86,9 +86,7 @@ async function compileOnce(key: string, mainSource: string): Promise<TestCircuit
   // private inputs. (Wire indices shift when O2 eliminates a private input, labels do not.)
   const firstInput = 1 + info.nOutputs;
   const endInput = firstInput + info.nPubInputs + info.nPrvInputs;
-  const inputWires = new Set(
-    entries.filter((e) => e.label >= firstInput && e.label < endInput && e.witness >= 0).map((e) => e.witness),
-  );
+  const inputWires = new Set(entries.filter((e) => e.label >= firstInput && e.label < endInput && e.witness >= 0).map((e) => e.witness));
   const wasmPath = out.wasmPath;
   return {
     async calc(input) {
@@ -267,10 +265,7 @@ export function semanticMutation(c: TestCircuit, label: string, values: Readonly
  * relation over the bits still holds and only the booleanity constraints (or a product) can object.
  * `partners(i)` picks the compensating bits (default: every other bit).
  */
-export function compensatedBitFlips(
-  bits: readonly bigint[],
-  partners: (i: number) => number[] = (i) => bits.map((_, j) => j).filter((j) => j !== i),
-): Array<{ i: number; j: number; bits: bigint[] }> {
+export function compensatedBitFlips(bits: readonly bigint[], partners: (i: number) => number[] = (i) => bits.map((_, j) => j).filter((j) => j !== i)): Array<{ i: number; j: number; bits: bigint[] }> {
   const out: Array<{ i: number; j: number; bits: bigint[] }> = [];
   for (let i = 0; i < bits.length; i++) {
     for (const j of new Set(partners(i))) {

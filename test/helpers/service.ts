@@ -27,7 +27,7 @@ export const tinyCalibration = (): unknown => JSON.parse(fs.readFileSync(calibra
 
 /** Distinct valid inputs for the tiny model (values in [-1, 1)). */
 export function tinyInputs(n: number): unknown[] {
-  return Array.from({ length: n }, (_, i) => ({ input_data: [[((i % 17) - 8) / 10, ((i * 7) % 19 - 9) / 10, 0.25, -0.5 + (i % 5) / 10]] }));
+  return Array.from({ length: n }, (_, i) => ({ input_data: [[((i % 17) - 8) / 10, (((i * 7) % 19) - 9) / 10, 0.25, -0.5 + (i % 5) / 10]] }));
 }
 
 /** Uploads and compiles the tiny model, waiting until it is ready; returns its id. */

@@ -56,11 +56,21 @@ describe('compile thread', () => {
       assert.ok(summary.constraints > 0);
       assert.match(summary.vkSha256, /^[0-9a-f]{64}$/);
       assert.equal(summary.devSingleContributor, true);
-      assert.ok(seen.some((p) => p.phase === 'compile: circom'), JSON.stringify(seen));
-      assert.ok(seen.some((p) => p.phase === 'setup: zkey new'), JSON.stringify(seen));
+      assert.ok(
+        seen.some((p) => p.phase === 'compile: circom'),
+        JSON.stringify(seen),
+      );
+      assert.ok(
+        seen.some((p) => p.phase === 'setup: zkey new'),
+        JSON.stringify(seen),
+      );
       assert.deepEqual(seen.at(-1), { phase: 'setup: done', percent: 100 });
       const percents = seen.map((p) => p.percent);
-      assert.deepEqual(percents, [...percents].sort((a, b) => a - b), 'progress never goes back');
+      assert.deepEqual(
+        percents,
+        [...percents].sort((a, b) => a - b),
+        'progress never goes back',
+      );
       assert.ok(fs.existsSync(path.join(buildDir, 'verification_key.json')));
     } finally {
       await pool.close();
@@ -72,17 +82,26 @@ describe('compile thread', () => {
     fs.writeFileSync(onnxPath, whereModel());
     const pool = new CompilePool(2_000);
     try {
-      await assert.rejects(pool.run({ onnxPath, buildDir: path.join(dir, 'where') }, () => undefined), rejectsWith('ONNX_UNSUPPORTED_OP', /'eq_x' \(Equal\)/));
+      await assert.rejects(
+        pool.run({ onnxPath, buildDir: path.join(dir, 'where') }, () => undefined),
+        rejectsWith('ONNX_UNSUPPORTED_OP', /'eq_x' \(Equal\)/),
+      );
 
       // mnist-mlp spends half a minute in circom: the limit stops it there.
       const t0 = Date.now();
-      await assert.rejects(pool.run({ onnxPath: modelFile('mnist-mlp'), buildDir: path.join(dir, 'mlp') }, () => undefined), rejectsWith('JOB_TIMEOUT', /within 2 s/));
+      await assert.rejects(
+        pool.run({ onnxPath: modelFile('mnist-mlp'), buildDir: path.join(dir, 'mlp') }, () => undefined),
+        rejectsWith('JOB_TIMEOUT', /within 2 s/),
+      );
       assert.ok(Date.now() - t0 < 20_000, `stopped after ${Date.now() - t0} ms`);
       const deadline = Date.now() + 5_000;
       while (childProcesses().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       assert.deepEqual(childProcesses(), [], 'no circom left running or unreaped');
 
-      await assert.rejects(pool.run({ onnxPath, buildDir: path.join(dir, 'where2') }, () => undefined), rejectsWith('ONNX_UNSUPPORTED_OP'));
+      await assert.rejects(
+        pool.run({ onnxPath, buildDir: path.join(dir, 'where2') }, () => undefined),
+        rejectsWith('ONNX_UNSUPPORTED_OP'),
+      );
     } finally {
       await pool.close();
     }
@@ -115,10 +134,16 @@ describe('compile thread', () => {
       assert.equal(stopped.state, 'running', 'an interrupted job is not failed');
       assert.equal(stopped.error, null);
       assert.equal((await store.getModel(modelId))!.status, 'compiling');
-      await assert.rejects(pool.run(tinyJob(path.join(dir, 'late')), () => undefined), (e) => e instanceof JobInterrupted);
+      await assert.rejects(
+        pool.run(tinyJob(path.join(dir, 'late')), () => undefined),
+        (e) => e instanceof JobInterrupted,
+      );
 
       // A restart: recovery queues it again, and a new runner finishes it.
-      assert.deepEqual((await store.recover()).map((j) => j.id), [job.id]);
+      assert.deepEqual(
+        (await store.recover()).map((j) => j.id),
+        [job.id],
+      );
       const pool2 = new CompilePool(HOUR);
       try {
         await new JobRunner(store, artifacts, noProver, pool2, 'test:2', 3).run(job.id);

@@ -76,14 +76,20 @@ function storeContract(name: string, make: () => Promise<JobStore | undefined>, 
       const [b0, b1] = b.jobs.map((j) => j.id);
       await store.claim(b0, 'w1');
       const pending = await store.recover();
-      assert.deepEqual(pending.map((j) => j.id).filter((x) => x === b0 || x === b1), [b0, b1]);
+      assert.deepEqual(
+        pending.map((j) => j.id).filter((x) => x === b0 || x === b1),
+        [b0, b1],
+      );
       const failed = await store.claim(b1, 'w1');
       assert.ok(failed);
       assert.equal(await store.fail(b1, { code: 'SHAPE_MISMATCH', message: 'bad' }), true);
       assert.equal((await store.getJob(b1))?.error?.code, 'SHAPE_MISMATCH');
       assert.equal(await store.countResults(b1), 0);
       const page = await store.batchItems(batch.id, 1, 5);
-      assert.deepEqual(page.map((j) => j.batchIndex), [1]);
+      assert.deepEqual(
+        page.map((j) => j.batchIndex),
+        [1],
+      );
     });
 
     test("a job's requester and a model's deployment are stored", async (t) => {
@@ -155,7 +161,11 @@ test('a SQLite file made before the requester, deployment and error-details colu
 });
 
 const dir = makeTempDir('jobs-store');
-storeContract('SQLite', async () => new SqliteJobStore(path.join(dir, 'jobs.sqlite')), async () => fs.rmSync(dir, { recursive: true, force: true }));
+storeContract(
+  'SQLite',
+  async () => new SqliteJobStore(path.join(dir, 'jobs.sqlite')),
+  async () => fs.rmSync(dir, { recursive: true, force: true }),
+);
 
 const schema = `zkml_store_${crypto.randomBytes(4).toString('hex')}`;
 storeContract(

@@ -48,9 +48,16 @@ describe('mnist-cnn', () => {
       ['Conv', 'Relu', 'AveragePool', 'Conv', 'Relu', 'AveragePool', 'Flatten', 'Gemm', 'ArgMax'],
     );
     const weights = ['conv1.weight', 'conv2.weight', 'fc.weight'].map((n) => file.graph!.initializer!.find((t) => t.name === n)!.dims!.map(Number));
-    assert.deepEqual(weights, [[4, 1, 3, 3], [8, 4, 3, 3], [10, 200]]);
+    assert.deepEqual(weights, [
+      [4, 1, 3, 3],
+      [8, 4, 3, 3],
+      [10, 200],
+    ]);
     assert.deepEqual(graph.inputs[0].shape, [1, 1, 28, 28]);
-    assert.deepEqual(graph.outputs.map((o) => [o.name, o.elemType, o.shape]), [['class', 'int64', [1]]]);
+    assert.deepEqual(
+      graph.outputs.map((o) => [o.name, o.elemType, o.shape]),
+      [['class', 'int64', [1]]],
+    );
 
     const input = readEzklInput(path.join(DIR, 'input.json')).input_data[0];
     assert.deepEqual(input, loadMnistSplit().test[0].pixels);

@@ -32,7 +32,10 @@ function assertSamples(samples: number[][], count: number, size: number, [lo, hi
   assert.equal(samples.length, count);
   for (const s of samples) {
     assert.equal(s.length, size);
-    assert.ok(s.every((v) => Number.isFinite(v) && v >= lo && v <= hi), `values within [${lo}, ${hi}]`);
+    assert.ok(
+      s.every((v) => Number.isFinite(v) && v >= lo && v <= hi),
+      `values within [${lo}, ${hi}]`,
+    );
   }
 }
 
@@ -63,9 +66,17 @@ describe('shipped models', () => {
     const b = loadMnistSplit();
     assert.equal(a.train.length, 9000);
     assert.equal(a.test.length, MNIST_TEST_SIZE);
-    assert.deepEqual(a.test.map((d) => d.label), b.test.map((d) => d.label));
+    assert.deepEqual(
+      a.test.map((d) => d.label),
+      b.test.map((d) => d.label),
+    );
     assert.deepEqual(a.test[0].pixels, b.test[0].pixels);
-    assertSamples(a.test.map((d) => d.pixels), MNIST_TEST_SIZE, MNIST_PIXELS, [0, 1]);
+    assertSamples(
+      a.test.map((d) => d.pixels),
+      MNIST_TEST_SIZE,
+      MNIST_PIXELS,
+      [0, 1],
+    );
     // input.json is the first held-out digit.
     assert.deepEqual(readEzklInput(path.join(MODELS, 'mnist-mlp', 'input.json')).input_data[0], a.test[0].pixels);
   });
@@ -184,7 +195,10 @@ describe('ONNX writer', () => {
     // 1.5 = 0x3fc00000, -2 = 0xc0000000: least significant byte first.
     assert.deepEqual(Array.from(w.rawData.subarray(0, 8)), [0x00, 0x00, 0xc0, 0x3f, 0x00, 0x00, 0x00, 0xc0]);
     const view = new DataView(w.rawData.buffer, w.rawData.byteOffset, w.rawData.byteLength);
-    assert.deepEqual(Array.from({ length: 6 }, (_, i) => view.getFloat32(4 * i, true)), [1.5, -2, 0.25, 0, 1, -1]);
+    assert.deepEqual(
+      Array.from({ length: 6 }, (_, i) => view.getFloat32(4 * i, true)),
+      [1.5, -2, 0.25, 0, 1, -1],
+    );
     assert.equal(b.rawData.byteLength, 12);
   });
 

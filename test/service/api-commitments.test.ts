@@ -343,11 +343,18 @@ describe('service API: hashed builds, openings, calldata, deployment', () => {
 
   test('private weights: the model shows its weights commitment (never the weights); receipts carry it; deploy registers it; /v1/verify checks it', async () => {
     // models/tiny with its weights negated: another model id (the service keys models by their bytes).
-    const id = await compiled(tinyWithWeights((w) => w.map((v) => -v)), 'tiny-private', { settings: { weightVisibility: 'private' }, calibration: tinyCalibration() });
+    const id = await compiled(
+      tinyWithWeights((w) => w.map((v) => -v)),
+      'tiny-private',
+      { settings: { weightVisibility: 'private' }, calibration: tinyCalibration() },
+    );
     const m = await ready(id);
     assert.equal(m.settings.weightVisibility, 'private');
     assert.match(m.weightsCommitment, /^[0-9]+$/);
-    assert.deepEqual(m.publicLayout.map((e: { kind: string }) => e.kind), ['output', 'weightsCommitment']);
+    assert.deepEqual(
+      m.publicLayout.map((e: { kind: string }) => e.kind),
+      ['output', 'weightsCommitment'],
+    );
     assert.equal(m.commitmentScheme, COMMITMENT_SCHEME);
     const { model } = readCompiled(buildDir(id));
     const shown = JSON.stringify(m);
@@ -363,7 +370,9 @@ describe('service API: hashed builds, openings, calldata, deployment', () => {
     const build = buildDir(id);
     const variant = { ...model, params: model.params!.map((g) => ({ ...g, values: [...g.values].reverse() })) };
     const q = quantizeSample(model, readInput(TINY_INPUT, readCompiled(build).graphInputs));
-    const forged: { proof: unknown; publicSignals: string[] } = await withSnarkjsCurve(() => snarkjs.groth16.fullProve(circuitInput(variant, q, { weights: 5n }), artifactPath(build, 'wasm'), artifactPath(build, 'zkey')));
+    const forged: { proof: unknown; publicSignals: string[] } = await withSnarkjsCurve(() =>
+      snarkjs.groth16.fullProve(circuitInput(variant, q, { weights: 5n }), artifactPath(build, 'wasm'), artifactPath(build, 'zkey')),
+    );
     const other = { ...job.receipt, proof: forged.proof, publicSignals: forged.publicSignals };
     assert.notEqual(other.publicSignals.at(-1), m.weightsCommitment);
     const refused = (await http(base, 'POST', '/v1/verify', { receipt: other }, reader)).body;
@@ -374,7 +383,9 @@ describe('service API: hashed builds, openings, calldata, deployment', () => {
     const d = deployed.body.deployment;
     const pinned = await withWallet(chain.rpcUrl, chain.privateKey, async (w) => String(await registryAt(d.registry.address, w).getFunction('weightsCommitmentOf')(BigInt(d.registry.modelId))));
     assert.equal(pinned, m.weightsCommitment);
-    const accepted = await withWallet(chain.rpcUrl, chain.privateKey, (w) => submitInference(registryAt(d.registry.address, w), BigInt(d.registry.modelId), job.receipt.proof, job.receipt.publicSignals));
+    const accepted = await withWallet(chain.rpcUrl, chain.privateKey, (w) =>
+      submitInference(registryAt(d.registry.address, w), BigInt(d.registry.modelId), job.receipt.proof, job.receipt.publicSignals),
+    );
     assert.deepEqual(accepted.commitments.map(String), [m.weightsCommitment]);
   });
 });

@@ -59,7 +59,11 @@ describe('service API (SQLite + in-process queue)', () => {
       [{ ZKML_API_KEYS: 'a-long-enough-key-123=root' }, 'ZKML_API_KEYS'],
       [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
     ] as Array<[Record<string, string>, string]>) {
-      assert.throws(() => loadConfig(env), (e: unknown) => e instanceof ZkmlError && e.code === 'CONFIG_INVALID' && e.message.includes(name), name);
+      assert.throws(
+        () => loadConfig(env),
+        (e: unknown) => e instanceof ZkmlError && e.code === 'CONFIG_INVALID' && e.message.includes(name),
+        name,
+      );
     }
   });
 

@@ -26,7 +26,11 @@ const redisConnection = () => ({ host: new URL(REDIS_URL).hostname, port: Number
 async function restartRedis(port: number): Promise<void> {
   execFileSync('redis-cli', ['-p', String(port), 'shutdown', 'nosave'], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 1500));
-  execFileSync('redis-server', ['--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', '/var/lib/redis', '--logfile', '/var/log/redis/ci.log'], { stdio: 'ignore' });
+  execFileSync(
+    'redis-server',
+    ['--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', '/var/lib/redis', '--logfile', '/var/log/redis/ci.log'],
+    { stdio: 'ignore' },
+  );
   for (let i = 0; i < 50 && !(await reachable(`redis://127.0.0.1:${port}`)); i++) await new Promise((r) => setTimeout(r, 100));
 }
 
@@ -130,7 +134,7 @@ describe('scale-out: BullMQ + PostgreSQL with two workers', () => {
       assert.deepEqual(dupes.rows, []);
       const counts = await pg.query("SELECT COUNT(*)::int AS jobs, COUNT(r.job_id)::int AS results FROM jobs j LEFT JOIN results r ON r.job_id = j.id WHERE j.kind = 'prove'");
       assert.deepEqual(counts.rows[0], { jobs: N, results: N });
-      const payloads = await pg.query("SELECT COUNT(*)::int AS n FROM jobs WHERE payload IS NOT NULL");
+      const payloads = await pg.query('SELECT COUNT(*)::int AS n FROM jobs WHERE payload IS NOT NULL');
       assert.equal(payloads.rows[0].n, 0, 'inputs are erased when a job ends');
       const receipt = final.items.find((i: any) => i.id === victim).receipt;
       assert.equal((await http(url, 'POST', '/v1/verify', { receipt })).body.valid, true);
@@ -148,7 +152,10 @@ describe('scale-out: BullMQ + PostgreSQL with two workers', () => {
     const worker = await startChild('worker', env);
     children.push(worker);
     const modelId = await readyTiny(api.url);
-    const batch = await http(api.url, 'POST', '/v1/batches', { modelId, inputs: tinyInputs(N).map((doc) => ({ input_data: (doc as { input_data: number[][] }).input_data.map((row) => row.map((v) => v / 2)) })) });
+    const batch = await http(api.url, 'POST', '/v1/batches', {
+      modelId,
+      inputs: tinyInputs(N).map((doc) => ({ input_data: (doc as { input_data: number[][] }).input_data.map((row) => row.map((v) => v / 2)) })),
+    });
     assert.equal(batch.status, 202);
     try {
       await restartRedis(redisPort);

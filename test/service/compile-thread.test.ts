@@ -82,8 +82,14 @@ describe('service: compile jobs in the compile thread (zkml serve)', () => {
     assert.deepEqual(slow, [], `polls over ${HEALTH_BOUND_MS} ms, out of ${polls.length}`);
     assert.ok(delayMax < EVENT_LOOP_DELAY_BOUND_S, `the event loop was blocked for ${(delayMax * 1000).toFixed(0)} ms`);
     // Progress still reaches the store from the thread.
-    assert.ok(phases.some((p) => p.phase === 'compile: circom'), JSON.stringify(phases));
-    assert.ok(phases.some((p) => p.phase.startsWith('setup: ') && p.percent >= 60), JSON.stringify(phases));
+    assert.ok(
+      phases.some((p) => p.phase === 'compile: circom'),
+      JSON.stringify(phases),
+    );
+    assert.ok(
+      phases.some((p) => p.phase.startsWith('setup: ') && p.percent >= 60),
+      JSON.stringify(phases),
+    );
   });
 
   test('a compile error comes back through the thread with its code: the job and the model fail ONNX_UNSUPPORTED_OP', async () => {

@@ -6,16 +6,7 @@ import { artifactPath, readJson, readManifest, sha256File } from '../../src/form
 import { LocalChain, startAnvil } from '../../src/chain/anvil';
 import { loadVerifierArtifact } from '../../src/chain/verifier-artifact';
 import { callVerifyProof, deployVerifier } from '../../src/chain/verifier-contract';
-import {
-  acceptContribution,
-  CeremonyTranscript,
-  contributeZkey,
-  currentZkey,
-  exportCurrentZkey,
-  finishCeremony,
-  initCeremony,
-  readCeremony,
-} from '../../src/setup/ceremony';
+import { acceptContribution, CeremonyTranscript, contributeZkey, currentZkey, exportCurrentZkey, finishCeremony, initCeremony, readCeremony } from '../../src/setup/ceremony';
 import { withSnarkjsCurve } from '../../src/snark/curve';
 import { scanBinFile } from '../../src/snark/bin-file';
 import { rejectsWith } from '../helpers/rejects-with';
@@ -92,8 +83,14 @@ test('three contributors and a beacon: the transcript verifies and its proof ver
   assert.match(finished.beacon!.contributionHash, /^[0-9a-f]{128}$/);
 
   const transcript = readJson<CeremonyTranscript & { ptauPath?: string }>(artifactPath(buildDir, 'transcript'));
-  assert.deepEqual(transcript.contributions.map((c) => c.name), ['alice', 'bob', 'carol']);
-  assert.deepEqual(transcript.contributions.map((c) => c.hash), hashes);
+  assert.deepEqual(
+    transcript.contributions.map((c) => c.name),
+    ['alice', 'bob', 'carol'],
+  );
+  assert.deepEqual(
+    transcript.contributions.map((c) => c.hash),
+    hashes,
+  );
   assert.equal(transcript.beacon!.hash, BEACON);
   assert.equal(transcript.ptauPath, undefined, 'the published transcript has no local paths');
 

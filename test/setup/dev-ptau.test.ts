@@ -116,8 +116,14 @@ test('a corrupted Lagrange point makes the ptau fail verification and the proof 
 test('progress ends at 1, no temp files are left, and bad powers are refused', async () => {
   assert.deepEqual(progress.at(-1), ['ptau done', 1]);
   const fractions = progress.map(([, f]) => f);
-  assert.deepEqual(fractions, [...fractions].sort((a, b) => a - b));
-  assert.deepEqual(fs.readdirSync(tmp).filter((f) => f.endsWith('.part')), []);
+  assert.deepEqual(
+    fractions,
+    [...fractions].sort((a, b) => a - b),
+  );
+  assert.deepEqual(
+    fs.readdirSync(tmp).filter((f) => f.endsWith('.part')),
+    [],
+  );
   await assert.rejects(generateDevPtau(0, path.join(tmp, 'zero.ptau')), RangeError);
   await assert.rejects(generateDevPtau(28, path.join(tmp, 'big.ptau')), RangeError);
   assert.equal(fs.existsSync(path.join(tmp, 'zero.ptau')), false);

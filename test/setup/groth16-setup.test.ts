@@ -64,14 +64,22 @@ test('runSetup with the dev ptau writes zkey, vk, Verifier.sol, setup.json and t
   assert.equal(setup.ptauPinned, false);
   assert.equal(setup.phase2, 'local');
 
-  assert.deepEqual(fs.readdirSync(buildDir).filter((f) => f.endsWith('.tmp')), [], 'intermediate zkeys removed');
+  assert.deepEqual(
+    fs.readdirSync(buildDir).filter((f) => f.endsWith('.tmp')),
+    [],
+    'intermediate zkeys removed',
+  );
   // snarkjs's own audit of the transcript: the zkey follows from this r1cs and ptau plus the recorded contributions.
   const verified = await withSnarkjsCurve(() => snarkjs.zKey.verifyFromR1cs(artifactPath(buildDir, 'r1cs'), result.ptau.path, artifactPath(buildDir, 'zkey'), quietLogger));
   assert.equal(verified, true);
   const names = phases.map(([p]) => p);
   for (const p of ['r1cs', 'ptau', 'zkey new', 'contribution 1/2', 'contribution 2/2', 'beacon', 'export', 'done']) assert.ok(names.includes(p), p);
   const fractions = phases.map(([, f]) => f);
-  assert.deepEqual(fractions, [...fractions].sort((a, b) => a - b), 'progress only goes forward');
+  assert.deepEqual(
+    fractions,
+    [...fractions].sort((a, b) => a - b),
+    'progress only goes forward',
+  );
   assert.equal(fractions[fractions.length - 1], 1);
 });
 

@@ -25,7 +25,12 @@ describe('toCoefficient', () => {
   });
 
   test('a NaN, an infinity, or a finite value that overflows at its scale names the node being lowered', () => {
-    for (const [v, s] of [[NaN, 0], [Infinity, 3], [-Infinity, 3], [1e308, 64]]) {
+    for (const [v, s] of [
+      [NaN, 0],
+      [Infinity, 3],
+      [-Infinity, 3],
+      [1e308, 64],
+    ]) {
       const err = expectCode(() => withNode({ name: 'fc', opType: 'Gemm' }, () => toCoefficient(v, s)), 'WEIGHTS_NOT_FINITE', `${v} at 2^${s}`);
       assert.equal(err.message, "node 'fc' (Gemm) has a NaN or infinite weight or constant");
       assert.deepEqual(err.details, { node: 'fc' });
@@ -43,10 +48,16 @@ describe('a non-finite constant in a model → WEIGHTS_NOT_FINITE naming its nod
       initializers: [{ name: 'W', dims: [2, 4], data: f32([1, 0, NaN, 1, 0, 1, 1, 0]) }],
     }),
     'Gemm bias': simpleGraph([{ opType: 'Gemm', name: 'bad', inputs: ['x', 'W', 'C'], outputs: ['y'], attributes: { transB: 1 } }], {
-      initializers: [{ name: 'W', dims: [2, 4], data: f32([1, 0, 0, 1, 0, 1, 1, 0]) }, { name: 'C', dims: [2], data: f32([Infinity, 1]) }],
+      initializers: [
+        { name: 'W', dims: [2, 4], data: f32([1, 0, 0, 1, 0, 1, 1, 0]) },
+        { name: 'C', dims: [2], data: f32([Infinity, 1]) },
+      ],
     }),
     'Add constant': one({ opType: 'Add', inputs: ['x', 'c'] }, [{ name: 'c', dims: [4], data: f32([0, -Infinity, 0, 0]) }]),
-    'Clip bound': one({ opType: 'Clip', inputs: ['x', 'lo', 'hi'] }, [{ name: 'lo', dims: [], data: f32([NaN]) }, { name: 'hi', dims: [], data: f32([1]) }]),
+    'Clip bound': one({ opType: 'Clip', inputs: ['x', 'lo', 'hi'] }, [
+      { name: 'lo', dims: [], data: f32([NaN]) },
+      { name: 'hi', dims: [], data: f32([1]) },
+    ]),
     'Max constant': one({ opType: 'Max', inputs: ['x', 'c'] }, [{ name: 'c', dims: [4], data: f32([0, NaN, 0, 0]) }]),
     'LeakyRelu alpha': one({ opType: 'LeakyRelu', inputs: ['x'], attributes: { alpha: NaN } }),
     'Elu alpha (piecewise-linear fit)': one({ opType: 'Elu', inputs: ['x'], attributes: { alpha: Infinity } }),
@@ -54,7 +65,11 @@ describe('a non-finite constant in a model → WEIGHTS_NOT_FINITE naming its nod
       name: 'mmi',
       inputs: [{ name: 'a', elemType: 'uint8', shape: [1, 2] }],
       outputs: [{ name: 'y', elemType: 'int32', shape: [1, 2] }],
-      initializers: [{ name: 'B', dims: [2, 2], data: [1, 2, 3, 4], elemType: 'uint8' }, { name: 'az', dims: [], data: [NaN] }, { name: 'bz', dims: [], data: [3], elemType: 'uint8' }],
+      initializers: [
+        { name: 'B', dims: [2, 2], data: [1, 2, 3, 4], elemType: 'uint8' },
+        { name: 'az', dims: [], data: [NaN] },
+        { name: 'bz', dims: [], data: [3], elemType: 'uint8' },
+      ],
       nodes: [{ opType: 'MatMulInteger', name: 'bad', inputs: ['a', 'B', 'az', 'bz'], outputs: ['y'] }],
     }),
   };

@@ -18,7 +18,10 @@ describe('shipped models load with static shapes', () => {
     const g = loadOnnx(readModelBytes('tiny'));
     assert.deepEqual(g.inputs, [{ name: 'x', elemType: 'float32', shape: [1, 4] }]);
     assert.deepEqual(g.outputs, [{ name: 'y', elemType: 'float32', shape: [1, 2] }]);
-    assert.deepEqual(g.nodes.map((n) => n.opType), ['Gemm', 'Relu', 'Gemm']);
+    assert.deepEqual(
+      g.nodes.map((n) => n.opType),
+      ['Gemm', 'Relu', 'Gemm'],
+    );
     assert.deepEqual(g.shapes.get('h'), [1, 3]);
     assert.deepEqual(g.shapes.get('h_relu'), [1, 3]);
     assert.deepEqual(g.constants.get('W1')?.shape, [3, 4]);
@@ -30,16 +33,28 @@ describe('shipped models load with static shapes', () => {
     const g = loadOnnx(readModelBytes('tiny-matmul'));
     assert.deepEqual(g.inputs[0].shape, [1, 4]);
     assert.deepEqual(g.outputs[0].shape, [1, 2]);
-    assert.deepEqual(g.nodes.map((n) => n.opType), ['MatMul', 'Add', 'Relu', 'MatMul']);
+    assert.deepEqual(
+      g.nodes.map((n) => n.opType),
+      ['MatMul', 'Add', 'Relu', 'MatMul'],
+    );
     assert.deepEqual(g.shapes.get('xw'), [1, 3]);
     assert.deepEqual(g.shapes.get('h'), [1, 3]);
   });
 
   test('mnist-mlp: input [1,784] → logits [1,10] with fc1 [32,784] and fc2 [10,32]', () => {
     const g = loadOnnx(readModelBytes('mnist-mlp'));
-    assert.deepEqual(g.inputs.map((i) => [i.name, i.shape]), [['input', [1, 784]]]);
-    assert.deepEqual(g.outputs.map((o) => [o.name, o.shape]), [['logits', [1, 10]]]);
-    assert.deepEqual(g.nodes.map((n) => n.opType), ['Gemm', 'Relu', 'Gemm']);
+    assert.deepEqual(
+      g.inputs.map((i) => [i.name, i.shape]),
+      [['input', [1, 784]]],
+    );
+    assert.deepEqual(
+      g.outputs.map((o) => [o.name, o.shape]),
+      [['logits', [1, 10]]],
+    );
+    assert.deepEqual(
+      g.nodes.map((n) => n.opType),
+      ['Gemm', 'Relu', 'Gemm'],
+    );
     const shapes = [...g.constants.values()].map((t) => t.shape.join('x')).sort();
     assert.deepEqual(shapes, ['10', '10x32', '32', '32x784']);
   });
@@ -108,7 +123,11 @@ describe('constant folding', () => {
     );
     bytes = withTensorConstant(bytes, 'c4', 'bias', [2], [0.5, -1.5]);
     const g = loadOnnx(bytes);
-    assert.deepEqual(g.nodes.map((n) => n.name), ['add', 'gemm'], 'Constant nodes and the constant Reshape are gone');
+    assert.deepEqual(
+      g.nodes.map((n) => n.name),
+      ['add', 'gemm'],
+      'Constant nodes and the constant Reshape are gone',
+    );
     assert.deepEqual(Array.from(g.constants.get('shift')!.data), [1, 2, 3, 4]);
     assert.deepEqual(g.constants.get('W')!.shape, [2, 4]);
     assert.deepEqual(Array.from(g.constants.get('W')!.data), W34.slice(0, 8));
@@ -140,7 +159,10 @@ describe('constant folding', () => {
       },
     );
     const g = loadOnnx(bytes);
-    assert.deepEqual(g.nodes.map((n) => n.name), ['gemm']);
+    assert.deepEqual(
+      g.nodes.map((n) => n.name),
+      ['gemm'],
+    );
     const folded = Array.from(g.constants.get('Wr')!.data);
     folded.forEach((v, i) => assert.ok(Math.abs(v - Math.max(0, Math.fround(wa[i]) + Math.fround(wb[i]))) < 1e-12));
     const sample = new Map([['x', Float64Array.from([0.5, -1, 0.25, 2])]]);
@@ -185,9 +207,7 @@ describe('rejections', () => {
   });
 
   test('a node reading a tensor nothing defines is ONNX_MALFORMED naming node and tensor', () => {
-    const bytes = simpleGraph([
-      { opType: 'Add', name: 'add_ghost', inputs: ['x', 'ghost'], outputs: ['y'] },
-    ], { yShape: [1, 4] });
+    const bytes = simpleGraph([{ opType: 'Add', name: 'add_ghost', inputs: ['x', 'ghost'], outputs: ['y'] }], { yShape: [1, 4] });
     const err = expectCode(() => loadOnnx(bytes), 'ONNX_MALFORMED');
     assert.match(err.message, /add_ghost/);
     assert.match(err.message, /ghost/);
@@ -246,7 +266,10 @@ describe('rejections', () => {
   test('every rejection is a ZkmlError with a stable code', () => {
     const bad = [new Uint8Array([0x0a]), new Uint8Array([0x3a, 0xff, 0xff, 0xff, 0xff, 0x0f])];
     for (const b of bad) {
-      assert.throws(() => loadOnnx(b), (e: unknown) => e instanceof ZkmlError && e.code === 'ONNX_MALFORMED');
+      assert.throws(
+        () => loadOnnx(b),
+        (e: unknown) => e instanceof ZkmlError && e.code === 'ONNX_MALFORMED',
+      );
     }
   });
 });

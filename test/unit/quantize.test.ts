@@ -27,7 +27,19 @@ const floatInput = (shape = [1, 4], name = 'x'): ValueInfo => ({ name, elemType:
 
 describe('scales', () => {
   test('magnitudeExponent is the smallest e with |v| < 2^e', () => {
-    const cases: Array<[number, number]> = [[1, 1], [0.5, 0], [0.99, 0], [0.25, -1], [0.3, -1], [1.5, 1], [2, 2], [3.99, 2], [4, 3], [1000, 10], [1024, 11]];
+    const cases: Array<[number, number]> = [
+      [1, 1],
+      [0.5, 0],
+      [0.99, 0],
+      [0.25, -1],
+      [0.3, -1],
+      [1.5, 1],
+      [2, 2],
+      [3.99, 2],
+      [4, 3],
+      [1000, 10],
+      [1024, 11],
+    ];
     for (const [v, e] of cases) {
       assert.equal(magnitudeExponent(v), e, `magnitudeExponent(${v})`);
       assert.ok(v < 2 ** e && v >= 2 ** (e - 1), `${v} in [2^${e - 1}, 2^${e})`);
@@ -41,7 +53,11 @@ describe('scales', () => {
     assert.equal(weightScale(Float64Array.from([-3.2]), s), 9);
     assert.equal(weightScale(Float64Array.from([0.1, 0.2]), settings({ weightBits: 8 })), 9); // 0.2 * 2^9 = 102 < 2^7
     // Every scaled weight fits weightBits signed bits.
-    for (const [w, bits] of [[[0.99, -0.01], 12], [[7.9], 6], [[-0.0312], 10]] as Array<[number[], number]>) {
+    for (const [w, bits] of [
+      [[0.99, -0.01], 12],
+      [[7.9], 6],
+      [[-0.0312], 10],
+    ] as Array<[number[], number]>) {
       const sc = weightScale(Float64Array.from(w), settings({ weightBits: bits }));
       for (const v of w) assert.ok(Math.abs(Math.round(v * 2 ** sc)) <= 2 ** (bits - 1), `${v} at 2^${sc} fits ${bits} bits`);
     }
@@ -106,7 +122,14 @@ describe('input ranges', () => {
 describe('bound analysis', () => {
   test('accumulatorInterval handles negative coefficients, negative bias and sign-changing products', () => {
     const bounds = [[iv(-4, 10), iv(-1, 6)], [iv(-3, 2)]];
-    const row: Row = { bias: 5n, terms: [[0, 0, 3n], [0, 1, -2n]], products: [[0, 0, 1, 0]] };
+    const row: Row = {
+      bias: 5n,
+      terms: [
+        [0, 0, 3n],
+        [0, 1, -2n],
+      ],
+      products: [[0, 0, 1, 0]],
+    };
     // 3·[-4,10] = [-12,30]; −2·[-1,6] = [-12,2]; [-4,10]·[-3,2] = [-30,20]; + 5
     assert.deepEqual(accumulatorInterval(row, bounds), iv(-49, 57));
     const neg: Row = { bias: -7n, terms: [[0, 1, -5n]], products: [[0, 1, 0, 1]] };
@@ -118,12 +141,25 @@ describe('bound analysis', () => {
     const rng = seededRng(5);
     for (let trial = 0; trial < 200; trial++) {
       const r = (a: number) => BigInt(Math.floor(rng.uniform(-a, a)));
-      const bounds = [Array.from({ length: 4 }, () => {
-        const a = r(1000);
-        const b = r(1000);
-        return a <= b ? { lo: a, hi: b } : { lo: b, hi: a };
-      })];
-      const row: Row = { bias: r(50), terms: [[0, 0, r(20)], [0, 1, r(20)], [0, 2, r(20)]], products: [[0, 0, 0, 3], [0, 2, 0, 1]] };
+      const bounds = [
+        Array.from({ length: 4 }, () => {
+          const a = r(1000);
+          const b = r(1000);
+          return a <= b ? { lo: a, hi: b } : { lo: b, hi: a };
+        }),
+      ];
+      const row: Row = {
+        bias: r(50),
+        terms: [
+          [0, 0, r(20)],
+          [0, 1, r(20)],
+          [0, 2, r(20)],
+        ],
+        products: [
+          [0, 0, 0, 3],
+          [0, 2, 0, 1],
+        ],
+      };
       const acc = accumulatorInterval(row, bounds);
       for (let k = 0; k < 20; k++) {
         const x = bounds[0].map((b) => b.lo + BigInt(Math.floor(rng.next() * (Number(b.hi - b.lo) + 1))));
@@ -222,18 +258,40 @@ function handModel(): QuantizedModel {
     inputs: [{ name: 'x', tensor: 0, shape: [3], elemType: 'float32', scaleBits: 2, lo: -8n, hi: 7n, visibility: 'private' }],
     layers: [
       {
-        node: 'A', opType: 'MatMul+Relu', out: 1, shift: 2, relu: true,
+        node: 'A',
+        opType: 'MatMul+Relu',
+        out: 1,
+        shift: 2,
+        relu: true,
         rows: [
-          { bias: 1n, terms: [[0, 0, 2n], [0, 1, 1n]], products: [] },
+          {
+            bias: 1n,
+            terms: [
+              [0, 0, 2n],
+              [0, 1, 1n],
+            ],
+            products: [],
+          },
           { bias: 0n, terms: [[0, 1, 3n]], products: [[0, 0, 0, 2]] },
           { bias: -3n, terms: [], products: [[0, 1, 0, 1]] },
           { bias: -6n, terms: [], products: [] },
         ],
       },
       {
-        node: 'B', opType: 'Gemm', out: 2, shift: 1, relu: false,
+        node: 'B',
+        opType: 'Gemm',
+        out: 2,
+        shift: 1,
+        relu: false,
         rows: [
-          { bias: -1n, terms: [[1, 0, 1n], [1, 2, -1n]], products: [] },
+          {
+            bias: -1n,
+            terms: [
+              [1, 0, 1n],
+              [1, 2, -1n],
+            ],
+            products: [],
+          },
           { bias: 5n, terms: [[1, 2, 1n]], products: [] },
           { bias: -5n, terms: [], products: [] },
         ],
@@ -255,8 +313,14 @@ describe('integer reference', () => {
   });
 
   test('roundShift rounds half up, for negative values too', () => {
-    assert.deepEqual([-6n, -5n, -3n, -2n, -1n, 0n, 1n, 2n, 3n, 5n, 6n].map((v) => roundShift(v, 1)), [-3n, -2n, -1n, -1n, 0n, 0n, 1n, 1n, 2n, 3n, 3n]);
-    assert.deepEqual([-10n, -9n, -7n, -6n, 6n, 7n, 9n, 10n].map((v) => roundShift(v, 2)), [-2n, -2n, -2n, -1n, 2n, 2n, 2n, 3n]);
+    assert.deepEqual(
+      [-6n, -5n, -3n, -2n, -1n, 0n, 1n, 2n, 3n, 5n, 6n].map((v) => roundShift(v, 1)),
+      [-3n, -2n, -1n, -1n, 0n, 0n, 1n, 1n, 2n, 3n, 3n],
+    );
+    assert.deepEqual(
+      [-10n, -9n, -7n, -6n, 6n, 7n, 9n, 10n].map((v) => roundShift(v, 2)),
+      [-2n, -2n, -2n, -1n, 2n, 2n, 2n, 3n],
+    );
   });
 });
 
@@ -267,7 +331,11 @@ function tensorBounds(model: QuantizedModel): Interval[][] {
   for (const layer of model.layers) {
     const before = JSON.stringify(layer.gadgets, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
     bounds[layer.out] = analyzeLayer(layer, bounds);
-    assert.equal(JSON.stringify(layer.gadgets, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)), before, `layer ${layer.node}: the same gadgets`);
+    assert.equal(
+      JSON.stringify(layer.gadgets, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)),
+      before,
+      `layer ${layer.node}: the same gadgets`,
+    );
   }
   return bounds;
 }
@@ -375,11 +443,41 @@ describe('input files', () => {
   });
 
   test('multi-input EZKL grouping: consecutive arrays form samples, in input order', () => {
-    const samples = readSamples({ input_data: [[1, 2], [3, 4, 5], [6, 7], [8, 9, 10]] }, [A, B]);
+    const samples = readSamples(
+      {
+        input_data: [
+          [1, 2],
+          [3, 4, 5],
+          [6, 7],
+          [8, 9, 10],
+        ],
+      },
+      [A, B],
+    );
     assert.equal(samples.length, 2);
-    assert.deepEqual([arr(samples[0], 'a'), arr(samples[0], 'b')], [[1, 2], [3, 4, 5]]);
-    assert.deepEqual([arr(samples[1], 'a'), arr(samples[1], 'b')], [[6, 7], [8, 9, 10]]);
-    const named = readSamples({ samples: [{ a: [1, 2], b: [3, 4, 5] }, { a: [0, 0], b: [1, 1, 1] }] }, [A, B]);
+    assert.deepEqual(
+      [arr(samples[0], 'a'), arr(samples[0], 'b')],
+      [
+        [1, 2],
+        [3, 4, 5],
+      ],
+    );
+    assert.deepEqual(
+      [arr(samples[1], 'a'), arr(samples[1], 'b')],
+      [
+        [6, 7],
+        [8, 9, 10],
+      ],
+    );
+    const named = readSamples(
+      {
+        samples: [
+          { a: [1, 2], b: [3, 4, 5] },
+          { a: [0, 0], b: [1, 1, 1] },
+        ],
+      },
+      [A, B],
+    );
     assert.equal(named.length, 2);
     assert.deepEqual(arr(named[1], 'b'), [1, 1, 1]);
   });
@@ -406,10 +504,26 @@ describe('input files', () => {
 
   test('documents of the wrong shape are INPUT_INVALID', () => {
     const bad: unknown[] = [
-      null, 42, 'x', [], [[1, 2]], {}, { input_data: 'x' }, { inputs: [] }, { inputs: 5 },
-      { input_data: [['1', 2]] }, { input_data: [[{}, 2]] }, { input_data: [{ a: 1 }] },
+      null,
+      42,
+      'x',
+      [],
+      [[1, 2]],
+      {},
+      { input_data: 'x' },
+      { inputs: [] },
+      { inputs: 5 },
+      { input_data: [['1', 2]] },
+      { input_data: [[{}, 2]] },
+      { input_data: [{ a: 1 }] },
       { inputs: { a: [1, 2], c: [1] } },
-      { input_data: [[1, 2], [3, 4], [5, 6]] }, // 3 arrays for 2 inputs
+      {
+        input_data: [
+          [1, 2],
+          [3, 4],
+          [5, 6],
+        ],
+      }, // 3 arrays for 2 inputs
       { input_data: [] },
     ];
     for (const doc of bad) {
@@ -418,7 +532,19 @@ describe('input files', () => {
       expectCode(() => readInput(doc, inputs), code, JSON.stringify(doc));
     }
     // Prove takes exactly one sample.
-    expectCode(() => readInput({ input_data: [[1, 2], [3, 4]] }, [A]), 'INPUT_INVALID');
+    expectCode(
+      () =>
+        readInput(
+          {
+            input_data: [
+              [1, 2],
+              [3, 4],
+            ],
+          },
+          [A],
+        ),
+      'INPUT_INVALID',
+    );
     // Calibration reading uses its own code for the same faults.
     expectCode(() => readSamples({ input_data: [['x', 1]] }, [A], 'CALIBRATION_INVALID'), 'CALIBRATION_INVALID');
   });
@@ -455,7 +581,13 @@ describe('field codec', () => {
     const { graph, calibration } = loadShipped('tiny');
     const model = quantizeGraph(graph, settings({ inputVisibility: 'public' }), calibration);
     const layout = publicLayout(model);
-    assert.deepEqual(layout.map((e) => [e.kind, e.name, e.size]), [['output', 'y', 2], ['input', 'x', 4]]);
+    assert.deepEqual(
+      layout.map((e) => [e.kind, e.name, e.size]),
+      [
+        ['output', 'y', 2],
+        ['input', 'x', 4],
+      ],
+    );
     const out = model.outputs[0];
     const signals = [-3n, 700n, -128n, 127n, 0n, 5n].map(toField);
     const decoded = decodePublicSignals(model, signals);

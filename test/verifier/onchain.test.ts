@@ -94,7 +94,7 @@ test('a signal >= r or a wrong count is refused before any chain call', async ()
   assert.equal(count.code, 'SIGNAL_COUNT_MISMATCH');
 });
 
-test('an address that is not this build\'s verifier is a CHAIN_ERROR', async () => {
+test("an address that is not this build's verifier is a CHAIN_ERROR", async () => {
   const eoa = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266';
   await assert.rejects(verifyOnchain(buildDir, good, { rpcUrl: chain.rpcUrl, address: eoa }), (err: unknown) => {
     assert.ok(err instanceof ZkmlError);

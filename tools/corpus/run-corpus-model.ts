@@ -113,7 +113,10 @@ export function readCorpusIndex(dir: string = corpusDir()): CorpusIndexRow[] {
 }
 
 function cells(line: string): string[] {
-  return line.split('|').slice(1, -1).map((c) => c.trim());
+  return line
+    .split('|')
+    .slice(1, -1)
+    .map((c) => c.trim());
 }
 
 /** Slack for onnxruntime computing in float32 while the bound is exact arithmetic. */
@@ -289,7 +292,16 @@ export async function runCorpusModel(modelDir: string, workDir: string, opts: Co
     const audit = await auditBuild(buildDir, inputDoc, { perClass: 100 });
     result.auditMutations = audit.classes.reduce((s, c) => s + c.tried, 0);
     result.auditForgeries = audit.forgeries;
-    if (audit.forgeries > 0) return { ...result, stage, code: 'UNDER_CONSTRAINED', reason: audit.classes.flatMap((c) => c.accepted).slice(0, 3).join('; ') };
+    if (audit.forgeries > 0)
+      return {
+        ...result,
+        stage,
+        code: 'UNDER_CONSTRAINED',
+        reason: audit.classes
+          .flatMap((c) => c.accepted)
+          .slice(0, 3)
+          .join('; '),
+      };
     return { ...result, status: 'proved' };
   } catch (err) {
     return { ...result, stage, ...explain(err) };

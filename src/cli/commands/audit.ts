@@ -12,7 +12,9 @@ export async function auditCommand(args: string[]): Promise<void> {
   if (report.variant) console.log('circom folded private input wires away: audited the same model emitted with public inputs, so inputs stay fixed');
   console.log(`${report.wires} wires, ${report.constraints} constraints`);
   for (const c of report.classes) {
-    console.log(`${c.mutationClass.padEnd(18)} tried ${String(c.tried).padStart(5)} of ${String(c.available).padStart(6)}, accepted ${c.accepted.length}${c.accepted.length ? ': ' + c.accepted.slice(0, 3).join('; ') : ''}`);
+    console.log(
+      `${c.mutationClass.padEnd(18)} tried ${String(c.tried).padStart(5)} of ${String(c.available).padStart(6)}, accepted ${c.accepted.length}${c.accepted.length ? ': ' + c.accepted.slice(0, 3).join('; ') : ''}`,
+    );
   }
   if (report.forgeries > 0) throw new ZkmlError('UNDER_CONSTRAINED', `${report.forgeries} mutated witnesses satisfy the constraints: the circuit can prove false outputs`);
   console.log('sound: every mutation was refused by the constraints');

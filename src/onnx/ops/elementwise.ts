@@ -33,7 +33,10 @@ export const elementwiseFamily: OpFamily = {
   },
   evalFloat(node, inputs) {
     if (node.opType === 'Neg') return [{ shape: inputs[0].shape, data: inputs[0].data.map((v) => -v) }];
-    const shape = broadcastAll(inputs.map((t) => t.shape), node.name);
+    const shape = broadcastAll(
+      inputs.map((t) => t.shape),
+      node.name,
+    );
     const combine = COMBINE[node.opType];
     const maps = inputs.map((t) => broadcastIndexMap(t.shape, shape));
     const data = new Float64Array(sizeOf(shape));

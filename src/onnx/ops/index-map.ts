@@ -131,7 +131,6 @@ export function intsAttr(node: IrNode, name: string): number[] | undefined {
   return v as number[];
 }
 
-
 /**
  * Integer values of a parameter given as input `position` (newer opsets) or attribute `attr` (older
  * ones). A parameter computed at run time is ONNX_DYNAMIC_SHAPE: shapes must be fixed at compile time.

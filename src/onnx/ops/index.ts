@@ -17,7 +17,24 @@ import { smoothFamily } from './smooth';
 import { softmaxFamily } from './softmax';
 import { quantizedFamily } from './quantized';
 
-const FAMILIES: OpFamily[] = [gemmFamily, addFamily, reluFamily, reshapeFamily, convFamily, poolFamily, batchNormFamily, elementwiseFamily, reduceFamily, ...SHAPE_FAMILIES, minMaxFamily, activationsFamily, smoothFamily, softmaxFamily, quantizedFamily, argMaxFamily];
+const FAMILIES: OpFamily[] = [
+  gemmFamily,
+  addFamily,
+  reluFamily,
+  reshapeFamily,
+  convFamily,
+  poolFamily,
+  batchNormFamily,
+  elementwiseFamily,
+  reduceFamily,
+  ...SHAPE_FAMILIES,
+  minMaxFamily,
+  activationsFamily,
+  smoothFamily,
+  softmaxFamily,
+  quantizedFamily,
+  argMaxFamily,
+];
 
 const BY_OP = new Map<string, OpFamily>();
 for (const f of FAMILIES) for (const op of f.ops) BY_OP.set(op, f);

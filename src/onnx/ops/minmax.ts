@@ -134,7 +134,11 @@ export const minMaxFamily: OpFamily = {
     return [minMaxPlan(node, shapes, consts).outShape];
   },
   evalFloat(node, inputs) {
-    const plan = minMaxPlan(node, inputs.map((t) => t.shape), inputs);
+    const plan = minMaxPlan(
+      node,
+      inputs.map((t) => t.shape),
+      inputs,
+    );
     const pick = plan.kind === 'max' ? Math.max : Math.min;
     const data = Float64Array.from(plan.sources, (src) => src.reduce((acc, [k, i]) => pick(acc, inputs[k].data[i]), plan.kind === 'max' ? -Infinity : Infinity));
     return [{ shape: plan.outShape, data }];

@@ -26,11 +26,7 @@ export function floatAttr(node: IrNode, name: string, fallback: number): number 
 
 export function unsupportedAttr(node: IrNode, name: string, value: AttrValue | undefined): ZkmlError {
   const shown = typeof value === 'object' && !Array.isArray(value) ? 'tensor' : JSON.stringify(value);
-  return new ZkmlError(
-    'ONNX_UNSUPPORTED_ATTRIBUTE',
-    `node '${node.name}' (${node.opType}): attribute ${name}=${shown} is not supported`,
-    { node: node.name, opType: node.opType, attribute: name },
-  );
+  return new ZkmlError('ONNX_UNSUPPORTED_ATTRIBUTE', `node '${node.name}' (${node.opType}): attribute ${name}=${shown} is not supported`, { node: node.name, opType: node.opType, attribute: name });
 }
 
 export function requireInputs(node: IrNode, shapes: number[][], min: number, max = min): void {

@@ -26,9 +26,12 @@ export function roundHalfEven(v: number): number {
 /** The integer range of a quantized element type. */
 export function quantRange(type: ElemType, node: IrNode): { qmin: number; qmax: number } {
   switch (type) {
-    case 'int8': return { qmin: -128, qmax: 127 };
-    case 'uint8': return { qmin: 0, qmax: 255 };
-    case 'int32': return { qmin: -(2 ** 31), qmax: 2 ** 31 - 1 };
+    case 'int8':
+      return { qmin: -128, qmax: 127 };
+    case 'uint8':
+      return { qmin: 0, qmax: 255 };
+    case 'int32':
+      return { qmin: -(2 ** 31), qmax: 2 ** 31 - 1 };
     default:
       throw new ZkmlError('ONNX_UNSUPPORTED_ATTRIBUTE', `node '${node.name}' (${node.opType}): quantized type ${type} is not supported (int8 and uint8 are)`, { node: node.name, opType: node.opType });
   }
@@ -92,7 +95,9 @@ export function channelParam(node: IrNode, t: FloatTensor | undefined, channels:
   if (!t) return new Float64Array(channels);
   if (t.data.length === 1) return new Float64Array(channels).fill(t.data[0]);
   if (t.shape.length === 1 && t.data.length === channels) return t.data;
-  throw new ZkmlError('ONNX_UNSUPPORTED_ATTRIBUTE', `node '${node.name}' (${node.opType}): ${what} of shape [${t.shape}] is not supported (a scalar or ${channels} per output channel)`, { node: node.name });
+  throw new ZkmlError('ONNX_UNSUPPORTED_ATTRIBUTE', `node '${node.name}' (${node.opType}): ${what} of shape [${t.shape}] is not supported (a scalar or ${channels} per output channel)`, {
+    node: node.name,
+  });
 }
 
 /** A parameter that must be one scalar (input scales and zero points). */
@@ -188,7 +193,9 @@ export const quantizedFamily: OpFamily = {
         const params = [L.as, L.az, L.bs, L.bz, L.ys, L.yz, L.bias].filter((i): i is number => i !== undefined && i < shapes.length && present(node, i));
         const varying = params.filter((i) => !consts[i]);
         if (varying.length > 0) {
-          throw new ZkmlError('ONNX_UNSUPPORTED_OP', `node '${node.name}' (${node.opType}): scales, zero points and bias must be constants (inputs ${varying.join(', ')} are computed)`, { node: node.name });
+          throw new ZkmlError('ONNX_UNSUPPORTED_OP', `node '${node.name}' (${node.opType}): scales, zero points and bias must be constants (inputs ${varying.join(', ')} are computed)`, {
+            node: node.name,
+          });
         }
         if (node.opType !== 'QLinearMatMul' && !consts[L.b]) {
           throw new ZkmlError('ONNX_UNSUPPORTED_OP', `node '${node.name}' (${node.opType}): the weight must be constant`, { node: node.name });

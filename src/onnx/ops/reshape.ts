@@ -47,7 +47,11 @@ export const reshapeFamily: OpFamily = {
     return [reshapeTarget(node, shapes[0], Array.from(spec.data))];
   },
   evalFloat(node, inputs) {
-    const shape = this.inferShapes(node, inputs.map((t) => t.shape), inputs);
+    const shape = this.inferShapes(
+      node,
+      inputs.map((t) => t.shape),
+      inputs,
+    );
     return [{ shape: shape[0], data: inputs[0].data }];
   },
 };

@@ -59,7 +59,11 @@ export const constantOfShapeFamily: OpFamily = {
   ops: ['ConstantOfShape'],
   inferShapes: (node, shapes, consts) => [constantOfShapeTarget(node, shapes, consts).shape],
   evalFloat(node, inputs) {
-    const { shape, value } = constantOfShapeTarget(node, inputs.map((t) => t.shape), inputs);
+    const { shape, value } = constantOfShapeTarget(
+      node,
+      inputs.map((t) => t.shape),
+      inputs,
+    );
     return [{ shape, data: new Float64Array(sizeOf(shape)).fill(value) }];
   },
 };
@@ -95,7 +99,11 @@ export const rangeFamily: OpFamily = {
   ops: ['Range'],
   inferShapes: (node, shapes, consts) => [[rangeValues(node, shapes, consts).n]],
   evalFloat(node, inputs) {
-    const { n, values } = rangeValues(node, inputs.map((t) => t.shape), inputs);
+    const { n, values } = rangeValues(
+      node,
+      inputs.map((t) => t.shape),
+      inputs,
+    );
     return [{ shape: [n], data: values! }];
   },
 };

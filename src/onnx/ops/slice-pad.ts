@@ -27,7 +27,7 @@ function sliceSpec(node: IrNode, shapes: number[][], consts: Consts): SliceSpec 
   const ends = intParam(node, consts, shapes.length, 2, byAttr ? 'ends' : undefined, 'ends');
   if (ends === undefined) throw new ZkmlError('ONNX_MALFORMED', `node '${node.name}' (Slice) has no ends`, { node: node.name });
   const axes = normalizeAxes(node, intParam(node, consts, shapes.length, 3, byAttr ? 'axes' : undefined, 'axes') ?? starts.map((_, i) => i), rank);
-  const steps = byAttr ? starts.map(() => 1) : intParam(node, consts, shapes.length, 4, undefined, 'steps') ?? starts.map(() => 1);
+  const steps = byAttr ? starts.map(() => 1) : (intParam(node, consts, shapes.length, 4, undefined, 'steps') ?? starts.map(() => 1));
   if (ends.length !== starts.length || axes.length !== starts.length || steps.length !== starts.length) {
     throw new ZkmlError('ONNX_MALFORMED', `node '${node.name}' (Slice): starts, ends, axes and steps differ in length`, { node: node.name });
   }

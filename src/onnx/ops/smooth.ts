@@ -101,10 +101,7 @@ export function smoothFunction(node: IrNode): ScalarFunction {
     case 'Gelu': {
       const approx = stringAttr(node, 'approximate', 'none');
       const k = Math.sqrt(2 / Math.PI);
-      const f =
-        approx === 'tanh'
-          ? (x: number) => 0.5 * x * (1 + Math.tanh(k * (x + 0.044715 * x * x * x)))
-          : (x: number) => 0.5 * x * (1 + erf(x / Math.SQRT2));
+      const f = approx === 'tanh' ? (x: number) => 0.5 * x * (1 + Math.tanh(k * (x + 0.044715 * x * x * x))) : (x: number) => 0.5 * x * (1 + erf(x / Math.SQRT2));
       // max |f'| = Φ(√2) + √2·φ(√2) = 1.12890 at x = √2 (1.12899 for the tanh form); 1.13 bounds both.
       return { name: approx === 'tanh' ? 'Gelu(tanh)' : 'Gelu', f, lipschitz: constant(1.13), left: { slope: 0, intercept: 0 }, right: { slope: 1, intercept: 0 } };
     }

@@ -43,5 +43,14 @@ function outShape(node: IrNode, shapes: number[][], consts: Consts): number[] {
 export const squeezeFamily: OpFamily = {
   ops: ['Squeeze', 'Unsqueeze'],
   inferShapes: (node, shapes, consts) => [outShape(node, shapes, consts)],
-  evalFloat: (node, inputs) => [{ shape: outShape(node, inputs.map((t) => t.shape), inputs), data: inputs[0].data }],
+  evalFloat: (node, inputs) => [
+    {
+      shape: outShape(
+        node,
+        inputs.map((t) => t.shape),
+        inputs,
+      ),
+      data: inputs[0].data,
+    },
+  ],
 };

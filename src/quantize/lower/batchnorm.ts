@@ -7,7 +7,10 @@ import { addConstant, addWeightedTerm, emptyRow, slot } from './terms';
 
 export function lowerBatchNorm(node: IrNode, ctx: LowerContext): void {
   const x = ctx.variable(node.inputs[0])!;
-  const { a, b } = batchNormAffine(node, node.inputs.slice(1).map((n) => ctx.constant(n)!));
+  const { a, b } = batchNormAffine(
+    node,
+    node.inputs.slice(1).map((n) => ctx.constant(n)!),
+  );
   const { scale, exact } = coefficientScale(a, ctx.settings);
   const accScale = x.scaleBits + scale;
   const ap = ctx.paramTensor(node, 'scale', a.length);

@@ -14,9 +14,7 @@ export function lowerGemm(node: IrNode, ctx: LowerContext): void {
   const p = isGemm ? gemmParams(node) : { alpha: 1, beta: 1, transA: false, transB: false };
   const [nameA, nameB, nameC] = node.inputs;
   const shapeOf = (n: string) => ctx.variable(n)?.shape ?? ctx.constant(n)!.shape;
-  const contraction = isGemm
-    ? gemmContraction(shapeOf(nameA), shapeOf(nameB), p.transA, p.transB, node.name)
-    : matmulContraction(shapeOf(nameA), shapeOf(nameB), node.name);
+  const contraction = isGemm ? gemmContraction(shapeOf(nameA), shapeOf(nameB), p.transA, p.transB, node.name) : matmulContraction(shapeOf(nameA), shapeOf(nameB), node.name);
   const varA = ctx.variable(nameA);
   const varB = ctx.variable(nameB);
 

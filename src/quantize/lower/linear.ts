@@ -57,7 +57,10 @@ export function finishLinear(ctx: LowerContext, node: IrNode, shape: number[], r
 
 /** out[o] = (1/count[o]) · Σ x[src]: the pools and the Reduce ops. */
 export function lowerAveraging(node: IrNode, ctx: LowerContext, x: VarTensor, plan: Averaging): void {
-  const { scale, exact } = coefficientScale(Float64Array.from(plan.counts, (c) => 1 / c), ctx.settings);
+  const { scale, exact } = coefficientScale(
+    Float64Array.from(plan.counts, (c) => 1 / c),
+    ctx.settings,
+  );
   const accScale = x.scaleBits + scale;
   const rows = plan.sources.map((src, o) => {
     const row = emptyRow();

@@ -72,7 +72,13 @@ function addRef(row: RowDraft, r: Ref, sign: 1n | -1n, scale: number): void {
  */
 export function reduceTree(ctx: LowerContext, node: IrNode, outName: string, shape: number[], groups: Ref[][], kind: 'max' | 'min'): VarTensor {
   if (groups.length !== sizeOf(shape) || groups.some((g) => g.length === 0)) throw new ZkmlError('INTERNAL', `node '${node.name}': bad ${kind} groups`);
-  const scale = Math.max(0, ...groups.flat().filter(isVar).map((r) => r.t.scaleBits));
+  const scale = Math.max(
+    0,
+    ...groups
+      .flat()
+      .filter(isVar)
+      .map((r) => r.t.scaleBits),
+  );
   let current = groups.map((g) => g.slice());
   const depth = Math.max(0, ...current.map((g) => Math.ceil(Math.log2(g.length))));
   if (depth === 0) {
@@ -138,7 +144,11 @@ export function reduceTree(ctx: LowerContext, node: IrNode, outName: string, sha
 
 export function lowerMinMax(node: IrNode, ctx: LowerContext): void {
   const shapeOf = (n: string) => ctx.variable(n)?.shape ?? ctx.constant(n)!.shape;
-  const plan = minMaxPlan(node, node.inputs.map(shapeOf), node.inputs.map((n) => ctx.constant(n)));
+  const plan = minMaxPlan(
+    node,
+    node.inputs.map(shapeOf),
+    node.inputs.map((n) => ctx.constant(n)),
+  );
   const groups = plan.sources.map((src) =>
     src.map(([k, i]): Ref => {
       const v = ctx.variable(node.inputs[k]);

@@ -164,8 +164,8 @@ export function fitPwl(fn: ScalarFunction, lo: bigint, hi: bigint, s: number, op
     });
     // Slopes (output per input unit): left tail, segments, right tail.
     const segSlopes = nodes.slice(1).map((B, k) => (values[k + 1] - values[k]) / ((B - nodes[k]) / unit));
-    const sLeft = leftTail ? fn.left!.slope : segSlopes[0] ?? (rightTail ? fn.right!.slope : 0);
-    const sRight = rightTail ? fn.right!.slope : segSlopes[segments - 1] ?? sLeft;
+    const sLeft = leftTail ? fn.left!.slope : (segSlopes[0] ?? (rightTail ? fn.right!.slope : 0));
+    const sRight = rightTail ? fn.right!.slope : (segSlopes[segments - 1] ?? sLeft);
     const slopes = [sLeft, ...segSlopes, sRight].map((v) => (options.nondecreasing ? Math.max(0, v) : v));
     const span = Math.max(Tch - Tcl, 1) / unit;
     // Slope rounding drifts G by at most span · 2^-(w+1): keep that below target / 16.
@@ -174,7 +174,10 @@ export function fitPwl(fn: ScalarFunction, lo: bigint, hi: bigint, s: number, op
     let w = Math.max(0, byWeight, Math.ceil(Math.log2((8 * span) / target)));
     // A tail slope that is not exact at 2^-w drifts over the whole tail (e.g. Selu's gamma).
     const extent = Math.max(Math.abs(loN), Math.abs(hiN)) / unit;
-    for (const [tail, v] of [[leftTail, sLeft], [rightTail, sRight]] as const) {
+    for (const [tail, v] of [
+      [leftTail, sLeft],
+      [rightTail, sRight],
+    ] as const) {
       if (tail && !Number.isInteger(v * 2 ** w)) w = Math.max(w, Math.ceil(Math.log2((8 * extent) / target)));
     }
     w = Math.min(32, w);

@@ -10,9 +10,7 @@
 import { ZkmlError } from '../../errors';
 import type { IrNode } from '../../formats/graph';
 import { sizeOf } from '../../formats/graph';
-import {
-  affineParams, channelParam, integerContraction, LAYOUT, quantizeOutputType, quantRange, requantMultiplier, scalarParam,
-} from '../../onnx/ops/quantized';
+import { affineParams, channelParam, integerContraction, LAYOUT, quantizeOutputType, quantRange, requantMultiplier, scalarParam } from '../../onnx/ops/quantized';
 import type { LowerContext, RowDraft } from '../context';
 import { weightScale } from '../scales';
 import { toCoefficient } from './coefficient';
@@ -82,7 +80,8 @@ function lowerIntegerOp(node: IrNode, ctx: LowerContext): void {
   const aConst = ctx.constant(aName);
   const bConst = ctx.constant(bName);
   for (const v of [a, b]) {
-    if (v && v.scaleBits !== 0) throw new ZkmlError('ONNX_UNSUPPORTED_OP', `node '${node.name}' (${node.opType}): its integer operand has fraction bits; feed it a quantized tensor`, { node: node.name });
+    if (v && v.scaleBits !== 0)
+      throw new ZkmlError('ONNX_UNSUPPORTED_OP', `node '${node.name}' (${node.opType}): its integer operand has fraction bits; feed it a quantized tensor`, { node: node.name });
   }
 
   // With private weights, the constant operand (as w − zero point) and the bias are weight signals;

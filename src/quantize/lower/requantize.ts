@@ -120,12 +120,44 @@ export function lowerRequantize(ctx: LowerContext, node: IrNode, outName: string
 
   let q: VarTensor;
   if (K === 0) {
-    q = ctx.addLayer(node, `${outName}#q`, shape, B.map((b, i) => ({ ...b, bias: b.bias + zpShift(i) })), 0, 0, false);
+    q = ctx.addLayer(
+      node,
+      `${outName}#q`,
+      shape,
+      B.map((b, i) => ({ ...b, bias: b.bias + zpShift(i) })),
+      0,
+      0,
+      false,
+    );
   } else if (!evenRows) {
-    q = ctx.addLayer(node, `${outName}#q`, shape, B.map((b, i) => ({ ...b, bias: b.bias + zpShift(i) })), K, K, false);
+    q = ctx.addLayer(
+      node,
+      `${outName}#q`,
+      shape,
+      B.map((b, i) => ({ ...b, bias: b.bias + zpShift(i) })),
+      K,
+      K,
+      false,
+    );
   } else {
-    const f = ctx.addLayer(node, `${outName}#floor`, shape, B.map((b) => ({ ...b, bias: b.bias - half })), K, K, false);
-    const g = ctx.addLayer(node, `${outName}#half`, shape, B.map((_, i) => ({ ...emptyRow(), bias: -1n, terms: [[f.id, i, 1n]] })), 1, 1, false);
+    const f = ctx.addLayer(
+      node,
+      `${outName}#floor`,
+      shape,
+      B.map((b) => ({ ...b, bias: b.bias - half })),
+      K,
+      K,
+      false,
+    );
+    const g = ctx.addLayer(
+      node,
+      `${outName}#half`,
+      shape,
+      B.map((_, i) => ({ ...emptyRow(), bias: -1n, terms: [[f.id, i, 1n]] })),
+      1,
+      1,
+      false,
+    );
     const qRows = B.map((b, i) => ({ ...b, bias: b.bias - 1n + zpShift(i), terms: [...b.terms, [f.id, i, 1n], [g.id, i, -2n]] as Row['terms'] }));
     q = ctx.addLayer(node, `${outName}#q`, shape, qRows, K, K, false);
   }

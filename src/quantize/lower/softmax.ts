@@ -42,7 +42,14 @@ export function lowerSoftmax(node: IrNode, ctx: LowerContext): void {
   const groupOf = new Int32Array(ctx.tensors[x.id].size);
   groups.forEach((g, k) => g.forEach((i) => (groupOf[i] = k)));
 
-  const m = reduceTree(ctx, node, `${out}#max`, [groups.length], groups.map((g) => Array.from(g, (i): Ref => ({ t: x, i }))), 'max');
+  const m = reduceTree(
+    ctx,
+    node,
+    `${out}#max`,
+    [groups.length],
+    groups.map((g) => Array.from(g, (i): Ref => ({ t: x, i }))),
+    'max',
+  );
   const zRows = Array.from(groupOf, (k, i) => {
     const row = emptyRow();
     row.terms.push([x.id, i, 1n], [m.id, k, -1n]);

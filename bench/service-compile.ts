@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { packageRoot } from '../src/package-root';
-import { Child, http, startChild, waitFor } from '../tools/service-child';
+import { Child, http, pollHealth, startChild, waitFor } from '../tools/service-child';
 import { percentile } from './lib/report';
 
 const ROOT = packageRoot();
@@ -48,18 +48,8 @@ async function run(): Promise<Row> {
     const m = models.find((x) => x.name === MODEL);
     if (!m) throw new Error(`${MODEL} is not a shipped model`);
 
-    const health: Array<{ ms: number; stage: string }> = [];
     let stage = 'queued';
-    let polling = true;
-    const poller = (async () => {
-      while (polling) {
-        const t = performance.now();
-        const r = await http(base, 'GET', '/health');
-        if (r.status !== 200) throw new Error(`GET /health: ${r.status}`);
-        health.push({ ms: performance.now() - t, stage });
-        await new Promise((res) => setTimeout(res, POLL_MS));
-      }
-    })();
+    const poller = pollHealth(base, POLL_MS, () => stage);
 
     const t0 = Date.now();
     const c = await http(base, 'POST', `/v1/models/${m.id}/compile`, {});
@@ -76,11 +66,10 @@ async function run(): Promise<Row> {
       250,
     );
     const compileSeconds = (Date.now() - t0) / 1000;
-    polling = false;
-    await poller;
+    const health = await poller.stop();
     const all = health.map((h) => h.ms);
     const during = (name: string) => {
-      const xs = health.filter((h) => h.stage === name).map((h) => h.ms);
+      const xs = health.filter((h) => h.label === name).map((h) => h.ms);
       return { p95: pct(xs, 0.95), max: Math.max(...xs) };
     };
     return {

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadMnistSplit } from '../models/mnist-mlp/dataset';
 import { packageRoot } from '../src/package-root';
-import { http, startChild, waitFor } from '../tools/service-child';
+import { http, pollHealth, startChild, waitFor } from '../tools/service-child';
 import { percentile } from './lib/report';
 
 const ROOT = packageRoot();
@@ -81,17 +81,7 @@ async function run(workers: number): Promise<Row> {
     // Warm every worker thread (each loads the circuit once).
     await Promise.all(Array.from({ length: workers }, (_, i) => proveOne(base, modelId, digits[i])));
 
-    const health: number[] = [];
-    let polling = true;
-    const poller = (async () => {
-      while (polling) {
-        const t = performance.now();
-        const r = await http(base, 'GET', '/health');
-        if (r.status !== 200) throw new Error(`GET /health: ${r.status}`);
-        health.push(performance.now() - t);
-        await new Promise((res) => setTimeout(res, 100));
-      }
-    })();
+    const poller = pollHealth(base, 100);
 
     const t0 = Date.now();
     const b = await http(base, 'POST', '/v1/batches', { modelId, inputs: digits.slice(0, BATCH) });
@@ -130,8 +120,7 @@ async function run(workers: number): Promise<Row> {
       );
       latencies.push(Date.parse(done.finishedAt) - s.at);
     }
-    polling = false;
-    await poller;
+    const health = (await poller.stop()).map((h) => h.ms);
     return {
       workers,
       batchSeconds,

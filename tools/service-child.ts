@@ -102,3 +102,32 @@ export async function startChild(command: 'serve' | 'worker', env: Record<string
     },
   };
 }
+
+export interface HealthSample {
+  ms: number;
+  /** What the caller said was going on (a job's stage, say) when the poll was sent. */
+  label: string;
+}
+
+/** Polls GET /health every `everyMs` until stop(), which resolves to every latency measured. */
+export function pollHealth(base: string, everyMs: number, label: () => string = () => ''): { stop(): Promise<HealthSample[]> } {
+  const samples: HealthSample[] = [];
+  let polling = true;
+  const loop = (async () => {
+    while (polling) {
+      const now = label();
+      const t = performance.now();
+      const r = await http(base, 'GET', '/health');
+      if (r.status !== 200) throw new Error(`GET /health: ${r.status}`);
+      samples.push({ ms: performance.now() - t, label: now });
+      await new Promise((res) => setTimeout(res, everyMs));
+    }
+  })();
+  return {
+    async stop() {
+      polling = false;
+      await loop;
+      return samples;
+    },
+  };
+}

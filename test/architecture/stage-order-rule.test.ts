@@ -21,6 +21,14 @@ const tester = new RuleTester({ languageOptions: { parser: tseslint.parser } });
 const options = [{ root: ROOT }];
 const at = (file: string) => path.join(ROOT, file);
 
+/** An invalid case: `code` in `file` (of stage `from`) imports each [stage, specifier] of `edges`, each a 'later' error. */
+const later = (file: string, from: string, code: string, ...edges: Array<[to: string, spec: string]>) => ({
+  code,
+  filename: at(file),
+  options,
+  errors: edges.map(([to, spec]) => ({ messageId: 'later', data: { file, from, to, spec } })),
+});
+
 tester.run('stage-order', rule, {
   valid: [
     // Own stage, earlier stages, leaves (formats/, errors.ts, any root file).
@@ -53,62 +61,21 @@ tester.run('stage-order', rule, {
         },
       ],
     },
-    {
-      code: "import type { Receipt } from '../prover/receipt';",
-      filename: at('src/commit/openings.ts'),
-      options,
-      errors: [{ messageId: 'later', data: { file: 'src/commit/openings.ts', from: 'commit', to: 'prover', spec: '../prover/receipt' } }],
-    },
-    {
-      code: "export { verifyOffchain } from '../verifier/offchain'; export * from '../audit/audit';",
-      filename: at('src/chain/index.ts'),
-      options,
-      errors: [
-        { messageId: 'later', data: { file: 'src/chain/index.ts', from: 'chain', to: 'verifier', spec: '../verifier/offchain' } },
-        { messageId: 'later', data: { file: 'src/chain/index.ts', from: 'chain', to: 'audit', spec: '../audit/audit' } },
-      ],
-    },
-    {
-      code: "const a = require('../audit/audit'); const m = () => import('../jobs/engine');",
-      filename: at('src/verifier/offchain.ts'),
-      options,
-      errors: [
-        { messageId: 'later', data: { file: 'src/verifier/offchain.ts', from: 'verifier', to: 'audit', spec: '../audit/audit' } },
-        { messageId: 'later', data: { file: 'src/verifier/offchain.ts', from: 'verifier', to: 'jobs', spec: '../jobs/engine' } },
-      ],
-    },
-    {
-      code: "import q = require('../quantize/quantize'); type C = typeof import('../compiler/compile');",
-      filename: at('src/onnx/load.ts'),
-      options,
-      errors: [
-        { messageId: 'later', data: { file: 'src/onnx/load.ts', from: 'onnx', to: 'quantize', spec: '../quantize/quantize' } },
-        { messageId: 'later', data: { file: 'src/onnx/load.ts', from: 'onnx', to: 'compiler', spec: '../compiler/compile' } },
-      ],
-    },
-    {
-      // The leaves import nothing above them; snark (the snarkjs facade) sits right above the leaves.
-      code: "import { snarkjs } from '../snark/snarkjs'; import { parseOnnx } from '../onnx/parse';",
-      filename: at('src/formats/receipt.ts'),
-      options,
-      errors: [
-        { messageId: 'later', data: { file: 'src/formats/receipt.ts', from: 'leaves', to: 'snark', spec: '../snark/snarkjs' } },
-        { messageId: 'later', data: { file: 'src/formats/receipt.ts', from: 'leaves', to: 'onnx', spec: '../onnx/parse' } },
-      ],
-    },
-    {
-      code: "import { x } from './onnx/parse';",
-      filename: at('src/package-root.ts'),
-      options,
-      errors: [{ messageId: 'later', data: { file: 'src/package-root.ts', from: 'leaves', to: 'onnx', spec: './onnx/parse' } }],
-    },
-    {
-      // A folder's index counts as the folder, not as a root file.
-      code: "import { a } from '../chain';",
-      filename: at('src/compiler/compile.ts'),
-      options,
-      errors: [{ messageId: 'later', data: { file: 'src/compiler/compile.ts', from: 'compiler', to: 'chain', spec: '../chain' } }],
-    },
+    later('src/commit/openings.ts', 'commit', "import type { Receipt } from '../prover/receipt';", ['prover', '../prover/receipt']),
+    later('src/chain/index.ts', 'chain', "export { verifyOffchain } from '../verifier/offchain'; export * from '../audit/audit';", ['verifier', '../verifier/offchain'], ['audit', '../audit/audit']),
+    later('src/verifier/offchain.ts', 'verifier', "const a = require('../audit/audit'); const m = () => import('../jobs/engine');", ['audit', '../audit/audit'], ['jobs', '../jobs/engine']),
+    later(
+      'src/onnx/load.ts',
+      'onnx',
+      "import q = require('../quantize/quantize'); type C = typeof import('../compiler/compile');",
+      ['quantize', '../quantize/quantize'],
+      ['compiler', '../compiler/compile'],
+    ),
+    // The leaves import nothing above them; snark (the snarkjs facade) sits right above the leaves.
+    later('src/formats/receipt.ts', 'leaves', "import { snarkjs } from '../snark/snarkjs'; import { parseOnnx } from '../onnx/parse';", ['snark', '../snark/snarkjs'], ['onnx', '../onnx/parse']),
+    later('src/package-root.ts', 'leaves', "import { x } from './onnx/parse';", ['onnx', './onnx/parse']),
+    // A folder's index counts as the folder, not as a root file.
+    later('src/compiler/compile.ts', 'compiler', "import { a } from '../chain';", ['chain', '../chain']),
     {
       code: "import { y } from '../snark/curve';",
       filename: at('src/formats/field.ts'),

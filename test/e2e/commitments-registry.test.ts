@@ -10,10 +10,10 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import type { Contract, Signer } from 'ethers';
 import { artifactPath, readJson, readManifest } from '../../src/formats/artifacts';
-import { LocalChain, startAnvil } from '../../src/chain/anvil';
+import type { LocalChain } from '../../src/chain/anvil';
 import { compileContract, deployContract, proofWords, registerModel, registryArtifact, registryAt, submitInference, withWallet } from '../../src/chain/registry';
 import { loadVerifierArtifact } from '../../src/chain/verifier-artifact';
 import { main as cli } from '../../src/cli/main';
@@ -24,7 +24,7 @@ import { compileModel } from '../../src/compiler/compile';
 import { readCompiled } from '../../src/formats/compiled-model';
 import { verifyWitness, computeWitness, loadR1cs, readSymFile } from '../../src/compiler/r1cs-check';
 import { ZkmlError } from '../../src/errors';
-import { Prover } from '../../src/prover/prover';
+import type { Prover } from '../../src/prover/prover';
 import type { Receipt } from '../../src/formats/receipt';
 import * as bounds from '../../src/quantize/bounds';
 import { circuitInput } from '../../src/quantize/codec';
@@ -32,8 +32,9 @@ import { toField } from '../../src/formats/field';
 import { runSetup } from '../../src/setup/groth16-setup';
 import { BN254_R } from '../../src/formats/field';
 import { verifyOffchain } from '../../src/verifier/offchain';
-import { calibrationFile, inputFile, makeTempDir, modelFile } from '../helpers/onnx-builders';
+import { calibrationFile, inputFile, modelFile } from '../helpers/onnx-builders';
 import { compileTinyCircuit, proveTiny } from '../helpers/tiny-circuit';
+import { e2eFixture } from '../helpers/e2e-fixture';
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 const inputDoc = JSON.parse(fs.readFileSync(inputFile('tiny'), 'utf8'));
@@ -48,18 +49,12 @@ describe('hashed visibility, batch proofs and the registry on tiny', () => {
   let chain: LocalChain;
   let r1: Receipt;
   let rb: Receipt;
+  const fixture = e2eFixture('commit');
 
-  before(async () => {
-    work = makeTempDir('commit');
+  before(() => {
+    ({ work, prover, chain } = fixture);
     hashed = path.join(work, 'hashed');
     batch = path.join(work, 'batch');
-    prover = new Prover();
-    chain = await startAnvil();
-  });
-  after(async () => {
-    await prover?.close();
-    await chain?.stop();
-    fs.rmSync(work, { recursive: true, force: true });
   });
 
   test('compile hashed/hashed: two public signals, hashing cost predicted exactly', async () => {

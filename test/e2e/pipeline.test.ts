@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { artifactPath, readJson, readManifest } from '../../src/formats/artifacts';
-import { LocalChain, startAnvil } from '../../src/chain/anvil';
+import type { LocalChain } from '../../src/chain/anvil';
 import { compileModel } from '../../src/compiler/compile';
 import { readCompiled } from '../../src/formats/compiled-model';
-import { Prover } from '../../src/prover/prover';
+import type { Prover } from '../../src/prover/prover';
 import type { Receipt } from '../../src/formats/receipt';
 import { quantizeSample } from '../../src/quantize/codec';
 import { toField } from '../../src/formats/field';
@@ -21,7 +21,8 @@ import { runSetup } from '../../src/setup/groth16-setup';
 import { BN254_R } from '../../src/formats/field';
 import { verifyOffchain } from '../../src/verifier/offchain';
 import { verifyOnchain } from '../../src/verifier/onchain';
-import { calibrationFile, inputFile, makeTempDir, modelFile } from '../helpers/onnx-builders';
+import { calibrationFile, inputFile, modelFile } from '../helpers/onnx-builders';
+import { e2eFixture } from '../helpers/e2e-fixture';
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
@@ -33,17 +34,11 @@ describe('library pipeline: tiny-matmul with public inputs', () => {
   let receipt: Receipt;
   let vk: object;
   const inputDoc = JSON.parse(fs.readFileSync(inputFile('tiny-matmul'), 'utf8'));
+  const fixture = e2eFixture('pipeline');
 
-  before(async () => {
-    work = makeTempDir('pipeline');
+  before(() => {
+    ({ work, prover, chain } = fixture);
     build = path.join(work, 'build');
-    prover = new Prover();
-    chain = await startAnvil();
-  });
-  after(async () => {
-    await prover?.close();
-    await chain?.stop();
-    fs.rmSync(work, { recursive: true, force: true });
   });
 
   test('compile: the inputs are public signals after the outputs', async () => {

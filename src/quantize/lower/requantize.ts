@@ -119,17 +119,7 @@ export function lowerRequantize(ctx: LowerContext, node: IrNode, outName: string
   const evenRows = target !== 'resources' && B.some((b) => tiePossible(b, K));
 
   let q: VarTensor;
-  if (K === 0) {
-    q = ctx.addLayer(
-      node,
-      `${outName}#q`,
-      shape,
-      B.map((b, i) => ({ ...b, bias: b.bias + zpShift(i) })),
-      0,
-      0,
-      false,
-    );
-  } else if (!evenRows) {
+  if (K === 0 || !evenRows) {
     q = ctx.addLayer(
       node,
       `${outName}#q`,

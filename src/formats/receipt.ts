@@ -80,7 +80,8 @@ export interface Receipt {
     phase2Contributions: number;
     transcriptSha256?: string;
   };
-  timings: { witnessMs: number; proveMs: number; onnxruntimeMs: number; totalMs: number };
+  /** proveSteps: where proveMs went (A·w/B·w evaluation, FFTs, multi-exponentiations); absent in older receipts. */
+  timings: { witnessMs: number; proveMs: number; proveSteps?: { abcMs: number; fftMs: number; msmMs: number }; onnxruntimeMs: number; totalMs: number };
   createdAt: string;
 }
 

@@ -1,7 +1,8 @@
 /**
- * The Piscina task: witness generation and a Groth16 proof for one input. Each worker thread keeps
- * every circuit's wasm and zkey in memory after first use, and snarkjs keeps its curve, so a warm
- * proof pays neither the file reads nor the curve build again. A failure comes back as the outcome's
+ * The Piscina task: witness generation and a Groth16 proof for one input (our prover, ./groth16.ts).
+ * Each worker thread keeps every circuit's instantiated witness wasm and its parsed, prepared proving
+ * key in memory after first use, and one curve with its thread pool, so a warm proof pays neither
+ * the file reads, the zkey parsing nor the curve build again. A failure comes back as the outcome's
  * ErrorEnvelope (src/errors.ts), which the prover turns back into the same ZkmlError.
  */
 import * as crypto from 'node:crypto';
@@ -9,6 +10,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { settleTask, TaskOutcome, ZkmlError } from '../errors';
 import { snarkjs } from '../snark/in-worker';
+import { curveWithThreads } from '../snark/curve';
+import type { SnarkjsCurve } from '../snark/snarkjs';
+import { readWtnsValues } from '../snark/wtns';
+import { readZkeySections } from '../snark/zkey-sections';
+import { Groth16Proof, prepareProvingKey, ProofTimings, ProvingKey, proveGroth16 } from './groth16';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { WitnessCalculatorBuilder } = require('circom_runtime');
 
@@ -22,14 +28,17 @@ export interface ProveTask {
   zkeySha256: string;
   /** Canonical field elements, as the witness calculator takes them (bigints survive the thread crossing). */
   input: Record<string, bigint[]>;
-  singleThread: boolean;
+  /** WebAssembly threads of this worker's curve (1: it computes in the worker thread itself); read at the first task. */
+  curveThreads: number;
 }
 
 export interface ProveTaskResult {
-  proof: unknown;
+  proof: Groth16Proof;
   publicSignals: string[];
   witnessMs: number;
   proveMs: number;
+  /** Where proveMs went. */
+  proveSteps: ProofTimings;
 }
 
 interface WitnessCalculator {
@@ -39,20 +48,24 @@ interface WitnessCalculator {
 interface LoadedCircuit {
   /** The instantiated witness wasm: compiling it costs more than running it on a small model. */
   witness: WitnessCalculator;
-  zkey: Uint8Array;
+  key: ProvingKey;
 }
 
 const circuits = new Map<string, LoadedCircuit>();
+let curve: Promise<SnarkjsCurve> | undefined;
 
-async function load(task: ProveTask): Promise<LoadedCircuit> {
-  let c = circuits.get(task.cacheKey);
-  if (!c) {
+async function load(task: ProveTask): Promise<{ circuit: LoadedCircuit; curve: SnarkjsCurve }> {
+  curve ??= curveWithThreads(snarkjs, task.curveThreads);
+  const c = await curve;
+  let circuit = circuits.get(task.cacheKey);
+  if (!circuit) {
     const wasm = readChecked(task.wasmPath, task.wasmSha256);
     const witness = await WitnessCalculatorBuilder(wasm);
-    c = { witness, zkey: readChecked(task.zkeyPath, task.zkeySha256) };
-    circuits.set(task.cacheKey, c);
+    const key = prepareProvingKey(c, readZkeySections(readChecked(task.zkeyPath, task.zkeySha256)));
+    circuit = { witness, key };
+    circuits.set(task.cacheKey, circuit);
   }
-  return c;
+  return { circuit, curve: c };
 }
 
 /** Reads a file and checks the bytes actually read, so nothing can change between check and use. */
@@ -77,16 +90,16 @@ async function stage<T>(code: 'WITNESS_FAILED' | 'PROVE_FAILED', work: () => Pro
 }
 
 async function proveNow(task: ProveTask): Promise<ProveTaskResult> {
-  const circuit = await load(task);
-  const t0 = Date.now();
-  const wtns = await stage('WITNESS_FAILED', () => circuit.witness.calculateWTNSBin(task.input, 0));
-  const t1 = Date.now();
-  const { proof, publicSignals } = await stage<{ proof: unknown; publicSignals: string[] }>('PROVE_FAILED', () =>
-    snarkjs.groth16.prove({ type: 'mem', data: circuit.zkey }, { type: 'mem', data: wtns }, undefined, {
-      singleThread: task.singleThread,
-    }),
-  );
-  return { proof, publicSignals, witnessMs: t1 - t0, proveMs: Date.now() - t1 };
+  const { circuit, curve } = await load(task);
+  const t0 = performance.now();
+  const witness = await stage('WITNESS_FAILED', async () => readWtnsValues(await circuit.witness.calculateWTNSBin(task.input, 0)).values);
+  const t1 = performance.now();
+  const { proof, publicSignals, timings } = await stage('PROVE_FAILED', () => proveGroth16(curve, circuit.key, witness));
+  return { proof, publicSignals, witnessMs: Math.round(t1 - t0), proveMs: Math.round(performance.now() - t1), proveSteps: roundTimings(timings) };
+}
+
+function roundTimings(t: ProofTimings): ProofTimings {
+  return { abcMs: Math.round(t.abcMs), fftMs: Math.round(t.fftMs), msmMs: Math.round(t.msmMs) };
 }
 
 export default function prove(task: ProveTask): Promise<TaskOutcome<ProveTaskResult>> {

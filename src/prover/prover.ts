@@ -20,9 +20,16 @@ import type { Groth16Proof, Receipt, TensorValues } from '../formats/receipt';
 import * as fs from 'node:fs';
 
 export interface ProverOptions {
-  /** Worker threads (default 1: snarkjs then uses both cores inside it). */
+  /** Worker threads, each proving one input at a time (default 1). */
   threads?: number;
-  /** Let snarkjs start its own threads inside each worker (default: only when there is one worker). */
+  /**
+   * WebAssembly threads of each worker's curve, where the ABC evaluation, FFTs and MSMs run (1: the
+   * worker computes alone). Default: the cores shared out among the workers, at least 1 each, so the
+   * process never runs more compute threads than cores; with the default single worker that is one
+   * pool of availableParallelism() threads for the whole process.
+   */
+  curveThreads?: number;
+  /** Older switch: false is curveThreads 1, true is a pool of every core in each worker. */
   snarkjsThreads?: boolean;
   /** 'production' refuses dev/unpinned ptau and keys not from a finished ceremony (default 'development'; the CLI and the service pass ZKML_MODE). */
   mode?: ZkmlMode;
@@ -37,7 +44,7 @@ interface LoadedModel {
 
 export class Prover {
   private readonly pool: Piscina;
-  private readonly singleThread: boolean;
+  private readonly curveThreads: number;
   private readonly models = new Map<string, { stamp: string; model: Promise<LoadedModel> }>();
   /** Models stopped by an integrity failure, until their manifest changes (a new compile or setup). */
   private readonly stopped = new Map<string, { stamp: string; error: ZkmlError }>();
@@ -47,7 +54,9 @@ export class Prover {
   constructor(options: ProverOptions = {}) {
     this.mode = options.mode ?? 'development';
     const threads = Math.max(1, options.threads ?? 1);
-    this.singleThread = !(options.snarkjsThreads ?? threads === 1);
+    const cores = os.availableParallelism?.() ?? os.cpus().length;
+    const legacy = options.snarkjsThreads === undefined ? undefined : options.snarkjsThreads ? cores : 1;
+    this.curveThreads = Math.max(1, Math.floor(options.curveThreads ?? legacy ?? cores / threads));
     this.pool = new Piscina({
       filename: path.resolve(__dirname, 'prove-task.js'),
       minThreads: threads,
@@ -136,7 +145,7 @@ export class Prover {
       wasmSha256: m.manifest.wasmSha256,
       zkeySha256: m.manifest.zkeySha256!,
       input: circuitInput(model, values.inputs, used),
-      singleThread: this.singleThread,
+      curveThreads: this.curveThreads,
     };
     const tOrt = Date.now();
     const ortRun = (async () => {
@@ -198,7 +207,7 @@ export class Prover {
         tolerance: Math.max(0, ...model.outputs.map((o) => o.errorBound)),
       },
       setup: receiptSetup(m.manifest),
-      timings: { witnessMs: result.witnessMs, proveMs: result.proveMs, onnxruntimeMs: ort.ms, totalMs: Date.now() - t0 },
+      timings: { witnessMs: result.witnessMs, proveMs: result.proveMs, proveSteps: result.proveSteps, onnxruntimeMs: ort.ms, totalMs: Date.now() - t0 },
       createdAt: new Date().toISOString(),
     };
     if (layout.inputs || layout.outputs || layout.weights) {

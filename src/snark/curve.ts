@@ -1,3 +1,8 @@
+// A require, not an import: the curve build must see a change to the module object itself.
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const os: typeof import('node:os') = require('node:os');
+import type { Snarkjs, SnarkjsCurve } from './snarkjs';
+
 /**
  * snarkjs keeps one multi-threaded bn128 curve per process (globalThis.curve_bn128) and never
  * terminates it, and its worker threads keep Node alive. withSnarkjsCurve runs fn and then
@@ -21,3 +26,24 @@ export async function withSnarkjsCurve<T>(fn: () => Promise<T>): Promise<T> {
 }
 let curveLeases = 0;
 let curveOwned = false;
+
+/**
+ * The bn128 curve with exactly `threads` WebAssembly worker threads (1: none, the calls run in the
+ * caller's thread). ffjavascript sizes its pool from `os.cpus().length`, read once while the curve
+ * is built, and caches the multi-threaded curve per thread (globalThis.curve_bn128): the count is
+ * set by showing it that many CPUs for the duration of the build. A curve already built is reused
+ * as it is.
+ */
+export async function curveWithThreads(sj: Pick<Snarkjs, 'curves'>, threads: number): Promise<SnarkjsCurve> {
+  if (threads <= 1) return sj.curves.getCurveFromName('bn128', { singleThread: true });
+  const g = globalThis as { curve_bn128?: SnarkjsCurve | null };
+  if (g.curve_bn128) return g.curve_bn128;
+  const cpus = os.cpus;
+  const host = cpus();
+  os.cpus = () => Array.from({ length: threads }, (_, i) => host[i % Math.max(1, host.length)]);
+  try {
+    return await sj.curves.getCurveFromName('bn128');
+  } finally {
+    os.cpus = cpus;
+  }
+}

@@ -55,17 +55,19 @@ const circuits = new Map<string, LoadedCircuit>();
 let curve: Promise<SnarkjsCurve> | undefined;
 
 async function load(task: ProveTask): Promise<{ circuit: LoadedCircuit; curve: SnarkjsCurve }> {
-  curve ??= curveWithThreads(snarkjs, task.curveThreads);
-  const c = await curve;
   let circuit = circuits.get(task.cacheKey);
   if (!circuit) {
     const wasm = readChecked(task.wasmPath, task.wasmSha256);
+    const zkey = readZkeySections(readChecked(task.zkeyPath, task.zkeySha256));
     const witness = await WitnessCalculatorBuilder(wasm);
-    const key = prepareProvingKey(c, readZkeySections(readChecked(task.zkeyPath, task.zkeySha256)));
-    circuit = { witness, key };
+    curve ??= curveWithThreads(snarkjs, task.curveThreads).catch((err) => {
+      curve = undefined; // a failed build is retried by the next task
+      throw err;
+    });
+    circuit = { witness, key: prepareProvingKey(await curve, zkey) };
     circuits.set(task.cacheKey, circuit);
   }
-  return { circuit, curve: c };
+  return { circuit, curve: await curve! };
 }
 
 /** Reads a file and checks the bytes actually read, so nothing can change between check and use. */

@@ -94,7 +94,7 @@ test('a ZkmlError thrown in the prover worker arrives through Piscina with its c
       wasmSha256: '0'.repeat(64),
       zkeySha256: '0'.repeat(64),
       input: {},
-      singleThread: true,
+      curveThreads: 1,
     };
     const outcome = (await pool.run(task)) as TaskOutcome<ProveTaskResult>;
     assert.equal(outcome.ok, false);

@@ -134,29 +134,180 @@ export async function evaluateAbc(curve: SnarkjsCurve, key: ProvingKey, witness:
   return out;
 }
 
-/** One vector's values on the odd coset: ifft, multiply coefficient i by inc^i, fft. */
+/**
+ * One vector's values on the odd coset (ifft, multiply coefficient i by inc^i, fft), in one
+ * WebAssembly task: the three vectors go to three threads at once, and a domain of a few thousand
+ * points is not worth ffjavascript's chunked FFT, whose every butterfly stage is a round trip.
+ */
 async function toOddCoset(curve: SnarkjsCurve, evaluations: Uint8Array, inc: Uint8Array): Promise<Uint8Array> {
-  const Fr = curve.Fr;
-  const coefficients = await Fr.ifft(evaluations);
-  const shifted = await Fr.batchApplyKey(coefficients, Fr.e(1), inc);
-  return Fr.fft(shifted);
+  const n = evaluations.byteLength / N8;
+  const [odd] = await curve.tm.queueAction([
+    { cmd: 'ALLOCSET', var: 0, buff: evaluations },
+    { cmd: 'ALLOCSET', var: 1, buff: curve.Fr.one },
+    { cmd: 'ALLOCSET', var: 2, buff: inc },
+    { cmd: 'ALLOC', var: 3, len: n * N8 },
+    { cmd: 'CALL', fnName: 'frm_ifft', params: [{ var: 0 }, { val: n }] },
+    { cmd: 'CALL', fnName: 'frm_batchApplyKey', params: [{ var: 0 }, { val: n }, { var: 1 }, { var: 2 }, { var: 3 }] },
+    { cmd: 'CALL', fnName: 'frm_fft', params: [{ var: 3 }, { val: n }] },
+    { cmd: 'GET', out: 0, var: 3, len: n * N8 },
+  ]);
+  return odd;
 }
 
 /** H's scalars: A·B − C on the odd coset, out of Montgomery form for the multi-exponentiation (snarkjs's joinABC). */
 async function joinAbc(curve: SnarkjsCurve, a: Uint8Array, b: Uint8Array, c: Uint8Array): Promise<Uint8Array> {
   const n = a.byteLength / N8;
-  const [[h]] = await Promise.all([
-    curve.tm.queueAction([
-      { cmd: 'ALLOCSET', var: 0, buff: a },
-      { cmd: 'ALLOCSET', var: 1, buff: b },
-      { cmd: 'ALLOCSET', var: 2, buff: c },
-      { cmd: 'ALLOC', var: 3, len: n * N8 },
-      { cmd: 'CALL', fnName: 'qap_joinABC', params: [{ var: 0 }, { var: 1 }, { var: 2 }, { val: n }, { var: 3 }] },
-      { cmd: 'CALL', fnName: 'frm_batchFromMontgomery', params: [{ var: 3 }, { val: n }, { var: 3 }] },
-      { cmd: 'GET', out: 0, var: 3, len: n * N8 },
-    ]),
+  const [h] = await curve.tm.queueAction([
+    { cmd: 'ALLOCSET', var: 0, buff: a },
+    { cmd: 'ALLOCSET', var: 1, buff: b },
+    { cmd: 'ALLOCSET', var: 2, buff: c },
+    { cmd: 'ALLOC', var: 3, len: n * N8 },
+    { cmd: 'CALL', fnName: 'qap_joinABC', params: [{ var: 0 }, { var: 1 }, { var: 2 }, { val: n }, { var: 3 }] },
+    { cmd: 'CALL', fnName: 'frm_batchFromMontgomery', params: [{ var: 3 }, { val: n }, { var: 3 }] },
+    { cmd: 'GET', out: 0, var: 3, len: n * N8 },
   ]);
   return h;
+}
+
+/** q, the BN254 base field order, as 8 little-endian u32 limbs (to negate a coordinate in Montgomery form: q − y). */
+const Q_LIMBS = limbs(21888242871839275222246405745257275088696311157297823662689037894645226208583n);
+/** r, the scalar field order. */
+const R_LIMBS = limbs(21888242871839275222246405745257275088548364400416034343698204186575808495617n);
+
+function limbs(v: bigint): Uint32Array {
+  return Uint32Array.from({ length: 8 }, (_, i) => Number((v >> BigInt(32 * i)) & 0xffffffffn));
+}
+
+/**
+ * The scalars of a multi-exponentiation sorted by size. A quantized model's witness is mostly zeros,
+ * bits, small integers and small negatives (r − s small), and Pippenger's cost is per window of
+ * scalar bits whatever the values: so zeros are dropped, and the others go into multiexps over
+ * 1-byte, 8-byte and full 32-byte scalars; a small negative s is taken as (r − s)·(−P).
+ */
+export interface ScalarSplit {
+  /** Per scalar width (1, 8, 32 bytes): the point indices, ~index (negative) for a point to negate, and the scalars. */
+  groups: Array<{ width: number; indices: Int32Array; scalars: Uint8Array }>;
+}
+
+const WIDTHS = [1, 8, N8];
+
+export function splitScalars(scalars: Uint8Array): ScalarSplit {
+  const n = scalars.byteLength / N8;
+  const aligned = scalars.byteOffset % 4 === 0 ? scalars : scalars.slice();
+  const w = new Uint32Array(aligned.buffer, aligned.byteOffset, n * 8);
+  const indices = WIDTHS.map(() => new Int32Array(n));
+  const values = WIDTHS.map((width) => new Uint8Array(n * width));
+  const counts = [0, 0, 0];
+  const neg = new Uint32Array(8);
+  const put = (g: number, index: number, v: ArrayLike<number>): void => {
+    const k = counts[g]++;
+    indices[g][k] = index;
+    const width = WIDTHS[g];
+    const out = values[g];
+    for (let b = 0; b < width; b++) out[k * width + b] = (v[b >> 2] >>> (8 * (b & 3))) & 0xff;
+  };
+  const limb = new Uint32Array(8);
+  for (let i = 0; i < n; i++) {
+    let high = 0;
+    for (let j = 0; j < 8; j++) {
+      limb[j] = w[i * 8 + j];
+      if (j >= 2) high |= limb[j];
+    }
+    if (high === 0) {
+      if ((limb[0] | limb[1]) === 0) continue;
+      put(limb[1] === 0 && limb[0] < 256 ? 0 : 1, i, limb);
+      continue;
+    }
+    // r − s, limb by limb with borrow: small when its six high limbs are zero.
+    let borrow = 0;
+    high = 0;
+    for (let j = 0; j < 8; j++) {
+      const d = R_LIMBS[j] - limb[j] - borrow;
+      borrow = d < 0 ? 1 : 0;
+      neg[j] = d >>> 0;
+      if (j >= 2) high |= neg[j];
+    }
+    if (high === 0) put(neg[1] === 0 && neg[0] < 256 ? 0 : 1, ~i, neg);
+    else put(2, i, limb);
+  }
+  return { groups: WIDTHS.map((width, g) => ({ width, indices: indices[g].slice(0, counts[g]), scalars: values[g].slice(0, counts[g] * width) })) };
+}
+
+/** The split of scalars[from..]: the same groups, indices shifted down by `from`. */
+function splitFrom(split: ScalarSplit, from: number): ScalarSplit {
+  return {
+    groups: split.groups.map(({ width, indices, scalars }) => {
+      const keep: number[] = [];
+      indices.forEach((i, k) => {
+        if ((i < 0 ? ~i : i) >= from) keep.push(k);
+      });
+      const out = new Uint8Array(keep.length * width);
+      keep.forEach((k, j) => out.set(scalars.subarray(k * width, (k + 1) * width), j * width));
+      return { width, indices: Int32Array.from(keep, (k) => (indices[k] < 0 ? ~(~indices[k] - from) : indices[k] - from)), scalars: out };
+    }),
+  };
+}
+
+/** The points of `indices` (affine, LE Montgomery; ~i: negated) one after another. */
+function gatherPoints(bases: Uint8Array, sBase: number, indices: Int32Array): Uint8Array {
+  const out = new Uint8Array(indices.length * sBase);
+  const ov = new DataView(out.buffer);
+  for (let k = 0; k < indices.length; k++) {
+    const i = indices[k];
+    const at = (i < 0 ? ~i : i) * sBase;
+    out.set(bases.subarray(at, at + sBase), k * sBase);
+    if (i >= 0) continue;
+    // −(x, y) = (x, −y); y is one (G1) or two (G2) base-field elements, each 32 bytes, zero at infinity.
+    for (let y = k * sBase + sBase / 2; y < (k + 1) * sBase; y += 32) {
+      let zero = true;
+      for (let j = 0; j < 8 && zero; j++) zero = ov.getUint32(y + 4 * j, true) === 0;
+      if (zero) continue;
+      let borrow = 0;
+      for (let j = 0; j < 8; j++) {
+        const d = Q_LIMBS[j] - ov.getUint32(y + 4 * j, true) - borrow;
+        borrow = d < 0 ? 1 : 0;
+        ov.setUint32(y + 4 * j, d >>> 0, true);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Σ scalars[i]·bases[i] (affine bases, LE Montgomery; scalars 32 bytes LE, standard form): the small
+ * and the large scalars (splitScalars) each cut into `parts` ranges of points, each range one call of
+ * wasmcurves's whole Pippenger multiexp on one thread. ffjavascript's multiExpAffine instead queues
+ * one task per window of scalar bits, each carrying a copy of all the bases: at these sizes the
+ * copies and round trips cost as much as the arithmetic.
+ */
+export async function multiExp(curve: SnarkjsCurve, group: 'G1' | 'G2', bases: Uint8Array, scalars: Uint8Array, parts: number, split?: ScalarSplit): Promise<Uint8Array> {
+  const G = curve[group];
+  const sBase = G.F.n8 * 2;
+  const tasks: Promise<Uint8Array[]>[] = [];
+  const queue = (points: Uint8Array, values: Uint8Array, sScalar: number): void => {
+    const n = points.byteLength / sBase;
+    const per = Math.ceil(n / parts);
+    for (let i = 0; i < n; i += per) {
+      const m = Math.min(per, n - i);
+      tasks.push(
+        curve.tm.queueAction([
+          { cmd: 'ALLOCSET', var: 0, buff: points.slice(i * sBase, (i + m) * sBase) },
+          { cmd: 'ALLOCSET', var: 1, buff: values.slice(i * sScalar, (i + m) * sScalar) },
+          { cmd: 'ALLOC', var: 2, len: G.F.n8 * 3 },
+          { cmd: 'CALL', fnName: `${group === 'G1' ? 'g1m' : 'g2m'}_multiexpAffine`, params: [{ var: 0 }, { var: 1 }, { val: sScalar }, { val: m }, { var: 2 }] },
+          { cmd: 'GET', out: 0, var: 2, len: G.F.n8 * 3 },
+        ]),
+      );
+    }
+  };
+  if (split) {
+    for (const g of split.groups) queue(gatherPoints(bases, sBase, g.indices), g.scalars, g.width);
+  } else {
+    queue(bases, scalars, N8);
+  }
+  let sum = G.zero;
+  for (const [partial] of await Promise.all(tasks)) sum = G.add(sum, partial);
+  return sum;
 }
 
 /**
@@ -180,12 +331,15 @@ export async function proveGroth16(curve: SnarkjsCurve, key: ProvingKey, witness
   const t2 = performance.now();
 
   const { sections: k } = key;
+  const parts = curve.tm.concurrency;
+  const wSplit = splitScalars(witness);
+  const cScalars = witness.subarray((nPublic + 1) * N8);
   const [msmA, msmB1, msmB2, msmC, msmH] = await Promise.all([
-    G1.multiExpAffine(k.pointsA, witness),
-    G1.multiExpAffine(k.pointsB1, witness),
-    G2.multiExpAffine(k.pointsB2, witness),
-    G1.multiExpAffine(k.pointsC, witness.subarray((nPublic + 1) * N8)),
-    G1.multiExpAffine(k.pointsH, h),
+    multiExp(curve, 'G1', k.pointsA, witness, parts, wSplit),
+    multiExp(curve, 'G1', k.pointsB1, witness, parts, wSplit),
+    multiExp(curve, 'G2', k.pointsB2, witness, parts, wSplit),
+    multiExp(curve, 'G1', k.pointsC, cScalars, parts, splitFrom(wSplit, nPublic + 1)),
+    multiExp(curve, 'G1', k.pointsH, h, parts),
   ]);
 
   const r = Fr.random();

@@ -49,6 +49,9 @@ export function readZkeySections(bytes: Uint8Array, code: ErrorCode = 'PROVE_FAI
   const fail = (why: string): never => {
     throw new ZkmlError(code, `zkey: ${why}`);
   };
+  // A plain Uint8Array view even when given a Buffer: ffjavascript slices the point sections per
+  // thread, and Buffer#slice is a view whose posting to a thread would copy the whole file.
+  bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.byteLength < 12) fail('file is truncated (no header)');
   if (String.fromCharCode(...bytes.subarray(0, 4)) !== 'zkey') fail('not a .zkey file (wrong magic)');

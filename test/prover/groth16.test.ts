@@ -14,7 +14,7 @@ import { evaluateBatch, readBatch } from '../../src/commit/commitments';
 import { artifactPath, readJson } from '../../src/formats/artifacts';
 import { readCompiled } from '../../src/formats/compiled-model';
 import { BN254_R } from '../../src/formats/field';
-import { evaluateAbc, prepareProvingKey, ProvingKey, proveGroth16, sliceCoefsByRow } from '../../src/prover/groth16';
+import { evaluateAbc, multiExp, prepareProvingKey, ProvingKey, proveGroth16, sliceCoefsByRow, splitScalars } from '../../src/prover/groth16';
 import { circuitInput } from '../../src/quantize/codec';
 import { runSetup } from '../../src/setup/groth16-setup';
 import { readBigLE } from '../../src/snark/bin-file';
@@ -118,6 +118,39 @@ describe('our Groth16 prover on models/tiny', () => {
         assert.equal(fromMontgomery(b, i), expectB[i], `B row ${i}, ${parts} slices`);
         assert.equal(fromMontgomery(c, i), (expectA[i] * expectB[i]) % BN254_R, `C row ${i}, ${parts} slices`);
       }
+    }
+  });
+
+  test('the multi-exponentiation split by scalar width (zeros, bytes, u64, negatives, full) equals ffjavascript multiExpAffine', async () => {
+    const n = key.sections.nVars;
+    const pick = [0n, 1n, 255n, 256n, 2n ** 64n - 1n, 2n ** 64n, BN254_R - 1n, BN254_R - 200n, BN254_R - 2n ** 40n, BN254_R - 2n ** 64n, BN254_R - 2n ** 64n - 1n, 3n ** 150n];
+    const scalars = Array.from({ length: n }, (_, i) => pick[i % pick.length]);
+    const bytes = witnessBytes(scalars);
+    const split = splitScalars(bytes);
+    assert.deepEqual(
+      split.groups.map((g) => g.width),
+      [1, 8, 32],
+    );
+    // The same sorting in BigInt: zeros dropped; 1 byte, 8 bytes (directly or negated), else full width.
+    const width = (v: bigint): number => {
+      const m = v < BN254_R - v ? v : BN254_R - v;
+      return v === 0n ? 0 : m < 256n ? 1 : m < 2n ** 64n ? 8 : 32;
+    };
+    assert.deepEqual(
+      split.groups.map((g) => g.indices.length),
+      [1, 8, 32].map((w) => scalars.filter((v) => width(v) === w).length),
+    );
+    assert.ok(split.groups[0].indices.some((i) => i < 0) && split.groups[1].indices.some((i) => i < 0), 'negated points in the small groups');
+    for (const [group, points] of [
+      ['G1', key.sections.pointsA],
+      ['G2', key.sections.pointsB2],
+    ] as const) {
+      const expected = await curve[group].multiExpAffine(points, bytes);
+      for (const parts of [1, 3]) {
+        const got = await multiExp(curve, group, points, bytes, parts, split);
+        assert.ok(curve[group].eq(got, expected), `${group}, ${parts} parts`);
+      }
+      assert.ok(curve[group].eq(await multiExp(curve, group, points, bytes, 2), expected), `${group} unsplit`);
     }
   });
 

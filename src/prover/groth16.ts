@@ -273,6 +273,9 @@ function gatherPoints(bases: Uint8Array, sBase: number, indices: Int32Array): Ui
   return out;
 }
 
+/** Pippenger window width by log2 of the point count (ffjavascript's table for its windowed multiexp). */
+const WINDOW_BITS = [1, 1, 1, 1, 2, 3, 4, 5, 6, 7, 7, 8, 9, 10, 11, 12, 13, 13, 14, 15, 16, 16, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17];
+
 /**
  * Σ scalars[i]·bases[i] (affine bases, LE Montgomery; scalars 32 bytes LE, standard form): the small
  * and the large scalars (splitScalars) each cut into `parts` ranges of points, each range one call of
@@ -283,22 +286,65 @@ function gatherPoints(bases: Uint8Array, sBase: number, indices: Int32Array): Ui
 export async function multiExp(curve: SnarkjsCurve, group: 'G1' | 'G2', bases: Uint8Array, scalars: Uint8Array, parts: number, split?: ScalarSplit): Promise<Uint8Array> {
   const G = curve[group];
   const sBase = G.F.n8 * 2;
-  const tasks: Promise<Uint8Array[]>[] = [];
+  const tasks: Promise<Uint8Array>[] = [];
+  const fn = group === 'G1' ? 'g1m' : 'g2m';
+  const sPoint = G.F.n8 * 3;
   const queue = (points: Uint8Array, values: Uint8Array, sScalar: number): void => {
     const n = points.byteLength / sBase;
+    if (n === 0) return;
+    if (sScalar === N8 && parts > 1) {
+      tasks.push(windowsSplit(points, values, n));
+      return;
+    }
     const per = Math.ceil(n / parts);
     for (let i = 0; i < n; i += per) {
       const m = Math.min(per, n - i);
       tasks.push(
-        curve.tm.queueAction([
-          { cmd: 'ALLOCSET', var: 0, buff: points.slice(i * sBase, (i + m) * sBase) },
-          { cmd: 'ALLOCSET', var: 1, buff: values.slice(i * sScalar, (i + m) * sScalar) },
-          { cmd: 'ALLOC', var: 2, len: G.F.n8 * 3 },
-          { cmd: 'CALL', fnName: `${group === 'G1' ? 'g1m' : 'g2m'}_multiexpAffine`, params: [{ var: 0 }, { var: 1 }, { val: sScalar }, { val: m }, { var: 2 }] },
-          { cmd: 'GET', out: 0, var: 2, len: G.F.n8 * 3 },
-        ]),
+        curve.tm
+          .queueAction([
+            { cmd: 'ALLOCSET', var: 0, buff: points.slice(i * sBase, (i + m) * sBase) },
+            { cmd: 'ALLOCSET', var: 1, buff: values.slice(i * sScalar, (i + m) * sScalar) },
+            { cmd: 'ALLOC', var: 2, len: sPoint },
+            { cmd: 'CALL', fnName: `${fn}_multiexpAffine`, params: [{ var: 0 }, { var: 1 }, { val: sScalar }, { val: m }, { var: 2 }] },
+            { cmd: 'GET', out: 0, var: 2, len: sPoint },
+          ])
+          .then(([r]: Uint8Array[]) => r),
       );
     }
+  };
+  /**
+   * Full-width scalars are cut by windows of bits rather than by points: every thread sums all the
+   * points over its share of the windows, so no thread pays a second bucket reduction per window.
+   */
+  const windowsSplit = async (points: Uint8Array, values: Uint8Array, n: number): Promise<Uint8Array> => {
+    const c = WINDOW_BITS[Math.min(WINDOW_BITS.length - 1, Math.floor(Math.log2(n)))];
+    const nWindows = Math.ceil((N8 * 8) / c);
+    const ranges = Array.from({ length: parts }, (_, t) => [Math.floor((t * nWindows) / parts), Math.floor(((t + 1) * nWindows) / parts)]).filter(([a, b]) => b > a);
+    const outs = await Promise.all(
+      ranges.map(([from, to]) => {
+        const task: object[] = [
+          { cmd: 'ALLOCSET', var: 0, buff: points },
+          { cmd: 'ALLOCSET', var: 1, buff: values },
+        ];
+        for (let w = from; w < to; w++) {
+          task.push({ cmd: 'ALLOC', var: 2 + w - from, len: sPoint });
+          task.push({
+            cmd: 'CALL',
+            fnName: `${fn}_multiexpAffine_chunk`,
+            params: [{ var: 0 }, { var: 1 }, { val: N8 }, { val: n }, { val: w * c }, { val: Math.min(N8 * 8 - w * c, c) }, { var: 2 + w - from }],
+          });
+        }
+        for (let w = from; w < to; w++) task.push({ cmd: 'GET', out: w - from, var: 2 + w - from, len: sPoint });
+        return curve.tm.queueAction(task) as Promise<Uint8Array[]>;
+      }),
+    );
+    const windows = outs.flat();
+    let sum = G.zero;
+    for (let w = windows.length - 1; w >= 0; w--) {
+      for (let d = 0; d < c && !G.isZero(sum); d++) sum = G.double(sum);
+      sum = G.add(sum, windows[w]);
+    }
+    return sum;
   };
   if (split) {
     for (const g of split.groups) queue(gatherPoints(bases, sBase, g.indices), g.scalars, g.width);
@@ -306,7 +352,7 @@ export async function multiExp(curve: SnarkjsCurve, group: 'G1' | 'G2', bases: U
     queue(bases, scalars, N8);
   }
   let sum = G.zero;
-  for (const [partial] of await Promise.all(tasks)) sum = G.add(sum, partial);
+  for (const partial of await Promise.all(tasks)) sum = G.add(sum, partial);
   return sum;
 }
 

@@ -330,9 +330,9 @@ async function main(): Promise<void> {
   const digits = test.slice(1, args.proofs + 1);
 
   const runs: ProverRun[] = [];
-  runs.push(await measureProver('(a)', '1 worker, snarkjs multi-threaded', { threads: 1, snarkjsThreads: true }, 1, args.buildDir, warmup, digits));
-  runs.push(await measureProver('(b)', '1 worker, snarkjs single-threaded', { threads: 1, snarkjsThreads: false }, 1, args.buildDir, warmup, digits));
-  runs.push(await measureProver('(c)', '2 workers, snarkjs single-threaded, 2 proofs at a time', { threads: 2, snarkjsThreads: false }, 2, args.buildDir, warmup, digits));
+  runs.push(await measureProver('(a)', '1 worker, curve of every core', { threads: 1, curveThreads: os.availableParallelism() }, 1, args.buildDir, warmup, digits));
+  runs.push(await measureProver('(b)', '1 worker, single-threaded curve', { threads: 1, curveThreads: 1 }, 1, args.buildDir, warmup, digits));
+  runs.push(await measureProver('(c)', '2 workers, single-threaded curves, 2 proofs at a time', { threads: 2, curveThreads: 1 }, 2, args.buildDir, warmup, digits));
 
   // Every receipt must carry the bit-for-bit flag and verify against the key (one shared curve for all).
   const receipts = runs.flatMap((r) => r.receipts);

@@ -29,8 +29,6 @@ export interface ProverOptions {
    * pool of availableParallelism() threads for the whole process.
    */
   curveThreads?: number;
-  /** Older switch: false is curveThreads 1, true is a pool of every core in each worker. */
-  snarkjsThreads?: boolean;
   /** 'production' refuses dev/unpinned ptau and keys not from a finished ceremony (default 'development'; the CLI and the service pass ZKML_MODE). */
   mode?: ZkmlMode;
 }
@@ -55,8 +53,7 @@ export class Prover {
     this.mode = options.mode ?? 'development';
     const threads = Math.max(1, options.threads ?? 1);
     const cores = os.availableParallelism?.() ?? os.cpus().length;
-    const legacy = options.snarkjsThreads === undefined ? undefined : options.snarkjsThreads ? cores : 1;
-    this.curveThreads = Math.max(1, Math.floor(options.curveThreads ?? legacy ?? cores / threads));
+    this.curveThreads = Math.max(1, Math.floor(options.curveThreads ?? cores / threads));
     this.pool = new Piscina({
       filename: path.resolve(__dirname, 'prove-task.js'),
       minThreads: threads,

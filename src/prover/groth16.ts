@@ -137,10 +137,16 @@ export async function evaluateAbc(curve: SnarkjsCurve, key: ProvingKey, witness:
 /**
  * One vector's values on the odd coset (ifft, multiply coefficient i by inc^i, fft), in one
  * WebAssembly task: the three vectors go to three threads at once, and a domain of a few thousand
- * points is not worth ffjavascript's chunked FFT, whose every butterfly stage is a round trip.
+ * points is not worth ffjavascript's chunked FFT, whose every butterfly stage is a round trip, unless
+ * there are more threads than vectors.
  */
 async function toOddCoset(curve: SnarkjsCurve, evaluations: Uint8Array, inc: Uint8Array): Promise<Uint8Array> {
   const n = evaluations.byteLength / N8;
+  if (curve.tm.concurrency > 3) {
+    // More threads than vectors: ffjavascript's chunked FFT keeps them all busy (the same values).
+    const Fr = curve.Fr;
+    return Fr.fft(await Fr.batchApplyKey(await Fr.ifft(evaluations), Fr.e(1), inc));
+  }
   const [odd] = await curve.tm.queueAction([
     { cmd: 'ALLOCSET', var: 0, buff: evaluations },
     { cmd: 'ALLOCSET', var: 1, buff: curve.Fr.one },

@@ -185,6 +185,17 @@ describe('our Groth16 prover on models/tiny', () => {
     assert.equal(await snarkjs.groth16.verify(vk, p.publicSignals, p.proof), true);
   });
 
+  test('the same on a curve of more threads than vectors (ffjavascript FFT path), made after the 2-thread one is gone', async () => {
+    await curve.terminate();
+    curve = await curveWithThreads(snarkjs, 4);
+    assert.equal(curve.tm.concurrency, 4);
+    const k4 = prepareProvingKey(curve, readZkeySections(zkey));
+    assert.equal(k4.slices.length, 4);
+    const p = await proveGroth16(curve, k4, witnessBytes(witness));
+    assert.equal(await snarkjs.groth16.verify(vk, p.publicSignals, p.proof), true);
+    key = k4;
+  });
+
   test('a corrupted witness value gives a proof that does not verify', async () => {
     const nPublic = key.sections.nPublic;
     // A private wire (after the public ones), changed by one; and a public one with its signal kept.

@@ -16,6 +16,7 @@ import { activationsFamily } from './activations';
 import { smoothFamily } from './smooth';
 import { softmaxFamily } from './softmax';
 import { quantizedFamily } from './quantized';
+import { logicFamily } from './logic';
 
 const FAMILIES: OpFamily[] = [
   gemmFamily,
@@ -34,6 +35,7 @@ const FAMILIES: OpFamily[] = [
   softmaxFamily,
   quantizedFamily,
   argMaxFamily,
+  logicFamily,
 ];
 
 const BY_OP = new Map<string, OpFamily>();

@@ -19,6 +19,7 @@ import { lowerActivation } from './activations';
 import { lowerSmooth } from './smooth';
 import { lowerSoftmax } from './softmax';
 import { QUANTIZED_LOWERINGS } from './quantized';
+import { LOGIC_LOWERINGS } from './logic';
 
 const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
   ...SHAPE_LOWERINGS,
@@ -62,6 +63,8 @@ const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
   Softmax: lowerSoftmax,
   ...QUANTIZED_LOWERINGS,
   ArgMax: lowerArgMax,
+  // Last: its Equal, Not and Where on run-time tensors replace the constant-only entries of SHAPE_LOWERINGS.
+  ...LOGIC_LOWERINGS,
 };
 
 export function lowerNode(node: IrNode, ctx: LowerContext): void {

@@ -120,7 +120,8 @@ function num(x: number | undefined, digits = 3): string {
 
 function row(r: CorpusResult): string {
   const proved = r.status === 'proved';
-  const result = proved ? `proved, verified${r.inputSource === 'random' ? ' (random input)' : ''}` : reasonText(r);
+  const notes = [r.inputSource === 'random' ? 'random input' : '', r.inputBits ? `inputBits ${r.inputBits}` : ''].filter(Boolean).join(', ');
+  const result = proved ? `proved, verified${notes ? ` (${notes})` : ''}` : reasonText(r);
   const error = proved ? `${num(r.maxAbsError)}${withinTolerance(r) ? '' : ' ✗ above tolerance'}` : '';
   const cells = [r.model, String(r.tier), r.ops || '—', result, r.constraints?.toLocaleString('en-US') ?? '', proved ? String(r.proveMs) : '', error, proved ? num(r.tolerance) : ''];
   return `| ${cells.map(escapeCell).join(' | ')} |`;

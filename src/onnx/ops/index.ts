@@ -17,6 +17,7 @@ import { smoothFamily } from './smooth';
 import { softmaxFamily } from './softmax';
 import { quantizedFamily } from './quantized';
 import { logicFamily } from './logic';
+import { treeEnsembleFamily } from './tree-ensemble';
 
 const FAMILIES: OpFamily[] = [
   gemmFamily,
@@ -36,6 +37,7 @@ const FAMILIES: OpFamily[] = [
   quantizedFamily,
   argMaxFamily,
   logicFamily,
+  treeEnsembleFamily,
 ];
 
 const BY_OP = new Map<string, OpFamily>();

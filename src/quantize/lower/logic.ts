@@ -51,7 +51,7 @@ function addExact(ctx: LowerContext, row: RowDraft, x: VarTensor, i: number, sig
 }
 
 /** The threshold a float constant sets for integers: Less/LessOrEqual/Greater/GreaterOrEqual/Equal on x·2^-s. */
-function constantComparisonRow(ctx: LowerContext, node: IrNode, op: string, x: VarTensor, i: number, c: number): { row: RowDraft; test: CompareTest } {
+export function constantComparisonRow(ctx: LowerContext, node: IrNode, op: string, x: VarTensor, i: number, c: number): { row: RowDraft; test: CompareTest } {
   if (!Number.isFinite(c)) {
     throw new ZkmlError('ONNX_UNSUPPORTED_OP', `node '${node.name}' (${node.opType}): comparing against the constant ${c} is not supported`, { node: node.name, opType: node.opType });
   }

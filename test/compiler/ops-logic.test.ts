@@ -1,6 +1,6 @@
 /**
  * Comparisons and logic on run-time tensors (Less, LessOrEqual, Greater, GreaterOrEqual, Equal, Not,
- * And, Or, Xor, Where, Sign; docs/logic.md): on inputs the quantizer represents exactly (a grid of
+ * And, Or, Xor, Where, Sign, Floor, Ceil; docs/logic.md): on inputs the quantizer represents exactly (a grid of
  * 1/16, ties frequent), the integer model equals onnxruntime exactly, float constants against
  * quantized inputs included; the compiled circuit's witness equals the integer reference, its
  * constraint count is pinned and predicted, and a flipped output bit is rejected. A non-bool operand
@@ -31,7 +31,7 @@ const toFloat = (input: string, output: string): NodeSpec => ({ opType: 'Cast', 
 // lt, ge and eq are seen through not, xorc and wc (which are linear in them: as public outputs side by
 // side, their linear relation would be a constraint circom cannot remove).
 const BOOL_OUTPUTS = ['le', 'gt', 'eqc', 'not', 'and', 'or', 'xor', 'xorc'];
-const OUTPUTS = [...BOOL_OUTPUTS, 'w', 'wy', 'wx', 'wc', 'sign'];
+const OUTPUTS = [...BOOL_OUTPUTS, 'w', 'wy', 'wx', 'wc', 'sign', 'floor', 'ceil'];
 
 /** Every op of the family, on two float inputs x and z, each bool output cast to float. */
 function logicModel(): Uint8Array {
@@ -53,6 +53,8 @@ function logicModel(): Uint8Array {
     n('Where', ['b_gt', 'K', 'z'], 'wx'),
     n('Where', ['b_eq', 'K', 'H'], 'wc'),
     n('Sign', ['x'], 'sign'),
+    n('Floor', ['x'], 'floor'),
+    n('Ceil', ['z'], 'ceil'),
   ];
   for (const o of BOOL_OUTPUTS) nodes.push(toFloat(`b_${o}`, o));
   return writeOnnx({
@@ -95,8 +97,12 @@ describe('comparisons and logic', () => {
       const float = runFloat(graph, s);
       const ints = runReference(model, quantizeSample(model, s));
       for (const o of model.outputs) {
-        const want = Array.from(ort[k].get(o.name)!);
-        assert.deepEqual(Array.from(float.get(o.name)!.data), want, `float ${o.name}, sample ${k}`);
+        const want = Array.from(ort[k].get(o.name)!, (v) => v + 0); // -0 (a Ceil of a small negative) is 0
+        assert.deepEqual(
+          Array.from(float.get(o.name)!.data, (v) => v + 0),
+          want,
+          `float ${o.name}, sample ${k}`,
+        );
         assert.deepEqual(
           ints[o.tensor].map((v) => Number(v) / 2 ** o.scaleBits),
           want,
@@ -124,8 +130,9 @@ describe('comparisons and logic', () => {
       assert.equal(result.report.predictedConstraints, result.constraints);
       // Pinned: 2 inputs × 8 × 8 bits (128) + Less, LessOrEqual, Greater, GreaterOrEqual × 8 · NonNegative(8) (4 · 72)
       // + 2 Equal × 8 · EqualsZero (32) + And, Or, Xor × 8 products (24) + 3 Where × 8 products (24)
-      // + Sign 8 · (9 + 2) (88) + Not, the constant Xor and Where: 0, but for one constant public output (1).
-      assert.equal(result.constraints, 577);
+      // + Sign 8 · (9 + 2) (88) + Floor 8 · Requantize(7, 1) (64) + Ceil 8 · Requantize(7, 2) (72) + Not, the
+      // constant Xor and Where: 0, but for one constant public output (1).
+      assert.equal(result.constraints, 713);
       const source = fs.readFileSync(artifactPath(build, 'circuitSource'), 'utf8');
       assert.match(source, /NonNegative\(\d+\)/);
       assert.match(source, /EqualsZero\(\)/);

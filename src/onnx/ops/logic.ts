@@ -1,6 +1,6 @@
 /**
  * Comparisons and logic on tensors computed at run time: Less, LessOrEqual, Greater,
- * GreaterOrEqual (numeric, broadcast, bool result), And, Or, Xor (bool), Sign. Equal and Not share
+ * GreaterOrEqual (numeric, broadcast, bool result), And, Or, Xor (bool), Sign, Floor, Ceil. Equal and Not share
  * the constant folders of ./shape-consts and Where the index map of ./movement; all of them lower
  * in src/quantize/lower/logic.ts. A bool is 1 or 0 here, as onnxruntime's float casts show it.
  */
@@ -21,12 +21,14 @@ const BINARY: Record<string, (x: number, y: number) => boolean> = {
 
 export const COMPARISON_OPS: readonly string[] = ['Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual'];
 export const BOOLEAN_OPS: readonly string[] = ['And', 'Or', 'Xor'];
+/** Unary ops with an integer result. */
+export const ROUNDING_OPS: readonly string[] = ['Sign', 'Floor', 'Ceil'];
 
 export const logicFamily: OpFamily = {
-  ops: [...COMPARISON_OPS, ...BOOLEAN_OPS, 'Sign'],
+  ops: [...COMPARISON_OPS, ...BOOLEAN_OPS, ...ROUNDING_OPS],
   inferShapes(node, shapes) {
     checkAttributes(node, []);
-    if (node.opType === 'Sign') {
+    if (ROUNDING_OPS.includes(node.opType)) {
       requireCount(node, shapes.length, 1);
       return [shapes[0]];
     }
@@ -34,7 +36,8 @@ export const logicFamily: OpFamily = {
     return [broadcastShapes(shapes[0], shapes[1], node.name)];
   },
   evalFloat(node, inputs): FloatTensor[] {
-    if (node.opType === 'Sign') return [{ shape: inputs[0].shape, data: inputs[0].data.map(Math.sign) }];
+    const unary = { Sign: Math.sign, Floor: Math.floor, Ceil: Math.ceil }[node.opType];
+    if (unary) return [{ shape: inputs[0].shape, data: inputs[0].data.map(unary) }];
     const test = BINARY[node.opType];
     return [broadcastBinary(inputs[0], inputs[1], node.name, (x, y) => (test(x, y) ? 1 : 0))];
   },

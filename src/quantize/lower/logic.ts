@@ -8,7 +8,7 @@
  * constraints, b from the bounds); Equal tests acc = 0 (EqualsZero: 2). A bool is a scale-0 tensor
  * whose bounds are [0, 1]; every op here refuses an operand that is not one where it needs a bool.
  * Not = 1 − a (free), And = a·b, Or = a + b·(1 − a), Xor = (a − b)², Where(c, x, y) = y + c·(x − y):
- * one product each. Sign = 2·[x ≥ 0] − 1 − [x = 0]: b + 3 constraints.
+ * one product each. Sign = 2·[x ≥ 0] − 1 − [x = 0]: b + 3 constraints. Floor, Ceil: one exact rescale.
  *
  * Error: the outcome is exact for the quantized operands; when an operand carries float error the
  * outcome may differ from the float model's near a tie, so its error bound is then 1 (a bit).
@@ -236,6 +236,26 @@ export function lowerSign(node: IrNode, ctx: LowerContext): void {
 }
 
 /**
+ * Floor(x), Ceil(x) at scale 0: x at scale s is an exact rescale by 2^s, which rounds half up
+ * (Requantize: ⌊(acc + 2^(s−1)) / 2^s⌋), so Floor rescales x − 2^(s−1) and Ceil x + 2^(s−1) − 1.
+ * k + s bits for k output bits; free when x already has scale 0.
+ */
+export function lowerFloorCeil(node: IrNode, ctx: LowerContext): void {
+  const x = ctx.variable(node.inputs[0])!;
+  const s = x.scaleBits;
+  if (s === 0) return ctx.alias(node.outputs[0], x, x.shape);
+  const half = 1n << BigInt(s - 1);
+  const rows = Array.from({ length: ctx.tensors[x.id].size }, (_, i) => {
+    const row = emptyRow();
+    row.bias = node.opType === 'Floor' ? -half : half - 1n;
+    row.terms.push([x.id, i, 1n]);
+    row.error = flipError(ctx, [[x, i]]);
+    return row;
+  });
+  ctx.addLayer(node, node.outputs[0], x.shape, rows, s, s, false);
+}
+
+/**
  * Where(c, x, y) with a run-time condition = y + c·(x − y), at the finer of x's and y's scales: one
  * product per element (of c and x − y, or c and the one run-time operand; none when both are
  * constants). A constant condition is a fixed selection (./shape-ops).
@@ -310,5 +330,7 @@ export const LOGIC_LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) =
   Or: lowerBoolean,
   Xor: lowerBoolean,
   Sign: lowerSign,
+  Floor: lowerFloorCeil,
+  Ceil: lowerFloorCeil,
   Where: lowerWhere,
 };

@@ -114,6 +114,28 @@ describe('comparisons and logic', () => {
     assert.ok(ties > 10, 'ties are exercised');
   });
 
+  test('off the grid, every bool output equals the float comparison of the dequantized inputs (thresholds rounded the right way)', async () => {
+    const graph = loadOnnx(bytes);
+    const rng = seededRng(8);
+    const model = quantizeGraph(graph, parseSettings(settings));
+    // Random float32 inputs, and their dequantized values: what the circuit's integers mean.
+    const raw = Array.from({ length: 40 }, (): InputSample => new Map(['x', 'z'].map((name) => [name, Float64Array.from({ length: N }, () => Math.fround(rng.uniform(-0.6, 0.6)))])));
+    const dequantized = raw.map((s) => {
+      const q = quantizeSample(model, s);
+      return new Map(model.inputs.map((i) => [i.name, Float64Array.from(q.get(i.tensor)!, (v) => Number(v) / 2 ** i.scaleBits)]));
+    });
+    const ort = await runOrtFloat(bytes, graph.inputs, dequantized);
+    let near = 0;
+    raw.forEach((s, k) => {
+      const ints = runReference(model, quantizeSample(model, s));
+      for (const o of model.outputs.filter((o) => BOOL_OUTPUTS.includes(o.name))) {
+        assert.deepEqual(ints[o.tensor].map(Number), Array.from(ort[k].get(o.name)!), `${o.name}, sample ${k}`);
+      }
+      near += s.get('x')!.filter((v) => Math.abs(v - 0.3) < 2 ** -7).length;
+    });
+    assert.ok(near > 0, 'inputs within a step of the 0.3 threshold are exercised');
+  });
+
   describe('circuit', () => {
     let dir: string;
     let result: CompileResult;

@@ -127,6 +127,7 @@ async function compareWithOrt(bytes: Uint8Array): Promise<void> {
 describe('tree ensembles', () => {
   test('regressor (SUM, two targets, base values): the integer model takes onnxruntime branches, ties included', () => compareWithOrt(regressor()));
   test('regressor (AVERAGE)', () => compareWithOrt(regressor({ aggregate_function: 'AVERAGE' })));
+  test('regressor with BRANCH_NEQ (BRANCH_EQ with its children swapped)', () => compareWithOrt(regressor({ nodes_modes: TREES.nodes_modes.map((m) => (m === 'BRANCH_EQ' ? 'BRANCH_NEQ' : m)) })));
   test('classifier (NONE): the same labels and scores as onnxruntime', () => compareWithOrt(classifier()));
   test('classifier (SOFTMAX)', () => compareWithOrt(classifier({ post_transform: 'SOFTMAX' })));
 
@@ -183,6 +184,8 @@ describe('tree ensembles', () => {
       assert.match(err.message, /TreeEnsemble/);
       assert.match(err.message, attr);
     }
+    const privateWeights = loadOnnx(regressor());
+    assert.match(expectCode(() => quantizeGraph(privateWeights, parseSettings({ ...settings, weightVisibility: 'private' })), 'ONNX_UNSUPPORTED_OP').message, /'trees'.*private weights/);
     const broken = regressor({ nodes_truenodeids: [1, 2, 0, 4, 0, 0, 0, 1, 9, 0, 0, 0, 0] });
     assert.match(expectCode(() => loadOnnx(broken), 'ONNX_MALFORMED').message, /'trees'.*missing node id 9/);
     const cyclic = regressor({ nodes_falsenodeids: [3, 5, 0, 1, 0, 0, 0, 2, 4, 0, 0, 0, 0] });

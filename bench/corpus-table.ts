@@ -15,7 +15,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { corpusDir, CorpusIndexRow, CorpusResult, readCorpusIndex, runCorpusModel, withinTolerance } from '../tools/corpus/run-corpus-model';
+import { corpusDir, CorpusIndexRow, CorpusResult, readCorpusIndex, runCorpusModel, WIDE_INPUT_BITS, withinTolerance } from '../tools/corpus/run-corpus-model';
 import { packageRoot } from '../src/package-root';
 
 const DOC = path.join(packageRoot(), 'docs', 'corpus.md');
@@ -120,7 +120,8 @@ function num(x: number | undefined, digits = 3): string {
 
 function row(r: CorpusResult): string {
   const proved = r.status === 'proved';
-  const result = proved ? `proved, verified${r.inputSource === 'random' ? ' (random input)' : ''}` : reasonText(r);
+  const notes = [r.inputSource === 'random' ? 'random input' : '', r.inputBits ? `inputBits ${r.inputBits}` : ''].filter(Boolean).join(', ');
+  const result = proved ? `proved, verified${notes ? ` (${notes})` : ''}` : reasonText(r);
   const error = proved ? `${num(r.maxAbsError)}${withinTolerance(r) ? '' : ' ✗ above tolerance'}` : '';
   const cells = [r.model, String(r.tier), r.ops || '—', result, r.constraints?.toLocaleString('en-US') ?? '', proved ? String(r.proveMs) : '', error, proved ? num(r.tolerance) : ''];
   return `| ${cells.map(escapeCell).join(' | ')} |`;
@@ -149,7 +150,8 @@ function writeDoc(results: CorpusResult[], args: Args, totalS: number, supported
     '',
     "- Input: the model's `input.json` (its first sample, and of a batched array its first row, since the circuit binds",
     `  the batch dimension to 1), else seeded random values in [-1, 1] (0/1 for bool inputs; seed ${SEED}). Calibration:`,
-    '  that input plus 15 seeded random samples of the same distribution.',
+    "  that input plus 15 seeded random samples of the same distribution. When an input's range does not fit the default",
+    `  8 input bits (raw tabular features), compile is retried with ${WIDE_INPUT_BITS} input bits ("inputBits ${WIDE_INPUT_BITS}" in the result).`,
     `- Size limit for this table: compile refuses circuits predicted above ${args.maxConstraints.toLocaleString('en-US')} constraints`,
     `  (MODEL_TOO_LARGE); each model gets ${args.timeoutS} s in its own process (TIMEOUT otherwise).`,
     '- "refused" is the compiler\'s clear rejection (a stable error code; ONNX_UNSUPPORTED_OP names every offending node).',

@@ -16,7 +16,7 @@ import type { Gadget, Layer, QuantizedModel, Row } from '../formats/quantized-mo
 import { paramCount, rowMultiplications } from '../quantize/params';
 import { emitMain, mainIncludes } from './emit-main';
 
-export const TEMPLATE_INCLUDES = ['range.circom', 'requantize.circom', 'product.circom', 'argmax.circom'];
+export const TEMPLATE_INCLUDES = ['range.circom', 'requantize.circom', 'product.circom', 'argmax.circom', 'compare.circom'];
 
 /**
  * Most cost units (see rowCost) in one layer template. A unit is roughly one line of generated code,
@@ -74,6 +74,10 @@ function gadgetTemplate(g: Gadget): string | undefined {
       return `RequantizeRelu(${g.k}, ${g.m})`;
     case 'argmax':
       return `ArgMax(${g.n}, ${g.b}, ${g.last ? 1 : 0})`;
+    case 'nonNegative':
+      return `NonNegative(${g.b})`;
+    case 'isZero':
+      return 'EqualsZero()';
     default:
       return undefined;
   }
@@ -102,11 +106,14 @@ export function chunkRows(rows: Row[], budget = MAX_TEMPLATE_COST): Array<[numbe
   return chunks;
 }
 
-/** Tensors the rows [start, end) read (a row whose gadget is 'zero' reads nothing), ascending. */
+/** A row whose value is a constant of the circuit reads nothing. */
+const constantGadget = (g: Gadget): boolean => g.kind === 'zero' || g.kind === 'one';
+
+/** Tensors the rows [start, end) read (a row whose gadget is 'zero' or 'one' reads nothing), ascending. */
 function tensorsRead(layer: Layer, start: number, end: number): number[] {
   const ids = new Set<number>();
   for (let o = start; o < end; o++) {
-    if (layer.gadgets![o].kind === 'zero') continue;
+    if (constantGadget(layer.gadgets![o])) continue;
     for (const [t] of layer.rows[o].terms) ids.add(t);
     for (const [ta, , tb] of layer.rows[o].products) ids.add(ta).add(tb);
   }
@@ -118,7 +125,7 @@ function paramsRead(layer: Layer, start: number, end: number): [number, number] 
   let first = Infinity;
   let last = -1;
   for (let o = start; o < end; o++) {
-    if (layer.gadgets![o].kind === 'zero') continue;
+    if (constantGadget(layer.gadgets![o])) continue;
     const row = layer.rows[o];
     for (const p of [...row.terms.map((t) => t[3]), ...(row.paramTerms ?? []).map(([q]) => q)]) {
       if (p === undefined) continue;
@@ -136,8 +143,8 @@ function emitRows(layer: Layer, start: number, end: number, firstParam: number, 
     const row = layer.rows[o];
     const g = layer.gadgets![o];
     const target = `out[${o - start}]`;
-    if (g.kind === 'zero') {
-      lines.push(`    ${target} <== 0;`);
+    if (constantGadget(g)) {
+      lines.push(`    ${target} <== ${g.kind === 'one' ? 1 : 0};`);
       continue;
     }
     if (g.kind === 'argmax') {
@@ -192,7 +199,11 @@ function layerParts(model: QuantizedModel): LayerPart[] {
 }
 
 function describeLayer(layer: Layer, index: number): string {
-  const what = layer.argmax ? `argmax${layer.argmax.selectLast ? ' (last)' : ''}` : `rescale 2^-${layer.shift}${layer.relu ? ', relu' : ''}`;
+  const what = layer.argmax
+    ? `argmax${layer.argmax.selectLast ? ' (last)' : ''}`
+    : layer.compare
+      ? `test acc ${layer.compare === 'zero' ? '= 0' : '>= 0'}`
+      : `rescale 2^-${layer.shift}${layer.relu ? ', relu' : ''}`;
   return `layer ${index}: ${layer.opType} '${layer.node}' -> x${layer.out}[${layer.rows.length}], ${what}`;
 }
 

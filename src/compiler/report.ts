@@ -48,7 +48,9 @@ function constantOutputElements(model: QuantizedModel): number {
   for (const layer of model.layers) {
     constant[layer.out] = layer.rows.map(
       (row, i) =>
-        layer.gadgets![i].kind === 'zero' || (!rowHasParams(row) && row.terms.every(([t, j]) => constant[t][j]) && row.products.every(([ta, ia, tb, ib]) => constant[ta][ia] && constant[tb][ib])),
+        layer.gadgets![i].kind === 'zero' ||
+        layer.gadgets![i].kind === 'one' ||
+        (!rowHasParams(row) && row.terms.every(([t, j]) => constant[t][j]) && row.products.every(([ta, ia, tb, ib]) => constant[ta][ia] && constant[tb][ib])),
     );
   }
   return model.outputs.reduce((n, o) => n + constant[o.tensor].filter(Boolean).length, 0);
@@ -62,7 +64,7 @@ export function buildReport(model: QuantizedModel): CompileReport {
   });
   for (const layer of model.layers) {
     const gadgets = layer.gadgets!;
-    const products = layer.rows.reduce((a, r, i) => a + (gadgets[i].kind === 'zero' ? 0 : rowMultiplications(r)), 0);
+    const products = layer.rows.reduce((a, r, i) => a + (gadgets[i].kind === 'zero' || gadgets[i].kind === 'one' ? 0 : rowMultiplications(r)), 0);
     layers.push({
       layer: layer.node,
       opType: layer.opType,

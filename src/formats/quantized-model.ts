@@ -3,7 +3,9 @@
  * per output element
  *     acc = bias + sum(coef * x[idx]) + sum(a[i] * b[j]),   q = roundShift(acc, shift),   y = relu ? max(0, q) : q
  * over integer tensors, except ArgMax, a selection layer (Layer.argmax): per output element
- *     y = the position in `terms` of a largest x[idx] (the first one, or the last with selectLast).
+ *     y = the position in `terms` of a largest x[idx] (the first one, or the last with selectLast),
+ * and comparisons, a test layer (Layer.compare): per output element
+ *     y = acc >= 0 ? 1 : 0 (nonNegative)   or   y = acc == 0 ? 1 : 0 (zero).
  * The integer reference executor, the bound analysis and the circuit emitter all read this one
  * description, so they cannot drift apart.
  */
@@ -35,7 +37,16 @@ export type Gadget =
   | { kind: 'requantize'; k: number; n: number; lo: bigint }
   | { kind: 'requantizeRelu'; k: number; m: number }
   /** ArgMax over n candidates whose pairwise differences fit b bits (circuits/argmax.circom). */
-  | { kind: 'argmax'; n: number; b: number; last: boolean };
+  | { kind: 'argmax'; n: number; b: number; last: boolean }
+  /** A test layer's row whose outcome the bounds decide: the constant 1 (a decided 0 is 'zero'). */
+  | { kind: 'one' }
+  /** acc ≥ 0 as a bit, for −2^b ≤ acc < 2^b: the top bit of acc + 2^b (circuits/compare.circom). */
+  | { kind: 'nonNegative'; b: number }
+  /** acc = 0 as a bit, by the inverse trick (circuits/compare.circom). */
+  | { kind: 'isZero' };
+
+/** The test of a comparison layer's rows: acc ≥ 0, or acc = 0. */
+export type CompareTest = 'nonNegative' | 'zero';
 
 export interface Layer {
   /** The ONNX node (or nodes, when a Relu is fused) this layer implements. */
@@ -50,6 +61,11 @@ export interface Layer {
    * candidates in order, and the row's value is the index of a largest one.
    */
   argmax?: { selectLast: boolean };
+  /**
+   * Set for a test layer: each row's accumulator (shift 0, no relu) is tested, and the row's value
+   * is 1 when the test holds, else 0.
+   */
+  compare?: CompareTest;
   /** Filled by the bound analysis. */
   gadgets?: Gadget[];
 }

@@ -4,7 +4,7 @@
  */
 import { ZkmlError } from '../errors';
 import { bitsForSpan, relu, roundShift, signedMagnitudeBits } from './fixed-point';
-import type { Gadget, Interval, Layer, Row } from '../formats/quantized-model';
+import type { CompareTest, Gadget, Interval, Layer, Row } from '../formats/quantized-model';
 
 /** Values must stay far below the field modulus (~2^253.6) so that no linear combination wraps. */
 export const MAX_MAGNITUDE_BITS = 250;
@@ -85,7 +85,11 @@ export function gadgetBits(g: Gadget): number {
   switch (g.kind) {
     case 'linear':
     case 'zero':
+    case 'one':
+    case 'isZero':
       return 0;
+    case 'nonNegative':
+      return g.b + 1;
     case 'requantize':
       return g.k + g.n;
     case 'requantizeRelu':
@@ -102,6 +106,8 @@ export function gadgetConstraints(g: Gadget): number {
       return gadgetBits(g) + 1;
     case 'argmax':
       return g.n * (g.b + 2); // per candidate: a boolean, a product, b bits
+    case 'isZero':
+      return 2; // the inverse's product and the output's
     default:
       return gadgetBits(g);
   }
@@ -130,12 +136,40 @@ function argmaxGadget(row: Row, bounds: Interval[][], selectLast: boolean, where
   return { gadget: { kind: 'argmax', n, b, last: selectLast }, out: { lo: 0n, hi: BigInt(n - 1) } };
 }
 
+/**
+ * A test layer's row: the bounds may decide the test (a constant 0 or 1, no constraint); else
+ * acc ≥ 0 needs the smallest b with −2^b ≤ acc < 2^b (b + 1 bits), and acc = 0 the inverse trick.
+ */
+export function compareGadget(test: CompareTest, acc: Interval, where: string): { gadget: Gadget; out: Interval } {
+  const bit = { lo: 0n, hi: 1n };
+  if (test === 'zero') {
+    if (acc.lo > 0n || acc.hi < 0n) return { gadget: { kind: 'zero' }, out: { lo: 0n, hi: 0n } };
+    if (acc.lo === 0n && acc.hi === 0n) return { gadget: { kind: 'one' }, out: { lo: 1n, hi: 1n } };
+    const limit = 1n << BigInt(MAX_MAGNITUDE_BITS);
+    if (magnitude(acc.lo) >= limit || magnitude(acc.hi) >= limit) {
+      throw new ZkmlError('MODEL_TOO_LARGE', `${where}: values need more than ${MAX_MAGNITUDE_BITS} bits; lower the weight or activation bits`, { limit: MAX_MAGNITUDE_BITS, unit: 'bits' });
+    }
+    return { gadget: { kind: 'isZero' }, out: bit };
+  }
+  if (acc.lo >= 0n) return { gadget: { kind: 'one' }, out: { lo: 1n, hi: 1n } };
+  if (acc.hi < 0n) return { gadget: { kind: 'zero' }, out: { lo: 0n, hi: 0n } };
+  const b = signedMagnitudeBits(acc.lo, acc.hi);
+  if (b + 1 > MAX_DECOMPOSITION_BITS) {
+    throw new ZkmlError('MODEL_TOO_LARGE', `${where}: a comparison of ${b + 1} bits exceeds ${MAX_DECOMPOSITION_BITS}`, { count: b + 1, limit: MAX_DECOMPOSITION_BITS, unit: 'bits' });
+  }
+  return { gadget: { kind: 'nonNegative', b }, out: bit };
+}
+
 /** Bounds of a layer's outputs, choosing each element's gadget on the way. */
 export function analyzeLayer(layer: Layer, bounds: Interval[][], params: Interval[] = []): Interval[] {
   const gadgets: Gadget[] = [];
   const out = layer.rows.map((row, o) => {
     const where = `node '${layer.node}' output ${o}`;
-    const r = layer.argmax ? argmaxGadget(row, bounds, layer.argmax.selectLast, where) : chooseGadget(accumulatorInterval(row, bounds, params), layer.shift, layer.relu, where);
+    const r = layer.argmax
+      ? argmaxGadget(row, bounds, layer.argmax.selectLast, where)
+      : layer.compare
+        ? compareGadget(layer.compare, accumulatorInterval(row, bounds, params), where)
+        : chooseGadget(accumulatorInterval(row, bounds, params), layer.shift, layer.relu, where);
     gadgets.push(r.gadget);
     return r.out;
   });

@@ -4,7 +4,7 @@
  */
 import { relu, roundShift } from './fixed-point';
 import { paramValues } from './params';
-import type { QuantizedModel } from '../formats/quantized-model';
+import type { CompareTest, QuantizedModel } from '../formats/quantized-model';
 
 /** Quantized input tensors by tensor id → every tensor's integer values. */
 export function runReference(model: QuantizedModel, inputs: Map<number, bigint[]>): bigint[][] {
@@ -27,6 +27,7 @@ export function runReference(model: QuantizedModel, inputs: Map<number, bigint[]
       // A private weight's term multiplies the weight signal (its coefficient records the compiled value).
       for (const [t, i, c, p] of row.terms) acc += (p === undefined ? c : weights[p]) * values[t][i];
       for (const [ta, ia, tb, ib] of row.products) acc += values[ta][ia] * values[tb][ib];
+      if (layer.compare) return compareTest(layer.compare, acc);
       const q = roundShift(acc, layer.shift);
       return layer.relu ? relu(q) : q;
     });
@@ -41,4 +42,9 @@ export function argmax(xs: bigint[], selectLast: boolean): bigint {
     if (xs[i] > xs[best] || (selectLast && xs[i] === xs[best])) best = i;
   }
   return BigInt(best);
+}
+
+/** A test layer's value: 1 when the accumulator passes the test, else 0. */
+export function compareTest(test: CompareTest, acc: bigint): bigint {
+  return (test === 'nonNegative' ? acc >= 0n : acc === 0n) ? 1n : 0n;
 }

@@ -40,6 +40,8 @@ export interface CorpusResult {
   inputs?: number;
   /** Where the proved input came from. */
   inputSource?: 'input.json' | 'random';
+  /** Set when the default 8 input bits could not hold the input's range (e.g. raw tabular features) and the run raised them. */
+  inputBits?: number;
   constraints?: number;
   publicSignals?: number;
   ptauPower?: number;
@@ -56,6 +58,9 @@ export interface CorpusResult {
   auditMutations?: number;
   auditForgeries?: number;
 }
+
+/** The input bits a run falls back to when the default 8 cannot hold an input's range. */
+export const WIDE_INPUT_BITS = 20;
 
 export interface CorpusRunOptions {
   /** A long-lived prover to reuse; without one a prover is made and closed for this model. */
@@ -226,10 +231,10 @@ export async function runCorpusModel(modelDir: string, workDir: string, opts: Co
   let inputSource: CorpusResult['inputSource'];
   let calibration: InputDoc;
   let compiled: Awaited<ReturnType<typeof compileModel>>;
+  let settings = opts.settings;
   try {
     progress(stage);
     const inputFile = path.join(modelDir, 'input.json');
-    let settings = opts.settings;
     try {
       graph = loadOnnx(fs.readFileSync(onnxPath));
     } catch (err) {
@@ -249,7 +254,14 @@ export async function runCorpusModel(modelDir: string, workDir: string, opts: Co
 
     stage = 'compile';
     progress(stage);
-    compiled = await compileModel(onnxPath, buildDir, { settings, calibration });
+    try {
+      compiled = await compileModel(onnxPath, buildDir, { settings, calibration });
+    } catch (err) {
+      // Raw tabular features (a tree ensemble's, say) span more than 8 bits with fractions that matter.
+      if (!(err instanceof ZkmlError && err.code === 'SETTINGS_INVALID' && /raise inputBits/.test(err.message)) || settings?.inputBits !== undefined) throw err;
+      settings = { ...settings, inputBits: WIDE_INPUT_BITS };
+      compiled = await compileModel(onnxPath, buildDir, { settings, calibration });
+    }
   } catch (err) {
     const d = explain(err);
     return { ...base, status: err instanceof ZkmlError ? 'refused' : 'failed', stage, ...d };
@@ -260,6 +272,7 @@ export async function runCorpusModel(modelDir: string, workDir: string, opts: Co
     status: 'failed',
     inputs: graph.inputs.length,
     inputSource,
+    ...(settings?.inputBits === WIDE_INPUT_BITS ? { inputBits: WIDE_INPUT_BITS } : {}),
     constraints: compiled.constraints,
     publicSignals: compiled.publicSignals,
     compileMs: compiled.timings.totalMs,

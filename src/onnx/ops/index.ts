@@ -16,6 +16,8 @@ import { activationsFamily } from './activations';
 import { smoothFamily } from './smooth';
 import { softmaxFamily } from './softmax';
 import { quantizedFamily } from './quantized';
+import { logicFamily } from './logic';
+import { treeEnsembleFamily } from './tree-ensemble';
 
 const FAMILIES: OpFamily[] = [
   gemmFamily,
@@ -34,6 +36,8 @@ const FAMILIES: OpFamily[] = [
   softmaxFamily,
   quantizedFamily,
   argMaxFamily,
+  logicFamily,
+  treeEnsembleFamily,
 ];
 
 const BY_OP = new Map<string, OpFamily>();

@@ -19,6 +19,9 @@ import { lowerActivation } from './activations';
 import { lowerSmooth } from './smooth';
 import { lowerSoftmax } from './softmax';
 import { QUANTIZED_LOWERINGS } from './quantized';
+import { LOGIC_LOWERINGS } from './logic';
+import { lowerTreeEnsemble } from './tree-ensemble';
+import { TREE_CLASSIFIER, TREE_REGRESSOR } from '../../onnx/ops/tree-ensemble';
 
 const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
   ...SHAPE_LOWERINGS,
@@ -62,6 +65,10 @@ const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
   Softmax: lowerSoftmax,
   ...QUANTIZED_LOWERINGS,
   ArgMax: lowerArgMax,
+  // Last: its Equal, Not and Where on run-time tensors replace the constant-only entries of SHAPE_LOWERINGS.
+  ...LOGIC_LOWERINGS,
+  [TREE_REGRESSOR]: lowerTreeEnsemble,
+  [TREE_CLASSIFIER]: lowerTreeEnsemble,
 };
 
 export function lowerNode(node: IrNode, ctx: LowerContext): void {

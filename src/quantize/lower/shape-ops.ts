@@ -53,14 +53,6 @@ export function lowerIndexMapped(node: IrNode, ctx: LowerContext): void {
   });
 }
 
-/** Equal, Not: only constant folding is supported; on a tensor computed at run time they are refused. */
-function refuseRuntime(node: IrNode): never {
-  throw new ZkmlError('ONNX_UNSUPPORTED_OP', `node '${node.name}' (${node.opType}) on a tensor computed at run time is not supported (only folded on constants)`, {
-    node: node.name,
-    opType: node.opType,
-  });
-}
-
 export const SHAPE_LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
   Concat: lowerIndexMapped,
   Split: lowerIndexMapped,
@@ -74,6 +66,4 @@ export const SHAPE_LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) =
   Squeeze: lowerReshape,
   Unsqueeze: lowerReshape,
   Cast: lowerReshape,
-  Equal: refuseRuntime,
-  Not: refuseRuntime,
 };

@@ -19,7 +19,7 @@ import * as R from './responses';
 type Json = Record<string, unknown>;
 
 /** A response body: a named zod schema (a component), or plain text. */
-type Body = { schema: keyof typeof COMPONENTS } | { text: string };
+type Body = { schema: keyof typeof COMPONENTS } | { text: string } | { events: string };
 
 export interface RouteDoc {
   /** 'public': no key needed (health, metrics). */
@@ -105,6 +105,13 @@ export const ROUTES: Record<string, RouteDoc> = {
     responses: { 200: { schema: 'VerifyResult', description: 'the verdict (valid: false with a code for a refused receipt)' } },
     errors: ['BODY_INVALID', 'RECEIPT_INVALID', 'RECEIPT_MODEL_MISMATCH', ...MODEL_ROUTE, 'CHAIN_ERROR'],
   },
+  'GET /v1/jobs/{id}/events': {
+    scope: 'read',
+    responses: {
+      200: { events: '`event: progress` data {id, state, phase, percent} on each change; `event: end` data: the Job (done or failed); then the stream closes', description: 'Server-Sent Events' },
+    },
+    errors: ['NOT_FOUND'],
+  },
   'GET /health': {
     scope: 'public',
     responses: { 200: { schema: 'Health', description: 'ready' }, 503: { schema: 'Health', description: 'not ready: the job store does not answer' } },
@@ -140,7 +147,12 @@ const problemContent = { 'application/problem+json': { schema: { $ref: '#/compon
 function responses(route: RouteDoc): Json {
   const out: Json = {};
   for (const [status, r] of Object.entries(route.responses)) {
-    const content = 'text' in r ? { 'text/plain': { schema: { type: 'string', description: r.text } } } : { 'application/json': { schema: { $ref: `#/components/schemas/${r.schema}` } } };
+    const content =
+      'text' in r
+        ? { 'text/plain': { schema: { type: 'string', description: r.text } } }
+        : 'events' in r
+          ? { 'text/event-stream': { schema: { type: 'string', description: r.events } } }
+          : { 'application/json': { schema: { $ref: `#/components/schemas/${r.schema}` } } };
     const headers = r.headers ? Object.fromEntries(Object.entries(r.headers).map(([h, d]) => [h, { description: d, schema: { type: 'string' } }])) : undefined;
     out[status] = { description: r.description, content, ...(headers ? { headers } : {}) };
   }

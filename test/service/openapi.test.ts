@@ -166,6 +166,9 @@ describe('OpenAPI from the zod schemas', () => {
     await call('GET', '/v1/proofs/{id}', `/v1/proofs/${submitted.body.id}`, undefined, reader);
     await call('GET', '/v1/proofs/{id}/calldata', `/v1/proofs/${submitted.body.id}/calldata`);
     await call('GET', '/v1/proofs/{id}', '/v1/proofs/nope');
+    const events = await call('GET', '/v1/jobs/{id}/events', `/v1/jobs/${submitted.body.id}/events`);
+    assert.match(String(events.body), /event: end\ndata: \{"id":"/);
+    await call('GET', '/v1/jobs/{id}/events', '/v1/jobs/nope/events');
 
     const batch = await call('POST', '/v1/batches', '/v1/batches', { modelId: id, inputs: tinyInputs(2) });
     await waitForBatch(base, batch.body.id, 2, 'the batch', admin);

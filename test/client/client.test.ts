@@ -90,6 +90,23 @@ describe('@zkml/client against the real service', () => {
     assert.equal((await client.manifest(tinyId)).vkSha256, receipt.model.vkSha256);
   });
 
+  test('jobEvents streams a proof job: progress, then the end with the job', async () => {
+    const { id } = await client.submitProof({ modelId: tinyId, input: TINY_INPUT });
+    const events = [];
+    for await (const e of client.jobEvents(id)) events.push(e);
+    assert.ok(events.length >= 2);
+    const end = events.at(-1)!;
+    assert.equal(end.event, 'end');
+    assert.equal(end.data.state, 'done');
+    assert.ok(events.slice(0, -1).every((e) => e.event === 'progress' && e.data.id === id));
+    await assert.rejects(
+      async () => {
+        for await (const _ of client.jobEvents('nope')) void _;
+      },
+      (e: Client.ZkmlApiError) => e.status === 404 && e.code === 'NOT_FOUND',
+    );
+  });
+
   test('an idempotency key repeated returns the same job', async () => {
     const key = lib.newIdempotencyKey();
     const a = await client.submitProof({ modelId: tinyId, input: TINY_INPUT }, key);

@@ -182,6 +182,31 @@ export class ZkmlClient {
 
   health = (): Promise<T.Health> => this.get('/health');
 
+  /**
+   * A job's events as they happen (GET /v1/jobs/:id/events, Server-Sent Events): `progress` with
+   * {id, state, phase, percent} on each change, then `end` with the job; the iteration ends with the stream.
+   */
+  async *jobEvents(jobId: string): AsyncGenerator<{ event: 'progress'; data: Pick<T.Job, 'id' | 'state' | 'phase' | 'percent'> } | { event: 'end'; data: T.Job }> {
+    const res = await this.fetchFn(`${this.base}/v1/jobs/${jobId}/events`, { headers: this.opts.apiKey ? { authorization: `Bearer ${this.opts.apiKey}` } : {} });
+    if (res.status !== 200 || !res.body) {
+      const p = (await res.json().catch(() => undefined)) as T.Problem | undefined;
+      throw new ZkmlApiError(res.status, p?.code ?? 'HTTP_ERROR', p?.detail ?? `events of ${jobId} answered ${res.status}`, p);
+    }
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let cut: number;
+      while ((cut = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        const event = /^event: (.+)$/m.exec(block)?.[1];
+        const data = /^data: (.+)$/m.exec(block)?.[1];
+        if ((event === 'progress' || event === 'end') && data) yield { event, data: JSON.parse(data) } as never;
+      }
+    }
+  }
+
   private async poll<R>(opts: WaitOptions, step: () => Promise<R | undefined>): Promise<R> {
     const end = Date.now() + (opts.timeoutMs ?? 600_000);
     for (;;) {

@@ -17,7 +17,7 @@ const nodeGlobals = {
 };
 
 module.exports = defineConfig([
-  globalIgnores(['dist/', 'dist-test/', 'build/', 'data/', 'coverage/', '.cache/']),
+  globalIgnores(['dist/', 'clients/typescript/dist/', 'dist-test/', 'build/', 'data/', 'coverage/', '.cache/']),
   {
     linterOptions: { reportUnusedDisableDirectives: 'error' },
   },

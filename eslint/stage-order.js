@@ -16,7 +16,7 @@ const path = require('node:path');
  * Earliest first. `leaves` is `src/errors.ts`, `src/formats/` and any other file directly in `src/`
  * (a root file is a leaf until it is moved into a stage); every other name is the folder `src/<name>/`.
  */
-const STAGE_ORDER = ['leaves', 'snark', 'onnx', 'quantize', 'commit', 'compiler', 'setup', 'chain', 'prover', 'verifier', 'audit', 'app', 'jobs', 'service', 'cli'];
+const STAGE_ORDER = ['leaves', 'snark', 'onnx', 'quantize', 'commit', 'compiler', 'setup', 'chain', 'prover', 'verifier', 'audit', 'app', 'library', 'jobs', 'service', 'cli'];
 
 /** Folders under `src/` that belong to the leaves (besides the files directly in `src/`). */
 const LEAF_FOLDERS = ['formats'];

@@ -6,6 +6,10 @@ interface IZkmlRegistry {
     function submitInference(uint256 modelId, uint256[] calldata publicSignals, uint256[8] calldata proof)
         external
         returns (bytes32 nullifier, int256[] memory outputs, uint256[] memory commitments);
+
+    function isAccepted(uint256 modelId, uint256[] calldata publicSignals) external view returns (bool);
+
+    function decode(uint256 modelId, uint256[] calldata publicSignals) external view returns (int256[] memory outputs, uint256[] memory commitments);
 }
 
 /**
@@ -13,7 +17,9 @@ interface IZkmlRegistry {
  * For a model compiled with `--input-visibility hashed --output-visibility public`, the registry
  * returns the outputs as signed integers (value = integer / 2^scaleBits) and commitments[0] is the
  * Poseidon commitment to the private input. The registry verifies the proof and refuses replays, so
- * this contract only decides.
+ * this contract only decides. A result someone else already submitted is not lost to that replay
+ * protection: the registry accepted exactly these signals for this model, so the consumer reads them
+ * (decoded by the registry) instead of submitting again.
  */
 contract ThresholdConsumer {
     IZkmlRegistry public immutable registry;
@@ -32,7 +38,10 @@ contract ThresholdConsumer {
     }
 
     function settle(uint256[] calldata publicSignals, uint256[8] calldata proof) external returns (bool ok) {
-        (, int256[] memory outputs, uint256[] memory commitments) = registry.submitInference(modelId, publicSignals, proof);
+        int256[] memory outputs;
+        uint256[] memory commitments;
+        if (registry.isAccepted(modelId, publicSignals)) (outputs, commitments) = registry.decode(modelId, publicSignals);
+        else (, outputs, commitments) = registry.submitInference(modelId, publicSignals, proof);
         ok = outputs[0] >= threshold;
         approved[commitments[0]] = ok;
         emit Decision(commitments[0], outputs[0], ok);

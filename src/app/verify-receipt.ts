@@ -9,7 +9,10 @@
  *  5. every opening the receipt carries matches its commitment, read with this build's layout
  *     (never the receipt's own description).
  */
-import { artifactPath, readJson, readManifest } from '../formats/artifacts';
+import { artifactPath, readJson, readManifest, sha256Bytes } from '../formats/artifacts';
+import { decodeWithDescribedLayout } from '../formats/described-layout';
+import type { DecodedTensor } from '../formats/public-signals';
+import { ZkmlError } from '../errors';
 import { readCompiled } from '../formats/compiled-model';
 import type { QuantizedModel } from '../formats/quantized-model';
 import type { Receipt } from '../formats/receipt';
@@ -65,4 +68,59 @@ export async function verifyReceipt(buildDir: string, receipt: Receipt, opts: Ve
   const openings = receipt.openings ? await verifyOpenings(receipt, quantized()) : undefined;
   if (openings && !openings.valid) return { valid: false, code: openings.code, reason: openings.reason, proof, onchain, weights, openings };
   return { valid: true, reason: proof.reason, proof, onchain, weights, openings };
+}
+
+/** What a key-only verification checked and what it could not, in words a third party can act on. */
+export interface KeyOnlyVerdict extends Verdict {
+  proof?: Verdict;
+  /** The public signals decoded with the receipt's own layout (only once the proof verifies). */
+  decoded?: DecodedTensor[];
+  checked: string[];
+  notChecked: string[];
+}
+
+export interface KeyOnlyOptions {
+  /** A weights commitment to hold the proof to (the model's published one). */
+  weightsCommitment?: string;
+}
+
+/**
+ * Verifying a receipt with nothing but the verification key (no build folder): a separate step of
+ * the same policy for third parties. In order: the receipt's layout covers its signals, the proof
+ * verifies off-chain against the key, and (when given) the weights commitment among the signals is
+ * the published one. The outputs are then decoded from the signals with the receipt's layout. The
+ * layout itself, the openings and the key's provenance need the build's manifest and model, so they
+ * are listed in `notChecked`.
+ */
+export async function verifyReceiptWithKey(receipt: Receipt, vk: object, opts: KeyOnlyOptions = {}): Promise<KeyOnlyVerdict> {
+  const checked: string[] = [];
+  const notChecked: string[] = [];
+  // The key as `zkml setup` writes it hashes to the receipt's vkSha256; a reformatted copy does not, and the pairing decides.
+  const named = receipt.model?.vkSha256;
+  if (named && sha256Bytes(JSON.stringify(vk, null, 2) + '\n') === named) checked.push(`the key is the one the receipt names (sha256 ${named.slice(0, 16)}…)`);
+  else notChecked.push(named ? "that the key is the one the receipt names (this copy's bytes differ; the pairing check decides)" : 'the key name (the receipt names none)');
+
+  let decoded: DecodedTensor[];
+  try {
+    decoded = decodeWithDescribedLayout(receipt.model?.publicLayout, receipt.publicSignals ?? []);
+  } catch (err) {
+    if (err instanceof ZkmlError) return { valid: false, code: err.code, reason: err.message, checked, notChecked };
+    throw err;
+  }
+  const proof = await verifyOffchain(receipt, vk);
+  if (!proof.valid) return { ...proof, proof, checked, notChecked };
+  checked.push('the Groth16 proof verifies off-chain against the key for these public signals');
+
+  const weights = decoded.find((d) => d.kind === 'weightsCommitment');
+  if (weights && opts.weightsCommitment !== undefined) {
+    if (BigInt(opts.weightsCommitment) !== weights.integers[0]) {
+      return { valid: false, code: 'WEIGHTS_COMMITMENT_MISMATCH', reason: `the proof commits to weights ${weights.integers[0]}, not to ${opts.weightsCommitment}`, proof, checked, notChecked };
+    }
+    checked.push('the weights commitment among the signals is the given one');
+  } else if (weights) notChecked.push("that the weights commitment is the model's published one (give it, or verify with the build's manifest)");
+
+  notChecked.push("the receipt's public layout (names, shapes, scales used to decode the outputs): the build's compiled model pins it");
+  if (receipt.openings) notChecked.push("the openings of the commitments (they need the build's model)");
+  notChecked.push("the key's provenance (dev ptau or ceremony): the receipt's `setup` is a claim, the manifest and transcript show it");
+  return { valid: true, reason: proof.reason, proof, decoded, checked, notChecked };
 }

@@ -4,7 +4,7 @@ import { parseSalt, Salts } from '../commit/commitments';
 import { ErrorCode, ZkmlError } from '../errors';
 import { USAGE } from './usage';
 
-export function readJsonFile(file: string, code: 'INPUT_INVALID' | 'RECEIPT_INVALID'): unknown {
+export function readJsonFile(file: string, code: 'INPUT_INVALID' | 'RECEIPT_INVALID' | 'ARTIFACT_MISSING'): unknown {
   if (!fs.existsSync(file)) throw new ZkmlError(code, `no file at ${file}`);
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8'));

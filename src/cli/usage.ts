@@ -14,6 +14,7 @@ export const USAGE = `usage:
   zkml commit [INPUT] --dir DIR [--input-salt S] [--output-salt S]   (no INPUT: the weights commitment)
   zkml prove DIR --input FILE --out RECEIPT [--input-salt S] [--output-salt S]
   zkml verify RECEIPT --dir DIR [--weights-commitment C] [--onchain [--rpc URL] [--key HEX] [--address ADDR]]
+  zkml verify RECEIPT --vk verification_key.json [--weights-commitment C]   (the key alone: proof + decoded outputs)
   zkml calldata RECEIPT
   zkml audit DIR --input FILE [--per-class N]   (soundness: mutate the witness, expect every change refused)
   zkml abi                       (the ZkmlRegistry ABI as JSON; see docs/contracts.md)

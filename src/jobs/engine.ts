@@ -192,6 +192,11 @@ export class Engine {
     return readJson(artifactPath(await this.readyBuild(id), 'vk'));
   }
 
+  /** The public manifest (artifact hashes, key provenance, weights commitment) of a ready model. */
+  async publicManifest(id: string): Promise<unknown> {
+    return readManifest(await this.readyBuild(id));
+  }
+
   private retryAfter(active: number): number {
     return Math.max(1, Math.min(300, Math.ceil((active * this.avgRunMs) / this.opts.workers / 1000)));
   }

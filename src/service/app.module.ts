@@ -4,6 +4,7 @@ import { APP_FILTER, APP_GUARD, Reflector } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { ApiKeyGuard } from './auth.guard';
 import { BatchesController, ModelsController, ProofsController, VerifyController } from './controllers';
+import { EventsController } from './events.controller';
 import { OpsController } from './ops.controller';
 import { ProblemFilter } from './problem.filter';
 import type { Runtime } from './runtime';
@@ -14,7 +15,7 @@ export class AppModule {
   static create(rt: Runtime, log: Logger): DynamicModule {
     return {
       module: AppModule,
-      controllers: [ModelsController, ProofsController, BatchesController, VerifyController, OpsController],
+      controllers: [ModelsController, ProofsController, BatchesController, VerifyController, OpsController, EventsController],
       providers: [
         { provide: RUNTIME, useValue: rt },
         { provide: ENGINE, useValue: rt.engine },

@@ -55,3 +55,6 @@ export const parseVerifyRequest = (body: unknown): VerifyRequest => {
   const { receipt, onchain } = parseBody(VerifyBody, body);
   return { receipt: receipt as unknown as Receipt, onchain };
 };
+
+/** The request schemas by route, for the OpenAPI document (openapi.ts) and the typed client. */
+export const REQUEST_BODIES = { proof: ProofBody, batch: BatchBody, compile: CompileBody, deploy: DeployBody, verify: VerifyBody };

@@ -127,6 +127,15 @@ export class ModelsController {
   vk(@Param('id') id: string) {
     return this.engine.verificationKey(id);
   }
+
+  @Get(':id/manifest.json')
+  @RequireScope('read')
+  @ApiOperation({
+    summary: 'The public manifest: artifact hashes (ONNX → vk → verifier), ptau and phase-2 provenance, the weights commitment; with the key, all a third party needs (docs/verifying.md)',
+  })
+  manifest(@Param('id') id: string) {
+    return this.engine.publicManifest(id);
+  }
 }
 
 @ApiTags('proofs')

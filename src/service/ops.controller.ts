@@ -1,6 +1,6 @@
 /** Liveness/readiness and Prometheus metrics: public, cheap, never behind the job queue. */
 import { Controller, Get, Inject, Res } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from './auth.guard';
 import type { Runtime } from './runtime';
@@ -35,7 +35,7 @@ export class OpsController {
 
   @Get('metrics')
   @Public()
-  @ApiExcludeEndpoint()
+  @ApiOperation({ summary: 'Prometheus metrics (text exposition format)' })
   async metrics(@Res() res: Response) {
     res.type(this.rt.metrics.registry.contentType).send(await this.rt.metrics.registry.metrics());
   }

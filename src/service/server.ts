@@ -14,6 +14,7 @@ import { createLogger } from './log';
 import { pinoHttp } from 'pino-http';
 import { AppModule } from './app.module';
 import { Config } from './config';
+import { documentFromSchemas } from './openapi';
 import { problem, toZkmlError } from './problem.filter';
 import { createRuntime, Runtime } from './runtime';
 
@@ -53,7 +54,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     .setVersion('1')
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Api-Key' }, 'apiKey')
     .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc));
+  SwaggerModule.setup('docs', app, () => documentFromSchemas(SwaggerModule.createDocument(app, doc)));
 
   await app.init();
   // Body-parser errors happen before routing; answer them in problem+json too.

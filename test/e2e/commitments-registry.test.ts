@@ -323,5 +323,24 @@ describe('hashed visibility, batch proofs and the registry on tiny', () => {
         assert.equal(await consumer.getFunction('approved')(rb2.publicSignals[8]), true);
       });
     });
+
+    test('the example consumer settles a result someone else submitted first (reads it, no revert)', async () => {
+      const rb3 = await prover.prove(batch, { input_data: calibration.input_data.slice(8, 12) });
+      // A third party submits the proof straight to the registry first.
+      const first = await run((w) => submitInference(registryAt(registryAddress, w), ids.batch, rb3.proof, rb3.publicSignals));
+      await run(async (w) => {
+        const artifact = compileContract('examples/ThresholdConsumer.sol', 'ThresholdConsumer');
+        const address = await deployContract(w, artifact, [registryAddress, ids.batch, -100000]);
+        const { Contract: C } = await import('ethers');
+        const consumer = new C(address, artifact.abi as never, w);
+        const receipt = await (await consumer.getFunction('settle')(rb3.publicSignals, proofWords(rb3.proof))).wait();
+        const decision = receipt.logs.map((l: never) => consumer.interface.parseLog(l)).find((e: { name?: string } | null) => e?.name === 'Decision');
+        assert.equal(decision.args.score, first.outputs[0], 'the accepted result, as the registry decoded it');
+        assert.equal(await consumer.getFunction('approved')(rb3.publicSignals[8]), true);
+        // A proof the registry never accepted is still verified: a tampered one is refused.
+        const bad = proofWords(rb3.proof);
+        await assert.rejects(consumer.getFunction('settle')([...rb3.publicSignals.slice(0, -1), '7'], bad));
+      });
+    });
   });
 });

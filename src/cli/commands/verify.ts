@@ -2,8 +2,8 @@
 import { parseArgs } from 'node:util';
 import { artifactPath, Manifest, readJson } from '../../formats/artifacts';
 import { ZkmlError } from '../../errors';
-import { parseReceipt } from '../../formats/receipt';
-import { verifyReceipt } from '../../app/verify-receipt';
+import { parseReceipt, Receipt } from '../../formats/receipt';
+import { verifyReceipt, verifyReceiptWithKey } from '../../app/verify-receipt';
 import { asUsage, readJsonFile, requirePositional } from '../args';
 import { describeKeyTrust } from '../trust';
 
@@ -18,10 +18,15 @@ export async function verifyCommand(args: string[]): Promise<void> {
       key: { type: 'string' },
       address: { type: 'string' },
       'weights-commitment': { type: 'string' },
+      vk: { type: 'string' },
     },
   });
   const file = requirePositional(positionals, 'the receipt');
-  if (!values.dir) throw new ZkmlError('USAGE', 'verify needs --dir DIR (the build folder with verification_key.json)');
+  if (values.vk && !values.dir) {
+    if (values.onchain) throw new ZkmlError('USAGE', 'verify --onchain needs --dir DIR (the build with the Solidity verifier)');
+    return verifyWithKeyOnly(parseReceipt(readJsonFile(file, 'RECEIPT_INVALID'), file), values.vk, values['weights-commitment']);
+  }
+  if (!values.dir) throw new ZkmlError('USAGE', 'verify needs --dir DIR (the build folder) or --vk FILE (the verification key alone)');
   const receipt = parseReceipt(readJsonFile(file, 'RECEIPT_INVALID'), file);
   const manifest = readJson<Manifest>(artifactPath(values.dir, 'manifest'));
   const dir = values.dir;
@@ -41,4 +46,19 @@ export async function verifyCommand(args: string[]): Promise<void> {
   console.log(`valid${where}: ${verdict.reason}${opened}${weights ? `; ${weights.reason}` : ''}`);
   // A valid proof is only as good as the key: say what this build's key rests on.
   console.log(`key: ${describeKeyTrust(manifest)}`);
+}
+
+/** `zkml verify RECEIPT --vk FILE`: the proof against the key alone, the outputs decoded, and what was left unchecked. */
+async function verifyWithKeyOnly(receipt: Receipt, vkFile: string, weightsCommitment: string | undefined): Promise<void> {
+  const vk = readJsonFile(vkFile, 'ARTIFACT_MISSING');
+  if (typeof vk !== 'object' || vk === null) throw new ZkmlError('ARTIFACT_MISSING', `${vkFile} is not a verification key`);
+  const verdict = await verifyReceiptWithKey(receipt, vk, { weightsCommitment });
+  if (!verdict.valid) throw new ZkmlError(verdict.code ?? 'PROOF_INVALID', verdict.reason);
+  console.log(`valid off-chain with the key alone: ${verdict.reason}`);
+  for (const d of verdict.decoded ?? []) {
+    const shown = d.values.length > 0 ? d.values.map((v) => String(v)).join(', ') : d.integers.map(String).join(', ');
+    console.log(`${d.kind} '${d.name}' [${d.shape.join(',')}]: ${shown}`);
+  }
+  for (const c of verdict.checked) console.log(`checked: ${c}`);
+  for (const c of verdict.notChecked) console.log(`not checked: ${c}`);
 }

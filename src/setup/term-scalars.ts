@@ -64,40 +64,93 @@ export function termScalars(terms: R1csTerms, extraOnes: number): TermScalars {
     // One row: consecutive terms of the same matrix and constraint.
     let end = start + 1;
     while (end < terms.count && terms.row[end] === terms.row[start] && terms.matrix[end] === terms.matrix[start]) end++;
-    values.length = 0;
     let long = 0;
-    for (let i = start; i < end; i++) {
-      const v = termCoef(terms, i);
-      values.push(v);
-      if (!isShort(v)) long++;
+    for (let i = start; i < end && long < 2; i++) if (shortKind(terms, i) === LONG) long++;
+    if (long < 2) {
+      // Nothing to gain from a factor: short coefficients are copied, long ones kept as they are.
+      for (let i = start; i < end; i++) if (!setShortFast(out, terms, i)) setScalar(out, i, termCoef(terms, i));
+    } else {
+      values.length = 0;
+      for (let i = start; i < end; i++) values.push(termCoef(terms, i));
+      const factored = rowFactor(values);
+      if (factored) {
+        out.factors[terms.matrix[start]].set(terms.row[start], modInverse(factored.k));
+        for (let i = start; i < end; i++) if (!isShort(values[i - start])) out.shortened++;
+      }
+      const scaled = factored ? factored.products : values;
+      for (let i = start; i < end; i++) setScalar(out, i, scaled[i - start]);
     }
-    const k = long >= 2 ? rowFactor(values) : 1n;
-    if (k !== 1n) {
-      out.factors[terms.matrix[start]].set(terms.row[start], modInverse(k));
-      out.shortened += long;
-    }
-    for (let i = start; i < end; i++) setScalar(out, i, k === 1n ? values[i - start] : (values[i - start] * k) % R);
     start = end;
   }
   for (let i = terms.count; i < total; i++) setScalar(out, i, 1n);
   return out;
 }
 
+const SHORT_POSITIVE = 0;
+const SHORT_NEGATIVE = 1;
+const LONG = 2;
+/** r's 32-bit words, little-endian. */
+const R_WORDS = Array.from({ length: 8 }, (_, i) => Number((R >> BigInt(32 * i)) & 0xffffffffn));
+
+/** Without bigints: v < 2^64, or r − v < 2^64 with the top 192 bits of v equal to r's (almost every such v), or neither. */
+function shortKind(terms: R1csTerms, i: number): number {
+  const d = terms.data;
+  const at = terms.coefAt[i];
+  let zero = true;
+  let top = true;
+  for (let w = 2; w < 8; w++) {
+    const word = d.readUInt32LE(at + 4 * w);
+    if (word !== 0) zero = false;
+    if (word !== R_WORDS[w]) top = false;
+  }
+  if (zero) return SHORT_POSITIVE;
+  return top ? SHORT_NEGATIVE : LONG;
+}
+
+/** Sets a short scalar without bigints; false when the coefficient is not one shortKind recognises. */
+function setShortFast(out: TermScalars, terms: R1csTerms, i: number): boolean {
+  const kind = shortKind(terms, i);
+  if (kind === LONG) return false;
+  const d = terms.data;
+  const at = terms.coefAt[i];
+  let lo = d.readUInt32LE(at);
+  let hi = d.readUInt32LE(at + 4);
+  if (kind === SHORT_NEGATIVE) {
+    // r − v on the low 64 bits (the top words are equal, and v < r).
+    const l = R_WORDS[0] - lo;
+    const borrow = l < 0 ? 1 : 0;
+    lo = l + borrow * 0x100000000;
+    hi = R_WORDS[1] - hi - borrow;
+    if (hi < 0) return false;
+    out.negative[i] = 1;
+  }
+  const m = i * 32;
+  out.magnitude.writeUInt32LE(lo, m);
+  out.magnitude.writeUInt32LE(hi, m + 4);
+  out.bytes[i] = hi !== 0 ? 4 + byteLength(hi) : Math.max(1, byteLength(lo));
+  return true;
+}
+
+function byteLength(word: number): number {
+  return word >= 0x1000000 ? 4 : word >= 0x10000 ? 3 : word >= 0x100 ? 2 : word > 0 ? 1 : 0;
+}
+
 function isShort(v: bigint): boolean {
   return v < SHORT || R - v < SHORT;
 }
 
-/** A k that makes every value · k short, or 1 when none is found. */
-function rowFactor(values: bigint[]): bigint {
+/** A k that makes every value · k short, with those products; undefined when none is found. */
+function rowFactor(values: bigint[]): { k: bigint; products: bigint[] } | undefined {
   let k = 1n;
   for (let attempt = 0; attempt <= MAX_REFINEMENTS; attempt++) {
-    const bad = values.find((v) => !isShort((v * k) % R));
-    if (bad === undefined) return k;
-    const t = smallDenominator((bad * k) % R);
-    if (t === undefined || k * t >= MAX_K) return 1n;
+    const products = values.map((v) => (v * k) % R);
+    const bad = products.find((v) => !isShort(v));
+    if (bad === undefined) return k === 1n ? undefined : { k, products };
+    const t = smallDenominator(bad);
+    if (t === undefined || k * t >= MAX_K) return undefined;
     k *= t;
   }
-  return 1n;
+  return undefined;
 }
 
 /** t > 0 with a·t ≡ u (mod r) for a short u, by the half extended Euclid (rational reconstruction). */
@@ -121,7 +174,11 @@ function setScalar(out: TermScalars, i: number, v: bigint): void {
     out.negative[i] = 1;
   }
   const at = i * 32;
-  for (let limb = 0; limb < 4; limb++) out.magnitude.writeBigUInt64LE((m >> BigInt(64 * limb)) & 0xffffffffffffffffn, at + 8 * limb);
+  if (m < SHORT) {
+    out.magnitude.writeBigUInt64LE(m, at);
+  } else {
+    for (let limb = 0; limb < 4; limb++) out.magnitude.writeBigUInt64LE((m >> BigInt(64 * limb)) & 0xffffffffffffffffn, at + 8 * limb);
+  }
   let bytes = 32;
   while (bytes > 1 && out.magnitude[at + bytes - 1] === 0) bytes--;
   out.bytes[i] = bytes;

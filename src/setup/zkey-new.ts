@@ -23,7 +23,7 @@ import type { SnarkjsCurve } from '../snark/snarkjs';
 import { readPtauInfo } from './ptau-file';
 import { bigintToLE, PTAU_SECTION, PtauWriter } from './ptau-format';
 import { MATRIX_A, MATRIX_B, MATRIX_C, R1csTerms, readR1csTerms } from './r1cs-constraints';
-import { termCoef, termScalars } from './term-scalars';
+import { termScalars } from './term-scalars';
 import { sumWires, WireSumChunk, WireSumPlan } from './wire-sums';
 
 export type ZkeyProgress = (phase: string, fraction: number) => void;
@@ -40,8 +40,6 @@ export interface NewZkeyResult {
 
 const ZKEY_SECTIONS = 10;
 const FR_BYTES = 32;
-const R_MONT = (1n << 256n) % BN254_R;
-const R2 = (R_MONT * R_MONT) % BN254_R;
 /** The Fr 2-adicity of bn128: snarkjs reads H from the doubled domain, so the domain must be smaller. */
 const FR_TWO_ADICITY = 28;
 const COEF_BATCH = 1 << 16;
@@ -121,7 +119,7 @@ export async function newZkey(curve: SnarkjsCurve, r1csFile: string, ptauFile: s
     }
 
     progress('zkey: coefficients', 0.02);
-    await writeCoefficients(writer, terms, nPublic);
+    await writeCoefficients(curve, writer, terms, nPublic);
     step('coefficients');
 
     // The Lagrange basis of the circuit's domain: the block of 2^cirPower points of sections 12..15.
@@ -139,7 +137,12 @@ export async function newZkey(curve: SnarkjsCurve, r1csFile: string, ptauFile: s
     const scaled = (matrix: number, base: Uint8Array, group: 'G1' | 'G2'): Promise<Uint8Array> => scaleRows(curve, group, base, scalars.factors[matrix]);
     tables[T_TAU_A] = await scaled(MATRIX_A, tauG1, 'G1');
     tables[T_BETA_A] = await scaled(MATRIX_A, betaTauG1, 'G1');
-    tables[T_TAU_B] = await scaled(MATRIX_B, tauG1, 'G1');
+    // A row often equals its B row (circom's x·x): their τ·G1 points share the factor, so reuse A's.
+    const bOnly = new Map([...scalars.factors[MATRIX_B]].filter(([row, f]) => scalars.factors[MATRIX_A].get(row) !== f));
+    tables[T_TAU_B] = await scaleRows(curve, 'G1', tauG1, bOnly);
+    for (const row of scalars.factors[MATRIX_B].keys()) {
+      if (!bOnly.has(row)) tables[T_TAU_B].set(tables[T_TAU_A].subarray(row * sG1, (row + 1) * sG1), row * sG1);
+    }
     tables[T_TAU2_B] = await scaled(MATRIX_B, tauG2, 'G2');
     tables[T_ALPHA_B] = await scaled(MATRIX_B, alphaTauG1, 'G1');
     tables[T_TAU_C] = await scaled(MATRIX_C, tauG1, 'G1');
@@ -279,39 +282,49 @@ function wirePlan(group: 'G1' | 'G2', all: AllTerms, out: (wire: number) => numb
   return plan;
 }
 
-/** Section 4: every A and B term as (matrix, row, wire, coef·R² mod r), then the extra public rows. */
-async function writeCoefficients(writer: PtauWriter, terms: R1csTerms, nPublic: number): Promise<void> {
+/**
+ * Section 4: every A and B term as (matrix, row, wire, coef·R² mod r), then the extra public rows. coef·R²
+ * is two Montgomery conversions, done in batches on the curve's threads.
+ */
+async function writeCoefficients(curve: SnarkjsCurve, writer: PtauWriter, terms: R1csTerms, nPublic: number): Promise<void> {
+  const nc = terms.header.nConstraints;
   let count = nPublic + 1;
   for (let i = 0; i < terms.count; i++) if (terms.matrix[i] !== MATRIX_C) count++;
   await writer.beginSection(4);
   await writer.write(u32(count));
   const entry = 12 + FR_BYTES;
-  let buf = Buffer.alloc(COEF_BATCH * entry);
-  let at = 0;
-  const push = async (matrix: number, row: number, wire: number, coef: bigint): Promise<void> => {
-    buf.writeUInt32LE(matrix, at);
-    buf.writeUInt32LE(row, at + 4);
-    buf.writeUInt32LE(wire, at + 8);
-    const v = (coef * R2) % BN254_R;
-    for (let limb = 0; limb < 4; limb++) buf.writeBigUInt64LE((v >> BigInt(64 * limb)) & 0xffffffffffffffffn, at + 12 + 8 * limb);
-    at += entry;
-    if (at === buf.length) {
-      await writer.write(buf);
-      buf = Buffer.alloc(COEF_BATCH * entry);
-      at = 0;
+  const one = bigintToLE(1n, FR_BYTES);
+  // Entry e < count: the e-th A/B term, then the rows nc + s with coefficient 1.
+  let i = 0;
+  for (let e0 = 0; e0 < count; e0 += COEF_BATCH) {
+    const n = Math.min(COEF_BATCH, count - e0);
+    const coefs = new Uint8Array(n * FR_BYTES);
+    const out = Buffer.alloc(n * entry);
+    for (let e = 0; e < n; e++) {
+      while (i < terms.count && terms.matrix[i] === MATRIX_C) i++;
+      if (i < terms.count) {
+        out.writeUInt32LE(terms.matrix[i], e * entry);
+        out.writeUInt32LE(terms.row[i], e * entry + 4);
+        out.writeUInt32LE(terms.wire[i], e * entry + 8);
+        coefs.set(terms.data.subarray(terms.coefAt[i], terms.coefAt[i] + FR_BYTES), e * FR_BYTES);
+        i++;
+      } else {
+        const s = e0 + e - (count - nPublic - 1);
+        out.writeUInt32LE(MATRIX_A, e * entry);
+        out.writeUInt32LE(nc + s, e * entry + 4);
+        out.writeUInt32LE(s, e * entry + 8);
+        coefs.set(one, e * FR_BYTES);
+      }
     }
-  };
-  for (let i = 0; i < terms.count; i++) {
-    if (terms.matrix[i] !== MATRIX_C) await push(terms.matrix[i], terms.row[i], terms.wire[i], termCoef(terms, i));
+    const scaled: Uint8Array = await curve.Fr.batchToMontgomery(await curve.Fr.batchToMontgomery(coefs));
+    for (let e = 0; e < n; e++) out.set(scaled.subarray(e * FR_BYTES, (e + 1) * FR_BYTES), e * entry + 12);
+    await writer.write(out);
   }
-  for (let s = 0; s <= nPublic; s++) await push(MATRIX_A, terms.header.nConstraints + s, s, 1n);
-  await writer.write(buf.subarray(0, at));
   await writer.endSection();
 }
 
 /** A copy of the Lagrange points with each factored row multiplied by its factor f. */
 async function scaleRows(curve: SnarkjsCurve, group: 'G1' | 'G2', base: Uint8Array, factors: Map<number, bigint>): Promise<Uint8Array> {
-  if (factors.size === 0) return base;
   const G = curve[group];
   const sG = G.F.n8 * 2;
   const sGmid = G.F.n8 * 3;

@@ -149,51 +149,56 @@ export async function newZkey(curve: SnarkjsCurve, r1csFile: string, ptauFile: s
     step('scaled rows');
 
     const all = allTerms(terms, nPublic);
-    const plans: Array<[number, string, WireSumPlan]> = [
-      [3, 'IC', wirePlan('G1', all, (w) => (w <= nPublic ? w : -1), nPublic + 1, abcTables)],
-      [8, 'C', wirePlan('G1', all, (w) => (w > nPublic ? w - nPublic - 1 : -1), h.nVars - nPublic - 1, abcTables)],
+    // Each section's plan is built when its turn comes, so only one is in memory.
+    const sections: Array<[number, string, () => WireSumPlan]> = [
+      [3, 'IC', () => wirePlan('G1', all, (w) => (w <= nPublic ? w : -1), nPublic + 1, abcTables)],
+      [8, 'C', () => wirePlan('G1', all, (w) => (w > nPublic ? w - nPublic - 1 : -1), h.nVars - nPublic - 1, abcTables)],
       [
         5,
         'A',
-        wirePlan(
-          'G1',
-          all,
-          (w) => w,
-          h.nVars,
-          (m) => (m === MATRIX_A ? T_TAU_A : -1),
-        ),
+        () =>
+          wirePlan(
+            'G1',
+            all,
+            (w) => w,
+            h.nVars,
+            (m) => (m === MATRIX_A ? T_TAU_A : -1),
+          ),
       ],
       [
         6,
         'B1',
-        wirePlan(
-          'G1',
-          all,
-          (w) => w,
-          h.nVars,
-          (m) => (m === MATRIX_B ? T_TAU_B : -1),
-        ),
+        () =>
+          wirePlan(
+            'G1',
+            all,
+            (w) => w,
+            h.nVars,
+            (m) => (m === MATRIX_B ? T_TAU_B : -1),
+          ),
       ],
       [
         7,
         'B2',
-        wirePlan(
-          'G2',
-          all,
-          (w) => w,
-          h.nVars,
-          (m) => (m === MATRIX_B ? T_TAU2_B : -1),
-        ),
+        () =>
+          wirePlan(
+            'G2',
+            all,
+            (w) => w,
+            h.nVars,
+            (m) => (m === MATRIX_B ? T_TAU2_B : -1),
+          ),
       ],
     ];
-    // Progress weights: a G2 term costs about three G1 terms.
-    const weight = plans.map(([, , plan]) => plan.nTerms * (plan.group === 'G2' ? 3 : 1));
+    // Progress weights: terms per section, a G2 term costing about three G1 terms.
+    const nA = countTerms(all, MATRIX_A);
+    const nB = countTerms(all, MATRIX_B);
+    const weight = [0, all.count, nA, nB, 3 * nB];
     const totalWeight = weight.reduce((a, b) => a + b, 0) || 1;
     let before = 0;
-    const sectionProgress = (name: string, i: number) => (f: number) => progress(`zkey: ${name}`, 0.06 + (0.9 * (before + f * weight[i])) / totalWeight);
 
-    for (let i = 0; i < plans.length; i++) {
-      const [id, name, plan] = plans[i];
+    for (let i = 0; i < sections.length; i++) {
+      const [id, name, makePlan] = sections[i];
       if (id === 8) {
         // snarkjs's order: IC, then H, then C, A, B1, B2.
         progress('zkey: H', 0.06 + (0.9 * before) / totalWeight);
@@ -201,6 +206,7 @@ export async function newZkey(curve: SnarkjsCurve, r1csFile: string, ptauFile: s
         await hashH(curve, hasher, fd, ptau.sections.get(PTAU_SECTION.tauG1)!.offset, domainSize);
         step('H');
       }
+      const plan = makePlan();
       hashU32(plan.nOut);
       await writer.beginSection(id);
       await sumWires(
@@ -212,7 +218,7 @@ export async function newZkey(curve: SnarkjsCurve, r1csFile: string, ptauFile: s
           await writer.write(chunk.lem);
           hasher.update(chunk.uncompressed);
         },
-        sectionProgress(name, i),
+        (f) => progress(`zkey: ${name}`, 0.06 + (0.9 * (before + f * weight[i])) / totalWeight),
       );
       await writer.endSection();
       before += weight[i];
@@ -230,6 +236,12 @@ export async function newZkey(curve: SnarkjsCurve, r1csFile: string, ptauFile: s
   } finally {
     fs.closeSync(fd);
   }
+}
+
+function countTerms(all: AllTerms, matrix: number): number {
+  let n = 0;
+  for (let i = 0; i < all.count; i++) if (all.matrix(i) === matrix) n++;
+  return n;
 }
 
 function abcTables(matrix: number): number {

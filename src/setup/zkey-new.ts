@@ -23,7 +23,7 @@ import type { SnarkjsCurve } from '../snark/snarkjs';
 import { readPtauInfo } from './ptau-file';
 import { bigintToLE, PTAU_SECTION, PtauWriter } from './ptau-format';
 import { MATRIX_A, MATRIX_B, MATRIX_C, R1csTerms, readR1csTerms } from './r1cs-constraints';
-import { termScalars } from './term-scalars';
+import { termCoef, termScalars, TermScalars } from './term-scalars';
 import { sumWires, WireSumChunk, WireSumPlan } from './wire-sums';
 
 export type ZkeyProgress = (phase: string, fraction: number) => void;
@@ -43,6 +43,10 @@ const FR_BYTES = 32;
 /** The Fr 2-adicity of bn128: snarkjs reads H from the doubled domain, so the domain must be smaller. */
 const FR_TWO_ADICITY = 28;
 const COEF_BATCH = 1 << 16;
+/** Scaled rows per thread task: enough to amortise a message, small enough to report progress. */
+const SCALE_ROWS_PER_TASK = 512;
+/** coef·R² mod r is the prover's form of a coefficient (Montgomery of Montgomery), R = 2^256. */
+const R2 = ((1n << 256n) % BN254_R) ** 2n % BN254_R;
 
 // Tables of bases, one per (matrix, Lagrange section) pair a key section uses.
 const T_TAU_A = 0;
@@ -61,7 +65,12 @@ export async function newZkey(curve: SnarkjsCurve, r1csFile: string, ptauFile: s
     timings[name] = now - t;
     t = now;
   };
-  const progress = onProgress ?? (() => undefined);
+  // The last phase is repeated every 2 s while the threads work, so a long step still shows progress.
+  let last: [string, number] = ['zkey: r1cs', 0];
+  const progress = (phase: string, fraction: number): void => {
+    last = [phase, fraction];
+    onProgress?.(phase, fraction);
+  };
 
   progress('zkey: r1cs', 0);
   const terms = readR1csTerms(r1csFile);
@@ -82,7 +91,12 @@ export async function newZkey(curve: SnarkjsCurve, r1csFile: string, ptauFile: s
   step('r1cs');
 
   const fd = fs.openSync(ptauFile, 'r');
-  const writer = await PtauWriter.create(zkeyFile, ZKEY_SECTIONS, 'zkey');
+  const writer = await PtauWriter.create(zkeyFile, ZKEY_SECTIONS, 'zkey').catch((err: unknown) => {
+    fs.closeSync(fd);
+    throw err;
+  });
+  const ticker = setInterval(() => onProgress?.(...last), 2000);
+  ticker.unref();
   try {
     const readPtau = (section: number, start: number, length: number): Uint8Array => {
       const s = ptau.sections.get(section);
@@ -118,10 +132,6 @@ export async function newZkey(curve: SnarkjsCurve, r1csFile: string, ptauFile: s
       hasher.update(await G.batchLEMtoU(p));
     }
 
-    progress('zkey: coefficients', 0.02);
-    await writeCoefficients(curve, writer, terms, nPublic);
-    step('coefficients');
-
     // The Lagrange basis of the circuit's domain: the block of 2^cirPower points of sections 12..15.
     const lagrangeAt = (section: number, size: number): Uint8Array => readPtau(section, (domainSize - 1) * size, domainSize * size);
     const tauG1 = lagrangeAt(PTAU_SECTION.lagrangeTauG1, sG1);
@@ -130,22 +140,19 @@ export async function newZkey(curve: SnarkjsCurve, r1csFile: string, ptauFile: s
     const betaTauG1 = lagrangeAt(PTAU_SECTION.lagrangeBetaTauG1, sG1);
     step('read ptau');
 
-    progress('zkey: row factors', 0.04);
+    // Work for the threads is queued before the work of this thread that does not need it: the H hash
+    // runs while the row factors are found, the scaled rows while the coefficients are written.
+    const hHashed = hashH(curve, fd, ptau.sections.get(PTAU_SECTION.tauG1)!.offset, domainSize);
+    hHashed.catch(() => undefined); // awaited below; a failure meanwhile must not be an unhandled rejection
+    progress('zkey: row factors', 0.02);
     const scalars = termScalars(terms, nPublic + 1);
     step('row factors');
-    const tables: Uint8Array[] = [];
-    const scaled = (matrix: number, base: Uint8Array, group: 'G1' | 'G2'): Promise<Uint8Array> => scaleRows(curve, group, base, scalars.factors[matrix]);
-    tables[T_TAU_A] = await scaled(MATRIX_A, tauG1, 'G1');
-    tables[T_BETA_A] = await scaled(MATRIX_A, betaTauG1, 'G1');
-    // A row often equals its B row (circom's x·x): their τ·G1 points share the factor, so reuse A's.
-    const bOnly = new Map([...scalars.factors[MATRIX_B]].filter(([row, f]) => scalars.factors[MATRIX_A].get(row) !== f));
-    tables[T_TAU_B] = await scaleRows(curve, 'G1', tauG1, bOnly);
-    for (const row of scalars.factors[MATRIX_B].keys()) {
-      if (!bOnly.has(row)) tables[T_TAU_B].set(tables[T_TAU_A].subarray(row * sG1, (row + 1) * sG1), row * sG1);
-    }
-    tables[T_TAU2_B] = await scaled(MATRIX_B, tauG2, 'G2');
-    tables[T_ALPHA_B] = await scaled(MATRIX_B, alphaTauG1, 'G1');
-    tables[T_TAU_C] = await scaled(MATRIX_C, tauG1, 'G1');
+    const tablesReady = scaledTables(curve, scalars, tauG1, tauG2, alphaTauG1, betaTauG1, (f) => progress('zkey: scaled rows', 0.04 + 0.1 * f));
+    tablesReady.catch(() => undefined);
+    progress('zkey: coefficients', 0.04);
+    await writeCoefficients(writer, terms, nPublic);
+    step('coefficients');
+    const tables = await tablesReady;
     step('scaled rows');
 
     const all = allTerms(terms, nPublic);
@@ -203,7 +210,8 @@ export async function newZkey(curve: SnarkjsCurve, r1csFile: string, ptauFile: s
         // snarkjs's order: IC, then H, then C, A, B1, B2.
         progress('zkey: H', 0.06 + (0.9 * before) / totalWeight);
         await writeH(writer, readPtau, domainSize);
-        await hashH(curve, hasher, fd, ptau.sections.get(PTAU_SECTION.tauG1)!.offset, domainSize);
+        hashU32(domainSize - 1);
+        for (const points of await hHashed) hasher.update(points);
         step('H');
       }
       const plan = makePlan();
@@ -234,6 +242,7 @@ export async function newZkey(curve: SnarkjsCurve, r1csFile: string, ptauFile: s
     await writer.abort();
     throw err;
   } finally {
+    clearInterval(ticker);
     fs.closeSync(fd);
   }
 }
@@ -294,56 +303,80 @@ function wirePlan(group: 'G1' | 'G2', all: AllTerms, out: (wire: number) => numb
   return plan;
 }
 
-/**
- * Section 4: every A and B term as (matrix, row, wire, coef·R² mod r), then the extra public rows. coef·R²
- * is two Montgomery conversions, done in batches on the curve's threads.
- */
-async function writeCoefficients(curve: SnarkjsCurve, writer: PtauWriter, terms: R1csTerms, nPublic: number): Promise<void> {
-  const nc = terms.header.nConstraints;
+/** Section 4: every A and B term as (matrix, row, wire, coef·R² mod r), then the extra public rows. */
+async function writeCoefficients(writer: PtauWriter, terms: R1csTerms, nPublic: number): Promise<void> {
   let count = nPublic + 1;
   for (let i = 0; i < terms.count; i++) if (terms.matrix[i] !== MATRIX_C) count++;
   await writer.beginSection(4);
   await writer.write(u32(count));
   const entry = 12 + FR_BYTES;
-  const one = bigintToLE(1n, FR_BYTES);
-  // Entry e < count: the e-th A/B term, then the rows nc + s with coefficient 1.
-  let i = 0;
-  for (let e0 = 0; e0 < count; e0 += COEF_BATCH) {
-    const n = Math.min(COEF_BATCH, count - e0);
-    const coefs = new Uint8Array(n * FR_BYTES);
-    const out = Buffer.alloc(n * entry);
-    for (let e = 0; e < n; e++) {
-      while (i < terms.count && terms.matrix[i] === MATRIX_C) i++;
-      if (i < terms.count) {
-        out.writeUInt32LE(terms.matrix[i], e * entry);
-        out.writeUInt32LE(terms.row[i], e * entry + 4);
-        out.writeUInt32LE(terms.wire[i], e * entry + 8);
-        coefs.set(terms.data.subarray(terms.coefAt[i], terms.coefAt[i] + FR_BYTES), e * FR_BYTES);
-        i++;
-      } else {
-        const s = e0 + e - (count - nPublic - 1);
-        out.writeUInt32LE(MATRIX_A, e * entry);
-        out.writeUInt32LE(nc + s, e * entry + 4);
-        out.writeUInt32LE(s, e * entry + 8);
-        coefs.set(one, e * FR_BYTES);
-      }
+  let buf = Buffer.alloc(COEF_BATCH * entry);
+  let at = 0;
+  const push = async (matrix: number, row: number, wire: number, coef: bigint): Promise<void> => {
+    buf.writeUInt32LE(matrix, at);
+    buf.writeUInt32LE(row, at + 4);
+    buf.writeUInt32LE(wire, at + 8);
+    const v = (coef * R2) % BN254_R;
+    for (let limb = 0; limb < 4; limb++) buf.writeBigUInt64LE((v >> BigInt(64 * limb)) & 0xffffffffffffffffn, at + 12 + 8 * limb);
+    at += entry;
+    if (at === buf.length) {
+      await writer.write(buf);
+      buf = Buffer.alloc(COEF_BATCH * entry);
+      at = 0;
     }
-    const scaled: Uint8Array = await curve.Fr.batchToMontgomery(await curve.Fr.batchToMontgomery(coefs));
-    for (let e = 0; e < n; e++) out.set(scaled.subarray(e * FR_BYTES, (e + 1) * FR_BYTES), e * entry + 12);
-    await writer.write(out);
+  };
+  for (let i = 0; i < terms.count; i++) {
+    if (terms.matrix[i] !== MATRIX_C) await push(terms.matrix[i], terms.row[i], terms.wire[i], termCoef(terms, i));
   }
+  for (let s = 0; s <= nPublic; s++) await push(MATRIX_A, terms.header.nConstraints + s, s, 1n);
+  await writer.write(buf.subarray(0, at));
   await writer.endSection();
 }
 
+/** The tables of bases (T_*), the factored rows scaled, all queued on the threads at once. */
+async function scaledTables(
+  curve: SnarkjsCurve,
+  scalars: TermScalars,
+  tauG1: Uint8Array,
+  tauG2: Uint8Array,
+  alphaTauG1: Uint8Array,
+  betaTauG1: Uint8Array,
+  onProgress: (fraction: number) => void,
+): Promise<Uint8Array[]> {
+  const f = scalars.factors;
+  // A row often equals its B row (circom's x·x): their τ·G1 points share the factor, so B reuses A's.
+  const bOnly = new Map([...f[MATRIX_B]].filter(([row, factor]) => f[MATRIX_A].get(row) !== factor));
+  // Progress in G1-equivalents: a G2 multiplication costs about three G1 ones.
+  const total = 2 * f[MATRIX_A].size + bOnly.size + 4 * f[MATRIX_B].size + f[MATRIX_C].size || 1;
+  let done = 0;
+  const tick = (rows: number, weight: number): void => {
+    done += rows * weight;
+    onProgress(done / total);
+  };
+  const tables = await Promise.all([
+    scaleRows(curve, 'G1', tauG1, f[MATRIX_A], (n) => tick(n, 1)),
+    scaleRows(curve, 'G1', betaTauG1, f[MATRIX_A], (n) => tick(n, 1)),
+    scaleRows(curve, 'G1', tauG1, bOnly, (n) => tick(n, 1)),
+    scaleRows(curve, 'G2', tauG2, f[MATRIX_B], (n) => tick(n, 3)),
+    scaleRows(curve, 'G1', alphaTauG1, f[MATRIX_B], (n) => tick(n, 1)),
+    scaleRows(curve, 'G1', tauG1, f[MATRIX_C], (n) => tick(n, 1)),
+  ]);
+  const sG1 = 64;
+  for (const row of f[MATRIX_B].keys()) {
+    if (!bOnly.has(row)) tables[T_TAU_B].set(tables[T_TAU_A].subarray(row * sG1, (row + 1) * sG1), row * sG1);
+  }
+  return tables;
+}
+
 /** A copy of the Lagrange points with each factored row multiplied by its factor f. */
-async function scaleRows(curve: SnarkjsCurve, group: 'G1' | 'G2', base: Uint8Array, factors: Map<number, bigint>): Promise<Uint8Array> {
+async function scaleRows(curve: SnarkjsCurve, group: 'G1' | 'G2', base: Uint8Array, factors: Map<number, bigint>, onDone: (rows: number) => void): Promise<Uint8Array> {
   const G = curve[group];
   const sG = G.F.n8 * 2;
   const sGmid = G.F.n8 * 3;
   const p = group === 'G1' ? 'g1m' : 'g2m';
   const out = Uint8Array.from(base);
   const rows = [...factors.keys()];
-  const perTask = Math.max(1, Math.ceil(rows.length / curve.tm.concurrency));
+  const perTask = SCALE_ROWS_PER_TASK;
   const tasks: Array<Promise<Uint8Array[]>> = [];
   for (let r0 = 0; r0 < rows.length; r0 += perTask) {
     const chunk = rows.slice(r0, r0 + perTask);
@@ -367,7 +400,12 @@ async function scaleRows(curve: SnarkjsCurve, group: 'G1' | 'G2', base: Uint8Arr
     }
     task.push({ cmd: 'CALL', fnName: `${p}_batchToAffine`, params: [{ var: 2 }, { val: chunk.length }, { var: 2 }] });
     task.push({ cmd: 'GET', out: 0, var: 2, len: chunk.length * sG });
-    tasks.push(curve.tm.queueAction(task));
+    tasks.push(
+      curve.tm.queueAction(task).then((r: Uint8Array[]) => {
+        onDone(chunk.length);
+        return r;
+      }),
+    );
   }
   const results = await Promise.all(tasks);
   results.forEach(([points], t) => {
@@ -388,25 +426,22 @@ async function writeH(writer: PtauWriter, readPtau: (section: number, start: num
 }
 
 /**
- * The circuit hash's H part, exactly as snarkjs computes it: the points τ^(i+n)·G₁ − τ^i·G₁ of section 2,
+ * The uncompressed points of the circuit hash's H part, in order, exactly as snarkjs computes them: the points τ^(i+n)·G₁ − τ^i·G₁ of section 2,
  * read in chunks of 2^14. snarkjs sizes every chunk min(n − 1, 2^14), so above 2^14 it hashes n points
  * (the last one read past i = n − 2) while announcing n − 1; we read the same bytes to get the same hash.
  */
-async function hashH(curve: SnarkjsCurve, hasher: crypto.Hash, fd: number, tauG1At: number, domainSize: number): Promise<void> {
+async function hashH(curve: SnarkjsCurve, fd: number, tauG1At: number, domainSize: number): Promise<Uint8Array[]> {
   const sG1 = 64;
   const sGmid = 96;
   const CHUNK = 1 << 14;
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(domainSize - 1);
-  hasher.update(b);
   const concurrency: number = curve.tm.concurrency;
+  const tasks: Array<Promise<Uint8Array[]>> = [];
   for (let offset = 0; offset < domainSize - 1; offset += CHUNK) {
     const nPoints = Math.min(domainSize - 1, CHUNK);
     const high = readAt(fd, tauG1At + (offset + domainSize) * sG1, nPoints * sG1);
     const low = readAt(fd, tauG1At + offset * sG1, nPoints * sG1);
     if (high.length !== nPoints * sG1) throw new ZkmlError('PTAU_INVALID', 'the ptau ends inside the tau·G1 section');
     const perThread = Math.floor(nPoints / concurrency);
-    const tasks: Array<Promise<Uint8Array[]>> = [];
     for (let i = 0; i < concurrency; i++) {
       const n = i < concurrency - 1 ? perThread : nPoints - i * perThread;
       if (n === 0) continue;
@@ -432,8 +467,8 @@ async function hashH(curve: SnarkjsCurve, hasher: crypto.Hash, fd: number, tauG1
       task.push({ cmd: 'GET', out: 0, var: 2, len: n * sG1 });
       tasks.push(curve.tm.queueAction(task));
     }
-    for (const [points] of await Promise.all(tasks)) hasher.update(points);
   }
+  return (await Promise.all(tasks)).map(([points]) => points);
 }
 
 /** snarkjs's log2 (misc.js): the index of the highest set bit. */

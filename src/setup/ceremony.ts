@@ -21,6 +21,7 @@ import { withSnarkjsCurve } from '../snark/curve';
 import { PinnedPtau } from './ptau-pins';
 import { hashFile, requiredPtauPower, resolvePtau } from './ptau-store';
 import { contributionHash, readMpcParams } from './zkey-mpc';
+import { newZkey } from './zkey-new';
 import { snarkjs } from '../snark/snarkjs';
 
 const STATE_FILE = 'state.json';
@@ -98,9 +99,10 @@ export async function initCeremony(buildDir: string, opts: CeremonyInitOptions =
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   const initialFile = zkeyName(0);
-  const log = snarkjsLogger();
-  const csHash = await withSnarkjsCurve(() => snarkjs.zKey.newZKey(r1csFile, ptau.path, path.join(dir, initialFile), log));
-  if (!(csHash instanceof Uint8Array)) throw log.failure('creating the initial zkey');
+  const { csHash } = await withSnarkjsCurve(async () => newZkey(await snarkjs.curves.getCurveFromName('bn128'), r1csFile, ptau.path, path.join(dir, initialFile))).catch((err: unknown) => {
+    if (err instanceof ZkmlError) throw err;
+    throw new ZkmlError('SETUP_FAILED', `creating the initial zkey failed: ${err instanceof Error ? err.message : String(err)}`, undefined, { cause: err });
+  });
 
   const { path: ptauPath, ...ptauInfo } = ptau;
   const state: CeremonyState = {

@@ -1,6 +1,7 @@
 /**
  * Groth16 setup for a compiled build folder: ptau → zkey → phase-2 contribution(s) → random beacon →
- * circuit.zkey, verification_key.json, Verifier.sol, setup.json, and the manifest hashes.
+ * circuit.zkey, verification_key.json, Verifier.sol, setup.json, and the manifest hashes. The initial zkey
+ * is ours (zkey-new.ts, byte-identical to snarkjs's `zkey new`); contributions and beacon are snarkjs's.
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -14,6 +15,7 @@ import { R1csHeader, readR1csHeader } from '../snark/r1cs-header';
 import { snarkjs } from '../snark/snarkjs';
 import { exportKey, installKey, PublishedKey, recordKey } from './key-publication';
 import { ProgressFn, requiredPtauPower, resolvePtau, ResolvedPtau } from './ptau-store';
+import { newZkey } from './zkey-new';
 
 const BEACON_ITERATIONS_EXP = 10;
 export interface SetupOptions {
@@ -103,8 +105,8 @@ export async function runSetup(buildDir: string, opts: SetupOptions = {}): Promi
       progress('zkey new', 0.35);
       t = Date.now();
       let current = tempZkey();
-      const csHash = await snarkjs.zKey.newZKey(r1csFile, ptau.path, current, log);
-      if (!(csHash instanceof Uint8Array)) throw log.failure('creating the zkey');
+      const curve = await snarkjs.curves.getCurveFromName('bn128');
+      const { csHash } = await newZkey(curve, r1csFile, ptau.path, current, (phase, f) => progress(phase, 0.35 + 0.25 * clamp01(f)));
       const zkeyNewMs = Date.now() - t;
 
       t = Date.now();

@@ -81,7 +81,7 @@ export function encodeContributions(contributions: PtauContribution[]): Uint8Arr
   return concat(parts);
 }
 
-/** Writes a snarkjs binfile section by section; sections can be read back while writing. */
+/** Writes a snarkjs binfile (a .ptau, or a .zkey with magic 'zkey') section by section; sections can be read back while writing. */
 export class PtauWriter {
   private pos = 12;
   private open: { id: number; sizeAt: number } | undefined;
@@ -90,9 +90,9 @@ export class PtauWriter {
 
   private constructor(private readonly fh: fs.promises.FileHandle) {}
 
-  static async create(file: string, nSections: number): Promise<PtauWriter> {
+  static async create(file: string, nSections: number, magic = 'ptau'): Promise<PtauWriter> {
     const fh = await fs.promises.open(file, 'wx+');
-    const head = concat([new TextEncoder().encode('ptau'), u32(1), u32(nSections)]);
+    const head = concat([new TextEncoder().encode(magic), u32(1), u32(nSections)]);
     await fh.write(head, 0, head.byteLength, 0);
     return new PtauWriter(fh);
   }

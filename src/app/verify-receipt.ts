@@ -19,7 +19,7 @@ import type { Receipt } from '../formats/receipt';
 import type { Verdict } from '../formats/verdict';
 import { verifyOpenings, verifyWeightsCommitment } from '../commit/openings';
 import { verifyOffchain } from '../verifier/offchain';
-import { OnchainOptions, OnchainResult, verifyOnchain } from '../verifier/onchain';
+import type { OnchainOptions, OnchainResult } from '../verifier/onchain';
 
 export interface VerifyReceiptOptions {
   /** Also verify with the build's Solidity verifier on this node (a local anvil without rpcUrl). */
@@ -59,6 +59,8 @@ export async function verifyReceipt(buildDir: string, receipt: Receipt, opts: Ve
 
   let onchain: ReceiptVerdict['onchain'];
   if (opts.onchain) {
+    // Loaded only when asked for: the chain stage pulls in ethers (a tenth of a second of start-up).
+    const { verifyOnchain } = await import('../verifier/onchain');
     const on = await verifyOnchain(buildDir, receipt, opts.onchain);
     proof = { valid: on.valid, code: on.code, reason: on.reason };
     onchain = { address: on.address, chainId: on.chainId, deployed: on.deployed };

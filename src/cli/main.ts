@@ -3,32 +3,28 @@
  * failure prints one line `error CODE: message` on stderr and exits non-zero.
  */
 import { asZkmlError, ZkmlError } from '../errors';
-import { auditCommand } from './commands/audit';
-import { calldataCommand } from './commands/calldata';
-import { ceremonyCommand } from './commands/ceremony';
-import { commitCommand } from './commands/commit';
-import { compileCommand } from './commands/compile';
-import { proveCommand } from './commands/prove';
-import { abiCommand, registryCommand } from './commands/registry';
-import { serveCommand, workerCommand } from './commands/service';
-import { setupCommand } from './commands/setup';
-import { verifyCommand } from './commands/verify';
 import { cliEnv } from './env';
 import { USAGE } from './usage';
 
-const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
-  compile: compileCommand,
-  setup: setupCommand,
-  ceremony: ceremonyCommand,
-  prove: proveCommand,
-  verify: verifyCommand,
-  calldata: calldataCommand,
-  audit: auditCommand,
-  commit: commitCommand,
-  abi: abiCommand,
-  registry: registryCommand,
-  serve: serveCommand,
-  worker: workerCommand,
+type Command = (args: string[]) => Promise<void>;
+
+/**
+ * Each command's module is loaded when that command runs, not before: together they pull in ethers,
+ * solc, snarkjs and onnxruntime (about a second of CPU), and most commands need one or two of them.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  compile: async () => (await import('./commands/compile')).compileCommand,
+  setup: async () => (await import('./commands/setup')).setupCommand,
+  ceremony: async () => (await import('./commands/ceremony')).ceremonyCommand,
+  prove: async () => (await import('./commands/prove')).proveCommand,
+  verify: async () => (await import('./commands/verify')).verifyCommand,
+  calldata: async () => (await import('./commands/calldata')).calldataCommand,
+  audit: async () => (await import('./commands/audit')).auditCommand,
+  commit: async () => (await import('./commands/commit')).commitCommand,
+  abi: async () => (await import('./commands/registry')).abiCommand,
+  registry: async () => (await import('./commands/registry')).registryCommand,
+  serve: async () => (await import('./commands/service')).serveCommand,
+  worker: async () => (await import('./commands/service')).workerCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -37,12 +33,14 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command ? 0 : 2;
   }
-  const run = COMMANDS[command];
+  const load = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   let debug = false;
   try {
     debug = cliEnv().debug;
-    if (!run) throw new ZkmlError('USAGE', `unknown command '${command}'\n${USAGE}`);
-    await run(rest);
+    if (!load) throw new ZkmlError('USAGE', `unknown command '${command}'\n${USAGE}`);
+    await (
+      await load()
+    )(rest);
     return 0;
   } catch (err) {
     const e = err instanceof Error && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? new ZkmlError('USAGE', err.message, undefined, { cause: err }) : asZkmlError(err);

@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ZkmlError } from '../errors';
 import { packagePath } from '../package-root';
+import { CIRCOM_PEAK_MARK } from './circom-peak-mark';
 
 export interface CompileCircomOptions {
   /** Folder holding mainFile and everything it includes; circom runs with this as its cwd. */
@@ -44,6 +45,8 @@ export interface CompileCircomResult {
   /** circom's stderr (warnings), without colour codes. */
   stderr: string;
   ms: number;
+  /** circom's peak resident memory (bytes), its WebAssembly heap included; undefined if not reported. */
+  peakMemoryBytes?: number;
 }
 
 const DEFAULT_TIMEOUT_MS = 15 * 60 * 1000;
@@ -66,6 +69,8 @@ export async function compileCircom(options: CompileCircomOptions): Promise<Comp
 
   const args = [
     ...(options.skipOptimizingTier ? ['--liftoff-only'] : []),
+    '--require',
+    path.join(__dirname, 'circom-peak.js'),
     circomCli(),
     mainFile,
     '--r1cs',
@@ -78,14 +83,16 @@ export async function compileCircom(options: CompileCircomOptions): Promise<Comp
   ];
   const run = await runProcess(process.execPath, args, workDir, options.timeoutMs ?? DEFAULT_TIMEOUT_MS, options.signal);
   const stdout = stripAnsi(run.stdout);
-  const stderr = stripAnsi(run.stderr);
+  const { stderr, peakMemoryBytes } = takePeak(stripAnsi(run.stderr));
   const log = `${stdout}\n${stderr}`.trim();
+  const peak = peakMemoryBytes === undefined ? {} : { peakMemoryBytes };
   if (run.timedOut) {
-    throw new ZkmlError('CIRCOM_FAILED', `circom did not finish within ${run.timeoutMs} ms`, { log });
+    throw new ZkmlError('CIRCOM_FAILED', `circom did not finish within ${run.timeoutMs} ms`, { log, ...peak });
   }
   if (run.code !== 0) {
     throw new ZkmlError('CIRCOM_FAILED', firstErrorLine(stderr, stdout) ?? `circom exited with code ${run.code}`, {
       log,
+      ...peak,
     });
   }
 
@@ -98,6 +105,7 @@ export async function compileCircom(options: CompileCircomOptions): Promise<Comp
     stdout,
     stderr,
     ms: Date.now() - started,
+    ...peak,
   };
   for (const file of [result.r1csPath, result.wasmPath, result.symPath]) {
     if (!fs.existsSync(file)) {
@@ -185,6 +193,15 @@ function runProcess(cmd: string, args: string[], cwd: string, timeoutMs: number,
       });
     });
   });
+}
+
+/** Splits circom-peak.ts's line off circom's stderr. */
+function takePeak(stderr: string): { stderr: string; peakMemoryBytes?: number } {
+  const at = stderr.lastIndexOf(CIRCOM_PEAK_MARK);
+  if (at < 0) return { stderr };
+  const kib = Number.parseInt(stderr.slice(at + CIRCOM_PEAK_MARK.length), 10);
+  const rest = (stderr.slice(0, at) + stderr.slice(at).replace(/^[^\n]*\n?/, '')).trimEnd();
+  return { stderr: rest, ...(Number.isFinite(kib) ? { peakMemoryBytes: kib * 1024 } : {}) };
 }
 
 // eslint-disable-next-line no-control-regex

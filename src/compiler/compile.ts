@@ -20,7 +20,8 @@ import { readR1csHeader } from '../snark/r1cs-header';
 import { mainIncludes } from './emit-main';
 import { emitCircuit } from './emit';
 import { calibrationAccuracy, FloatOutputs, pickOutputs } from './layer-errors';
-import { addCalibration, buildReport, CompileReport, formatReport } from './report';
+import { addCalibration, buildReport, CompileReport, formatReport, provingCost } from './report';
+import { readR1csStats } from './r1cs-stats';
 import { randomSalt, weightsCommitment } from '../commit/commitments';
 import { COMMITMENT_SCHEME } from '../commit/scheme';
 
@@ -52,6 +53,7 @@ export interface CompileResult {
   publicSignals: number;
   report: CompileReport;
   manifest: Manifest;
+  /** quantizeMs covers ingest, quantization and calibration (as before); the phases are in report.compile. */
   timings: { quantizeMs: number; circomMs: number; totalMs: number };
 }
 
@@ -84,6 +86,7 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
   // cannot serve the calibration pass: that one runs a model with more outputs (the layers'), known
   // only once quantization has chosen the layers, and a session's outputs are fixed at creation.
   await (await createOrtSession(bytes)).release();
+  const ingestMs = Date.now() - t0;
   const samples = readCalibration(options.calibration, graph);
   progress('quantize', 0.05);
   // The float outputs of the calibration run that picks the scales, kept for the accuracy figures
@@ -101,8 +104,10 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
       unit: 'constraints',
     });
   }
+  const tq = Date.now();
   if (samples.length > 0) addCalibration(report, model, await calibrationAccuracy(bytes, graph, model, samples, floats));
   const quantizeMs = Date.now() - t0;
+  const calibrationMs = Date.now() - tq;
 
   progress('emit', 0.15);
   fs.mkdirSync(buildDir, { recursive: true });
@@ -114,6 +119,7 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
   const circuitDir = artifactPath(buildDir, 'circuitDir');
   fs.rmSync(circuitDir, { recursive: true, force: true });
   fs.mkdirSync(circuitDir, { recursive: true });
+  const te = Date.now();
   const source = emitCircuit(model, path.basename(onnxPath));
   try {
     copyTemplateLibrary(circuitDir, mainIncludes(model).length > 0);
@@ -122,6 +128,7 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
     throw diskError(err, circuitDir);
   }
 
+  const emitMs = Date.now() - te;
   progress('circom', 0.2);
   const tc = Date.now();
   const timeoutMs = options.circomTimeoutMs ?? circomTimeoutMs(predicted);
@@ -142,6 +149,8 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
   const info = readR1csHeader(artifactPath(buildDir, 'r1cs'), 'CIRCOM_FAILED');
   report.constraints = info.nConstraints;
   report.publicSignals = info.nOutputs + info.nPubInputs;
+  report.r1cs = readR1csStats(artifactPath(buildDir, 'r1cs'));
+  report.provingCost = provingCost(report.r1cs, report.publicSignals);
 
   progress('write', 0.95);
   const settingsJson = JSON.stringify(settings);
@@ -159,6 +168,18 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
   };
   writeFileAtomic(artifactPath(buildDir, 'onnx'), bytes);
   writeFileAtomic(artifactPath(buildDir, 'compiled'), stringifyWithBigints(compiled));
+  const totalMs = Date.now() - t0;
+  report.compile = {
+    ingestMs,
+    quantizeMs: quantizeMs - ingestMs - calibrationMs,
+    calibrationMs,
+    emitMs,
+    circomMs,
+    otherMs: totalMs - quantizeMs - emitMs - circomMs,
+    totalMs,
+    circomShare: totalMs > 0 ? circomMs / totalMs : 0,
+    ...(out.peakMemoryBytes !== undefined ? { circomPeakMemoryBytes: out.peakMemoryBytes } : {}),
+  };
   writeJson(artifactPath(buildDir, 'report'), report);
   writeFileAtomic(artifactPath(buildDir, 'reportText'), formatReport(report));
   const manifest: Manifest = {
@@ -178,7 +199,7 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
     publicSignals: report.publicSignals,
     report,
     manifest,
-    timings: { quantizeMs, circomMs, totalMs: Date.now() - t0 },
+    timings: { quantizeMs, circomMs, totalMs },
   };
 }
 

@@ -16,7 +16,7 @@ import type { Gadget, Layer, QuantizedModel, Row } from '../formats/quantized-mo
 import { paramCount, rowMultiplications } from '../quantize/params';
 import { emitMain, mainIncludes } from './emit-main';
 
-export const TEMPLATE_INCLUDES = ['range.circom', 'requantize.circom', 'product.circom', 'argmax.circom', 'compare.circom'];
+export const TEMPLATE_INCLUDES = ['range.circom', 'requantize.circom', 'product.circom', 'argmax.circom', 'compare.circom', 'one.circom'];
 
 /**
  * Most cost units (see rowCost) in one layer template. A unit is roughly one line of generated code,
@@ -32,6 +32,33 @@ const weight = (p: number, first: number) => `w[${p - first}]`;
 
 /** Above this many terms, sums are built in a var one term per line: circom's parser recurses on long expressions. */
 const INLINE_TERMS = 16;
+
+/**
+ * A row whose rescale reads more than this many terms (linear terms and products) gets its sum in a
+ * signal of its own, pinned by acc * one === sum (one: circuits/one.circom): one constraint more,
+ * but circom's --O2 then keeps the sum in that constraint's C instead of substituting it into the
+ * A and B rows of the rescale's bit constraints (784 terms each for an MNIST neuron).
+ */
+export const MATERIALISE_TERMS = INLINE_TERMS;
+
+/** Whether the emitter gives the row's sum its own signal (see MATERIALISE_TERMS): one constraint each. */
+export function materialisesSum(row: Row, gadget: Gadget): boolean {
+  if (gadget.kind !== 'requantize' && gadget.kind !== 'requantizeRelu') return false;
+  const linear = row.terms.filter((t) => t[3] === undefined).length + (row.paramTerms?.length ?? 0);
+  return linear + rowMultiplications(row) > MATERIALISE_TERMS;
+}
+
+/** Rows [start, end) of a layer whose sum is materialised. */
+function materialisedRows(layer: Layer, start: number, end: number): number {
+  let n = 0;
+  for (let o = start; o < end; o++) if (materialisesSum(layer.rows[o], layer.gadgets![o])) n++;
+  return n;
+}
+
+/** Materialised sums of the whole model (per inference), and the One() they share (2 constraints) when any. */
+export function materialisedSums(model: QuantizedModel): number {
+  return model.layers.reduce((a, l) => a + materialisedRows(l, 0, l.rows.length), 0);
+}
 
 /** c·s as circom source. */
 const scaled = (c: bigint, s: string): string => (c === 1n ? s : c === -1n ? `-${s}` : `${c}*${s}`);
@@ -137,7 +164,7 @@ function paramsRead(layer: Layer, start: number, end: number): [number, number] 
 }
 
 /** Lines computing out[o - start] for the rows [start, end) of a layer, inside its template. */
-function emitRows(layer: Layer, start: number, end: number, firstParam: number, lines: string[]): void {
+function emitRows(layer: Layer, start: number, end: number, firstParam: number, lines: string[], materialise = true): void {
   const out = layer.out;
   for (let o = start; o < end; o++) {
     const row = layer.rows[o];
@@ -163,7 +190,12 @@ function emitRows(layer: Layer, start: number, end: number, firstParam: number, 
       productSignal = `${d}.out`;
     }
     const template = gadgetTemplate(g);
-    const expr = rowExpression(row, lines, firstParam, productSignal);
+    let expr = rowExpression(row, lines, firstParam, productSignal);
+    if (materialise && materialisesSum(row, g)) {
+      const a = `a${out}_${o}`;
+      lines.push(`    signal ${a};`, `    ${a} <-- ${expr};`, `    ${a} * one === ${expr};`);
+      expr = a;
+    }
     if (template) {
       const c = `g${out}_${o}`;
       lines.push(`    component ${c} = ${template};`);
@@ -184,15 +216,26 @@ interface LayerPart {
   reads: number[];
   /** Weight signals read, [first, end). */
   params: [number, number];
+  /** Rows whose sum is materialised (they read the signal `one`). */
+  sums: number;
 }
 
-function layerParts(model: QuantizedModel): LayerPart[] {
+function layerParts(model: QuantizedModel, materialise: boolean): LayerPart[] {
   const parts: LayerPart[] = [];
   model.layers.forEach((layer, i) => {
     const chunks = chunkRows(layer.rows);
     chunks.forEach(([start, end], c) => {
       const suffix = chunks.length > 1 ? `_${c}` : '';
-      parts.push({ template: `Layer${i}${suffix}`, component: `l${i}${suffix}`, layer, start, end, reads: tensorsRead(layer, start, end), params: paramsRead(layer, start, end) });
+      parts.push({
+        template: `Layer${i}${suffix}`,
+        component: `l${i}${suffix}`,
+        layer,
+        start,
+        end,
+        reads: tensorsRead(layer, start, end),
+        params: paramsRead(layer, start, end),
+        sums: materialise ? materialisedRows(layer, start, end) : 0,
+      });
     });
   });
   return parts;
@@ -216,8 +259,9 @@ function emitLayerTemplate(model: QuantizedModel, part: LayerPart, lines: string
   const [first, last] = part.params;
   if (last > first) lines.push(`    signal input w[${last - first}]; // weight signals ${first}..${last - 1}`);
   lines.push(`    signal output out[${end - start}];`);
+  if (part.sums > 0) lines.push(`    signal input one; // 1, for the ${part.sums} materialised sums`);
   lines.push('    var acc;');
-  emitRows(layer, start, end, first, lines);
+  emitRows(layer, start, end, first, lines, part.sums > 0);
   lines.push('}', '');
 }
 
@@ -246,10 +290,12 @@ function emitModelTemplate(model: QuantizedModel, parts: LayerPart[], lines: str
     lines.push(`        rc${t.id}[i].in <== x${t.id}[i];`);
     lines.push('    }');
   }
+  if (parts.some((p) => p.sums > 0)) lines.push('', '    // the 1 that keeps long sums out of the A and B rows (circuits/one.circom)', '    component unit = One();');
   lines.push('', '    // the layers, in order (each template computes rows [start, end) of its output tensor)');
   for (const part of parts) {
     const c = part.component;
     lines.push(`    component ${c} = ${part.template}();`);
+    if (part.sums > 0) lines.push(`    ${c}.one <== unit.out;`);
     for (const t of part.reads) lines.push(`    for (var i = 0; i < ${model.tensors[t].size}; i++) ${c}.x${t}[i] <== x${t}[i];`);
     const [first, last] = part.params;
     if (last > first) lines.push(`    for (var i = 0; i < ${last - first}; i++) ${c}.w[i] <== w[${first} + i];`);
@@ -264,7 +310,13 @@ function emitModelTemplate(model: QuantizedModel, parts: LayerPart[], lines: str
   lines.push('}', '');
 }
 
-export function emitCircuit(model: QuantizedModel, title: string): string {
+/** Circuit shape choices; the default is what compileModel ships (and what the report predicts). */
+export interface EmitShape {
+  /** false: the shape before materialised sums (for bench/compile.ts's comparison only). */
+  materialiseSums?: boolean;
+}
+
+export function emitCircuit(model: QuantizedModel, title: string, shape: EmitShape = {}): string {
   const lines: string[] = [
     'pragma circom 2.1.0;',
     '',
@@ -273,7 +325,7 @@ export function emitCircuit(model: QuantizedModel, title: string): string {
     ...[...TEMPLATE_INCLUDES, ...mainIncludes(model)].map((f) => `include "${f}";`),
     '',
   ];
-  const parts = layerParts(model);
+  const parts = layerParts(model, shape.materialiseSums ?? true);
   for (const part of parts) emitLayerTemplate(model, part, lines);
   emitModelTemplate(model, parts, lines);
   lines.push(...emitMain(model));

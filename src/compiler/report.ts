@@ -7,6 +7,8 @@ import { GasPrediction, predictGas } from './gas-prediction';
 import { publicLayout } from '../formats/public-signals';
 import type { PackSpec } from '../commit/scheme';
 import type { CalibrationAccuracy } from './layer-errors';
+import { materialisedSums, materialisesSum } from './emit';
+import type { R1csStats } from './r1cs-stats';
 
 export interface LayerReport {
   layer: string;
@@ -14,6 +16,8 @@ export interface LayerReport {
   outputs: number;
   constraints: number;
   products: number;
+  /** Rows whose sum has its own signal (one constraint each, see MATERIALISE_TERMS in emit.ts). */
+  sums?: number;
   /** Widest bounded decomposition in the layer (bits). */
   maxBits: number;
   shift: number;
@@ -40,6 +44,62 @@ export interface CompileReport {
   weightsCommitment?: string;
   /** On-chain verification gas, predicted before setup (src/compiler/gas-prediction.ts). */
   gas: GasPrediction;
+  /** Read from the r1cs circom wrote: the non-zero coefficients of A, B and C. */
+  r1cs?: R1csStats;
+  /** What a Groth16 proof of this r1cs costs, from its counts (see provingCost). */
+  provingCost?: ProvingCost;
+  /** Where the compile's time went (ms) and circom's peak memory. */
+  compile?: CompilePhases;
+}
+
+export interface CompilePhases {
+  /** Reading the ONNX file, the graph IR and onnxruntime's validity check. */
+  ingestMs: number;
+  quantizeMs: number;
+  /** The calibration figures (an onnxruntime run with the layers' outputs); 0 without calibration. */
+  calibrationMs: number;
+  emitMs: number;
+  circomMs: number;
+  /** Loading the witness generator once, reading the r1cs, the weights commitment, writing files. */
+  otherMs: number;
+  totalMs: number;
+  /** circomMs / totalMs. */
+  circomShare: number;
+  /** Peak resident memory of the circom process (its WebAssembly heap included). */
+  circomPeakMemoryBytes?: number;
+}
+
+/**
+ * The work of one Groth16 proof, counted from the r1cs (snarkjs's prover; ours does the same work):
+ * A·w and B·w evaluated coefficient by coefficient (buildABC), 7 FFTs of the evaluation domain, and
+ * multi-exponentiations over the wires (A, B in G1 and G2, the private wires' C, the domain's H).
+ */
+export interface ProvingCost {
+  /** log2 of the evaluation domain: the smallest power of two above constraints + public inputs. */
+  domainPower: number;
+  /** Non-zero A and B coefficients: one field multiply-add each per proof. */
+  abcCoefficients: number;
+  /** Field elements the 7 FFTs touch per butterfly level, times the levels: 7 · n · log2 n. */
+  fftButterflies: number;
+  /** G1 scalar multiplications across the A, B1, C and H multi-exponentiations (an upper bound: every wire counted for A and B). */
+  g1Points: number;
+  /** G2 scalar multiplications (the B2 multi-exponentiation). */
+  g2Points: number;
+}
+
+export function provingCost(stats: R1csStats, publicSignals: number): ProvingCost {
+  // snarkjs adds one constraint per public input (and the constant) to bind them.
+  const rows = stats.constraints + publicSignals + 1;
+  const domainPower = Math.max(1, Math.ceil(Math.log2(rows)));
+  const n = 2 ** domainPower;
+  const privateWires = stats.wires - publicSignals - 1;
+  return {
+    domainPower,
+    abcCoefficients: stats.nonZerosA + stats.nonZerosB,
+    fftButterflies: 7 * n * domainPower,
+    g1Points: 2 * stats.wires + privateWires + n,
+    g2Points: stats.wires,
+  };
 }
 
 /** Output elements whose value is fixed by the circuit: no input reaches them through any layer. */
@@ -65,16 +125,21 @@ export function buildReport(model: QuantizedModel): CompileReport {
   for (const layer of model.layers) {
     const gadgets = layer.gadgets!;
     const products = layer.rows.reduce((a, r, i) => a + (gadgets[i].kind === 'zero' || gadgets[i].kind === 'one' ? 0 : rowMultiplications(r)), 0);
+    const sums = layer.rows.reduce((a, r, i) => a + (materialisesSum(r, gadgets[i]) ? 1 : 0), 0);
     layers.push({
       layer: layer.node,
       opType: layer.opType,
       outputs: layer.rows.length,
-      constraints: gadgets.reduce((a, g) => a + gadgetConstraints(g), 0) + products,
+      constraints: gadgets.reduce((a, g) => a + gadgetConstraints(g), 0) + products + sums,
       products,
+      sums,
       maxBits: gadgets.reduce((a, g) => Math.max(a, gadgetBits(g)), 0),
       shift: layer.shift,
       scaleBits: model.tensors[layer.out].scaleBits,
     });
+  }
+  if (materialisedSums(model) > 0) {
+    layers.push({ layer: 'materialised sums', opType: 'One (circuits/one.circom)', outputs: 1, constraints: 2, products: 0, maxBits: 0, shift: 0, scaleBits: 0 });
   }
   const k = batchSize(model);
   if (k > 1) {
@@ -82,6 +147,7 @@ export function buildReport(model: QuantizedModel): CompileReport {
       l.outputs *= k;
       l.constraints *= k;
       l.products *= k;
+      if (l.sums !== undefined) l.sums *= k;
       l.opType = `${l.opType} x${k}`;
     }
   }
@@ -173,6 +239,14 @@ export function formatReport(r: CompileReport): string {
     withErrors ? 'max/mean err: |dequantized integer reference − onnxruntime float| of the layer output over the calibration set' : '',
     `predicted constraints: ${r.predictedConstraints}`,
     r.constraints !== undefined ? `r1cs constraints:      ${r.constraints}` : '',
+    r.r1cs ? `r1cs non-zeros:        A ${r.r1cs.nonZerosA}, B ${r.r1cs.nonZerosB}, C ${r.r1cs.nonZerosC} (longest A/B row ${r.r1cs.maxRowAB} terms)` : '',
+    r.provingCost
+      ? `proving cost:          domain 2^${r.provingCost.domainPower}, ${r.provingCost.abcCoefficients} A+B coefficients, ${r.provingCost.g1Points} G1 + ${r.provingCost.g2Points} G2 points`
+      : '',
+    r.compile
+      ? `compile:               ${(r.compile.totalMs / 1000).toFixed(1)} s, circom ${(r.compile.circomMs / 1000).toFixed(1)} s (${(100 * r.compile.circomShare).toFixed(0)} %)` +
+        (r.compile.circomPeakMemoryBytes !== undefined ? `, circom peak memory ${(r.compile.circomPeakMemoryBytes / 2 ** 20).toFixed(0)} MiB` : '')
+      : '',
     r.publicSignals !== undefined ? `public signals:        ${r.publicSignals}` : '',
     r.batchSize > 1 ? `batch:                 ${r.batchSize} inferences per proof` : '',
     r.weightsCommitment !== undefined ? `weights commitment:    ${r.weightsCommitment}` : '',

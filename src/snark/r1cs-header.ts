@@ -7,6 +7,8 @@ import { ErrorCode, ZkmlError } from '../errors';
 import { readAt, readBigLE, scanBinFile } from './bin-file';
 
 export interface R1csHeader {
+  /** Bytes per field element. */
+  n8: number;
   prime: bigint;
   nVars: number;
   nOutputs: number;
@@ -33,6 +35,7 @@ export function readR1csHeader(file: string, code: ErrorCode): R1csHeader {
   if (n8 === 0 || n8 > 64 || h.length < 4 + n8 + 28) throw new ZkmlError(code, `${file}: the r1cs header is truncated`);
   const o = 4 + n8;
   return {
+    n8,
     prime: readBigLE(h, 4, n8),
     nVars: h.readUInt32LE(o),
     nOutputs: h.readUInt32LE(o + 4),

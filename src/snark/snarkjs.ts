@@ -43,5 +43,13 @@ export interface Snarkjs {
   wtns: { calculate(input: object, wasm: SnarkjsFile, wtns: SnarkjsFile): Promise<void> };
 }
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-export const snarkjs: Snarkjs = require('snarkjs');
+let loaded: Snarkjs | undefined;
+
+/**
+ * snarkjs, required at its first use: loading it (and ffjavascript) costs about 0.2 s of CPU, which
+ * a command that never touches a proof (`zkml --help`, `zkml abi`) should not pay.
+ */
+export const snarkjs: Snarkjs = new Proxy({} as Snarkjs, {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  get: (_target, key) => Reflect.get((loaded ??= require('snarkjs') as Snarkjs), key),
+});

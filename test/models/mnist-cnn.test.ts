@@ -29,7 +29,8 @@ const DIR = path.join(packageRoot(), 'models', 'mnist-cnn');
 const ONNX = path.join(DIR, 'model.onnx');
 const CALIBRATION = path.join(DIR, 'calibration.json');
 /** Pinned: a change here is a change of the circuit, to be explained. */
-const CONSTRAINTS = 94_352;
+// 94,352 before materialised sums; +980: one per rescale reading more than 16 terms (conv2, fc) and 2 for One().
+const CONSTRAINTS = 95_332;
 
 const sampleOf = (pixels: number[]) => new Map([['input', Float64Array.from(pixels)]]);
 

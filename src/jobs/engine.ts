@@ -354,7 +354,7 @@ export class Engine {
     const { model } = await this.compiledModel(modelId);
     const v = await verifyReceipt(build, receipt, { onchain: onchain ? await this.opts.chain() : undefined, model: () => model });
     const onchainView = v.onchain && { address: v.onchain.address, chainId: v.onchain.chainId, deployed: v.onchain.deployed };
-    if (!v.valid) return { valid: false, code: v.code, reason: v.reason, ...(onchainView ? { onchain: onchainView } : {}) };
+    if (!v.valid) return { valid: false, code: v.code, reason: v.reason, ...(v.field ? { field: v.field } : {}), ...(onchainView ? { onchain: onchainView } : {}) };
     const opened = v.openings?.opened.length ? { reason: `${v.reason}; ${v.openings.reason}`, opened: v.openings.opened } : {};
     return { valid: true, reason: v.reason, ...(onchainView ? { onchain: onchainView } : {}), ...opened };
   }

@@ -40,6 +40,8 @@ export interface CompileReport {
   weightsCommitment?: string;
   /** On-chain verification gas, predicted before setup (src/compiler/gas-prediction.ts). */
   gas: GasPrediction;
+  /** What the compile assumed and the user should know (e.g. the input range without calibration). */
+  warnings?: string[];
 }
 
 /** Output elements whose value is fixed by the circuit: no input reaches them through any layer. */
@@ -181,6 +183,7 @@ export function formatReport(r: CompileReport): string {
         `output '${o.name}' [${o.shape}]: scale 2^-${o.scaleBits}, static error bound ${o.errorBound.toPrecision(3)}` +
         (o.calibrationMaxError !== undefined ? `, max error on calibration ${o.calibrationMaxError.toPrecision(3)}` : ''),
     ),
+    ...(r.warnings ?? []).map((w) => `warning: ${w}`),
   ].filter((l) => l !== '');
   return [...table, ...tail].join('\n') + '\n';
 }

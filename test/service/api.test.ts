@@ -202,6 +202,9 @@ describe('service API (SQLite + in-process queue)', () => {
       const r = await http(base, 'POST', '/v1/proofs', { modelId, input }, prover);
       assert.ok(r.status >= 400 && r.status < 500, `${code}: ${r.status}`);
       assert.equal(r.body.code, code);
+      // The API names its own fields (inputRange), never a CLI flag.
+      assert.doesNotMatch(String(r.body.detail), /--[a-z]/, `${code}: ${r.body.detail}`);
+      if (code === 'INPUT_OUT_OF_RANGE') assert.match(r.body.detail, /inputRange/);
     }
     const b = await http(base, 'POST', '/v1/batches', { modelId, inputs: [...tinyInputs(2), { input_data: [[0, 1000, 0, 0]] }] }, prover);
     assert.equal(b.body.code, 'INPUT_OUT_OF_RANGE');

@@ -20,7 +20,7 @@ import { Receipt, receiptProblem } from '../formats/receipt';
 import type { Verdict } from '../formats/verdict';
 import { verifyOpenings, verifyWeightsCommitment } from '../commit/openings';
 import { ZkmlError } from '../errors';
-import { checkReceiptClaims } from '../verifier/claims';
+import { checkReceiptClaims, makesClaims } from '../verifier/claims';
 import { verifyOffchain } from '../verifier/offchain';
 import { OnchainOptions, OnchainResult, verifyOnchain } from '../verifier/onchain';
 
@@ -86,6 +86,8 @@ export async function verifyReceipt(buildDir: string, receipt: Receipt, opts: Ve
   const openings = receipt.openings ? await verifyOpenings(receipt, quantized()) : undefined;
   if (openings && !openings.valid) return { valid: false, code: openings.code, reason: openings.reason, proof, onchain, weights, openings };
 
+  // A bare snarkjs {proof, publicSignals} claims nothing more (and its build may be a plain circuit).
+  if (!makesClaims(receipt)) return { valid: true, reason: proof.reason, proof, onchain, weights, openings };
   const claims = verifyClaims(receipt, quantized(), manifest, openings?.opened ?? []);
   if (!claims.valid) return { ...claims, proof, onchain, weights, openings, claims };
   return { valid: true, reason: proof.reason, proof, onchain, weights, openings, claims };

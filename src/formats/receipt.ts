@@ -96,11 +96,12 @@ const publicKind = z.enum(['output', 'input', 'inputCommitment', 'outputCommitme
  * Every field a receipt may carry, with its type; unknown fields are refused. The proof, the public
  * signals and the openings' contents are left to the checks that give them their precise codes
  * (PROOF_MALFORMED, SIGNAL_NOT_IN_FIELD, OPENING_INVALID). A receipt shown to someone other than its
- * requester may lack openings, outputs and reference.
+ * requester may lack openings, outputs and reference; a bare `{proof, publicSignals}` (what snarkjs
+ * writes) claims nothing else and is checked as a proof alone.
  */
 export const ReceiptSchema = z
   .object({
-    format: z.literal('zkml-receipt/1'),
+    format: z.literal('zkml-receipt/1').optional(),
     model: z
       .object({
         onnxSha256: sha256,
@@ -110,7 +111,8 @@ export const ReceiptSchema = z
         publicLayout: z.array(z.object({ kind: publicKind, name: z.string(), shape: z.array(dimension), scaleBits: z.number().int() }).strict()),
         batchSize: z.number().int().positive().optional(),
       })
-      .strict(),
+      .strict()
+      .optional(),
     proof: z.unknown(),
     publicSignals: z.unknown(),
     outputs: z.array(tensorValues).optional(),

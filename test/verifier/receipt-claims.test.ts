@@ -71,6 +71,11 @@ describe('receipts bound to their proofs (models/tiny)', () => {
     delete bare.outputs;
     delete bare.reference;
     assert.equal((await verifyReceipt(hashedBuild, bare as Receipt)).valid, true);
+    // A bare snarkjs proof claims nothing else; outputs added to it are checked all the same.
+    const plain = { proof: pub.proof, publicSignals: pub.publicSignals } as Receipt;
+    assert.equal((await verifyReceipt(publicBuild, plain)).valid, true);
+    const claimed = await verifyReceipt(publicBuild, { ...plain, outputs: [{ name: 'y', shape: [1, 2], values: [9.5, 0] }] } as Receipt);
+    assert.deepEqual([claimed.valid, claimed.code, claimed.field], [false, 'RECEIPT_MISMATCH', 'outputs[0].values']);
   });
 
   test('public outputs: another class (an edited value, with onnxruntime made to agree), a shape or a name is RECEIPT_MISMATCH', async () => {

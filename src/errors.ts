@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   PROVE_FAILED: 'proof generation failed',
   RECEIPT_INVALID: 'the receipt is malformed',
   RECEIPT_MODEL_MISMATCH: 'the receipt was made for another model',
+  RECEIPT_MISMATCH: 'a claim of the receipt (outputs, reference figures, layout, setup, ...) is not what its proof and build say',
   SIGNAL_COUNT_MISMATCH: 'the number of public signals does not match the circuit',
   SIGNAL_NOT_IN_FIELD: 'a public signal is not a canonical field element',
   PROOF_MALFORMED: 'the proof is not a well-formed Groth16 proof',
@@ -219,6 +220,7 @@ export const PUBLIC_DETAILS: { readonly [C in ErrorCode]?: readonly string[] } =
   BODY_INVALID: ['field', 'index'],
   QUEUE_FULL: ['retryAfterSec'],
   MODEL_STOPPED: ['reason'],
+  RECEIPT_MISMATCH: ['field'],
 };
 
 /** At most this many entries of a public array detail (an unsupported-op list of a huge graph). */

@@ -22,6 +22,8 @@ export interface CompileSummary {
   devSingleContributor: boolean;
   vkSha256: string;
   timings: { compileMs: number; setupMs: number };
+  /** What the compile assumed (the input range without calibration): the job's result says it too. */
+  warnings?: string[];
 }
 
 /** Compile then setup; compile counts for 60 % of the progress, setup for 40 %. */
@@ -45,6 +47,7 @@ export async function compileAndSetup(
     devSingleContributor: s.devSingleContributor,
     vkSha256: readManifest(buildDir).vkSha256!,
     timings: { compileMs: c.timings.totalMs, setupMs: s.timings.totalMs },
+    ...(c.report.warnings ? { warnings: c.report.warnings } : {}),
   };
 }
 

@@ -1,23 +1,28 @@
 /**
  * Verifying a receipt against a build: the one policy the CLI (`zkml verify`) and the service
  * (`POST /v1/verify`) share. In order, the first failure decides:
+ *  0. the receipt is well formed: every field typed, no unknown field (RECEIPT_INVALID);
  *  1. the receipt names this build's verification key (when it names one);
  *  2. the proof verifies off-chain against the build's key (input checks first, then the pairing);
  *  3. with private weights, the proof's weights commitment is the published one (the key alone names
  *     only the architecture);
  *  4. when asked, the build's Solidity verifier accepts it on an EVM node;
  *  5. every opening the receipt carries matches its commitment, read with this build's layout
- *     (never the receipt's own description).
+ *     (never the receipt's own description);
+ *  6. every other claim (build hashes, layout, outputs, public inputs, commitments, the reference
+ *     figures, setup) is what the public signals, the openings and the build's manifest say
+ *     (RECEIPT_MISMATCH naming the field): a valid proof binds only its signals.
  */
-import { artifactPath, readJson, readManifest, sha256Bytes } from '../formats/artifacts';
+import { artifactPath, Manifest, readJson, readManifest, sha256Bytes } from '../formats/artifacts';
 import { decodeWithDescribedLayout } from '../formats/described-layout';
 import type { DecodedTensor } from '../formats/public-signals';
-import { ZkmlError } from '../errors';
 import { readCompiled } from '../formats/compiled-model';
 import type { QuantizedModel } from '../formats/quantized-model';
-import type { Receipt } from '../formats/receipt';
+import { Receipt, receiptProblem } from '../formats/receipt';
 import type { Verdict } from '../formats/verdict';
 import { verifyOpenings, verifyWeightsCommitment } from '../commit/openings';
+import { ZkmlError } from '../errors';
+import { checkReceiptClaims, makesClaims } from '../verifier/claims';
 import { verifyOffchain } from '../verifier/offchain';
 import type { OnchainOptions, OnchainResult } from '../verifier/onchain';
 
@@ -39,9 +44,24 @@ export interface ReceiptVerdict extends Verdict {
   weights?: Verdict;
   /** The openings' verdict, when the receipt carries openings. */
   openings?: Verdict & { opened: Array<'input' | 'output'> };
+  /** The claims' verdict: outputs, reference figures and the rest agree with the proof and the build. */
+  claims?: Verdict;
+}
+
+/** Step 6 as a verdict: RECEIPT_MISMATCH (and its field) instead of a throw. */
+export function verifyClaims(receipt: Receipt, model: QuantizedModel, manifest: Manifest, opened: ReadonlyArray<'input' | 'output'>): Verdict {
+  try {
+    checkReceiptClaims(receipt, model, manifest, opened);
+  } catch (err) {
+    if (err instanceof ZkmlError) return { valid: false, code: err.code, reason: err.message, ...(typeof err.details?.field === 'string' ? { field: err.details.field } : {}) };
+    throw err;
+  }
+  return { valid: true, reason: 'the outputs and every other claim are the ones the proof and the build say' };
 }
 
 export async function verifyReceipt(buildDir: string, receipt: Receipt, opts: VerifyReceiptOptions = {}): Promise<ReceiptVerdict> {
+  const problem = receiptProblem(receipt);
+  if (problem !== undefined) return { valid: false, code: 'RECEIPT_INVALID', reason: `not a receipt: ${problem}` };
   const manifest = readManifest(buildDir);
   const named = receipt.model?.vkSha256;
   if (named && manifest.vkSha256 && named !== manifest.vkSha256) {
@@ -69,7 +89,12 @@ export async function verifyReceipt(buildDir: string, receipt: Receipt, opts: Ve
 
   const openings = receipt.openings ? await verifyOpenings(receipt, quantized()) : undefined;
   if (openings && !openings.valid) return { valid: false, code: openings.code, reason: openings.reason, proof, onchain, weights, openings };
-  return { valid: true, reason: proof.reason, proof, onchain, weights, openings };
+
+  // A bare snarkjs {proof, publicSignals} claims nothing more (and its build may be a plain circuit).
+  if (!makesClaims(receipt)) return { valid: true, reason: proof.reason, proof, onchain, weights, openings };
+  const claims = verifyClaims(receipt, quantized(), manifest, openings?.opened ?? []);
+  if (!claims.valid) return { ...claims, proof, onchain, weights, openings, claims };
+  return { valid: true, reason: proof.reason, proof, onchain, weights, openings, claims };
 }
 
 /** What a key-only verification checked and what it could not, in words a third party can act on. */

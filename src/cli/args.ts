@@ -22,9 +22,27 @@ export function intOption(v: string | undefined, name: string): number | undefin
 
 export function rangeOption(v: string | undefined): [number, number] | undefined {
   if (v === undefined) return undefined;
-  const parts = v.split(',').map(Number);
-  if (parts.length !== 2 || parts.some((x) => !Number.isFinite(x))) throw new ZkmlError('USAGE', '--input-range takes LO,HI');
+  const parts = v.split(',').map((x) => (x.trim() === '' ? NaN : Number(x)));
+  if (parts.length !== 2 || parts.some((x) => !Number.isFinite(x))) throw new ZkmlError('USAGE', `--input-range takes LO,HI (e.g. -1,1), not ${JSON.stringify(v)}`);
+  if (parts[0] >= parts[1]) throw new ZkmlError('USAGE', `--input-range needs LO < HI, got ${v}`);
   return [parts[0], parts[1]];
+}
+
+/**
+ * node:util parseArgs refuses an option value that starts with a dash as "ambiguous" (`--input-range
+ * -2,2`): for the options given, a value that is a negative number (or a list starting with one) is
+ * joined to its option as `--input-range=-2,2`, which parseArgs takes.
+ */
+export function joinNegativeValues(args: string[], options: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const next = args[i + 1];
+    if (options.includes(args[i]) && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      out.push(`${args[i]}=${next}`);
+      i++;
+    } else out.push(args[i]);
+  }
+  return out;
 }
 
 /**

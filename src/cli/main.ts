@@ -4,6 +4,7 @@
  */
 import { asZkmlError, ZkmlError } from '../errors';
 import { cliEnv } from './env';
+import { cliWording } from './progress';
 import { USAGE } from './usage';
 
 type Command = (args: string[]) => Promise<void>;
@@ -44,7 +45,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     const e = err instanceof Error && (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? new ZkmlError('USAGE', err.message, undefined, { cause: err }) : asZkmlError(err);
-    process.stderr.write(`error ${e.code}: ${e.message.split('\n')[0]}\n`);
+    process.stderr.write(`error ${e.code}: ${cliWording(e.message.split('\n')[0])}\n`);
     if (debug && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     return e.code === 'USAGE' ? 2 : 1;
   }

@@ -10,7 +10,7 @@ import { sizeOf, type Graph } from '../formats/graph';
 import { loadOnnx } from '../onnx/load';
 import { createOrtSession } from '../onnx/runtime';
 import { readSamples, InputSample } from '../formats/input-document';
-import { quantizeGraph } from '../quantize/quantize';
+import { assumedRangeWarnings, quantizeGraph } from '../quantize/quantize';
 import type { QuantizedModel } from '../formats/quantized-model';
 import { stringifyWithBigints } from '../formats/bigint-json';
 import type { CompiledModel } from '../formats/compiled-model';
@@ -24,12 +24,15 @@ import { addCalibration, buildReport, CompileReport, formatReport, provingCost }
 import { readR1csStats } from './r1cs-stats';
 import { randomSalt, weightsCommitment } from '../commit/commitments';
 import { COMMITMENT_SCHEME } from '../commit/scheme';
+import { withHeartbeat } from '../formats/progress';
 
 export interface CompileOptions {
   settings?: Partial<CompileSettings>;
   /** A calibration JSON document (already parsed) or a path to one. */
   calibration?: unknown;
   onProgress?: (phase: string, fraction: number) => void;
+  /** Told what the compile assumed (also in report.warnings): the CLI prints it on stderr. */
+  onWarning?: (message: string) => void;
   /** With private weights: the salt of their commitment (random unless given, to reproduce one). */
   weightsSalt?: bigint;
   /** How long circom may run; default circomTimeoutMs(predicted constraints). */
@@ -96,6 +99,9 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
   const model = quantizeGraph(graph, settings, samples, keepFloats ? (values, s) => (floats[s] = pickOutputs(graph, values)) : undefined);
   // Built once: the predicted count decides whether to go on; the calibration figures join it after.
   const report = buildReport(model);
+  const warnings = assumedRangeWarnings(model, settings, samples.length > 0);
+  if (warnings.length > 0) report.warnings = warnings;
+  for (const w of warnings) options.onWarning?.(w);
   const predicted = report.predictedConstraints;
   if (predicted > settings.maxConstraints) {
     throw new ZkmlError('MODEL_TOO_LARGE', `the circuit would have ${predicted} constraints, more than the limit of ${settings.maxConstraints}`, {
@@ -132,7 +138,7 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
   progress('circom', 0.2);
   const tc = Date.now();
   const timeoutMs = options.circomTimeoutMs ?? circomTimeoutMs(predicted);
-  const out = await compileCircom({ workDir: circuitDir, mainFile: 'main.circom', timeoutMs, signal: options.signal }).catch((err) => {
+  const out = await withHeartbeat(progress, 'circom', 0.2, () => compileCircom({ workDir: circuitDir, mainFile: 'main.circom', timeoutMs, signal: options.signal })).catch((err) => {
     throw diskFullOr(err, buildDir);
   });
   const circomMs = Date.now() - tc;

@@ -50,6 +50,8 @@ export interface CompileReport {
   provingCost?: ProvingCost;
   /** Where the compile's time went (ms) and circom's peak memory. */
   compile?: CompilePhases;
+  /** What the compile assumed and the user should know (e.g. the input range without calibration). */
+  warnings?: string[];
 }
 
 export interface CompilePhases {
@@ -257,6 +259,7 @@ export function formatReport(r: CompileReport): string {
         `output '${o.name}' [${o.shape}]: scale 2^-${o.scaleBits}, static error bound ${o.errorBound.toPrecision(3)}` +
         (o.calibrationMaxError !== undefined ? `, max error on calibration ${o.calibrationMaxError.toPrecision(3)}` : ''),
     ),
+    ...(r.warnings ?? []).map((w) => `warning: ${w}`),
   ].filter((l) => l !== '');
   return [...table, ...tail].join('\n') + '\n';
 }

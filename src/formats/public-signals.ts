@@ -50,16 +50,22 @@ export interface DecodedTensor {
   values: number[];
 }
 
+/** The public signals of a circuit decoded with the build's own layout (never a receipt's description of it). */
 export function decodePublicSignals(model: QuantizedModel, publicSignals: string[]): DecodedTensor[] {
-  const layout = publicLayout(model);
-  const expected = layout.reduce((a, e) => a + e.size, 0);
+  return decodeWithLayout(publicLayout(model), publicSignals);
+}
+
+/** The signals decoded with a given layout: a build's, or the one a receipt the service itself issued records. */
+export function decodeWithLayout(layout: Array<Omit<PublicEntry, 'size'> & { size?: number }>, publicSignals: string[]): DecodedTensor[] {
+  const sizeOf = (e: { shape: number[]; size?: number }): number => e.size ?? e.shape.reduce((a, d) => a * d, 1);
+  const expected = layout.reduce((a, e) => a + sizeOf(e), 0);
   if (publicSignals.length !== expected) {
     throw new ZkmlError('SIGNAL_COUNT_MISMATCH', `${publicSignals.length} public signals, the circuit has ${expected}`);
   }
   let offset = 0;
   return layout.map((e) => {
-    const raw = publicSignals.slice(offset, offset + e.size);
-    offset += e.size;
+    const raw = publicSignals.slice(offset, offset + sizeOf(e));
+    offset += sizeOf(e);
     if (isCommitment(e.kind)) return { kind: e.kind, name: e.name, shape: e.shape, integers: raw.map((v) => BigInt(v)), values: [] };
     const integers = raw.map(fromField);
     return { kind: e.kind, name: e.name, shape: e.shape, integers, values: integers.map((v) => Number(v) / 2 ** e.scaleBits) };

@@ -2,7 +2,9 @@
  * The receipt: one self-contained JSON that anyone can check with the verification key
  * (plain `snarkjs groth16 verify vk.json public.json proof.json` works on its parts).
  */
+import { z } from 'zod';
 import { ZkmlError } from '../errors';
+import type { Manifest } from './artifacts';
 import type { PublicKind } from './public-signals';
 
 export interface Groth16Proof {
@@ -85,14 +87,123 @@ export interface Receipt {
   createdAt: string;
 }
 
+const dimension = z.number().int().nonnegative();
+const tensorValues = z.object({ name: z.string(), shape: z.array(dimension), values: z.array(z.number()) }).strict();
+const decimal = z.string().regex(/^(0|[1-9][0-9]*)$/, 'a decimal integer');
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256 in hex');
+const publicKind = z.enum(['output', 'input', 'inputCommitment', 'outputCommitment', 'weightsCommitment']);
+
 /**
- * A parsed JSON document as a receipt: an object with a proof and public signals. Only the shape a
- * verifier needs is checked here; the proof, the signals and every other claim are checked by the
- * verification itself, which trusts none of them.
+ * Every field a receipt may carry, with its type; unknown fields are refused. The proof, the public
+ * signals and the openings' contents are left to the checks that give them their precise codes
+ * (PROOF_MALFORMED, SIGNAL_NOT_IN_FIELD, OPENING_INVALID). A receipt shown to someone other than its
+ * requester may lack openings, outputs and reference; a bare `{proof, publicSignals}` (what snarkjs
+ * writes) claims nothing else and is checked as a proof alone.
+ */
+export const ReceiptSchema = z
+  .object({
+    format: z.literal('zkml-receipt/1').optional(),
+    model: z
+      .object({
+        onnxSha256: sha256,
+        r1csSha256: sha256,
+        zkeySha256: sha256,
+        vkSha256: sha256,
+        publicLayout: z.array(z.object({ kind: publicKind, name: z.string(), shape: z.array(dimension), scaleBits: z.number().int() }).strict()),
+        batchSize: z.number().int().positive().optional(),
+      })
+      .strict()
+      .optional(),
+    proof: z.unknown(),
+    publicSignals: z.unknown(),
+    outputs: z.array(tensorValues).optional(),
+    publicInputs: z.array(tensorValues).optional(),
+    commitments: z.object({ input: decimal.optional(), output: decimal.optional(), weights: decimal.optional() }).strict().optional(),
+    openings: z.object({ inputSalt: z.unknown(), inputs: z.unknown(), outputSalt: z.unknown(), outputs: z.unknown() }).partial().strict().optional(),
+    reference: z
+      .object({
+        engine: z.string(),
+        outputs: z.array(tensorValues),
+        maxAbsError: z.number().nonnegative(),
+        argmaxAgrees: z.boolean().nullable(),
+        integerReferenceMatches: z.boolean(),
+        tolerance: z.number().nonnegative(),
+      })
+      .strict()
+      .optional(),
+    setup: z
+      .object({
+        devSingleContributor: z.boolean(),
+        ptauPower: z.number().int().nonnegative(),
+        ptauPinned: z.boolean(),
+        ptauFile: z.string().optional(),
+        ptauBlake2b512: z.string().optional(),
+        phase2: z.enum(['local', 'ceremony']),
+        phase2Contributions: z.number().int().nonnegative(),
+        transcriptSha256: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+    timings: z.object({ witnessMs: z.number(), proveMs: z.number(), onnxruntimeMs: z.number(), totalMs: z.number() }).strict().optional(),
+    createdAt: z.string().optional(),
+  })
+  .strict();
+
+/** The first schema problem of a document, as "field: what is wrong" (zod's path joined with dots). */
+export function receiptProblem(doc: unknown): string | undefined {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || !('proof' in doc) || !('publicSignals' in doc)) return 'it needs "proof" and "publicSignals"';
+  const parsed = ReceiptSchema.safeParse(doc);
+  if (parsed.success) return undefined;
+  const issue = parsed.error.issues[0];
+  const field = issue.path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : p))
+    .join('.')
+    .replace(/\.\[/g, '[');
+  const unknown = issue.code === 'unrecognized_keys' ? ` (${issue.keys.map((k) => JSON.stringify(k)).join(', ')})` : '';
+  return `${field || 'the receipt'}: ${issue.message}${unknown}`;
+}
+
+/**
+ * A parsed JSON document as a receipt: every field typed (ReceiptSchema), no unknown field. The
+ * proof, the signals and every claim are still checked by the verification, which trusts none of them.
  */
 export function parseReceipt(doc: unknown, where: string): Receipt {
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || !('proof' in doc) || !('publicSignals' in doc)) {
-    throw new ZkmlError('RECEIPT_INVALID', `${where} is not a receipt: it needs "proof" and "publicSignals"`);
-  }
+  const problem = receiptProblem(doc);
+  if (problem !== undefined) throw new ZkmlError('RECEIPT_INVALID', `${where} is not a receipt: ${problem}`);
   return doc as Receipt;
+}
+
+function argmax(values: number[]): number {
+  let best = 0;
+  values.forEach((v, i) => {
+    if (v > values[best]) best = i;
+  });
+  return best;
+}
+
+/** Max abs error over all outputs, and argmax agreement for a single vector output (the receipt's reference figures). */
+export function compareOutputs(circuit: TensorValues[], ort: TensorValues[]): { maxAbsError: number; argmaxAgrees: boolean | null } {
+  let maxAbsError = 0;
+  for (const c of circuit) {
+    const r = ort.find((o) => o.name === c.name);
+    if (!r) continue;
+    c.values.forEach((v, i) => (maxAbsError = Math.max(maxAbsError, Math.abs(v - r.values[i]))));
+  }
+  const single = circuit.length === 1 && circuit[0].values.length > 1 ? ort.find((o) => o.name === circuit[0].name) : undefined;
+  return { maxAbsError, argmaxAgrees: single ? argmax(circuit[0].values) === argmax(single.values) : null };
+}
+
+/** What a receipt says of its build's setup: read from the build's manifest, by the prover and again by the verifier. */
+export function setupClaims(manifest: Manifest): Receipt['setup'] {
+  const ptau = manifest.ptau;
+  return {
+    devSingleContributor: ptau?.devSingleContributor ?? true,
+    ptauPower: ptau?.power ?? 0,
+    ptauPinned: ptau?.pinned === true,
+    ...(ptau?.pinnedFile ? { ptauFile: ptau.pinnedFile } : {}),
+    ...(ptau?.blake2b512 ? { ptauBlake2b512: ptau.blake2b512 } : {}),
+    phase2: manifest.phase2?.kind ?? 'local',
+    phase2Contributions: manifest.phase2?.contributions ?? 0,
+    ...(manifest.phase2?.transcriptSha256 ? { transcriptSha256: manifest.phase2.transcriptSha256 } : {}),
+  };
 }

@@ -9,4 +9,6 @@ export interface Verdict {
   /** Why the receipt was refused; absent when valid. */
   code?: ErrorCode;
   reason: string;
+  /** With RECEIPT_MISMATCH: the receipt field that disagrees (e.g. `outputs[0].values`). */
+  field?: string;
 }

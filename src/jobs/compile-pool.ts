@@ -28,6 +28,12 @@ export class JobInterrupted extends Error {
   }
 }
 
+/**
+ * Heap cap of the compile thread (V8's old generation; snarkjs's big buffers live outside it): a
+ * model that would need more is MODEL_TOO_LARGE, and the thread, not the service, dies.
+ */
+export const COMPILE_HEAP_MB = 2048;
+
 /** How long a stopping thread gets to kill circom; a thread busy in synchronous code has none running. */
 const STOP_GRACE_MS = 3_000;
 
@@ -40,6 +46,7 @@ export class CompilePool {
   constructor(
     private readonly timeoutMs: number,
     private readonly cacheDir?: string,
+    private readonly heapMb = COMPILE_HEAP_MB,
   ) {
     this.pool = new Piscina({
       filename: path.resolve(__dirname, 'compile-task.js'),
@@ -49,7 +56,11 @@ export class CompilePool {
       idleTimeout: 60_000,
       // Between jobs the thread's event loop must run (to reap a killed circom); Atomics.wait would block it.
       atomics: 'disabled',
+      resourceLimits: { maxOldGenerationSizeMb: heapMb },
     });
+    // A thread that dies with no task running (out of memory while idle or starting) is reported on
+    // the pool, not on a task: it must not take the process down; Piscina starts another.
+    this.pool.on('error', () => undefined);
   }
 
   run(job: CompileJob, onProgress: (p: CompileProgress) => void): Promise<CompileSummary> {
@@ -98,6 +109,9 @@ export class CompilePool {
     if (stopped === 'shutdown') throw new JobInterrupted();
     if (stopped === 'timeout') throw new ZkmlError('JOB_TIMEOUT', `the compile job did not finish within ${Math.round(this.timeoutMs / 1000)} s and was stopped`);
     // The thread died (out of memory, a crash in native code): Piscina starts a new one.
+    if (!result && (thrown as { code?: string })?.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+      throw new ZkmlError('MODEL_TOO_LARGE', `compiling the model needs more than the compile thread's ${this.heapMb} MB`, { limit: this.heapMb, unit: 'MB' }, { cause: thrown });
+    }
     if (!result) throw asZkmlError(thrown);
     // A ZkmlError thrown in the thread arrives as it was there: code, message, details.
     return unwrapTask(result);

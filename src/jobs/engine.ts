@@ -15,7 +15,7 @@ import { parseSalt, readBatch } from '../commit/commitments';
 import { commitmentLayout } from '../commit/layout';
 import { COMMITMENT_SCHEME } from '../commit/scheme';
 import { CompiledModel, readCompiled } from '../formats/compiled-model';
-import { checkIngestible } from '../onnx/load';
+import { checkIngestibleOffThread } from './ingest-thread';
 import { quantizeSample } from '../quantize/codec';
 import { publicLayout } from '../formats/public-signals';
 import { parseSettings } from '../formats/settings';
@@ -122,7 +122,8 @@ export class Engine {
 
   async uploadModel(bytes: Uint8Array, name: string | undefined): Promise<ModelRecord> {
     if (!bytes || bytes.length === 0) throw new ZkmlError('BODY_INVALID', 'the body must be the ONNX file (Content-Type: application/octet-stream)');
-    checkIngestible(bytes); // refuses malformed or unsupported models now, with their stable codes
+    // Refuses malformed, unsupported or too large models now, with their stable codes, in a worker thread.
+    await checkIngestibleOffThread(bytes);
     const id = this.artifacts.putOnnx(bytes);
     return this.store.upsertModel({ id, name: (name ?? '').slice(0, 200) || `model-${id.slice(0, 12)}` });
   }
@@ -359,7 +360,7 @@ export class Engine {
     const { model } = await this.compiledModel(modelId);
     const v = await verifyReceipt(build, receipt, { onchain: onchain ? await this.opts.chain() : undefined, model: () => model });
     const onchainView = v.onchain && { address: v.onchain.address, chainId: v.onchain.chainId, deployed: v.onchain.deployed };
-    if (!v.valid) return { valid: false, code: v.code, reason: v.reason, ...(onchainView ? { onchain: onchainView } : {}) };
+    if (!v.valid) return { valid: false, code: v.code, reason: v.reason, ...(v.field ? { field: v.field } : {}), ...(onchainView ? { onchain: onchainView } : {}) };
     const opened = v.openings?.opened.length ? { reason: `${v.reason}; ${v.openings.reason}`, opened: v.openings.opened } : {};
     return { valid: true, reason: v.reason, ...(onchainView ? { onchain: onchainView } : {}), ...opened };
   }

@@ -36,9 +36,42 @@ export interface RawGraph {
 export interface ParseLimits {
   maxBytes: number;
   maxTensorElements: number;
+  /** Nodes of the graph: the largest corpus model has 2,493 (ezkl/random_forest); each costs lowering and circuit work. */
+  maxNodes: number;
+  /** Edges: node inputs plus node outputs, over all nodes (one node may take thousands of inputs). */
+  maxEdges: number;
+  maxInitializers: number;
+  /** Graph inputs (each a circuit input signal array and a calibration column). */
+  maxGraphInputs: number;
 }
 
-export const DEFAULT_PARSE_LIMITS: ParseLimits = { maxBytes: 64 * 1024 * 1024, maxTensorElements: 4_000_000 };
+export const DEFAULT_PARSE_LIMITS: ParseLimits = {
+  maxBytes: 64 * 1024 * 1024,
+  maxTensorElements: 4_000_000,
+  maxNodes: 5000,
+  maxEdges: 20_000,
+  maxInitializers: 5000,
+  maxGraphInputs: 256,
+};
+
+/**
+ * The graph's counts against the limits, checked right after the protobuf decode and before any
+ * tensor is decoded or node built: a 100k-node file is refused in milliseconds, not after minutes
+ * of lowering.
+ */
+function checkCounts(g: any, limits: ParseLimits): void {
+  const nodes: any[] = g.node;
+  const edges = nodes.reduce((a, n) => a + (n.input?.length ?? 0) + (n.output?.length ?? 0), 0);
+  const counts: Array<[string, number, number]> = [
+    ['nodes', nodes.length, limits.maxNodes],
+    ['edges', edges, limits.maxEdges],
+    ['initializers', g.initializer?.length ?? 0, limits.maxInitializers],
+    ['graph inputs', g.input?.length ?? 0, limits.maxGraphInputs],
+  ];
+  for (const [unit, count, limit] of counts) {
+    if (count > limit) throw new ZkmlError('MODEL_TOO_LARGE', `the graph has ${count} ${unit}, more than the limit of ${limit}`, { count, limit, unit });
+  }
+}
 
 const toNum = (v: unknown): number => (typeof v === 'number' ? v : Number((v as { toString(): string }).toString()));
 
@@ -167,6 +200,7 @@ export function parseOnnx(bytes: Uint8Array, limits: ParseLimits = DEFAULT_PARSE
   if (!g || !g.node || !g.output || g.output.length === 0) {
     throw new ZkmlError('ONNX_MALFORMED', 'the file has no graph with outputs (is it an ONNX model?)');
   }
+  checkCounts(g, limits);
   const opsetEntry = (model.opsetImport ?? []).find((o: any) => !o.domain || o.domain === 'ai.onnx');
   // ONNX requires an opset import (onnxruntime refuses a model without one); guessing opset 1 would
   // silently change op semantics, and a file cut just before its trailing opset_import looks like this.

@@ -16,6 +16,7 @@ import { circuitInput } from '../quantize/codec';
 import { decodePublicSignals, publicLayout } from '../formats/public-signals';
 import { assertProductionReady, ZkmlMode } from '../setup/production';
 import type { ProveTask, ProveTaskResult } from './prove-task';
+import { compareOutputs, setupClaims } from '../formats/receipt';
 import type { Groth16Proof, Receipt, TensorValues } from '../formats/receipt';
 import * as fs from 'node:fs';
 
@@ -203,7 +204,7 @@ export class Prover {
         integerReferenceMatches: matches,
         tolerance: Math.max(0, ...model.outputs.map((o) => o.errorBound)),
       },
-      setup: receiptSetup(m.manifest),
+      setup: setupClaims(m.manifest),
       timings: { witnessMs: result.witnessMs, proveMs: result.proveMs, proveSteps: result.proveSteps, onnxruntimeMs: ort.ms, totalMs: Date.now() - t0 },
       createdAt: new Date().toISOString(),
     };
@@ -254,44 +255,10 @@ function privateWeightsSalt(compiled: CompiledModel, manifest: Manifest): bigint
 }
 
 /** What a verifier should know about how the key was made, straight from the checked manifest. */
-function receiptSetup(manifest: Manifest): Receipt['setup'] {
-  const ptau = manifest.ptau;
-  return {
-    devSingleContributor: ptau?.devSingleContributor ?? true,
-    ptauPower: ptau?.power ?? 0,
-    ptauPinned: ptau?.pinned === true,
-    ...(ptau?.pinnedFile ? { ptauFile: ptau.pinnedFile } : {}),
-    ...(ptau?.blake2b512 ? { ptauBlake2b512: ptau.blake2b512 } : {}),
-    phase2: manifest.phase2?.kind ?? 'local',
-    phase2Contributions: manifest.phase2?.contributions ?? 0,
-    ...(manifest.phase2?.transcriptSha256 ? { transcriptSha256: manifest.phase2.transcriptSha256 } : {}),
-  };
-}
-
 /** One output list per batch item → one list with each output's items one after another, shape [k, ...]. */
 function concatBatch(runs: OrtOutput[][], k: number): OrtOutput[] {
   if (k === 1) return runs[0];
   return runs[0].map((o, j) => ({ name: o.name, shape: [k, ...o.shape], values: runs.flatMap((r) => r[j].values) }));
-}
-
-function argmax(values: number[]): number {
-  let best = 0;
-  values.forEach((v, i) => {
-    if (v > values[best]) best = i;
-  });
-  return best;
-}
-
-/** Max abs error over all outputs, and argmax agreement for a single vector output. */
-export function compareOutputs(circuit: TensorValues[], ort: OrtOutput[]): { maxAbsError: number; argmaxAgrees: boolean | null } {
-  let maxAbsError = 0;
-  for (const c of circuit) {
-    const r = ort.find((o) => o.name === c.name);
-    if (!r) continue;
-    c.values.forEach((v, i) => (maxAbsError = Math.max(maxAbsError, Math.abs(v - r.values[i]))));
-  }
-  const single = circuit.length === 1 && circuit[0].values.length > 1 ? ort.find((o) => o.name === circuit[0].name) : undefined;
-  return { maxAbsError, argmaxAgrees: single ? argmax(circuit[0].values) === argmax(single.values) : null };
 }
 
 export const defaultProverThreads = (): number => Math.max(1, Math.min(2, os.availableParallelism?.() ?? 1) - 1);

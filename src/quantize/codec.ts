@@ -25,7 +25,7 @@ export function quantizeSample(model: QuantizedModel, sample: InputSample): Map<
           const hi = Number(input.hi) / scale;
           throw new ZkmlError(
             'INPUT_OUT_OF_RANGE',
-            `input '${input.name}'[${i}] = ${x} is outside the circuit's range [${lo}, ${hi}] (scale 2^-${input.scaleBits}, ${input.hi - input.lo + 1n} levels); recompile with a wider --input-range or calibration`,
+            `input '${input.name}'[${i}] = ${x} is outside the circuit's range [${lo}, ${hi}] (scale 2^-${input.scaleBits}, ${input.hi - input.lo + 1n} levels); recompile with a wider inputRange or with calibration`,
             { input: input.name, index: i },
           );
         }

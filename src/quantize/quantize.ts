@@ -30,14 +30,40 @@ export function inputSpec(info: ValueInfo, settings: CompileSettings, range: { m
   const lo = nonNegative ? 0n : -(1n << BigInt(b - 1));
   const hi = nonNegative ? (1n << BigInt(b)) - 1n : (1n << BigInt(b - 1)) - 1n;
   if (INTEGER_TYPES.has(info.elemType)) return { ...base, scaleBits: 0, lo, hi };
+  if (!declared) return { ...base, ...assumedInputRange(settings) };
   const magnitudeBits = nonNegative ? b : b - 1;
   let scaleBits = declared && declared.maxAbs > 0 ? magnitudeBits - magnitudeExponent(declared.maxAbs) : settings.defaultScaleBits;
   // |v| < 2^e still lets a value within half a step of 2^e round to hi + 1 (0.997 at 2^-7 → 128 > 127).
   while (declared && declared.maxAbs > 0 && scaleBits >= 0 && Math.round(declared.maxAbs * 2 ** scaleBits) > Number(hi)) scaleBits--;
   if (scaleBits < 0) {
-    throw new ZkmlError('SETTINGS_INVALID', `input '${info.name}' reaches ${declared!.maxAbs}, which does not fit ${b} input bits; raise inputBits`);
+    throw new ZkmlError('SETTINGS_INVALID', `input '${info.name}' reaches ${declared!.maxAbs}, which does not fit ${b} input bits; raise inputBits`, { setting: 'inputBits' });
   }
   return { ...base, scaleBits, lo, hi };
+}
+
+/**
+ * A float input nothing describes (no calibration, no inputRange) is assumed to hold [-1, 1] at
+ * defaultScaleBits fraction bits: 1.0 (a white pixel) must quantize to 2^s, so the input gets one more
+ * integer bit than [-1, 1) would need when inputBits is too narrow: 8 bits at 2^-7 held only up to
+ * 0.992. The same fraction bits as before keep the accuracy; the range check costs one more bit.
+ */
+export function assumedInputRange(settings: CompileSettings): { scaleBits: number; lo: bigint; hi: bigint } {
+  const scaleBits = settings.defaultScaleBits;
+  const bits = Math.max(settings.inputBits, scaleBits + 2);
+  return { scaleBits, lo: -(1n << BigInt(bits - 1)), hi: (1n << BigInt(bits - 1)) - 1n };
+}
+
+/** What a compile without calibration or inputRange assumed, per float input: said on the CLI and in the report. */
+export function assumedRangeWarnings(model: QuantizedModel, settings: CompileSettings, calibrated: boolean): string[] {
+  if (calibrated || settings.inputRange) return [];
+  const assumed = assumedInputRange(settings);
+  // A pre-quantized (QDQ) input takes its range from the model: only the assumed ones are said.
+  return model.inputs
+    .filter((i) => i.elemType.startsWith('float') && i.scaleBits === assumed.scaleBits && i.lo === assumed.lo && i.hi === assumed.hi)
+    .map((i) => {
+      const step = 2 ** -i.scaleBits;
+      return `no calibration: input '${i.name}' is assumed to lie in [${Number(i.lo) * step}, ${Number(i.hi) * step}] (scale 2^-${i.scaleBits}); a value outside fails at prove time: give calibration samples (one sample input will do) or an inputRange`;
+    });
 }
 
 /** `observe` sees each calibration sample's float run (see calibrateRanges). */

@@ -8,6 +8,7 @@
  * circuit.zkey, verification_key.json, Verifier.sol, setup.json and ceremony-transcript.json, and
  * records their hashes in the manifest. Functions take paths only, so a service can drive them.
  */
+import { ProgressFn, withHeartbeat } from '../formats/progress';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -147,14 +148,15 @@ export function exportCurrentZkey(buildDir: string, outFile: string): { sha256: 
  * The contributor's step, run on their own machine: snarkjs zkey contribute with fresh randomness
  * plus the optional text. Returns the contribution hash to look for in the published transcript.
  */
-export async function contributeZkey(inFile: string, outFile: string, opts: { name: string; entropy?: string }): Promise<{ hash: string }> {
+export async function contributeZkey(inFile: string, outFile: string, opts: { name: string; entropy?: string; onProgress?: ProgressFn }): Promise<{ hash: string }> {
   checkContributorName(opts.name);
   if (!fs.existsSync(inFile)) throw new ZkmlError('ARTIFACT_MISSING', `no zkey at ${inFile}`);
   readMpcParams(inFile, 'CONTRIBUTION_INVALID'); // a readable Groth16 zkey, before snarkjs touches it
   // The secret comes from the OS; the text only adds to it, so a weak text cannot weaken it.
   const entropy = crypto.randomBytes(64).toString('hex') + (opts.entropy ?? '');
   const log = snarkjsLogger();
-  const hash = await withSnarkjsCurve(() => snarkjs.zKey.contribute(inFile, outFile, opts.name, entropy, log)).catch((err: unknown) => {
+  const contribute = () => withSnarkjsCurve(() => snarkjs.zKey.contribute(inFile, outFile, opts.name, entropy, log));
+  const hash = await withHeartbeat(opts.onProgress ?? (() => undefined), 'contribution', 0, contribute).catch((err: unknown) => {
     throw new ZkmlError('CONTRIBUTION_INVALID', `contributing to ${inFile} failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`, undefined, { cause: err });
   });
   if (!(hash instanceof Uint8Array)) throw new ZkmlError('CONTRIBUTION_INVALID', `contributing to ${inFile} failed: ${log.lastError() ?? 'snarkjs gave no reason'}`);

@@ -14,6 +14,7 @@ import { snarkjsLogger } from '../snark/logger';
 import { R1csHeader, readR1csHeader } from '../snark/r1cs-header';
 import { snarkjs } from '../snark/snarkjs';
 import { exportKey, installKey, PublishedKey, recordKey } from './key-publication';
+import { withHeartbeat } from '../formats/progress';
 import { ProgressFn, requiredPtauPower, resolvePtau, ResolvedPtau } from './ptau-store';
 import { newZkey } from './zkey-new';
 
@@ -102,7 +103,6 @@ export async function runSetup(buildDir: string, opts: SetupOptions = {}): Promi
 
   try {
     return await withSnarkjsCurve(async () => {
-      progress('zkey new', 0.35);
       t = Date.now();
       let current = tempZkey();
       const curve = await snarkjs.curves.getCurveFromName('bn128');
@@ -112,10 +112,11 @@ export async function runSetup(buildDir: string, opts: SetupOptions = {}): Promi
       t = Date.now();
       const contributions: SetupContribution[] = [];
       for (let i = 1; i <= nContributions; i++) {
-        progress(`contribution ${i}/${nContributions}`, 0.6 + (0.2 * (i - 1)) / nContributions);
         const name = `zkml contribution ${i}`;
         const next = tempZkey();
-        const hash = await snarkjs.zKey.contribute(current, next, name, crypto.randomBytes(64).toString('hex'), log);
+        const hash = await withHeartbeat(progress, `contribution ${i}/${nContributions}`, 0.6 + (0.2 * (i - 1)) / nContributions, () =>
+          snarkjs.zKey.contribute(current, next, name, crypto.randomBytes(64).toString('hex'), log),
+        );
         if (!(hash instanceof Uint8Array)) throw log.failure(`phase-2 contribution ${i}`);
         contributions.push({ name, hash: toHex(hash) });
         current = next;
@@ -124,17 +125,15 @@ export async function runSetup(buildDir: string, opts: SetupOptions = {}): Promi
 
       // snarkjs's usual last step. A public ceremony would use a beacon value fixed in advance (e.g. a
       // future block hash); a single local setup gains nothing from that, so random bytes are recorded.
-      progress('beacon', 0.8);
       t = Date.now();
       const beaconHash = crypto.randomBytes(32).toString('hex');
       const finalZkey = tempZkey();
-      const beaconContribution = await snarkjs.zKey.beacon(current, finalZkey, 'zkml final beacon', beaconHash, BEACON_ITERATIONS_EXP, log);
+      const beaconContribution = await withHeartbeat(progress, 'beacon', 0.8, () => snarkjs.zKey.beacon(current, finalZkey, 'zkml final beacon', beaconHash, BEACON_ITERATIONS_EXP, log));
       if (!(beaconContribution instanceof Uint8Array)) throw log.failure('the beacon');
       const beaconMs = Date.now() - t;
 
-      progress('export', 0.9);
       t = Date.now();
-      const exported = await exportKey(finalZkey, log);
+      const exported = await withHeartbeat(progress, 'export', 0.9, () => exportKey(finalZkey, log));
       // Only now, with every output in hand, replace the build's files: a failure above leaves them untouched.
       const published = installKey(buildDir, finalZkey, exported);
       const exportMs = Date.now() - t;

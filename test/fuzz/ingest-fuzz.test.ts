@@ -12,12 +12,14 @@ import { onnx } from 'onnx-proto';
 import { ERROR_CODES, ZkmlError } from '../../src/errors';
 import type { Graph } from '../../src/formats/graph';
 import { loadOnnx } from '../../src/onnx/load';
+import { DEFAULT_PARSE_LIMITS } from '../../src/onnx/parse';
+import { writeOnnx } from '../../src/onnx/writer';
 import { quantizeSample } from '../../src/quantize/codec';
 import { readInput } from '../../src/formats/input-document';
 import { quantizeGraph } from '../../src/quantize/quantize';
 import { parseSettings } from '../../src/formats/settings';
 import { corpusDir } from '../../tools/corpus/run-corpus-model';
-import { readModelBytes, seededRng, ShippedModel } from '../helpers/onnx-builders';
+import { expectCode, readModelBytes, seededRng, ShippedModel } from '../helpers/onnx-builders';
 
 const SLOW_MS = 1000;
 
@@ -188,5 +190,63 @@ describe('fuzzing: input documents', () => {
     }
     report(t, outcome);
     for (const code of ['INPUT_INVALID', 'INPUT_NOT_FINITE', 'INPUT_OUT_OF_RANGE']) assert.ok(outcome.codes.has(code), `some documents are refused with ${code}`);
+  });
+});
+
+describe('fuzzing: large graphs are refused (or handled) quickly', () => {
+  /** The 5 s is a hang guard: before the count limits, a 100k-node file ran past 120 s at 1.25 GB. */
+  const HANG_MS = 5000;
+  const x = { name: 'x', elemType: 'float32' as const, shape: [1, 4] };
+  const y = { name: 'y', elemType: 'float32' as const, shape: [1, 4] };
+  const reluChain = (n: number): Uint8Array =>
+    writeOnnx({
+      name: 'chain',
+      inputs: [x],
+      outputs: [y],
+      nodes: Array.from({ length: n }, (_, i) => ({ opType: 'Relu', name: `r${i}`, inputs: [i === 0 ? 'x' : `t${i - 1}`], outputs: [i === n - 1 ? 'y' : `t${i}`] })),
+    });
+
+  function refusedQuickly(what: string, bytes: Uint8Array, unit: string, count: number, limit: number): void {
+    const t0 = Date.now();
+    const err = expectCode(() => ingest(bytes), 'MODEL_TOO_LARGE', what);
+    assert.deepEqual([err.details?.unit, err.details?.count, err.details?.limit], [unit, count, limit], `${what}: ${err.message}`);
+    assert.ok(Date.now() - t0 < HANG_MS, `${what}: refused after ${Date.now() - t0} ms`);
+  }
+
+  test('10k, 20k and 100k Relu nodes: MODEL_TOO_LARGE with the node count and the limit, before any lowering', () => {
+    for (const n of [10_000, 20_000, 100_000]) refusedQuickly(`${n} nodes`, reluChain(n), 'nodes', n, DEFAULT_PARSE_LIMITS.maxNodes);
+  });
+
+  test('10k graph inputs, one node with 30k inputs, 6k initializers: refused by their own limits', () => {
+    const manyInputs = Array.from({ length: 10_000 }, (_, i) => ({ name: `x${i}`, elemType: 'float32' as const, shape: [1, 4] }));
+    refusedQuickly(
+      '10k graph inputs',
+      writeOnnx({ name: 'inputs', inputs: manyInputs, outputs: [y], nodes: [{ opType: 'Sum', name: 'sum', inputs: manyInputs.map((i) => i.name), outputs: ['y'] }] }),
+      'graph inputs',
+      10_000,
+      DEFAULT_PARSE_LIMITS.maxGraphInputs,
+    );
+    refusedQuickly(
+      'a node with 30k inputs',
+      writeOnnx({ name: 'wide', inputs: [x], outputs: [y], nodes: [{ opType: 'Sum', name: 'sum', inputs: new Array<string>(30_000).fill('x'), outputs: ['y'] }] }),
+      'edges',
+      30_001,
+      DEFAULT_PARSE_LIMITS.maxEdges,
+    );
+    const initializers = Array.from({ length: 6000 }, (_, i) => ({ name: `w${i}`, dims: [1, 4], data: [0, 0, 0, 0] }));
+    refusedQuickly(
+      '6k initializers',
+      writeOnnx({ name: 'weights', inputs: [x], outputs: [y], initializers, nodes: [{ opType: 'Sum', name: 'sum', inputs: ['x', ...initializers.map((w) => w.name)], outputs: ['y'] }] }),
+      'initializers',
+      6000,
+      DEFAULT_PARSE_LIMITS.maxInitializers,
+    );
+  });
+
+  test('a chain at the node limit is handled (ingested and quantized) quickly', () => {
+    const t0 = Date.now();
+    const graph = ingest(reluChain(DEFAULT_PARSE_LIMITS.maxNodes));
+    assert.equal(graph.nodes.length, DEFAULT_PARSE_LIMITS.maxNodes);
+    assert.ok(Date.now() - t0 < HANG_MS, `took ${Date.now() - t0} ms`);
   });
 });

@@ -215,6 +215,20 @@ describe('service API: hashed builds, openings, calldata, deployment', () => {
     tampered.openings.inputSalt = '1';
     const bad = await http(base, 'POST', '/v1/verify', { receipt: tampered }, reader);
     assert.deepEqual([bad.body.valid, bad.body.code], [false, 'COMMITMENT_MISMATCH']);
+    // Hashed outputs are bound through the opening: the reference figures are checked against it, a
+    // non-array outputs is malformed, and outputs without the opening cannot be checked.
+    const figures = structuredClone(given);
+    figures.reference.maxAbsError += 0.5;
+    const badFigure = await http(base, 'POST', '/v1/verify', { receipt: figures }, reader);
+    assert.deepEqual([badFigure.body.valid, badFigure.body.code, badFigure.body.field], [false, 'RECEIPT_MISMATCH', 'reference.maxAbsError']);
+    const notArray = structuredClone(given);
+    notArray.outputs = { y: [3, 9.5] };
+    const malformed = await http(base, 'POST', '/v1/verify', { receipt: notArray }, reader);
+    assert.deepEqual([malformed.body.valid, malformed.body.code], [false, 'RECEIPT_INVALID']);
+    const unopened = structuredClone(given);
+    delete unopened.openings;
+    const unbound = await http(base, 'POST', '/v1/verify', { receipt: unopened }, reader);
+    assert.deepEqual([unbound.body.valid, unbound.body.code, unbound.body.field], [false, 'RECEIPT_MISMATCH', 'outputs']);
 
     // Batches: salts per item; the openings are the requester's there too.
     const inputs = tinyInputs(2);

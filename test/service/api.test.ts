@@ -161,6 +161,24 @@ describe('service API (SQLite + in-process queue)', () => {
     otherKey.model.vkSha256 = 'f'.repeat(64);
     const mismatch = await http(base, 'POST', '/v1/verify', { receipt: otherKey }, reader);
     assert.deepEqual([mismatch.body.valid, mismatch.body.code], [false, 'RECEIPT_MODEL_MISMATCH']);
+
+    // The outputs are bound to the public signals: another class (reference edited to agree) is refused, naming the field.
+    const [y0, y1] = receipt.outputs[0].values;
+    const otherClass = structuredClone(receipt);
+    otherClass.outputs[0].values[y0 > y1 ? 1 : 0] = 9.5;
+    otherClass.reference.outputs[0].values[y0 > y1 ? 1 : 0] = 9.5;
+    const lie = await http(base, 'POST', '/v1/verify', { receipt: otherClass }, reader);
+    assert.deepEqual([lie.status, lie.body.valid, lie.body.code, lie.body.field], [200, false, 'RECEIPT_MISMATCH', 'outputs[0].values']);
+    const figures = structuredClone(receipt);
+    figures.reference.argmaxAgrees = !figures.reference.argmaxAgrees;
+    const badFigure = await http(base, 'POST', '/v1/verify', { receipt: figures }, reader);
+    assert.deepEqual([badFigure.body.valid, badFigure.body.code, badFigure.body.field], [false, 'RECEIPT_MISMATCH', 'reference.argmaxAgrees']);
+    for (const edit of [(r: any) => (r.outputs = 'class 9'), (r: any) => (r.verifiedBy = 'me')]) {
+      const t = structuredClone(receipt);
+      edit(t);
+      const v = await http(base, 'POST', '/v1/verify', { receipt: t }, reader);
+      assert.deepEqual([v.body.valid, v.body.code], [false, 'RECEIPT_INVALID']);
+    }
   });
 
   test('verify on-chain: the model verifier on a local anvil accepts the receipt and rejects a tampered one', async () => {
@@ -184,6 +202,9 @@ describe('service API (SQLite + in-process queue)', () => {
       const r = await http(base, 'POST', '/v1/proofs', { modelId, input }, prover);
       assert.ok(r.status >= 400 && r.status < 500, `${code}: ${r.status}`);
       assert.equal(r.body.code, code);
+      // The API names its own fields (inputRange), never a CLI flag.
+      assert.doesNotMatch(String(r.body.detail), /--[a-z]/, `${code}: ${r.body.detail}`);
+      if (code === 'INPUT_OUT_OF_RANGE') assert.match(r.body.detail, /inputRange/);
     }
     const b = await http(base, 'POST', '/v1/batches', { modelId, inputs: [...tinyInputs(2), { input_data: [[0, 1000, 0, 0]] }] }, prover);
     assert.equal(b.body.code, 'INPUT_OUT_OF_RANGE');

@@ -14,10 +14,11 @@ import { bitsForSpan, roundShift, signedMagnitudeBits } from '../../src/quantize
 import { runFloat } from '../../src/quantize/float-executor';
 import { InputSample, readInput, readSamples } from '../../src/formats/input-document';
 import type { Interval, Layer, QuantizedModel, Row } from '../../src/formats/quantized-model';
-import { inputSpec, quantizeGraph } from '../../src/quantize/quantize';
+import { assumedRangeWarnings, inputSpec, quantizeGraph } from '../../src/quantize/quantize';
 import { runReference } from '../../src/quantize/reference';
 import { activationScale, magnitudeExponent, weightScale } from '../../src/quantize/scales';
 import { CompileSettings, parseSettings } from '../../src/formats/settings';
+import { cliWording } from '../../src/cli/progress';
 import { expectCode, loadShipped, randomInRange, runOrtFloat, seededRng, ShippedModel } from '../helpers/onnx-builders';
 
 const DEFAULTS = parseSettings({});
@@ -95,9 +96,35 @@ describe('input ranges', () => {
     assert.ok(3 * 2 ** s6.scaleBits <= 31);
   });
 
-  test('without calibration: signed range at the default scale; visibility follows the settings', () => {
+  test('without calibration: signed range at the default scale, one integer bit more so that ±1.0 fit; visibility follows the settings', () => {
     const s = inputSpec(floatInput(), settings({ inputVisibility: 'public' }), undefined);
-    assert.deepEqual([s.lo, s.hi, s.scaleBits, s.visibility], [-128n, 127n, DEFAULTS.defaultScaleBits, 'public']);
+    // 2^-7 as before (the same accuracy), 9 bits: [-2, 1.992] holds a white pixel (1.0) and -1.0.
+    assert.deepEqual([s.lo, s.hi, s.scaleBits, s.visibility], [-256n, 255n, DEFAULTS.defaultScaleBits, 'public']);
+    // Wide enough input bits are kept as they are.
+    const wide = inputSpec(floatInput(), settings({ inputBits: 10 }), undefined);
+    assert.deepEqual([wide.lo, wide.hi, wide.scaleBits], [-512n, 511n, DEFAULTS.defaultScaleBits]);
+  });
+
+  test('without calibration an input of exactly 1.0 and -1.0 quantizes; the compile warns with the assumed range', () => {
+    const { graph, calibration } = loadShipped('tiny');
+    const model = quantizeGraph(graph, DEFAULTS);
+    const q = quantizeSample(model, new Map([['x', Float64Array.from([1, -1, 0.5, 1])]]));
+    assert.deepEqual(q.get(model.inputs[0].tensor), [128n, -128n, 64n, 128n]);
+    const [warning, ...rest] = assumedRangeWarnings(model, DEFAULTS, false);
+    assert.equal(rest.length, 0);
+    assert.match(warning, /no calibration: input 'x' is assumed to lie in \[-2, 1\.9921875\] \(scale 2\^-7\)/);
+    assert.deepEqual(assumedRangeWarnings(quantizeGraph(graph, DEFAULTS, calibration), DEFAULTS, true), []);
+    assert.deepEqual(assumedRangeWarnings(quantizeGraph(graph, settings({ inputRange: [-1, 1] })), settings({ inputRange: [-1, 1] }), false), []);
+  });
+
+  test('one sample input serves as calibration', () => {
+    const { graph } = loadShipped('tiny');
+    const sample = readSamples({ input_data: [[1, -0.5, 0.25, 0.75]] }, graph.inputs, 'CALIBRATION_INVALID');
+    assert.equal(sample.length, 1);
+    const model = quantizeGraph(graph, DEFAULTS, sample);
+    const x = model.inputs[0];
+    assert.ok(Number(x.hi) / 2 ** x.scaleBits >= 1, "the sample's 1.0 is in range");
+    assert.deepEqual(quantizeSample(model, sample[0]).get(x.tensor)?.[0], BigInt(Math.round(2 ** x.scaleBits)));
   });
 
   test('bool inputs are [0, 1] at scale 0; integer inputs are at scale 0', () => {
@@ -559,6 +586,10 @@ describe('input files', () => {
     for (const v of [1000, -1000, (Number(x.hi) + 1) / scale, (Number(x.lo) - 1) / scale]) {
       const err = expectCode(() => quantizeSample(model, new Map([['x', Float64Array.from([0, 0, v, 0])]])), 'INPUT_OUT_OF_RANGE', `${v}`);
       assert.equal(err.details?.index, 2);
+      // The core names the setting as the API takes it; the CLI says its flag instead.
+      assert.match(err.message, /wider inputRange or with calibration/);
+      assert.doesNotMatch(err.message, /--/);
+      assert.match(cliWording(err.message), /wider --input-range or with calibration/);
     }
   });
 });

@@ -1,4 +1,5 @@
 /** `zkml ceremony <step>`: a multi-party phase-2 ceremony in place of `zkml setup`. */
+import { progressPrinter } from '../progress';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ZkmlError } from '../../errors';
@@ -49,7 +50,7 @@ export async function ceremonyCommand(args: string[]): Promise<void> {
     }
     case 'contribute': {
       if (positionals.length !== 2) throw new ZkmlError('USAGE', 'ceremony contribute takes IN.zkey OUT.zkey');
-      const r = await contributeZkey(positionals[0], positionals[1], { name: name(), entropy: values.entropy });
+      const r = await contributeZkey(positionals[0], positionals[1], { name: name(), entropy: values.entropy, onProgress: progressPrinter('ceremony contribute') });
       console.log(`wrote ${positionals[1]}; your contribution hash (check it appears in the published transcript):\n${r.hash}`);
       return;
     }

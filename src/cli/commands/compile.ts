@@ -4,13 +4,13 @@ import { parseArgs } from 'node:util';
 import { artifactPath } from '../../formats/artifacts';
 import { compileModel } from '../../compiler/compile';
 import { ZkmlError } from '../../errors';
-import { intOption, rangeOption, requirePositional } from '../args';
-import { progressPrinter } from '../progress';
+import { intOption, joinNegativeValues, rangeOption, requirePositional } from '../args';
+import { printWarning, progressPrinter } from '../progress';
 import { parseSalt } from '../../commit/commitments';
 
 export async function compileCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
-    args,
+    args: joinNegativeValues(args, ['--input-range']),
     allowPositionals: true,
     options: {
       out: { type: 'string' },
@@ -57,6 +57,7 @@ export async function compileCommand(args: string[]): Promise<void> {
     weightsSalt,
     ...(timeoutS !== undefined ? { circomTimeoutMs: timeoutS * 1000 } : {}),
     onProgress: progressPrinter('compile'),
+    onWarning: printWarning,
   });
   process.stdout.write(fs.readFileSync(artifactPath(values.out, 'reportText'), 'utf8'));
   console.log(`wrote ${values.out}: circuit.r1cs, circuit.wasm, circuit.sym, circuit/main.circom, compiled.json, report.json, manifest.json`);

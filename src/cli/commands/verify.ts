@@ -39,7 +39,7 @@ export async function verifyCommand(args: string[]): Promise<void> {
       }),
     ['PRIVATE_KEY_REQUIRED'],
   );
-  if (!verdict.valid) throw new ZkmlError(verdict.code ?? 'PROOF_INVALID', verdict.reason);
+  if (!verdict.valid) throw new ZkmlError(verdict.code ?? 'PROOF_INVALID', verdict.reason, verdict.field ? { field: verdict.field } : undefined);
   const { onchain, openings, weights } = verdict;
   const where = onchain?.address ? ` on chain ${onchain.chainId} at ${onchain.address}` : ' off-chain';
   const opened = openings && openings.opened.length > 0 ? `; ${openings.reason}` : '';

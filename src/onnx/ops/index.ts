@@ -14,6 +14,7 @@ import { SHAPE_FAMILIES } from './shape-ops';
 import { minMaxFamily } from './minmax';
 import { activationsFamily } from './activations';
 import { smoothFamily } from './smooth';
+import { mathFamily } from './math';
 import { softmaxFamily } from './softmax';
 import { quantizedFamily } from './quantized';
 
@@ -31,6 +32,7 @@ const FAMILIES: OpFamily[] = [
   minMaxFamily,
   activationsFamily,
   smoothFamily,
+  mathFamily,
   softmaxFamily,
   quantizedFamily,
   argMaxFamily,

@@ -20,6 +20,11 @@ export interface ScalarFunction {
   f(x: number): number;
   /** An upper bound on |f'| over [lo, hi] (propagates the input's error). */
   lipschitz(lo: number, hi: number): number;
+  /**
+   * A bound on |f(x) − f(x̂)| for x̂ in [lo, hi] and |x − x̂| <= e, when it is tighter than
+   * lipschitz(lo − e, hi + e)·e or finite where that is not (√ at 0 is ½-Hölder, not Lipschitz).
+   */
+  propagate?(e: number, lo: number, hi: number): number;
   /** The lines f approaches as x → −∞ and x → +∞, if any (|f − line| decreasing beyond a point). */
   left?: Line;
   right?: Line;

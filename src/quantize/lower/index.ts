@@ -17,6 +17,8 @@ import { SHAPE_LOWERINGS } from './shape-ops';
 import { lowerMinMax } from './minmax';
 import { lowerActivation } from './activations';
 import { lowerSmooth } from './smooth';
+import { lowerMath } from './math';
+import { mathFamily } from '../../onnx/ops/math';
 import { lowerSoftmax } from './softmax';
 import { QUANTIZED_LOWERINGS } from './quantized';
 
@@ -60,6 +62,7 @@ const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
   Celu: lowerSmooth,
   Gelu: lowerSmooth,
   Softmax: lowerSoftmax,
+  ...Object.fromEntries(mathFamily.ops.map((op) => [op, lowerMath])),
   ...QUANTIZED_LOWERINGS,
   ArgMax: lowerArgMax,
 };

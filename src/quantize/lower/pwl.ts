@@ -338,7 +338,9 @@ export function lowerPwl(
   for (let j = 0; j < n; j++) maxInputError = Math.max(maxInputError, inputError(j));
   const unit = 2 ** x.scaleBits;
   const L = fn.lipschitz(Number(lo) / unit - maxInputError, Number(hi) / unit + maxInputError);
-  if (!Number.isFinite(L)) {
+  // The input's error carried through f: L·e, or f's own modulus of continuity where it has one.
+  const carried = (e: number) => (e === 0 ? 0 : fn.propagate ? fn.propagate(e, Number(lo) / unit, Number(hi) / unit) : L * e);
+  if (!Number.isFinite(carried(maxInputError)) || !Number.isFinite(fit.error)) {
     throw new ZkmlError('ONNX_UNSUPPORTED_OP', `node '${node.name}' (${node.opType}): ${fn.name} has no finite error bound over the input's range`, { node: node.name });
   }
   const K = fit.breaks.length;
@@ -361,7 +363,7 @@ export function lowerPwl(
     row.bias = fit.bias;
     if (fit.slope !== 0n) row.terms.push([x.id, j, fit.slope]);
     fit.breaks.forEach(({ d }, k) => row.terms.push([r!.id, j * K + k, d]));
-    row.error = fit.error + L * inputError(j);
+    row.error = fit.error + carried(inputError(j));
     return row;
   });
   const accScale = x.scaleBits + fit.coefScale;

@@ -18,6 +18,7 @@ import { lowerMinMax } from './minmax';
 import { lowerActivation } from './activations';
 import { lowerSmooth } from './smooth';
 import { lowerMath } from './math';
+import { lowerDivide } from './divide';
 import { mathFamily } from '../../onnx/ops/math';
 import { lowerSoftmax } from './softmax';
 import { QUANTIZED_LOWERINGS } from './quantized';
@@ -39,7 +40,7 @@ const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
   Sum: lowerElementwise,
   Neg: lowerElementwise,
   Mul: lowerElementwise,
-  Div: lowerElementwise,
+  Div: lowerDivide,
   ReduceSum: lowerReduce,
   ReduceMean: lowerReduce,
   MaxPool: lowerMinMax,

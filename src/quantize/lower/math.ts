@@ -8,7 +8,7 @@
  */
 import { ZkmlError } from '../../errors';
 import type { IrNode } from '../../formats/graph';
-import { mathFunction, powExponent } from '../../onnx/ops/math';
+import { MathFunction, mathFunction, powExponent } from '../../onnx/ops/math';
 import type { ScalarFunction } from '../../onnx/ops/smooth';
 import type { LowerContext, VarTensor } from '../context';
 import { activationScale } from '../scales';
@@ -26,9 +26,16 @@ export function lowerMath(node: IrNode, ctx: LowerContext): void {
     return;
   }
   const fn = mathFunction(node, exponent);
+  checkDomain(node, ctx, x, fn);
+  lowerPwl(ctx, node, x, fn, node.outputs[0], { center: true });
+}
+
+/**
+ * Refuses (FUNCTION_UNBOUNDED) an input whose integer range leaves f's domain, or whose error bound
+ * reaches where f is unbounded: for a true input outside the domain the float model has no value.
+ */
+export function checkDomain(node: IrNode, ctx: LowerContext, x: VarTensor, fn: MathFunction): void {
   const { lo, hi, error } = floatRange(ctx, x);
-  // The integer range must lie in f's domain; the true input, within `error` of it, must keep f's
-  // error bound finite (for a true input outside the domain the float model has no value at all).
   const why =
     fn.refuse(lo, hi) ??
     (Number.isFinite(carriedError(fn, error, lo, hi)) ? undefined : `the input's error bound ${error.toPrecision(3)} reaches where ${fn.name} is unbounded (range [${lo}, ${hi}])`);
@@ -40,7 +47,6 @@ export function lowerMath(node: IrNode, ctx: LowerContext): void {
       hi,
     });
   }
-  lowerPwl(ctx, node, x, fn, node.outputs[0], { center: true });
 }
 
 /** The bound on |f(x) − f(x̂)| for x̂ in [lo, hi] and |x − x̂| <= e (as pwl.ts carries it). */

@@ -35,7 +35,20 @@ export type Gadget =
   | { kind: 'requantize'; k: number; n: number; lo: bigint }
   | { kind: 'requantizeRelu'; k: number; m: number }
   /** ArgMax over n candidates whose pairwise differences fit b bits (circuits/argmax.circom). */
-  | { kind: 'argmax'; n: number; b: number; last: boolean };
+  | { kind: 'argmax'; n: number; b: number; last: boolean }
+  /** Piecewise-linear by segment selection over n segments, each narrower than 2^b (circuits/segment.circom). */
+  | { kind: 'segment'; n: number; b: number };
+
+/**
+ * A piecewise-linear function by segments: for lo[j] <= x <= hi[j], f(x) = alpha[j] + beta[j]·x.
+ * The segments are consecutive (lo[j + 1] = hi[j] + 1) and cover the input's whole static range.
+ */
+export interface SegmentTable {
+  lo: bigint[];
+  hi: bigint[];
+  alpha: bigint[];
+  beta: bigint[];
+}
 
 export interface Layer {
   /** The ONNX node (or nodes, when a Relu is fused) this layer implements. */
@@ -50,6 +63,11 @@ export interface Layer {
    * candidates in order, and the row's value is the index of a largest one.
    */
   argmax?: { selectLast: boolean };
+  /**
+   * Set for a segment layer: each row's one term (coefficient 1, bias 0, no products, shift 0, no
+   * relu) is the input x, and the row's value is the table's line at x (Gadget 'segment').
+   */
+  segments?: SegmentTable;
   /** Filled by the bound analysis. */
   gadgets?: Gadget[];
 }

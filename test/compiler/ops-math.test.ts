@@ -22,6 +22,7 @@ import type { QuantizedModel } from '../../src/formats/quantized-model';
 import { CompileSettings, parseSettings } from '../../src/formats/settings';
 import { loadOnnx } from '../../src/onnx/load';
 import { mathFunction } from '../../src/onnx/ops/math';
+import { smoothFunction } from '../../src/onnx/ops/smooth';
 import { NodeSpec, writeOnnx } from '../../src/onnx/writer';
 import { circuitInput, quantizeSample } from '../../src/quantize/codec';
 import { runFloat } from '../../src/quantize/float-executor';
@@ -129,6 +130,23 @@ describe('math functions: declared bounds and measured fits', () => {
             assert.ok(Math.abs(f.f(y) - f.f(x)) <= f.propagate(e, lo, hi) + 1e-12, `${f.name}: propagate(${e}) at ${x}`);
           }
         }
+      }
+    }
+  });
+
+  test('the centred modulus of Sigmoid, Tanh, Erf, Atan, Softsign bounds |f(x) − f(x̂)| for every e, below L·e and the range of f', () => {
+    const fns = [
+      smoothFunction({ name: 's', opType: 'Sigmoid', inputs: [], outputs: [], attributes: {} }),
+      smoothFunction({ name: 't', opType: 'Tanh', inputs: [], outputs: [], attributes: {} }),
+      fn('Erf'),
+      fn('Atan'),
+      fn('Softsign'),
+    ];
+    for (const f of fns) {
+      for (const e of [1e-3, 0.05, 0.5, 2, 10, 100]) {
+        const bound = f.propagate!(e, -50, 50);
+        assert.ok(bound <= f.lipschitz(-50, 50) * e + 1e-15, `${f.name}: modulus(${e}) <= L·e`);
+        for (let x = -60; x <= 60; x += 0.01) assert.ok(Math.abs(f.f(x + e) - f.f(x)) <= bound + 1e-12, `${f.name}: |f(${x} + ${e}) − f(${x})| > ${bound}`);
       }
     }
   });

@@ -9,7 +9,7 @@ import { ZkmlError } from '../../errors';
 import type { FloatTensor, IrNode } from '../../formats/graph';
 import { broadcastIndexMap, broadcastShapes } from '../tensor';
 import { OpFamily, requireInputs } from './op-family';
-import { erf, ScalarFunction } from './smooth';
+import { centredModulus, erf, ScalarFunction } from './smooth';
 import { allowAttributes } from './windows';
 
 export interface MathFunction extends ScalarFunction {
@@ -22,6 +22,7 @@ const fmt = (v: number) => v.toPrecision(4);
 
 const softplus = (x: number) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));
 const mish = (x: number) => x * Math.tanh(softplus(x));
+const softsign = (x: number) => x / (1 + Math.abs(x));
 const always = () => undefined;
 const constant = (c: number) => () => c;
 
@@ -95,7 +96,7 @@ export function mathFunction(node: IrNode, exponent?: number): MathFunction {
     case 'Pow':
       return powFunction(exponent!);
     case 'Erf':
-      return { name: 'Erf', f: erf, lipschitz: constant(2 / Math.sqrt(Math.PI)), left: { slope: 0, intercept: -1 }, right: { slope: 0, intercept: 1 }, refuse: always };
+      return { name: 'Erf', f: erf, lipschitz: constant(2 / Math.sqrt(Math.PI)), propagate: centredModulus(erf), left: { slope: 0, intercept: -1 }, right: { slope: 0, intercept: 1 }, refuse: always };
     case 'Sin':
       return { name: 'Sin', f: Math.sin, lipschitz: constant(1), refuse: always };
     case 'Cos':
@@ -126,12 +127,20 @@ export function mathFunction(node: IrNode, exponent?: number): MathFunction {
       };
     }
     case 'Atan':
-      return { name: 'Atan', f: Math.atan, lipschitz: constant(1), left: { slope: 0, intercept: -HALF_PI }, right: { slope: 0, intercept: HALF_PI }, refuse: always };
+      return {
+        name: 'Atan',
+        f: Math.atan,
+        lipschitz: constant(1),
+        propagate: centredModulus(Math.atan),
+        left: { slope: 0, intercept: -HALF_PI },
+        right: { slope: 0, intercept: HALF_PI },
+        refuse: always,
+      };
     case 'Mish':
       // max |f'| = 1.0885 at x ≈ 1.49 (checked against finite differences in the tests).
       return { name: 'Mish', f: mish, lipschitz: constant(1.09), left: { slope: 0, intercept: 0 }, right: { slope: 1, intercept: 0 }, refuse: always };
     case 'Softsign':
-      return { name: 'Softsign', f: (x) => x / (1 + Math.abs(x)), lipschitz: constant(1), left: { slope: 0, intercept: -1 }, right: { slope: 0, intercept: 1 }, refuse: always };
+      return { name: 'Softsign', f: softsign, lipschitz: constant(1), propagate: centredModulus(softsign), left: { slope: 0, intercept: -1 }, right: { slope: 0, intercept: 1 }, refuse: always };
     default:
       throw new ZkmlError('ONNX_UNSUPPORTED_OP', `node '${node.name}' (${node.opType}) is not a math op`, { node: node.name, opType: node.opType });
   }

@@ -71,10 +71,16 @@ export function lenetTanh(): Uint8Array {
   });
 }
 
+/** A module of another build (its dist folder): the point is to run that build's code, so it is loaded at run time. */
+function fromBuild<T>(dist: string, file: string): T {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  return require(path.join(dist, file)) as T;
+}
+
 function measure(dist: string, graph: Graph, calibration: InputSample[], test: InputSample[]) {
-  const quantize = (require(path.join(dist, 'src/quantize/quantize.js')) as { quantizeGraph: Quantize }).quantizeGraph;
-  const report = (require(path.join(dist, 'src/compiler/report.js')) as { buildReport: Report }).buildReport;
-  const runRef = (require(path.join(dist, 'src/quantize/reference.js')) as { runReference: (m: QuantizedModel, i: Map<number, bigint[]>) => bigint[][] }).runReference;
+  const quantize = fromBuild<{ quantizeGraph: Quantize }>(dist, 'src/quantize/quantize.js').quantizeGraph;
+  const report = fromBuild<{ buildReport: Report }>(dist, 'src/compiler/report.js').buildReport;
+  const runRef = fromBuild<{ runReference: (m: QuantizedModel, i: Map<number, bigint[]>) => bigint[][] }>(dist, 'src/quantize/reference.js').runReference;
   const model = quantize(graph, parseSettings({}), calibration);
   const r = report(model);
   const out = model.outputs[0];

@@ -216,6 +216,14 @@ describe('math ops: float = onnxruntime, integer model within its static bound',
   });
 });
 
+describe('LogSoftmax', () => {
+  test('float = onnxruntime; integer model within its bound, for rows of 10 and of 4 (axis −1 of [1, 3, 4])', async () => {
+    const { model } = await checkCase({ nodes: [node('LogSoftmax', ['x'], 'y')], inputs: { x: [1, 10] }, range: [-4, 4], settings: { inputBits: 10 } });
+    assert.ok(model.outputs[0].errorBound < 0.1, `bound ${model.outputs[0].errorBound}`);
+    await checkCase({ nodes: [{ ...node('LogSoftmax', ['x'], 'y'), attributes: { axis: -1 } }], inputs: { x: [1, 3, 4] }, range: [-2, 2] });
+  });
+});
+
 describe('math ops: refused where the function is undefined or unbounded', () => {
   const quantize = (c: Case) => () => quantizeGraph(loadOnnx(build(c)), parseSettings({}), samples(loadOnnx(build(c)), seededRng(5), 8, c.range));
   test('FUNCTION_UNBOUNDED names the node, the function and the range', () => {

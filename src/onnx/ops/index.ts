@@ -15,6 +15,7 @@ import { minMaxFamily } from './minmax';
 import { activationsFamily } from './activations';
 import { smoothFamily } from './smooth';
 import { mathFamily } from './math';
+import { logSoftmaxFamily } from './log-softmax';
 import { softmaxFamily } from './softmax';
 import { quantizedFamily } from './quantized';
 
@@ -33,6 +34,7 @@ const FAMILIES: OpFamily[] = [
   activationsFamily,
   smoothFamily,
   mathFamily,
+  logSoftmaxFamily,
   softmaxFamily,
   quantizedFamily,
   argMaxFamily,

@@ -19,6 +19,7 @@ import { lowerActivation } from './activations';
 import { lowerSmooth } from './smooth';
 import { lowerMath } from './math';
 import { lowerDivide } from './divide';
+import { lowerLogSoftmax } from './log-softmax';
 import { mathFamily } from '../../onnx/ops/math';
 import { lowerSoftmax } from './softmax';
 import { QUANTIZED_LOWERINGS } from './quantized';
@@ -63,6 +64,7 @@ const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
   Celu: lowerSmooth,
   Gelu: lowerSmooth,
   Softmax: lowerSoftmax,
+  LogSoftmax: lowerLogSoftmax,
   ...Object.fromEntries(mathFamily.ops.map((op) => [op, lowerMath])),
   ...QUANTIZED_LOWERINGS,
   ArgMax: lowerArgMax,

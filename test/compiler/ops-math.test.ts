@@ -245,9 +245,11 @@ describe('math ops: refused where the function is undefined or unbounded', () =>
     }
   });
 
-  test('a Pow exponent computed at run time is refused at ingest', () => {
+  test('a Pow exponent computed at run time is refused at ingest, also with a constant base', () => {
     const bytes = build({ nodes: [node('Pow', ['x', 'z'], 'y')], inputs: { x: [1, 4], z: [1, 4] }, range: [0, 1] });
     expectCode(() => loadOnnx(bytes), 'ONNX_UNSUPPORTED_OP', 'run-time exponent');
+    const constantBase = build({ nodes: [node('Pow', ['c', 'x'], 'y')], inits: { c: { dims: [], data: [2] } }, range: [0, 1] });
+    expectCode(() => loadOnnx(constantBase), 'ONNX_UNSUPPORTED_OP', 'constant base, run-time exponent');
   });
 });
 

@@ -169,8 +169,8 @@ export const mathFamily: OpFamily = {
       return [shapes[0]];
     }
     requireInputs(node, shapes, 2);
-    // A constant base (both inputs constant) is folded at ingest; otherwise the exponent must be constant.
-    if (!consts[0]) powExponent(node, consts[1]);
+    // Both constant: folded at ingest. Otherwise the exponent must be one constant (c^x is another function).
+    if (!(consts[0] && consts[1])) powExponent(node, consts[1]);
     const shape = broadcastShapes(shapes[0], shapes[1], node.name);
     if (!consts[0] && shape.join(',') !== shapes[0].join(',')) {
       throw new ZkmlError('ONNX_UNSUPPORTED_OP', `node '${node.name}' (Pow): the exponent's shape [${shapes[1]}] broadcasts the base`, { node: node.name, opType: 'Pow' });

@@ -16,7 +16,7 @@ import type { Gadget, Layer, QuantizedModel, Row } from '../formats/quantized-mo
 import { paramCount, rowMultiplications } from '../quantize/params';
 import { emitMain, mainIncludes } from './emit-main';
 
-export const TEMPLATE_INCLUDES = ['range.circom', 'requantize.circom', 'product.circom', 'argmax.circom', 'compare.circom', 'one.circom'];
+export const TEMPLATE_INCLUDES = ['range.circom', 'requantize.circom', 'product.circom', 'argmax.circom', 'compare.circom', 'one.circom', 'segment.circom'];
 
 /**
  * Most cost units (see rowCost) in one layer template. A unit is roughly one line of generated code,
@@ -174,6 +174,13 @@ function emitRows(layer: Layer, start: number, end: number, firstParam: number, 
       lines.push(`    ${target} <== ${g.kind === 'one' ? 1 : 0};`);
       continue;
     }
+    if (g.kind === 'segment') {
+      const c = `g${out}_${o}`;
+      lines.push(`    component ${c} = Segments${out}();`);
+      lines.push(`    ${c}.in <== ${sig(row.terms[0][0], row.terms[0][1])};`);
+      lines.push(`    ${target} <== ${c}.out;`);
+      continue;
+    }
     if (g.kind === 'argmax') {
       const c = `g${out}_${o}`;
       lines.push(`    component ${c} = ${gadgetTemplate(g)};`);
@@ -246,14 +253,35 @@ function describeLayer(layer: Layer, index: number): string {
     ? `argmax${layer.argmax.selectLast ? ' (last)' : ''}`
     : layer.compare
       ? `test acc ${layer.compare === 'zero' ? '= 0' : '>= 0'}`
-      : `rescale 2^-${layer.shift}${layer.relu ? ', relu' : ''}`;
+      : layer.segments
+        ? `${layer.segments.lo.length} segments`
+        : `rescale 2^-${layer.shift}${layer.relu ? ', relu' : ''}`;
   return `layer ${index}: ${layer.opType} '${layer.node}' -> x${layer.out}[${layer.rows.length}], ${what}`;
+}
+
+/** A layer's segment table, written once: Segments<out>() is Segment(...) with the table as its parameters. */
+function emitSegmentTable(layer: Layer, lines: string[]): void {
+  const t = layer.segments!;
+  const g = layer.gadgets!.find((x) => x.kind === 'segment');
+  if (!g || g.kind !== 'segment') return;
+  const list = (v: bigint[]) => `[${v.join(', ')}]`;
+  lines.push(
+    `template Segments${layer.out}() {`,
+    '    signal input in;',
+    '    signal output out;',
+    `    component s = Segment(${g.n}, ${g.b}, ${list(t.lo)}, ${list(t.hi)}, ${list(t.alpha)}, ${list(t.beta)});`,
+    '    s.in <== in;',
+    '    out <== s.out;',
+    '}',
+    '',
+  );
 }
 
 function emitLayerTemplate(model: QuantizedModel, part: LayerPart, lines: string[]): void {
   const { layer, start, end } = part;
   const index = model.layers.indexOf(layer);
   const range = end - start === layer.rows.length ? '' : ` (rows ${start}..${end - 1})`;
+  if (layer.segments && start === 0) emitSegmentTable(layer, lines);
   lines.push(`// ${describeLayer(layer, index)}${range}`, `template ${part.template}() {`);
   for (const t of part.reads) lines.push(`    signal input x${t}[${model.tensors[t].size}];`);
   const [first, last] = part.params;

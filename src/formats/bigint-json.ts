@@ -19,6 +19,10 @@ export function reviveModel(m: QuantizedModel): QuantizedModel {
       for (const term of row.paramTerms ?? []) term[1] = BigInt(term[1]);
     }
     for (const g of layer.gadgets ?? []) if (g.kind === 'requantize') g.lo = BigInt(g.lo);
+    if (layer.segments) {
+      const t = layer.segments;
+      [t.lo, t.hi, t.alpha, t.beta] = [t.lo, t.hi, t.alpha, t.beta].map((v) => v.map((x) => BigInt(x)));
+    }
   }
   for (const g of m.params ?? []) {
     g.lo = BigInt(g.lo);

@@ -43,10 +43,23 @@ export type Gadget =
   /** acc ≥ 0 as a bit, for −2^b ≤ acc < 2^b: the top bit of acc + 2^b (circuits/compare.circom). */
   | { kind: 'nonNegative'; b: number }
   /** acc = 0 as a bit, by the inverse trick (circuits/compare.circom). */
-  | { kind: 'isZero' };
+  | { kind: 'isZero' }
+  /** Piecewise-linear by segment selection over n segments, each narrower than 2^b (circuits/segment.circom). */
+  | { kind: 'segment'; n: number; b: number };
 
 /** The test of a comparison layer's rows: acc ≥ 0, or acc = 0. */
 export type CompareTest = 'nonNegative' | 'zero';
+
+/**
+ * A piecewise-linear function by segments: for lo[j] <= x <= hi[j], f(x) = alpha[j] + beta[j]·x.
+ * The segments are consecutive (lo[j + 1] = hi[j] + 1) and cover the input's whole static range.
+ */
+export interface SegmentTable {
+  lo: bigint[];
+  hi: bigint[];
+  alpha: bigint[];
+  beta: bigint[];
+}
 
 export interface Layer {
   /** The ONNX node (or nodes, when a Relu is fused) this layer implements. */
@@ -66,6 +79,11 @@ export interface Layer {
    * is 1 when the test holds, else 0.
    */
   compare?: CompareTest;
+  /**
+   * Set for a segment layer: each row's one term (coefficient 1, bias 0, no products, shift 0, no
+   * relu) is the input x, and the row's value is the table's line at x (Gadget 'segment').
+   */
+  segments?: SegmentTable;
   /** Filled by the bound analysis. */
   gadgets?: Gadget[];
 }

@@ -4,7 +4,7 @@
  */
 import { ZkmlError } from '../errors';
 import { bitsForSpan, relu, roundShift, signedMagnitudeBits } from './fixed-point';
-import type { CompareTest, Gadget, Interval, Layer, Row } from '../formats/quantized-model';
+import type { CompareTest, Gadget, Interval, Layer, Row, SegmentTable } from '../formats/quantized-model';
 
 /** Values must stay far below the field modulus (~2^253.6) so that no linear combination wraps. */
 export const MAX_MAGNITUDE_BITS = 250;
@@ -96,6 +96,8 @@ export function gadgetBits(g: Gadget): number {
       return g.k + g.m + 1;
     case 'argmax':
       return g.b; // n decompositions of b bits each; the widest is b
+    case 'segment':
+      return g.b; // two decompositions of b bits
   }
 }
 
@@ -108,6 +110,8 @@ export function gadgetConstraints(g: Gadget): number {
       return g.n * (g.b + 2); // per candidate: a boolean, a product, b bits
     case 'isZero':
       return 2; // the inverse's product and the output's
+    case 'segment':
+      return segmentConstraints(g.n, g.b);
     default:
       return gadgetBits(g);
   }
@@ -160,6 +164,44 @@ export function compareGadget(test: CompareTest, acc: Interval, where: string): 
   return { gadget: { kind: 'nonNegative', b }, out: bit };
 }
 
+/** Segment(n, b): n booleans (the last is fixed by their sum for n = 1), two b-bit checks, one product. */
+export function segmentConstraints(n: number, b: number): number {
+  return (n > 1 ? n : 0) + 2 * b + 1;
+}
+
+/**
+ * A segment row: its input's bounds must lie inside the table (the circuit has no witness
+ * outside it), b holds the widest segment, and the output ranges over each line at the ends of the
+ * part of its segment the input can reach (a line's extremes are at its ends).
+ */
+function segmentGadget(row: Row, bounds: Interval[][], table: SegmentTable, where: string): { gadget: Gadget; out: Interval } {
+  const n = table.lo.length;
+  if (row.terms.length !== 1 || row.terms[0][2] !== 1n || row.bias !== 0n || row.products.length > 0 || n === 0) {
+    throw new ZkmlError('INTERNAL', `${where}: a segment row must read its input with coefficient 1`);
+  }
+  const x = bounds[row.terms[0][0]][row.terms[0][1]];
+  if (x.lo < table.lo[0] || x.hi > table.hi[n - 1]) throw new ZkmlError('INTERNAL', `${where}: the input's range [${x.lo}, ${x.hi}] leaves the segments`);
+  let widest = 0n;
+  let lo: bigint | undefined;
+  let hi: bigint | undefined;
+  for (let j = 0; j < n; j++) {
+    if (table.hi[j] < table.lo[j] || (j > 0 && table.lo[j] !== table.hi[j - 1] + 1n)) throw new ZkmlError('INTERNAL', `${where}: segments must be consecutive`);
+    if (table.hi[j] - table.lo[j] > widest) widest = table.hi[j] - table.lo[j];
+    const a = table.lo[j] > x.lo ? table.lo[j] : x.lo;
+    const b = table.hi[j] < x.hi ? table.hi[j] : x.hi;
+    if (a > b) continue;
+    for (const v of [table.alpha[j] + table.beta[j] * a, table.alpha[j] + table.beta[j] * b]) {
+      if (lo === undefined || v < lo) lo = v;
+      if (hi === undefined || v > hi) hi = v;
+    }
+  }
+  const out = { lo: lo!, hi: hi! };
+  const limit = 1n << BigInt(MAX_MAGNITUDE_BITS);
+  if (magnitude(out.lo) >= limit || magnitude(out.hi) >= limit)
+    throw new ZkmlError('MODEL_TOO_LARGE', `${where}: values need more than ${MAX_MAGNITUDE_BITS} bits`, { limit: MAX_MAGNITUDE_BITS, unit: 'bits' });
+  return { gadget: { kind: 'segment', n, b: bitsForSpan(widest) }, out };
+}
+
 /** Bounds of a layer's outputs, choosing each element's gadget on the way. */
 export function analyzeLayer(layer: Layer, bounds: Interval[][], params: Interval[] = []): Interval[] {
   const gadgets: Gadget[] = [];
@@ -169,6 +211,8 @@ export function analyzeLayer(layer: Layer, bounds: Interval[][], params: Interva
       ? argmaxGadget(row, bounds, layer.argmax.selectLast, where)
       : layer.compare
         ? compareGadget(layer.compare, accumulatorInterval(row, bounds, params), where)
+        : layer.segments
+          ? segmentGadget(row, bounds, layer.segments, where)
         : chooseGadget(accumulatorInterval(row, bounds, params), layer.shift, layer.relu, where);
     gadgets.push(r.gadget);
     return r.out;

@@ -4,7 +4,8 @@
  */
 import { relu, roundShift } from './fixed-point';
 import { paramValues } from './params';
-import type { CompareTest, QuantizedModel } from '../formats/quantized-model';
+import type { CompareTest, QuantizedModel, SegmentTable } from '../formats/quantized-model';
+import { ZkmlError } from '../errors';
 
 /** Quantized input tensors by tensor id → every tensor's integer values. */
 export function runReference(model: QuantizedModel, inputs: Map<number, bigint[]>): bigint[][] {
@@ -21,6 +22,11 @@ export function runReference(model: QuantizedModel, inputs: Map<number, bigint[]
       );
       continue;
     }
+    if (layer.segments) {
+      const table = layer.segments;
+      values[layer.out] = layer.rows.map((row) => segmentValue(table, values[row.terms[0][0]][row.terms[0][1]]));
+      continue;
+    }
     values[layer.out] = layer.rows.map((row) => {
       let acc = row.bias;
       for (const [p, c] of row.paramTerms ?? []) acc += c * weights[p];
@@ -33,6 +39,13 @@ export function runReference(model: QuantizedModel, inputs: Map<number, bigint[]
     });
   }
   return values;
+}
+
+/** The line of the segment holding x (the bound analysis guarantees there is one). */
+export function segmentValue(table: SegmentTable, x: bigint): bigint {
+  const j = table.lo.findIndex((lo, k) => x >= lo && x <= table.hi[k]);
+  if (j < 0) throw new ZkmlError('INTERNAL', `segment layer: ${x} lies outside its segments`);
+  return table.alpha[j] + table.beta[j] * x;
 }
 
 /** Index of the first (or, with selectLast, the last) largest value. */

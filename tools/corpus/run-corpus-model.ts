@@ -250,7 +250,11 @@ export async function runCorpusModel(modelDir: string, workDir: string, opts: Co
     inputDoc = inputSource === 'input.json' ? fitInputFile(JSON.parse(fs.readFileSync(inputFile, 'utf8')), graph.inputs) : { input_data: randomSample(graph.inputs, next) };
     // The input itself is one calibration sample, so its range is always covered.
     const extra = graph.inputs.length === 0 ? 0 : (opts.calibrationSamples ?? 15);
-    calibration = { input_data: [...inputDoc.input_data, ...Array.from({ length: extra }, () => randomSample(graph.inputs, next)).flat()] };
+    // An input that input.json gives only nonnegative values (e.g. the operand of a Sqrt) is
+    // calibrated in [0, 1], not [-1, 1]: the samples then follow the model's own input's sign.
+    const nonNegative = inputDoc.input_data.map((values) => inputSource === 'input.json' && values.every((v) => v >= 0));
+    const sample = () => randomSample(graph.inputs, next).map((values, k) => (nonNegative[k] ? values.map(Math.abs) : values));
+    calibration = { input_data: [...inputDoc.input_data, ...Array.from({ length: extra }, sample).flat()] };
 
     stage = 'compile';
     progress(stage);

@@ -1,9 +1,8 @@
 /**
  * Elementwise arithmetic with numpy broadcasting: Sub, Sum (n-ary add), Neg, Mul (by a constant or
- * of two variable tensors) and Div (by a constant only: division by a computed value is not a
- * polynomial). Float semantics; integer division is not modelled.
+ * of two variable tensors) and Div (by a constant: a coefficient; by a computed value: a product with
+ * an approximate reciprocal, src/quantize/lower/divide.ts). Float semantics; integer division is not modelled.
  */
-import { ZkmlError } from '../../errors';
 import type { FloatTensor } from '../../formats/graph';
 import { sizeOf } from '../../formats/graph';
 import { broadcastIndexMap, broadcastShapes } from '../tensor';
@@ -22,13 +21,10 @@ const COMBINE: Record<string, (acc: number, v: number) => number> = {
 
 export const elementwiseFamily: OpFamily = {
   ops: ['Sub', 'Sum', 'Neg', 'Mul', 'Div'],
-  inferShapes(node, shapes, consts) {
+  inferShapes(node, shapes) {
     if (node.opType === 'Neg') requireInputs(node, shapes, 1);
     else if (node.opType === 'Sum') requireInputs(node, shapes, 1, Infinity);
     else requireInputs(node, shapes, 2);
-    if (node.opType === 'Div' && !consts[1]) {
-      throw new ZkmlError('ONNX_UNSUPPORTED_OP', `node '${node.name}' (Div): only division by a constant is supported; the divisor is computed at run time`, { node: node.name });
-    }
     return [broadcastAll(shapes, node.name)];
   },
   evalFloat(node, inputs) {

@@ -14,6 +14,8 @@ import { SHAPE_FAMILIES } from './shape-ops';
 import { minMaxFamily } from './minmax';
 import { activationsFamily } from './activations';
 import { smoothFamily } from './smooth';
+import { mathFamily } from './math';
+import { logSoftmaxFamily } from './log-softmax';
 import { softmaxFamily } from './softmax';
 import { quantizedFamily } from './quantized';
 import { logicFamily } from './logic';
@@ -33,6 +35,8 @@ const FAMILIES: OpFamily[] = [
   minMaxFamily,
   activationsFamily,
   smoothFamily,
+  mathFamily,
+  logSoftmaxFamily,
   softmaxFamily,
   quantizedFamily,
   argMaxFamily,

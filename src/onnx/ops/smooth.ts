@@ -20,6 +20,11 @@ export interface ScalarFunction {
   f(x: number): number;
   /** An upper bound on |f'| over [lo, hi] (propagates the input's error). */
   lipschitz(lo: number, hi: number): number;
+  /**
+   * A bound on |f(x) − f(x̂)| for x̂ in [lo, hi] and |x − x̂| <= e, when it is tighter than
+   * lipschitz(lo − e, hi + e)·e or finite where that is not (√ at 0 is ½-Hölder, not Lipschitz).
+   */
+  propagate?(e: number, lo: number, hi: number): number;
   /** The lines f approaches as x → −∞ and x → +∞, if any (|f − line| decreasing beyond a point). */
   left?: Line;
   right?: Line;
@@ -59,12 +64,23 @@ function softplus(x: number): number {
 
 const constant = (c: number) => () => c;
 
+/**
+ * For f with f' even and nonincreasing in |x| (Sigmoid, Tanh, Erf, Atan, Softsign): the largest
+ * change of f over any interval of length e is over the one centred at 0, so
+ *     |f(x) − f(x̂)| <= f(e/2) − f(−e/2)   for |x − x̂| <= e,
+ * which is below L·e and below the range of f: a large input error no longer grows past it.
+ */
+export const centredModulus =
+  (f: (x: number) => number) =>
+  (e: number): number =>
+    f(e / 2) - f(-e / 2);
+
 export function smoothFunction(node: IrNode): ScalarFunction {
   switch (node.opType) {
     case 'Sigmoid':
-      return { name: 'Sigmoid', f: sigmoid, lipschitz: constant(0.25), left: { slope: 0, intercept: 0 }, right: { slope: 0, intercept: 1 } };
+      return { name: 'Sigmoid', f: sigmoid, lipschitz: constant(0.25), propagate: centredModulus(sigmoid), left: { slope: 0, intercept: 0 }, right: { slope: 0, intercept: 1 } };
     case 'Tanh':
-      return { name: 'Tanh', f: Math.tanh, lipschitz: constant(1), left: { slope: 0, intercept: -1 }, right: { slope: 0, intercept: 1 } };
+      return { name: 'Tanh', f: Math.tanh, lipschitz: constant(1), propagate: centredModulus(Math.tanh), left: { slope: 0, intercept: -1 }, right: { slope: 0, intercept: 1 } };
     case 'Softplus':
       return { name: 'Softplus', f: softplus, lipschitz: constant(1), left: { slope: 0, intercept: 0 }, right: { slope: 1, intercept: 0 } };
     case 'Elu': {

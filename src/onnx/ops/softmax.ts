@@ -33,7 +33,7 @@ export function softmaxGroups(node: IrNode, shape: number[]): Int32Array[] {
   const newAxis = norm(intAttr(node, 'axis', -1));
   const oldAxis = norm(intAttr(node, 'axis', 1));
   if (newAxis < 0 || newAxis >= Math.max(r, 1)) {
-    throw new ZkmlError('ONNX_UNSUPPORTED_ATTRIBUTE', `node '${node.name}' (Softmax): axis ${intAttr(node, 'axis', -1)} is out of range for rank ${r}`, { node: node.name });
+    throw new ZkmlError('ONNX_UNSUPPORTED_ATTRIBUTE', `node '${node.name}' (${node.opType}): axis ${intAttr(node, 'axis', -1)} is out of range for rank ${r}`, { node: node.name });
   }
   const current = groupsOver(shape, newAxis, newAxis + 1);
   if (oldAxis >= 0 && oldAxis <= r) {
@@ -42,7 +42,7 @@ export function softmaxGroups(node: IrNode, shape: number[]): Int32Array[] {
     if (!same) {
       throw new ZkmlError(
         'ONNX_UNSUPPORTED_ATTRIBUTE',
-        `node '${node.name}' (Softmax): ${explicit ? `axis=${intAttr(node, 'axis', -1)}` : 'the default axis'} on shape [${shape}] means different things before and after opset 13; only shapes where both agree are supported`,
+        `node '${node.name}' (${node.opType}): ${explicit ? `axis=${intAttr(node, 'axis', -1)}` : 'the default axis'} on shape [${shape}] means different things before and after opset 13; only shapes where both agree are supported`,
         { node: node.name, attribute: 'axis' },
       );
     }

@@ -17,6 +17,10 @@ import { SHAPE_LOWERINGS } from './shape-ops';
 import { lowerMinMax } from './minmax';
 import { lowerActivation } from './activations';
 import { lowerSmooth } from './smooth';
+import { lowerMath } from './math';
+import { lowerDivide } from './divide';
+import { lowerLogSoftmax } from './log-softmax';
+import { mathFamily } from '../../onnx/ops/math';
 import { lowerSoftmax } from './softmax';
 import { QUANTIZED_LOWERINGS } from './quantized';
 import { LOGIC_LOWERINGS } from './logic';
@@ -40,7 +44,7 @@ const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
   Sum: lowerElementwise,
   Neg: lowerElementwise,
   Mul: lowerElementwise,
-  Div: lowerElementwise,
+  Div: lowerDivide,
   ReduceSum: lowerReduce,
   ReduceMean: lowerReduce,
   MaxPool: lowerMinMax,
@@ -63,6 +67,8 @@ const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
   Celu: lowerSmooth,
   Gelu: lowerSmooth,
   Softmax: lowerSoftmax,
+  LogSoftmax: lowerLogSoftmax,
+  ...Object.fromEntries(mathFamily.ops.map((op) => [op, lowerMath])),
   ...QUANTIZED_LOWERINGS,
   ArgMax: lowerArgMax,
   // Last: its Equal, Not and Where on run-time tensors replace the constant-only entries of SHAPE_LOWERINGS.

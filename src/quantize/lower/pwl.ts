@@ -23,6 +23,9 @@
  */
 import { ZkmlError } from '../../errors';
 import type { IrNode } from '../../formats/graph';
+import type { SegmentTable } from '../../formats/quantized-model';
+import { bitsForSpan } from '../fixed-point';
+import { chooseGadget, gadgetConstraints, segmentConstraints } from '../bounds';
 import type { Line, ScalarFunction } from '../../onnx/ops/smooth';
 import type { LowerContext, RowDraft, VarTensor } from '../context';
 import { roundShift } from '../fixed-point';
@@ -303,6 +306,60 @@ function measure(fn: ScalarFunction, fit: PwlFit, lo: bigint, hi: bigint, Tcl: n
   fit.error = Math.max(Math.abs(minDev), Math.abs(maxDev)) + slack + 1e-12;
 }
 
+/**
+ * The fit as consecutive segments of [lo, hi] with one line each: relu(X − t) is active for
+ * X >= t + 1, so the lines change after each breakpoint. The same integer function A(X), exactly.
+ */
+export function segmentTable(fit: PwlFit, lo: bigint, hi: bigint): SegmentTable {
+  const table: SegmentTable = { lo: [lo], hi: [], alpha: [fit.bias], beta: [fit.slope] };
+  let alpha = fit.bias;
+  let beta = fit.slope;
+  for (const { t, d } of fit.breaks) {
+    alpha -= d * t;
+    beta += d;
+    if (t < lo) {
+      // Active over the whole range: folded into the first line.
+      table.alpha[0] = alpha;
+      table.beta[0] = beta;
+      continue;
+    }
+    if (t >= hi) continue; // never active on the range
+    const last = table.lo.length - 1;
+    if (t < table.lo[last]) throw new ZkmlError('INTERNAL', 'piecewise-linear breakpoints out of order');
+    table.hi.push(t);
+    table.lo.push(t + 1n);
+    table.alpha.push(alpha);
+    table.beta.push(beta);
+  }
+  table.hi.push(hi);
+  return table;
+}
+
+/** Constraints of n elements by segment selection (circuits/segment.circom). */
+function segmentCost(table: SegmentTable, n: number): number {
+  let widest = 0n;
+  table.lo.forEach((l, j) => (widest = table.hi[j] - l > widest ? table.hi[j] - l : widest));
+  return n * segmentConstraints(table.lo.length, bitsForSpan(widest));
+}
+
+/** Constraints of the relus x − t_k, from each element's own range (a relu that cannot change sign is free). */
+function reluCost(ctx: LowerContext, x: VarTensor, fit: PwlFit): number {
+  let cost = 0;
+  for (const b of ctx.bounds[x.id]) {
+    for (const { t } of fit.breaks) cost += gadgetConstraints(chooseGadget({ lo: b.lo - t, hi: b.hi - t }, 0, true, 'relu').gadget);
+  }
+  return cost;
+}
+
+/** One row per element reading x with coefficient 1: a segment layer's input. */
+function segmentRows(x: VarTensor, n: number): RowDraft[] {
+  return Array.from({ length: n }, (_, j) => {
+    const row = emptyRow();
+    row.terms.push([x.id, j, 1n]);
+    return row;
+  });
+}
+
 export interface PwlLowering {
   out: VarTensor;
   fit: PwlFit;
@@ -338,12 +395,19 @@ export function lowerPwl(
   for (let j = 0; j < n; j++) maxInputError = Math.max(maxInputError, inputError(j));
   const unit = 2 ** x.scaleBits;
   const L = fn.lipschitz(Number(lo) / unit - maxInputError, Number(hi) / unit + maxInputError);
-  if (!Number.isFinite(L)) {
+  // The input's error carried through f: L·e, or f's own modulus of continuity where it has one.
+  const carried = (e: number) => (e === 0 ? 0 : fn.propagate ? fn.propagate(e, Number(lo) / unit, Number(hi) / unit) : L * e);
+  if (!Number.isFinite(carried(maxInputError)) || !Number.isFinite(fit.error)) {
     throw new ZkmlError('ONNX_UNSUPPORTED_OP', `node '${node.name}' (${node.opType}): ${fn.name} has no finite error bound over the input's range`, { node: node.name });
   }
   const K = fit.breaks.length;
+  const table = segmentTable(fit, lo, hi);
+  const segments =
+    K > 0 && segmentCost(table, n) < reluCost(ctx, x, fit)
+      ? ctx.addLayer(node, `${outName}#${fn.name}.segments`, x.shape, segmentRows(x, n), x.scaleBits + fit.coefScale, 0, false, undefined, undefined, table)
+      : undefined;
   let r: VarTensor | undefined;
-  if (K > 0) {
+  if (K > 0 && !segments) {
     const reluRows: RowDraft[] = [];
     for (let j = 0; j < n; j++) {
       for (const { t } of fit.breaks) {
@@ -358,10 +422,13 @@ export function lowerPwl(
   }
   const rows = Array.from({ length: n }, (_, j) => {
     const row = emptyRow();
-    row.bias = fit.bias;
-    if (fit.slope !== 0n) row.terms.push([x.id, j, fit.slope]);
-    fit.breaks.forEach(({ d }, k) => row.terms.push([r!.id, j * K + k, d]));
-    row.error = fit.error + L * inputError(j);
+    if (segments) row.terms.push([segments.id, j, 1n]);
+    else {
+      row.bias = fit.bias;
+      if (fit.slope !== 0n) row.terms.push([x.id, j, fit.slope]);
+      fit.breaks.forEach(({ d }, k) => row.terms.push([r!.id, j * K + k, d]));
+    }
+    row.error = fit.error + carried(inputError(j));
     return row;
   });
   const accScale = x.scaleBits + fit.coefScale;

@@ -1,0 +1,28 @@
+/**
+ * LogSoftmax: y_i = x_i − log Σ_j exp(x_j) per normalized row, with Softmax's axis rule (opset 13
+ * reads one axis, earlier opsets flatten from it; only shapes where both agree are accepted).
+ * Float semantics here; the lowering is src/quantize/lower/log-softmax.ts.
+ */
+import { OpFamily, requireInputs } from './op-family';
+import { softmaxGroups } from './softmax';
+
+export const logSoftmaxFamily: OpFamily = {
+  ops: ['LogSoftmax'],
+  inferShapes(node, shapes) {
+    requireInputs(node, shapes, 1);
+    softmaxGroups(node, shapes[0]);
+    return [shapes[0]];
+  },
+  evalFloat(node, [x]) {
+    const data = new Float64Array(x.data.length);
+    for (const g of softmaxGroups(node, x.shape)) {
+      let m = -Infinity;
+      for (const i of g) m = Math.max(m, x.data[i]);
+      let s = 0;
+      for (const i of g) s += Math.exp(x.data[i] - m);
+      const lse = m + Math.log(s);
+      for (const i of g) data[i] = x.data[i] - lse;
+    }
+    return [{ shape: x.shape, data }];
+  },
+};

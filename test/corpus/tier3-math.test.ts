@@ -1,0 +1,71 @@
+/**
+ * The tier-3 corpus models that the math ops (Exp, Sqrt, Erf, Sin, Pow, Div by a computed value, ...)
+ * made provable: each proves, verifies, matches the integer reference bit for bit, stays within its
+ * static error bound and passes the soundness audit (every mutation refused). The ones whose input
+ * range reaches where a function is unbounded are refused as FUNCTION_UNBOUNDED, naming the node.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { corpusDir, CorpusResult, floatSlack, runCorpusModel } from '../../tools/corpus/run-corpus-model';
+import { Prover } from '../../src/prover/prover';
+
+const CORPUS = corpusDir();
+const present = fs.existsSync(path.join(CORPUS, 'INDEX.md'));
+
+const PROVED = ['ezkl/1l_erf', 'ezkl/1l_gelu_noappx', 'ezkl/1l_sqrt', 'ezkl/softsign', 'ezkl/large_op_graph', 'ezkl/tutorial', 'orion/test_exp', 'orion/test_sin'];
+/** Model → the node whose input range makes its function unbounded (x^−0.1, x/(2x), log, √, 1/x at 0 or below). */
+const UNBOUNDED: Record<string, string> = {
+  'ezkl/1l_powf': '/Pow',
+  'ezkl/1l_eltwise_div': 'Div_2',
+  'orion/test_log': 'Log_0',
+  'orion/test_sqrt': 'Sqrt_0',
+  'orion/test_recip': 'Reciprocal_0',
+};
+
+const summary = (r: CorpusResult) => `${r.model}: ${r.status}${r.stage ? ` at ${r.stage}` : ''}${r.code ? ` ${r.code}` : ''}${r.reason ? `: ${r.reason}` : ''}`;
+
+if (!present) {
+  test('corpus tier 3 math', { skip: `no corpus at ${CORPUS} (expected ../shared/corpus beside the repository, or set ZKML_CORPUS_DIR)` }, () => undefined);
+} else {
+  describe('corpus tier 3, math ops: prove, verify and pass the audit, or refuse naming the node', () => {
+    let prover: Prover;
+    let workDir: string;
+    let cacheDir: string;
+    let ownCache = false;
+    before(() => {
+      prover = new Prover();
+      workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zkml-corpus-math-'));
+      ownCache = !process.env.ZKML_CACHE_DIR;
+      cacheDir = process.env.ZKML_CACHE_DIR || fs.mkdtempSync(path.join(os.tmpdir(), 'zkml-corpus-cache-'));
+    });
+    after(async () => {
+      await prover.close();
+      fs.rmSync(workDir, { recursive: true, force: true });
+      if (ownCache) fs.rmSync(cacheDir, { recursive: true, force: true });
+    });
+
+    for (const model of PROVED) {
+      test(`${model} proves, verifies, within its bound; the audit refuses every mutation`, async (t) => {
+        const r = await runCorpusModel(path.join(CORPUS, model), workDir, { prover, cacheDir });
+        assert.equal(r.status, 'proved', summary(r));
+        assert.equal(r.verified, true);
+        assert.equal(r.integerReferenceMatches, true);
+        assert.equal(r.auditForgeries, 0, `${model}: the soundness audit found forged witnesses`);
+        assert.ok(r.auditMutations! > 0, `${model}: the audit tried mutations`);
+        assert.ok(r.maxAbsError! <= r.tolerance! + floatSlack(r.maxAbsOutput!), `${model}: max abs error ${r.maxAbsError} > tolerance ${r.tolerance}`);
+        t.diagnostic(`${model}: ${r.constraints} constraints, error ${r.maxAbsError} ≤ ${r.tolerance}, ${r.auditMutations} mutations refused`);
+      });
+    }
+    for (const [model, node] of Object.entries(UNBOUNDED)) {
+      test(`${model} is refused as FUNCTION_UNBOUNDED at '${node}'`, async () => {
+        const r = await runCorpusModel(path.join(CORPUS, model), workDir, { prover, cacheDir });
+        assert.equal(r.status, 'refused', summary(r));
+        assert.equal(r.code, 'FUNCTION_UNBOUNDED', summary(r));
+        assert.ok(r.reason!.includes(`'${node}'`), summary(r));
+      });
+    }
+  });
+}

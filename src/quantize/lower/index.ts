@@ -22,6 +22,8 @@ import { lowerDivide } from './divide';
 import { mathFamily } from '../../onnx/ops/math';
 import { lowerSoftmax } from './softmax';
 import { QUANTIZED_LOWERINGS } from './quantized';
+import { lowerInverseStdDev } from './inverse-stddev';
+import { INVERSE_STDDEV_OP } from '../../onnx/ops/inverse-stddev';
 
 const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
   ...SHAPE_LOWERINGS,
@@ -66,6 +68,7 @@ const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
   ...Object.fromEntries(mathFamily.ops.map((op) => [op, lowerMath])),
   ...QUANTIZED_LOWERINGS,
   ArgMax: lowerArgMax,
+  [INVERSE_STDDEV_OP]: lowerInverseStdDev,
 };
 
 export function lowerNode(node: IrNode, ctx: LowerContext): void {

@@ -3,15 +3,17 @@
  * Unsupported ops are rejected here, naming every offending node, before anything is compiled.
  */
 import { ZkmlError } from '../errors';
+import { expandNormalization, isNormalization } from './expand-normalization';
 import { foldBatchNorm } from './fold-batchnorm';
 import type { FloatTensor, Graph, IrNode, ValueInfo } from '../formats/graph';
 import { familyOf, SUPPORTED_OPS } from './ops';
+import { INVERSE_STDDEV_OP } from './ops/inverse-stddev';
 import { SHAPE_ONLY_OPS } from './ops/shape-consts';
 import { DEFAULT_PARSE_LIMITS, ParseLimits, parseOnnx, RawGraph, RawValueInfo } from './parse';
 
 /** Every node whose op is outside the allowlist, all at once. */
 export function checkSupportedOps(raw: RawGraph): void {
-  const bad = raw.nodes.filter((n) => n.opType !== 'Constant' && !familyOf(n.opType));
+  const bad = raw.nodes.filter((n) => n.opType !== 'Constant' && (!familyOf(n.opType) || n.opType === INVERSE_STDDEV_OP) && !isNormalization(n.opType));
   if (bad.length > 0) {
     const list = bad.map((n) => `'${n.name}' (${n.opType})`).join(', ');
     throw new ZkmlError('ONNX_UNSUPPORTED_OP', `unsupported op${bad.length > 1 ? 's' : ''} in ${list}; supported: ${SUPPORTED_OPS.join(', ')}`, {
@@ -78,11 +80,32 @@ export function buildGraph(raw: RawGraph, leadingDim = 1, limits: ParseLimits = 
   }
 
   const nodes: IrNode[] = [];
-  for (const node of raw.nodes) {
+  const queue = [...raw.nodes].reverse();
+  while (queue.length > 0) {
+    const node = queue.pop()!;
     if (node.opType === 'Constant') {
       const value = constantNodeValue(node);
       constants.set(node.outputs[0], value);
       shapes.set(node.outputs[0], value.shape);
+      continue;
+    }
+    if (isNormalization(node.opType)) {
+      // Expanded into proven ops (expand-normalization.ts), which this loop then takes in turn.
+      const missing = node.inputs.find((n) => n !== '' && !shapes.has(n));
+      if (missing !== undefined) throw new ZkmlError('ONNX_MALFORMED', `node '${node.name}' reads '${missing}', which no earlier node or input defines`);
+      const inShapes = node.inputs.map((n) => shapes.get(n) ?? []);
+      const expansion = guarded(node, () =>
+        expandNormalization(
+          node,
+          inShapes,
+          node.inputs.map((n) => constants.get(n)),
+        ),
+      );
+      for (const [name, t] of expansion.constants) {
+        constants.set(name, t);
+        shapes.set(name, t.shape);
+      }
+      queue.push(...[...expansion.nodes].reverse());
       continue;
     }
     const family = familyOf(node.opType)!;

@@ -16,6 +16,8 @@ const CORPUS = corpusDir();
 const present = fs.existsSync(path.join(CORPUS, 'INDEX.md'));
 
 const PROVED = ['ezkl/1l_erf', 'ezkl/1l_gelu_noappx', 'ezkl/1l_sqrt', 'ezkl/softsign', 'ezkl/large_op_graph', 'ezkl/tutorial', 'orion/test_exp', 'orion/test_sin'];
+/** Normalisation, expanded at ingest (src/onnx/expand-normalization.ts). */
+const NORMALISATION = ['ezkl/layernorm', 'ezkl/1l_instance_norm'];
 /** Model → the node whose input range makes its function unbounded (x^−0.1, x/(2x), log, √, 1/x at 0 or below). */
 const UNBOUNDED: Record<string, string> = {
   'ezkl/1l_powf': '/Pow',
@@ -47,7 +49,7 @@ if (!present) {
       if (ownCache) fs.rmSync(cacheDir, { recursive: true, force: true });
     });
 
-    for (const model of PROVED) {
+    for (const model of [...PROVED, ...NORMALISATION]) {
       test(`${model} proves, verifies, within its bound; the audit refuses every mutation`, async (t) => {
         const r = await runCorpusModel(path.join(CORPUS, model), workDir, { prover, cacheDir });
         assert.equal(r.status, 'proved', summary(r));

@@ -20,6 +20,8 @@ import { softmaxFamily } from './softmax';
 import { quantizedFamily } from './quantized';
 import { logicFamily } from './logic';
 import { treeEnsembleFamily } from './tree-ensemble';
+import { NORMALIZATION_OPS } from '../expand-normalization';
+import { INVERSE_STDDEV_OP, inverseStdDevFamily } from './inverse-stddev';
 
 const FAMILIES: OpFamily[] = [
   gemmFamily,
@@ -42,13 +44,14 @@ const FAMILIES: OpFamily[] = [
   argMaxFamily,
   logicFamily,
   treeEnsembleFamily,
+  inverseStdDevFamily,
 ];
 
 const BY_OP = new Map<string, OpFamily>();
 for (const f of FAMILIES) for (const op of f.ops) BY_OP.set(op, f);
 
-/** Constant is folded at ingest and never reaches a family. */
-export const SUPPORTED_OPS: readonly string[] = ['Constant', ...BY_OP.keys()].sort();
+/** Constant is folded at ingest and never reaches a family; the normalisations are expanded at ingest (expand-normalization.ts). */
+export const SUPPORTED_OPS: readonly string[] = ['Constant', ...[...BY_OP.keys()].filter((op) => op !== INVERSE_STDDEV_OP), ...NORMALIZATION_OPS].sort();
 
 export function familyOf(opType: string): OpFamily | undefined {
   return BY_OP.get(opType);

@@ -26,6 +26,8 @@ import { QUANTIZED_LOWERINGS } from './quantized';
 import { LOGIC_LOWERINGS } from './logic';
 import { lowerTreeEnsemble } from './tree-ensemble';
 import { TREE_CLASSIFIER, TREE_REGRESSOR } from '../../onnx/ops/tree-ensemble';
+import { lowerInverseStdDev } from './inverse-stddev';
+import { INVERSE_STDDEV_OP } from '../../onnx/ops/inverse-stddev';
 
 const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
   ...SHAPE_LOWERINGS,
@@ -75,6 +77,7 @@ const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
   ...LOGIC_LOWERINGS,
   [TREE_REGRESSOR]: lowerTreeEnsemble,
   [TREE_CLASSIFIER]: lowerTreeEnsemble,
+  [INVERSE_STDDEV_OP]: lowerInverseStdDev,
 };
 
 export function lowerNode(node: IrNode, ctx: LowerContext): void {

@@ -1,0 +1,188 @@
+/**
+ * Normalisation (issue 14, item 4): LayerNormalization and InstanceNormalization, expanded at ingest
+ * into ReduceMean, Sub, Pow 2, Mul and a piecewise-linear 1/√(v + ε) (src/onnx/expand-normalization.ts).
+ * Float semantics equal onnxruntime's; the integer model stays within its static bound and within
+ * the measured tolerance of docs/normalisation.md of onnxruntime; circuits equal the integer
+ * reference, refuse a changed output, and their constraint counts are pinned; unsupported
+ * attributes and a computed scale are refused naming node, op and attribute.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+import { compileModel } from '../../src/compiler/compile';
+import { computeWitness, loadR1cs, verifyWitness } from '../../src/compiler/r1cs-check';
+import { artifactPath } from '../../src/formats/artifacts';
+import { readCompiled } from '../../src/formats/compiled-model';
+import { BN254_R } from '../../src/formats/field';
+import type { Graph } from '../../src/formats/graph';
+import { sizeOf } from '../../src/formats/graph';
+import type { InputSample } from '../../src/formats/input-document';
+import { parseSettings } from '../../src/formats/settings';
+import { loadOnnx } from '../../src/onnx/load';
+import { AttributeValue, writeOnnx } from '../../src/onnx/writer';
+import { quantizeSample, circuitInput } from '../../src/quantize/codec';
+import { runFloat } from '../../src/quantize/float-executor';
+import { quantizeGraph } from '../../src/quantize/quantize';
+import { runReference } from '../../src/quantize/reference';
+import { expectCode, makeTempDir, randomInRange, Rng, runOrtFloat, seededRng } from '../helpers/onnx-builders';
+
+interface Case {
+  opType: string;
+  shape: number[];
+  /** Scale and bias, or graph inputs by those names when `computedScale`. */
+  scale?: number[];
+  bias?: number[];
+  /** The shape of scale and bias (default [length]). */
+  paramDims?: number[];
+  attributes?: Record<string, AttributeValue>;
+  computedScale?: boolean;
+  extraOutputs?: string[];
+  opset?: number;
+}
+
+function build(c: Case): Uint8Array {
+  const inits = [];
+  const inputs = [{ name: 'x', elemType: 'float32' as const, shape: c.shape }];
+  const names = ['x'];
+  for (const [name, v] of [
+    ['scale', c.scale],
+    ['bias', c.bias],
+  ] as const) {
+    if (!v) continue;
+    names.push(name);
+    if (c.computedScale && name === 'scale') inputs.push({ name, elemType: 'float32', shape: c.paramDims ?? [v.length] });
+    else inits.push({ name, dims: c.paramDims ?? [v.length], data: Float32Array.from(v) });
+  }
+  return writeOnnx({
+    name: 'ops-normalization',
+    opset: c.opset ?? 17,
+    inputs,
+    outputs: [{ name: 'y', elemType: 'float32', shape: c.shape }],
+    initializers: inits,
+    nodes: [{ opType: c.opType, name: 'norm', inputs: names, outputs: ['y', ...(c.extraOutputs ?? [])], attributes: c.attributes ?? {} }],
+  });
+}
+
+function samples(graph: Graph, rng: Rng, n: number): InputSample[] {
+  return Array.from({ length: n }, () => new Map(graph.inputs.map((i) => [i.name, Float64Array.from({ length: sizeOf(i.shape) }, () => Math.fround(rng.uniform(-2, 2)))])));
+}
+
+const LAYER: Case = { opType: 'LayerNormalization', shape: [1, 3, 4], scale: [1.5, -0.5, 1, 0.25], bias: [0.1, 0, -0.3, 0.5], attributes: { axis: -1, epsilon: 1e-5 } };
+const LAYER_AXIS1: Case = { opType: 'LayerNormalization', shape: [1, 2, 3], scale: [1, 2, 0.5, -1, 1, 0.75], paramDims: [2, 3], attributes: { axis: 1 } };
+const INSTANCE: Case = { opType: 'InstanceNormalization', shape: [1, 2, 2, 3], scale: [1.25, -0.75], bias: [0.2, -0.1], attributes: { epsilon: 1e-5 } };
+
+/** The tolerance docs/normalisation.md states at default settings, inputs in [−2, 2]: 0.4 per unit of the largest |scale| (at least 1). */
+const tolerance = (c: Case) => 0.4 * Math.max(1, ...(c.scale ?? []).map(Math.abs));
+
+let seed = 900;
+
+async function checkCase(c: Case): Promise<number> {
+  const rng = seededRng(seed++);
+  const bytes = build(c);
+  const graph = loadOnnx(bytes);
+  const floatSamples = samples(graph, rng, 6);
+  const ortFloat = await runOrtFloat(bytes, graph.inputs, floatSamples);
+  floatSamples.forEach((s, k) => {
+    const want = ortFloat[k].get('y')!;
+    const got = runFloat(graph, s).get('y')!.data;
+    want.forEach((w, i) => assert.ok(Math.abs(got[i] - w) <= 1e-4 * Math.max(1, Math.abs(w)), `float y[${i}]: ours ${got[i]}, onnxruntime ${w}`));
+  });
+  const model = quantizeGraph(graph, parseSettings({}), samples(graph, rng, 24));
+  const inRange = Array.from({ length: 40 }, () => randomInRange(model, rng));
+  const ort = await runOrtFloat(bytes, graph.inputs, inRange);
+  const out = model.outputs[0];
+  let worst = 0;
+  inRange.forEach((s, k) => {
+    const ints = runReference(model, quantizeSample(model, s))[out.tensor];
+    ort[k].get('y')!.forEach((w, i) => {
+      const err = Math.abs(Number(ints[i]) / 2 ** out.scaleBits - w);
+      worst = Math.max(worst, err);
+      assert.ok(err <= out.errorBound, `y[${i}]: error ${err} > static bound ${out.errorBound}`);
+    });
+  });
+  assert.ok(worst <= tolerance(c), `${c.opType}: worst error ${worst} > stated tolerance ${tolerance(c)}`);
+  return worst;
+}
+
+describe('normalisation: float semantics and the integer model against onnxruntime', () => {
+  for (const [name, c] of Object.entries({
+    'LayerNormalization (axis −1, scale, bias)': LAYER,
+    'LayerNormalization (axis 1, scale only)': LAYER_AXIS1,
+    'InstanceNormalization (scale, bias)': INSTANCE,
+  })) {
+    test(name, async (t) => {
+      t.diagnostic(`worst |error| ${await checkCase(c)}`);
+    });
+  }
+});
+
+describe('normalisation: refusals name the node, the op and the attribute', () => {
+  const refused = (c: Case, attribute: string | undefined, code: 'ONNX_UNSUPPORTED_ATTRIBUTE' | 'ONNX_UNSUPPORTED_OP' = 'ONNX_UNSUPPORTED_ATTRIBUTE') => {
+    const err = expectCode(() => loadOnnx(build(c)), code);
+    assert.match(err.message, /'norm' \((Layer|Instance)Normalization\)/);
+    if (attribute) assert.ok(err.message.includes(attribute), err.message);
+  };
+  test('stash_type other than 1', () => refused({ ...LAYER, attributes: { stash_type: 0 } }, 'stash_type'));
+  test('a scale computed at run time', () => refused({ ...LAYER, computedScale: true }, "scale 'scale'"));
+  test('an InstanceNormalization scale computed at run time', () => refused({ ...INSTANCE, computedScale: true }, "scale 'scale'"));
+  test('the Mean output requested', () => refused({ ...LAYER, extraOutputs: ['mean'] }, 'mean'));
+  test('an axis outside the rank', () => refused({ ...LAYER, attributes: { axis: 3 } }, 'axis'));
+  test('an unknown attribute', () => refused({ ...INSTANCE, attributes: { momentum: 0.5 } }, 'momentum'));
+  test('the internal 1/√(v + ε) op is not accepted in a model', () => {
+    const bytes = writeOnnx({
+      name: 'internal',
+      opset: 17,
+      inputs: [{ name: 'x', elemType: 'float32', shape: [1, 4] }],
+      outputs: [{ name: 'y', elemType: 'float32', shape: [1, 4] }],
+      initializers: [],
+      nodes: [{ opType: 'zkml.InverseStdDev', name: 'inv', inputs: ['x'], outputs: ['y'], attributes: {} }],
+    });
+    expectCode(() => loadOnnx(bytes), 'ONNX_UNSUPPORTED_OP');
+  });
+});
+
+/** Compiles the circuit; witnesses equal the integer reference; a changed output breaks the R1CS. */
+async function checkCircuit(c: Case, expectConstraints: number): Promise<void> {
+  const dir = makeTempDir('norm');
+  try {
+    const bytes = build(c);
+    const graph = loadOnnx(bytes);
+    const rng = seededRng(seed++);
+    const onnxPath = path.join(dir, 'model.onnx');
+    fs.writeFileSync(onnxPath, bytes);
+    const calibration = { samples: samples(graph, rng, 16).map((s) => Object.fromEntries([...s].map(([k, v]) => [k, Array.from(v)]))) };
+    const result = await compileModel(onnxPath, path.join(dir, 'build'), { calibration });
+    assert.equal(result.constraints, result.report.predictedConstraints, 'predicted constraints = r1cs');
+    assert.equal(result.constraints, expectConstraints);
+    const { model } = readCompiled(result.buildDir);
+    const r1cs = loadR1cs(artifactPath(result.buildDir, 'r1cs'));
+    const size = model.tensors[model.outputs[0].tensor].size;
+    for (let t = 0; t < 3; t++) {
+      const q = quantizeSample(model, randomInRange(model, rng));
+      const want = runReference(model, q)[model.outputs[0].tensor];
+      const witness = await computeWitness(circuitInput(model, q), artifactPath(result.buildDir, 'wasm'));
+      assert.deepEqual(verifyWitness(r1cs, witness), { ok: true });
+      assert.deepEqual(
+        witness.slice(1, 1 + size).map((v) => (v > BN254_R / 2n ? v - BN254_R : v)),
+        want,
+      );
+      for (const wire of [1, size]) {
+        const mutated = witness.slice();
+        mutated[wire] = (mutated[wire] + 1n) % BN254_R;
+        assert.equal(verifyWitness(r1cs, mutated).ok, false, `output wire ${wire} + 1 is rejected`);
+      }
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('normalisation circuits', () => {
+  test('LayerNormalization circuit', async () => {
+    await checkCircuit(LAYER, 963);
+  });
+  test('InstanceNormalization circuit', async () => {
+    await checkCircuit(INSTANCE, 1122);
+  });
+});

@@ -100,6 +100,17 @@ const publicKind = z.enum(['output', 'input', 'inputCommitment', 'outputCommitme
  * requester may lack openings, outputs and reference; a bare `{proof, publicSignals}` (what snarkjs
  * writes) claims nothing else and is checked as a proof alone.
  */
+/** A receipt's timings (ms); proveSteps splits the proof into its A·w/B·w, FFT and MSM phases. */
+export const ReceiptTimingsSchema = z
+  .object({
+    witnessMs: z.number(),
+    proveMs: z.number(),
+    proveSteps: z.object({ abcMs: z.number(), fftMs: z.number(), msmMs: z.number() }).strict().optional(),
+    onnxruntimeMs: z.number(),
+    totalMs: z.number(),
+  })
+  .strict();
+
 export const ReceiptSchema = z
   .object({
     format: z.literal('zkml-receipt/1').optional(),
@@ -144,7 +155,7 @@ export const ReceiptSchema = z
       })
       .strict()
       .optional(),
-    timings: z.object({ witnessMs: z.number(), proveMs: z.number(), onnxruntimeMs: z.number(), totalMs: z.number() }).strict().optional(),
+    timings: ReceiptTimingsSchema.optional(),
     createdAt: z.string().optional(),
   })
   .strict();

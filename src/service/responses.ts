@@ -3,6 +3,7 @@
  * response schemas (openapi.ts) and of the typed client (clients/typescript). Views are strict, so
  * a field the service adds without documenting it fails the contract test (test/service/openapi.test.ts).
  */
+import { ReceiptTimingsSchema } from '../formats/receipt';
 import { z } from 'zod';
 import { ERROR_CODES, ErrorCode } from '../errors';
 import { JOB_STATES } from '../jobs/job';
@@ -91,7 +92,7 @@ export const ReceiptView = z
         transcriptSha256: z.string().optional(),
       })
       .strict(),
-    timings: z.object({ witnessMs: z.number(), proveMs: z.number(), onnxruntimeMs: z.number(), totalMs: z.number() }).strict(),
+    timings: ReceiptTimingsSchema,
     createdAt: Timestamp,
   })
   .strict();
@@ -199,6 +200,7 @@ export const VerifyResult = z
     valid: z.boolean(),
     reason: z.string(),
     code: z.enum(codes).optional(),
+    field: z.string().optional().describe('with RECEIPT_MISMATCH: the receipt field that disagrees with its proof and build'),
     onchain: z.object({ address: Address.optional(), chainId: z.number().int().optional(), deployed: z.boolean().optional() }).strict().optional(),
     opened: z.array(z.enum(['input', 'output'])).optional(),
   })

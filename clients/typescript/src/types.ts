@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'ONNX_UNSUPPORTED_ATTRIBUTE'
   | 'WEIGHTS_NOT_FINITE'
   | 'ONNX_DYNAMIC_SHAPE'
+  | 'FUNCTION_UNBOUNDED'
   | 'ONNXRUNTIME_REFUSED'
   | 'SHAPE_MISMATCH'
   | 'MODEL_TOO_LARGE'
@@ -33,6 +34,7 @@ export type ErrorCode =
   | 'PROVE_FAILED'
   | 'RECEIPT_INVALID'
   | 'RECEIPT_MODEL_MISMATCH'
+  | 'RECEIPT_MISMATCH'
   | 'SIGNAL_COUNT_MISMATCH'
   | 'SIGNAL_NOT_IN_FIELD'
   | 'PROOF_MALFORMED'
@@ -229,6 +231,11 @@ export type Receipt = {
   timings: {
     witnessMs: number;
     proveMs: number;
+    proveSteps?: {
+      abcMs: number;
+      fftMs: number;
+      msmMs: number;
+    };
     onnxruntimeMs: number;
     totalMs: number;
   };
@@ -334,6 +341,11 @@ export type ProofJob = {
     timings: {
       witnessMs: number;
       proveMs: number;
+      proveSteps?: {
+        abcMs: number;
+        fftMs: number;
+        msmMs: number;
+      };
       onnxruntimeMs: number;
       totalMs: number;
     };
@@ -462,6 +474,11 @@ export type Batch = {
       timings: {
         witnessMs: number;
         proveMs: number;
+        proveSteps?: {
+          abcMs: number;
+          fftMs: number;
+          msmMs: number;
+        };
         onnxruntimeMs: number;
         totalMs: number;
       };
@@ -661,6 +678,8 @@ export type VerifyResult = {
   valid: boolean;
   reason: string;
   code?: ErrorCode;
+  /** with RECEIPT_MISMATCH: the receipt field that disagrees with its proof and build */
+  field?: string;
   onchain?: {
     address?: string;
     chainId?: number;

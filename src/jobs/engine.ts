@@ -10,7 +10,7 @@ import { deployModel, ModelDeployment } from '../chain/deploy-model';
 import { isThisVerifier } from '../chain/deployments';
 import { loadVerifierArtifact } from '../chain/verifier-artifact';
 import { getChainId, solidityCallArgs, SolidityCallArgs } from '../chain/verifier-contract';
-import { ZkmlError } from '../errors';
+import { PublicError, toPublicError, ZkmlError } from '../errors';
 import { parseSalt, readBatch } from '../commit/commitments';
 import { commitmentLayout } from '../commit/layout';
 import { COMMITMENT_SCHEME } from '../commit/scheme';
@@ -24,8 +24,9 @@ import { Verdict } from '../formats/verdict';
 import type { OnchainOptions } from '../verifier/onchain';
 import { verifyReceipt } from '../app/verify-receipt';
 import { ArtifactStore } from './artifact-store';
-import { Job, JobState, ModelRecord, NewJob } from './job';
+import { BatchRecord, Job, JobState, ModelRecord, NewJob } from './job';
 import type { JobQueue } from './queue';
+import { requestHash, scopedKey } from './request-hash';
 import type { StoredSalts } from './runner';
 import type { JobStore } from './store';
 
@@ -40,6 +41,8 @@ export interface EngineOptions {
   workers: number;
   /** Where on-chain verification runs: a configured node, or a local anvil started on first use. */
   chain: () => Promise<OnchainOptions>;
+  /** Checks a model's build (artifact hashes, and trust in production mode); throws its integrity error. */
+  checkBuild?: (modelId: string) => Promise<void> | void;
   onEnqueueError?: (err: unknown) => void;
 }
 
@@ -63,6 +66,7 @@ export interface ProofRequest {
 export interface BatchRequest {
   modelId: string;
   inputs: unknown[];
+  idempotencyKey?: string;
   /** One per input when given. */
   salts?: SaltsRequest[];
 }
@@ -174,11 +178,32 @@ export class Engine {
     };
   }
 
+  /**
+   * Checks a ready or stopped model's build again (an operator repaired its files): a build that
+   * checks out makes the model ready, one that does not stops it with the reason.
+   */
+  async recheck(id: string): Promise<ModelRecord> {
+    const m = await this.model(id);
+    if (m.status !== 'ready' && m.status !== 'stopped') throw new ZkmlError('MODEL_NOT_READY', `model ${id} is ${m.status}: only a ready or stopped model's build can be checked`);
+    let failure: PublicError | null = null;
+    try {
+      await this.opts.checkBuild?.(id);
+    } catch (err) {
+      failure = toPublicError(err);
+    }
+    await this.store.setModelHealth(id, failure);
+    return this.model(id);
+  }
+
   private async readyBuild(id: string): Promise<string> {
     const m = await this.model(id);
     if (m.status === 'stopped') {
       const why = m.error ? `${m.error.code}: ${m.error.message}` : 'its build failed the startup check';
-      throw new ZkmlError('MODEL_STOPPED', `model ${id} is stopped (${why}); compile it again (POST /v1/models/${id}/compile)`, m.error ? { reason: m.error.code } : undefined);
+      throw new ZkmlError(
+        'MODEL_STOPPED',
+        `model ${id} is stopped (${why}); repair its artifacts and re-check it (POST /v1/models/${id}/check), or compile it again (POST /v1/models/${id}/compile)`,
+        m.error ? { reason: m.error.code } : undefined,
+      );
     }
     if (m.status !== 'ready') throw new ZkmlError('MODEL_NOT_READY', `model ${id} is ${m.status}: compile it first (POST /v1/models/${id}/compile)`);
     return this.artifacts.buildDir(id);
@@ -196,9 +221,14 @@ export class Engine {
     return Math.max(1, Math.min(300, Math.ceil((active * this.avgRunMs) / this.opts.workers / 1000)));
   }
 
-  private async submit(jobs: NewJob[], batch?: { id: string; modelId: string; size: number; createdAt: string }) {
+  private async submit(jobs: NewJob[], batch?: BatchRecord) {
     const r = await this.store.createProveJobs(jobs, { activeLimit: this.opts.maxQueue, batch });
     if (r === 'full') throw new QueueFullError(this.retryAfter(await this.store.countActive()));
+    // A repeated key must come with the same request: another body is a client bug, not a retry.
+    const hash = batch ? batch.requestHash : jobs[0]?.requestHash;
+    if (!r.created && r.requestHash && hash && r.requestHash !== hash) {
+      throw new ZkmlError('IDEMPOTENCY_CONFLICT', 'this idempotency key was used with another request body; use a new key for a new request');
+    }
     // The jobs are durable once stored: if the queue cannot take them now, the sweep re-announces them.
     if (r.created) await this.queue.enqueue(r.jobs.map((j) => j.id)).catch((err) => this.opts.onEnqueueError?.(err));
     return r;
@@ -251,7 +281,8 @@ export class Engine {
     await this.checkInput(b.modelId, b.input);
     const salts = await this.checkSalts(b.modelId, b.salts);
     const payload = { input: b.input, ...(salts ? { salts } : {}) };
-    const r = await this.submit([{ id: crypto.randomUUID(), kind: 'prove', modelId: b.modelId, payload, idempotencyKey: b.idempotencyKey, requester: caller }]);
+    const key = b.idempotencyKey === undefined ? {} : { idempotencyKey: scopedKey(caller, b.idempotencyKey), requestHash: requestHash({ modelId: b.modelId, input: b.input, salts: b.salts }) };
+    const r = await this.submit([{ id: crypto.randomUUID(), kind: 'prove', modelId: b.modelId, payload, requester: caller, ...key }]);
     return { job: r.jobs[0], created: r.created };
   }
 
@@ -277,7 +308,8 @@ export class Engine {
     return solidityCallArgs(receipt.proof, receipt.publicSignals);
   }
 
-  async submitBatch(b: BatchRequest, caller: CallerId = null): Promise<{ batchId: string; size: number }> {
+  /** created is false when the batch's idempotency key repeats: the first batch is returned, nothing is added. */
+  async submitBatch(b: BatchRequest, caller: CallerId = null): Promise<{ batchId: string; size: number; created: boolean }> {
     if (b.inputs.length > this.opts.maxBatch) throw new ZkmlError('BODY_INVALID', `a batch holds at most ${this.opts.maxBatch} inputs, got ${b.inputs.length}`);
     if (b.salts && b.salts.length !== b.inputs.length) throw new ZkmlError('BODY_INVALID', `salts: give one entry per input (${b.inputs.length}), got ${b.salts.length}`);
     await this.readyBuild(b.modelId);
@@ -299,8 +331,10 @@ export class Engine {
       batchIndex: i,
       requester: caller,
     }));
-    await this.submit(jobs, { id: batchId, modelId: b.modelId, size: jobs.length, createdAt: new Date().toISOString() });
-    return { batchId, size: jobs.length };
+    const key = b.idempotencyKey === undefined ? {} : { idempotencyKey: scopedKey(caller, b.idempotencyKey), requestHash: requestHash({ modelId: b.modelId, inputs: b.inputs, salts: b.salts }) };
+    const r = await this.submit(jobs, { id: batchId, modelId: b.modelId, size: jobs.length, createdAt: new Date().toISOString(), ...key });
+    if (!r.created) return { batchId: r.batchId!, size: (await this.store.getBatch(r.batchId!))!.size, created: false };
+    return { batchId, size: jobs.length, created: true };
   }
 
   async batch(id: string, offset: number, limit: number) {

@@ -7,7 +7,7 @@ import { Pool, PoolClient } from 'pg';
 import type { ModelDeployment } from '../chain/deploy-model';
 import type { PublicError } from '../errors';
 import { BatchRecord, Job, JOB_STATES, JobState, ModelRecord, ModelUpdate, NewJob } from './job';
-import { ADDED_COLUMNS, errorColumns, JOB_COLUMNS, json, now, SCHEMA, toBatch, toJob, toModel } from './rows';
+import { ADDED_COLUMNS, ADDED_INDEXES, errorColumns, JOB_COLUMNS, json, now, SCHEMA, toBatch, toJob, toModel } from './rows';
 import { nextSeq } from './seq';
 import { CreateJobsResult, emptyCounts, JobStore } from './store';
 
@@ -33,6 +33,7 @@ export class PgJobStore implements JobStore {
       await c.query('SELECT pg_advisory_xact_lock($1)', [CREATE_LOCK]);
       for (const stmt of SCHEMA) await c.query(stmt);
       for (const { table, column } of ADDED_COLUMNS) await c.query(`ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${column} TEXT`);
+      for (const stmt of ADDED_INDEXES) await c.query(stmt);
     });
   }
 
@@ -84,7 +85,7 @@ export class PgJobStore implements JobStore {
   }
 
   private async insertJob(c: PoolClient, j: NewJob): Promise<void> {
-    await c.query(`INSERT INTO jobs (${JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, 'queued', 'queued', 0, $7, NULL, NULL, 0, NULL, $8, NULL, NULL, $9, $10)`, [
+    await c.query(`INSERT INTO jobs (${JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, 'queued', 'queued', 0, $7, NULL, NULL, 0, NULL, $8, NULL, NULL, $9, $10, $11)`, [
       j.id,
       j.kind,
       j.modelId,
@@ -95,6 +96,7 @@ export class PgJobStore implements JobStore {
       now(),
       nextSeq(),
       j.requester ?? null,
+      j.requestHash ?? null,
     ]);
   }
 
@@ -121,12 +123,24 @@ export class PgJobStore implements JobStore {
       const key = jobs.length === 1 ? jobs[0].idempotencyKey : undefined;
       if (key) {
         const existing = await this.one('SELECT * FROM jobs WHERE idempotency_key = $1', [key], c);
-        if (existing) return { jobs: [toJob(existing)], created: false };
+        if (existing) return { jobs: [toJob(existing)], created: false, requestHash: (existing.request_hash as string | null) ?? null };
+      }
+      const batchKey = opts.batch?.idempotencyKey;
+      if (batchKey) {
+        const existing = await this.one('SELECT * FROM batches WHERE idempotency_key = $1', [batchKey], c);
+        if (existing) return { jobs: [], created: false, batchId: String(existing.id), requestHash: (existing.request_hash as string | null) ?? null };
       }
       if (opts.activeLimit !== undefined && (await this.active(c)) + jobs.length > opts.activeLimit) return 'full' as const;
       if (opts.batch) {
         const b = opts.batch;
-        await c.query('INSERT INTO batches (id, model_id, size, created_at) VALUES ($1, $2, $3, $4)', [b.id, b.modelId, b.size, b.createdAt]);
+        await c.query('INSERT INTO batches (id, model_id, size, created_at, idempotency_key, request_hash) VALUES ($1, $2, $3, $4, $5, $6)', [
+          b.id,
+          b.modelId,
+          b.size,
+          b.createdAt,
+          b.idempotencyKey ?? null,
+          b.requestHash ?? null,
+        ]);
       }
       for (const j of jobs) await this.insertJob(c, j);
       const rows = (await c.query('SELECT * FROM jobs WHERE id = ANY($1)', [jobs.map((j) => j.id)])).rows as Row[];

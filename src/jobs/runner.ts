@@ -15,6 +15,9 @@ import type { CompileSummary } from '../app/compile-and-setup';
 import type { Job } from './job';
 import type { JobStore } from './store';
 
+/** The failures of a proof that mean the model's build is broken, not the job's input. */
+const INTEGRITY_CODES: ReadonlySet<string> = new Set(['ARTIFACT_HASH_MISMATCH', 'ARTIFACT_MISSING']);
+
 export interface RunnerEvents {
   /** A job finished here and its outcome was recorded (not called when another runner won). */
   onFinished?(job: Job, outcome: { state: 'done' | 'failed'; code?: string; runMs: number; receipt?: Receipt }): void;
@@ -79,8 +82,9 @@ export class JobRunner {
         this.events.onError?.(job, storeErr);
         return false;
       });
-      // The prover stopped the model (a key swapped on disk): it takes no more proofs until compiled again.
-      if (recorded && job.kind === 'prove' && e.code === 'ARTIFACT_HASH_MISMATCH') {
+      // The build failed its integrity check (a key swapped or deleted on disk): the model is stopped and
+      // takes no more proofs until its files are repaired and re-checked, or it is compiled again.
+      if (recorded && job.kind === 'prove' && INTEGRITY_CODES.has(e.code)) {
         await this.store.setModelHealth(job.modelId, error).catch((storeErr) => this.events.onError?.(job, storeErr));
       }
       if (recorded) this.events.onFinished?.(job, { state: 'failed', code: e.code, runMs: Date.now() - t0 });

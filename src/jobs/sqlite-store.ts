@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { ModelDeployment } from '../chain/deploy-model';
 import type { PublicError } from '../errors';
 import { BatchRecord, Job, JOB_STATES, JobState, ModelRecord, ModelUpdate, NewJob } from './job';
-import { ADDED_COLUMNS, errorColumns, JOB_COLUMNS, json, now, SCHEMA, toBatch, toJob, toModel } from './rows';
+import { ADDED_COLUMNS, ADDED_INDEXES, errorColumns, JOB_COLUMNS, json, now, SCHEMA, toBatch, toJob, toModel } from './rows';
 import { CreateJobsResult, emptyCounts, JobStore } from './store';
 import { nextSeq } from './seq';
 
@@ -31,6 +31,7 @@ export class SqliteJobStore implements JobStore {
       const has = (this.db.prepare(`PRAGMA table_info(${table})`).all() as Row[]).some((c) => c.name === column);
       if (!has) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} TEXT`);
     }
+    for (const stmt of ADDED_INDEXES) this.db.exec(stmt);
   }
 
   async close(): Promise<void> {
@@ -76,8 +77,8 @@ export class SqliteJobStore implements JobStore {
 
   private insertJob(j: NewJob): void {
     this.db
-      .prepare(`INSERT INTO jobs (${JOB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, 'queued', 'queued', 0, ?, NULL, NULL, 0, NULL, ?, NULL, NULL, ?, ?)`)
-      .run(j.id, j.kind, j.modelId, j.batchId ?? null, j.batchIndex ?? null, j.idempotencyKey ?? null, json(j.payload), now(), nextSeq(), j.requester ?? null);
+      .prepare(`INSERT INTO jobs (${JOB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, 'queued', 'queued', 0, ?, NULL, NULL, 0, NULL, ?, NULL, NULL, ?, ?, ?)`)
+      .run(j.id, j.kind, j.modelId, j.batchId ?? null, j.batchIndex ?? null, j.idempotencyKey ?? null, json(j.payload), now(), nextSeq(), j.requester ?? null, j.requestHash ?? null);
   }
 
   async createProveJobs(jobs: NewJob[], opts: { activeLimit?: number; batch?: BatchRecord }): Promise<CreateJobsResult | 'full'> {
@@ -86,12 +87,19 @@ export class SqliteJobStore implements JobStore {
         const key = jobs.length === 1 ? jobs[0].idempotencyKey : undefined;
         if (key) {
           const existing = this.one('SELECT * FROM jobs WHERE idempotency_key = ?', key);
-          if (existing) return { jobs: [toJob(existing)], created: false };
+          if (existing) return { jobs: [toJob(existing)], created: false, requestHash: (existing.request_hash as string | null) ?? null };
+        }
+        const batchKey = opts.batch?.idempotencyKey;
+        if (batchKey) {
+          const existing = this.one('SELECT * FROM batches WHERE idempotency_key = ?', batchKey);
+          if (existing) return { jobs: [], created: false, batchId: String(existing.id), requestHash: (existing.request_hash as string | null) ?? null };
         }
         if (opts.activeLimit !== undefined && this.active() + jobs.length > opts.activeLimit) return 'full';
         if (opts.batch) {
           const b = opts.batch;
-          this.db.prepare('INSERT INTO batches (id, model_id, size, created_at) VALUES (?, ?, ?, ?)').run(b.id, b.modelId, b.size, b.createdAt);
+          this.db
+            .prepare('INSERT INTO batches (id, model_id, size, created_at, idempotency_key, request_hash) VALUES (?, ?, ?, ?, ?, ?)')
+            .run(b.id, b.modelId, b.size, b.createdAt, b.idempotencyKey ?? null, b.requestHash ?? null);
         }
         for (const j of jobs) this.insertJob(j);
         return { jobs: jobs.map((j) => toJob(this.one('SELECT * FROM jobs WHERE id = ?', j.id)!)), created: true };

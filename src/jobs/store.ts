@@ -8,8 +8,12 @@ import type { BatchRecord, Job, JobState, ModelRecord, ModelUpdate, NewJob } fro
 
 export interface CreateJobsResult {
   jobs: Job[];
-  /** False when an idempotency key matched an existing job, which is returned instead. */
+  /** False when an idempotency key matched an existing job (or batch), which is returned instead. */
   created: boolean;
+  /** When created is false: the fingerprint stored with the first request (null on rows made before fingerprints). */
+  requestHash?: string | null;
+  /** When created is false for a batch: the existing batch's id (its jobs are not returned). */
+  batchId?: string;
 }
 
 export interface JobStore {
@@ -31,8 +35,8 @@ export interface JobStore {
   startCompile(modelId: string, job: NewJob): Promise<Job>;
 
   /**
-   * Inserts prove jobs. With an idempotency key that already exists, nothing is inserted and the
-   * existing job is returned. With a limit, nothing is inserted when the active jobs would exceed it.
+   * Inserts prove jobs. With an idempotency key that already exists (a single job's, or the batch's),
+   * nothing is inserted and the existing job (or batch id) is returned with its request fingerprint. With a limit, nothing is inserted when the active jobs would exceed it.
    */
   createProveJobs(jobs: NewJob[], opts: { activeLimit?: number; batch?: BatchRecord }): Promise<CreateJobsResult | 'full'>;
   getJob(id: string): Promise<Job | undefined>;

@@ -11,6 +11,7 @@ import { packageRoot } from '../package-root';
 import { ZKML_MODES } from '../setup/production';
 import { defaultCacheDir } from '../setup/ptau-store';
 
+/** Lowest first: each scope grants the ones before it (admin ⊇ prove ⊇ read). */
 export const SCOPES = ['read', 'prove', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 

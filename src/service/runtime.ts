@@ -57,17 +57,22 @@ export async function createRuntime(config: Config, log: Logger, opts: { runJobs
     const c = await anvil;
     return { rpcUrl: c.rpcUrl, privateKey: c.privateKey };
   };
+  let prover: Prover | undefined;
+  let compiler: CompilePool | undefined;
+  let runner: JobRunner | undefined;
+  const checkBuild = (modelId: string): Promise<void> | void => {
+    const buildDir = artifacts.buildDir(modelId);
+    return prover ? prover.open(buildDir) : checkProvable(buildDir, config.mode);
+  };
   const engine = new Engine(store, queue, artifacts, {
     maxQueue: config.maxQueue,
     maxBatch: config.maxBatch,
     workers: slots,
     chain,
+    checkBuild,
     onEnqueueError: (err) => log.warn({ err }, 'enqueue failed; the sweep will retry'),
   });
 
-  let prover: Prover | undefined;
-  let compiler: CompilePool | undefined;
-  let runner: JobRunner | undefined;
   if (opts.runJobs) {
     prover = new Prover({ threads: config.proverThreads, mode: config.mode });
     compiler = new CompilePool(config.compileTimeoutMs, config.cacheDir);
@@ -83,10 +88,7 @@ export async function createRuntime(config: Config, log: Logger, opts: { runJobs
   }
 
   // Fail at startup, not at the first proof: a ready model whose build is broken is stopped (and says why).
-  await checkModels(store, log, (modelId) => {
-    const buildDir = artifacts.buildDir(modelId);
-    return prover ? prover.open(buildDir) : checkProvable(buildDir, config.mode);
-  });
+  await checkModels(store, log, checkBuild);
 
   if (runner) {
     const r = runner;
@@ -135,7 +137,7 @@ export async function createRuntime(config: Config, log: Logger, opts: { runJobs
  * hashes against the manifest and, in production mode, its trust. A build that fails does not stop
  * the process: the model is marked stopped with the reason, logged, and refuses proofs
  * (MODEL_STOPPED) until it is compiled again. A stopped model whose build checks out again (its
- * files restored) is ready again.
+ * files restored) is ready again (at the next start, or at once on POST /v1/models/:id/check).
  */
 async function checkModels(store: JobStore, log: Logger, check: (modelId: string) => Promise<void> | void): Promise<void> {
   for (const m of await store.listModels()) {

@@ -5,6 +5,7 @@
  */
 import { Queue, Worker } from 'bullmq';
 import { ZkmlError } from '../errors';
+import { queueUnavailable } from './outage';
 import type { JobHandler, JobQueue } from './queue';
 
 const redacted = (url: string): string => url.replace(/\/\/[^@/]*@/, '//***@');
@@ -36,9 +37,29 @@ export class BullmqQueue implements JobQueue {
   private running = 0;
 
   constructor(private readonly opts: BullmqOptions) {
-    this.queue = new Queue(opts.name, { connection: connection(opts.redisUrl) });
+    // No offline queue on the producer: with Redis down a command fails at once (a 503) instead of
+    // waiting for a reconnect that may never come while the client holds the request.
+    this.queue = new Queue(opts.name, { connection: { ...connection(opts.redisUrl), enableOfflineQueue: false } });
     // Connection errors are retried by ioredis; ready() and enqueue() report them to the caller.
     this.queue.on('error', () => undefined);
+  }
+
+  async reachable(timeoutMs = 1000): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    // A connection that is not ready fails at once (no offline queue); a hung one hits the timeout.
+    const ping = this.queue
+      .getBackend()
+      .client.then((c) => (c.status === 'ready' ? c.get(this.queue.toKey('zkml-ping')) : Promise.reject(new Error(c.status))))
+      .then(
+        () => true,
+        () => false,
+      );
+    try {
+      return await Promise.race([ping, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Fails boot with a clear message instead of retrying forever when Redis is unreachable. */
@@ -55,7 +76,11 @@ export class BullmqQueue implements JobQueue {
   }
 
   async enqueue(jobIds: string[]): Promise<void> {
-    await this.queue.addBulk(jobIds.map((id) => ({ name: 'job', data: { jobId: id }, opts: { jobId: id, removeOnComplete: true, removeOnFail: true } })));
+    try {
+      await this.queue.addBulk(jobIds.map((id) => ({ name: 'job', data: { jobId: id }, opts: { jobId: id, removeOnComplete: true, removeOnFail: true } })));
+    } catch (err) {
+      throw queueUnavailable(err);
+    }
   }
 
   process(handler: JobHandler): void {

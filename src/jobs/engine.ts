@@ -26,6 +26,7 @@ import { verifyReceipt } from '../app/verify-receipt';
 import { ArtifactStore } from './artifact-store';
 import { BatchRecord, Job, JobState, ModelRecord, NewJob } from './job';
 import type { JobQueue } from './queue';
+import { queueUnavailable } from './outage';
 import { requestHash, scopedKey } from './request-hash';
 import type { StoredSalts } from './runner';
 import type { JobStore } from './store';
@@ -142,13 +143,15 @@ export class Engine {
     const m = await this.model(id);
     // A ready model is never rebuilt in place: proofs in flight would read half-written artifacts.
     if ((m.status === 'compiling' || m.status === 'ready') && m.compileJobId) return (await this.store.getJob(m.compileJobId))!;
+    await this.checkQueue();
     const job = await this.store.startCompile(id, {
       id: crypto.randomUUID(),
       kind: 'compile',
       modelId: id,
       payload: { settings, calibration: calibration ?? m.calibration ?? undefined },
     });
-    await this.queue.enqueue([job.id]);
+    // Stored is durable: if the queue drops out now, the sweep announces the job later.
+    await this.queue.enqueue([job.id]).catch((err) => this.opts.onEnqueueError?.(err));
     return job;
   }
 
@@ -221,7 +224,13 @@ export class Engine {
     return Math.max(1, Math.min(300, Math.ceil((active * this.avgRunMs) / this.opts.workers / 1000)));
   }
 
+  /** Refuses new work at once (503 QUEUE_UNAVAILABLE) while the queue is down, before anything is stored. */
+  private async checkQueue(): Promise<void> {
+    if (!(await this.queue.reachable())) throw queueUnavailable();
+  }
+
   private async submit(jobs: NewJob[], batch?: BatchRecord) {
+    await this.checkQueue();
     const r = await this.store.createProveJobs(jobs, { activeLimit: this.opts.maxQueue, batch });
     if (r === 'full') throw new QueueFullError(this.retryAfter(await this.store.countActive()));
     // A repeated key must come with the same request: another body is a client bug, not a retry.

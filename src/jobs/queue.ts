@@ -8,6 +8,8 @@ export interface JobQueue {
   /** Resolves when the queue's backend is reachable (rejects otherwise). */
   ready(): Promise<void>;
   enqueue(jobIds: string[]): Promise<void>;
+  /** Whether the backend answers now (quickly: a health check and each submission ask). */
+  reachable(): Promise<boolean>;
   /** Starts taking jobs in this process. */
   process(handler: JobHandler): void;
   /** Jobs started and not finished in this process. */
@@ -27,6 +29,10 @@ export class InProcessQueue implements JobQueue {
 
   async ready(): Promise<void> {
     // nothing to connect to
+  }
+
+  async reachable(): Promise<boolean> {
+    return true;
   }
 
   async enqueue(jobIds: string[]): Promise<void> {

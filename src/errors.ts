@@ -66,6 +66,10 @@ export const ERROR_CODES = {
   FORBIDDEN: 'the API key lacks the scope this call needs',
   JOB_ABANDONED: 'the job was interrupted too many times and was given up',
   JOB_TIMEOUT: 'the job did not finish within its time limit and was stopped',
+  JOB_CANCELLED: 'the job was cancelled before it ran',
+  JOB_NOT_CANCELLABLE: 'the job is running or finished: only a queued job can be cancelled',
+  MODEL_SETTINGS_CONFLICT: 'the model is already built (or being built) with other settings',
+  MODEL_BUSY: 'the model has queued or running jobs',
   INTERNAL: 'an internal error',
 } as const;
 
@@ -224,6 +228,8 @@ export const PUBLIC_DETAILS: { readonly [C in ErrorCode]?: readonly string[] } =
   STORE_UNAVAILABLE: ['retryAfterSec'],
   QUEUE_UNAVAILABLE: ['retryAfterSec'],
   MODEL_STOPPED: ['reason'],
+  MODEL_SETTINGS_CONFLICT: ['settings'],
+  MODEL_BUSY: ['active'],
 };
 
 /** At most this many entries of a public array detail (an unsupported-op list of a huge graph). */

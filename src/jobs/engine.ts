@@ -18,7 +18,7 @@ import { CompiledModel, readCompiled } from '../formats/compiled-model';
 import { checkIngestible } from '../onnx/load';
 import { quantizeSample } from '../quantize/codec';
 import { publicLayout } from '../formats/public-signals';
-import { parseSettings } from '../formats/settings';
+import { CompileSettings, parseSettings } from '../formats/settings';
 import type { Receipt } from '../formats/receipt';
 import { Verdict } from '../formats/verdict';
 import type { OnchainOptions } from '../verifier/onchain';
@@ -28,7 +28,7 @@ import { BatchRecord, Job, JobState, ModelRecord, NewJob } from './job';
 import type { JobQueue } from './queue';
 import { queueUnavailable } from './outage';
 import { requestHash, scopedKey } from './request-hash';
-import type { StoredSalts } from './runner';
+import type { CompilePayload, StoredSalts } from './runner';
 import type { JobStore } from './store';
 
 /** Who calls: the sha256 of their API key, or null when the API runs without keys. */
@@ -38,7 +38,7 @@ export interface EngineOptions {
   /** Queued + running jobs allowed; beyond it submissions get QUEUE_FULL (HTTP 429). */
   maxQueue: number;
   maxBatch: number;
-  /** Jobs run at once across the workers (for the Retry-After estimate). */
+  /** Proof jobs run at once across the workers (for the Retry-After estimate). */
   workers: number;
   /** Where on-chain verification runs: a configured node, or a local anvil started on first use. */
   chain: () => Promise<OnchainOptions>;
@@ -139,10 +139,25 @@ export class Engine {
   }
 
   async compile(id: string, { settings, calibration }: CompileRequest): Promise<Job> {
-    parseSettings(settings); // refuses bad settings now (SETTINGS_INVALID, a 400) rather than in the job
+    const wanted = parseSettings(settings); // refuses bad settings now (SETTINGS_INVALID, a 400) rather than in the job
     const m = await this.model(id);
     // A ready model is never rebuilt in place: proofs in flight would read half-written artifacts.
-    if ((m.status === 'compiling' || m.status === 'ready') && m.compileJobId) return (await this.store.getJob(m.compileJobId))!;
+    // Asked again with the settings in force, the build is the same: its job is returned. Asked
+    // with other settings, it is another build: refused, naming the difference (delete the model first).
+    if ((m.status === 'compiling' || m.status === 'ready') && m.compileJobId) {
+      const job = (await this.store.getJob(m.compileJobId))!;
+      const inForce = m.status === 'ready' ? (await this.compiledModel(id)).model.settings : parseSettings((job.payload as CompilePayload | null)?.settings);
+      const differ = Object.keys(settings ?? {})
+        .map((k) => (k === 'paramVisibility' ? 'weightVisibility' : k) as keyof CompileSettings)
+        .filter((k) => JSON.stringify(wanted[k]) !== JSON.stringify(inForce[k]));
+      if (differ.length) {
+        const list = differ.map((k) => `${k} ${JSON.stringify(inForce[k])} (asked ${JSON.stringify(wanted[k])})`).join(', ');
+        throw new ZkmlError('MODEL_SETTINGS_CONFLICT', `model ${id} is ${m.status} with other settings: ${list}; delete it (DELETE /v1/models/${id}) to build it with new ones`, {
+          settings: differ,
+        });
+      }
+      return job;
+    }
     await this.checkQueue();
     const job = await this.store.startCompile(id, {
       id: crypto.randomUUID(),
@@ -151,8 +166,55 @@ export class Engine {
       payload: { settings, calibration: calibration ?? m.calibration ?? undefined },
     });
     // Stored is durable: if the queue drops out now, the sweep announces the job later.
-    await this.queue.enqueue([job.id]).catch((err) => this.opts.onEnqueueError?.(err));
+    await this.queue.enqueue([job.id], 'compile').catch((err) => this.opts.onEnqueueError?.(err));
     return job;
+  }
+
+  /** One page of models with the settings of each ready one; nextCursor continues the list (null at its end). */
+  async listModels(limit: number, cursor?: string) {
+    let after: { createdAt: string; id: string } | undefined;
+    if (cursor) {
+      const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+      if (!createdAt || !id) throw new ZkmlError('BODY_INVALID', 'cursor: not a cursor this API returned', { field: 'cursor' });
+      after = { createdAt, id };
+    }
+    const page = await this.store.listModelsPage(limit, after);
+    const items = await Promise.all(
+      page.map(async (m) => ({
+        id: m.id,
+        name: m.name,
+        status: m.status,
+        settings:
+          m.status === 'ready'
+            ? await this.compiledModel(m.id).then(
+                (c) => c.model.settings,
+                () => null,
+              )
+            : null,
+        createdAt: m.createdAt,
+      })),
+    );
+    const last = page[page.length - 1];
+    return { items, nextCursor: page.length === limit && last ? Buffer.from(`${last.createdAt}|${last.id}`).toString('base64url') : null };
+  }
+
+  /** Removes a model and its artifacts; refused (MODEL_BUSY) while it has queued or running jobs. */
+  async deleteModel(id: string): Promise<void> {
+    const r = await this.store.deleteModel(id);
+    if (r === 'missing') throw new ZkmlError('NOT_FOUND', `no model ${id}`);
+    if (r !== 'deleted') throw new ZkmlError('MODEL_BUSY', `model ${id} has ${r.busy} queued or running jobs: cancel them or wait until they end`, { active: r.busy });
+    this.compiled.delete(id);
+    this.artifacts.remove(id);
+  }
+
+  /** Cancels a queued proof job of this caller; a running or finished one is JOB_NOT_CANCELLABLE. */
+  async cancelProof(id: string, caller: CallerId): Promise<Job> {
+    const job = await this.store.getJob(id);
+    // Another caller's job is not theirs to cancel, nor to learn about.
+    if (!job || job.kind !== 'prove' || job.requester !== caller) throw new ZkmlError('NOT_FOUND', `no proof job ${id}`);
+    const r = await this.store.cancel(id, { code: 'JOB_CANCELLED', message: 'cancelled by its requester before it ran' });
+    if (!r.cancelled) throw new ZkmlError('JOB_NOT_CANCELLABLE', `proof job ${id} is ${r.job?.state}: only a queued job can be cancelled (a running proof finishes in seconds)`);
+    return r.job!;
   }
 
   async modelDetails(id: string) {
@@ -239,7 +301,13 @@ export class Engine {
       throw new ZkmlError('IDEMPOTENCY_CONFLICT', 'this idempotency key was used with another request body; use a new key for a new request');
     }
     // The jobs are durable once stored: if the queue cannot take them now, the sweep re-announces them.
-    if (r.created) await this.queue.enqueue(r.jobs.map((j) => j.id)).catch((err) => this.opts.onEnqueueError?.(err));
+    if (r.created)
+      await this.queue
+        .enqueue(
+          r.jobs.map((j) => j.id),
+          'prove',
+        )
+        .catch((err) => this.opts.onEnqueueError?.(err));
     return r;
   }
 

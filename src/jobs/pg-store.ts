@@ -6,7 +6,7 @@
 import { Pool, PoolClient, QueryResult } from 'pg';
 import type { ModelDeployment } from '../chain/deploy-model';
 import type { PublicError } from '../errors';
-import { BatchRecord, Job, JOB_STATES, JobState, ModelRecord, ModelUpdate, NewJob } from './job';
+import { BatchRecord, Job, JobKind, JOB_STATES, JobState, ModelRecord, ModelUpdate, NewJob } from './job';
 import { ADDED_COLUMNS, ADDED_INDEXES, errorColumns, JOB_COLUMNS, json, now, SCHEMA, toBatch, toJob, toModel } from './rows';
 import { isPgUnavailable, storeUnavailable } from './outage';
 import { nextSeq } from './seq';
@@ -91,6 +91,32 @@ export class PgJobStore implements JobStore {
 
   async listModels(): Promise<ModelRecord[]> {
     return (await this.query('SELECT * FROM models ORDER BY created_at')).rows.map(toModel);
+  }
+
+  async listModelsPage(limit: number, after?: { createdAt: string; id: string }): Promise<ModelRecord[]> {
+    const r = after
+      ? await this.query('SELECT * FROM models WHERE (created_at, id) > ($1, $2) ORDER BY created_at, id LIMIT $3', [after.createdAt, after.id, limit])
+      : await this.query('SELECT * FROM models ORDER BY created_at, id LIMIT $1', [limit]);
+    return r.rows.map(toModel);
+  }
+
+  async deleteModel(id: string): Promise<'deleted' | 'missing' | { busy: number }> {
+    return this.tx(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1)', [CREATE_LOCK]); // no job is added meanwhile
+      if (!(await this.one('SELECT id FROM models WHERE id = $1 FOR UPDATE', [id], c))) return 'missing' as const;
+      const busy = Number((await this.one("SELECT COUNT(*) AS n FROM jobs WHERE model_id = $1 AND state IN ('queued', 'running')", [id], c))!.n);
+      if (busy > 0) return { busy };
+      await c.query('DELETE FROM models WHERE id = $1', [id]);
+      return 'deleted' as const;
+    });
+  }
+
+  async cancel(jobId: string, error: PublicError): Promise<{ cancelled: boolean; job: Job | undefined }> {
+    const r = await this.query(
+      "UPDATE jobs SET state = 'failed', phase = 'cancelled', payload = NULL, error_code = $1, error_message = $2, error_details = $3, finished_at = $4 WHERE id = $5 AND state = 'queued'",
+      [...errorColumns(error), now(), jobId],
+    );
+    return { cancelled: (r.rowCount ?? 0) > 0, job: await this.getJob(jobId) };
   }
 
   async setDeployment(modelId: string, deployment: ModelDeployment): Promise<void> {
@@ -255,8 +281,11 @@ export class PgJobStore implements JobStore {
     });
   }
 
-  async queuedBefore(isoTime: string, limit: number): Promise<string[]> {
-    return (await this.query("SELECT id FROM jobs WHERE state = 'queued' AND created_at < $1 ORDER BY seq LIMIT $2", [isoTime, limit])).rows.map((r) => String(r.id));
+  async queuedBefore(isoTime: string, limit: number): Promise<Array<{ id: string; kind: JobKind }>> {
+    return (await this.query("SELECT id, kind FROM jobs WHERE state = 'queued' AND created_at < $1 ORDER BY seq LIMIT $2", [isoTime, limit])).rows.map((r) => ({
+      id: String(r.id),
+      kind: r.kind as JobKind,
+    }));
   }
 
   /** Queued and running jobs are re-announced to BullMQ, which ignores a job id it still holds; running ones stay running. */

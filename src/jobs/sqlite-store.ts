@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ModelDeployment } from '../chain/deploy-model';
 import type { PublicError } from '../errors';
-import { BatchRecord, Job, JOB_STATES, JobState, ModelRecord, ModelUpdate, NewJob } from './job';
+import { BatchRecord, Job, JobKind, JOB_STATES, JobState, ModelRecord, ModelUpdate, NewJob } from './job';
 import { ADDED_COLUMNS, ADDED_INDEXES, errorColumns, JOB_COLUMNS, json, now, SCHEMA, toBatch, toJob, toModel } from './rows';
 import { CreateJobsResult, emptyCounts, JobStore } from './store';
 import { nextSeq } from './seq';
@@ -54,6 +54,32 @@ export class SqliteJobStore implements JobStore {
 
   async listModels(): Promise<ModelRecord[]> {
     return (this.db.prepare('SELECT * FROM models ORDER BY created_at').all() as Row[]).map(toModel);
+  }
+
+  async listModelsPage(limit: number, after?: { createdAt: string; id: string }): Promise<ModelRecord[]> {
+    const rows = after
+      ? this.db.prepare('SELECT * FROM models WHERE created_at > ? OR (created_at = ? AND id > ?) ORDER BY created_at, id LIMIT ?').all(after.createdAt, after.createdAt, after.id, limit)
+      : this.db.prepare('SELECT * FROM models ORDER BY created_at, id LIMIT ?').all(limit);
+    return (rows as Row[]).map(toModel);
+  }
+
+  async deleteModel(id: string): Promise<'deleted' | 'missing' | { busy: number }> {
+    return this.db
+      .transaction((): 'deleted' | 'missing' | { busy: number } => {
+        if (!this.one('SELECT id FROM models WHERE id = ?', id)) return 'missing';
+        const busy = Number(this.one("SELECT COUNT(*) AS n FROM jobs WHERE model_id = ? AND state IN ('queued', 'running')", id)!.n);
+        if (busy > 0) return { busy };
+        this.db.prepare('DELETE FROM models WHERE id = ?').run(id);
+        return 'deleted';
+      })
+      .immediate();
+  }
+
+  async cancel(jobId: string, error: PublicError): Promise<{ cancelled: boolean; job: Job | undefined }> {
+    const r = this.db
+      .prepare("UPDATE jobs SET state = 'failed', phase = 'cancelled', payload = NULL, error_code = ?, error_message = ?, error_details = ?, finished_at = ? WHERE id = ? AND state = 'queued'")
+      .run(...errorColumns(error), now(), jobId);
+    return { cancelled: r.changes > 0, job: await this.getJob(jobId) };
   }
 
   async setDeployment(modelId: string, deployment: ModelDeployment): Promise<void> {
@@ -192,8 +218,11 @@ export class SqliteJobStore implements JobStore {
       .immediate();
   }
 
-  async queuedBefore(isoTime: string, limit: number): Promise<string[]> {
-    return (this.db.prepare("SELECT id FROM jobs WHERE state = 'queued' AND created_at < ? ORDER BY seq LIMIT ?").all(isoTime, limit) as Row[]).map((r) => String(r.id));
+  async queuedBefore(isoTime: string, limit: number): Promise<Array<{ id: string; kind: JobKind }>> {
+    return (this.db.prepare("SELECT id, kind FROM jobs WHERE state = 'queued' AND created_at < ? ORDER BY seq LIMIT ?").all(isoTime, limit) as Row[]).map((r) => ({
+      id: String(r.id),
+      kind: r.kind as JobKind,
+    }));
   }
 
   async recover(): Promise<Job[]> {

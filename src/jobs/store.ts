@@ -4,7 +4,7 @@
  */
 import type { ModelDeployment } from '../chain/deploy-model';
 import type { PublicError } from '../errors';
-import type { BatchRecord, Job, JobState, ModelRecord, ModelUpdate, NewJob } from './job';
+import type { BatchRecord, Job, JobKind, JobState, ModelRecord, ModelUpdate, NewJob } from './job';
 
 export interface CreateJobsResult {
   jobs: Job[];
@@ -24,6 +24,15 @@ export interface JobStore {
   upsertModel(m: { id: string; name: string; calibration?: unknown }): Promise<ModelRecord>;
   getModel(id: string): Promise<ModelRecord | undefined>;
   listModels(): Promise<ModelRecord[]>;
+  /** One page of models, oldest first, after the (createdAt, id) of the previous page's last one. */
+  listModelsPage(limit: number, after?: { createdAt: string; id: string }): Promise<ModelRecord[]>;
+  /**
+   * Deletes the model's record unless it has queued or running jobs (then 'busy' and the count), in
+   * one transaction. Its finished jobs and their receipts stay readable.
+   */
+  deleteModel(id: string): Promise<'deleted' | 'missing' | { busy: number }>;
+  /** Fails a queued job with JOB_CANCELLED; returns the job as it is (unchanged when it was not queued). */
+  cancel(jobId: string, error: PublicError): Promise<{ cancelled: boolean; job: Job | undefined }>;
   /** Stores where the model was deployed (replacing an earlier deployment). */
   setDeployment(modelId: string, deployment: ModelDeployment): Promise<void>;
   /**
@@ -63,8 +72,8 @@ export interface JobStore {
   complete(jobId: string, result: unknown, model?: ModelUpdate): Promise<boolean>;
   /** As complete, for a failure: the error is stored as given (a PublicError: whitelisted details only). */
   fail(jobId: string, error: PublicError, model?: ModelUpdate): Promise<boolean>;
-  /** Ids of jobs queued since before the given time (to re-announce to a queue that may have missed them). */
-  queuedBefore(isoTime: string, limit: number): Promise<string[]>;
+  /** Jobs queued since before the given time (to re-announce to a queue that may have missed them), with their lane. */
+  queuedBefore(isoTime: string, limit: number): Promise<Array<{ id: string; kind: JobKind }>>;
   /** Queued and running jobs after a restart; running ones go back to queued. Oldest first. */
   recover(): Promise<Job[]>;
 }

@@ -2,7 +2,7 @@
  * The HTTP API under /v1: thin handlers over the Engine (src/jobs/engine.ts), documented for OpenAPI.
  * Request bodies are validated at the edge by the zod schemas in bodies.ts.
  */
-import { Body, Controller, Get, Header, Headers, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, Headers, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ZkmlError } from '../errors';
@@ -52,15 +52,40 @@ export class ModelsController {
 
   @Get()
   @RequireScope('read')
-  @ApiOperation({ summary: 'List models' })
-  async list() {
-    return (await this.engine.store.listModels()).map((m) => ({ id: m.id, name: m.name, status: m.status, createdAt: m.createdAt }));
+  @ApiOperation({
+    summary:
+      'List models, oldest first, with the compile settings of each ready one: one page of at most `limit` (default 100, at most 1000); when more follow, the `Link` header (rel="next") and `X-Next-Cursor` give the next page (?cursor=…)',
+  })
+  @ApiQuery({ name: 'limit', required: false })
+  @ApiQuery({ name: 'cursor', required: false })
+  async list(@Res({ passthrough: true }) res: Response, @Query('limit') limit?: string, @Query('cursor') cursor?: string) {
+    const n = Math.max(1, pageParam(limit, 'limit', 100, 1000));
+    const page = await this.engine.listModels(n, cursor);
+    if (page.nextCursor) {
+      res.setHeader('X-Next-Cursor', page.nextCursor);
+      res.setHeader('Link', `</v1/models?limit=${n}&cursor=${page.nextCursor}>; rel="next"`);
+    }
+    return page.items;
+  }
+
+  @Delete(':id')
+  @RequireScope('admin')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a model and its artifacts (ONNX, build); 409 MODEL_BUSY while it has queued or running jobs. Its finished proofs stay readable.' })
+  @ApiResponse({ status: 204, description: 'deleted' })
+  @ApiResponse({ status: 404, ...problemResponse })
+  @ApiResponse({ status: 409, ...problemResponse })
+  async remove(@Param('id') id: string): Promise<void> {
+    await this.engine.deleteModel(id);
   }
 
   @Post(':id/compile')
   @RequireScope('admin')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Compile and set up the model (a job); body: { settings?, calibration? }. Visibility, batch size and quantization are chosen here, once per model.' })
+  @ApiOperation({
+    summary:
+      'Compile and set up the model (a job); body: { settings?, calibration? }. Visibility, batch size and quantization are chosen here, once per model: asked again with the same settings, the same job; with other settings, 409 MODEL_SETTINGS_CONFLICT naming them (delete the model to rebuild it)',
+  })
   @ApiBody({
     schema: { type: 'object', additionalProperties: false, properties: { settings: compileSettingsSchema(), calibration: { type: 'object', description: 'samples as {"input_data": [[...], ...]}' } } },
     required: false,
@@ -182,6 +207,15 @@ export class ProofsController {
   })
   async get(@Param('id') id: string, @Caller() caller: CallerId) {
     return proofView(await this.engine.proof(id), caller);
+  }
+
+  @Post(':id/cancel')
+  @RequireScope('prove')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel a queued proof job (only its requester): it ends failed with JOB_CANCELLED and never runs; 409 JOB_NOT_CANCELLABLE once it runs or has ended' })
+  @ApiResponse({ status: 409, ...problemResponse })
+  async cancel(@Param('id') id: string, @Caller() caller: CallerId) {
+    return jobView(await this.engine.cancelProof(id, caller));
   }
 
   @Get(':id/calldata')

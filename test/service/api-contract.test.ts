@@ -4,7 +4,8 @@
  * or batch, another body → 409 IDEMPOTENCY_CONFLICT), strict bodies (an unknown field is a 400
  * naming it), and a model whose build breaks while the service runs: stopped with the reason at the
  * first failed proof, later submissions refused with 409 MODEL_STOPPED, ready again once the files
- * are repaired and re-checked (POST /v1/models/:id/check).
+ * are repaired and re-checked (POST /v1/models/:id/check); scopes as a hierarchy; the model
+ * lifecycle (settings conflicts, paging, delete, cancel).
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -14,14 +15,14 @@ import { artifactPath } from '../../src/formats/artifacts';
 import { loadConfig } from '../../src/service/config';
 import { createLogger } from '../../src/service/log';
 import { Server, startServer } from '../../src/service/server';
-import { makeTempDir } from '../helpers/onnx-builders';
+import { makeTempDir, modelFile } from '../helpers/onnx-builders';
 import { http, readyTiny, TINY_INPUT, tinyInputs, waitFor } from '../helpers/service';
 
 const ADMIN = 'contract-admin-0123456789';
 const ALICE = 'contract-alice-0123456789';
 const BOB = 'contract-bobby-0123456789';
 
-describe('API contract: idempotency, strict bodies, stopped models', () => {
+describe('API contract: idempotency, strict bodies, lifecycle, stopped models', () => {
   let dir: string;
   let server: Server;
   let base: string;
@@ -107,6 +108,64 @@ describe('API contract: idempotency, strict bodies, stopped models', () => {
       assert.deepEqual(r.body.details, { field });
       assert.match(r.body.detail, new RegExp(`^${field}: unknown field`));
     }
+  });
+
+  test('lifecycle: settings are part of the build, models are paged with their settings and deleted, a queued proof is cancelled', async () => {
+    // Other settings are another build: a 409 naming them, never the old job.
+    const job = (await http(base, 'GET', `/v1/models/${modelId}`, undefined, admin)).body.compileJob;
+    const same = await http(base, 'POST', `/v1/models/${modelId}/compile`, { settings: { batchSize: 1 } }, admin);
+    assert.deepEqual([same.status, same.body.jobId], [202, job.id]);
+    const other = await http(base, 'POST', `/v1/models/${modelId}/compile`, { settings: { batchSize: 2, inputBits: 8, outputVisibility: 'hashed' } }, admin);
+    assert.deepEqual([other.status, other.body.code, other.body.details], [409, 'MODEL_SETTINGS_CONFLICT', { settings: ['batchSize', 'outputVisibility'] }]);
+
+    // Paging: two more models, listed one at a time by the cursor, oldest first; a ready model shows its settings.
+    for (const name of ['tiny-matmul', 'mnist-mlp'] as const) {
+      assert.equal((await http(base, 'POST', `/v1/models?name=${name}`, fs.readFileSync(modelFile(name)), admin)).status, 201);
+    }
+    const seen: any[] = [];
+    let route: string | undefined = '/v1/models?limit=1';
+    while (route) {
+      const page: any = await http(base, 'GET', route, undefined, alice);
+      assert.equal(page.status, 200);
+      assert.ok(page.body.length <= 1);
+      seen.push(...page.body);
+      const next = page.headers.get('x-next-cursor');
+      route = next ? `/v1/models?limit=1&cursor=${next}` : undefined;
+    }
+    assert.deepEqual(
+      seen.map((m) => m.name),
+      ['tiny', 'tiny-matmul', 'mnist-mlp'],
+    );
+    assert.equal(seen[0].settings.batchSize, 1);
+    assert.equal(seen[1].settings, null);
+    assert.equal((await http(base, 'GET', '/v1/models?cursor=nonsense', undefined, alice)).status, 400);
+
+    // Delete (admin only): the record and the artifacts go.
+    const doomed = seen[1].id;
+    assert.equal((await http(base, 'DELETE', `/v1/models/${doomed}`, undefined, alice)).status, 403);
+    assert.equal((await http(base, 'DELETE', `/v1/models/${doomed}`, undefined, admin)).status, 204);
+    assert.equal((await http(base, 'GET', `/v1/models/${doomed}`, undefined, admin)).status, 404);
+    assert.equal(fs.existsSync(server.runtime.engine.artifacts.onnxPath(doomed)), false);
+    assert.equal((await http(base, 'DELETE', `/v1/models/${doomed}`, undefined, admin)).status, 404);
+
+    // A batch keeps the one prover thread busy: its last item is still queued, and is cancelled.
+    const batch = await http(base, 'POST', '/v1/batches', { modelId, inputs: tinyInputs(6) }, alice);
+    assert.equal(batch.status, 202);
+    const items = (await http(base, 'GET', `/v1/batches/${batch.body.id}`, undefined, alice)).body.items;
+    const busy = await http(base, 'DELETE', `/v1/models/${modelId}`, undefined, admin);
+    assert.deepEqual([busy.status, busy.body.code], [409, 'MODEL_BUSY']);
+    const last = items[items.length - 1].id;
+    assert.equal((await http(base, 'POST', `/v1/proofs/${last}/cancel`, undefined, bob)).status, 404, "another key's job");
+    const cancelled = await http(base, 'POST', `/v1/proofs/${last}/cancel`, undefined, alice);
+    assert.deepEqual([cancelled.status, cancelled.body.state, cancelled.body.error.code], [200, 'failed', 'JOB_CANCELLED']);
+    const final = await waitFor('the rest of the batch', async () => {
+      const b = (await http(base, 'GET', `/v1/batches/${batch.body.id}`, undefined, alice)).body;
+      return b.counts.queued + b.counts.running === 0 && b;
+    });
+    assert.deepEqual([final.counts.done, final.counts.failed], [5, 1]);
+    assert.equal(await server.runtime.store.countResults(last), 0, 'the cancelled job never ran');
+    const ended = await http(base, 'POST', `/v1/proofs/${items[0].id}/cancel`, undefined, alice);
+    assert.deepEqual([ended.status, ended.body.code], [409, 'JOB_NOT_CANCELLABLE']);
   });
 
   test('a build broken while the service runs stops the model (409 MODEL_STOPPED) until repaired and re-checked', async () => {

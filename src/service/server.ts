@@ -16,6 +16,7 @@ import { AppModule } from './app.module';
 import { Config } from './config';
 import { problem, toZkmlError } from './problem.filter';
 import { createRuntime, Runtime } from './runtime';
+import { redactRequest, securityHeaders } from './security';
 
 export interface Server {
   url: string;
@@ -40,8 +41,11 @@ export async function startServer(config: Config, log: Logger = createLogger(con
         return id;
       },
       autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
+      // A key put in the query string (?api_key=…) is not logged; header keys are redacted by the logger.
+      serializers: { req: redactRequest },
     }),
   );
+  app.use(securityHeaders);
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.useBodyParser('raw', { type: 'application/octet-stream', limit: config.uploadLimit });
   if (config.corsOrigins?.length) app.enableCors({ origin: config.corsOrigins });

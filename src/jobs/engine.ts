@@ -9,7 +9,7 @@ import { artifactPath, readJson, readManifest } from '../formats/artifacts';
 import { deployModel, ModelDeployment } from '../chain/deploy-model';
 import { isThisVerifier } from '../chain/deployments';
 import { loadVerifierArtifact } from '../chain/verifier-artifact';
-import { getChainId, solidityCallArgs, SolidityCallArgs } from '../chain/verifier-contract';
+import { getChainId, getDeployedCode, solidityCallArgs, SolidityCallArgs } from '../chain/verifier-contract';
 import { PublicError, toPublicError, ZkmlError } from '../errors';
 import { parseSalt, readBatch } from '../commit/commitments';
 import { commitmentLayout } from '../commit/layout';
@@ -450,11 +450,21 @@ export class Engine {
     return { deployment, created: true };
   }
 
-  /** The stored deployment while the chain still holds its verifier (not after a reset, nor on another chain). */
+  /**
+   * The stored deployment while the chain still holds its verifier (not after a reset, nor on another
+   * chain). A stored registry whose address holds no code any more is dropped from it (and from the
+   * store): it is not reported as deployed.
+   */
   private async liveDeployment(id: string, build: string, rpcUrl: string): Promise<ModelDeployment | null> {
     const d = (await this.model(id)).deployment;
     if (!d || d.chainId !== (await getChainId(rpcUrl))) return null;
-    return (await isThisVerifier(rpcUrl, d.verifier.address, loadVerifierArtifact(build))) ? d : null;
+    if (!(await isThisVerifier(rpcUrl, d.verifier.address, loadVerifierArtifact(build)))) return null;
+    if (d.registry && (await getDeployedCode(rpcUrl, d.registry.address)) === '0x') {
+      const { registry: _gone, ...rest } = d;
+      await this.store.setDeployment(id, rest);
+      return rest;
+    }
+    return d;
   }
 
   async verify({ receipt, onchain }: VerifyRequest): Promise<Verdict & { onchain?: unknown; opened?: Array<'input' | 'output'> }> {

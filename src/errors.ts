@@ -58,13 +58,20 @@ export const ERROR_CODES = {
   BODY_TOO_LARGE: 'the request body exceeds the size limit',
   NOT_FOUND: 'no such resource',
   MODEL_NOT_READY: 'the model is not compiled and set up yet',
-  MODEL_STOPPED: 'the model failed its integrity or trust check at startup: it takes no proofs until it is compiled again',
+  MODEL_STOPPED: 'the model failed an integrity or trust check: it takes no proofs until its artifacts are repaired (and re-checked) or it is compiled again',
   NO_RECEIPT: 'the proof job has no receipt: it is not done yet, or it failed',
   QUEUE_FULL: 'the job queue is full: retry later',
+  IDEMPOTENCY_CONFLICT: 'the idempotency key was used before with another request body',
+  STORE_UNAVAILABLE: 'the job store (database) cannot be reached: retry later',
+  QUEUE_UNAVAILABLE: 'the job queue (Redis) cannot be reached: retry later',
   UNAUTHENTICATED: 'a valid API key is required',
   FORBIDDEN: 'the API key lacks the scope this call needs',
   JOB_ABANDONED: 'the job was interrupted too many times and was given up',
   JOB_TIMEOUT: 'the job did not finish within its time limit and was stopped',
+  JOB_CANCELLED: 'the job was cancelled before it ran',
+  JOB_NOT_CANCELLABLE: 'the job is running or finished: only a queued job can be cancelled',
+  MODEL_SETTINGS_CONFLICT: 'the model is already built (or being built) with other settings',
+  MODEL_BUSY: 'the model has queued or running jobs',
   INTERNAL: 'an internal error',
 } as const;
 
@@ -221,8 +228,12 @@ export const PUBLIC_DETAILS: { readonly [C in ErrorCode]?: readonly string[] } =
   PRODUCTION_REFUSED: ['problems'],
   BODY_INVALID: ['field', 'index'],
   QUEUE_FULL: ['retryAfterSec'],
+  STORE_UNAVAILABLE: ['retryAfterSec'],
+  QUEUE_UNAVAILABLE: ['retryAfterSec'],
   MODEL_STOPPED: ['reason'],
   RECEIPT_MISMATCH: ['field'],
+  MODEL_SETTINGS_CONFLICT: ['settings'],
+  MODEL_BUSY: ['active'],
 };
 
 /** At most this many entries of a public array detail (an unsupported-op list of a huge graph). */

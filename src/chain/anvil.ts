@@ -1,6 +1,7 @@
 /**
  * A throw-away local chain: the anvil binary shipped in node_modules (@foundry-rs/anvil-<os>-<arch>),
- * on 127.0.0.1 and a free port, killed on stop() or when this process exits.
+ * on 127.0.0.1 and a free port, killed on stop() or when this process exits, even by SIGKILL: on
+ * POSIX a tiny shell watches a pipe from this process and kills anvil when the pipe closes.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -12,6 +13,18 @@ import { ZkmlError } from '../errors';
 export const ANVIL_DEV_PRIVATE_KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
 
 const READY_TIMEOUT_MS = 20_000;
+/**
+ * Runs anvil ("$0" "$@") in the background and stops it when told (TERM, INT) or when stdin, a pipe
+ * from the parent, reaches end of file: the parent ended, however it ended.
+ */
+const WATCHDOG = [
+  'exec 3<&0', // the pipe; a background job's own stdin is /dev/null
+  '"$0" "$@" & pid=$!',
+  '(read _ <&3; kill $pid 2>/dev/null) & w=$!',
+  "trap 'kill $pid $w 2>/dev/null; wait $pid; exit 0' TERM INT",
+  'wait $pid',
+  'kill $w 2>/dev/null',
+].join('\n');
 const STOP_TIMEOUT_MS = 5_000;
 const START_ATTEMPTS = 3;
 
@@ -59,7 +72,11 @@ export function anvilBinary(): string {
 
 async function startOnce(binary: string, port: number, readyTimeoutMs: number): Promise<LocalChain> {
   const rpcUrl = `http://127.0.0.1:${port}`;
-  const child = spawn(binary, ['--host', '127.0.0.1', '--port', String(port), '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const args = ['--host', '127.0.0.1', '--port', String(port), '--quiet'];
+  // A killed process runs no exit hook: the watchdog sees its end of the pipe close and stops anvil.
+  const child =
+    process.platform === 'win32' ? spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] }) : spawn('/bin/sh', ['-c', WATCHDOG, binary, ...args], { stdio: ['pipe', 'ignore', 'pipe'] });
+  (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-2000);
@@ -74,7 +91,7 @@ async function startOnce(binary: string, port: number, readyTimeoutMs: number): 
 
   // If the caller forgets stop(), or the process ends on an error, anvil must not outlive it.
   const killOnExit = (): void => {
-    if (!exited) child.kill('SIGKILL');
+    if (!exited) child.kill(process.platform === 'win32' ? 'SIGKILL' : 'SIGTERM');
   };
   process.on('exit', killOnExit);
   // Do not keep the event loop alive just for anvil: the exit hook cleans it up.

@@ -27,4 +27,10 @@ export class ArtifactStore {
   buildDir(id: string): string {
     return path.join(this.root, 'builds', id);
   }
+
+  /** Removes the model's ONNX file and build folder. */
+  remove(id: string): void {
+    fs.rmSync(this.buildDir(id), { recursive: true, force: true });
+    fs.rmSync(this.onnxPath(id), { force: true });
+  }
 }

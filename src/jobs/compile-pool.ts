@@ -1,6 +1,6 @@
 /**
- * The compile thread: compile jobs (compile + Groth16 setup) run one at a time in a Piscina pool of
- * one worker thread, so the process that takes them keeps answering requests. A job that runs too
+ * The compile thread: compile jobs (compile + Groth16 setup) run in a Piscina pool of one worker
+ * thread by default (ZKML_COMPILE_CONCURRENCY), so the process that takes them keeps answering requests. A job that runs too
  * long is stopped (JOB_TIMEOUT); closing the pool stops a running job as JobInterrupted, which the
  * runner leaves unrecorded so that the job runs again after a restart. Stopping a job first tells
  * the thread to kill circom (a child process would outlive it), then terminates the thread, which
@@ -42,16 +42,17 @@ export class CompilePool {
   private readonly closing = new AbortController();
   private readonly running = new Set<Promise<unknown>>();
 
-  /** timeoutMs: how long one job may run, from when the thread starts it; cacheDir: the dev ptau cache. */
+  /** timeoutMs: how long one job may run, from when the thread starts it; cacheDir: the dev ptau cache; threads: compiles at once; heapMb: each compile thread's heap cap. */
   constructor(
     private readonly timeoutMs: number,
     private readonly cacheDir?: string,
+    threads = 1,
     private readonly heapMb = COMPILE_HEAP_MB,
   ) {
     this.pool = new Piscina({
       filename: path.resolve(__dirname, 'compile-task.js'),
       minThreads: 0,
-      maxThreads: 1,
+      maxThreads: threads,
       // Compiles are rare and the thread holds onnxruntime, snarkjs and the model's memory: let it go.
       idleTimeout: 60_000,
       // Between jobs the thread's event loop must run (to reap a killed circom); Atomics.wait would block it.

@@ -9,8 +9,8 @@ import { artifactPath, readJson, readManifest } from '../formats/artifacts';
 import { deployModel, ModelDeployment } from '../chain/deploy-model';
 import { isThisVerifier } from '../chain/deployments';
 import { loadVerifierArtifact } from '../chain/verifier-artifact';
-import { getChainId, solidityCallArgs, SolidityCallArgs } from '../chain/verifier-contract';
-import { ZkmlError } from '../errors';
+import { getChainId, getDeployedCode, solidityCallArgs, SolidityCallArgs } from '../chain/verifier-contract';
+import { PublicError, toPublicError, ZkmlError } from '../errors';
 import { parseSalt, readBatch } from '../commit/commitments';
 import { commitmentLayout } from '../commit/layout';
 import { COMMITMENT_SCHEME } from '../commit/scheme';
@@ -18,15 +18,17 @@ import { CompiledModel, readCompiled } from '../formats/compiled-model';
 import { checkIngestibleOffThread } from './ingest-thread';
 import { quantizeSample } from '../quantize/codec';
 import { publicLayout } from '../formats/public-signals';
-import { parseSettings } from '../formats/settings';
+import { CompileSettings, parseSettings } from '../formats/settings';
 import type { Receipt } from '../formats/receipt';
 import { Verdict } from '../formats/verdict';
 import type { OnchainOptions } from '../verifier/onchain';
 import { verifyReceipt } from '../app/verify-receipt';
 import { ArtifactStore } from './artifact-store';
-import { Job, JobState, ModelRecord, NewJob } from './job';
+import { BatchRecord, Job, JobState, ModelRecord, NewJob } from './job';
 import type { JobQueue } from './queue';
-import type { StoredSalts } from './runner';
+import { queueUnavailable } from './outage';
+import { requestHash, scopedKey } from './request-hash';
+import type { CompilePayload, StoredSalts } from './runner';
 import type { JobStore } from './store';
 
 /** Who calls: the sha256 of their API key, or null when the API runs without keys. */
@@ -36,10 +38,12 @@ export interface EngineOptions {
   /** Queued + running jobs allowed; beyond it submissions get QUEUE_FULL (HTTP 429). */
   maxQueue: number;
   maxBatch: number;
-  /** Jobs run at once across the workers (for the Retry-After estimate). */
+  /** Proof jobs run at once across the workers (for the Retry-After estimate). */
   workers: number;
   /** Where on-chain verification runs: a configured node, or a local anvil started on first use. */
   chain: () => Promise<OnchainOptions>;
+  /** Checks a model's build (artifact hashes, and trust in production mode); throws its integrity error. */
+  checkBuild?: (modelId: string) => Promise<void> | void;
   onEnqueueError?: (err: unknown) => void;
 }
 
@@ -63,6 +67,7 @@ export interface ProofRequest {
 export interface BatchRequest {
   modelId: string;
   inputs: unknown[];
+  idempotencyKey?: string;
   /** One per input when given. */
   salts?: SaltsRequest[];
 }
@@ -135,18 +140,82 @@ export class Engine {
   }
 
   async compile(id: string, { settings, calibration }: CompileRequest): Promise<Job> {
-    parseSettings(settings); // refuses bad settings now (SETTINGS_INVALID, a 400) rather than in the job
+    const wanted = parseSettings(settings); // refuses bad settings now (SETTINGS_INVALID, a 400) rather than in the job
     const m = await this.model(id);
     // A ready model is never rebuilt in place: proofs in flight would read half-written artifacts.
-    if ((m.status === 'compiling' || m.status === 'ready') && m.compileJobId) return (await this.store.getJob(m.compileJobId))!;
+    // Asked again with the settings in force, the build is the same: its job is returned. Asked
+    // with other settings, it is another build: refused, naming the difference (delete the model first).
+    if ((m.status === 'compiling' || m.status === 'ready') && m.compileJobId) {
+      const job = (await this.store.getJob(m.compileJobId))!;
+      const inForce = m.status === 'ready' ? (await this.compiledModel(id)).model.settings : parseSettings((job.payload as CompilePayload | null)?.settings);
+      const differ = Object.keys(settings ?? {})
+        .map((k) => (k === 'paramVisibility' ? 'weightVisibility' : k) as keyof CompileSettings)
+        .filter((k) => JSON.stringify(wanted[k]) !== JSON.stringify(inForce[k]));
+      if (differ.length) {
+        const list = differ.map((k) => `${k} ${JSON.stringify(inForce[k])} (asked ${JSON.stringify(wanted[k])})`).join(', ');
+        throw new ZkmlError('MODEL_SETTINGS_CONFLICT', `model ${id} is ${m.status} with other settings: ${list}; delete it (DELETE /v1/models/${id}) to build it with new ones`, {
+          settings: differ,
+        });
+      }
+      return job;
+    }
+    await this.checkQueue();
     const job = await this.store.startCompile(id, {
       id: crypto.randomUUID(),
       kind: 'compile',
       modelId: id,
       payload: { settings, calibration: calibration ?? m.calibration ?? undefined },
     });
-    await this.queue.enqueue([job.id]);
+    // Stored is durable: if the queue drops out now, the sweep announces the job later.
+    await this.queue.enqueue([job.id], 'compile').catch((err) => this.opts.onEnqueueError?.(err));
     return job;
+  }
+
+  /** One page of models with the settings of each ready one; nextCursor continues the list (null at its end). */
+  async listModels(limit: number, cursor?: string) {
+    let after: { createdAt: string; id: string } | undefined;
+    if (cursor) {
+      const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+      if (!createdAt || !id) throw new ZkmlError('BODY_INVALID', 'cursor: not a cursor this API returned', { field: 'cursor' });
+      after = { createdAt, id };
+    }
+    const page = await this.store.listModelsPage(limit, after);
+    const items = await Promise.all(
+      page.map(async (m) => ({
+        id: m.id,
+        name: m.name,
+        status: m.status,
+        settings:
+          m.status === 'ready'
+            ? await this.compiledModel(m.id).then(
+                (c) => c.model.settings,
+                () => null,
+              )
+            : null,
+        createdAt: m.createdAt,
+      })),
+    );
+    const last = page[page.length - 1];
+    return { items, nextCursor: page.length === limit && last ? Buffer.from(`${last.createdAt}|${last.id}`).toString('base64url') : null };
+  }
+
+  /** Removes a model and its artifacts; refused (MODEL_BUSY) while it has queued or running jobs. */
+  async deleteModel(id: string): Promise<void> {
+    const r = await this.store.deleteModel(id);
+    if (r === 'missing') throw new ZkmlError('NOT_FOUND', `no model ${id}`);
+    if (r !== 'deleted') throw new ZkmlError('MODEL_BUSY', `model ${id} has ${r.busy} queued or running jobs: cancel them or wait until they end`, { active: r.busy });
+    this.compiled.delete(id);
+    this.artifacts.remove(id);
+  }
+
+  /** Cancels a queued proof job of this caller; a running or finished one is JOB_NOT_CANCELLABLE. */
+  async cancelProof(id: string, caller: CallerId): Promise<Job> {
+    const job = await this.store.getJob(id);
+    // Another caller's job is not theirs to cancel, nor to learn about.
+    if (!job || job.kind !== 'prove' || job.requester !== caller) throw new ZkmlError('NOT_FOUND', `no proof job ${id}`);
+    const r = await this.store.cancel(id, { code: 'JOB_CANCELLED', message: 'cancelled by its requester before it ran' });
+    if (!r.cancelled) throw new ZkmlError('JOB_NOT_CANCELLABLE', `proof job ${id} is ${r.job?.state}: only a queued job can be cancelled (a running proof finishes in seconds)`);
+    return r.job!;
   }
 
   async modelDetails(id: string) {
@@ -175,11 +244,32 @@ export class Engine {
     };
   }
 
+  /**
+   * Checks a ready or stopped model's build again (an operator repaired its files): a build that
+   * checks out makes the model ready, one that does not stops it with the reason.
+   */
+  async recheck(id: string): Promise<ModelRecord> {
+    const m = await this.model(id);
+    if (m.status !== 'ready' && m.status !== 'stopped') throw new ZkmlError('MODEL_NOT_READY', `model ${id} is ${m.status}: only a ready or stopped model's build can be checked`);
+    let failure: PublicError | null = null;
+    try {
+      await this.opts.checkBuild?.(id);
+    } catch (err) {
+      failure = toPublicError(err);
+    }
+    await this.store.setModelHealth(id, failure);
+    return this.model(id);
+  }
+
   private async readyBuild(id: string): Promise<string> {
     const m = await this.model(id);
     if (m.status === 'stopped') {
       const why = m.error ? `${m.error.code}: ${m.error.message}` : 'its build failed the startup check';
-      throw new ZkmlError('MODEL_STOPPED', `model ${id} is stopped (${why}); compile it again (POST /v1/models/${id}/compile)`, m.error ? { reason: m.error.code } : undefined);
+      throw new ZkmlError(
+        'MODEL_STOPPED',
+        `model ${id} is stopped (${why}); repair its artifacts and re-check it (POST /v1/models/${id}/check), or compile it again (POST /v1/models/${id}/compile)`,
+        m.error ? { reason: m.error.code } : undefined,
+      );
     }
     if (m.status !== 'ready') throw new ZkmlError('MODEL_NOT_READY', `model ${id} is ${m.status}: compile it first (POST /v1/models/${id}/compile)`);
     return this.artifacts.buildDir(id);
@@ -202,11 +292,28 @@ export class Engine {
     return Math.max(1, Math.min(300, Math.ceil((active * this.avgRunMs) / this.opts.workers / 1000)));
   }
 
-  private async submit(jobs: NewJob[], batch?: { id: string; modelId: string; size: number; createdAt: string }) {
+  /** Refuses new work at once (503 QUEUE_UNAVAILABLE) while the queue is down, before anything is stored. */
+  private async checkQueue(): Promise<void> {
+    if (!(await this.queue.reachable())) throw queueUnavailable();
+  }
+
+  private async submit(jobs: NewJob[], batch?: BatchRecord) {
+    await this.checkQueue();
     const r = await this.store.createProveJobs(jobs, { activeLimit: this.opts.maxQueue, batch });
     if (r === 'full') throw new QueueFullError(this.retryAfter(await this.store.countActive()));
+    // A repeated key must come with the same request: another body is a client bug, not a retry.
+    const hash = batch ? batch.requestHash : jobs[0]?.requestHash;
+    if (!r.created && r.requestHash && hash && r.requestHash !== hash) {
+      throw new ZkmlError('IDEMPOTENCY_CONFLICT', 'this idempotency key was used with another request body; use a new key for a new request');
+    }
     // The jobs are durable once stored: if the queue cannot take them now, the sweep re-announces them.
-    if (r.created) await this.queue.enqueue(r.jobs.map((j) => j.id)).catch((err) => this.opts.onEnqueueError?.(err));
+    if (r.created)
+      await this.queue
+        .enqueue(
+          r.jobs.map((j) => j.id),
+          'prove',
+        )
+        .catch((err) => this.opts.onEnqueueError?.(err));
     return r;
   }
 
@@ -257,7 +364,8 @@ export class Engine {
     await this.checkInput(b.modelId, b.input);
     const salts = await this.checkSalts(b.modelId, b.salts);
     const payload = { input: b.input, ...(salts ? { salts } : {}) };
-    const r = await this.submit([{ id: crypto.randomUUID(), kind: 'prove', modelId: b.modelId, payload, idempotencyKey: b.idempotencyKey, requester: caller }]);
+    const key = b.idempotencyKey === undefined ? {} : { idempotencyKey: scopedKey(caller, b.idempotencyKey), requestHash: requestHash({ modelId: b.modelId, input: b.input, salts: b.salts }) };
+    const r = await this.submit([{ id: crypto.randomUUID(), kind: 'prove', modelId: b.modelId, payload, requester: caller, ...key }]);
     return { job: r.jobs[0], created: r.created };
   }
 
@@ -283,7 +391,8 @@ export class Engine {
     return solidityCallArgs(receipt.proof, receipt.publicSignals);
   }
 
-  async submitBatch(b: BatchRequest, caller: CallerId = null): Promise<{ batchId: string; size: number }> {
+  /** created is false when the batch's idempotency key repeats: the first batch is returned, nothing is added. */
+  async submitBatch(b: BatchRequest, caller: CallerId = null): Promise<{ batchId: string; size: number; created: boolean }> {
     if (b.inputs.length > this.opts.maxBatch) throw new ZkmlError('BODY_INVALID', `a batch holds at most ${this.opts.maxBatch} inputs, got ${b.inputs.length}`);
     if (b.salts && b.salts.length !== b.inputs.length) throw new ZkmlError('BODY_INVALID', `salts: give one entry per input (${b.inputs.length}), got ${b.salts.length}`);
     await this.readyBuild(b.modelId);
@@ -305,8 +414,10 @@ export class Engine {
       batchIndex: i,
       requester: caller,
     }));
-    await this.submit(jobs, { id: batchId, modelId: b.modelId, size: jobs.length, createdAt: new Date().toISOString() });
-    return { batchId, size: jobs.length };
+    const key = b.idempotencyKey === undefined ? {} : { idempotencyKey: scopedKey(caller, b.idempotencyKey), requestHash: requestHash({ modelId: b.modelId, inputs: b.inputs, salts: b.salts }) };
+    const r = await this.submit(jobs, { id: batchId, modelId: b.modelId, size: jobs.length, createdAt: new Date().toISOString(), ...key });
+    if (!r.created) return { batchId: r.batchId!, size: (await this.store.getBatch(r.batchId!))!.size, created: false };
+    return { batchId, size: jobs.length, created: true };
   }
 
   async batch(id: string, offset: number, limit: number) {
@@ -345,11 +456,21 @@ export class Engine {
     return { deployment, created: true };
   }
 
-  /** The stored deployment while the chain still holds its verifier (not after a reset, nor on another chain). */
+  /**
+   * The stored deployment while the chain still holds its verifier (not after a reset, nor on another
+   * chain). A stored registry whose address holds no code any more is dropped from it (and from the
+   * store): it is not reported as deployed.
+   */
   private async liveDeployment(id: string, build: string, rpcUrl: string): Promise<ModelDeployment | null> {
     const d = (await this.model(id)).deployment;
     if (!d || d.chainId !== (await getChainId(rpcUrl))) return null;
-    return (await isThisVerifier(rpcUrl, d.verifier.address, loadVerifierArtifact(build))) ? d : null;
+    if (!(await isThisVerifier(rpcUrl, d.verifier.address, loadVerifierArtifact(build)))) return null;
+    if (d.registry && (await getDeployedCode(rpcUrl, d.registry.address)) === '0x') {
+      const { registry: _gone, ...rest } = d;
+      await this.store.setDeployment(id, rest);
+      return rest;
+    }
+    return d;
   }
 
   async verify({ receipt, onchain }: VerifyRequest): Promise<Verdict & { onchain?: unknown; opened?: Array<'input' | 'output'> }> {

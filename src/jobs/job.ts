@@ -57,6 +57,9 @@ export interface BatchRecord {
   modelId: string;
   size: number;
   createdAt: string;
+  /** Scoped idempotency key of the batch request and its fingerprint (absent on batches without a key). */
+  idempotencyKey?: string | null;
+  requestHash?: string | null;
 }
 
 export interface NewJob {
@@ -65,6 +68,8 @@ export interface NewJob {
   modelId: string;
   payload: unknown;
   idempotencyKey?: string;
+  /** The fingerprint of the request (src/jobs/request-hash.ts): a repeated key with another one is a conflict. */
+  requestHash?: string;
   batchId?: string;
   batchIndex?: number;
   requester?: string | null;

@@ -3,11 +3,12 @@
  * configured schema. Finishing a job is one transaction guarded by `state = 'running'`, so two
  * workers that both ran a job store one result.
  */
-import { Pool, PoolClient } from 'pg';
+import { Pool, PoolClient, QueryResult } from 'pg';
 import type { ModelDeployment } from '../chain/deploy-model';
 import type { PublicError } from '../errors';
-import { BatchRecord, Job, JOB_STATES, JobState, ModelRecord, ModelUpdate, NewJob } from './job';
-import { ADDED_COLUMNS, errorColumns, JOB_COLUMNS, json, now, SCHEMA, toBatch, toJob, toModel } from './rows';
+import { BatchRecord, Job, JobKind, JOB_STATES, JobState, ModelRecord, ModelUpdate, NewJob } from './job';
+import { ADDED_COLUMNS, ADDED_INDEXES, errorColumns, JOB_COLUMNS, json, now, SCHEMA, toBatch, toJob, toModel } from './rows';
+import { isPgUnavailable, storeUnavailable } from './outage';
 import { nextSeq } from './seq';
 import { CreateJobsResult, emptyCounts, JobStore } from './store';
 
@@ -24,15 +25,29 @@ export class PgJobStore implements JobStore {
   ) {
     if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`invalid schema name ${schema}`);
     // Every connection starts with the schema on its search path.
-    this.pool = new Pool({ connectionString, max: 5, options: `-c search_path=${schema}` });
+    // A connect that cannot finish fails fast (a 503), instead of holding the request.
+    this.pool = new Pool({ connectionString, max: 5, options: `-c search_path=${schema}`, connectionTimeoutMillis: 1500 });
+    // An idle connection dropped by a stopped server is reported here; unhandled, it would kill the
+    // process. The next query reports the outage to its caller, and the pool reconnects when it can.
+    this.pool.on('error', () => undefined);
+  }
+
+  /** A query on the pool; an unreachable server becomes STORE_UNAVAILABLE. */
+  private async query(sql: string, args?: unknown[]): Promise<QueryResult<Row>> {
+    try {
+      return await this.pool.query(sql, args);
+    } catch (err) {
+      throw isPgUnavailable(err) ? storeUnavailable(err) : err;
+    }
   }
 
   async init(): Promise<void> {
-    await this.pool.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
+    await this.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
     await this.tx(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1)', [CREATE_LOCK]);
       for (const stmt of SCHEMA) await c.query(stmt);
       for (const { table, column } of ADDED_COLUMNS) await c.query(`ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${column} TEXT`);
+      for (const stmt of ADDED_INDEXES) await c.query(stmt);
     });
   }
 
@@ -41,32 +56,31 @@ export class PgJobStore implements JobStore {
   }
 
   private async tx<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
-    const c = await this.pool.connect();
+    const c = await this.pool.connect().catch((err) => {
+      throw isPgUnavailable(err) ? storeUnavailable(err) : err;
+    });
+    let broken = false;
     try {
       await c.query('BEGIN');
       const out = await fn(c);
       await c.query('COMMIT');
       return out;
     } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
+      broken = isPgUnavailable(err);
+      if (!broken) await c.query('ROLLBACK').catch(() => undefined);
+      throw broken ? storeUnavailable(err) : err;
     } finally {
-      c.release();
+      // A connection the server dropped is discarded, not handed to the next caller.
+      c.release(broken || undefined);
     }
   }
 
-  private async one(sql: string, args: unknown[], c: Pool | PoolClient = this.pool): Promise<Row | undefined> {
-    return (await c.query(sql, args)).rows[0] as Row | undefined;
+  private async one(sql: string, args: unknown[], c?: PoolClient): Promise<Row | undefined> {
+    return (c ? await c.query(sql, args) : await this.query(sql, args)).rows[0] as Row | undefined;
   }
 
   async upsertModel(m: { id: string; name: string; calibration?: unknown }): Promise<ModelRecord> {
-    await this.pool.query('INSERT INTO models (id, name, status, calibration, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING', [
-      m.id,
-      m.name,
-      'uploaded',
-      json(m.calibration),
-      now(),
-    ]);
+    await this.query('INSERT INTO models (id, name, status, calibration, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING', [m.id, m.name, 'uploaded', json(m.calibration), now()]);
     return toModel((await this.one('SELECT * FROM models WHERE id = $1', [m.id]))!);
   }
 
@@ -76,15 +90,41 @@ export class PgJobStore implements JobStore {
   }
 
   async listModels(): Promise<ModelRecord[]> {
-    return (await this.pool.query('SELECT * FROM models ORDER BY created_at')).rows.map(toModel);
+    return (await this.query('SELECT * FROM models ORDER BY created_at')).rows.map(toModel);
+  }
+
+  async listModelsPage(limit: number, after?: { createdAt: string; id: string }): Promise<ModelRecord[]> {
+    const r = after
+      ? await this.query('SELECT * FROM models WHERE (created_at, id) > ($1, $2) ORDER BY created_at, id LIMIT $3', [after.createdAt, after.id, limit])
+      : await this.query('SELECT * FROM models ORDER BY created_at, id LIMIT $1', [limit]);
+    return r.rows.map(toModel);
+  }
+
+  async deleteModel(id: string): Promise<'deleted' | 'missing' | { busy: number }> {
+    return this.tx(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1)', [CREATE_LOCK]); // no job is added meanwhile
+      if (!(await this.one('SELECT id FROM models WHERE id = $1 FOR UPDATE', [id], c))) return 'missing' as const;
+      const busy = Number((await this.one("SELECT COUNT(*) AS n FROM jobs WHERE model_id = $1 AND state IN ('queued', 'running')", [id], c))!.n);
+      if (busy > 0) return { busy };
+      await c.query('DELETE FROM models WHERE id = $1', [id]);
+      return 'deleted' as const;
+    });
+  }
+
+  async cancel(jobId: string, error: PublicError): Promise<{ cancelled: boolean; job: Job | undefined }> {
+    const r = await this.query(
+      "UPDATE jobs SET state = 'failed', phase = 'cancelled', payload = NULL, error_code = $1, error_message = $2, error_details = $3, finished_at = $4 WHERE id = $5 AND state = 'queued'",
+      [...errorColumns(error), now(), jobId],
+    );
+    return { cancelled: (r.rowCount ?? 0) > 0, job: await this.getJob(jobId) };
   }
 
   async setDeployment(modelId: string, deployment: ModelDeployment): Promise<void> {
-    await this.pool.query('UPDATE models SET deployment = $1 WHERE id = $2', [json(deployment), modelId]);
+    await this.query('UPDATE models SET deployment = $1 WHERE id = $2', [json(deployment), modelId]);
   }
 
   private async insertJob(c: PoolClient, j: NewJob): Promise<void> {
-    await c.query(`INSERT INTO jobs (${JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, 'queued', 'queued', 0, $7, NULL, NULL, 0, NULL, $8, NULL, NULL, $9, $10)`, [
+    await c.query(`INSERT INTO jobs (${JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, 'queued', 'queued', 0, $7, NULL, NULL, 0, NULL, $8, NULL, NULL, $9, $10, $11)`, [
       j.id,
       j.kind,
       j.modelId,
@@ -95,11 +135,12 @@ export class PgJobStore implements JobStore {
       now(),
       nextSeq(),
       j.requester ?? null,
+      j.requestHash ?? null,
     ]);
   }
 
   async setModelHealth(modelId: string, error: PublicError | null): Promise<boolean> {
-    const r = await this.pool.query("UPDATE models SET status = $1, error_code = $2, error_message = $3, error_details = $4 WHERE id = $5 AND status IN ('ready', 'stopped')", [
+    const r = await this.query("UPDATE models SET status = $1, error_code = $2, error_message = $3, error_details = $4 WHERE id = $5 AND status IN ('ready', 'stopped')", [
       error ? 'stopped' : 'ready',
       ...errorColumns(error),
       modelId,
@@ -121,12 +162,24 @@ export class PgJobStore implements JobStore {
       const key = jobs.length === 1 ? jobs[0].idempotencyKey : undefined;
       if (key) {
         const existing = await this.one('SELECT * FROM jobs WHERE idempotency_key = $1', [key], c);
-        if (existing) return { jobs: [toJob(existing)], created: false };
+        if (existing) return { jobs: [toJob(existing)], created: false, requestHash: (existing.request_hash as string | null) ?? null };
+      }
+      const batchKey = opts.batch?.idempotencyKey;
+      if (batchKey) {
+        const existing = await this.one('SELECT * FROM batches WHERE idempotency_key = $1', [batchKey], c);
+        if (existing) return { jobs: [], created: false, batchId: String(existing.id), requestHash: (existing.request_hash as string | null) ?? null };
       }
       if (opts.activeLimit !== undefined && (await this.active(c)) + jobs.length > opts.activeLimit) return 'full' as const;
       if (opts.batch) {
         const b = opts.batch;
-        await c.query('INSERT INTO batches (id, model_id, size, created_at) VALUES ($1, $2, $3, $4)', [b.id, b.modelId, b.size, b.createdAt]);
+        await c.query('INSERT INTO batches (id, model_id, size, created_at, idempotency_key, request_hash) VALUES ($1, $2, $3, $4, $5, $6)', [
+          b.id,
+          b.modelId,
+          b.size,
+          b.createdAt,
+          b.idempotencyKey ?? null,
+          b.requestHash ?? null,
+        ]);
       }
       for (const j of jobs) await this.insertJob(c, j);
       const rows = (await c.query('SELECT * FROM jobs WHERE id = ANY($1)', [jobs.map((j) => j.id)])).rows as Row[];
@@ -149,7 +202,7 @@ export class PgJobStore implements JobStore {
     return Number((await this.one('SELECT COUNT(*) AS n FROM results WHERE job_id = $1', [jobId]))!.n);
   }
 
-  private async active(c: Pool | PoolClient = this.pool): Promise<number> {
+  private async active(c?: PoolClient): Promise<number> {
     return Number((await this.one("SELECT COUNT(*) AS n FROM jobs WHERE state IN ('queued', 'running')", [], c))!.n);
   }
 
@@ -159,7 +212,7 @@ export class PgJobStore implements JobStore {
 
   private async counts(where: string, args: unknown[]): Promise<Record<JobState, number>> {
     const out = emptyCounts();
-    for (const r of (await this.pool.query(`SELECT state, COUNT(*) AS n FROM jobs ${where} GROUP BY state`, args)).rows as Row[]) {
+    for (const r of (await this.query(`SELECT state, COUNT(*) AS n FROM jobs ${where} GROUP BY state`, args)).rows as Row[]) {
       if (JOB_STATES.includes(r.state as JobState)) out[r.state as JobState] = Number(r.n);
     }
     return out;
@@ -179,7 +232,7 @@ export class PgJobStore implements JobStore {
   }
 
   async batchItems(batchId: string, offset: number, limit: number): Promise<Job[]> {
-    return (await this.pool.query('SELECT * FROM jobs WHERE batch_id = $1 ORDER BY batch_index LIMIT $2 OFFSET $3', [batchId, limit, offset])).rows.map(toJob);
+    return (await this.query('SELECT * FROM jobs WHERE batch_id = $1 ORDER BY batch_index LIMIT $2 OFFSET $3', [batchId, limit, offset])).rows.map(toJob);
   }
 
   async claim(jobId: string, owner: string, phase = 'starting'): Promise<Job | undefined> {
@@ -191,7 +244,7 @@ export class PgJobStore implements JobStore {
   }
 
   async progress(jobId: string, phase: string, percent: number): Promise<void> {
-    await this.pool.query("UPDATE jobs SET phase = $1, percent = $2 WHERE id = $3 AND state = 'running'", [phase, percent, jobId]);
+    await this.query("UPDATE jobs SET phase = $1, percent = $2 WHERE id = $3 AND state = 'running'", [phase, percent, jobId]);
   }
 
   async complete(jobId: string, result: unknown, model?: ModelUpdate): Promise<boolean> {
@@ -228,12 +281,15 @@ export class PgJobStore implements JobStore {
     });
   }
 
-  async queuedBefore(isoTime: string, limit: number): Promise<string[]> {
-    return (await this.pool.query("SELECT id FROM jobs WHERE state = 'queued' AND created_at < $1 ORDER BY seq LIMIT $2", [isoTime, limit])).rows.map((r) => String(r.id));
+  async queuedBefore(isoTime: string, limit: number): Promise<Array<{ id: string; kind: JobKind }>> {
+    return (await this.query("SELECT id, kind FROM jobs WHERE state = 'queued' AND created_at < $1 ORDER BY seq LIMIT $2", [isoTime, limit])).rows.map((r) => ({
+      id: String(r.id),
+      kind: r.kind as JobKind,
+    }));
   }
 
   /** Queued and running jobs are re-announced to BullMQ, which ignores a job id it still holds; running ones stay running. */
   async recover(): Promise<Job[]> {
-    return (await this.pool.query("SELECT * FROM jobs WHERE state IN ('queued', 'running') ORDER BY seq")).rows.map(toJob);
+    return (await this.query("SELECT * FROM jobs WHERE state IN ('queued', 'running') ORDER BY seq")).rows.map(toJob);
   }
 }

@@ -20,15 +20,21 @@ export const SCHEMA = [
 ];
 
 /** Columns added after the first release: a store made before them gets them at init. */
-export const ADDED_COLUMNS: Array<{ table: 'jobs' | 'models'; column: string }> = [
+export const ADDED_COLUMNS: Array<{ table: 'jobs' | 'models' | 'batches'; column: string }> = [
   { table: 'jobs', column: 'requester' },
   { table: 'models', column: 'deployment' },
   { table: 'jobs', column: 'error_details' },
   { table: 'models', column: 'error_details' },
+  { table: 'jobs', column: 'request_hash' },
+  { table: 'batches', column: 'idempotency_key' },
+  { table: 'batches', column: 'request_hash' },
 ];
 
+/** Indexes over added columns, created after them. */
+export const ADDED_INDEXES = [`CREATE UNIQUE INDEX IF NOT EXISTS batches_idempotency ON batches (idempotency_key)`];
+
 export const JOB_COLUMNS =
-  'id, kind, model_id, batch_id, batch_index, idempotency_key, state, phase, percent, payload, error_code, error_message, attempts, owner, created_at, started_at, finished_at, seq, requester';
+  'id, kind, model_id, batch_id, batch_index, idempotency_key, state, phase, percent, payload, error_code, error_message, attempts, owner, created_at, started_at, finished_at, seq, requester, request_hash';
 
 type Row = Record<string, unknown>;
 
@@ -81,7 +87,14 @@ export function toModel(r: Row): ModelRecord {
 }
 
 export function toBatch(r: Row): BatchRecord {
-  return { id: String(r.id), modelId: String(r.model_id), size: Number(r.size), createdAt: String(r.created_at) };
+  return {
+    id: String(r.id),
+    modelId: String(r.model_id),
+    size: Number(r.size),
+    createdAt: String(r.created_at),
+    idempotencyKey: (r.idempotency_key as string | null) ?? null,
+    requestHash: (r.request_hash as string | null) ?? null,
+  };
 }
 
 export const now = (): string => new Date().toISOString();

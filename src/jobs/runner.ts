@@ -15,6 +15,12 @@ import type { CompileSummary } from '../app/compile-and-setup';
 import type { Job } from './job';
 import type { JobStore } from './store';
 
+/** How long a finished job's outcome is retried through a store outage before it is left for recovery. */
+const STORE_RETRY_MS = 10 * 60_000;
+
+/** The failures of a proof that mean the model's build is broken, not the job's input. */
+const INTEGRITY_CODES: ReadonlySet<string> = new Set(['ARTIFACT_HASH_MISMATCH', 'ARTIFACT_MISSING']);
+
 export interface RunnerEvents {
   /** A job finished here and its outcome was recorded (not called when another runner won). */
   onFinished?(job: Job, outcome: { state: 'done' | 'failed'; code?: string; runMs: number; receipt?: Receipt }): void;
@@ -60,12 +66,12 @@ export class JobRunner {
       }
       if (job.kind === 'compile') {
         const summary = await this.compile(job);
-        if (await this.store.complete(job.id, summary, { status: 'ready', vkSha256: summary.vkSha256, error: null })) {
+        if (await this.durably(() => this.store.complete(job.id, summary, { status: 'ready', vkSha256: summary.vkSha256, error: null }))) {
           this.events.onFinished?.(job, { state: 'done', runMs: Date.now() - t0 });
         }
       } else {
         const receipt = await this.prove(job);
-        if (await this.store.complete(job.id, receipt)) this.events.onFinished?.(job, { state: 'done', runMs: Date.now() - t0, receipt });
+        if (await this.durably(() => this.store.complete(job.id, receipt))) this.events.onFinished?.(job, { state: 'done', runMs: Date.now() - t0, receipt });
       }
     } catch (err) {
       // Shutdown stopped the compile thread: the job stays running, and the next start's recovery
@@ -75,15 +81,33 @@ export class JobRunner {
       if (e.code === 'INTERNAL') this.events.onError?.(job, err);
       // What is stored is what clients may see: code, message and the code's public details.
       const error = toPublicError(e);
-      const recorded = await this.store.fail(job.id, error, job.kind === 'compile' ? { status: 'failed', error } : undefined).catch((storeErr) => {
+      const recorded = await this.durably(() => this.store.fail(job.id, error, job.kind === 'compile' ? { status: 'failed', error } : undefined)).catch((storeErr) => {
         this.events.onError?.(job, storeErr);
         return false;
       });
-      // The prover stopped the model (a key swapped on disk): it takes no more proofs until compiled again.
-      if (recorded && job.kind === 'prove' && e.code === 'ARTIFACT_HASH_MISMATCH') {
+      // The build failed its integrity check (a key swapped or deleted on disk): the model is stopped and
+      // takes no more proofs until its files are repaired and re-checked, or it is compiled again.
+      if (recorded && job.kind === 'prove' && INTEGRITY_CODES.has(e.code)) {
         await this.store.setModelHealth(job.modelId, error).catch((storeErr) => this.events.onError?.(job, storeErr));
       }
       if (recorded) this.events.onFinished?.(job, { state: 'failed', code: e.code, runMs: Date.now() - t0 });
+    }
+  }
+
+  /**
+   * A job's outcome is written even through a store outage: the write is retried until the store
+   * answers (the queue's lock on the job is kept meanwhile), so a finished proof is neither lost nor
+   * run again. Finishing is guarded by state = running, so a retried write that had committed is a no-op.
+   */
+  private async durably(write: () => Promise<boolean>): Promise<boolean> {
+    const end = Date.now() + STORE_RETRY_MS;
+    for (;;) {
+      try {
+        return await write();
+      } catch (err) {
+        if (asZkmlError(err).code !== 'STORE_UNAVAILABLE' || Date.now() > end) throw err;
+        await new Promise((r) => setTimeout(r, 500));
+      }
     }
   }
 
@@ -100,7 +124,7 @@ export class JobRunner {
     if (!payload || payload.input === undefined) throw new ZkmlError('INPUT_MISSING', 'the job has no input');
     const buildDir = this.artifacts.buildDir(job.modelId);
     if (!readManifest(buildDir).zkeySha256) throw new ZkmlError('MODEL_NOT_READY', `model ${job.modelId} has no setup`);
-    await this.store.progress(job.id, 'witness and proof', 10);
+    await this.store.progress(job.id, 'witness and proof', 10).catch(() => undefined); // progress is best effort
     const salts = payload.salts ?? {};
     return this.prover.prove(buildDir, payload.input, {
       input: salts.input !== undefined ? parseSalt(salts.input) : undefined,

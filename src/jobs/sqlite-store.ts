@@ -7,8 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ModelDeployment } from '../chain/deploy-model';
 import type { PublicError } from '../errors';
-import { BatchRecord, Job, JOB_STATES, JobState, ModelRecord, ModelUpdate, NewJob } from './job';
-import { ADDED_COLUMNS, errorColumns, JOB_COLUMNS, json, now, SCHEMA, toBatch, toJob, toModel } from './rows';
+import { BatchRecord, Job, JobKind, JOB_STATES, JobState, ModelRecord, ModelUpdate, NewJob } from './job';
+import { ADDED_COLUMNS, ADDED_INDEXES, errorColumns, JOB_COLUMNS, json, now, SCHEMA, toBatch, toJob, toModel } from './rows';
 import { CreateJobsResult, emptyCounts, JobStore } from './store';
 import { nextSeq } from './seq';
 
@@ -31,6 +31,7 @@ export class SqliteJobStore implements JobStore {
       const has = (this.db.prepare(`PRAGMA table_info(${table})`).all() as Row[]).some((c) => c.name === column);
       if (!has) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} TEXT`);
     }
+    for (const stmt of ADDED_INDEXES) this.db.exec(stmt);
   }
 
   async close(): Promise<void> {
@@ -55,6 +56,32 @@ export class SqliteJobStore implements JobStore {
     return (this.db.prepare('SELECT * FROM models ORDER BY created_at').all() as Row[]).map(toModel);
   }
 
+  async listModelsPage(limit: number, after?: { createdAt: string; id: string }): Promise<ModelRecord[]> {
+    const rows = after
+      ? this.db.prepare('SELECT * FROM models WHERE created_at > ? OR (created_at = ? AND id > ?) ORDER BY created_at, id LIMIT ?').all(after.createdAt, after.createdAt, after.id, limit)
+      : this.db.prepare('SELECT * FROM models ORDER BY created_at, id LIMIT ?').all(limit);
+    return (rows as Row[]).map(toModel);
+  }
+
+  async deleteModel(id: string): Promise<'deleted' | 'missing' | { busy: number }> {
+    return this.db
+      .transaction((): 'deleted' | 'missing' | { busy: number } => {
+        if (!this.one('SELECT id FROM models WHERE id = ?', id)) return 'missing';
+        const busy = Number(this.one("SELECT COUNT(*) AS n FROM jobs WHERE model_id = ? AND state IN ('queued', 'running')", id)!.n);
+        if (busy > 0) return { busy };
+        this.db.prepare('DELETE FROM models WHERE id = ?').run(id);
+        return 'deleted';
+      })
+      .immediate();
+  }
+
+  async cancel(jobId: string, error: PublicError): Promise<{ cancelled: boolean; job: Job | undefined }> {
+    const r = this.db
+      .prepare("UPDATE jobs SET state = 'failed', phase = 'cancelled', payload = NULL, error_code = ?, error_message = ?, error_details = ?, finished_at = ? WHERE id = ? AND state = 'queued'")
+      .run(...errorColumns(error), now(), jobId);
+    return { cancelled: r.changes > 0, job: await this.getJob(jobId) };
+  }
+
   async setDeployment(modelId: string, deployment: ModelDeployment): Promise<void> {
     this.db.prepare('UPDATE models SET deployment = ? WHERE id = ?').run(json(deployment), modelId);
   }
@@ -76,8 +103,8 @@ export class SqliteJobStore implements JobStore {
 
   private insertJob(j: NewJob): void {
     this.db
-      .prepare(`INSERT INTO jobs (${JOB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, 'queued', 'queued', 0, ?, NULL, NULL, 0, NULL, ?, NULL, NULL, ?, ?)`)
-      .run(j.id, j.kind, j.modelId, j.batchId ?? null, j.batchIndex ?? null, j.idempotencyKey ?? null, json(j.payload), now(), nextSeq(), j.requester ?? null);
+      .prepare(`INSERT INTO jobs (${JOB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, 'queued', 'queued', 0, ?, NULL, NULL, 0, NULL, ?, NULL, NULL, ?, ?, ?)`)
+      .run(j.id, j.kind, j.modelId, j.batchId ?? null, j.batchIndex ?? null, j.idempotencyKey ?? null, json(j.payload), now(), nextSeq(), j.requester ?? null, j.requestHash ?? null);
   }
 
   async createProveJobs(jobs: NewJob[], opts: { activeLimit?: number; batch?: BatchRecord }): Promise<CreateJobsResult | 'full'> {
@@ -86,12 +113,19 @@ export class SqliteJobStore implements JobStore {
         const key = jobs.length === 1 ? jobs[0].idempotencyKey : undefined;
         if (key) {
           const existing = this.one('SELECT * FROM jobs WHERE idempotency_key = ?', key);
-          if (existing) return { jobs: [toJob(existing)], created: false };
+          if (existing) return { jobs: [toJob(existing)], created: false, requestHash: (existing.request_hash as string | null) ?? null };
+        }
+        const batchKey = opts.batch?.idempotencyKey;
+        if (batchKey) {
+          const existing = this.one('SELECT * FROM batches WHERE idempotency_key = ?', batchKey);
+          if (existing) return { jobs: [], created: false, batchId: String(existing.id), requestHash: (existing.request_hash as string | null) ?? null };
         }
         if (opts.activeLimit !== undefined && this.active() + jobs.length > opts.activeLimit) return 'full';
         if (opts.batch) {
           const b = opts.batch;
-          this.db.prepare('INSERT INTO batches (id, model_id, size, created_at) VALUES (?, ?, ?, ?)').run(b.id, b.modelId, b.size, b.createdAt);
+          this.db
+            .prepare('INSERT INTO batches (id, model_id, size, created_at, idempotency_key, request_hash) VALUES (?, ?, ?, ?, ?, ?)')
+            .run(b.id, b.modelId, b.size, b.createdAt, b.idempotencyKey ?? null, b.requestHash ?? null);
         }
         for (const j of jobs) this.insertJob(j);
         return { jobs: jobs.map((j) => toJob(this.one('SELECT * FROM jobs WHERE id = ?', j.id)!)), created: true };
@@ -184,8 +218,11 @@ export class SqliteJobStore implements JobStore {
       .immediate();
   }
 
-  async queuedBefore(isoTime: string, limit: number): Promise<string[]> {
-    return (this.db.prepare("SELECT id FROM jobs WHERE state = 'queued' AND created_at < ? ORDER BY seq LIMIT ?").all(isoTime, limit) as Row[]).map((r) => String(r.id));
+  async queuedBefore(isoTime: string, limit: number): Promise<Array<{ id: string; kind: JobKind }>> {
+    return (this.db.prepare("SELECT id, kind FROM jobs WHERE state = 'queued' AND created_at < ? ORDER BY seq LIMIT ?").all(isoTime, limit) as Row[]).map((r) => ({
+      id: String(r.id),
+      kind: r.kind as JobKind,
+    }));
   }
 
   async recover(): Promise<Job[]> {

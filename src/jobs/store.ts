@@ -4,12 +4,16 @@
  */
 import type { ModelDeployment } from '../chain/deploy-model';
 import type { PublicError } from '../errors';
-import type { BatchRecord, Job, JobState, ModelRecord, ModelUpdate, NewJob } from './job';
+import type { BatchRecord, Job, JobKind, JobState, ModelRecord, ModelUpdate, NewJob } from './job';
 
 export interface CreateJobsResult {
   jobs: Job[];
-  /** False when an idempotency key matched an existing job, which is returned instead. */
+  /** False when an idempotency key matched an existing job (or batch), which is returned instead. */
   created: boolean;
+  /** When created is false: the fingerprint stored with the first request (null on rows made before fingerprints). */
+  requestHash?: string | null;
+  /** When created is false for a batch: the existing batch's id (its jobs are not returned). */
+  batchId?: string;
 }
 
 export interface JobStore {
@@ -20,6 +24,15 @@ export interface JobStore {
   upsertModel(m: { id: string; name: string; calibration?: unknown }): Promise<ModelRecord>;
   getModel(id: string): Promise<ModelRecord | undefined>;
   listModels(): Promise<ModelRecord[]>;
+  /** One page of models, oldest first, after the (createdAt, id) of the previous page's last one. */
+  listModelsPage(limit: number, after?: { createdAt: string; id: string }): Promise<ModelRecord[]>;
+  /**
+   * Deletes the model's record unless it has queued or running jobs (then 'busy' and the count), in
+   * one transaction. Its finished jobs and their receipts stay readable.
+   */
+  deleteModel(id: string): Promise<'deleted' | 'missing' | { busy: number }>;
+  /** Fails a queued job with JOB_CANCELLED; returns the job as it is (unchanged when it was not queued). */
+  cancel(jobId: string, error: PublicError): Promise<{ cancelled: boolean; job: Job | undefined }>;
   /** Stores where the model was deployed (replacing an earlier deployment). */
   setDeployment(modelId: string, deployment: ModelDeployment): Promise<void>;
   /**
@@ -31,8 +44,8 @@ export interface JobStore {
   startCompile(modelId: string, job: NewJob): Promise<Job>;
 
   /**
-   * Inserts prove jobs. With an idempotency key that already exists, nothing is inserted and the
-   * existing job is returned. With a limit, nothing is inserted when the active jobs would exceed it.
+   * Inserts prove jobs. With an idempotency key that already exists (a single job's, or the batch's),
+   * nothing is inserted and the existing job (or batch id) is returned with its request fingerprint. With a limit, nothing is inserted when the active jobs would exceed it.
    */
   createProveJobs(jobs: NewJob[], opts: { activeLimit?: number; batch?: BatchRecord }): Promise<CreateJobsResult | 'full'>;
   getJob(id: string): Promise<Job | undefined>;
@@ -59,8 +72,8 @@ export interface JobStore {
   complete(jobId: string, result: unknown, model?: ModelUpdate): Promise<boolean>;
   /** As complete, for a failure: the error is stored as given (a PublicError: whitelisted details only). */
   fail(jobId: string, error: PublicError, model?: ModelUpdate): Promise<boolean>;
-  /** Ids of jobs queued since before the given time (to re-announce to a queue that may have missed them). */
-  queuedBefore(isoTime: string, limit: number): Promise<string[]>;
+  /** Jobs queued since before the given time (to re-announce to a queue that may have missed them), with their lane. */
+  queuedBefore(isoTime: string, limit: number): Promise<Array<{ id: string; kind: JobKind }>>;
   /** Queued and running jobs after a restart; running ones go back to queued. Oldest first. */
   recover(): Promise<Job[]>;
 }

@@ -77,7 +77,8 @@ export class Prover {
     if (!stat) throw new ZkmlError('ARTIFACT_MISSING', `no ${path.basename(manifestFile)} in ${buildDir}: run zkml compile first`);
     const stamp = `${stat.mtimeMs}:${stat.ctimeMs}:${stat.size}`;
     const stop = this.stopped.get(buildDir);
-    if (stop && stop.stamp === stamp) throw stop.error;
+    // A stopped build stays stopped until its files check out again (repaired in place) or its manifest changes.
+    if (stop && stop.stamp === stamp && !this.checksOut(buildDir)) throw stop.error;
     this.stopped.delete(buildDir);
     const cached = this.models.get(buildDir);
     const model = cached && cached.stamp === stamp ? cached.model : this.startLoad(buildDir, stamp);
@@ -109,7 +110,16 @@ export class Prover {
     return model;
   }
 
-  /** A hash mismatch stops the model: it refuses every proof until its manifest changes. */
+  private checksOut(buildDir: string): boolean {
+    try {
+      checkBuildIntegrity(buildDir, readManifest(buildDir), this.hashes);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** A hash mismatch stops the model: it refuses every proof until its files check out again or its manifest changes. */
   private stop(buildDir: string, stamp: string, err: unknown): ZkmlError {
     const cause = asZkmlError(err);
     if (cause.code !== 'ARTIFACT_HASH_MISMATCH') return cause; // e.g. no setup yet: nothing was tampered with

@@ -11,6 +11,7 @@ import { packageRoot } from '../package-root';
 import { ZKML_MODES } from '../setup/production';
 import { defaultCacheDir } from '../setup/ptau-store';
 
+/** Lowest first: each scope grants the ones before it (admin ⊇ prove ⊇ read). */
 export const SCOPES = ['read', 'prove', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
@@ -65,6 +66,8 @@ const Env = z
     ZKML_MAX_BATCH: int(1, 100_000).default(1000),
     ZKML_PROVER_THREADS: int(1, 64).default(defaultProverThreads()),
     ZKML_MAX_ATTEMPTS: int(1, 100).default(3),
+    /** Compile jobs (compile + setup) run at once per process, in their own lane beside the proof slots. */
+    ZKML_COMPILE_CONCURRENCY: int(1, 16).default(1),
     /** A compile job (compile + setup) running longer is stopped and fails JOB_TIMEOUT. */
     ZKML_COMPILE_TIMEOUT_MS: int(1000, 24 * 3_600_000).default(3_600_000),
     ZKML_BODY_LIMIT_BYTES: int(1024, 1 << 30).default(8 * 1024 * 1024),
@@ -115,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     maxBatch: e.ZKML_MAX_BATCH,
     proverThreads: e.ZKML_PROVER_THREADS,
     maxAttempts: e.ZKML_MAX_ATTEMPTS,
+    compileConcurrency: e.ZKML_COMPILE_CONCURRENCY,
     compileTimeoutMs: e.ZKML_COMPILE_TIMEOUT_MS,
     bodyLimit: e.ZKML_BODY_LIMIT_BYTES,
     uploadLimit: e.ZKML_UPLOAD_LIMIT_BYTES,

@@ -2,8 +2,8 @@
  * The HTTP API under /v1: thin handlers over the Engine (src/jobs/engine.ts), documented for OpenAPI.
  * Request bodies are validated at the edge by the zod schemas in bodies.ts.
  */
-import { Body, Controller, Get, Header, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, Header, Headers, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ZkmlError } from '../errors';
 import { CallerId, Engine } from '../jobs/engine';
@@ -52,15 +52,40 @@ export class ModelsController {
 
   @Get()
   @RequireScope('read')
-  @ApiOperation({ summary: 'List models' })
-  async list() {
-    return (await this.engine.store.listModels()).map((m) => ({ id: m.id, name: m.name, status: m.status, createdAt: m.createdAt }));
+  @ApiOperation({
+    summary:
+      'List models, oldest first, with the compile settings of each ready one: one page of at most `limit` (default 100, at most 1000); when more follow, the `Link` header (rel="next") and `X-Next-Cursor` give the next page (?cursor=…)',
+  })
+  @ApiQuery({ name: 'limit', required: false })
+  @ApiQuery({ name: 'cursor', required: false })
+  async list(@Res({ passthrough: true }) res: Response, @Query('limit') limit?: string, @Query('cursor') cursor?: string) {
+    const n = Math.max(1, pageParam(limit, 'limit', 100, 1000));
+    const page = await this.engine.listModels(n, cursor);
+    if (page.nextCursor) {
+      res.setHeader('X-Next-Cursor', page.nextCursor);
+      res.setHeader('Link', `</v1/models?limit=${n}&cursor=${page.nextCursor}>; rel="next"`);
+    }
+    return page.items;
+  }
+
+  @Delete(':id')
+  @RequireScope('admin')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a model and its artifacts (ONNX, build); 409 MODEL_BUSY while it has queued or running jobs. Its finished proofs stay readable.' })
+  @ApiResponse({ status: 204, description: 'deleted' })
+  @ApiResponse({ status: 404, ...problemResponse })
+  @ApiResponse({ status: 409, ...problemResponse })
+  async remove(@Param('id') id: string): Promise<void> {
+    await this.engine.deleteModel(id);
   }
 
   @Post(':id/compile')
   @RequireScope('admin')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Compile and set up the model (a job); body: { settings?, calibration? }. Visibility, batch size and quantization are chosen here, once per model.' })
+  @ApiOperation({
+    summary:
+      'Compile and set up the model (a job); body: { settings?, calibration? }. Visibility, batch size and quantization are chosen here, once per model: asked again with the same settings, the same job; with other settings, 409 MODEL_SETTINGS_CONFLICT naming them (delete the model to rebuild it)',
+  })
   @ApiBody({
     schema: { type: 'object', additionalProperties: false, properties: { settings: compileSettingsSchema(), calibration: { type: 'object', description: 'samples as {"input_data": [[...], ...]}' } } },
     required: false,
@@ -113,6 +138,20 @@ export class ModelsController {
     return r;
   }
 
+  @Post(':id/check')
+  @RequireScope('admin')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      "Check a ready or stopped model's build again (artifact hashes, trust in production mode), e.g. after its files were repaired: ready when it checks out, stopped with the reason otherwise",
+  })
+  @ApiResponse({ status: 200, description: '{ id, status, error }' })
+  @ApiResponse({ status: 409, ...problemResponse })
+  async check(@Param('id') id: string) {
+    const m = await this.engine.recheck(id);
+    return { id: m.id, status: m.status, error: m.error };
+  }
+
   @Get(':id/verifier.sol')
   @RequireScope('read')
   @Header('Content-Type', 'text/plain; charset=utf-8')
@@ -146,19 +185,25 @@ export class ProofsController {
 
   @Post()
   @RequireScope('prove')
-  @ApiOperation({ summary: 'Request a proof: { modelId, input, idempotencyKey?, salts? } → 202 with the job (200 when the key repeats). Only this API key will see the openings.' })
+  @ApiOperation({
+    summary:
+      'Request a proof: { modelId, input, idempotencyKey?, salts? } → 202 with the job. An idempotency key (the Idempotency-Key header or idempotencyKey) is scoped to the API key: repeated with the same body → 200 with the same job; with another body → 409 IDEMPOTENCY_CONFLICT. Only this API key will see the openings.',
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiBody({
     schema: {
       type: 'object',
       required: ['modelId', 'input'],
+      additionalProperties: false,
       properties: { modelId: { type: 'string' }, input: { type: 'object' }, idempotencyKey: { type: 'string' }, salts: saltsSchema },
     },
   })
   @ApiResponse({ status: 202, description: 'accepted: { id, state }' })
   @ApiResponse({ status: 400, ...problemResponse })
   @ApiResponse({ status: 429, description: 'queue full; Retry-After says when to retry' })
-  async submit(@Body() body: unknown, @Caller() caller: CallerId, @Res({ passthrough: true }) res: Response) {
-    const { job, created } = await this.engine.submitProof(parseProofRequest(body), caller);
+  @ApiResponse({ status: 409, description: 'IDEMPOTENCY_CONFLICT: the key was used with another body' })
+  async submit(@Body() body: unknown, @Headers('idempotency-key') key: string | undefined, @Caller() caller: CallerId, @Res({ passthrough: true }) res: Response) {
+    const { job, created } = await this.engine.submitProof(parseProofRequest(body, key), caller);
     res.status(created ? 202 : 200).setHeader('Location', `/v1/proofs/${job.id}`);
     return { id: job.id, state: job.state, created };
   }
@@ -171,6 +216,15 @@ export class ProofsController {
   })
   async get(@Param('id') id: string, @Caller() caller: CallerId) {
     return proofView(await this.engine.proof(id), caller);
+  }
+
+  @Post(':id/cancel')
+  @RequireScope('prove')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel a queued proof job (only its requester): it ends failed with JOB_CANCELLED and never runs; 409 JOB_NOT_CANCELLABLE once it runs or has ended' })
+  @ApiResponse({ status: 409, ...problemResponse })
+  async cancel(@Param('id') id: string, @Caller() caller: CallerId) {
+    return jobView(await this.engine.cancelProof(id, caller));
   }
 
   @Get(':id/calldata')
@@ -190,20 +244,26 @@ export class BatchesController {
 
   @Post()
   @RequireScope('prove')
-  @HttpCode(202)
-  @ApiOperation({ summary: 'Request many proofs of one model: { modelId, inputs: [...], salts?: [...] } (salts: one entry per input)' })
+  @ApiOperation({
+    summary:
+      'Request many proofs of one model: { modelId, inputs: [...], idempotencyKey?, salts?: [...] } (salts: one entry per input) → 202. A repeated idempotency key (header or field) with the same body → 200 with the same batch, nothing added; with another body → 409',
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: false })
   @ApiBody({
     schema: {
       type: 'object',
       required: ['modelId', 'inputs'],
-      properties: { modelId: { type: 'string' }, inputs: { type: 'array', items: { type: 'object' } }, salts: { type: 'array', items: saltsSchema } },
+      additionalProperties: false,
+      properties: { modelId: { type: 'string' }, inputs: { type: 'array', items: { type: 'object' } }, idempotencyKey: { type: 'string' }, salts: { type: 'array', items: saltsSchema } },
     },
   })
   @ApiResponse({ status: 400, ...problemResponse })
+  @ApiResponse({ status: 409, description: 'IDEMPOTENCY_CONFLICT: the key was used with another body' })
   @ApiResponse({ status: 429, description: 'queue full; Retry-After says when to retry' })
-  async submit(@Body() body: unknown, @Caller() caller: CallerId) {
-    const b = await this.engine.submitBatch(parseBatchRequest(body), caller);
-    return { id: b.batchId, size: b.size };
+  async submit(@Body() body: unknown, @Headers('idempotency-key') key: string | undefined, @Caller() caller: CallerId, @Res({ passthrough: true }) res: Response) {
+    const b = await this.engine.submitBatch(parseBatchRequest(body, key), caller);
+    res.status(b.created ? 202 : 200).setHeader('Location', `/v1/batches/${b.batchId}`);
+    return { id: b.batchId, size: b.size, created: b.created };
   }
 
   @Get(':id')
@@ -227,7 +287,7 @@ export class VerifyController {
   @RequireScope('read')
   @HttpCode(200)
   @ApiOperation({ summary: 'Verify a receipt off-chain, and on-chain too with onchain: true; openings the receipt carries are checked against its commitments → { valid, reason, code?, opened? }' })
-  @ApiBody({ schema: { type: 'object', required: ['receipt'], properties: { receipt: { type: 'object' }, onchain: { type: 'boolean' } } } })
+  @ApiBody({ schema: { type: 'object', required: ['receipt'], additionalProperties: false, properties: { receipt: { type: 'object' }, onchain: { type: 'boolean' } } } })
   verify(@Body() body: unknown) {
     return this.engine.verify(parseVerifyRequest(body));
   }

@@ -41,7 +41,7 @@ export class Metrics {
       help: 'Busy job slots in this process over its slots (0 when it runs no jobs)',
       registers,
       collect() {
-        this.set(workerSlots > 0 ? queue.busy() / workerSlots : 0);
+        this.set(workerSlots > 0 ? queue.busy('prove') / workerSlots : 0);
       },
     });
     this.durations = new client.Histogram({

@@ -13,22 +13,24 @@ export class OpsController {
 
   @Get('health')
   @Public()
-  @ApiOperation({ summary: 'Liveness and readiness: 200 when the job store answers, 503 otherwise' })
+  @ApiOperation({ summary: 'Liveness and readiness: 200 when the job store and the queue answer, 503 otherwise, naming the dependency that does not (checks.store, checks.queue)' })
   async health(@Res({ passthrough: true }) res: Response) {
     let store = 'ok';
     let depth: number | null = null;
+    const queueUp = this.rt.queue.reachable();
     try {
       depth = await this.rt.store.countActive();
     } catch {
       store = 'unavailable';
     }
-    const ready = store === 'ok';
+    const queue = (await queueUp) ? 'ok' : 'unavailable';
+    const ready = store === 'ok' && queue === 'ok';
     if (!ready) res.status(503);
     return {
       status: ready ? 'ok' : 'degraded',
       live: true,
       ready,
-      checks: { store },
+      checks: { store, queue },
       queue: { mode: this.rt.config.redisUrl ? 'bullmq' : 'in-process', depth, limit: this.rt.config.maxQueue, busyHere: this.rt.queue.busy() },
     };
   }

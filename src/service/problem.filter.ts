@@ -47,6 +47,8 @@ export class ProblemFilter implements ExceptionFilter {
     const { status, error } = toZkmlError(exception);
     if (status >= 500) (req.log ?? this.log).error({ err: exception }, 'request failed');
     if (exception instanceof QueueFullError) res.setHeader('Retry-After', String(exception.retryAfterSec));
+    // An outage of the store or the queue: retry later (503 with Retry-After).
+    else if (typeof error.details?.retryAfterSec === 'number') res.setHeader('Retry-After', String(error.details.retryAfterSec));
     const details = publicDetails(error.code, error.details);
     problem(res, req, status, error.code, error.message, details ? { details } : {});
   }

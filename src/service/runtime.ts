@@ -16,6 +16,7 @@ import { InProcessQueue, JobQueue } from '../jobs/queue';
 import { JobRunner } from '../jobs/runner';
 import { SqliteJobStore } from '../jobs/sqlite-store';
 import type { JobStore } from '../jobs/store';
+import type { JobKind } from '../jobs/job';
 import type { OnchainOptions } from '../verifier/onchain';
 import { asZkmlError, PublicError, toPublicError } from '../errors';
 import { checkProvable, Prover } from '../prover/prover';
@@ -36,11 +37,13 @@ export interface Runtime {
 export async function createRuntime(config: Config, log: Logger, opts: { runJobs: boolean }): Promise<Runtime> {
   const store: JobStore = config.databaseUrl ? new PgJobStore(config.databaseUrl, config.dbSchema) : new SqliteJobStore(path.join(config.dataDir, 'jobs.sqlite'));
   await store.init();
-  // One job slot per prover thread: more would only queue inside Piscina, fewer would idle a thread.
+  // One proof slot per prover thread: more would only queue inside Piscina, fewer would idle a thread.
+  // Compiles have a lane of their own, so they never hold a slot a proof of a ready model needs.
   const slots = config.proverThreads;
+  const lanes = { prove: slots, compile: config.compileConcurrency };
   const queue: JobQueue = config.redisUrl
-    ? new BullmqQueue({ redisUrl: config.redisUrl, name: config.queueName, concurrency: slots, lockDurationMs: config.lockMs, stalledIntervalMs: config.stalledMs })
-    : new InProcessQueue(slots);
+    ? new BullmqQueue({ redisUrl: config.redisUrl, name: config.queueName, concurrency: lanes, lockDurationMs: config.lockMs, stalledIntervalMs: config.stalledMs })
+    : new InProcessQueue(lanes);
   try {
     await queue.ready();
   } catch (err) {
@@ -57,20 +60,25 @@ export async function createRuntime(config: Config, log: Logger, opts: { runJobs
     const c = await anvil;
     return { rpcUrl: c.rpcUrl, privateKey: c.privateKey };
   };
+  let prover: Prover | undefined;
+  let compiler: CompilePool | undefined;
+  let runner: JobRunner | undefined;
+  const checkBuild = (modelId: string): Promise<void> | void => {
+    const buildDir = artifacts.buildDir(modelId);
+    return prover ? prover.open(buildDir) : checkProvable(buildDir, config.mode);
+  };
   const engine = new Engine(store, queue, artifacts, {
     maxQueue: config.maxQueue,
     maxBatch: config.maxBatch,
     workers: slots,
     chain,
+    checkBuild,
     onEnqueueError: (err) => log.warn({ err }, 'enqueue failed; the sweep will retry'),
   });
 
-  let prover: Prover | undefined;
-  let compiler: CompilePool | undefined;
-  let runner: JobRunner | undefined;
   if (opts.runJobs) {
     prover = new Prover({ threads: config.proverThreads, mode: config.mode });
-    compiler = new CompilePool(config.compileTimeoutMs, config.cacheDir);
+    compiler = new CompilePool(config.compileTimeoutMs, config.cacheDir, config.compileConcurrency);
     const owner = `${os.hostname()}:${process.pid}`;
     runner = new JobRunner(store, artifacts, prover, compiler, owner, config.maxAttempts, {
       onFinished: (job, outcome) => {
@@ -83,10 +91,7 @@ export async function createRuntime(config: Config, log: Logger, opts: { runJobs
   }
 
   // Fail at startup, not at the first proof: a ready model whose build is broken is stopped (and says why).
-  await checkModels(store, log, (modelId) => {
-    const buildDir = artifacts.buildDir(modelId);
-    return prover ? prover.open(buildDir) : checkProvable(buildDir, config.mode);
-  });
+  await checkModels(store, log, checkBuild);
 
   if (runner) {
     const r = runner;
@@ -97,7 +102,7 @@ export async function createRuntime(config: Config, log: Logger, opts: { runJobs
   const pending = await store.recover();
   if (pending.length > 0) {
     log.info({ count: pending.length }, 'recovering queued and interrupted jobs');
-    await queue.enqueue(pending.map((j) => j.id));
+    await announce(queue, pending);
   }
 
   // Scale-out: a job stored but not announced (Redis down, or the API died in between) is
@@ -106,7 +111,7 @@ export async function createRuntime(config: Config, log: Logger, opts: { runJobs
     ? setInterval(() => {
         store
           .queuedBefore(new Date(Date.now() - config.sweepMs).toISOString(), 1000)
-          .then((ids) => (ids.length ? queue.enqueue(ids) : undefined))
+          .then((jobs) => announce(queue, jobs))
           .catch((err) => log.warn({ err }, 'queue sweep failed'));
       }, config.sweepMs).unref()
     : undefined;
@@ -130,12 +135,20 @@ export async function createRuntime(config: Config, log: Logger, opts: { runJobs
   };
 }
 
+/** Hands stored jobs to the queue, each in its lane. */
+async function announce(queue: JobQueue, jobs: Array<{ id: string; kind: JobKind }>): Promise<void> {
+  for (const lane of ['compile', 'prove'] as const) {
+    const ids = jobs.filter((j) => j.kind === lane).map((j) => j.id);
+    if (ids.length) await queue.enqueue(ids, lane);
+  }
+}
+
 /**
  * Opens (or, in a process that does not prove, checks) the build of every ready model: its artifact
  * hashes against the manifest and, in production mode, its trust. A build that fails does not stop
  * the process: the model is marked stopped with the reason, logged, and refuses proofs
  * (MODEL_STOPPED) until it is compiled again. A stopped model whose build checks out again (its
- * files restored) is ready again.
+ * files restored) is ready again (at the next start, or at once on POST /v1/models/:id/check).
  */
 async function checkModels(store: JobStore, log: Logger, check: (modelId: string) => Promise<void> | void): Promise<void> {
   for (const m of await store.listModels()) {

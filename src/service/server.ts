@@ -17,6 +17,7 @@ import { Config } from './config';
 import { documentFromSchemas } from './openapi';
 import { problem, toZkmlError } from './problem.filter';
 import { createRuntime, Runtime } from './runtime';
+import { redactRequest, securityHeaders } from './security';
 
 export interface Server {
   url: string;
@@ -41,8 +42,11 @@ export async function startServer(config: Config, log: Logger = createLogger(con
         return id;
       },
       autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/metrics' },
+      // A key put in the query string (?api_key=…) is not logged; header keys are redacted by the logger.
+      serializers: { req: redactRequest },
     }),
   );
+  app.use(securityHeaders);
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.useBodyParser('raw', { type: 'application/octet-stream', limit: config.uploadLimit });
   if (config.corsOrigins?.length) app.enableCors({ origin: config.corsOrigins });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { test } from 'node:test';
 import { anvilBinary, ANVIL_DEV_PRIVATE_KEY, startAnvil } from '../../src/chain/anvil';
@@ -27,4 +28,24 @@ test('two anvils start on distinct free ports, answer eth_chainId, and stop', as
 
 test('a binary that is not anvil is a CHAIN_ERROR', async () => {
   await assert.rejects(startAnvil({ binary: '/bin/false' }), (err: unknown) => err instanceof ZkmlError && err.code === 'CHAIN_ERROR');
+});
+
+test('an anvil dies with the process that started it, even one killed with SIGKILL (no exit hook runs)', async () => {
+  const script = `require(${JSON.stringify(require.resolve('../../src/chain/anvil'))}).startAnvil().then((c) => { console.log(c.rpcUrl); setInterval(() => {}, 1000); });`;
+  const parent = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const rpcUrl = await new Promise<string>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())));
+  assert.equal(await getChainId(rpcUrl), 31337);
+  const gone = new Promise((r) => parent.once('exit', r));
+  parent.kill('SIGKILL');
+  await gone;
+  const deadline = Date.now() + 5000;
+  let answering = true;
+  while (answering && Date.now() < deadline) {
+    answering = await getChainId(rpcUrl).then(
+      () => true,
+      () => false,
+    );
+    if (answering) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(answering, false, `the orphaned anvil still answers on ${rpcUrl}`);
 });

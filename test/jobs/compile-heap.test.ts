@@ -13,7 +13,7 @@ import { calibrationFile, makeTempDir, modelFile } from '../helpers/onnx-builder
 test('a compile past the heap cap is MODEL_TOO_LARGE with the limit', { timeout: 90_000 }, async () => {
   assert.ok(COMPILE_HEAP_MB >= 1024, 'the default leaves room for the corpus models');
   const dir = makeTempDir('compile-heap');
-  const pool = new CompilePool(3_600_000, undefined, 16);
+  const pool = new CompilePool(3_600_000, undefined, 1, 16);
   try {
     const job = { onnxPath: modelFile('tiny'), buildDir: path.join(dir, 'build'), calibration: JSON.parse(fs.readFileSync(calibrationFile('tiny'), 'utf8')) };
     await assert.rejects(

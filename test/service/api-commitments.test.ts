@@ -353,6 +353,22 @@ describe('service API: hashed builds, openings, calldata, deployment', () => {
     assert.deepEqual([nowhere.status, nowhere.body.code], [502, 'CHAIN_ERROR']);
     assert.match(nowhere.body.detail, /no contract at/);
     assert.deepEqual((await http(base, 'GET', `/v1/models/${tinyId}`, undefined, reader)).body.deployment, joined.body.deployment);
+
+    // The registry's code gone from the chain (as on a fresh chain where only the verifier came back):
+    // the stored registry is not reported as deployed any more, and a new one can be asked for.
+    await fetch(chain.rpcUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'anvil_setCode', params: [d.registry.address, '0x'] }),
+    });
+    const stale = await http(base, 'POST', `/v1/models/${tinyId}/deploy`, {}, admin);
+    assert.equal(stale.status, 200);
+    assert.equal(stale.body.deployment.registry, undefined, 'a registry without code is not reported');
+    assert.deepEqual(stale.body.deployment.verifier, f.verifier);
+    assert.equal((await http(base, 'GET', `/v1/models/${tinyId}`, undefined, reader)).body.deployment.registry, undefined);
+    const renewed = await http(base, 'POST', `/v1/models/${tinyId}/deploy`, { registry: 'new' }, admin);
+    assert.equal(renewed.status, 201);
+    assert.notEqual(renewed.body.deployment.registry.address, d.registry.address);
   });
 
   test('private weights: the model shows its weights commitment (never the weights); receipts carry it; deploy registers it; /v1/verify checks it', async () => {

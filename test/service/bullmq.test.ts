@@ -1,92 +1,72 @@
 /**
- * Scale-out mode against the local Redis and PostgreSQL: the API only enqueues; two `zkml worker`
- * processes share the artifact folder and take jobs. One worker is killed (SIGKILL) while it holds a
- * job; the other picks the job up once BullMQ sees its lock lapse, and every job completes with
- * exactly one stored result. Skipped when Redis or PostgreSQL is not reachable.
+ * Scale-out mode on private Redis and PostgreSQL servers of this test (the machine's shared servers
+ * are never stopped): the API only enqueues; two `zkml worker` processes share the artifact folder
+ * and take jobs. One worker is killed (SIGKILL) while it holds a job; the other picks the job up
+ * once BullMQ sees its lock lapse, and every job completes with exactly one stored result. Then
+ * Redis is restarted empty mid-batch. Skipped when the server binaries are missing (fails under CI=true).
  */
 import assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { Queue } from 'bullmq';
 import { Client } from 'pg';
-import { execFileSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { makeTempDir } from '../helpers/onnx-builders';
+import { privateServersMissing, PrivateServer, startPrivatePostgres, startPrivateRedis } from '../helpers/private-servers';
 import { Child, http, readyTiny, startChild, tinyInputs, waitFor, waitForBatch } from '../helpers/service';
 
-const REDIS_URL = process.env.ZKML_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const DATABASE_URL = process.env.ZKML_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const N = 6;
-
-const redisConnection = () => ({ host: new URL(REDIS_URL).hostname, port: Number(new URL(REDIS_URL).port || 6379) });
-
-/** Stops the machine's Redis (it keeps nothing on disk: the queue is lost) and starts it again as the machine does. */
-async function restartRedis(port: number): Promise<void> {
-  execFileSync('redis-cli', ['-p', String(port), 'shutdown', 'nosave'], { stdio: 'ignore' });
-  await new Promise((r) => setTimeout(r, 1500));
-  execFileSync(
-    'redis-server',
-    ['--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', '/var/lib/redis', '--logfile', '/var/log/redis/ci.log'],
-    { stdio: 'ignore' },
-  );
-  for (let i = 0; i < 50 && !(await reachable(`redis://127.0.0.1:${port}`)); i++) await new Promise((r) => setTimeout(r, 100));
-}
-
-function reachable(url: string): Promise<boolean> {
-  const u = new URL(url);
-  return new Promise((resolve) => {
-    const s = net.connect(Number(u.port), u.hostname);
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-  });
-}
-
 describe('scale-out: BullMQ + PostgreSQL with two workers', () => {
+  const missing = privateServersMissing();
   let up = false;
+  let redis: PrivateServer;
+  let postgres: PrivateServer;
+  let DATABASE_URL = '';
   const tag = crypto.randomBytes(4).toString('hex');
   const schema = `zkml_test_${tag}`;
   const queueName = `zkml-test-${tag}`;
   const dir = makeTempDir('service-bullmq');
-  const env = {
-    PORT: '0',
-    REDIS_URL,
-    DATABASE_URL,
-    ZKML_DB_SCHEMA: schema,
-    ZKML_QUEUE_NAME: queueName,
-    ZKML_DATA_DIR: dir,
-    ZKML_ARTIFACTS_DIR: path.join(dir, 'shared-artifacts'),
-    ZKML_MODELS_DIR: path.join(dir, 'none'),
-    ZKML_PROVER_THREADS: '1',
-    // Short locks so the killed worker's job is handed over within seconds.
-    ZKML_LOCK_MS: '3000',
-    ZKML_STALLED_MS: '1000',
-    // Re-announce stored jobs quickly after Redis loses its queue.
-    ZKML_SWEEP_MS: '1000',
-  };
+  let env: Record<string, string> = {};
+  const redisConnection = () => ({ host: '127.0.0.1', port: redis.port });
   const children: Child[] = [];
 
   before(async () => {
-    up = (await reachable(REDIS_URL)) && (await reachable(DATABASE_URL));
+    if (missing) {
+      if (process.env.CI === 'true') throw new Error(`CI needs private Redis and PostgreSQL servers: ${missing}`);
+      return;
+    }
+    redis = await startPrivateRedis();
+    postgres = await startPrivatePostgres();
+    DATABASE_URL = postgres.url;
+    up = true;
+    env = {
+      PORT: '0',
+      REDIS_URL: redis.url,
+      DATABASE_URL,
+      ZKML_DB_SCHEMA: schema,
+      ZKML_QUEUE_NAME: queueName,
+      ZKML_DATA_DIR: dir,
+      ZKML_ARTIFACTS_DIR: path.join(dir, 'shared-artifacts'),
+      ZKML_MODELS_DIR: path.join(dir, 'none'),
+      ZKML_PROVER_THREADS: '1',
+      // Short locks so the killed worker's job is handed over within seconds.
+      ZKML_LOCK_MS: '3000',
+      ZKML_STALLED_MS: '1000',
+      // Re-announce stored jobs quickly after Redis loses its queue.
+      ZKML_SWEEP_MS: '1000',
+    };
   });
 
   after(async () => {
     await Promise.all(children.map((c) => c.kill('SIGKILL')));
-    if (up) {
-      const q = new Queue(queueName, { connection: redisConnection() });
-      await q.obliterate({ force: true }).catch(() => undefined);
-      await q.close();
-      const pg = new Client({ connectionString: DATABASE_URL });
-      await pg.connect();
-      await pg.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await pg.end();
-    }
+    await redis?.destroy();
+    await postgres?.destroy();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
   test('a worker killed mid-job: another finishes it, each job completes once', async (t) => {
-    if (!up) return t.skip('Redis or PostgreSQL not reachable');
+    if (!up) return t.skip(missing ?? 'no servers');
     const api = await startChild('serve', env);
     children.push(api);
     const w1 = await startChild('worker', env);
@@ -143,10 +123,7 @@ describe('scale-out: BullMQ + PostgreSQL with two workers', () => {
     }
   });
   test('Redis stopped and restarted mid-batch (its queue lost): every accepted job completes once', async (t) => {
-    if (!up) return t.skip('Redis or PostgreSQL not reachable');
-    const redisPort = redisConnection().port;
-    const canRestart = new URL(REDIS_URL).hostname === '127.0.0.1' && fs.existsSync('/var/lib/redis');
-    if (!canRestart) return t.skip('Redis is not the local server this test may restart');
+    if (!up) return t.skip(missing ?? 'no servers');
     const api = children[0];
     if (!api) return t.skip('needs the services of the previous test');
     const worker = await startChild('worker', env);
@@ -157,11 +134,10 @@ describe('scale-out: BullMQ + PostgreSQL with two workers', () => {
       inputs: tinyInputs(N).map((doc) => ({ input_data: (doc as { input_data: number[][] }).input_data.map((row) => row.map((v) => v / 2)) })),
     });
     assert.equal(batch.status, 202);
-    try {
-      await restartRedis(redisPort);
-    } finally {
-      if (!(await reachable(REDIS_URL))) await restartRedis(redisPort).catch(() => undefined);
-    }
+    // Stopped without saving (it keeps nothing on disk: the queue is lost) and started again.
+    await redis.stop();
+    await new Promise((r) => setTimeout(r, 1500));
+    await redis.start();
     const final = await waitForBatch(api.url, batch.body.id, N, 'the batch after the Redis restart');
     for (const item of final.items) assert.equal(item.receipt.format, 'zkml-receipt/1');
     const pg = new Client({ connectionString: DATABASE_URL });

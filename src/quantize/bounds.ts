@@ -213,7 +213,7 @@ export function analyzeLayer(layer: Layer, bounds: Interval[][], params: Interva
         ? compareGadget(layer.compare, accumulatorInterval(row, bounds, params), where)
         : layer.segments
           ? segmentGadget(row, bounds, layer.segments, where)
-        : chooseGadget(accumulatorInterval(row, bounds, params), layer.shift, layer.relu, where);
+          : chooseGadget(accumulatorInterval(row, bounds, params), layer.shift, layer.relu, where);
     gadgets.push(r.gadget);
     return r.out;
   });

@@ -138,7 +138,18 @@ export class LowerContext {
    * `shift` bits (or, with `argmax`, a selection layer; with `compare`, a test layer); runs the bound analysis for it and
    * propagates the float error bound.
    */
-  addLayer(node: IrNode, outName: string, shape: number[], rows: RowDraft[], accScale: number, shift: number, relu: boolean, argmax?: Layer['argmax'], compare?: Layer['compare'], segments?: Layer['segments']): VarTensor {
+  addLayer(
+    node: IrNode,
+    outName: string,
+    shape: number[],
+    rows: RowDraft[],
+    accScale: number,
+    shift: number,
+    relu: boolean,
+    argmax?: Layer['argmax'],
+    compare?: Layer['compare'],
+    segments?: Layer['segments'],
+  ): VarTensor {
     if (shift < 0 || shift > accScale) throw new ZkmlError('INTERNAL', `node '${node.name}': bad rescale ${shift} of scale ${accScale}`);
     const layer: Layer = {
       node: node.name,

@@ -19,7 +19,7 @@ import * as R from './responses';
 type Json = Record<string, unknown>;
 
 /** A response body: a named zod schema (a component), or plain text. */
-type Body = { schema: keyof typeof COMPONENTS } | { text: string } | { events: string };
+type Body = { schema: keyof typeof COMPONENTS } | { text: string } | { events: string } | { empty: true };
 
 export interface RouteDoc {
   /** 'public': no key needed (health, metrics). */
@@ -42,6 +42,7 @@ export const COMPONENTS = {
   Model: R.ModelDetails,
   ModelCreated: R.ModelCreated,
   ModelList: R.ModelList,
+  ModelCheck: R.ModelCheck,
   CompileAccepted: R.CompileAccepted,
   DeployResult: R.DeployResult,
   Manifest: R.ManifestView,
@@ -64,12 +65,24 @@ export const ROUTES: Record<string, RouteDoc> = {
     responses: { 201: { schema: 'ModelCreated', description: 'the model (its id is the sha256 of the file)' } },
     errors: ['BODY_INVALID', 'ONNX_MALFORMED', 'ONNX_UNSUPPORTED_OP', 'ONNX_UNSUPPORTED_ATTRIBUTE', 'ONNX_DYNAMIC_SHAPE', 'WEIGHTS_NOT_FINITE', 'MODEL_TOO_LARGE', 'BODY_TOO_LARGE'],
   },
-  'GET /v1/models': { scope: 'read', responses: { 200: { schema: 'ModelList', description: 'every model' } }, errors: [] },
+  'GET /v1/models': {
+    scope: 'read',
+    responses: {
+      200: {
+        schema: 'ModelList',
+        description: 'one page of models, oldest first (?limit, ?cursor)',
+        headers: { 'X-Next-Cursor': 'the cursor of the next page, when more follow', Link: 'rel="next": the next page' },
+      },
+    },
+    errors: ['BODY_INVALID'],
+  },
+  'DELETE /v1/models/{id}': { scope: 'admin', responses: { 204: { empty: true, description: 'deleted, with its artifacts' } }, errors: ['NOT_FOUND', 'MODEL_BUSY'] },
+  'POST /v1/models/{id}/check': { scope: 'admin', responses: { 200: { schema: 'ModelCheck', description: 'the build checked again: ready, or stopped with the reason' } }, errors: ['NOT_FOUND'] },
   'POST /v1/models/{id}/compile': {
     scope: 'admin',
     request: { schema: CompileRequestDoc, required: false },
     responses: { 202: { schema: 'CompileAccepted', description: 'the compile job' } },
-    errors: ['NOT_FOUND', 'BODY_INVALID', 'SETTINGS_INVALID', 'CALIBRATION_INVALID'],
+    errors: ['NOT_FOUND', 'BODY_INVALID', 'SETTINGS_INVALID', 'CALIBRATION_INVALID', 'MODEL_SETTINGS_CONFLICT', 'STORE_UNAVAILABLE', 'QUEUE_UNAVAILABLE'],
   },
   'GET /v1/models/{id}': { scope: 'read', responses: { 200: { schema: 'Model', description: 'the model, its settings, layout, report and manifest' } }, errors: ['NOT_FOUND'] },
   'POST /v1/models/{id}/deploy': {
@@ -88,15 +101,43 @@ export const ROUTES: Record<string, RouteDoc> = {
       202: { schema: 'ProofAccepted', description: 'accepted; Location: /v1/proofs/{id}', headers: { Location: 'the job' } },
       200: { schema: 'ProofAccepted', description: 'the idempotency key repeated: the existing job', headers: { Location: 'the job' } },
     },
-    errors: [...MODEL_ROUTE, 'BODY_INVALID', 'INPUT_INVALID', 'INPUT_MISSING', 'INPUT_NOT_FINITE', 'INPUT_OUT_OF_RANGE', 'OPENING_INVALID', 'QUEUE_FULL'],
+    errors: [
+      ...MODEL_ROUTE,
+      'BODY_INVALID',
+      'INPUT_INVALID',
+      'INPUT_MISSING',
+      'INPUT_NOT_FINITE',
+      'INPUT_OUT_OF_RANGE',
+      'OPENING_INVALID',
+      'QUEUE_FULL',
+      'IDEMPOTENCY_CONFLICT',
+      'STORE_UNAVAILABLE',
+      'QUEUE_UNAVAILABLE',
+    ],
   },
   'GET /v1/proofs/{id}': { scope: 'read', responses: { 200: { schema: 'ProofJob', description: 'the job, with its receipt when done' } }, errors: ['NOT_FOUND'] },
+  'POST /v1/proofs/{id}/cancel': { scope: 'prove', responses: { 200: { schema: 'Job', description: 'the job, failed with JOB_CANCELLED' } }, errors: ['NOT_FOUND', 'JOB_NOT_CANCELLABLE'] },
   'GET /v1/proofs/{id}/calldata': { scope: 'read', responses: { 200: { schema: 'Calldata', description: 'verifyProof(pA, pB, pC, pubSignals)' } }, errors: ['NOT_FOUND', 'NO_RECEIPT'] },
   'POST /v1/batches': {
     scope: 'prove',
     request: { schema: REQUEST_BODIES.batch, required: true },
-    responses: { 202: { schema: 'BatchAccepted', description: 'the batch' } },
-    errors: [...MODEL_ROUTE, 'BODY_INVALID', 'INPUT_INVALID', 'INPUT_MISSING', 'INPUT_NOT_FINITE', 'INPUT_OUT_OF_RANGE', 'OPENING_INVALID', 'QUEUE_FULL'],
+    responses: {
+      202: { schema: 'BatchAccepted', description: 'the batch' },
+      200: { schema: 'BatchAccepted', description: 'the idempotency key repeated with the same body: the existing batch, nothing added' },
+    },
+    errors: [
+      ...MODEL_ROUTE,
+      'BODY_INVALID',
+      'INPUT_INVALID',
+      'INPUT_MISSING',
+      'INPUT_NOT_FINITE',
+      'INPUT_OUT_OF_RANGE',
+      'OPENING_INVALID',
+      'QUEUE_FULL',
+      'IDEMPOTENCY_CONFLICT',
+      'STORE_UNAVAILABLE',
+      'QUEUE_UNAVAILABLE',
+    ],
   },
   'GET /v1/batches/{id}': { scope: 'read', responses: { 200: { schema: 'Batch', description: 'counts by state and one page of items' } }, errors: ['NOT_FOUND', 'BODY_INVALID'] },
   'POST /v1/verify': {
@@ -114,7 +155,7 @@ export const ROUTES: Record<string, RouteDoc> = {
   },
   'GET /health': {
     scope: 'public',
-    responses: { 200: { schema: 'Health', description: 'ready' }, 503: { schema: 'Health', description: 'not ready: the job store does not answer' } },
+    responses: { 200: { schema: 'Health', description: 'ready' }, 503: { schema: 'Health', description: 'not ready: the job store or the queue does not answer (checks names it)' } },
     errors: [],
   },
   'GET /metrics': { scope: 'public', responses: { 200: { text: 'Prometheus text exposition format', description: 'the metrics' } }, errors: [] },
@@ -147,6 +188,10 @@ const problemContent = { 'application/problem+json': { schema: { $ref: '#/compon
 function responses(route: RouteDoc): Json {
   const out: Json = {};
   for (const [status, r] of Object.entries(route.responses)) {
+    if ('empty' in r) {
+      out[status] = { description: r.description };
+      continue;
+    }
     const content =
       'text' in r
         ? { 'text/plain': { schema: { type: 'string', description: r.text } } }

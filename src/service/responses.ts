@@ -104,7 +104,7 @@ export const ProofView = JobView.extend({ receipt: ReceiptView.nullable(), withh
 
 export const ProofAccepted = z.object({ id: z.string(), state: JobView.shape.state, created: z.boolean().describe('false when the idempotency key repeated') }).strict();
 
-export const BatchAccepted = z.object({ id: z.string(), size: z.number().int() }).strict();
+export const BatchAccepted = z.object({ id: z.string(), size: z.number().int(), created: z.boolean().optional().describe('false when the idempotency key repeated') }).strict();
 
 export const BatchView = z
   .object({
@@ -122,7 +122,11 @@ export const BatchView = z
 const ModelStatus = z.enum(['uploaded', 'compiling', 'ready', 'failed', 'stopped']);
 
 export const ModelCreated = z.object({ id: Hex64, name: z.string(), status: ModelStatus }).strict();
-export const ModelList = z.array(z.object({ id: Hex64, name: z.string(), status: ModelStatus, createdAt: Timestamp }).strict());
+export const ModelList = z.array(
+  z.object({ id: Hex64, name: z.string(), status: ModelStatus, settings: z.record(z.unknown()).nullable().describe('the compile settings of a ready model'), createdAt: Timestamp }).strict(),
+);
+/** The answer of POST /v1/models/:id/check: the status the re-check left, with the reason when stopped. */
+export const ModelCheck = z.object({ id: Hex64, status: ModelStatus, error: z.unknown().nullable() }).strict();
 export const CompileAccepted = z.object({ jobId: z.string(), modelId: Hex64, state: JobView.shape.state }).strict();
 
 export const Deployment = z
@@ -211,7 +215,7 @@ export const Health = z
     status: z.enum(['ok', 'degraded']),
     live: z.boolean(),
     ready: z.boolean(),
-    checks: z.object({ store: z.enum(['ok', 'unavailable']) }).strict(),
+    checks: z.object({ store: z.enum(['ok', 'unavailable']), queue: z.enum(['ok', 'unavailable']) }).strict(),
     queue: z.object({ mode: z.enum(['bullmq', 'in-process']), depth: z.number().int().nullable(), limit: z.number().int(), busyHere: z.number().int() }).strict(),
   })
   .strict();

@@ -61,6 +61,11 @@ describe('OpenAPI from the zod schemas', () => {
     assert.ok(op, `${method} ${template} is documented`);
     const documented = op.responses[String(r.status)];
     assert.ok(documented, `${method} ${template} answered ${r.status}, documented: ${Object.keys(op.responses).join(', ')}\n${JSON.stringify(r.body)}`);
+    if (!documented.content) {
+      assert.equal(r.status, 204, `${method} ${template} ${r.status}: a body-less response must be 204`);
+      seen.add(`${method} ${template} ${r.status}`);
+      return;
+    }
     const type = String(r.headers.get('content-type') ?? '').split(';')[0];
     const content = documented.content[type];
     assert.ok(content, `${method} ${template} ${r.status}: content type ${type}, documented ${Object.keys(documented.content).join(', ')}`);
@@ -175,6 +180,20 @@ describe('OpenAPI from the zod schemas', () => {
     await call('GET', '/v1/batches/{id}', `/v1/batches/${batch.body.id}?limit=5`);
     await call('GET', '/v1/batches/{id}', `/v1/batches/${batch.body.id}?limit=x`);
     await call('POST', '/v1/batches', '/v1/batches', { modelId: id, inputs: [] });
+
+    // A batch keeps the one prover thread busy: its last item is still queued, and is cancelled.
+    const busy = await call('POST', '/v1/batches', '/v1/batches', { modelId: id, inputs: tinyInputs(6) });
+    const items = (await http(base, 'GET', `/v1/batches/${busy.body.id}`, undefined, admin)).body.items;
+    assert.equal((await call('POST', '/v1/proofs/{id}/cancel', `/v1/proofs/${items[items.length - 1].id}/cancel`)).status, 200);
+    await waitFor('the busy batch', async () => {
+      const b = (await http(base, 'GET', `/v1/batches/${busy.body.id}`, undefined, admin)).body;
+      return b.counts.queued + b.counts.running === 0 && b;
+    });
+    await call('POST', '/v1/proofs/{id}/cancel', `/v1/proofs/${items[0].id}/cancel`);
+    await call('POST', '/v1/models/{id}/check', `/v1/models/${id}/check`);
+    const doomed = await call('POST', '/v1/models', '/v1/models?name=doomed', new Uint8Array(fs.readFileSync(modelFile('mnist-mlp'))));
+    assert.equal((await call('DELETE', '/v1/models/{id}', `/v1/models/${doomed.body.id}`)).status, 204);
+    await call('DELETE', '/v1/models/{id}', `/v1/models/${doomed.body.id}`);
 
     const receipt = done.body.receipt;
     assert.equal((await call('POST', '/v1/verify', '/v1/verify', { receipt })).body.valid, true);

@@ -53,10 +53,17 @@ export type ErrorCode =
   | 'MODEL_STOPPED'
   | 'NO_RECEIPT'
   | 'QUEUE_FULL'
+  | 'IDEMPOTENCY_CONFLICT'
+  | 'STORE_UNAVAILABLE'
+  | 'QUEUE_UNAVAILABLE'
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'JOB_ABANDONED'
   | 'JOB_TIMEOUT'
+  | 'JOB_CANCELLED'
+  | 'JOB_NOT_CANCELLABLE'
+  | 'MODEL_SETTINGS_CONFLICT'
+  | 'MODEL_BUSY'
   | 'INTERNAL';
 
 export type ProofRequest = {
@@ -67,17 +74,16 @@ export type ProofRequest = {
     input?: string;
     output?: string;
   };
-  [key: string]: unknown;
 };
 
 export type BatchRequest = {
   modelId: string;
   inputs: Array<unknown>;
+  idempotencyKey?: string;
   salts?: Array<{
     input?: string;
     output?: string;
   }>;
-  [key: string]: unknown;
 };
 
 export type CompileRequest = {
@@ -115,7 +121,6 @@ export type VerifyRequest = {
     [key: string]: unknown;
   };
   onchain?: boolean;
-  [key: string]: unknown;
 };
 
 export type Problem = {
@@ -493,6 +498,8 @@ export type Batch = {
 export type BatchAccepted = {
   id: string;
   size: number;
+  /** false when the idempotency key repeated */
+  created?: boolean;
 };
 
 export type Model = {
@@ -600,9 +607,17 @@ export type ModelList = Array<{
   id: string;
   name: string;
   status: 'uploaded' | 'compiling' | 'ready' | 'failed' | 'stopped';
+  /** the compile settings of a ready model */
+  settings: Record<string, unknown> | null;
   /** ISO 8601 */
   createdAt: string;
 }>;
+
+export type ModelCheck = {
+  id: string;
+  status: 'uploaded' | 'compiling' | 'ready' | 'failed' | 'stopped';
+  error?: unknown | null;
+};
 
 export type CompileAccepted = {
   jobId: string;
@@ -694,6 +709,7 @@ export type Health = {
   ready: boolean;
   checks: {
     store: 'ok' | 'unavailable';
+    queue: 'ok' | 'unavailable';
   };
   queue: {
     mode: 'bullmq' | 'in-process';

@@ -96,7 +96,7 @@ test('a finished ceremony on a pinned ptau proves in production; receipts point 
   });
 });
 
-test('a tampered zkey stops the model before it proves, until the manifest changes', async () => {
+test('a tampered zkey stops the model before it proves, until its files check out again or the manifest changes', async () => {
   await dev.prove(build, input); // loaded and warm
   const zkey = artifactPath(build, 'zkey');
   const original = fs.readFileSync(zkey);
@@ -104,10 +104,14 @@ test('a tampered zkey stops the model before it proves, until the manifest chang
   tampered[tampered.length >> 1] ^= 0x01;
   fs.writeFileSync(zkey, tampered);
   await assert.rejects(dev.prove(build, input), rejectsWith('ARTIFACT_HASH_MISMATCH', /model stopped: circuit\.zkey/));
-  // Putting the bytes back does not silently resume a stopped model.
-  fs.writeFileSync(zkey, original);
+  // Still tampered: still stopped, at the check and not by chance.
   await assert.rejects(dev.prove(build, input), rejectsWith('ARTIFACT_HASH_MISMATCH', /model stopped/));
-  // A new setup (a new manifest) starts it again.
+  // Repaired in place: every file checks out against the manifest again, so the model resumes.
+  fs.writeFileSync(zkey, original);
+  assert.equal((await dev.prove(build, input)).format, 'zkml-receipt/1');
+  // Tampered again, then a new setup (a new manifest): it starts again with the new key.
+  fs.writeFileSync(zkey, tampered);
+  await assert.rejects(dev.prove(build, input), rejectsWith('ARTIFACT_HASH_MISMATCH', /model stopped: circuit\.zkey/));
   await runSetup(build, { cacheDir: path.join(work, 'cache') });
   assert.equal((await dev.prove(build, input)).format, 'zkml-receipt/1');
 });

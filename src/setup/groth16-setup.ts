@@ -104,6 +104,7 @@ export async function runSetup(buildDir: string, opts: SetupOptions = {}): Promi
   try {
     return await withSnarkjsCurve(async () => {
       t = Date.now();
+      progress('zkey new', 0.35);
       let current = tempZkey();
       const curve = await snarkjs.curves.getCurveFromName('bn128');
       const { csHash } = await newZkey(curve, r1csFile, ptau.path, current, (phase, f) => progress(phase, 0.35 + 0.25 * clamp01(f)));

@@ -16,7 +16,7 @@ import type { CompileProgress } from '../../src/app/compile-and-setup';
 import { JobRunner } from '../../src/jobs/runner';
 import { SqliteJobStore } from '../../src/jobs/sqlite-store';
 import type { Prover } from '../../src/prover/prover';
-import { calibrationFile, f32, makeTempDir, modelFile, simpleGraph } from '../helpers/onnx-builders';
+import { calibrationFile, makeTempDir, modelFile, simpleGraph } from '../helpers/onnx-builders';
 import { rejectsWith } from '../helpers/rejects-with';
 
 const HOUR = 3_600_000;

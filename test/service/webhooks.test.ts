@@ -2,8 +2,9 @@
  * Webhooks against a local receiver: a proof with a callbackUrl is POSTed there when it ends, signed
  * as docs/service.md says (the recipe verifies, a wrong secret does not); a receiver that refuses
  * connections, then answers 500, and comes back gets the payload after retries, with the delivery
- * record showing the attempts; each batch item is delivered; a bad callbackUrl, or one on a service
- * without a secret, is a 400 naming the field.
+ * record showing the attempts; one that keeps failing is given up after the configured attempts; a
+ * delivery pending at a stop is sent after the next start; each batch item is delivered; a bad
+ * callbackUrl, or one on a service without a secret, is a 400 naming the field.
  */
 import assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
@@ -56,12 +57,14 @@ describe('webhooks', () => {
   let bare: Server;
   let base: string;
   let modelId: string;
+  let config: ReturnType<typeof loadConfig>;
 
   before(async () => {
     dir = makeTempDir('webhooks');
     const env = { PORT: '0', ZKML_MODELS_DIR: path.join(dir, 'none'), ZKML_PROVER_THREADS: '1' };
     const hooks = { ZKML_WEBHOOK_SECRET: SECRET, ZKML_WEBHOOK_BASE_MS: '150', ZKML_WEBHOOK_MAX_DELAY_MS: '600', ZKML_WEBHOOK_POLL_MS: '50', ZKML_WEBHOOK_TIMEOUT_MS: '2000' };
-    server = await startServer(loadConfig({ ...env, ...hooks, ZKML_DATA_DIR: path.join(dir, 'a') }), createLogger('silent'));
+    config = loadConfig({ ...env, ...hooks, ZKML_DATA_DIR: path.join(dir, 'a') });
+    server = await startServer(config, createLogger('silent'));
     bare = await startServer(loadConfig({ ...env, ZKML_DATA_DIR: path.join(dir, 'b') }), createLogger('silent'));
     base = server.url;
     modelId = await readyTiny(base);
@@ -148,6 +151,23 @@ describe('webhooks', () => {
     }
   });
 
+  test('a receiver that keeps failing is given up after the configured attempts (5)', async () => {
+    const r = await receiver(Array(20).fill(500));
+    try {
+      const sub = await http(base, 'POST', '/v1/proofs', { modelId, input: TINY_INPUT, callbackUrl: r.url });
+      const w = await waitFor('five attempts', async () => {
+        const v = (await http(base, 'GET', `/v1/proofs/${sub.body.id}`)).body.webhook;
+        return v?.attempts >= 5 && v;
+      });
+      await new Promise((done) => setTimeout(done, 1500)); // longer than the capped backoff: no sixth attempt
+      assert.deepEqual((await http(base, 'GET', `/v1/proofs/${sub.body.id}`)).body.webhook, { ...w, attempts: 5 });
+      assert.deepEqual([w.lastStatus, w.deliveredAt, w.lastError], [500, null, 'the receiver answered HTTP 500']);
+      assert.equal(r.got.length, 5);
+    } finally {
+      await r.close();
+    }
+  });
+
   test('a batch with a callbackUrl: one signed delivery per item', async () => {
     const r = await receiver();
     try {
@@ -175,6 +195,30 @@ describe('webhooks', () => {
     const b = await http(base, 'POST', '/v1/proofs', { modelId, input: TINY_INPUT, idempotencyKey: 'hook-key', callbackUrl: 'http://127.0.0.1:1/x' });
     assert.equal(b.status, 409, JSON.stringify(b.body));
     assert.equal(b.body.code, 'IDEMPOTENCY_CONFLICT');
+  });
+
+  test('a delivery pending when the service stops is sent after the next start', async () => {
+    const probe = await receiver();
+    const port = Number(new URL(probe.url).port);
+    await probe.close();
+    const sub = await http(base, 'POST', '/v1/proofs', { modelId, input: TINY_INPUT, callbackUrl: probe.url });
+    await waitFor('a refused attempt', async () => (await http(base, 'GET', `/v1/proofs/${sub.body.id}`)).body.webhook?.attempts >= 1);
+    await server.close();
+    const r = await receiver([], port);
+    try {
+      server = await startServer(config, createLogger('silent'));
+      base = server.url;
+      await waitFor('the delivery after the restart', async () => r.got.length > 0, 30_000, 50);
+      assert.equal(JSON.parse(r.got[0].body).jobId, sub.body.id);
+      assert.ok(docsRecipe(SECRET, r.got[0]));
+      const v = await waitFor('the record', async () => {
+        const w = (await http(base, 'GET', `/v1/proofs/${sub.body.id}`)).body.webhook;
+        return w?.deliveredAt && w;
+      });
+      assert.ok(v.attempts >= 2);
+    } finally {
+      await r.close();
+    }
   });
 
   test('an invalid callbackUrl is a 400 naming the field; so is one on a service without a secret', async () => {

@@ -17,6 +17,7 @@ import { loadConfig } from '../../src/service/config';
 import { createLogger } from '../../src/service/log';
 import { Server, startServer } from '../../src/service/server';
 import { backoffMs, verifyWebhook } from '../../src/jobs/webhooks';
+import { BatchView, ProofView } from '../../src/service/responses';
 import { makeTempDir } from '../helpers/onnx-builders';
 import { http, readyTiny, TINY_INPUT, tinyInputs, waitFor } from '../helpers/service';
 
@@ -116,6 +117,7 @@ describe('webhooks', () => {
         return v.body.webhook?.deliveredAt && v.body;
       });
       assert.deepEqual({ ...view.webhook, deliveredAt: typeof view.webhook.deliveredAt }, { url: r.url, attempts: 1, lastStatus: 200, deliveredAt: 'string', lastError: null });
+      ProofView.parse(view); // the OpenAPI contract of the view
       assert.equal(r.got.length, 1, 'delivered once');
     } finally {
       await r.close();
@@ -182,6 +184,7 @@ describe('webhooks', () => {
         return v.body.items.every((i: any) => i.webhook?.deliveredAt) && v.body;
       });
       assert.ok(b.items.every((i: any) => i.webhook.url === r.url && i.webhook.attempts === 1));
+      BatchView.parse(b);
     } finally {
       await r.close();
     }

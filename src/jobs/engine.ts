@@ -24,7 +24,7 @@ import { Verdict } from '../formats/verdict';
 import type { OnchainOptions } from '../verifier/onchain';
 import { verifyReceipt } from '../app/verify-receipt';
 import { ArtifactStore } from './artifact-store';
-import { BatchRecord, Job, JobState, ModelRecord, NewJob } from './job';
+import { BatchRecord, Job, JobState, ModelRecord, NewJob, WebhookDelivery } from './job';
 import type { JobQueue } from './queue';
 import { queueUnavailable } from './outage';
 import { requestHash, scopedKey } from './request-hash';
@@ -45,6 +45,8 @@ export interface EngineOptions {
   /** Checks a model's build (artifact hashes, and trust in production mode); throws its integrity error. */
   checkBuild?: (modelId: string) => Promise<void> | void;
   onEnqueueError?: (err: unknown) => void;
+  /** Whether webhooks are configured (a signing secret): without, a callbackUrl is refused. */
+  webhooks?: boolean;
 }
 
 export class QueueFullError extends ZkmlError {
@@ -63,6 +65,7 @@ export interface ProofRequest {
   input: unknown;
   idempotencyKey?: string;
   salts?: SaltsRequest;
+  callbackUrl?: string;
 }
 export interface BatchRequest {
   modelId: string;
@@ -70,6 +73,8 @@ export interface BatchRequest {
   idempotencyKey?: string;
   /** One per input when given. */
   salts?: SaltsRequest[];
+  /** Each item's outcome is POSTed there when it ends. */
+  callbackUrl?: string;
 }
 export interface CompileRequest {
   settings?: Record<string, unknown>;
@@ -89,6 +94,8 @@ export interface VerifyRequest {
 export interface ProofJob {
   job: Job;
   receipt?: Receipt;
+  /** Its webhook delivery, when it gave a callbackUrl. */
+  webhook?: WebhookDelivery;
 }
 
 export class Engine {
@@ -359,20 +366,31 @@ export class Engine {
     return out;
   }
 
+  /** A callbackUrl needs the signing secret: refused now (a 400) rather than accepted and never sent. */
+  private checkCallback(url: string | undefined): void {
+    if (url !== undefined && !this.opts.webhooks) {
+      throw new ZkmlError('BODY_INVALID', 'callbackUrl: this service has no webhook secret (ZKML_WEBHOOK_SECRET), so it sends no webhooks', { field: 'callbackUrl' });
+    }
+  }
+
   async submitProof(b: ProofRequest, caller: CallerId = null): Promise<{ job: Job; created: boolean }> {
+    this.checkCallback(b.callbackUrl);
     await this.readyBuild(b.modelId);
     await this.checkInput(b.modelId, b.input);
     const salts = await this.checkSalts(b.modelId, b.salts);
     const payload = { input: b.input, ...(salts ? { salts } : {}) };
-    const key = b.idempotencyKey === undefined ? {} : { idempotencyKey: scopedKey(caller, b.idempotencyKey), requestHash: requestHash({ modelId: b.modelId, input: b.input, salts: b.salts }) };
-    const r = await this.submit([{ id: crypto.randomUUID(), kind: 'prove', modelId: b.modelId, payload, requester: caller, ...key }]);
+    const key =
+      b.idempotencyKey === undefined
+        ? {}
+        : { idempotencyKey: scopedKey(caller, b.idempotencyKey), requestHash: requestHash({ modelId: b.modelId, input: b.input, salts: b.salts, callbackUrl: b.callbackUrl }) };
+    const r = await this.submit([{ id: crypto.randomUUID(), kind: 'prove', modelId: b.modelId, payload, requester: caller, callbackUrl: b.callbackUrl, ...key }]);
     return { job: r.jobs[0], created: r.created };
   }
 
   /** A job with its receipt once it is done. */
   private async withReceipt(job: Job): Promise<ProofJob> {
     const receipt = job.state === 'done' ? ((await this.store.getResult(job.id)) as Receipt | undefined) : undefined;
-    return { job, receipt };
+    return { job, receipt, webhook: await this.store.getWebhook(job.id) };
   }
 
   async proof(id: string): Promise<ProofJob> {
@@ -395,6 +413,7 @@ export class Engine {
   async submitBatch(b: BatchRequest, caller: CallerId = null): Promise<{ batchId: string; size: number; created: boolean }> {
     if (b.inputs.length > this.opts.maxBatch) throw new ZkmlError('BODY_INVALID', `a batch holds at most ${this.opts.maxBatch} inputs, got ${b.inputs.length}`);
     if (b.salts && b.salts.length !== b.inputs.length) throw new ZkmlError('BODY_INVALID', `salts: give one entry per input (${b.inputs.length}), got ${b.salts.length}`);
+    this.checkCallback(b.callbackUrl);
     await this.readyBuild(b.modelId);
     const salts: Array<StoredSalts | undefined> = [];
     for (const [i, input] of b.inputs.entries()) {
@@ -413,8 +432,12 @@ export class Engine {
       batchId,
       batchIndex: i,
       requester: caller,
+      callbackUrl: b.callbackUrl,
     }));
-    const key = b.idempotencyKey === undefined ? {} : { idempotencyKey: scopedKey(caller, b.idempotencyKey), requestHash: requestHash({ modelId: b.modelId, inputs: b.inputs, salts: b.salts }) };
+    const key =
+      b.idempotencyKey === undefined
+        ? {}
+        : { idempotencyKey: scopedKey(caller, b.idempotencyKey), requestHash: requestHash({ modelId: b.modelId, inputs: b.inputs, salts: b.salts, callbackUrl: b.callbackUrl }) };
     const r = await this.submit(jobs, { id: batchId, modelId: b.modelId, size: jobs.length, createdAt: new Date().toISOString(), ...key });
     if (!r.created) return { batchId: r.batchId!, size: (await this.store.getBatch(r.batchId!))!.size, created: false };
     return { batchId, size: jobs.length, created: true };

@@ -73,6 +73,36 @@ export interface NewJob {
   batchId?: string;
   batchIndex?: number;
   requester?: string | null;
+  /** Where to POST the signed outcome when the job ends (src/jobs/webhooks.ts). */
+  callbackUrl?: string;
+}
+
+/** A job's webhook delivery as stored (one per job that gave a callbackUrl). */
+export interface WebhookDelivery {
+  url: string;
+  attempts: number;
+  /** The receiver's last HTTP status (null: no answer, e.g. connection refused or timeout). */
+  lastStatus: number | null;
+  deliveredAt: string | null;
+  lastError: string | null;
+  /** When the next attempt is due; null once delivered or given up. */
+  nextAt: string | null;
+}
+
+/** A due delivery, as the dispatcher claims it. */
+export interface DueWebhook {
+  jobId: string;
+  url: string;
+  attempts: number;
+  nextAt: string;
+}
+
+/** The outcome of one delivery attempt. */
+export interface WebhookAttempt {
+  status: number | null;
+  error: string | null;
+  deliveredAt: string | null;
+  nextAt: string | null;
 }
 
 /** What to change on the model in the same transaction that finishes a compile job. */

@@ -6,8 +6,8 @@
 import { Pool, PoolClient, QueryResult } from 'pg';
 import type { ModelDeployment } from '../chain/deploy-model';
 import type { PublicError } from '../errors';
-import { BatchRecord, Job, JobKind, JOB_STATES, JobState, ModelRecord, ModelUpdate, NewJob } from './job';
-import { ADDED_COLUMNS, ADDED_INDEXES, errorColumns, JOB_COLUMNS, json, now, SCHEMA, toBatch, toJob, toModel } from './rows';
+import { BatchRecord, DueWebhook, Job, JobKind, JOB_STATES, JobState, ModelRecord, ModelUpdate, NewJob, WebhookAttempt, WebhookDelivery } from './job';
+import { ADDED_COLUMNS, ADDED_INDEXES, errorColumns, JOB_COLUMNS, json, now, SCHEMA, toBatch, toJob, toModel, toWebhook, WEBHOOKS_DUE } from './rows';
 import { isPgUnavailable, storeUnavailable } from './outage';
 import { nextSeq } from './seq';
 import { CreateJobsResult, emptyCounts, JobStore } from './store';
@@ -137,6 +137,7 @@ export class PgJobStore implements JobStore {
       j.requester ?? null,
       j.requestHash ?? null,
     ]);
+    if (j.callbackUrl) await c.query('INSERT INTO webhooks (job_id, url, attempts, next_at, created_at) VALUES ($1, $2, 0, $3, $3)', [j.id, j.callbackUrl, now()]);
   }
 
   async setModelHealth(modelId: string, error: PublicError | null): Promise<boolean> {
@@ -291,5 +292,34 @@ export class PgJobStore implements JobStore {
   /** Queued and running jobs are re-announced to BullMQ, which ignores a job id it still holds; running ones stay running. */
   async recover(): Promise<Job[]> {
     return (await this.query("SELECT * FROM jobs WHERE state IN ('queued', 'running') ORDER BY seq")).rows.map(toJob);
+  }
+
+  async getWebhook(jobId: string): Promise<WebhookDelivery | undefined> {
+    const r = await this.one('SELECT * FROM webhooks WHERE job_id = $1', [jobId]);
+    return r && toWebhook(r);
+  }
+
+  async webhooksDue(isoTime: string, limit: number): Promise<DueWebhook[]> {
+    return (
+      await this.query(
+        WEBHOOKS_DUE((n) => `$${n}`),
+        [isoTime, limit],
+      )
+    ).rows.map((r) => ({ jobId: String(r.job_id), url: String(r.url), attempts: Number(r.attempts), nextAt: String(r.next_at) }));
+  }
+
+  async claimWebhook(jobId: string, dueAt: string, leaseUntil: string): Promise<boolean> {
+    const r = await this.query('UPDATE webhooks SET next_at = $1 WHERE job_id = $2 AND next_at = $3 AND delivered_at IS NULL', [leaseUntil, jobId, dueAt]);
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async recordWebhookAttempt(jobId: string, a: WebhookAttempt): Promise<void> {
+    await this.query('UPDATE webhooks SET attempts = attempts + 1, last_status = $1, last_error = $2, delivered_at = $3, next_at = $4 WHERE job_id = $5', [
+      a.status,
+      a.error,
+      a.deliveredAt,
+      a.nextAt,
+      jobId,
+    ]);
   }
 }

@@ -1,7 +1,7 @@
 /** Row ↔ record mapping and the schema, shared by the SQLite and PostgreSQL stores (same columns). */
 import type { ModelDeployment } from '../chain/deploy-model';
 import { isErrorCode, PublicError } from '../errors';
-import type { BatchRecord, Job, ModelRecord } from './job';
+import type { BatchRecord, Job, ModelRecord, WebhookDelivery } from './job';
 
 export const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS models (
@@ -17,6 +17,11 @@ export const SCHEMA = [
   `CREATE INDEX IF NOT EXISTS jobs_batch ON jobs (batch_id, batch_index)`,
   // One result per job: the primary key makes a duplicate impossible, not just unlikely.
   `CREATE TABLE IF NOT EXISTS results (job_id TEXT PRIMARY KEY, body TEXT NOT NULL, created_at TEXT NOT NULL)`,
+  // One webhook delivery per job (src/jobs/webhooks.ts): next_at is when it is due, NULL once delivered or given up.
+  `CREATE TABLE IF NOT EXISTS webhooks (
+    job_id TEXT PRIMARY KEY, url TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_status INTEGER,
+    last_error TEXT, delivered_at TEXT, next_at TEXT, created_at TEXT NOT NULL)`,
+  `CREATE INDEX IF NOT EXISTS webhooks_due ON webhooks (next_at)`,
 ];
 
 /** Columns added after the first release: a store made before them gets them at init. */
@@ -99,3 +104,19 @@ export function toBatch(r: Row): BatchRecord {
 
 export const now = (): string => new Date().toISOString();
 export const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
+
+export function toWebhook(r: Row): WebhookDelivery {
+  return {
+    url: String(r.url),
+    attempts: Number(r.attempts),
+    lastStatus: r.last_status === null || r.last_status === undefined ? null : Number(r.last_status),
+    deliveredAt: (r.delivered_at as string | null) ?? null,
+    lastError: (r.last_error as string | null) ?? null,
+    nextAt: (r.next_at as string | null) ?? null,
+  };
+}
+
+/** Finished jobs whose webhook is due (not delivered, not given up), oldest due first. */
+export const WEBHOOKS_DUE = (p: (n: number) => string) =>
+  `SELECT w.job_id, w.url, w.attempts, w.next_at FROM webhooks w JOIN jobs j ON j.id = w.job_id
+   WHERE j.state IN ('done', 'failed') AND w.delivered_at IS NULL AND w.next_at IS NOT NULL AND w.next_at <= ${p(1)} ORDER BY w.next_at LIMIT ${p(2)}`;

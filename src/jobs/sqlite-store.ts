@@ -7,8 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ModelDeployment } from '../chain/deploy-model';
 import type { PublicError } from '../errors';
-import { BatchRecord, Job, JobKind, JOB_STATES, JobState, ModelRecord, ModelUpdate, NewJob } from './job';
-import { ADDED_COLUMNS, ADDED_INDEXES, errorColumns, JOB_COLUMNS, json, now, SCHEMA, toBatch, toJob, toModel } from './rows';
+import { BatchRecord, DueWebhook, Job, JobKind, JOB_STATES, JobState, ModelRecord, ModelUpdate, NewJob, WebhookAttempt, WebhookDelivery } from './job';
+import { ADDED_COLUMNS, ADDED_INDEXES, errorColumns, JOB_COLUMNS, json, now, SCHEMA, toBatch, toJob, toModel, toWebhook, WEBHOOKS_DUE } from './rows';
 import { CreateJobsResult, emptyCounts, JobStore } from './store';
 import { nextSeq } from './seq';
 
@@ -105,6 +105,7 @@ export class SqliteJobStore implements JobStore {
     this.db
       .prepare(`INSERT INTO jobs (${JOB_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, 'queued', 'queued', 0, ?, NULL, NULL, 0, NULL, ?, NULL, NULL, ?, ?, ?)`)
       .run(j.id, j.kind, j.modelId, j.batchId ?? null, j.batchIndex ?? null, j.idempotencyKey ?? null, json(j.payload), now(), nextSeq(), j.requester ?? null, j.requestHash ?? null);
+    if (j.callbackUrl) this.db.prepare('INSERT INTO webhooks (job_id, url, attempts, next_at, created_at) VALUES (?, ?, 0, ?, ?)').run(j.id, j.callbackUrl, now(), now());
   }
 
   async createProveJobs(jobs: NewJob[], opts: { activeLimit?: number; batch?: BatchRecord }): Promise<CreateJobsResult | 'full'> {
@@ -232,5 +233,29 @@ export class SqliteJobStore implements JobStore {
         return (this.db.prepare("SELECT * FROM jobs WHERE state = 'queued' ORDER BY seq").all() as Row[]).map(toJob);
       })
       .immediate();
+  }
+
+  async getWebhook(jobId: string): Promise<WebhookDelivery | undefined> {
+    const r = this.one('SELECT * FROM webhooks WHERE job_id = ?', jobId);
+    return r && toWebhook(r);
+  }
+
+  async webhooksDue(isoTime: string, limit: number): Promise<DueWebhook[]> {
+    return (this.db.prepare(WEBHOOKS_DUE(() => '?')).all(isoTime, limit) as Row[]).map((r) => ({
+      jobId: String(r.job_id),
+      url: String(r.url),
+      attempts: Number(r.attempts),
+      nextAt: String(r.next_at),
+    }));
+  }
+
+  async claimWebhook(jobId: string, dueAt: string, leaseUntil: string): Promise<boolean> {
+    return this.db.prepare('UPDATE webhooks SET next_at = ? WHERE job_id = ? AND next_at = ? AND delivered_at IS NULL').run(leaseUntil, jobId, dueAt).changes > 0;
+  }
+
+  async recordWebhookAttempt(jobId: string, a: WebhookAttempt): Promise<void> {
+    this.db
+      .prepare('UPDATE webhooks SET attempts = attempts + 1, last_status = ?, last_error = ?, delivered_at = ?, next_at = ? WHERE job_id = ?')
+      .run(a.status, a.error, a.deliveredAt, a.nextAt, jobId);
   }
 }

@@ -4,7 +4,7 @@
  */
 import type { ModelDeployment } from '../chain/deploy-model';
 import type { PublicError } from '../errors';
-import type { BatchRecord, Job, JobKind, JobState, ModelRecord, ModelUpdate, NewJob } from './job';
+import type { BatchRecord, DueWebhook, Job, JobKind, JobState, ModelRecord, ModelUpdate, NewJob, WebhookAttempt, WebhookDelivery } from './job';
 
 export interface CreateJobsResult {
   jobs: Job[];
@@ -76,6 +76,15 @@ export interface JobStore {
   queuedBefore(isoTime: string, limit: number): Promise<Array<{ id: string; kind: JobKind }>>;
   /** Queued and running jobs after a restart; running ones go back to queued. Oldest first. */
   recover(): Promise<Job[]>;
+
+  /** The webhook delivery of a job (stored with the job when it gave a callbackUrl). */
+  getWebhook(jobId: string): Promise<WebhookDelivery | undefined>;
+  /** Deliveries due at the given time whose job has ended. */
+  webhooksDue(isoTime: string, limit: number): Promise<DueWebhook[]>;
+  /** Takes a due delivery for one attempt (moves next_at to the lease's end) unless another process took it first. */
+  claimWebhook(jobId: string, dueAt: string, leaseUntil: string): Promise<boolean>;
+  /** Records one attempt: attempts + 1, its status and error, delivered or the next due time (null: given up). */
+  recordWebhookAttempt(jobId: string, attempt: WebhookAttempt): Promise<void>;
 }
 
 export const emptyCounts = (): Record<JobState, number> => ({ queued: 0, running: 0, done: 0, failed: 0 });

@@ -11,12 +11,18 @@ import type { BatchRequest, CompileRequest, DeployRequest, ProofRequest, VerifyR
 /** Salts as text (decimal or 0x-hex): a JSON number would lose digits. */
 const SaltsBody = z.object({ input: z.string().max(100).optional(), output: z.string().max(100).optional() }).strict();
 const IdempotencyKey = z.string().min(1).max(200);
+/** Where the signed outcome of each proof job is POSTed when it ends (docs/service.md, Webhooks). */
+const CallbackUrl = z
+  .string()
+  .max(2000)
+  .refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'callbackUrl is an http(s) URL');
 const ProofBody = z
   .object({
     modelId: z.string().regex(/^[0-9a-f]{64}$/, 'modelId is a 64-digit hex sha256'),
     input: z.unknown().refine((v) => v !== undefined && v !== null, 'input is required'),
     idempotencyKey: IdempotencyKey.optional(),
     salts: SaltsBody.optional(),
+    callbackUrl: CallbackUrl.optional(),
   })
   .strict();
 const BatchBody = z
@@ -26,6 +32,8 @@ const BatchBody = z
     idempotencyKey: IdempotencyKey.optional(),
     /** One per input when given. */
     salts: z.array(SaltsBody).optional(),
+    /** Each item's outcome is POSTed there when it ends (one delivery per item). */
+    callbackUrl: CallbackUrl.optional(),
   })
   .strict();
 const CompileBody = z.object({ settings: z.record(z.unknown()).optional(), calibration: z.unknown().optional() }).strict();

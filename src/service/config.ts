@@ -89,6 +89,14 @@ const Env = z
     ZKML_STALLED_MS: int(500, 3_600_000).default(15_000),
     /** Scale-out: how often stored jobs the queue lost (Redis restarted, API died mid-enqueue) are re-announced. */
     ZKML_SWEEP_MS: int(200, 3_600_000).default(30_000),
+    /** The HMAC-SHA256 key of webhook signatures; without it, requests with a callbackUrl are refused. */
+    ZKML_WEBHOOK_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+    ZKML_WEBHOOK_ATTEMPTS: int(1, 50).default(5),
+    /** The wait after the first failed delivery, doubled after each further one up to ZKML_WEBHOOK_MAX_DELAY_MS. */
+    ZKML_WEBHOOK_BASE_MS: int(1, 3_600_000).default(1000),
+    ZKML_WEBHOOK_MAX_DELAY_MS: int(1, 24 * 3_600_000).default(60_000),
+    ZKML_WEBHOOK_POLL_MS: int(10, 3_600_000).default(1000),
+    ZKML_WEBHOOK_TIMEOUT_MS: int(100, 600_000).default(10_000),
   })
   .superRefine((e, ctx) => {
     if (e.REDIS_URL && !e.DATABASE_URL) ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'REDIS_URL (scale-out) needs DATABASE_URL: workers cannot share a SQLite file' });
@@ -134,5 +142,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     lockMs: e.ZKML_LOCK_MS,
     stalledMs: e.ZKML_STALLED_MS,
     sweepMs: e.ZKML_SWEEP_MS,
+    webhooks: e.ZKML_WEBHOOK_SECRET
+      ? {
+          secret: e.ZKML_WEBHOOK_SECRET,
+          attempts: e.ZKML_WEBHOOK_ATTEMPTS,
+          baseMs: e.ZKML_WEBHOOK_BASE_MS,
+          capMs: e.ZKML_WEBHOOK_MAX_DELAY_MS,
+          pollMs: e.ZKML_WEBHOOK_POLL_MS,
+          timeoutMs: e.ZKML_WEBHOOK_TIMEOUT_MS,
+        }
+      : undefined,
   };
 }

@@ -100,7 +100,17 @@ export const ReceiptView = z
 const Withheld = z.array(z.enum(['openings', 'outputs', 'reference']));
 
 /** A proof job with its receipt as this caller may see it. */
-export const ProofView = JobView.extend({ receipt: ReceiptView.nullable(), withheld: Withheld }).strict();
+export const WebhookView = z
+  .object({
+    url: z.string(),
+    attempts: z.number().int().describe('delivery attempts so far'),
+    lastStatus: z.number().int().nullable().describe("the receiver's last HTTP status (null: no answer)"),
+    deliveredAt: Timestamp.nullable(),
+    lastError: z.string().nullable(),
+  })
+  .strict()
+  .describe('the webhook delivery of a job that gave a callbackUrl');
+export const ProofView = JobView.extend({ webhook: WebhookView.nullable(), receipt: ReceiptView.nullable(), withheld: Withheld }).strict();
 
 export const ProofAccepted = z.object({ id: z.string(), state: JobView.shape.state, created: z.boolean().describe('false when the idempotency key repeated') }).strict();
 

@@ -15,6 +15,7 @@ import { PgJobStore } from '../jobs/pg-store';
 import { InProcessQueue, JobQueue } from '../jobs/queue';
 import { JobRunner } from '../jobs/runner';
 import { SqliteJobStore } from '../jobs/sqlite-store';
+import { WebhookDispatcher } from '../jobs/webhooks';
 import type { JobStore } from '../jobs/store';
 import type { JobKind } from '../jobs/job';
 import type { OnchainOptions } from '../verifier/onchain';
@@ -74,7 +75,10 @@ export async function createRuntime(config: Config, log: Logger, opts: { runJobs
     chain,
     checkBuild,
     onEnqueueError: (err) => log.warn({ err }, 'enqueue failed; the sweep will retry'),
+    webhooks: config.webhooks !== undefined,
   });
+  // Every process polls the store for due deliveries; a claim makes one of them send each attempt.
+  const webhooks = config.webhooks ? new WebhookDispatcher(store, { ...config.webhooks, onError: (err) => log.warn({ err }, 'webhook delivery failed') }) : undefined;
 
   if (opts.runJobs) {
     prover = new Prover({ threads: config.proverThreads, mode: config.mode });
@@ -84,6 +88,7 @@ export async function createRuntime(config: Config, log: Logger, opts: { runJobs
       onFinished: (job, outcome) => {
         metrics.jobFinished(job, outcome);
         engine.observeRunTime(outcome.runMs);
+        webhooks?.kick();
         log.info({ jobId: job.id, kind: job.kind, state: outcome.state, code: outcome.code, runMs: outcome.runMs, attempt: job.attempts }, 'job finished');
       },
       onError: (job, err) => log.error({ jobId: job?.id, err }, 'job error'),
@@ -104,6 +109,8 @@ export async function createRuntime(config: Config, log: Logger, opts: { runJobs
     log.info({ count: pending.length }, 'recovering queued and interrupted jobs');
     await announce(queue, pending);
   }
+
+  webhooks?.start();
 
   // Scale-out: a job stored but not announced (Redis down, or the API died in between) is
   // re-announced; BullMQ ignores ids it already holds.
@@ -126,6 +133,7 @@ export async function createRuntime(config: Config, log: Logger, opts: { runJobs
     async close() {
       clearInterval(sweep);
       await queue.close();
+      await webhooks?.close();
       // A compile still running after the drain is stopped here and left for the next start.
       await compiler?.close();
       await prover?.close();

@@ -1,5 +1,5 @@
 /** What the API shows of jobs and receipts. */
-import type { Job } from '../jobs/job';
+import type { Job, WebhookDelivery } from '../jobs/job';
 import type { CallerId, ProofJob } from '../jobs/engine';
 import { receiptView } from './receipt-view';
 
@@ -10,6 +10,12 @@ export function jobView(job: Job) {
 }
 
 /** A proof job with its receipt as this caller may see it (openings only for the requester). */
-export function proofView({ job, receipt }: ProofJob, caller: CallerId) {
-  return { ...jobView(job), ...(receipt ? receiptView(receipt, job.requester === caller) : { receipt: null, withheld: [] }) };
+export function proofView({ job, receipt, webhook }: ProofJob, caller: CallerId) {
+  return { ...jobView(job), webhook: webhook ? webhookView(webhook) : null, ...(receipt ? receiptView(receipt, job.requester === caller) : { receipt: null, withheld: [] }) };
+}
+
+/** A job's webhook delivery; when the next attempt is due stays internal. */
+export function webhookView(w: WebhookDelivery) {
+  const { nextAt: _next, ...rest } = w;
+  return rest;
 }

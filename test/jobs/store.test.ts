@@ -128,6 +128,33 @@ function storeContract(name: string, make: () => Promise<JobStore | undefined>, 
       assert.equal(await store.setModelHealth(other, null), true);
       assert.deepEqual(await store.getModel(other).then((m) => [m?.status, m?.error, m?.vkSha256]), ['ready', null, 'd'.repeat(64)]);
     });
+
+    test('a webhook delivery is stored with its job, due once the job ends, claimed once, and records its attempts', async (t) => {
+      if (!store) return t.skip('PostgreSQL not reachable');
+      const url = 'http://127.0.0.1:9/hook';
+      const r = await store.createProveJobs([job({ callbackUrl: url }), job()], {});
+      assert.ok(r !== 'full');
+      const [hooked, plain] = r.jobs.map((j) => j.id);
+      assert.equal(await store.getWebhook(plain), undefined);
+      assert.deepEqual({ ...(await store.getWebhook(hooked))!, nextAt: 'set' }, { url, attempts: 0, lastStatus: null, deliveredAt: null, lastError: null, nextAt: 'set' });
+      const later = new Date(Date.now() + 60_000).toISOString();
+      const mine = <T extends { jobId: string }>(due: T[]) => due.filter((d) => d.jobId === hooked);
+      assert.deepEqual(mine(await store.webhooksDue(later, 100)), [], 'not due while the job is queued');
+      await store.claim(hooked, 'w1');
+      await store.complete(hooked, { n: 1 });
+      const [due] = mine(await store.webhooksDue(later, 100));
+      assert.equal(due?.url, url);
+      const lease = new Date(Date.now() + 120_000).toISOString();
+      const claims = await Promise.all([store.claimWebhook(hooked, due.nextAt, lease), store.claimWebhook(hooked, due.nextAt, lease)]);
+      assert.equal(claims.filter(Boolean).length, 1, 'one claim wins');
+      assert.deepEqual(mine(await store.webhooksDue(later, 100)), [], 'not due while leased');
+      await store.recordWebhookAttempt(hooked, { status: 500, error: 'HTTP 500', deliveredAt: null, nextAt: due.nextAt });
+      assert.equal(mine(await store.webhooksDue(later, 100)).length, 1, 'due again after a failure');
+      const at = new Date().toISOString();
+      await store.recordWebhookAttempt(hooked, { status: 200, error: null, deliveredAt: at, nextAt: null });
+      assert.deepEqual(await store.getWebhook(hooked), { url, attempts: 2, lastStatus: 200, deliveredAt: at, lastError: null, nextAt: null });
+      assert.deepEqual(mine(await store.webhooksDue(later, 100)), [], 'delivered: never due again');
+    });
   });
 }
 

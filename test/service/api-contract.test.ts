@@ -96,8 +96,8 @@ describe('API contract: idempotency, strict bodies, lifecycle, stopped models', 
   test('strict bodies: an unknown field is refused with a 400 naming it', async () => {
     for (const [route, body] of [
       ['/v1/proofs', { modelId, input: TINY_INPUT, idempotency_key: 'x' }],
-      ['/v1/proofs', { modelId, input: TINY_INPUT, callbackUrl: 'https://example.com/hook' }],
-      ['/v1/batches', { modelId, inputs: [TINY_INPUT], callbackUrl: 'https://example.com/hook' }],
+      ['/v1/proofs', { modelId, input: TINY_INPUT, callback_url: 'https://example.com/hook' }],
+      ['/v1/batches', { modelId, inputs: [TINY_INPUT], callbackURL: 'https://example.com/hook' }],
       ['/v1/batches', { modelId, inputs: [TINY_INPUT], idempotency_key: 'x' }],
       ['/v1/verify', { receipt: { proof: {}, publicSignals: [], model: { onnxSha256: modelId, vkSha256: 'x' } }, onchian: true }],
     ] as const) {

@@ -74,6 +74,7 @@ export type ProofRequest = {
     input?: string;
     output?: string;
   };
+  callbackUrl?: string;
 };
 
 export type BatchRequest = {
@@ -84,6 +85,7 @@ export type BatchRequest = {
     input?: string;
     output?: string;
   }>;
+  callbackUrl?: string;
 };
 
 export type CompileRequest = {
@@ -269,6 +271,17 @@ export type ProofJob = {
   startedAt: string | null;
   /** ISO 8601 */
   finishedAt: string | null;
+  /** the webhook delivery of a job that gave a callbackUrl */
+  webhook: {
+    url: string;
+    /** delivery attempts so far */
+    attempts: number;
+    /** the receiver's last HTTP status (null: no answer) */
+    lastStatus: number | null;
+    /** ISO 8601 */
+    deliveredAt: string | null;
+    lastError: string | null;
+  } | null;
   receipt: {
     format: 'zkml-receipt/1';
     model: {
@@ -402,6 +415,17 @@ export type Batch = {
     startedAt: string | null;
     /** ISO 8601 */
     finishedAt: string | null;
+    /** the webhook delivery of a job that gave a callbackUrl */
+    webhook: {
+      url: string;
+      /** delivery attempts so far */
+      attempts: number;
+      /** the receiver's last HTTP status (null: no answer) */
+      lastStatus: number | null;
+      /** ISO 8601 */
+      deliveredAt: string | null;
+      lastError: string | null;
+    } | null;
     receipt: {
       format: 'zkml-receipt/1';
       model: {

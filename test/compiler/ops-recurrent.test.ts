@@ -39,6 +39,8 @@ interface Case {
   attributes?: Record<string, AttributeValue>;
   /** initial_h (and initial_c) as constants rather than zeros. */
   initial?: boolean;
+  /** initial_h (and initial_c) as graph inputs, given at run time. */
+  runtimeInitial?: boolean;
   sequenceLens?: number[];
   peephole?: boolean;
   seed: number;
@@ -77,12 +79,24 @@ function build(c: Case): Uint8Array {
     inits.push({ name: 'P', dims: [dirs, 3 * c.hidden], data: rand(dirs * 3 * c.hidden, 0.5) });
     inputs[7] = 'P';
   }
+  const graphInputs = [{ name: 'x', elemType: 'float32' as const, shape: [c.seq, c.batch, c.input] }];
+  if (c.runtimeInitial) {
+    for (const [name, at] of c.opType === 'LSTM'
+      ? ([
+          ['h0', 5],
+          ['c0', 6],
+        ] as const)
+      : ([['h0', 5]] as const)) {
+      graphInputs.push({ name, elemType: 'float32', shape: [dirs, c.batch, c.hidden] });
+      inputs[at] = name;
+    }
+  }
   while (inputs[inputs.length - 1] === '') inputs.pop();
   const shapes: Record<string, number[]> = { y: [c.seq, dirs, c.batch, c.hidden], y_h: [dirs, c.batch, c.hidden], y_c: [dirs, c.batch, c.hidden] };
   return writeOnnx({
     name: 'ops-recurrent',
     opset: 14,
-    inputs: [{ name: 'x', elemType: 'float32', shape: [c.seq, c.batch, c.input] }],
+    inputs: graphInputs,
     outputs: outputsOf(c).map((name) => ({ name, elemType: 'float32' as const, shape: shapes[name] })),
     initializers: inits,
     nodes: [
@@ -159,6 +173,8 @@ describe('recurrent: float semantics and the integer model against onnxruntime',
     'LSTM (reverse)': LSTM_REVERSE,
     'LSTM (bidirectional, constant initial state)': LSTM_BIDI,
     'LSTM (sequence_lens equal to the sequence length)': { ...LSTM, sequenceLens: [3] },
+    'LSTM (bidirectional, initial_h and initial_c given at run time)': { ...LSTM_BIDI, initial: false, runtimeInitial: true },
+    'GRU (linear_before_reset 1, initial_h given at run time)': { ...GRU_LBR, initial: false, runtimeInitial: true },
   })) {
     test(name, async (t) => {
       t.diagnostic(`worst |error| ${await checkCase(c)}`);

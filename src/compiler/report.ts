@@ -125,23 +125,23 @@ function constantOutputElements(model: QuantizedModel): number {
  */
 function repeatedOutputElements(model: QuantizedModel): number {
   const producer = new Map(model.layers.map((l) => [l.out, l]));
-  const source = (t: number, j: number): string => {
+  const source = (t: number, j: number): string | undefined => {
     for (;;) {
       const layer = producer.get(t);
       const row = layer?.rows[j];
       const copy = row && layer.gadgets![j].kind === 'linear' && row.products.length === 0 && !rowHasParams(row) && row.terms.length === 1 && row.terms[0][3] === undefined;
-      if (!copy) return `${t}:${j}`;
+      // An input element is left out: the report has never counted an output that copies an input.
+      if (!copy) return layer ? `${t}:${j}` : undefined;
       [t, j] = row.terms[0];
     }
   };
-  const seen = new Set<string>();
+  // Across outputs only: within one output (a Pad, a Tile), circom's own simplification decides.
+  const earlier = new Set<string>();
   let repeated = 0;
   for (const o of model.outputs) {
-    for (let j = 0; j < model.tensors[o.tensor].size; j++) {
-      const s = source(o.tensor, j);
-      if (seen.has(s)) repeated++;
-      seen.add(s);
-    }
+    const sources = Array.from({ length: model.tensors[o.tensor].size }, (_, j) => source(o.tensor, j));
+    repeated += sources.filter((s) => s !== undefined && earlier.has(s)).length;
+    for (const s of sources) if (s !== undefined) earlier.add(s);
   }
   return repeated;
 }

@@ -118,6 +118,34 @@ function constantOutputElements(model: QuantizedModel): number {
   return model.outputs.reduce((n, o) => n + constant[o.tensor].filter(Boolean).length, 0);
 }
 
+/**
+ * Output elements that are a copy of a signal an earlier output element already made public (an RNN's
+ * Y_h is the last step of its Y): circom cannot merge two public signals, so each keeps one constraint.
+ * Copies are followed through linear rows of one term (Concat, Gather, a rescale by 2^k).
+ */
+function repeatedOutputElements(model: QuantizedModel): number {
+  const producer = new Map(model.layers.map((l) => [l.out, l]));
+  const source = (t: number, j: number): string | undefined => {
+    for (;;) {
+      const layer = producer.get(t);
+      const row = layer?.rows[j];
+      const copy = row && layer.gadgets![j].kind === 'linear' && row.products.length === 0 && !rowHasParams(row) && row.terms.length === 1 && row.terms[0][3] === undefined;
+      // An input element is left out: the report has never counted an output that copies an input.
+      if (!copy) return layer ? `${t}:${j}` : undefined;
+      [t, j] = row.terms[0];
+    }
+  };
+  // Across outputs only: within one output (a Pad, a Tile), circom's own simplification decides.
+  const earlier = new Set<string>();
+  let repeated = 0;
+  for (const o of model.outputs) {
+    const sources = Array.from({ length: model.tensors[o.tensor].size }, (_, j) => source(o.tensor, j));
+    repeated += sources.filter((s) => s !== undefined && earlier.has(s)).length;
+    for (const s of sources) if (s !== undefined) earlier.add(s);
+  }
+  return repeated;
+}
+
 export function buildReport(model: QuantizedModel): CompileReport {
   const layers: LayerReport[] = model.inputs.map((input) => {
     const bits = (input.hi - input.lo + 1n).toString(2).length - 1;
@@ -192,6 +220,10 @@ export function buildReport(model: QuantizedModel): CompileReport {
   if (pinned > 0) {
     // circom keeps one linear constraint per public output element that is a constant.
     layers.push({ layer: 'public outputs', opType: 'constant pins', outputs: pinned, constraints: pinned, products: 0, maxBits: 0, shift: 0, scaleBits: 0 });
+  }
+  const repeated = layout.outputs ? 0 : repeatedOutputElements(model) * k;
+  if (repeated > 0) {
+    layers.push({ layer: 'public outputs', opType: 'repeated outputs', outputs: repeated, constraints: repeated, products: 0, maxBits: 0, shift: 0, scaleBits: 0 });
   }
   return {
     layers,

@@ -17,7 +17,8 @@ export interface Expansion {
   constants: Map<string, FloatTensor>;
 }
 
-class Builder {
+/** Collects the nodes and constants of one expansion, named after the expanded node (shared with expand-recurrent.ts). */
+export class Builder {
   readonly nodes: IrNode[] = [];
   readonly constants = new Map<string, FloatTensor>();
   private count = 0;
@@ -40,7 +41,7 @@ class Builder {
   }
 }
 
-function refuse(node: IrNode, why: string): ZkmlError {
+export function refuse(node: IrNode, why: string): ZkmlError {
   return new ZkmlError('ONNX_UNSUPPORTED_ATTRIBUTE', `node '${node.name}' (${node.opType}): ${why}`, { node: node.name, opType: node.opType });
 }
 

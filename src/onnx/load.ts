@@ -4,6 +4,7 @@
  */
 import { ZkmlError } from '../errors';
 import { expandNormalization, isNormalization } from './expand-normalization';
+import { expandRecurrent, isRecurrent } from './expand-recurrent';
 import { foldBatchNorm } from './fold-batchnorm';
 import type { FloatTensor, Graph, IrNode, ValueInfo } from '../formats/graph';
 import { familyOf, SUPPORTED_OPS } from './ops';
@@ -13,7 +14,7 @@ import { DEFAULT_PARSE_LIMITS, ParseLimits, parseOnnx, RawGraph, RawValueInfo } 
 
 /** Every node whose op is outside the allowlist, all at once. */
 export function checkSupportedOps(raw: RawGraph): void {
-  const bad = raw.nodes.filter((n) => n.opType !== 'Constant' && (!familyOf(n.opType) || n.opType === INVERSE_STDDEV_OP) && !isNormalization(n.opType));
+  const bad = raw.nodes.filter((n) => n.opType !== 'Constant' && (!familyOf(n.opType) || n.opType === INVERSE_STDDEV_OP) && !isNormalization(n.opType) && !isRecurrent(n.opType));
   if (bad.length > 0) {
     const list = bad.map((n) => `'${n.name}' (${n.opType})`).join(', ');
     throw new ZkmlError('ONNX_UNSUPPORTED_OP', `unsupported op${bad.length > 1 ? 's' : ''} in ${list}; supported: ${SUPPORTED_OPS.join(', ')}`, {
@@ -89,13 +90,13 @@ export function buildGraph(raw: RawGraph, leadingDim = 1, limits: ParseLimits = 
       shapes.set(node.outputs[0], value.shape);
       continue;
     }
-    if (isNormalization(node.opType)) {
-      // Expanded into proven ops (expand-normalization.ts), which this loop then takes in turn.
+    if (isNormalization(node.opType) || isRecurrent(node.opType)) {
+      // Expanded into proven ops (expand-normalization.ts, expand-recurrent.ts), which this loop then takes in turn.
       const missing = node.inputs.find((n) => n !== '' && !shapes.has(n));
       if (missing !== undefined) throw new ZkmlError('ONNX_MALFORMED', `node '${node.name}' reads '${missing}', which no earlier node or input defines`);
       const inShapes = node.inputs.map((n) => shapes.get(n) ?? []);
       const expansion = guarded(node, () =>
-        expandNormalization(
+        (isRecurrent(node.opType) ? expandRecurrent : expandNormalization)(
           node,
           inShapes,
           node.inputs.map((n) => constants.get(n)),

@@ -21,6 +21,7 @@ import { quantizedFamily } from './quantized';
 import { logicFamily } from './logic';
 import { treeEnsembleFamily } from './tree-ensemble';
 import { NORMALIZATION_OPS } from '../expand-normalization';
+import { RECURRENT_OPS } from '../expand-recurrent';
 import { INVERSE_STDDEV_OP, inverseStdDevFamily } from './inverse-stddev';
 
 const FAMILIES: OpFamily[] = [
@@ -50,8 +51,8 @@ const FAMILIES: OpFamily[] = [
 const BY_OP = new Map<string, OpFamily>();
 for (const f of FAMILIES) for (const op of f.ops) BY_OP.set(op, f);
 
-/** Constant is folded at ingest and never reaches a family; the normalisations are expanded at ingest (expand-normalization.ts). */
-export const SUPPORTED_OPS: readonly string[] = ['Constant', ...[...BY_OP.keys()].filter((op) => op !== INVERSE_STDDEV_OP), ...NORMALIZATION_OPS].sort();
+/** Constant is folded at ingest and never reaches a family; the normalisations and recurrent nets are expanded at ingest (expand-normalization.ts, expand-recurrent.ts). */
+export const SUPPORTED_OPS: readonly string[] = ['Constant', ...[...BY_OP.keys()].filter((op) => op !== INVERSE_STDDEV_OP), ...NORMALIZATION_OPS, ...RECURRENT_OPS].sort();
 
 export function familyOf(opType: string): OpFamily | undefined {
   return BY_OP.get(opType);

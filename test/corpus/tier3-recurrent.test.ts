@@ -1,0 +1,55 @@
+/**
+ * The tier-3 corpus models that the recurrent expansion (src/onnx/expand-recurrent.ts) made provable:
+ * each proves, verifies, matches the integer reference bit for bit, stays within its static error
+ * bound and passes the soundness audit (every mutation refused).
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { corpusDir, CorpusResult, floatSlack, runCorpusModel } from '../../tools/corpus/run-corpus-model';
+import { Prover } from '../../src/prover/prover';
+
+const CORPUS = corpusDir();
+const present = fs.existsSync(path.join(CORPUS, 'INDEX.md'));
+
+/** LSTM and RNN, unrolled over their static sequence length. */
+const RECURRENT = ['ezkl/lstm', 'ezkl/rnn'];
+
+const summary = (r: CorpusResult) => `${r.model}: ${r.status}${r.stage ? ` at ${r.stage}` : ''}${r.code ? ` ${r.code}` : ''}${r.reason ? `: ${r.reason}` : ''}`;
+
+if (!present) {
+  test('corpus tier 3 recurrent', { skip: `no corpus at ${CORPUS} (expected ../shared/corpus beside the repository, or set ZKML_CORPUS_DIR)` }, () => undefined);
+} else {
+  describe('corpus tier 3, recurrent nets: prove, verify and pass the audit', () => {
+    let prover: Prover;
+    let workDir: string;
+    let cacheDir: string;
+    let ownCache = false;
+    before(() => {
+      prover = new Prover();
+      workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zkml-corpus-recurrent-'));
+      ownCache = !process.env.ZKML_CACHE_DIR;
+      cacheDir = process.env.ZKML_CACHE_DIR || fs.mkdtempSync(path.join(os.tmpdir(), 'zkml-corpus-cache-'));
+    });
+    after(async () => {
+      await prover.close();
+      fs.rmSync(workDir, { recursive: true, force: true });
+      if (ownCache) fs.rmSync(cacheDir, { recursive: true, force: true });
+    });
+
+    for (const model of RECURRENT) {
+      test(`${model} proves, verifies, within its bound; the audit refuses every mutation`, async (t) => {
+        const r = await runCorpusModel(path.join(CORPUS, model), workDir, { prover, cacheDir });
+        assert.equal(r.status, 'proved', summary(r));
+        assert.equal(r.verified, true);
+        assert.equal(r.integerReferenceMatches, true);
+        assert.equal(r.auditForgeries, 0, `${model}: the soundness audit found forged witnesses`);
+        assert.ok(r.auditMutations! > 0, `${model}: the audit tried mutations`);
+        assert.ok(r.maxAbsError! <= r.tolerance! + floatSlack(r.maxAbsOutput!), `${model}: max abs error ${r.maxAbsError} > tolerance ${r.tolerance}`);
+        t.diagnostic(`${model}: ${r.constraints} constraints, error ${r.maxAbsError} ≤ ${r.tolerance}, ${r.auditMutations} mutations refused`);
+      });
+    }
+  });
+}

@@ -18,6 +18,7 @@ import { documentFromSchemas } from './openapi';
 import { problem, toZkmlError } from './problem.filter';
 import { createRuntime, Runtime } from './runtime';
 import { redactRequest, securityHeaders } from './security';
+import { dashboard } from './dashboard/serve';
 
 export interface Server {
   url: string;
@@ -47,6 +48,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     }),
   );
   app.use(securityHeaders);
+  app.use(dashboard());
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.useBodyParser('raw', { type: 'application/octet-stream', limit: config.uploadLimit });
   if (config.corsOrigins?.length) app.enableCors({ origin: config.corsOrigins });

@@ -1,0 +1,88 @@
+/**
+ * A proof's receipt: the outputs decoded from the proof's public signals beside onnxruntime's float
+ * figures for the same input, the key's provenance, and a button that asks the service to verify
+ * the receipt (POST /v1/verify: the proof, and every claim against the proof and the build).
+ */
+import { api, explain } from './api.js';
+import { badge, facts, fill, h, short, table } from './dom.js';
+import type { ModelDetails, ProofJob, Tensor, VerifyResult } from './types.js';
+
+export async function receiptPage(view: HTMLElement, id: string): Promise<void> {
+  const job = await api<ProofJob>(`/v1/proofs/${id}`);
+  const r = job.receipt;
+  fill(view, h('h2', {}, 'Receipt of ', h('code', {}, short(job.id)), ' ', badge(job.state)));
+  if (!r) return void view.append(h('p', {}, 'No receipt yet: ', h('a', { href: `#/jobs/${job.id}` }, 'follow the job')));
+  const model = await api<ModelDetails>(`/v1/models/${r.model.onnxSha256}`).catch(() => null);
+  view.append(
+    facts([
+      ['model', model ? h('a', { href: `#/models/${model.id}` }, model.name) : h('code', {}, r.model.onnxSha256)],
+      ['proved', new Date(r.createdAt).toLocaleString()],
+      [
+        'key',
+        `${r.setup.phase2 === 'ceremony' ? `ceremony (${r.setup.phase2Contributions} contributions)` : 'local setup'}${r.setup.devSingleContributor ? ', development ptau (single contributor): not for production' : ''}, ptau 2^${r.setup.ptauPower}${r.setup.ptauPinned ? ' pinned' : ''}`,
+      ],
+      ['public signals', r.publicSignals.length],
+      [
+        'timings (ms)',
+        Object.entries(r.timings)
+          .flatMap(([k, v]) => (typeof v === 'number' ? [`${k.replace(/Ms$/, '')} ${Math.round(v)}`] : []))
+          .join(', '),
+      ],
+    ]),
+  );
+  if (job.withheld.length) view.append(h('p', { class: 'muted' }, `Withheld from this key: ${job.withheld.join(', ')} (they belong to the key that requested the proof).`));
+  if (r.outputs) view.append(h('h3', {}, 'Outputs: proved and onnxruntime'), outputsTable(r.outputs, r.reference?.outputs ?? []));
+  if (r.reference)
+    view.append(
+      facts(
+        [
+          ['reference engine', r.reference.engine],
+          ['max |proved − reference|', `${r.reference.maxAbsError.toPrecision(3)} (tolerance ${r.reference.tolerance.toPrecision(3)})`],
+          ['argmax agrees', r.reference.argmaxAgrees === null ? '–' : r.reference.argmaxAgrees ? 'yes' : 'no'],
+          ['integer reference matches the circuit', r.reference.integerReferenceMatches ? 'yes' : 'no'],
+        ],
+        'reference',
+      ),
+    );
+  if (r.publicInputs.length)
+    view.append(
+      h('h3', {}, 'Public inputs'),
+      table(
+        ['input', 'shape', 'values'],
+        r.publicInputs.map((t) => [t.name, `[${t.shape.join(', ')}]`, t.values.join(', ')]),
+      ),
+    );
+  view.append(verifyBox(r, Boolean(model?.deployment)));
+}
+
+function outputsTable(proved: Tensor[], reference: Tensor[]): HTMLTableElement {
+  const rows = proved.flatMap((t) => {
+    const ref = reference.find((x) => x.name === t.name);
+    return t.values.map((v, i) => {
+      const f = ref?.values[i];
+      return [t.name, i, v.toPrecision(6), f === undefined ? '–' : f.toPrecision(6), f === undefined ? '–' : Math.abs(v - f).toExponential(2)];
+    });
+  });
+  return table(['output', 'index', 'proved (decoded)', 'onnxruntime', '|difference|'], rows, 'outputs');
+}
+
+function verifyBox(receipt: unknown, deployed: boolean): HTMLElement {
+  const verdict = h('p', { class: 'verdict', 'data-testid': 'verdict', role: 'status' });
+  const onchain = h('input', { type: 'checkbox', id: 'onchain' });
+  const button = h('button', { type: 'button', id: 'verify' }, 'Verify');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    fill(verdict, 'verifying…');
+    try {
+      const v = await api<VerifyResult>('/v1/verify', { body: { receipt, ...(onchain.checked ? { onchain: true } : {}) } });
+      verdict.className = `verdict ${v.valid ? 'valid' : 'invalid'}`;
+      fill(verdict, v.valid ? 'valid' : 'invalid', ` — ${v.reason}`, v.code ? ` (${v.code}${v.field ? `, ${v.field}` : ''})` : '');
+    } catch (err) {
+      verdict.className = 'verdict invalid';
+      fill(verdict, explain(err));
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return h('section', { class: 'verify' }, h('h3', {}, 'Verify'), button, deployed ? h('label', {}, onchain, ' also with the deployed verifier contract') : null, verdict);
+}

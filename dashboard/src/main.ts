@@ -8,7 +8,7 @@ import { deploymentsPage } from './deployments.js';
 import { fill, h } from './dom.js';
 import { jobPage, jobsPage } from './jobs.js';
 import { modelPage, modelsPage } from './models.js';
-import { receiptPage } from './receipt.js';
+import { receiptPage, verifyPage } from './receipt.js';
 
 export type Page = (view: HTMLElement, param: string, signal: AbortSignal) => Promise<void>;
 
@@ -18,6 +18,7 @@ const ROUTES: Array<[RegExp, Page]> = [
   [/^#\/jobs$/, jobsPage],
   [/^#\/receipts\/([\w-]+)$/, receiptPage],
   [/^#\/deployments$/, deploymentsPage],
+  [/^#\/verify$/, verifyPage],
   [/^(?:#\/models)?$|^#\/?$/, modelsPage],
 ];
 
@@ -67,6 +68,7 @@ function shell(): void {
     h('a', { href: '#/models' }, 'Models'),
     h('a', { href: '#/jobs' }, 'Jobs'),
     h('a', { href: '#/deployments' }, 'Deployments'),
+    h('a', { href: '#/verify' }, 'Verify'),
     h('a', { href: '/docs', target: '_blank', rel: 'noopener' }, 'API'),
     h(
       'button',

@@ -70,19 +70,51 @@ function verifyBox(receipt: unknown, deployed: boolean): HTMLElement {
   const verdict = h('p', { class: 'verdict', 'data-testid': 'verdict', role: 'status' });
   const onchain = h('input', { type: 'checkbox', id: 'onchain' });
   const button = h('button', { type: 'button', id: 'verify' }, 'Verify');
-  button.addEventListener('click', async () => {
-    button.disabled = true;
-    fill(verdict, 'verifying…');
-    try {
-      const v = await api<VerifyResult>('/v1/verify', { body: { receipt, ...(onchain.checked ? { onchain: true } : {}) } });
-      verdict.className = `verdict ${v.valid ? 'valid' : 'invalid'}`;
-      fill(verdict, v.valid ? 'valid' : 'invalid', ` — ${v.reason}`, v.code ? ` (${v.code}${v.field ? `, ${v.field}` : ''})` : '');
-    } catch (err) {
-      verdict.className = 'verdict invalid';
-      fill(verdict, explain(err));
-    } finally {
-      button.disabled = false;
-    }
-  });
+  button.addEventListener('click', () => void verifyInto(verdict, button, receipt, onchain.checked));
   return h('section', { class: 'verify' }, h('h3', {}, 'Verify'), button, deployed ? h('label', {}, onchain, ' also with the deployed verifier contract') : null, verdict);
+}
+
+/** POST /v1/verify, its verdict shown in `verdict`: valid, or invalid with the reason, code and field. */
+async function verifyInto(verdict: HTMLElement, button: HTMLButtonElement, receipt: unknown, onchain: boolean): Promise<void> {
+  button.disabled = true;
+  verdict.className = 'verdict';
+  fill(verdict, 'verifying…');
+  try {
+    const v = await api<VerifyResult>('/v1/verify', { body: { receipt, ...(onchain ? { onchain: true } : {}) } });
+    verdict.className = `verdict ${v.valid ? 'valid' : 'invalid'}`;
+    const where = v.onchain?.address ? ` On chain ${v.onchain.chainId}, verifier ${v.onchain.address}.` : '';
+    fill(verdict, v.valid ? 'valid' : 'invalid', ` — ${v.reason}`, v.code ? ` (${v.code}${v.field ? `, ${v.field}` : ''})` : '', where);
+  } catch (err) {
+    verdict.className = 'verdict invalid';
+    fill(verdict, explain(err));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/** A receipt from anywhere (a file, another service's answer), pasted and verified by this service. */
+export async function verifyPage(view: HTMLElement): Promise<void> {
+  const text = h('textarea', { id: 'receipt-json', rows: 10, spellcheck: 'false', placeholder: '{"format": "zkml-receipt/1", …}', 'aria-label': 'receipt JSON' });
+  const verdict = h('p', { class: 'verdict', 'data-testid': 'verdict', role: 'status' });
+  const onchain = h('input', { type: 'checkbox', id: 'onchain' });
+  const button = h('button', { type: 'button', id: 'verify' }, 'Verify');
+  button.addEventListener('click', () => {
+    let receipt: unknown;
+    try {
+      receipt = JSON.parse(text.value);
+    } catch {
+      verdict.className = 'verdict invalid';
+      return fill(verdict, 'The receipt is not JSON.');
+    }
+    void verifyInto(verdict, button, receipt, onchain.checked);
+  });
+  fill(
+    view,
+    h('h2', {}, 'Verify a receipt'),
+    h('p', { class: 'muted' }, 'Paste a receipt (zkml prove writes receipt.json; GET /v1/proofs/:id serves one). The service checks the proof and every claim against its build of the model.'),
+    text,
+    button,
+    h('label', {}, onchain, ' also with the deployed verifier contract'),
+    verdict,
+  );
 }

@@ -96,4 +96,5 @@ export interface VerifyResult {
   reason: string;
   code?: string;
   field?: string;
+  onchain?: { address?: string; chainId?: number; deployed?: boolean };
 }

@@ -156,16 +156,58 @@ describe('the web dashboard in headless chromium', { skip: missing && `no chromi
     await shot('5-receipt');
   });
 
-  test('jobs and deployments pages, then sign out', async () => {
+  test('a pasted receipt: the genuine one is valid, an edited output is refused naming the field', async () => {
+    const jobId = page.url().split('/').pop()!;
+    const { receipt } = (await http(server.url, 'GET', `/v1/proofs/${jobId}`, undefined, admin)).body;
+    await page.click('nav a[href="#/verify"]');
+    const tampered = structuredClone(receipt);
+    tampered.outputs[0].values[0] += 1;
+    await page.fill('#receipt-json', JSON.stringify(tampered));
+    await page.click('#verify');
+    await page.waitForSelector('[data-testid=verdict].invalid');
+    assert.match(await page.innerText('[data-testid=verdict]'), /^invalid — .*\(RECEIPT_MISMATCH, outputs\[0\]\.values\)/);
+    await shot('6-verify-tampered');
+    await page.fill('#receipt-json', JSON.stringify(receipt));
+    await page.click('#verify');
+    await page.waitForSelector('[data-testid=verdict].valid');
+    await page.fill('#receipt-json', '{not json');
+    await page.click('#verify');
+    assert.equal(await page.innerText('[data-testid=verdict]'), 'The receipt is not JSON.');
+  });
+
+  test('deployments: the verifier and registry the service deployed, and an on-chain verification', async () => {
+    await page.click('nav a[href="#/deployments"]');
+    await page.waitForSelector('text=No verifier deployed yet');
+    const id = (await http(server.url, 'GET', '/v1/models', undefined, admin)).body[0].id;
+    const deployed = await http(server.url, 'POST', `/v1/models/${id}/deploy`, { registry: 'new' }, admin);
+    assert.equal(deployed.status, 201, JSON.stringify(deployed.body));
+    const d = deployed.body.deployment;
+    await page.reload();
+    const row = await page.waitForSelector('[data-testid=deployments] tbody tr');
+    const cells = await row.$$eval('td', (tds) => tds.map((td) => td.textContent));
+    assert.deepEqual(cells.slice(0, 6), ['tiny', String(d.chainId), d.verifier.address, d.registry.address, d.registry.modelId, d.registry.registerGasUsed]);
+    await shot('7-deployments');
+
+    await page.click('nav a[href="#/jobs"]');
+    await page.waitForSelector('[data-testid=jobs]');
+    await page.click('[data-testid=jobs] a >> nth=0');
+    await page.waitForSelector('#open-receipt');
+    await page.click('#open-receipt');
+    await page.check('#onchain');
+    await page.click('#verify');
+    await page.waitForSelector('[data-testid=verdict].valid', { timeout: 30_000 });
+    assert.match(await page.innerText('[data-testid=verdict]'), new RegExp(`On chain ${d.chainId}, verifier ${d.verifier.address}`));
+  });
+
+  test('the jobs page lists both jobs, done; signing out leaves only the sign-in form', async () => {
     await page.click('nav a[href="#/jobs"]');
     await page.waitForSelector('[data-testid=jobs]');
     const rows = await page.locator('[data-testid=jobs] tbody tr').allInnerTexts();
     assert.equal(rows.length, 2, rows.join(' | '));
     assert.ok(rows.some((r) => /prove/.test(r) && /done/.test(r)) && rows.some((r) => /compile/.test(r) && /done/.test(r)), rows.join(' | '));
-    await page.click('nav a[href="#/deployments"]');
-    await page.waitForSelector('text=No verifier deployed yet');
     await page.click('#sign-out');
     await page.waitForSelector('#login');
+    assert.equal(await page.locator('nav').count(), 0);
     assert.equal(await page.evaluate('sessionStorage.getItem("zkml.apiKey")'), null);
     assert.deepEqual(problems, [], 'no script error nor CSP violation');
   });

@@ -27,16 +27,22 @@ export function rememberJob(job: KnownJob): void {
   sessionStorage.setItem(JOBS, JSON.stringify([job, ...sessionJobs().filter((j) => j.id !== job.id)].slice(0, 100)));
 }
 
-const ended = (state: string) => state === 'done' || state === 'failed';
+export const ended = (state: string): boolean => state === 'done' || state === 'failed';
 
 function progressBar(p: { state: string; percent: number }): HTMLProgressElement {
   return h('progress', { max: 100, value: p.percent, class: `p-${p.state}`, 'data-testid': 'progress' });
 }
 
-/** Keeps a cell's progress live until the job ends (or the page is left). */
-function follow(id: string, cell: HTMLElement, signal: AbortSignal): void {
+/** Keeps a cell's progress live until the job ends (or the page is left), then calls `onEnd`. */
+export function follow(id: string, cell: HTMLElement, signal: AbortSignal, onEnd?: (job: JobView) => void): void {
   const show = (p: Progress) => fill(cell, badge(p.state), ' ', progressBar(p), ` ${p.phase} · ${p.percent}%`);
-  jobEvents(id, show, signal).then(show, (err) => signal.aborted || fill(cell, h('span', { class: 'error' }, explain(err))));
+  jobEvents(id, show, signal).then(
+    (job) => {
+      show(job);
+      onEnd?.(job);
+    },
+    (err) => signal.aborted || fill(cell, h('span', { class: 'error' }, explain(err))),
+  );
 }
 
 export async function jobsPage(view: HTMLElement, _: string, signal: AbortSignal): Promise<void> {

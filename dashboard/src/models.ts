@@ -2,7 +2,7 @@
 import { api, explain } from './api.js';
 import { barChart } from './charts.js';
 import { badge, facts, fill, fmt, h, short, table } from './dom.js';
-import { rememberJob } from './jobs.js';
+import { ended, follow, rememberJob } from './jobs.js';
 import type { CompileReport, ModelDetails, ModelSummary } from './types.js';
 
 export async function modelsPage(view: HTMLElement): Promise<void> {
@@ -27,16 +27,26 @@ export async function modelsPage(view: HTMLElement): Promise<void> {
   );
 }
 
-export async function modelPage(view: HTMLElement, id: string): Promise<void> {
+export async function modelPage(view: HTMLElement, id: string, signal: AbortSignal): Promise<void> {
   const m = await api<ModelDetails>(`/v1/models/${id}`);
   const actions = h('div', { class: 'actions' });
+  const compile = h('span', { 'data-testid': 'compile-job' });
+  if (m.compileJob) {
+    const job = m.compileJob;
+    fill(compile, h('a', { href: `#/jobs/${job.id}` }, `${job.state} · ${job.phase} · ${job.percent}%`));
+    // While it compiles, the progress is live, and the page is drawn again with the build when it ends.
+    if (!ended(job.state))
+      follow(job.id, compile, signal, () => {
+        if (!signal.aborted) modelPage(view, id, signal).catch((err) => view.append(h('p', { class: 'error', role: 'alert' }, explain(err))));
+      });
+  }
   fill(
     view,
     h('h2', {}, m.name, ' ', badge(m.status)),
     facts([
       ['id', h('code', {}, m.id)],
       ['added', new Date(m.createdAt).toLocaleString()],
-      ['compile job', m.compileJob ? h('a', { href: `#/jobs/${m.compileJob.id}` }, `${m.compileJob.state} · ${m.compileJob.phase} · ${m.compileJob.percent}%`) : '–'],
+      ['compile job', m.compileJob ? compile : '–'],
       ['deployment', m.deployment ? h('a', { href: '#/deployments' }, `chain ${m.deployment.chainId}, verifier ${m.deployment.verifier.address}`) : 'not deployed'],
     ]),
     m.error ? h('p', { class: 'error' }, `${m.error.code}: ${m.error.message}`) : null,

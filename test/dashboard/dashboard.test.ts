@@ -31,6 +31,11 @@ describe('the web dashboard in headless chromium', { skip: missing && `no chromi
   let page: Page;
   const problems: string[] = [];
 
+  /** A CSP violation or a script error shows in the page's console; a refused fetch (the wrong key's 401) is expected. */
+  function listen(p: Page): void {
+    p.on('console', (m) => m.type() === 'error' && !/status of 401/.test(m.text()) && problems.push(m.text()));
+    p.on('pageerror', (e) => problems.push(String(e)));
+  }
   const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
   const admin = { 'x-api-key': ADMIN };
 
@@ -46,9 +51,7 @@ describe('the web dashboard in headless chromium', { skip: missing && `no chromi
     // Root (CI) cannot use chromium's sandbox.
     browser = await chromium.launch({ executablePath: CHROMIUM, args: process.getuid?.() === 0 ? ['--no-sandbox'] : [] });
     page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
-    // A CSP violation or a script error shows here; a refused fetch (the wrong key's 401) is expected.
-    page.on('console', (m) => m.type() === 'error' && !/status of 401/.test(m.text()) && problems.push(m.text()));
-    page.on('pageerror', (e) => problems.push(String(e)));
+    listen(page);
   });
   after(async () => {
     await browser?.close();
@@ -92,12 +95,26 @@ describe('the web dashboard in headless chromium', { skip: missing && `no chromi
     assert.equal(await page.evaluate('sessionStorage.getItem("zkml.apiKey")'), ADMIN);
     await shot('2-models');
     await link.click();
+    const modelUrl = page.url();
     await page.click('#compile');
+    // A second tab (its own sign-in: sessionStorage is per tab) watches the model page while it compiles.
+    const watcher = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+    listen(watcher);
+    await watcher.goto(modelUrl);
+    await watcher.fill('#api-key', ADMIN);
+    await watcher.click('#sign-in');
+    await watcher.waitForSelector('[data-testid=compile-job] progress');
+    assert.equal(await watcher.innerText('h2 [data-testid=status]'), 'compiling');
+
     await page.waitForSelector('#open-model', { timeout: 120_000 });
     const events = await page.locator('[data-testid=events] li').allInnerTexts();
     assert.ok(events.length >= 3, `progress events were shown live: ${events.join(' | ')}`);
     assert.ok(events.some((e) => /compile: /.test(e)) && events.some((e) => /setup: /.test(e)), events.join(' | '));
     assert.match(await page.innerText('[data-testid=job-state]'), /^done\b.* · 100%$/);
+    // The watching tab drew the model again when the compile ended, with no reload.
+    await watcher.waitForSelector('[data-testid=chart-constraints]', { timeout: 10_000 });
+    assert.equal(await watcher.innerText('h2 [data-testid=status]'), 'ready');
+    await watcher.close();
   });
 
   test('the model page: status, settings and per-layer charts from the build report', async () => {

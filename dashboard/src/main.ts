@@ -54,6 +54,7 @@ async function tryKey(key: string): Promise<void> {
   try {
     await api('/v1/models?limit=1', { key });
   } catch (err) {
+    forgetKey(); // a stored key the service no longer accepts goes too
     return signIn(err instanceof ApiError ? `Refused: ${err.message} (${err.code})` : `The service did not answer: ${String(err)}`);
   }
   saveKey(key);

@@ -216,7 +216,7 @@ describe('the web dashboard in headless chromium', { skip: missing && `no chromi
     assert.match(await page.innerText('[data-testid=verdict]'), new RegExp(`On chain ${d.chainId}, verifier ${d.verifier.address}`));
   });
 
-  test('the jobs page lists both jobs, done; signing out leaves only the sign-in form', async () => {
+  test('the jobs page lists both jobs, done; signing out, or a revoked key, leaves only the sign-in form', async () => {
     await page.click('nav a[href="#/jobs"]');
     await page.waitForSelector('[data-testid=jobs]');
     const rows = await page.locator('[data-testid=jobs] tbody tr').allInnerTexts();
@@ -224,6 +224,12 @@ describe('the web dashboard in headless chromium', { skip: missing && `no chromi
     assert.ok(rows.some((r) => /prove/.test(r) && /done/.test(r)) && rows.some((r) => /compile/.test(r) && /done/.test(r)), rows.join(' | '));
     await page.click('#sign-out');
     await page.waitForSelector('#login');
+    assert.equal(await page.locator('nav').count(), 0);
+    assert.equal(await page.evaluate('sessionStorage.getItem("zkml.apiKey")'), null);
+    // A stored key the service no longer accepts (removed from ZKML_API_KEYS): refused at load, and forgotten.
+    await page.evaluate('sessionStorage.setItem("zkml.apiKey", "revoked-key-0123456789abcdef")');
+    await page.reload();
+    assert.match(await (await page.waitForSelector('[data-testid=refusal]')).innerText(), /UNAUTHENTICATED/);
     assert.equal(await page.locator('nav').count(), 0);
     assert.equal(await page.evaluate('sessionStorage.getItem("zkml.apiKey")'), null);
     assert.deepEqual(problems, [], 'no script error nor CSP violation');

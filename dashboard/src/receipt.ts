@@ -5,7 +5,7 @@
  */
 import { api, explain } from './api.js';
 import { badge, facts, fill, h, short, table } from './dom.js';
-import type { ModelDetails, ProofJob, Tensor, VerifyResult } from './types.js';
+import type { ModelDetails, ProofJob, Receipt, Tensor, VerifyResult } from './types.js';
 
 export async function receiptPage(view: HTMLElement, id: string): Promise<void> {
   const job = await api<ProofJob>(`/v1/proofs/${id}`);
@@ -52,7 +52,45 @@ export async function receiptPage(view: HTMLElement, id: string): Promise<void> 
         r.publicInputs.map((t) => [t.name, `[${t.shape.join(', ')}]`, t.values.join(', ')]),
       ),
     );
-  view.append(verifyBox(r, Boolean(model?.deployment)));
+  view.append(verifyBox(r, Boolean(model?.deployment)), downloads(job.id, r));
+}
+
+/** The receipt and the model's verification key as files: with them anyone checks the proof offline (`zkml verify receipt.json --vk verification_key.json`). */
+function downloads(jobId: string, receipt: Receipt): HTMLElement {
+  const status = h('span', { class: 'error' });
+  const save = (name: string, value: unknown) => {
+    const url = URL.createObjectURL(new Blob([JSON.stringify(value, null, 2) + '\n'], { type: 'application/json' }));
+    const a = h('a', { href: url, download: name });
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  };
+  const receiptButton = h('button', { type: 'button', id: 'download-receipt', onclick: () => save(`receipt-${jobId}.json`, receipt) }, 'receipt.json');
+  const vkButton = h(
+    'button',
+    {
+      type: 'button',
+      id: 'download-vk',
+      onclick: () =>
+        api(`/v1/models/${receipt.model.onnxSha256}/verification_key.json`).then(
+          (vk) => save('verification_key.json', vk),
+          (err) => fill(status, explain(err)),
+        ),
+    },
+    'verification_key.json',
+  );
+  return h(
+    'section',
+    { class: 'downloads' },
+    h('h3', {}, 'Download'),
+    h('p', { class: 'muted' }, 'Verify offline with zkml verify receipt.json --vk verification_key.json (docs/verifying.md).'),
+    receiptButton,
+    ' ',
+    vkButton,
+    ' ',
+    status,
+  );
 }
 
 function outputsTable(proved: Tensor[], reference: Tensor[]): HTMLTableElement {

@@ -11,6 +11,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { verifyReceiptWithKey } from '../../src/app/verify-receipt';
+import { parseReceipt } from '../../src/formats/receipt';
 import { DASHBOARD_CSP } from '../../src/service/dashboard/serve';
 import { loadConfig } from '../../src/service/config';
 import { createLogger } from '../../src/service/log';
@@ -171,6 +173,22 @@ describe('the web dashboard in headless chromium', { skip: missing && `no chromi
     await page.waitForSelector('[data-testid=verdict].valid');
     assert.match(await page.innerText('[data-testid=verdict]'), /^valid/);
     await shot('5-receipt');
+
+    // The downloads are the receipt and the key as the API serves them, and verify offline with nothing else.
+    const saved = async (button: string) => {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
+      return fs.readFileSync((await download.path())!, 'utf8');
+    };
+    const savedReceipt = JSON.parse(await saved('#download-receipt'));
+    assert.deepEqual(savedReceipt, receipt);
+    const vkText = await saved('#download-vk');
+    assert.deepEqual(JSON.parse(vkText), (await http(server.url, 'GET', `/v1/models/${receipt.model.onnxSha256}/verification_key.json`, undefined, admin)).body);
+    const offline = await verifyReceiptWithKey(parseReceipt(savedReceipt, 'the downloaded receipt'), JSON.parse(vkText));
+    assert.equal(offline.valid, true, offline.reason);
+    assert.ok(
+      offline.checked.some((c) => /the key is the one the receipt names/.test(c)),
+      `the saved key hashes to the receipt's vkSha256: ${offline.notChecked.join('; ')}`,
+    );
   });
 
   test('a pasted receipt: the genuine one is valid, an edited output is refused naming the field', async () => {

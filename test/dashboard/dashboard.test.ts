@@ -18,7 +18,7 @@ import { loadConfig } from '../../src/service/config';
 import { createLogger } from '../../src/service/log';
 import { Server, startServer } from '../../src/service/server';
 import { calibrationFile, makeTempDir, modelFile, REPO_ROOT } from '../helpers/onnx-builders';
-import { http, TINY_INPUT } from '../helpers/service';
+import { http, TINY_INPUT, tinyInputs } from '../helpers/service';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ADMIN = 'admin-key-dashboard-0123456789';
@@ -234,12 +234,23 @@ describe('the web dashboard in headless chromium', { skip: missing && `no chromi
     assert.match(await page.innerText('[data-testid=verdict]'), new RegExp(`On chain ${d.chainId}, verifier ${d.verifier.address}`));
   });
 
-  test('the jobs page lists both jobs, done; signing out, or a revoked key, leaves only the sign-in form', async () => {
+  test('the jobs page follows a queued proof live to done; signing out, or a revoked key, leaves only the sign-in form', async () => {
+    // A batch keeps the one prover thread busy, so the proof submitted next from the page waits in the queue.
+    const id = (await http(server.url, 'GET', '/v1/models', undefined, admin)).body[0].id;
+    assert.equal((await http(server.url, 'POST', '/v1/batches', { modelId: id, inputs: tinyInputs(4) }, admin)).status, 202);
+    await page.goto(`${server.url}/dashboard/#/models/${id}`);
+    await page.fill('#proof-input', JSON.stringify(TINY_INPUT));
+    await page.click('#prove');
+    await page.waitForURL(/#\/jobs\/[\w-]+$/);
+    const proofId = page.url().split('/').pop()!;
     await page.click('nav a[href="#/jobs"]');
-    await page.waitForSelector('[data-testid=jobs]');
+    const row = page.locator('[data-testid=jobs] tbody tr', { has: page.locator(`a[href="#/jobs/${proofId}"]`) });
+    assert.match(await row.innerText(), /queued|running/, 'the new proof is not done yet');
+    await row.locator('.s-done').waitFor({ timeout: 60_000 });
+    assert.match(await row.innerText(), /done · 100%/);
     const rows = await page.locator('[data-testid=jobs] tbody tr').allInnerTexts();
-    assert.equal(rows.length, 2, rows.join(' | '));
-    assert.ok(rows.some((r) => /prove/.test(r) && /done/.test(r)) && rows.some((r) => /compile/.test(r) && /done/.test(r)), rows.join(' | '));
+    assert.equal(rows.length, 3, `the compile and this tab's two proofs (not the API's batch): ${rows.join(' | ')}`);
+    assert.ok(rows.every((r) => /done/.test(r)) && rows.some((r) => /compile/.test(r)), rows.join(' | '));
     await page.click('#sign-out');
     await page.waitForSelector('#login');
     assert.equal(await page.locator('nav').count(), 0);

@@ -27,7 +27,7 @@ interface TransposeWindow {
 /**
  * Output size and leading pads as onnxruntime computes them: explicit pads, or (with output_shape or
  * auto_pad SAME_*) the total padding split between head and tail, the odd one at the head for
- * SAME_UPPER and at the tail otherwise.
+ * SAME_LOWER and at the tail otherwise (checked against onnxruntime in test/compiler/ops-spatial).
  */
 function resolveTransposeWindow(node: IrNode, inSpatial: number[], kernel: number[]): TransposeWindow {
   const r = inSpatial.length;
@@ -53,7 +53,7 @@ function resolveTransposeWindow(node: IrNode, inSpatial: number[], kernel: numbe
     outSpatial = declared ?? inSpatial.map((n, i) => n * st[i]);
     padsBegin = outSpatial.map((o, i) => {
       const total = Math.max(0, full[i] - o);
-      return autoPad === 'SAME_UPPER' ? total - Math.floor(total / 2) : Math.floor(total / 2);
+      return autoPad === 'SAME_LOWER' ? total - Math.floor(total / 2) : Math.floor(total / 2);
     });
   } else {
     padsBegin = autoPad === 'VALID' ? zeros : pads.slice(0, r);

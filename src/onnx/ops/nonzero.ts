@@ -3,7 +3,7 @@
  * supported where ingest folds it (a constant input); on a run-time tensor it is refused.
  */
 import { ZkmlError } from '../../errors';
-import type { FloatTensor, IrNode } from '../../formats/graph';
+import type { FloatTensor } from '../../formats/graph';
 import { checkAttributes, forEachCoord, requireCount } from './index-map';
 import type { OpFamily } from './op-family';
 

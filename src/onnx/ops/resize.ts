@@ -1,10 +1,11 @@
 /**
  * Resize (opsets 10–19) and Upsample (7–9) with constant scales or sizes: mode nearest (every
  * nearest_mode) or linear (multilinear over the resized axes), with the coordinate transformation
- * modes half_pixel, pytorch_half_pixel, align_corners, asymmetric and tf_half_pixel_for_nearest.
+ * modes half_pixel, pytorch_half_pixel, align_corners and asymmetric.
  * Each output element is a constant-weight sum of at most 2^r input elements (one for nearest), so
  * the op is a LinearMap: free in the circuit when the weights are exact at a few fraction bits.
- * Refused with the attribute named: cubic, tf_crop_and_resize, half_pixel_symmetric, antialias,
+ * Refused with the attribute named: cubic, tf_crop_and_resize, tf_half_pixel_for_nearest,
+ * half_pixel_symmetric, antialias,
  * keep_aspect_ratio_policy other than stretch, exclude_outside.
  */
 import { ZkmlError } from '../../errors';
@@ -28,7 +29,8 @@ interface ResizePlan {
   nearestMode: string;
 }
 
-const TRANSFORMS = ['half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric', 'tf_half_pixel_for_nearest'];
+// tf_half_pixel_for_nearest is refused: onnxruntime itself does not run it, so it cannot be checked.
+const TRANSFORMS = ['half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric'];
 const NEAREST_MODES = ['round_prefer_floor', 'round_prefer_ceil', 'floor', 'ceil'];
 
 function floatsOf(node: IrNode, consts: Consts, position: number, what: string): number[] | undefined {
@@ -102,8 +104,6 @@ function sourceCoordinate(p: ResizePlan, axis: number, x: number): number {
       return outSize > 1 ? (x + 0.5) / s - 0.5 : 0;
     case 'align_corners':
       return outSize === 1 ? 0 : (x * (inSize - 1)) / (outSize - 1);
-    case 'tf_half_pixel_for_nearest':
-      return (x + 0.5) / s;
     default:
       return x / s;
   }

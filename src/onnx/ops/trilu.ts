@@ -36,5 +36,4 @@ export const triluFamily = indexMapFamily(['Trilu'], {
     });
     return [map];
   },
-  runtimeParam: () => 'its diagonal offset k is computed at run time; only a constant k is supported',
 });

@@ -147,6 +147,20 @@ describe('ConvTranspose', () => {
     });
   }
 
+  test('a following BatchNormalization is folded into the weights and bias (one group)', async () => {
+    const { graph } = await checkCase({
+      inputs: { x: [1, 2, 3, 3] },
+      outputs: { y: 4 },
+      nodes: [node('ConvTranspose', ['x', 'W'], { strides: [2, 2] }, ['t']), node('BatchNormalization', ['t', 'G', 'Bb', 'Mu', 'V'], { epsilon: { type: 'float', value: 1e-3 } }, ['y'], 'bn')],
+      inits: { W: weights([2, 3, 2, 2]), G: floats([1.5, -0.5, 2]), Bb: floats([0.1, 0, -0.2]), Mu: floats([0.05, -0.1, 0]), V: floats([0.5, 1, 2]) },
+      costly: true,
+    });
+    assert.deepEqual(
+      graph.nodes.map((n) => n.opType),
+      ['ConvTranspose'],
+    );
+  });
+
   test('weights computed at run time are refused, naming the node', () => {
     const bytes = build({ inputs: { x: [1, 1, 3], w: [1, 1, 2] }, outputs: { y: 3 }, nodes: [node('ConvTranspose', ['x', 'w'])] });
     const err = expectCode(() => loadOnnx(bytes), 'ONNX_UNSUPPORTED_OP');

@@ -188,6 +188,10 @@ describe('Resize and Upsample', () => {
       'Resize opset 10 (asymmetric, nearest floor)',
       { opset: 10, inputs: { x: [1, 1, 3, 4] }, outputs: { y: 4 }, nodes: [node('Resize', ['x', 'S'], { mode: 'nearest' })], inits: { S: floats([1, 1, 2, 1.5]) } },
     ],
+    [
+      'Upsample opset 7, scales attribute, nearest',
+      { opset: 7, inputs: { x: [1, 1, 3, 4] }, outputs: { y: 4 }, nodes: [node('Upsample', ['x'], { mode: 'nearest', scales: { type: 'floats', value: [1, 1, 2, 3] } })] },
+    ],
     ['Upsample opset 9, linear', { opset: 9, inputs: { x: [1, 1, 3, 4] }, outputs: { y: 4 }, nodes: [node('Upsample', ['x', 'S'], { mode: 'linear' })], inits: { S: floats([1, 1, 2, 2]) } }],
   ];
   for (const [what, c] of free) test(`${what}: no constraint`, async () => void (await checkCase(c)));
@@ -218,6 +222,9 @@ describe('TopK', () => {
   });
   test('largest, last axis, ties to the lower index: values and indices equal onnxruntime', async () => void (await checkCase(topk(4, {}))));
   test('smallest, axis 0', async () => void (await checkCase(topk(2, { axis: 0, largest: 0 }, [3, 4]))));
+  test('opset 1: k as an attribute', async () => {
+    await checkCase({ opset: 9, inputs: { x: [2, 5] }, outputs: { v: 2, i: 2 }, nodes: [node('TopK', ['x'], { k: 3 }, ['v', 'ix']), toFloat('ix', 'i')], costly: true, grid: true });
+  });
   test('k = n: a full sort, middle axis', async () => void (await checkCase(topk(3, { axis: 1 }, [2, 3, 2]))));
   test('on inexact inputs the values stay within their bound', async () => void (await checkCase({ ...topk(3, {}), grid: false })));
 

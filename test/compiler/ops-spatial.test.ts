@@ -29,6 +29,7 @@ import { quantizeGraph } from '../../src/quantize/quantize';
 import { runReference } from '../../src/quantize/reference';
 import { parseSettings } from '../../src/formats/settings';
 import { topKStages } from '../../src/quantize/lower/topk';
+import { auditBuild } from '../../src/audit/audit';
 import { expectCode, makeTempDir, randomInRange, Rng, seededRng } from '../helpers/onnx-builders';
 
 interface Case {
@@ -310,6 +311,16 @@ describe('circuit: ConvTranspose, bilinear Resize, TopK, CumSum, DepthToSpace', 
     result = await compileModel(`${dir}/model.onnx`, `${dir}/build`, { settings: { inputRange: [-1, 1] } });
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('the soundness audit refuses every mutation: comparison bits, swap products, rescales, outputs', async () => {
+    const x = Array.from({ length: 12 }, (_, i) => ((i * 5) % 7) / 8 - 0.375);
+    x[4] = x[5]; // a tie inside a TopK line
+    const report = await auditBuild(`${dir}/build`, { input_data: [x] }, { perClass: 400 });
+    assert.equal(report.forgeries, 0, JSON.stringify(report.classes.filter((cl) => cl.accepted.length > 0)));
+    const tried = (name: string) => report.classes.filter((cl) => cl.mutationClass === name).reduce((a, cl) => a + cl.tried, 0);
+    // 'other': the gadgets' own surviving signals and the product wires (TopK's swaps among them).
+    for (const cls of ['outputs', 'other', 'range-check bits', 'quotient bits', 'remainder bits', 'forged rescale']) assert.ok(tried(cls) > 0, `class '${cls}' was tried`);
+  });
 
   test('the witness equals the integer reference; the count is pinned; every tampered output is refused', async () => {
     const buildDir = `${dir}/build`;

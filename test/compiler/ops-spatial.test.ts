@@ -226,6 +226,7 @@ describe('TopK', () => {
   test('opset 1: k as an attribute', async () => {
     await checkCase({ opset: 9, inputs: { x: [2, 5] }, outputs: { v: 2, i: 2 }, nodes: [node('TopK', ['x'], { k: 3 }, ['v', 'ix']), toFloat('ix', 'i')], costly: true, grid: true });
   });
+  test('an axis of length 1: no comparator, the index a constant', async () => void (await checkCase(topk(1, { axis: 1 }, [3, 1]))));
   test('k = n: a full sort, middle axis', async () => void (await checkCase(topk(3, { axis: 1 }, [2, 3, 2]))));
   test('on inexact inputs the values stay within their bound', async () => void (await checkCase({ ...topk(3, {}), grid: false })));
 

@@ -12,7 +12,7 @@ import { ZkmlError } from '../../errors';
 import type { FloatTensor, IrNode } from '../../formats/graph';
 import { sizeOf } from '../../formats/graph';
 import { strides } from '../tensor';
-import { normalizeAxes } from './index-map';
+import { intsAttr, normalizeAxes } from './index-map';
 import { LinearMap, linearMapFamily } from './linear-map';
 import { intAttr, unsupportedAttr } from './op-family';
 import { allowAttributes, stringAttr } from './windows';
@@ -66,9 +66,10 @@ function resizePlan(node: IrNode, inShape: number[], consts: Consts): ResizePlan
   const nearestMode = legacy ? 'floor' : stringAttr(node, 'nearest_mode', 'round_prefer_floor');
   if (!NEAREST_MODES.includes(nearestMode)) throw unsupportedAttr(node, 'nearest_mode', nearestMode);
 
-  const attrAxes = node.attributes.axes as number[] | undefined;
+  const attrAxes = intsAttr(node, 'axes');
   const axes = attrAxes ? normalizeAxes(node, attrAxes, rank) : inShape.map((_, i) => i);
-  const scalesIn = upsample && node.attributes.scales !== undefined ? (node.attributes.scales as number[]) : floatsOf(node, consts, legacy ? 1 : 2, 'scales');
+  // Upsample-7 holds its scales in an attribute (floats, read by the same checker as ints).
+  const scalesIn = upsample && node.attributes.scales !== undefined ? intsAttr(node, 'scales') : floatsOf(node, consts, legacy ? 1 : 2, 'scales');
   const sizesIn = legacy ? undefined : floatsOf(node, consts, 3, 'sizes');
   const scales = new Array<number>(rank).fill(1);
   const outShape = [...inShape];

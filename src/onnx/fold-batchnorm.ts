@@ -1,5 +1,5 @@
 /**
- * Ingest rewrite: a BatchNormalization whose input comes from a Conv, Gemm or MatMul (with constant
+ * Ingest rewrite: a BatchNormalization whose input comes from a Conv, ConvTranspose (one group), Gemm or MatMul (with constant
  * weights, and no other reader of the product) is folded into that node's weights and bias:
  * W'[c] = a[c]·W[c], bias'[c] = a[c]·bias[c] + b[c], with y = a·x + b the BatchNorm's affine map.
  * The circuit then pays for one rescale instead of two. A MatMul becomes a Gemm to carry the bias.
@@ -27,12 +27,15 @@ function fold(graph: Graph, producer: IrNode, f: Affine, out: string, tag: strin
     return unique;
   };
   const channels = f.a.length;
-  if (producer.opType === 'Conv') {
+  if (producer.opType === 'Conv' || producer.opType === 'ConvTranspose') {
     const [x, wName, bName] = producer.inputs;
     const w = k(wName)!;
+    // ConvTranspose's W is [C, M/group, ...]: its output channel is axis 1 (one group only).
+    const transposed = producer.opType === 'ConvTranspose';
+    if (transposed && (producer.attributes.group ?? 1) !== 1) return undefined;
     const bias = bName ? k(bName)!.data : new Float64Array(channels);
     const b = f.b.map((t, c) => f.a[c] * bias[c] + t);
-    return { ...producer, inputs: [x, add(wName, scaleAlong(w, 0, f.a)), add(bName ?? 'B', { shape: [channels], data: b })], outputs: [out] };
+    return { ...producer, inputs: [x, add(wName, scaleAlong(w, transposed ? 1 : 0, f.a)), add(bName ?? 'B', { shape: [channels], data: b })], outputs: [out] };
   }
   const [aName, wName, cName] = producer.inputs;
   const w = k(wName);
@@ -71,7 +74,7 @@ export function foldBatchNorm(graph: Graph): Graph {
     const x = bn.inputs[0];
     const i = producerOf.get(x);
     const producer = i === undefined ? undefined : nodes[i];
-    if (!producer || !['Conv', 'Gemm', 'MatMul'].includes(producer.opType)) return;
+    if (!producer || !['Conv', 'ConvTranspose', 'Gemm', 'MatMul'].includes(producer.opType)) return;
     if (readers.get(x) !== 1 || outputs.has(x)) return;
     const affine = batchNormAffine(
       bn,

@@ -4,6 +4,7 @@ import { argMaxFamily } from './argmax';
 import { gemmFamily } from './gemm';
 import { batchNormFamily } from './batchnorm';
 import { convFamily } from './conv';
+import { SPATIAL_FAMILIES } from './spatial';
 import { elementwiseFamily } from './elementwise';
 import { poolFamily } from './pool';
 import { reduceFamily } from './reduce';
@@ -46,6 +47,7 @@ const FAMILIES: OpFamily[] = [
   logicFamily,
   treeEnsembleFamily,
   inverseStdDevFamily,
+  ...SPATIAL_FAMILIES,
 ];
 
 const BY_OP = new Map<string, OpFamily>();

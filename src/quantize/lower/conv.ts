@@ -1,6 +1,10 @@
-/** Conv → one accumulate layer: constant weights are coefficients (no constraints), then one rescale (+ fused Relu). */
+/**
+ * Conv and ConvTranspose → one accumulate layer: constant weights are coefficients (no constraints),
+ * then one rescale (+ fused Relu). Both are a Contraction plus a per-channel bias.
+ */
 import type { IrNode } from '../../formats/graph';
-import { convPlan } from '../../onnx/ops/conv';
+import { ConvPlan, convPlan } from '../../onnx/ops/conv';
+import { convTransposePlan } from '../../onnx/ops/conv-transpose';
 import type { LowerContext } from '../context';
 import { coefficientScale, requantizedCoefficientScale } from './linear';
 import { addConstant, addWeightedTerm, emptyRow, finishRescaled, slot } from './terms';
@@ -10,7 +14,7 @@ export function lowerConv(node: IrNode, ctx: LowerContext): void {
   const x = ctx.variable(xName)!;
   const w = ctx.constant(wName)!;
   const bias = bName !== undefined ? ctx.constant(bName)! : undefined;
-  const plan = convPlan(node, x.shape, w.shape);
+  const plan: ConvPlan = (node.opType === 'ConvTranspose' ? convTransposePlan : convPlan)(node, x.shape, w.shape);
   const wScale = ctx.feedsOnlyQuantize(node.outputs[0]) ? requantizedCoefficientScale(w.data, ctx.settings) : coefficientScale(w.data, ctx.settings).scale;
   const accScale = x.scaleBits + wScale;
   const wp = ctx.paramTensor(node, 'weights', w.data.length);

@@ -127,7 +127,7 @@ export class ModelsController {
   })
   @ApiResponse({
     status: 201,
-    description: '{ deployment: { chainId, verifier: { address, txHash }, registry?: { address, deployTxHash?, modelId, registerTxHash, registerGasUsed }, deployedAt }, created: true }',
+    description: '{ deployment: { chainId, verifier: { address, txHash }, registry?: { address, deployTxHash?, modelId, registerTxHash, registerGasUsed, keyProvenance }, deployedAt }, created: true }',
   })
   @ApiResponse({ status: 200, description: 'the stored deployment, nothing sent: { deployment, created: false }' })
   @ApiResponse({ status: 409, ...problemResponse })

@@ -139,11 +139,35 @@ export const ModelList = z.array(
 export const ModelCheck = z.object({ id: Hex64, status: ModelStatus, error: z.unknown().nullable() }).strict();
 export const CompileAccepted = z.object({ jobId: z.string(), modelId: Hex64, state: JobView.shape.state }).strict();
 
+/** ZkmlRegistry's KeyProvenance as registered (src/chain/key-provenance.ts; docs/contracts.md). */
+export const KeyProvenanceView = z
+  .object({
+    ptau: z.enum(['dev', 'pinned', 'unpinned']),
+    ptauPower: z.number().int(),
+    phase2: z.enum(['local', 'ceremony']),
+    contributions: z.number().int(),
+    ptauBlake2b512: z.string().regex(/^[0-9a-f]{128}$/),
+    circuitHash: Hex64,
+    transcriptHash: Hex64,
+    beaconHash: Hex64,
+  })
+  .strict();
+
 export const Deployment = z
   .object({
     chainId: z.number().int(),
     verifier: z.object({ address: Address, txHash: z.string().optional() }).strict(),
-    registry: z.object({ address: Address, deployTxHash: z.string().optional(), modelId: Decimal, registerTxHash: z.string(), registerGasUsed: Decimal }).strict().optional(),
+    registry: z
+      .object({
+        address: Address,
+        deployTxHash: z.string().optional(),
+        modelId: Decimal,
+        registerTxHash: z.string(),
+        registerGasUsed: Decimal,
+        keyProvenance: KeyProvenanceView.optional().describe('absent in deployments recorded before the registry stored it'),
+      })
+      .strict()
+      .optional(),
     deployedAt: Timestamp,
   })
   .strict();

@@ -580,6 +580,17 @@ export type Model = {
       modelId: string;
       registerTxHash: string;
       registerGasUsed: string;
+      /** absent in deployments recorded before the registry stored it */
+      keyProvenance?: {
+        ptau: 'dev' | 'pinned' | 'unpinned';
+        ptauPower: number;
+        phase2: 'local' | 'ceremony';
+        contributions: number;
+        ptauBlake2b512: string;
+        circuitHash: string;
+        transcriptHash: string;
+        beaconHash: string;
+      };
     };
     /** ISO 8601 */
     deployedAt: string;
@@ -662,6 +673,17 @@ export type DeployResult = {
       modelId: string;
       registerTxHash: string;
       registerGasUsed: string;
+      /** absent in deployments recorded before the registry stored it */
+      keyProvenance?: {
+        ptau: 'dev' | 'pinned' | 'unpinned';
+        ptauPower: number;
+        phase2: 'local' | 'ceremony';
+        contributions: number;
+        ptauBlake2b512: string;
+        circuitHash: string;
+        transcriptHash: string;
+        beaconHash: string;
+      };
     };
     /** ISO 8601 */
     deployedAt: string;

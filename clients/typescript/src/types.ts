@@ -90,14 +90,18 @@ export type BatchRequest = {
 
 export type CompileRequest = {
   settings?: {
+    /** public: the input is among the public signals; private: a private witness; hashed: private, and its Poseidon commitment is public */
     inputVisibility?: 'public' | 'private' | 'hashed';
+    /** public: the outputs are public signals; hashed: only their Poseidon commitment is */
     outputVisibility?: 'public' | 'hashed';
+    /** fixed: the weights are constants of the circuit; private: a private witness, with a public Poseidon commitment to all weights */
     weightVisibility?: 'fixed' | 'private';
     inputBits?: number;
     weightBits?: number;
     activationBits?: number;
     defaultScaleBits?: number;
     inputRange?: [number, number];
+    /** inferences per proof: an input then holds exactly this many samples, with one commitment over all of them */
     batchSize?: number;
     target?: 'balanced' | 'accuracy' | 'resources';
     leadingDim?: number;

@@ -185,8 +185,34 @@ contract ZkmlRegistry {
         external
         returns (bytes32 nullifier, int256[] memory outputs, uint256[] memory commitments)
     {
+        Model storage m = _checkSignals(modelId, publicSignals);
+        // Before the pairing check: a replay costs no verification.
+        nullifier = keccak256(abi.encode(modelId, publicSignals));
+        if (accepted[nullifier] != 0) revert AlreadyAccepted(nullifier);
+        _verifyProof(m, publicSignals, proof);
+        accepted[nullifier] = modelId + 1;
+
+        (outputs, commitments) = decode(modelId, publicSignals);
+        emit InferenceAccepted(modelId, nullifier, msg.sender, outputs, commitments);
+    }
+
+    /**
+     * @notice Every check of submitInference except the replay check, recording nothing: reverts on a
+     *         refused proof, returns the decoded result of a valid one (accepted before or not).
+     */
+    function verify(uint256 modelId, uint256[] calldata publicSignals, uint256[8] calldata proof)
+        external
+        view
+        returns (int256[] memory outputs, uint256[] memory commitments)
+    {
+        _verifyProof(_checkSignals(modelId, publicSignals), publicSignals, proof);
+        return decode(modelId, publicSignals);
+    }
+
+    /// The model, after the checks that need no pairing: signal count, field range, pinned weights.
+    function _checkSignals(uint256 modelId, uint256[] calldata publicSignals) internal view returns (Model storage m) {
         if (modelId >= models.length) revert UnknownModel(modelId);
-        Model storage m = models[modelId];
+        m = models[modelId];
         if (publicSignals.length != m.nPublic) revert WrongSignalCount(m.nPublic, publicSignals.length);
         // Checked here too (the verifier also refuses): s and s + r must never be two statements.
         for (uint256 i = 0; i < publicSignals.length; i++) {
@@ -197,15 +223,11 @@ contract ZkmlRegistry {
             uint256 given = publicSignals[m.weightsSignal - 1];
             if (given != weightsCommitmentOf[modelId]) revert WrongWeights(weightsCommitmentOf[modelId], given);
         }
-        nullifier = keccak256(abi.encode(modelId, publicSignals));
-        if (accepted[nullifier] != 0) revert AlreadyAccepted(nullifier);
+    }
 
+    function _verifyProof(Model storage m, uint256[] calldata publicSignals, uint256[8] calldata proof) internal view {
         (bool ok, bytes memory ret) = m.verifier.staticcall(abi.encodePacked(m.selector, proof, publicSignals));
         if (!ok || ret.length != 32 || abi.decode(ret, (uint256)) != 1) revert ProofRejected();
-        accepted[nullifier] = modelId + 1;
-
-        (outputs, commitments) = decode(modelId, publicSignals);
-        emit InferenceAccepted(modelId, nullifier, msg.sender, outputs, commitments);
     }
 
     /// Splits public signals by the model's layout: outputs as signed integers, commitments as field elements.

@@ -49,6 +49,7 @@ export { registryAt, registerModel, submitInference, proofWords, registryLayout,
 export type { RegisterArgs, Accepted } from '../chain/registry';
 export { buildKeyProvenance, readKeyProvenance, provenanceMismatches } from '../chain/key-provenance';
 export type { KeyProvenance } from '../chain/key-provenance';
+export { erc7992Arguments } from '../chain/erc7992';
 export { deployModel } from '../chain/deploy-model';
 export type { ModelDeployment, DeployModelOptions } from '../chain/deploy-model';
 export { startAnvil, ANVIL_DEV_PRIVATE_KEY } from '../chain/anvil';

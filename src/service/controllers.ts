@@ -10,7 +10,7 @@ import { CallerId, Engine } from '../jobs/engine';
 import { Caller, RequireScope } from './auth.guard';
 import { parseBatchRequest, parseCompileRequest, parseDeployRequest, parseProofRequest, parseVerifyRequest } from './bodies';
 import { ENGINE } from './tokens';
-import { jobView, proofView } from './views';
+import { jobView, proofView, webhookView } from './views';
 
 function pageParam(v: string | undefined, name: string, dflt: number, max: number): number {
   if (v === undefined) return dflt;
@@ -80,7 +80,7 @@ export class ModelsController {
   })
   async get(@Param('id') id: string) {
     const m = await this.engine.modelDetails(id);
-    return { ...m, compileJob: m.compileJob ? jobView(m.compileJob) : null };
+    return { ...m, compileJob: m.compileJob ? jobView(m.compileJob) : null, compileWebhook: m.compileWebhook ? webhookView(m.compileWebhook) : null };
   }
 
   @Post(':id/deploy')

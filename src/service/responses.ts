@@ -183,6 +183,7 @@ export const ModelDetails = z
     status: ModelStatus,
     error: PublicErrorView.nullable(),
     compileJob: JobView.nullable(),
+    compileWebhook: WebhookView.nullable(),
     settings: z.record(z.unknown()).nullable().describe('the compile settings in force (docs/service.md)'),
     publicLayout: z.array(PublicEntryView).nullable(),
     commitmentScheme: z.string().nullable(),

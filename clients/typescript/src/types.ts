@@ -108,6 +108,7 @@ export type CompileRequest = {
     maxConstraints?: number;
   };
   calibration?: unknown;
+  callbackUrl?: string;
 };
 
 export type DeployRequest = {
@@ -560,6 +561,17 @@ export type Model = {
     startedAt: string | null;
     /** ISO 8601 */
     finishedAt: string | null;
+  } | null;
+  /** the webhook delivery of a job that gave a callbackUrl */
+  compileWebhook: {
+    url: string;
+    /** delivery attempts so far */
+    attempts: number;
+    /** the receiver's last HTTP status (null: no answer) */
+    lastStatus: number | null;
+    /** ISO 8601 */
+    deliveredAt: string | null;
+    lastError: string | null;
   } | null;
   /** the compile settings in force (docs/service.md) */
   settings: Record<string, unknown> | null;

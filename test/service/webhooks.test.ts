@@ -4,7 +4,8 @@
  * connections, then answers 500, and comes back gets the payload after retries, with the delivery
  * record showing the attempts; one that keeps failing is given up after the configured attempts; a
  * delivery pending at a stop is sent after the next start; each batch item is delivered; a bad
- * callbackUrl, or one on a service without a secret, is a 400 naming the field.
+ * callbackUrl, or one on a service without a secret, is a 400 naming the field. A compile with a
+ * callbackUrl is delivered the same way, its record on the model.
  */
 import assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';

@@ -13,6 +13,7 @@ import { artifactPath, readJson, readManifest } from '../src/formats/artifacts';
 import { startAnvil } from '../src/chain/anvil';
 import { predictGas } from '../src/compiler/gas-prediction';
 import { deployContract, registerModel, registryArtifact, registryAt, submitInference, verifyProofTx, withWallet } from '../src/chain/registry';
+import { buildKeyProvenance } from '../src/chain/key-provenance';
 import { loadVerifierArtifact } from '../src/chain/verifier-artifact';
 import { solcVersion } from '../src/chain/solc';
 import { compileModel } from '../src/compiler/compile';
@@ -111,6 +112,7 @@ async function main(): Promise<void> {
           vkHash: manifest.vkSha256!,
           layout: receipt.model.publicLayout,
           weightsCommitment: manifest.weightsCommitment,
+          provenance: buildKeyProvenance(dir),
         });
         const submitGas = (await submitInference(registry, modelId, receipt.proof, receipt.publicSignals)).gasUsed;
         const report = readJson<CompileReport>(artifactPath(dir, 'report'));

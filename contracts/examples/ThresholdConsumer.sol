@@ -10,6 +10,8 @@ interface IZkmlRegistry {
     function isAccepted(uint256 modelId, uint256[] calldata publicSignals) external view returns (bool);
 
     function decode(uint256 modelId, uint256[] calldata publicSignals) external view returns (int256[] memory outputs, uint256[] memory commitments);
+
+    function isCeremonyKey(uint256 modelId, uint32 minContributions) external view returns (bool);
 }
 
 /**
@@ -26,18 +28,30 @@ contract ThresholdConsumer {
     uint256 public immutable modelId;
     /// In the output's integer units (for scale 2^-9, 0.5 is 256).
     int256 public immutable threshold;
+    /// When non-zero: settle only if the model's key came from a pinned ptau and a phase-2 ceremony
+    /// with at least this many contributions (as registered); 0 accepts any key, a dev key included.
+    uint32 public immutable minCeremonyContributions;
 
     mapping(uint256 => bool) public approved;
 
     event Decision(uint256 indexed inputCommitment, int256 score, bool approved);
 
-    constructor(IZkmlRegistry registry_, uint256 modelId_, int256 threshold_) {
+    error NotACeremonyKey(uint256 modelId);
+
+    constructor(IZkmlRegistry registry_, uint256 modelId_, int256 threshold_, uint32 minCeremonyContributions_) {
         registry = registry_;
         modelId = modelId_;
         threshold = threshold_;
+        minCeremonyContributions = minCeremonyContributions_;
     }
 
-    function settle(uint256[] calldata publicSignals, uint256[8] calldata proof) external returns (bool ok) {
+    /// Refuses a model whose key one machine could have forged proofs with (dev ptau or local phase 2).
+    modifier requireCeremonyKey() {
+        if (minCeremonyContributions != 0 && !registry.isCeremonyKey(modelId, minCeremonyContributions)) revert NotACeremonyKey(modelId);
+        _;
+    }
+
+    function settle(uint256[] calldata publicSignals, uint256[8] calldata proof) external requireCeremonyKey returns (bool ok) {
         int256[] memory outputs;
         uint256[] memory commitments;
         if (registry.isAccepted(modelId, publicSignals)) (outputs, commitments) = registry.decode(modelId, publicSignals);

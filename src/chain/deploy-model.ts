@@ -8,6 +8,7 @@ import { readCompiled } from '../formats/compiled-model';
 import { ZkmlError } from '../errors';
 import { publicLayout } from '../formats/public-signals';
 import { recordDeployment } from './deployments';
+import { buildKeyProvenance, KeyProvenance } from './key-provenance';
 import { deployContractTx, registerModel, registryArtifact, registryAt, withWallet } from './registry';
 import { loadVerifierArtifact } from './verifier-artifact';
 import { getChainId } from './verifier-contract';
@@ -25,6 +26,8 @@ export interface ModelDeployment {
     modelId: string;
     registerTxHash: string;
     registerGasUsed: string;
+    /** How the key was made, as registered (from the build's manifest and setup.json). */
+    keyProvenance: KeyProvenance;
   };
   deployedAt: string;
 }
@@ -43,6 +46,7 @@ export async function deployModel(buildDir: string, opts: DeployModelOptions): P
   if (!manifest.vkSha256) throw new ZkmlError('ARTIFACT_MISSING', `${buildDir} has no setup yet: run zkml setup first`);
   const artifact = loadVerifierArtifact(buildDir);
   const layout = publicLayout(readCompiled(buildDir).model);
+  const provenance = buildKeyProvenance(buildDir);
   const chainId = await getChainId(opts.rpcUrl);
   return withWallet(opts.rpcUrl, opts.privateKey, async (w): Promise<ModelDeployment> => {
     const verifier = opts.verifier ? { address: opts.verifier } : await deployContractTx(w, artifact);
@@ -58,6 +62,7 @@ export async function deployModel(buildDir: string, opts: DeployModelOptions): P
       vkHash: manifest.vkSha256!,
       layout,
       weightsCommitment: manifest.weightsCommitment,
+      provenance,
     });
     return {
       chainId,
@@ -68,6 +73,7 @@ export async function deployModel(buildDir: string, opts: DeployModelOptions): P
         modelId: r.modelId.toString(),
         registerTxHash: r.receipt.hash,
         registerGasUsed: r.gasUsed.toString(),
+        keyProvenance: provenance,
       },
       deployedAt: new Date().toISOString(),
     };

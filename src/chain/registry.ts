@@ -12,6 +12,7 @@ import type { PublicKind } from '../formats/public-signals';
 import { CompiledContract, compileSolidity } from './solc';
 import { getChainId, solidityCallArgs } from './verifier-contract';
 import { packagePath } from '../package-root';
+import { KeyProvenance, provenanceTuple } from './key-provenance';
 
 export const REGISTRY_CONTRACT = 'ZkmlRegistry';
 
@@ -105,10 +106,19 @@ export interface RegisterArgs {
   layout: ReadonlyArray<{ kind: PublicKind; shape: number[]; scaleBits: number }>;
   /** With private weights: the published commitment (manifest weightsCommitment) every proof must carry. */
   weightsCommitment?: string;
+  /** How the key was made: `buildKeyProvenance(buildDir)` (src/chain/key-provenance.ts). */
+  provenance: KeyProvenance;
 }
 
 export async function registerModel(registry: Contract, args: RegisterArgs): Promise<{ modelId: bigint } & TxResult> {
-  const tx = await registry.getFunction('registerModel')(args.verifier, `0x${args.modelHash}`, `0x${args.vkHash}`, registryLayout(args.layout), args.weightsCommitment ?? 0);
+  const tx = await registry.getFunction('registerModel')(
+    args.verifier,
+    `0x${args.modelHash}`,
+    `0x${args.vkHash}`,
+    registryLayout(args.layout),
+    args.weightsCommitment ?? 0,
+    provenanceTuple(args.provenance),
+  );
   const receipt = (await tx.wait()) as TransactionReceipt;
   const event = receipt.logs.map((l) => registry.interface.parseLog(l)).find((e) => e?.name === 'ModelRegistered');
   if (!event) throw new ZkmlError('CHAIN_ERROR', `no ModelRegistered event from ${await registry.getAddress()}: is it a ZkmlRegistry?`);

@@ -31,9 +31,23 @@ export function solcVersion(): string {
  * contract with bytecode when no name is given.
  */
 export function compileSolidity(source: string, contractName?: string, fileName = 'Contract.sol'): CompiledContract {
+  const contracts = Object.entries(compileSources({ [fileName]: source })[fileName] ?? {});
+  const match = contractName ? contracts.find(([name]) => name === contractName) : contracts.length === 1 ? contracts[0] : undefined;
+  if (!match) {
+    const names = contracts.map(([name]) => name).join(', ') || 'none';
+    throw new ZkmlError('CHAIN_ERROR', `solc: cannot pick contract ${contractName ?? '(unnamed)'} in ${fileName} (found: ${names})`);
+  }
+  return match[1];
+}
+
+/**
+ * Compiles several files in one solc run, as a Hardhat or Foundry project does (so two contracts of
+ * the same name in different files are an error): every contract with bytecode, by file and name.
+ */
+export function compileSources(sources: Record<string, string>): Record<string, Record<string, CompiledContract>> {
   const input = {
     language: 'Solidity',
-    sources: { [fileName]: { content: source } },
+    sources: Object.fromEntries(Object.entries(sources).map(([file, content]) => [file, { content }])),
     settings: {
       optimizer: { enabled: true, runs: 200 },
       outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
@@ -51,14 +65,15 @@ export function compileSolidity(source: string, contractName?: string, fileName 
     throw new ZkmlError('CHAIN_ERROR', `solc: ${(firstError.formattedMessage ?? firstError.message).trim().split('\n')[0]}`);
   }
 
-  const contracts = Object.entries(output.contracts?.[fileName] ?? {}).filter(([, c]) => c.evm.bytecode.object.length > 0);
-  const match = contractName ? contracts.find(([name]) => name === contractName) : contracts.length === 1 ? contracts[0] : undefined;
-  if (!match) {
-    const names = contracts.map(([name]) => name).join(', ') || 'none';
-    throw new ZkmlError('CHAIN_ERROR', `solc: cannot pick contract ${contractName ?? '(unnamed)'} in ${fileName} (found: ${names})`);
+  const result: Record<string, Record<string, CompiledContract>> = {};
+  for (const [file, contracts] of Object.entries(output.contracts ?? {})) {
+    result[file] = {};
+    for (const [name, c] of Object.entries(contracts)) {
+      if (c.evm.bytecode.object.length === 0) continue; // interfaces and abstract contracts
+      result[file][name] = { abi: c.abi, bytecode: `0x${c.evm.bytecode.object}`, deployedBytecode: `0x${c.evm.deployedBytecode.object}` };
+    }
   }
-  const [, c] = match;
-  return { abi: c.abi, bytecode: `0x${c.evm.bytecode.object}`, deployedBytecode: `0x${c.evm.deployedBytecode.object}` };
+  return result;
 }
 
 interface SolcOutput {

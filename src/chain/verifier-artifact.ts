@@ -4,10 +4,9 @@
  */
 import * as fs from 'node:fs';
 import { artifactPath, checkArtifactHash, readManifest, sha256File, writeJson } from '../formats/artifacts';
+import { ZkmlError } from '../errors';
+import { declaredContractName } from '../snark/verifier-template';
 import { compileSolidity, solcVersion } from './solc';
-
-/** snarkjs's Groth16 template names its contract this. */
-export const VERIFIER_CONTRACT = 'Groth16Verifier';
 
 export interface VerifierArtifact {
   contractName: string;
@@ -28,8 +27,12 @@ export function loadVerifierArtifact(buildDir: string): VerifierArtifact {
   const cached = readCached(artifactPath(buildDir, 'verifierArtifact'));
   if (cached && cached.sourceSha256 === sourceSha256) return cached;
 
-  const compiled = compileSolidity(fs.readFileSync(solFile, 'utf8'), VERIFIER_CONTRACT, 'Verifier.sol');
-  const artifact: VerifierArtifact = { contractName: VERIFIER_CONTRACT, ...compiled, solcVersion: solcVersion(), sourceSha256 };
+  const source = fs.readFileSync(solFile, 'utf8');
+  // Groth16Verifier_<vk hash> since keys are named per model; `Groth16Verifier` in older builds.
+  const contractName = declaredContractName(source);
+  if (!contractName) throw new ZkmlError('ARTIFACT_MISSING', `${solFile} declares no contract`);
+  const compiled = compileSolidity(source, contractName, 'Verifier.sol');
+  const artifact: VerifierArtifact = { contractName, ...compiled, solcVersion: solcVersion(), sourceSha256 };
   writeJson(artifactPath(buildDir, 'verifierArtifact'), artifact);
   return artifact;
 }

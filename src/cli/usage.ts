@@ -21,6 +21,7 @@ export const USAGE = `usage:
   zkml registry deploy --rpc URL --key HEX
   zkml registry register DIR --registry ADDR --rpc URL --key HEX [--verifier ADDR]
   zkml registry submit RECEIPT --registry ADDR --model-id N --rpc URL --key HEX
+  zkml registry provenance [DIR] --registry ADDR --model-id N --rpc URL --key HEX
 
   zkml serve      (the HTTP service; configured by environment variables, see docs/service.md)
   zkml worker     (a scale-out job worker: needs REDIS_URL and DATABASE_URL)`;

@@ -128,8 +128,13 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   }
 }
 
+/** The exact text writeJson writes (so a file's sha256 is known before it is written). */
+export function jsonFileText(value: unknown): string {
+  return JSON.stringify(value, null, 2) + '\n';
+}
+
 export function writeJson(file: string, value: unknown): void {
-  writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+  writeFileAtomic(file, jsonFileText(value));
 }
 
 export function readManifest(buildDir: string): Manifest {

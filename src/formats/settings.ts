@@ -5,14 +5,20 @@ import { ZkmlError } from '../errors';
 export const CompileSettingsSchema = z
   .object({
     /** public: the input is public signals; private: a private witness; hashed: private, its Poseidon commitment is public. */
-    inputVisibility: z.enum(['public', 'private', 'hashed']).default('private'),
+    inputVisibility: z
+      .enum(['public', 'private', 'hashed'])
+      .default('private')
+      .describe('public: the input is among the public signals; private: a private witness; hashed: private, and its Poseidon commitment is public'),
     /** public: the outputs are public signals; hashed: only their Poseidon commitment is. */
-    outputVisibility: z.enum(['public', 'hashed']).default('public'),
+    outputVisibility: z.enum(['public', 'hashed']).default('public').describe('public: the outputs are public signals; hashed: only their Poseidon commitment is'),
     /**
      * fixed: weights are constants of the circuit (the verifying key identifies the model); private:
      * weights are private signals and a salted Poseidon commitment to them is a public signal.
      */
-    weightVisibility: z.enum(['fixed', 'private']).default('fixed'),
+    weightVisibility: z
+      .enum(['fixed', 'private'])
+      .default('fixed')
+      .describe('fixed: the weights are constants of the circuit; private: a private witness, with a public Poseidon commitment to all weights'),
     /** Bits of every quantized input element (its range check costs this many constraints). */
     inputBits: z.number().int().min(1).max(32).default(8),
     /** Signed bits that the largest weight of a tensor is scaled to (constants cost no constraints). */
@@ -27,7 +33,7 @@ export const CompileSettingsSchema = z
       .refine(([lo, hi]) => Number.isFinite(lo) && Number.isFinite(hi) && lo < hi, 'inputRange needs lo < hi')
       .optional(),
     /** Inferences proved by one circuit (one proof, one commitment to all inputs and one to all outputs). */
-    batchSize: z.number().int().min(1).max(1024).default(1),
+    batchSize: z.number().int().min(1).max(1024).default(1).describe('inferences per proof: an input then holds exactly this many samples, with one commitment over all of them'),
     /**
      * What scale choices favour: 'accuracy' (more fraction bits, within the field and gadget limits),
      * 'resources' (fewer bits, smaller gadgets) or 'balanced' (the defaults as given).

@@ -79,6 +79,8 @@ export interface BatchRequest {
 export interface CompileRequest {
   settings?: Record<string, unknown>;
   calibration?: unknown;
+  /** The compile job's outcome is POSTed there when it ends (only when this request starts a job). */
+  callbackUrl?: string;
 }
 export interface DeployRequest {
   /** A ZkmlRegistry address, or "new" for a new one. */
@@ -146,8 +148,9 @@ export class Engine {
     return m;
   }
 
-  async compile(id: string, { settings, calibration }: CompileRequest): Promise<Job> {
+  async compile(id: string, { settings, calibration, callbackUrl }: CompileRequest): Promise<Job> {
     const wanted = parseSettings(settings); // refuses bad settings now (SETTINGS_INVALID, a 400) rather than in the job
+    this.checkCallback(callbackUrl);
     const m = await this.model(id);
     // A ready model is never rebuilt in place: proofs in flight would read half-written artifacts.
     // Asked again with the settings in force, the build is the same: its job is returned. Asked
@@ -172,6 +175,7 @@ export class Engine {
       kind: 'compile',
       modelId: id,
       payload: { settings, calibration: calibration ?? m.calibration ?? undefined },
+      callbackUrl,
     });
     // Stored is durable: if the queue drops out now, the sweep announces the job later.
     await this.queue.enqueue([job.id], 'compile').catch((err) => this.opts.onEnqueueError?.(err));
@@ -238,6 +242,8 @@ export class Engine {
       status: m.status,
       error: m.error,
       compileJob: compileJob ?? null,
+      /** The compile job's webhook delivery, when its request gave a callbackUrl. */
+      compileWebhook: compileJob ? ((await this.store.getWebhook(compileJob.id)) ?? null) : null,
       /** The compile settings in force, visibilities and batch size included. */
       settings: model?.settings ?? null,
       publicLayout: layout ?? null,

@@ -1,5 +1,5 @@
 /**
- * Webhooks: when a proof job that gave a `callbackUrl` ends (done or failed), its outcome is POSTed
+ * Webhooks: when a proof or compile job that gave a `callbackUrl` ends (done or failed), its outcome is POSTed
  * to that URL as JSON, signed with HMAC-SHA256 over `timestamp + "." + body`. Deliveries are
  * store-driven: each is a row of the job store, polled here, so a delivery pending when the service
  * stops resumes at the next start. Delivery is at least once (a receiver may see a payload twice,
@@ -35,8 +35,10 @@ export interface WebhookPayload {
   batchIndex: number | null;
   state: 'done' | 'failed';
   error: { code: string; message: string } | null;
-  /** The receipt's job id and path on this API (GET it with a key); null when the job failed. */
+  /** The receipt's job id and path on this API (GET it with a key); null when the job failed or is a compile. */
   receipt: { jobId: string; link: string } | null;
+  /** Where the outcome is on this API: /v1/proofs/:id for a proof, /v1/models/:modelId for a compile. */
+  link: string;
   finishedAt: string | null;
 }
 
@@ -64,7 +66,8 @@ export function webhookPayload(job: Job): WebhookPayload {
     batchIndex: job.batchIndex,
     state: done ? 'done' : 'failed',
     error: job.error ? { code: job.error.code, message: job.error.message } : null,
-    receipt: done ? { jobId: job.id, link: `/v1/proofs/${job.id}` } : null,
+    receipt: done && job.kind === 'prove' ? { jobId: job.id, link: `/v1/proofs/${job.id}` } : null,
+    link: job.kind === 'prove' ? `/v1/proofs/${job.id}` : `/v1/models/${job.modelId}`,
     finishedAt: job.finishedAt,
   };
 }

@@ -47,6 +47,9 @@ export type { Verdict } from '../formats/verdict';
 // On-chain: the ZkmlRegistry (docs/contracts.md) through ethers, and a model's verifier deployment.
 export { registryAt, registerModel, submitInference, proofWords, registryLayout, registryArtifact, deployContract, withWallet } from '../chain/registry';
 export type { RegisterArgs, Accepted } from '../chain/registry';
+export { buildKeyProvenance, readKeyProvenance, provenanceMismatches } from '../chain/key-provenance';
+export type { KeyProvenance } from '../chain/key-provenance';
+export { erc7992Arguments } from '../chain/erc7992';
 export { deployModel } from '../chain/deploy-model';
 export type { ModelDeployment, DeployModelOptions } from '../chain/deploy-model';
 export { startAnvil, ANVIL_DEV_PRIVATE_KEY } from '../chain/anvil';

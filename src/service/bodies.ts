@@ -36,7 +36,8 @@ const BatchBody = z
     callbackUrl: CallbackUrl.optional(),
   })
   .strict();
-const CompileBody = z.object({ settings: z.record(z.unknown()).optional(), calibration: z.unknown().optional() }).strict();
+/** callbackUrl: the compile job's outcome is POSTed there when it ends (when this request starts one). */
+const CompileBody = z.object({ settings: z.record(z.unknown()).optional(), calibration: z.unknown().optional(), callbackUrl: CallbackUrl.optional() }).strict();
 const DeployBody = z
   .object({
     registry: z

@@ -3,25 +3,14 @@
  * Request bodies are validated at the edge by the zod schemas in bodies.ts.
  */
 import { Body, Controller, Delete, Get, Header, Headers, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiQuery, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOperation, ApiQuery, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ZkmlError } from '../errors';
 import { CallerId, Engine } from '../jobs/engine';
 import { Caller, RequireScope } from './auth.guard';
 import { parseBatchRequest, parseCompileRequest, parseDeployRequest, parseProofRequest, parseVerifyRequest } from './bodies';
-import { compileSettingsSchema } from './settings-schema';
 import { ENGINE } from './tokens';
-import { jobView, proofView } from './views';
-
-const problemResponse = { description: 'application/problem+json with a stable `code` (and, for some codes, public `details`: offending nodes, field names, limits)' };
-
-const saltsSchema = {
-  type: 'object',
-  additionalProperties: false,
-  description:
-    'Salts for the Poseidon commitments of a hashed input or output, as decimal or 0x-hex text (drawn at random when absent); OPENING_INVALID (400) if malformed, not below the field modulus, or for a side that is not hashed',
-  properties: { input: { type: 'string' }, output: { type: 'string' } },
-};
+import { jobView, proofView, webhookView } from './views';
 
 function pageParam(v: string | undefined, name: string, dflt: number, max: number): number {
   if (v === undefined) return dflt;
@@ -39,11 +28,7 @@ export class ModelsController {
   @Post()
   @RequireScope('admin')
   @ApiOperation({ summary: 'Upload an ONNX model (raw bytes); its id is the sha256 of the file' })
-  @ApiConsumes('application/octet-stream')
-  @ApiBody({ schema: { type: 'string', format: 'binary' } })
   @ApiQuery({ name: 'name', required: false })
-  @ApiResponse({ status: 201, description: '{ id, name, status }' })
-  @ApiResponse({ status: 400, ...problemResponse })
   async upload(@Req() req: Request, @Query('name') name?: string) {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const m = await this.engine.uploadModel(body, name);
@@ -72,9 +57,6 @@ export class ModelsController {
   @RequireScope('admin')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a model and its artifacts (ONNX, build); 409 MODEL_BUSY while it has queued or running jobs. Its finished proofs stay readable.' })
-  @ApiResponse({ status: 204, description: 'deleted' })
-  @ApiResponse({ status: 404, ...problemResponse })
-  @ApiResponse({ status: 409, ...problemResponse })
   async remove(@Param('id') id: string): Promise<void> {
     await this.engine.deleteModel(id);
   }
@@ -86,12 +68,6 @@ export class ModelsController {
     summary:
       'Compile and set up the model (a job); body: { settings?, calibration? }. Visibility, batch size and quantization are chosen here, once per model: asked again with the same settings, the same job; with other settings, 409 MODEL_SETTINGS_CONFLICT naming them (delete the model to rebuild it)',
   })
-  @ApiBody({
-    schema: { type: 'object', additionalProperties: false, properties: { settings: compileSettingsSchema(), calibration: { type: 'object', description: 'samples as {"input_data": [[...], ...]}' } } },
-    required: false,
-  })
-  @ApiResponse({ status: 202, description: 'the compile job' })
-  @ApiResponse({ status: 400, ...problemResponse })
   async compile(@Param('id') id: string, @Body() body: unknown) {
     const job = await this.engine.compile(id, parseCompileRequest(body));
     return { jobId: job.id, modelId: id, state: job.state };
@@ -102,10 +78,9 @@ export class ModelsController {
   @ApiOperation({
     summary: 'Model status, compile settings (visibilities, batch size), public-signal layout, commitment scheme, stored deployment, per-layer constraint report and manifest',
   })
-  @ApiResponse({ status: 404, ...problemResponse })
   async get(@Param('id') id: string) {
     const m = await this.engine.modelDetails(id);
-    return { ...m, compileJob: m.compileJob ? jobView(m.compileJob) : null };
+    return { ...m, compileJob: m.compileJob ? jobView(m.compileJob) : null, compileWebhook: m.compileWebhook ? webhookView(m.compileWebhook) : null };
   }
 
   @Post(':id/deploy')
@@ -114,24 +89,6 @@ export class ModelsController {
     summary:
       "Deploy the model's verifier to the configured chain (ZKML_CHAIN_RPC_URL, or the service's local anvil) and optionally register it in a ZkmlRegistry; the deployment is stored with the model and returned again (200) unless force is set",
   })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        registry: { type: 'string', pattern: '^(new|0x[0-9a-fA-F]{40})$', description: 'register in the ZkmlRegistry at this address, or in one deployed now ("new"); absent: no registration' },
-        force: { type: 'boolean', description: 'deploy again even if the stored deployment is still on the chain' },
-      },
-    },
-    required: false,
-  })
-  @ApiResponse({
-    status: 201,
-    description: '{ deployment: { chainId, verifier: { address, txHash }, registry?: { address, deployTxHash?, modelId, registerTxHash, registerGasUsed }, deployedAt }, created: true }',
-  })
-  @ApiResponse({ status: 200, description: 'the stored deployment, nothing sent: { deployment, created: false }' })
-  @ApiResponse({ status: 409, ...problemResponse })
-  @ApiResponse({ status: 502, ...problemResponse })
   async deploy(@Param('id') id: string, @Body() body: unknown, @Res({ passthrough: true }) res: Response) {
     const r = await this.engine.deploy(id, parseDeployRequest(body));
     res.status(r.created ? 201 : 200);
@@ -145,8 +102,6 @@ export class ModelsController {
     summary:
       "Check a ready or stopped model's build again (artifact hashes, trust in production mode), e.g. after its files were repaired: ready when it checks out, stopped with the reason otherwise",
   })
-  @ApiResponse({ status: 200, description: '{ id, status, error }' })
-  @ApiResponse({ status: 409, ...problemResponse })
   async check(@Param('id') id: string) {
     const m = await this.engine.recheck(id);
     return { id: m.id, status: m.status, error: m.error };
@@ -190,18 +145,6 @@ export class ProofsController {
       'Request a proof: { modelId, input, idempotencyKey?, salts? } → 202 with the job. An idempotency key (the Idempotency-Key header or idempotencyKey) is scoped to the API key: repeated with the same body → 200 with the same job; with another body → 409 IDEMPOTENCY_CONFLICT. Only this API key will see the openings.',
   })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      required: ['modelId', 'input'],
-      additionalProperties: false,
-      properties: { modelId: { type: 'string' }, input: { type: 'object' }, idempotencyKey: { type: 'string' }, salts: saltsSchema },
-    },
-  })
-  @ApiResponse({ status: 202, description: 'accepted: { id, state }' })
-  @ApiResponse({ status: 400, ...problemResponse })
-  @ApiResponse({ status: 429, description: 'queue full; Retry-After says when to retry' })
-  @ApiResponse({ status: 409, description: 'IDEMPOTENCY_CONFLICT: the key was used with another body' })
   async submit(@Body() body: unknown, @Headers('idempotency-key') key: string | undefined, @Caller() caller: CallerId, @Res({ passthrough: true }) res: Response) {
     const { job, created } = await this.engine.submitProof(parseProofRequest(body, key), caller);
     res.status(created ? 202 : 200).setHeader('Location', `/v1/proofs/${job.id}`);
@@ -222,7 +165,6 @@ export class ProofsController {
   @RequireScope('prove')
   @HttpCode(200)
   @ApiOperation({ summary: 'Cancel a queued proof job (only its requester): it ends failed with JOB_CANCELLED and never runs; 409 JOB_NOT_CANCELLABLE once it runs or has ended' })
-  @ApiResponse({ status: 409, ...problemResponse })
   async cancel(@Param('id') id: string, @Caller() caller: CallerId) {
     return jobView(await this.engine.cancelProof(id, caller));
   }
@@ -230,7 +172,6 @@ export class ProofsController {
   @Get(':id/calldata')
   @RequireScope('read')
   @ApiOperation({ summary: "The arguments of the verifier's verifyProof(pA, pB, pC, pubSignals) for a finished proof, as `zkml calldata` prints them" })
-  @ApiResponse({ status: 409, description: 'NO_RECEIPT: the job is not done or failed' })
   calldata(@Param('id') id: string) {
     return this.engine.calldata(id);
   }
@@ -249,17 +190,6 @@ export class BatchesController {
       'Request many proofs of one model: { modelId, inputs: [...], idempotencyKey?, salts?: [...] } (salts: one entry per input) → 202. A repeated idempotency key (header or field) with the same body → 200 with the same batch, nothing added; with another body → 409',
   })
   @ApiHeader({ name: 'Idempotency-Key', required: false })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      required: ['modelId', 'inputs'],
-      additionalProperties: false,
-      properties: { modelId: { type: 'string' }, inputs: { type: 'array', items: { type: 'object' } }, idempotencyKey: { type: 'string' }, salts: { type: 'array', items: saltsSchema } },
-    },
-  })
-  @ApiResponse({ status: 400, ...problemResponse })
-  @ApiResponse({ status: 409, description: 'IDEMPOTENCY_CONFLICT: the key was used with another body' })
-  @ApiResponse({ status: 429, description: 'queue full; Retry-After says when to retry' })
   async submit(@Body() body: unknown, @Headers('idempotency-key') key: string | undefined, @Caller() caller: CallerId, @Res({ passthrough: true }) res: Response) {
     const b = await this.engine.submitBatch(parseBatchRequest(body, key), caller);
     res.status(b.created ? 202 : 200).setHeader('Location', `/v1/batches/${b.batchId}`);
@@ -287,7 +217,6 @@ export class VerifyController {
   @RequireScope('read')
   @HttpCode(200)
   @ApiOperation({ summary: 'Verify a receipt off-chain, and on-chain too with onchain: true; openings the receipt carries are checked against its commitments → { valid, reason, code?, opened? }' })
-  @ApiBody({ schema: { type: 'object', required: ['receipt'], additionalProperties: false, properties: { receipt: { type: 'object' }, onchain: { type: 'boolean' } } } })
   verify(@Body() body: unknown) {
     return this.engine.verify(parseVerifyRequest(body));
   }

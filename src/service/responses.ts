@@ -3,7 +3,7 @@
  * response schemas (openapi.ts) and of the typed client (clients/typescript). Views are strict, so
  * a field the service adds without documenting it fails the contract test (test/service/openapi.test.ts).
  */
-import { ReceiptTimingsSchema } from '../formats/receipt';
+import { ReceiptSchema, ReceiptTimingsSchema } from '../formats/receipt';
 import { z } from 'zod';
 import { ERROR_CODES, ErrorCode } from '../errors';
 import { JOB_STATES } from '../jobs/job';
@@ -49,53 +49,29 @@ export const JobView = z
   })
   .strict();
 
-const Tensor = z.object({ name: z.string(), shape: z.array(z.number().int()), values: z.array(z.number()) }).strict();
 const Opening = z.object({ name: z.string(), shape: z.array(z.number().int()), integers: z.array(z.string()) }).strict();
 const G1 = z.array(Decimal).length(3);
 
-/** A zkml-receipt/1 (src/formats/receipt.ts); `openings`, `outputs` and `reference` may be withheld. */
-export const ReceiptView = z
-  .object({
-    format: z.literal('zkml-receipt/1'),
-    model: z
-      .object({
-        onnxSha256: Hex64,
-        r1csSha256: Hex64,
-        zkeySha256: Hex64,
-        vkSha256: Hex64,
-        publicLayout: z.array(z.object({ kind: Kind, name: z.string(), shape: z.array(z.number().int()), scaleBits: z.number().int() }).strict()),
-        batchSize: z.number().int().optional(),
-      })
-      .strict(),
-    proof: z.object({ pi_a: G1, pi_b: z.array(z.array(Decimal).length(2)).length(3), pi_c: G1, protocol: z.literal('groth16'), curve: z.literal('bn128') }).strict(),
-    publicSignals: z.array(Decimal),
-    outputs: z.array(Tensor).optional(),
-    publicInputs: z.array(Tensor),
-    commitments: z.object({ input: Decimal.optional(), output: Decimal.optional(), weights: Decimal.optional() }).strict().optional(),
-    openings: z
-      .object({ inputSalt: Decimal.optional(), inputs: z.array(Opening).optional(), outputSalt: Decimal.optional(), outputs: z.array(Opening).optional() })
-      .strict()
-      .optional(),
-    reference: z
-      .object({ engine: z.string(), outputs: z.array(Tensor), maxAbsError: z.number(), argmaxAgrees: z.boolean().nullable(), integerReferenceMatches: z.boolean(), tolerance: z.number() })
-      .strict()
-      .optional(),
-    setup: z
-      .object({
-        devSingleContributor: z.boolean(),
-        ptauPower: z.number().int(),
-        ptauPinned: z.boolean(),
-        ptauFile: z.string().optional(),
-        ptauBlake2b512: z.string().optional(),
-        phase2: z.enum(['local', 'ceremony']),
-        phase2Contributions: z.number().int(),
-        transcriptSha256: z.string().optional(),
-      })
-      .strict(),
-    timings: ReceiptTimingsSchema,
-    createdAt: Timestamp,
-  })
-  .strict();
+/**
+ * A zkml-receipt/1 as the service writes it: ReceiptSchema (src/formats/receipt.ts, which parses any
+ * receipt) with what the service always fills made required and the parts it leaves to later checks
+ * (proof, signals, openings) given their exact shape. `openings`, `outputs` and `reference` may be withheld.
+ */
+const R = ReceiptSchema.shape;
+export const ReceiptView = ReceiptSchema.extend({
+  format: R.format.unwrap(),
+  model: R.model.unwrap(),
+  proof: z.object({ pi_a: G1, pi_b: z.array(z.array(Decimal).length(2)).length(3), pi_c: G1, protocol: z.literal('groth16'), curve: z.literal('bn128') }).strict(),
+  publicSignals: z.array(Decimal),
+  publicInputs: R.publicInputs.unwrap(),
+  openings: z
+    .object({ inputSalt: Decimal.optional(), inputs: z.array(Opening).optional(), outputSalt: Decimal.optional(), outputs: z.array(Opening).optional() })
+    .strict()
+    .optional(),
+  setup: R.setup.unwrap(),
+  timings: ReceiptTimingsSchema,
+  createdAt: Timestamp,
+}).strict();
 
 const Withheld = z.array(z.enum(['openings', 'outputs', 'reference']));
 
@@ -139,11 +115,35 @@ export const ModelList = z.array(
 export const ModelCheck = z.object({ id: Hex64, status: ModelStatus, error: z.unknown().nullable() }).strict();
 export const CompileAccepted = z.object({ jobId: z.string(), modelId: Hex64, state: JobView.shape.state }).strict();
 
+/** ZkmlRegistry's KeyProvenance as registered (src/chain/key-provenance.ts; docs/contracts.md). */
+export const KeyProvenanceView = z
+  .object({
+    ptau: z.enum(['dev', 'pinned', 'unpinned']),
+    ptauPower: z.number().int(),
+    phase2: z.enum(['local', 'ceremony']),
+    contributions: z.number().int(),
+    ptauBlake2b512: z.string().regex(/^[0-9a-f]{128}$/),
+    circuitHash: Hex64,
+    transcriptHash: Hex64,
+    beaconHash: Hex64,
+  })
+  .strict();
+
 export const Deployment = z
   .object({
     chainId: z.number().int(),
     verifier: z.object({ address: Address, txHash: z.string().optional() }).strict(),
-    registry: z.object({ address: Address, deployTxHash: z.string().optional(), modelId: Decimal, registerTxHash: z.string(), registerGasUsed: Decimal }).strict().optional(),
+    registry: z
+      .object({
+        address: Address,
+        deployTxHash: z.string().optional(),
+        modelId: Decimal,
+        registerTxHash: z.string(),
+        registerGasUsed: Decimal,
+        keyProvenance: KeyProvenanceView.optional().describe('absent in deployments recorded before the registry stored it'),
+      })
+      .strict()
+      .optional(),
     deployedAt: Timestamp,
   })
   .strict();
@@ -183,6 +183,7 @@ export const ModelDetails = z
     status: ModelStatus,
     error: PublicErrorView.nullable(),
     compileJob: JobView.nullable(),
+    compileWebhook: WebhookView.nullable(),
     settings: z.record(z.unknown()).nullable().describe('the compile settings in force (docs/service.md)'),
     publicLayout: z.array(PublicEntryView).nullable(),
     commitmentScheme: z.string().nullable(),

@@ -4,10 +4,10 @@
  * in place together, setup.json written and the manifest pointed at them.
  */
 import * as fs from 'node:fs';
-import { artifactPath, PtauInfo, Phase2Info, sha256File, updateManifest, writeFileAtomic, writeJson } from '../formats/artifacts';
+import { artifactPath, jsonFileText, PtauInfo, Phase2Info, sha256Bytes, sha256File, updateManifest, writeFileAtomic, writeJson } from '../formats/artifacts';
 import type { CapturingLog } from '../snark/logger';
 import { snarkjs } from '../snark/snarkjs';
-import { groth16Template } from '../snark/verifier-template';
+import { groth16Template, renameVerifierContract, verifierContractName } from '../snark/verifier-template';
 
 export const UNPINNED_WARNING =
   'UNPINNED PTAU. The powers of tau file is not one of the pinned public ceremony files (accepted with ' + '--allow-unknown-ptau); whoever produced it may know its secret and could forge proofs.';
@@ -31,7 +31,8 @@ export interface PublishedKey {
 export async function exportKey(zkeyFile: string, log: CapturingLog): Promise<ExportedKey> {
   const vk = await snarkjs.zKey.exportVerificationKey(zkeyFile, log);
   const solidity = await snarkjs.zKey.exportSolidityVerifier(zkeyFile, { groth16: groth16Template() }, log);
-  return { vk, solidity };
+  // Named after the key (the sha256 of verification_key.json as installKey writes it): one name per model.
+  return { vk, solidity: renameVerifierContract(solidity, verifierContractName(sha256Bytes(jsonFileText(vk)))) };
 }
 
 /** Moves the final zkey into place and writes its vk and verifier; only now do the build's files change. */

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { after, before, test } from 'node:test';
-import { artifactPath, readJson } from '../../src/formats/artifacts';
+import { artifactPath, readJson, readManifest, sha256File } from '../../src/formats/artifacts';
 import { LocalChain, startAnvil } from '../../src/chain/anvil';
-import { compileSolidity } from '../../src/chain/solc';
+import { compileSolidity, compileSources } from '../../src/chain/solc';
+import { verifierContractName } from '../../src/snark/verifier-template';
 import { loadVerifierArtifact } from '../../src/chain/verifier-artifact';
 import { callVerifyProof, deployVerifier, solidityCallArgs } from '../../src/chain/verifier-contract';
 import { ZkmlError } from '../../src/errors';
@@ -45,7 +46,8 @@ test('a compile error is a CHAIN_ERROR with the first solc message', () => {
 test('the verifier artifact is compiled once and cached in Verifier.json', () => {
   const file = artifactPath(buildDir, 'verifierArtifact');
   const first = loadVerifierArtifact(buildDir);
-  assert.equal(first.contractName, 'Groth16Verifier');
+  assert.equal(first.contractName, verifierContractName(sha256File(artifactPath(buildDir, 'vk'))));
+  assert.match(first.contractName, /^Groth16Verifier_[0-9a-f]{12}$/);
   assert.match(first.solcVersion, /^0\.8\.37/);
   const mtime = fs.statSync(file).mtimeMs;
   const second = loadVerifierArtifact(buildDir);
@@ -89,4 +91,49 @@ test('deployVerifier and callVerifyProof: true for the proof, false when tampere
   swapped.proof.pi_c = good.proof.pi_a;
   assert.equal(await callVerifyProof(chain.rpcUrl, address, artifact.abi, swapped.proof, swapped.publicSignals), false);
   assert.equal(await callVerifyProof(chain.rpcUrl, address, artifact.abi, good.proof, [(BigInt(good.publicSignals[0]) + 1n).toString(), good.publicSignals[1]]), false);
+});
+
+test("two models' verifiers compile in one solc run under their own names and each verifies its own proofs", async () => {
+  const second = await tinyCircuitWithKeys();
+  try {
+    const other = await proveTiny(second.buildDir, { a: 4, b: 1 });
+    const builds = [
+      { dir: buildDir, proof: good },
+      { dir: second.buildDir, proof: other },
+    ];
+    const sources = builds.map((b) => fs.readFileSync(artifactPath(b.dir, 'verifierSol'), 'utf8'));
+    const names = builds.map((b) => verifierContractName(readManifest(b.dir).vkSha256!));
+    assert.notEqual(names[0], names[1], 'another key, another name');
+    assert.deepEqual(
+      builds.map((b) => loadVerifierArtifact(b.dir).contractName),
+      names,
+      'the name is the one derived from the manifest vkSha256, every time',
+    );
+
+    // As a Hardhat/Foundry project would: both files in one compilation.
+    const out = compileSources({ 'contracts/ModelA.sol': sources[0], 'contracts/ModelB.sol': sources[1] });
+    const contracts = [out['contracts/ModelA.sol'][names[0]], out['contracts/ModelB.sol'][names[1]]];
+    const addresses: string[] = [];
+    for (const c of contracts) addresses.push(await deployVerifier(chain.rpcUrl, chain.privateKey, c)); // one nonce at a time
+    for (const [i, b] of builds.entries()) {
+      assert.equal(await callVerifyProof(chain.rpcUrl, addresses[i], contracts[i].abi, b.proof.proof, b.proof.publicSignals), true, `${names[i]} verifies its own proof`);
+      const theOther = builds[1 - i].proof;
+      assert.equal(await callVerifyProof(chain.rpcUrl, addresses[i], contracts[i].abi, theOther.proof, theOther.publicSignals), false, `${names[i]} refuses the other key's proof`);
+    }
+
+    // Under snarkjs's one shared name the same project does not compile: the rename is what fixes it.
+    const shared = sources.map((src, i) => src.replace(`contract ${names[i]} {`, 'contract Groth16Verifier {'));
+    assert.throws(
+      () =>
+        compileSources({
+          'contracts/ModelA.sol': shared[0],
+          'contracts/ModelB.sol': shared[1],
+          'contracts/Both.sol': 'pragma solidity ^0.8.0;\nimport "contracts/ModelA.sol";\nimport "contracts/ModelB.sol";\n',
+        }),
+      (err: unknown) => err instanceof ZkmlError && /DeclarationError|already declared/.test(err.message),
+    );
+  } finally {
+    removeDir(second.buildDir);
+    removeDir(second.cacheDir);
+  }
 });

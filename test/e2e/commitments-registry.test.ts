@@ -14,6 +14,7 @@ import { before, describe, test } from 'node:test';
 import type { Contract, Signer } from 'ethers';
 import { artifactPath, readJson, readManifest } from '../../src/formats/artifacts';
 import type { LocalChain } from '../../src/chain/anvil';
+import { buildKeyProvenance } from '../../src/chain/key-provenance';
 import { compileContract, deployContract, proofWords, registerModel, registryArtifact, registryAt, submitInference, withWallet } from '../../src/chain/registry';
 import { loadVerifierArtifact } from '../../src/chain/verifier-artifact';
 import { main as cli } from '../../src/cli/main';
@@ -232,7 +233,7 @@ describe('hashed visibility, batch proofs and the registry on tiny', () => {
         for (const [name, dir, layout] of cases) {
           const verifier = await deployContract(w, loadVerifierArtifact(dir));
           const m = readManifest(dir);
-          ids[name] = (await registerModel(registry, { verifier, modelHash: m.onnxSha256, vkHash: m.vkSha256!, layout })).modelId;
+          ids[name] = (await registerModel(registry, { verifier, modelHash: m.onnxSha256, vkHash: m.vkSha256!, layout, provenance: buildKeyProvenance(dir) })).modelId;
         }
       });
       fs.rmSync(otherDir, { recursive: true, force: true });
@@ -293,8 +294,12 @@ describe('hashed visibility, batch proofs and the registry on tiny', () => {
         return JSON.parse(lines.join('\n'));
       };
       const { registry } = await printed(['registry', 'deploy']);
-      const { modelId } = await printed(['registry', 'register', hashed, '--registry', registry]);
+      const { modelId, keyProvenance } = await printed(['registry', 'register', hashed, '--registry', registry]);
       assert.equal(modelId, '0');
+      // register passes the build's key provenance; `registry provenance DIR` reads it back and compares.
+      assert.deepEqual(keyProvenance, buildKeyProvenance(hashed));
+      const read = await printed(['registry', 'provenance', hashed, '--registry', registry, '--model-id', modelId]);
+      assert.deepEqual(read, { keyProvenance: buildKeyProvenance(hashed), mismatches: [] });
       const receiptFile = path.join(work, 'r4.json');
       const r4 = await prover.prove(hashed, sample(7));
       fs.writeFileSync(receiptFile, JSON.stringify(r4));
@@ -316,7 +321,7 @@ describe('hashed visibility, batch proofs and the registry on tiny', () => {
       const rb2 = await prover.prove(batch, { input_data: calibration.input_data.slice(4, 8) });
       await run(async (w) => {
         const artifact = compileContract('examples/ThresholdConsumer.sol', 'ThresholdConsumer');
-        const address = await deployContract(w, artifact, [registryAddress, ids.batch, -100000]);
+        const address = await deployContract(w, artifact, [registryAddress, ids.batch, -100000, 0]);
         const { Contract: C } = await import('ethers');
         const consumer = new C(address, artifact.abi as never, w);
         await (await consumer.getFunction('settle')(rb2.publicSignals, proofWords(rb2.proof))).wait();
@@ -330,7 +335,7 @@ describe('hashed visibility, batch proofs and the registry on tiny', () => {
       const first = await run((w) => submitInference(registryAt(registryAddress, w), ids.batch, rb3.proof, rb3.publicSignals));
       await run(async (w) => {
         const artifact = compileContract('examples/ThresholdConsumer.sol', 'ThresholdConsumer');
-        const address = await deployContract(w, artifact, [registryAddress, ids.batch, -100000]);
+        const address = await deployContract(w, artifact, [registryAddress, ids.batch, -100000, 0]);
         const { Contract: C } = await import('ethers');
         const consumer = new C(address, artifact.abi as never, w);
         const receipt = await (await consumer.getFunction('settle')(rb3.publicSignals, proofWords(rb3.proof))).wait();

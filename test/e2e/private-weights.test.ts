@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { artifactPath, readJson, readManifest } from '../../src/formats/artifacts';
 import { LocalChain, startAnvil } from '../../src/chain/anvil';
+import { buildKeyProvenance } from '../../src/chain/key-provenance';
 import { deployContract, registerModel, registryArtifact, registryAt, submitInference, withWallet } from '../../src/chain/registry';
 import { loadVerifierArtifact } from '../../src/chain/verifier-artifact';
 import { main as cli } from '../../src/cli/main';
@@ -228,10 +229,19 @@ describe('private weights on tiny', () => {
       const { registry, modelId, verifier } = await run(async (w) => {
         const address = await deployContract(w, registryArtifact());
         const verifier = await deployContract(w, loadVerifierArtifact(a));
-        const r = await registerModel(registryAt(address, w), { verifier, modelHash: m.onnxSha256, vkHash: m.vkSha256!, layout: receipt.model.publicLayout, weightsCommitment: m.weightsCommitment });
+        const r = await registerModel(registryAt(address, w), {
+          verifier,
+          modelHash: m.onnxSha256,
+          vkHash: m.vkSha256!,
+          layout: receipt.model.publicLayout,
+          weightsCommitment: m.weightsCommitment,
+          provenance: buildKeyProvenance(a),
+        });
         return { registry: address, modelId: r.modelId, verifier };
       });
-      const unpinned = run(async (w) => registerModel(registryAt(registry, w), { verifier, modelHash: m.onnxSha256, vkHash: m.vkSha256!, layout: receipt.model.publicLayout }));
+      const unpinned = run(async (w) =>
+        registerModel(registryAt(registry, w), { verifier, modelHash: m.onnxSha256, vkHash: m.vkSha256!, layout: receipt.model.publicLayout, provenance: buildKeyProvenance(a) }),
+      );
       await assert.rejects(unpinned, (e: unknown) => e instanceof ZkmlError && e.details?.revert === 'BadWeightsCommitment', 'a private-weights model registers only with its commitment');
       const refused = async (signals: string[], name: string) =>
         assert.rejects(

@@ -4,7 +4,8 @@
  * connections, then answers 500, and comes back gets the payload after retries, with the delivery
  * record showing the attempts; one that keeps failing is given up after the configured attempts; a
  * delivery pending at a stop is sent after the next start; each batch item is delivered; a bad
- * callbackUrl, or one on a service without a secret, is a 400 naming the field.
+ * callbackUrl, or one on a service without a secret, is a 400 naming the field. A compile with a
+ * callbackUrl is delivered the same way, its record on the model.
  */
 import assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
@@ -17,8 +18,9 @@ import { loadConfig } from '../../src/service/config';
 import { createLogger } from '../../src/service/log';
 import { Server, startServer } from '../../src/service/server';
 import { backoffMs, verifyWebhook } from '../../src/jobs/webhooks';
-import { BatchView, ProofView } from '../../src/service/responses';
+import { BatchView, ModelDetails, ProofView } from '../../src/service/responses';
 import { makeTempDir } from '../helpers/onnx-builders';
+import { calibrationFile, modelFile } from '../helpers/onnx-builders';
 import { http, readyTiny, TINY_INPUT, tinyInputs, waitFor } from '../helpers/service';
 
 const SECRET = 'webhook-secret-0123456789';
@@ -108,6 +110,7 @@ describe('webhooks', () => {
           state: 'done',
           error: null,
           receipt: { jobId: sub.body.id, link: `/v1/proofs/${sub.body.id}` },
+          link: `/v1/proofs/${sub.body.id}`,
           finishedAt: 'string',
         },
       );
@@ -240,5 +243,51 @@ describe('webhooks', () => {
     assert.equal(r.status, 400);
     assert.equal(r.body.details?.field, 'callbackUrl');
     assert.match(r.body.detail, /ZKML_WEBHOOK_SECRET/);
+  });
+
+  test('a compile with a callbackUrl: a signed payload when it ends, the delivery record on the model', async () => {
+    const r = await receiver();
+    try {
+      const compileWith = async (onnx: Uint8Array, body: Record<string, unknown>): Promise<{ id: string; jobId: string }> => {
+        const up = await http(base, 'POST', '/v1/models?name=hook', onnx);
+        assert.equal(up.status, 201, JSON.stringify(up.body));
+        const c = await http(base, 'POST', `/v1/models/${up.body.id}/compile`, { ...body, callbackUrl: r.url });
+        assert.equal(c.status, 202, JSON.stringify(c.body));
+        return { id: up.body.id, jobId: c.body.jobId };
+      };
+      const ok = await compileWith(fs.readFileSync(modelFile('tiny-matmul')), { calibration: JSON.parse(fs.readFileSync(calibrationFile('tiny-matmul'), 'utf8')) });
+      await waitFor('the webhook', async () => r.got.length > 0, 120_000, 50);
+      assert.ok(docsRecipe(SECRET, r.got[0]), 'signed as a proof webhook is');
+      const done = JSON.parse(r.got[0].body);
+      assert.deepEqual(
+        { ...done, finishedAt: typeof done.finishedAt },
+        {
+          event: 'job.finished',
+          jobId: ok.jobId,
+          kind: 'compile',
+          modelId: ok.id,
+          batchId: null,
+          batchIndex: null,
+          state: 'done',
+          error: null,
+          receipt: null,
+          link: `/v1/models/${ok.id}`,
+          finishedAt: 'string',
+        },
+      );
+      const m = await waitFor('the delivery record', async () => {
+        const v = await http(base, 'GET', `/v1/models/${ok.id}`);
+        return v.body.compileWebhook?.deliveredAt && v.body;
+      });
+      assert.deepEqual({ ...m.compileWebhook, deliveredAt: typeof m.compileWebhook.deliveredAt }, { url: r.url, attempts: 1, lastStatus: 200, deliveredAt: 'string', lastError: null });
+      ModelDetails.parse(m); // the OpenAPI contract of the view
+      const plain = await http(base, 'GET', `/v1/models/${modelId}`);
+      assert.equal(plain.body.compileWebhook, null, 'a compile without a callbackUrl has none');
+    } finally {
+      await r.close();
+    }
+    const refused = await http(bare.url, 'POST', `/v1/models/${modelId}/compile`, { callbackUrl: 'http://127.0.0.1:1/x' });
+    assert.equal(refused.status, 400, 'no secret: refused, as for proofs');
+    assert.equal(refused.body.details?.field, 'callbackUrl');
   });
 });

@@ -90,20 +90,25 @@ export type BatchRequest = {
 
 export type CompileRequest = {
   settings?: {
+    /** public: the input is among the public signals; private: a private witness; hashed: private, and its Poseidon commitment is public */
     inputVisibility?: 'public' | 'private' | 'hashed';
+    /** public: the outputs are public signals; hashed: only their Poseidon commitment is */
     outputVisibility?: 'public' | 'hashed';
+    /** fixed: the weights are constants of the circuit; private: a private witness, with a public Poseidon commitment to all weights */
     weightVisibility?: 'fixed' | 'private';
     inputBits?: number;
     weightBits?: number;
     activationBits?: number;
     defaultScaleBits?: number;
     inputRange?: [number, number];
+    /** inferences per proof: an input then holds exactly this many samples, with one commitment over all of them */
     batchSize?: number;
     target?: 'balanced' | 'accuracy' | 'resources';
     leadingDim?: number;
     maxConstraints?: number;
   };
   calibration?: unknown;
+  callbackUrl?: string;
 };
 
 export type DeployRequest = {
@@ -557,6 +562,17 @@ export type Model = {
     /** ISO 8601 */
     finishedAt: string | null;
   } | null;
+  /** the webhook delivery of a job that gave a callbackUrl */
+  compileWebhook: {
+    url: string;
+    /** delivery attempts so far */
+    attempts: number;
+    /** the receiver's last HTTP status (null: no answer) */
+    lastStatus: number | null;
+    /** ISO 8601 */
+    deliveredAt: string | null;
+    lastError: string | null;
+  } | null;
   /** the compile settings in force (docs/service.md) */
   settings: Record<string, unknown> | null;
   publicLayout: Array<{
@@ -580,6 +596,17 @@ export type Model = {
       modelId: string;
       registerTxHash: string;
       registerGasUsed: string;
+      /** absent in deployments recorded before the registry stored it */
+      keyProvenance?: {
+        ptau: 'dev' | 'pinned' | 'unpinned';
+        ptauPower: number;
+        phase2: 'local' | 'ceremony';
+        contributions: number;
+        ptauBlake2b512: string;
+        circuitHash: string;
+        transcriptHash: string;
+        beaconHash: string;
+      };
     };
     /** ISO 8601 */
     deployedAt: string;
@@ -662,6 +689,17 @@ export type DeployResult = {
       modelId: string;
       registerTxHash: string;
       registerGasUsed: string;
+      /** absent in deployments recorded before the registry stored it */
+      keyProvenance?: {
+        ptau: 'dev' | 'pinned' | 'unpinned';
+        ptauPower: number;
+        phase2: 'local' | 'ceremony';
+        contributions: number;
+        ptauBlake2b512: string;
+        circuitHash: string;
+        transcriptHash: string;
+        beaconHash: string;
+      };
     };
     /** ISO 8601 */
     deployedAt: string;

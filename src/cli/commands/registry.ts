@@ -1,6 +1,7 @@
 /** `zkml abi` and `zkml registry <step>`: ZkmlRegistry on any EVM node (deploy, register a build, submit a receipt). */
 import { parseArgs } from 'node:util';
 import { deployModel } from '../../chain/deploy-model';
+import { provenanceMismatches, readKeyProvenance } from '../../chain/key-provenance';
 import { deployContract, registryArtifact, registryAt, submitInference, withWallet } from '../../chain/registry';
 import { ZkmlError } from '../../errors';
 import { parseReceipt } from '../../formats/receipt';
@@ -32,7 +33,18 @@ export async function registryCommand(args: string[]): Promise<void> {
   } else if (sub === 'register') {
     const dir = requirePositional(positionals, 'the build folder');
     const d = await deployModel(dir, { rpcUrl: rpc, privateKey: key, verifier: values.verifier, registry: needRegistry() });
-    console.log(JSON.stringify({ modelId: d.registry!.modelId, verifier: d.verifier.address, gasUsed: d.registry!.registerGasUsed }));
+    console.log(JSON.stringify({ modelId: d.registry!.modelId, verifier: d.verifier.address, gasUsed: d.registry!.registerGasUsed, keyProvenance: d.registry!.keyProvenance }));
+  } else if (sub === 'provenance') {
+    // What the registrant stated for the key; with a build folder, where it differs from the build's records.
+    const modelId = intOption(values['model-id'], 'model-id');
+    if (modelId === undefined) throw new ZkmlError('USAGE', 'registry provenance needs --model-id N');
+    const registry = needRegistry();
+    const out = await withWallet(rpc, key, async (w) => {
+      const reg = registryAt(registry, w);
+      const keyProvenance = await readKeyProvenance(reg, modelId);
+      return positionals[0] ? { keyProvenance, mismatches: await provenanceMismatches(reg, modelId, positionals[0]) } : { keyProvenance };
+    });
+    console.log(JSON.stringify(out));
   } else if (sub === 'submit') {
     const file = requirePositional(positionals, 'the receipt');
     const receipt = parseReceipt(readJsonFile(file, 'RECEIPT_INVALID'), file);

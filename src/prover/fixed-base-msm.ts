@@ -7,8 +7,8 @@
  * For the MNIST MLP's 2^13 points on 2 threads that is ≈ 102 k additions per thread against
  * ≈ 140 k for the windowed multiexp (26 windows of 10 bits, each with its own reduction).
  *
- * The table costs N·W·64 bytes (11.5 MiB at 2^13, W = 22; 142 MiB at 2^17, W = 17), so above
- * MAX_TABLE_BYTES the caller keeps the plain multiexp.
+ * The table costs N·W·64 bytes (11.5 MiB at 2^13, W = 22), so above MAX_TABLE_BYTES the caller keeps
+ * the plain multiexp.
  */
 import type { SnarkjsCurve } from '../snark/snarkjs';
 
@@ -17,8 +17,11 @@ const G1_AFFINE = 64;
 const G1_JACOBIAN = 96;
 /** bn128 scalars are below r < 2^254. */
 const SCALAR_BITS = 254;
-/** A budget for the table of one key. */
-export const MAX_TABLE_BYTES = 256 * 1024 * 1024;
+/**
+ * A budget for the table of one key: domains up to 2^14 (23 MiB there). Above, the gain shrinks (the
+ * windows' bucket reductions weigh less against N) while the table and its precomputation grow with N.
+ */
+export const MAX_TABLE_BYTES = 32 * 1024 * 1024;
 /** A bucket reduction costs about this many mixed additions per bucket (two Jacobian additions each). */
 const REDUCTION_COST = 2 * 1.45;
 

@@ -35,8 +35,12 @@ export interface ProvingKey {
   beta2: Uint8Array;
   delta1: Uint8Array;
   delta2: Uint8Array;
-  /** The precomputed windows of the H bases (fixed-base-msm.ts), built on the curve's threads in the background; undefined: plain multiexp. */
+  /**
+   * The precomputed windows of the H bases (fixed-base-msm.ts), built on the curve's threads in the
+   * background once per key; until it is ready (or when it does not fit the budget) H uses the plain multiexp.
+   */
   hTable: Promise<FixedBaseTable | undefined>;
+  hTableReady?: FixedBaseTable;
 }
 
 export interface ProofTimings {
@@ -59,7 +63,8 @@ export interface Groth16Proof {
 /** Prepares a parsed zkey for proving with `curve`: its coefficients sorted by row and cut into one slice per thread. */
 export function prepareProvingKey(curve: SnarkjsCurve, sections: Groth16ZkeySections): ProvingKey {
   const { G1, G2 } = curve;
-  return {
+  const key: ProvingKey = {
+    hTable: Promise.resolve(undefined),
     sections,
     slices: sliceCoefsByRow(sections.coefs, sections.nCoefs, sections.domainSize, curve.tm.concurrency),
     alpha1: G1.fromRprLEM(sections.vk.alpha1, 0),
@@ -67,8 +72,9 @@ export function prepareProvingKey(curve: SnarkjsCurve, sections: Groth16ZkeySect
     beta2: G2.fromRprLEM(sections.vk.beta2, 0),
     delta1: G1.fromRprLEM(sections.vk.delta1, 0),
     delta2: G2.fromRprLEM(sections.vk.delta2, 0),
-    hTable: hTableFor(curve, sections.pointsH),
   };
+  key.hTable = hTableFor(curve, sections.pointsH).then((t) => (key.hTableReady = t));
+  return key;
 }
 
 /** The H table, if it fits the memory budget; a failure to build it only costs speed. */
@@ -406,7 +412,7 @@ export async function proveGroth16(curve: SnarkjsCurve, key: ProvingKey, witness
   const [aOdd, bOdd, cOdd] = await cosets;
   const h = await joinAbc(curve, aOdd, bOdd, cOdd);
   const t2 = performance.now();
-  const table = await key.hTable;
+  const table = key.hTableReady;
   const msmH = await (table ? fixedBaseMultiExp(curve, table, h) : multiExp(curve, 'G1', k.pointsH, h, parts));
   const [msmA, msmB1, msmB2, msmC] = await witnessMsms;
 

@@ -350,8 +350,10 @@ export async function multiExp(curve: SnarkjsCurve, group: 'G1' | 'G2', bases: U
           { cmd: 'ALLOCSET', var: 0, buff: points },
           { cmd: 'ALLOCSET', var: 1, buff: values },
         ];
+        for (let w = from; w < to; w++) task.push({ cmd: 'ALLOC', var: 2 + w - from, len: sPoint });
+        // Each chunk's buckets live past the last allocation, unchecked: this one grows the memory to hold them.
+        task.push({ cmd: 'ALLOC', var: 2 + to - from, len: (1 << c) * sPoint });
         for (let w = from; w < to; w++) {
-          task.push({ cmd: 'ALLOC', var: 2 + w - from, len: sPoint });
           task.push({
             cmd: 'CALL',
             fnName: `${fn}_multiexpAffine_chunk`,

@@ -65,7 +65,7 @@ interface BuildInfo {
 }
 
 function setupParts(t: SetupTimings): string {
-  return `ptau ${seconds(t.ptauMs)} s, zkey new ${seconds(t.zkeyNewMs)} s, contribution ${seconds(t.contributionsMs)} s, beacon ${seconds(t.beaconMs)} s, export ${seconds(t.exportMs)} s`;
+  return `ptau ${seconds(t.ptauMs)} s, zkey new ${seconds(t.zkeyNewMs)} s, contributions + beacon ${seconds(t.phase2Ms)} s, export ${seconds(t.exportMs)} s`;
 }
 
 async function prepareBuild(buildDir: string, fresh: boolean): Promise<BuildInfo> {

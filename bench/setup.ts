@@ -1,6 +1,8 @@
 // Phase-2 setup, old path against new on the same r1cs and ptau: snarkjs 0.7.6 `zKey.newZKey` and ours
-// (src/setup/zkey-new.ts), alternately A B A B, checking every pair of keys is byte-identical; then one
-// full `zkml setup` (runSetup: our zkey new + snarkjs contribution, beacon and exports) with its split.
+// (src/setup/zkey-new.ts), alternately A B A B, checking every pair of keys is byte-identical; then a
+// contribution + beacon 2^10 on that key, snarkjs's `zkey contribute` + `zkey beacon` against ours
+// (src/setup/zkey-contribute.ts, one pass), A B A B, ours checked by `snarkjs zkey verify`; then one
+// full `zkml setup` (runSetup: our zkey new, contribution and beacon; snarkjs's exports) with its split.
 //
 //   npm run bench:setup -- [--build DIR] [--rounds N] [--snarkjs-rounds N] [--no-full]
 //
@@ -15,6 +17,7 @@ import { artifactPath } from '../src/formats/artifacts';
 import { compileModel } from '../src/compiler/compile';
 import { readSetupR1cs, runSetup } from '../src/setup/groth16-setup';
 import { requiredPtauPower, resolvePtau } from '../src/setup/ptau-store';
+import { contributePhase2 } from '../src/setup/zkey-contribute';
 import { newZkey } from '../src/setup/zkey-new';
 import { packageRoot } from '../src/package-root';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -76,7 +79,7 @@ async function main(): Promise<void> {
       }
       const snarkjsKey = path.join(tmp, `snarkjs-${Math.min(i, snarkjsRounds - 1)}.zkey`);
       if (i < rounds && snarkjsRounds > 0 && !fs.readFileSync(b).equals(fs.readFileSync(snarkjsKey))) throw new Error(`round ${i + 1}: the zkeys differ`);
-      fs.rmSync(b, { force: true });
+      if (i > 0) fs.rmSync(b, { force: true });
     }
 
     console.log('\n| step | median | runs |');
@@ -89,6 +92,34 @@ async function main(): Promise<void> {
     else console.log('| snarkjs zkey new | not run (--snarkjs-rounds 0) | |');
     console.log('\nours, median per step (ms):');
     for (const k of Object.keys(split[0])) console.log(`  ${k.padEnd(14)} ${median(split.map((s) => s[k])).toFixed(0)}`);
+
+    // Contribution + beacon on the same initial key: snarkjs's two steps against our one pass.
+    const initial = path.join(tmp, 'ours-0.zkey');
+    const sjPhase2: number[] = [];
+    const ourPhase2: number[] = [];
+    const beacon = '0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20';
+    for (let i = 0; i < rounds; i++) {
+      const mid = path.join(tmp, 'sj-contributed.zkey');
+      const sjOut = path.join(tmp, 'sj-final.zkey');
+      let t = Date.now();
+      if (!((await snarkjs.zKey.contribute(initial, mid, 'c1', 'entropy', log)) instanceof Uint8Array)) throw new Error('snarkjs contribute failed');
+      if (!((await snarkjs.zKey.beacon(mid, sjOut, 'b', beacon, 10, log)) instanceof Uint8Array)) throw new Error('snarkjs beacon failed');
+      sjPhase2.push(Date.now() - t);
+      const ourOut = path.join(tmp, 'ours-final.zkey');
+      t = Date.now();
+      await contributePhase2(curve, initial, ourOut, [
+        { kind: 'contribution', name: 'c1' },
+        { kind: 'beacon', name: 'b', beaconHash: Buffer.from(beacon, 'hex'), iterationsExp: 10 },
+      ]);
+      ourPhase2.push(Date.now() - t);
+      console.log(`round ${i + 1}: contribution + beacon: snarkjs ${seconds(sjPhase2[i])} s, ours ${seconds(ourPhase2[i])} s`);
+      if (i === 0 && (await snarkjs.zKey.verifyFromR1cs(r1csFile, ptau.path, ourOut, log)) !== true) throw new Error('snarkjs zkey verify refuses our contribution');
+    }
+    console.log('\n| contribution + beacon 2^10 | median | runs |');
+    console.log('| --- | --- | --- |');
+    console.log(`| snarkjs zkey contribute + zkey beacon | ${seconds(median(sjPhase2))} s | ${sjPhase2.map(seconds).join(', ')} |`);
+    console.log(`| ours, one pass (src/setup/zkey-contribute.ts) | ${seconds(median(ourPhase2))} s | ${ourPhase2.map(seconds).join(', ')} |`);
+    console.log(`| ratio | ${(median(sjPhase2) / median(ourPhase2)).toFixed(1)}× | our key verified by snarkjs zkey verify |`);
 
     if (!process.argv.includes('--no-full')) {
       // The whole `zkml setup` on a copy of the build (it rewrites the keys of the folder it is given).
@@ -103,8 +134,7 @@ async function main(): Promise<void> {
       for (const [name, ms] of [
         ['ptau (cached)', tm.ptauMs],
         ['zkey new (ours)', tm.zkeyNewMs],
-        ['contribution (snarkjs)', tm.contributionsMs],
-        ['beacon (snarkjs)', tm.beaconMs],
+        ['contribution + beacon (ours, one pass)', tm.phase2Ms],
         ['export vk + Verifier.sol (snarkjs)', tm.exportMs],
         ['total', tm.totalMs],
       ] as const) {

@@ -14,6 +14,7 @@ import { ZkmlError } from '../errors';
 import { readBigLE } from '../snark/bin-file';
 import type { SnarkjsCurve } from '../snark/snarkjs';
 import { COEF_RECORD_BYTES, Groth16ZkeySections } from '../snark/zkey-sections';
+import { buildFixedBaseTable, FixedBaseTable, fixedBaseMultiExp, tableWindowBits } from './fixed-base-msm';
 
 const N8 = 32;
 
@@ -34,14 +35,20 @@ export interface ProvingKey {
   beta2: Uint8Array;
   delta1: Uint8Array;
   delta2: Uint8Array;
+  /**
+   * The precomputed windows of the H bases (fixed-base-msm.ts), built on the curve's threads in the
+   * background once per key; until it is ready (or when it does not fit the budget) H uses the plain multiexp.
+   */
+  hTable: Promise<FixedBaseTable | undefined>;
+  hTableReady?: FixedBaseTable;
 }
 
 export interface ProofTimings {
   /** A·w, B·w, C = A∘B in the evaluation domain. */
   abcMs: number;
-  /** The inverse FFTs, the shift to the odd coset, the FFTs and A·B − C. */
+  /** The inverse FFTs, the shift to the odd coset, the FFTs and A·B − C (the four witness MSMs run alongside on the threads the FFTs leave free). */
   fftMs: number;
-  /** The five multi-exponentiations and the assembly of the proof. */
+  /** The H multi-exponentiation, what is left of the witness ones, and the assembly of the proof. */
   msmMs: number;
 }
 
@@ -56,7 +63,8 @@ export interface Groth16Proof {
 /** Prepares a parsed zkey for proving with `curve`: its coefficients sorted by row and cut into one slice per thread. */
 export function prepareProvingKey(curve: SnarkjsCurve, sections: Groth16ZkeySections): ProvingKey {
   const { G1, G2 } = curve;
-  return {
+  const key: ProvingKey = {
+    hTable: Promise.resolve(undefined),
     sections,
     slices: sliceCoefsByRow(sections.coefs, sections.nCoefs, sections.domainSize, curve.tm.concurrency),
     alpha1: G1.fromRprLEM(sections.vk.alpha1, 0),
@@ -65,6 +73,16 @@ export function prepareProvingKey(curve: SnarkjsCurve, sections: Groth16ZkeySect
     delta1: G1.fromRprLEM(sections.vk.delta1, 0),
     delta2: G2.fromRprLEM(sections.vk.delta2, 0),
   };
+  key.hTable = hTableFor(curve, sections.pointsH).then((t) => (key.hTableReady = t));
+  return key;
+}
+
+/** The H table, if it fits the memory budget; a failure to build it only costs speed. */
+function hTableFor(curve: SnarkjsCurve, pointsH: Uint8Array): Promise<FixedBaseTable | undefined> {
+  const parts = curve.tm.concurrency;
+  const c = tableWindowBits(pointsH.byteLength / 64, parts);
+  if (c === undefined) return Promise.resolve(undefined);
+  return buildFixedBaseTable(curve, pointsH, parts, c).catch(() => undefined);
 }
 
 /**
@@ -332,8 +350,10 @@ export async function multiExp(curve: SnarkjsCurve, group: 'G1' | 'G2', bases: U
           { cmd: 'ALLOCSET', var: 0, buff: points },
           { cmd: 'ALLOCSET', var: 1, buff: values },
         ];
+        for (let w = from; w < to; w++) task.push({ cmd: 'ALLOC', var: 2 + w - from, len: sPoint });
+        // Each chunk's buckets live past the last allocation, unchecked: this one grows the memory to hold them.
+        task.push({ cmd: 'ALLOC', var: 2 + to - from, len: (1 << c) * sPoint });
         for (let w = from; w < to; w++) {
-          task.push({ cmd: 'ALLOC', var: 2 + w - from, len: sPoint });
           task.push({
             cmd: 'CALL',
             fnName: `${fn}_multiexpAffine_chunk`,
@@ -376,23 +396,27 @@ export async function proveGroth16(curve: SnarkjsCurve, key: ProvingKey, witness
   const [aT, bT, cT] = await evaluateAbc(curve, key, witness);
   const t1 = performance.now();
 
-  // The domain's 2n-th root of unity moves the evaluations to the odd coset, where Z is non-zero.
-  const inc = power === Fr.s ? Fr.shift : Fr.w[power + 1];
-  const [aOdd, bOdd, cOdd] = await Promise.all([aT, bT, cT].map((v) => toOddCoset(curve, v, inc)));
-  const h = await joinAbc(curve, aOdd, bOdd, cOdd);
-  const t2 = performance.now();
-
   const { sections: k } = key;
   const parts = curve.tm.concurrency;
+  // The domain's 2n-th root of unity moves the evaluations to the odd coset, where Z is non-zero.
+  const inc = power === Fr.s ? Fr.shift : Fr.w[power + 1];
+  const cosets = Promise.all([aT, bT, cT].map((v) => toOddCoset(curve, v, inc)));
+  // The witness MSMs need no FFT: queued behind the three FFT chains, they keep busy the thread that
+  // three chains on two threads would leave idle.
   const wSplit = splitScalars(witness);
   const cScalars = witness.subarray((nPublic + 1) * N8);
-  const [msmA, msmB1, msmB2, msmC, msmH] = await Promise.all([
+  const witnessMsms = Promise.all([
     multiExp(curve, 'G1', k.pointsA, witness, parts, wSplit),
     multiExp(curve, 'G1', k.pointsB1, witness, parts, wSplit),
     multiExp(curve, 'G2', k.pointsB2, witness, parts, wSplit),
     multiExp(curve, 'G1', k.pointsC, cScalars, parts, splitFrom(wSplit, nPublic + 1)),
-    multiExp(curve, 'G1', k.pointsH, h, parts),
   ]);
+  const [aOdd, bOdd, cOdd] = await cosets;
+  const h = await joinAbc(curve, aOdd, bOdd, cOdd);
+  const t2 = performance.now();
+  const table = key.hTableReady;
+  const msmH = await (table ? fixedBaseMultiExp(curve, table, h) : multiExp(curve, 'G1', k.pointsH, h, parts));
+  const [msmA, msmB1, msmB2, msmC] = await witnessMsms;
 
   const r = Fr.random();
   const s = Fr.random();

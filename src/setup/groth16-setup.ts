@@ -1,7 +1,8 @@
 /**
  * Groth16 setup for a compiled build folder: ptau → zkey → phase-2 contribution(s) → random beacon →
  * circuit.zkey, verification_key.json, Verifier.sol, setup.json, and the manifest hashes. The initial zkey
- * is ours (zkey-new.ts, byte-identical to snarkjs's `zkey new`); contributions and beacon are snarkjs's.
+ * is ours (zkey-new.ts, byte-identical to snarkjs's `zkey new`), and so are the contributions and the beacon
+ * (zkey-contribute.ts, snarkjs's format, in one pass).
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -16,6 +17,7 @@ import { snarkjs } from '../snark/snarkjs';
 import { exportKey, installKey, PublishedKey, recordKey } from './key-publication';
 import { withHeartbeat } from '../formats/progress';
 import { ProgressFn, requiredPtauPower, resolvePtau, ResolvedPtau } from './ptau-store';
+import { contributePhase2, Phase2Step } from './zkey-contribute';
 import { newZkey } from './zkey-new';
 
 const BEACON_ITERATIONS_EXP = 10;
@@ -40,8 +42,8 @@ export interface SetupContribution {
 export interface SetupTimings {
   ptauMs: number;
   zkeyNewMs: number;
-  contributionsMs: number;
-  beaconMs: number;
+  /** The contributions and the beacon, applied in one pass (zkey-contribute.ts). */
+  phase2Ms: number;
   exportMs: number;
   totalMs: number;
 }
@@ -105,33 +107,27 @@ export async function runSetup(buildDir: string, opts: SetupOptions = {}): Promi
     return await withSnarkjsCurve(async () => {
       t = Date.now();
       progress('zkey new', 0.35);
-      let current = tempZkey();
+      const current = tempZkey();
       const curve = await snarkjs.curves.getCurveFromName('bn128');
       const { csHash } = await newZkey(curve, r1csFile, ptau.path, current, (phase, f) => progress(phase, 0.35 + 0.25 * clamp01(f)));
       const zkeyNewMs = Date.now() - t;
 
+      // The contributions and the beacon in one pass (zkey-contribute.ts): their records are chained one
+      // after another, and L and H are rescaled once by the product of the inverse keys.
       t = Date.now();
-      const contributions: SetupContribution[] = [];
-      for (let i = 1; i <= nContributions; i++) {
-        const name = `zkml contribution ${i}`;
-        const next = tempZkey();
-        const hash = await withHeartbeat(progress, `contribution ${i}/${nContributions}`, 0.6 + (0.2 * (i - 1)) / nContributions, () =>
-          snarkjs.zKey.contribute(current, next, name, crypto.randomBytes(64).toString('hex'), log),
-        );
-        if (!(hash instanceof Uint8Array)) throw log.failure(`phase-2 contribution ${i}`);
-        contributions.push({ name, hash: toHex(hash) });
-        current = next;
-      }
-      const contributionsMs = Date.now() - t;
-
+      const names = Array.from({ length: nContributions }, (_, i) => `zkml contribution ${i + 1}`);
       // snarkjs's usual last step. A public ceremony would use a beacon value fixed in advance (e.g. a
       // future block hash); a single local setup gains nothing from that, so random bytes are recorded.
-      t = Date.now();
       const beaconHash = crypto.randomBytes(32).toString('hex');
       const finalZkey = tempZkey();
-      const beaconContribution = await withHeartbeat(progress, 'beacon', 0.8, () => snarkjs.zKey.beacon(current, finalZkey, 'zkml final beacon', beaconHash, BEACON_ITERATIONS_EXP, log));
-      if (!(beaconContribution instanceof Uint8Array)) throw log.failure('the beacon');
-      const beaconMs = Date.now() - t;
+      const steps: Phase2Step[] = [
+        ...names.map((name) => ({ kind: 'contribution' as const, name })),
+        { kind: 'beacon', name: 'zkml final beacon', beaconHash: Buffer.from(beaconHash, 'hex'), iterationsExp: BEACON_ITERATIONS_EXP },
+      ];
+      const { hashes } = await withHeartbeat(progress, 'contributions and beacon', 0.6, () => contributePhase2(curve, current, finalZkey, steps));
+      const contributions: SetupContribution[] = names.map((name, i) => ({ name, hash: toHex(hashes[i]) }));
+      const beaconContribution = hashes[nContributions];
+      const phase2Ms = Date.now() - t;
 
       t = Date.now();
       const exported = await withHeartbeat(progress, 'export', 0.9, () => exportKey(finalZkey, log));
@@ -148,7 +144,7 @@ export async function runSetup(buildDir: string, opts: SetupOptions = {}): Promi
         circuitHash: toHex(csHash),
         contributions,
         beacon: { hash: beaconHash, iterationsExp: BEACON_ITERATIONS_EXP, contributionHash: toHex(beaconContribution) },
-        timings: { ptauMs, zkeyNewMs, contributionsMs, beaconMs, exportMs, totalMs: Date.now() - t0 },
+        timings: { ptauMs, zkeyNewMs, phase2Ms, exportMs, totalMs: Date.now() - t0 },
         paths: { zkey: zkeyFile, vk: artifactPath(buildDir, 'vk'), verifierSol: artifactPath(buildDir, 'verifierSol'), setup: artifactPath(buildDir, 'setup') },
       };
       writeSetupRecord(buildDir, published, result);

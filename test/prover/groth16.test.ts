@@ -14,6 +14,7 @@ import { evaluateBatch, readBatch } from '../../src/commit/commitments';
 import { artifactPath, readJson } from '../../src/formats/artifacts';
 import { readCompiled } from '../../src/formats/compiled-model';
 import { BN254_R } from '../../src/formats/field';
+import { buildFixedBaseTable, fixedBaseMultiExp, tableWindowBits } from '../../src/prover/fixed-base-msm';
 import { evaluateAbc, multiExp, prepareProvingKey, ProvingKey, proveGroth16, sliceCoefsByRow, splitScalars } from '../../src/prover/groth16';
 import { circuitInput } from '../../src/quantize/codec';
 import { runSetup } from '../../src/setup/groth16-setup';
@@ -152,6 +153,26 @@ describe('our Groth16 prover on models/tiny', () => {
       }
       assert.ok(curve[group].eq(await multiExp(curve, group, points, bytes, 2), expected), `${group} unsplit`);
     }
+  });
+
+  test('the fixed-base table of H: its multi-exponentiation equals ffjavascript multiExpAffine, for several window widths and thread counts', async () => {
+    const points = key.sections.pointsH;
+    const n = points.byteLength / 64;
+    // Full-width scalars up to r − 1 (every digit of the top window used), zeros, ones and a few large ones.
+    const pick = [BN254_R - 1n, 0n, 1n, 3n ** 150n, 2n ** 253n + 12345n, 1n, 0n, 7n ** 90n];
+    const bytes = witnessBytes(Array.from({ length: n }, (_, i) => pick[i % pick.length]));
+    const expected = await curve.G1.multiExpAffine(points, bytes);
+    for (const [c, parts] of [
+      [8, 1],
+      [11, 2],
+      [16, 3],
+    ]) {
+      const table = await buildFixedBaseTable(curve, points, parts, c);
+      assert.equal(table.windows, Math.ceil(254 / c));
+      assert.ok(curve.G1.eq(await fixedBaseMultiExp(curve, table, bytes), expected), `c = ${c}, ${parts} slices`);
+    }
+    assert.notEqual(await key.hTable, undefined, 'a small key gets its table');
+    assert.equal(tableWindowBits(2 ** 24, 2), undefined, 'a table beyond the memory budget is not built');
   });
 
   test('our proof verifies with snarkjs; public signals and JSON shape equal snarkjs prover on the same witness', async () => {

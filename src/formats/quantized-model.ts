@@ -59,6 +59,11 @@ export interface SegmentTable {
   hi: bigint[];
   alpha: bigint[];
   beta: bigint[];
+  /**
+   * The table is a range check narrower than the input's static range (a run-time index): an input
+   * outside it has no witness, and the output's bounds are those of the table's part.
+   */
+  restrict?: boolean;
 }
 
 export interface Layer {

@@ -180,7 +180,7 @@ function segmentGadget(row: Row, bounds: Interval[][], table: SegmentTable, wher
     throw new ZkmlError('INTERNAL', `${where}: a segment row must read its input with coefficient 1`);
   }
   const x = bounds[row.terms[0][0]][row.terms[0][1]];
-  if (x.lo < table.lo[0] || x.hi > table.hi[n - 1]) throw new ZkmlError('INTERNAL', `${where}: the input's range [${x.lo}, ${x.hi}] leaves the segments`);
+  if (!table.restrict && (x.lo < table.lo[0] || x.hi > table.hi[n - 1])) throw new ZkmlError('INTERNAL', `${where}: the input's range [${x.lo}, ${x.hi}] leaves the segments`);
   let widest = 0n;
   let lo: bigint | undefined;
   let hi: bigint | undefined;
@@ -195,7 +195,8 @@ function segmentGadget(row: Row, bounds: Interval[][], table: SegmentTable, wher
       if (hi === undefined || v > hi) hi = v;
     }
   }
-  const out = { lo: lo!, hi: hi! };
+  if (lo === undefined || hi === undefined) throw new ZkmlError('INTERNAL', `${where}: the input's range [${x.lo}, ${x.hi}] misses every segment`);
+  const out = { lo, hi };
   const limit = 1n << BigInt(MAX_MAGNITUDE_BITS);
   if (magnitude(out.lo) >= limit || magnitude(out.hi) >= limit)
     throw new ZkmlError('MODEL_TOO_LARGE', `${where}: values need more than ${MAX_MAGNITUDE_BITS} bits`, { limit: MAX_MAGNITUDE_BITS, unit: 'bits' });

@@ -20,6 +20,7 @@ import { softmaxFamily } from './softmax';
 import { quantizedFamily } from './quantized';
 import { logicFamily } from './logic';
 import { treeEnsembleFamily } from './tree-ensemble';
+import { gatherElementsFamily, oneHotFamily } from './indexing';
 import { NORMALIZATION_OPS } from '../expand-normalization';
 import { RECURRENT_OPS } from '../expand-recurrent';
 import { INVERSE_STDDEV_OP, inverseStdDevFamily } from './inverse-stddev';
@@ -46,6 +47,8 @@ const FAMILIES: OpFamily[] = [
   logicFamily,
   treeEnsembleFamily,
   inverseStdDevFamily,
+  gatherElementsFamily,
+  oneHotFamily,
 ];
 
 const BY_OP = new Map<string, OpFamily>();

@@ -25,6 +25,7 @@ import { lowerSoftmax } from './softmax';
 import { QUANTIZED_LOWERINGS } from './quantized';
 import { LOGIC_LOWERINGS } from './logic';
 import { lowerTreeEnsemble } from './tree-ensemble';
+import { INDEXING_LOWERINGS } from './indexing';
 import { TREE_CLASSIFIER, TREE_REGRESSOR } from '../../onnx/ops/tree-ensemble';
 import { lowerInverseStdDev } from './inverse-stddev';
 import { INVERSE_STDDEV_OP } from '../../onnx/ops/inverse-stddev';
@@ -78,6 +79,8 @@ const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
   [TREE_REGRESSOR]: lowerTreeEnsemble,
   [TREE_CLASSIFIER]: lowerTreeEnsemble,
   [INVERSE_STDDEV_OP]: lowerInverseStdDev,
+  // Gather and Cast with run-time indices / integer targets replace the SHAPE_LOWERINGS entries.
+  ...INDEXING_LOWERINGS,
 };
 
 export function lowerNode(node: IrNode, ctx: LowerContext): void {

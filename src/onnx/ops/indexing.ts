@@ -77,7 +77,10 @@ export function oneHotPlan(node: IrNode, shapes: number[][], consts: Array<Float
   }
   const values = consts[2];
   if (!values) {
-    throw new ZkmlError('ONNX_UNSUPPORTED_OP', `node '${node.name}' (OneHot): its values (input 2) are computed at run time; only constant off/on values are supported`, { node: node.name, opType: 'OneHot' });
+    throw new ZkmlError('ONNX_UNSUPPORTED_OP', `node '${node.name}' (OneHot): its values (input 2) are computed at run time; only constant off/on values are supported`, {
+      node: node.name,
+      opType: 'OneHot',
+    });
   }
   if (values.data.length !== 2) throw new ZkmlError('ONNX_MALFORMED', `node '${node.name}' (OneHot): values must hold [off, on]`, { node: node.name });
   const rank = shapes[0].length;

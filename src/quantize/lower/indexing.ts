@@ -39,10 +39,14 @@ function indexTensor(ctx: LowerContext, node: IrNode, position: number): VarTens
   const name = node.inputs[position];
   const v = ctx.variable(name)!;
   if (!integerValued(ctx.graph).integer.has(name) || v.scaleBits !== 0) {
-    throw new ZkmlError('ONNX_UNSUPPORTED_OP', `node '${node.name}' (${node.opType}): its indices '${name}' are not known to hold integers; indices computed at run time must be integer-valued (comparison results, ArgMax, integer inputs and constants, sums and moves of them)`, {
-      node: node.name,
-      opType: node.opType,
-    });
+    throw new ZkmlError(
+      'ONNX_UNSUPPORTED_OP',
+      `node '${node.name}' (${node.opType}): its indices '${name}' are not known to hold integers; indices computed at run time must be integer-valued (comparison results, ArgMax, integer inputs and constants, sums and moves of them)`,
+      {
+        node: node.name,
+        opType: node.opType,
+      },
+    );
   }
   return v;
 }
@@ -56,9 +60,7 @@ function normalizedIndex(ctx: LowerContext, node: IrNode, idx: VarTensor, n: num
     throw new ZkmlError('SHAPE_MISMATCH', `node '${node.name}' (${node.opType}): its indices are always out of range for an axis of size ${n}`, { node: node.name });
   }
   const negative = bounds.some((b) => b.lo < 0n);
-  const table: SegmentTable = negative
-    ? { lo: [-N, 0n], hi: [-1n, N - 1n], alpha: [N, 0n], beta: [1n, 1n], restrict: true }
-    : { lo: [0n], hi: [N - 1n], alpha: [0n], beta: [1n], restrict: true };
+  const table: SegmentTable = negative ? { lo: [-N, 0n], hi: [-1n, N - 1n], alpha: [N, 0n], beta: [1n, 1n], restrict: true } : { lo: [0n], hi: [N - 1n], alpha: [0n], beta: [1n], restrict: true };
   const rows = Array.from({ length: bounds.length }, (_, e) => {
     const row = emptyRow();
     row.terms.push([idx.id, e, 1n]);

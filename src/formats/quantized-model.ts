@@ -44,8 +44,11 @@ export type Gadget =
   | { kind: 'nonNegative'; b: number }
   /** acc = 0 as a bit, by the inverse trick (circuits/compare.circom). */
   | { kind: 'isZero' }
-  /** Piecewise-linear by segment selection over n segments, each narrower than 2^b (circuits/segment.circom). */
-  | { kind: 'segment'; n: number; b: number };
+  /**
+   * Piecewise-linear by segment selection over n segments, each narrower than 2^b (circuits/segment.circom);
+   * sameSlope: every segment has the same slope, so circom finds the output linear (one product fewer).
+   */
+  | { kind: 'segment'; n: number; b: number; sameSlope?: true };
 
 /** The test of a comparison layer's rows: acc ≥ 0, or acc = 0. */
 export type CompareTest = 'nonNegative' | 'zero';

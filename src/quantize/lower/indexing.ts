@@ -6,8 +6,8 @@
  *  1. when i's static range is not inside [0, n), a range check that is also ONNX's wrap of
  *     negative indices: a Segment layer (circuits/segment.circom) with the segments [−n, −1] → i + n
  *     and [0, n − 1] → i, restricted — an index outside [−n, n) has no witness, so no proof exists for
- *     it (onnxruntime refuses it too). n + 2b + 1 constraints (b = bits of n − 1), 2b + 1 without the
- *     negative segment;
+ *     it (onnxruntime refuses it too). 2b + 2 constraints (b = bits of n − 1), 2b without the
+ *     negative segment (equal slopes: the output is linear);
  *  2. bits b_k = [j = k] for k in [0, n): EqualsZero tests (2 constraints each), constant 0 where j's
  *     range excludes k; free when j is a bit (b_1 = j, b_0 = 1 − j). The j is in [0, n), so exactly
  *     one bit is 1;

@@ -1,6 +1,6 @@
 /**
  * The tier-3 corpus models that indices computed at run time made provable (the tensorised trees of
- * hummingbird and skl2onnx: Gather/GatherElements by run-time indices, OneHot, integer Casts): each
+ * hummingbird and skl2onnx: Gather/GatherElements/ScatterElements by run-time indices, OneHot, integer Casts): each
  * must prove, verify, match the integer reference bit for bit, stay within its static error bound
  * and pass the soundness audit (every mutation refused). The models that take minutes (setup and
  * audit of bigger circuits) run only with ZKML_CORPUS_SLOW=1.
@@ -22,6 +22,7 @@ const MODELS: Record<string, { wide: boolean; slow: boolean }> = {
   'ezkl/oh_decision_tree': { wide: false, slow: false },
   'ezkl/xgboost_reg': { wide: false, slow: false },
   'ezkl/gather_elements': { wide: false, slow: false },
+  'ezkl/scatter_elements': { wide: false, slow: true },
   'ezkl/xgboost': { wide: false, slow: true },
   'ezkl/lightgbm': { wide: false, slow: true },
   'ezkl/linear_svc': { wide: false, slow: true },

@@ -119,3 +119,43 @@ export const oneHotFamily: OpFamily = {
     return [{ shape: plan.outShape, data: out }];
   },
 };
+
+export function scatterElementsAxis(node: IrNode, shapes: number[][]): number {
+  checkAttributes(node, ['axis', 'reduction']);
+  const reduction = node.attributes.reduction;
+  if (reduction !== undefined && reduction !== 'none') {
+    throw new ZkmlError('ONNX_UNSUPPORTED_ATTRIBUTE', `node '${node.name}' (ScatterElements): attribute reduction=${JSON.stringify(reduction)} is not supported (only 'none')`, {
+      node: node.name,
+      opType: 'ScatterElements',
+      attribute: 'reduction',
+    });
+  }
+  requireCount(node, shapes.length, 3);
+  const [data, indices, updates] = shapes;
+  const axis = normalizeAxis(node, intAttr(node, 'axis', 0), data.length);
+  if (indices.length !== data.length || updates.join() !== indices.join() || indices.some((d, k) => k !== axis && d > data[k])) {
+    throw new ZkmlError('SHAPE_MISMATCH', `node '${node.name}' (ScatterElements): indices [${indices}] and updates [${updates}] do not fit data [${data}] along axis ${axis}`, { node: node.name });
+  }
+  return axis;
+}
+
+/**
+ * ScatterElements(data, indices, updates), reduction none: out = data, then for each index element
+ * in order, out[c with c[axis] = indices[c]] = updates[c] (onnxruntime's order: a repeated index keeps
+ * the last update; the ONNX spec leaves repeats undefined).
+ */
+export const scatterElementsFamily: OpFamily = {
+  ops: ['ScatterElements'],
+  inferShapes(node, shapes) {
+    scatterElementsAxis(node, shapes);
+    return [shapes[0]];
+  },
+  evalFloat(node, [data, indices, updates]) {
+    const axis = scatterElementsAxis(node, [data.shape, indices.shape, updates.shape]);
+    const n = data.shape[axis];
+    const { base, stride } = gatherElementsLines(data.shape, indices.shape, axis);
+    const out = Float64Array.from(data.data);
+    base.forEach((b, i) => (out[b + checkedIndex(node, indices.data[i], n) * stride] = updates.data[i]));
+    return [{ shape: data.shape, data: out }];
+  },
+};

@@ -25,14 +25,14 @@ import { sizeOf } from '../../formats/graph';
 import type { SegmentTable } from '../../formats/quantized-model';
 import { integerValued } from '../../onnx/integer-valued';
 import { CAST_TARGETS } from '../../onnx/ops/shape-consts';
-import { gatherElementsAxis, gatherElementsLines, oneHotPlan } from '../../onnx/ops/indexing';
+import { gatherElementsAxis, gatherElementsLines, oneHotPlan, scatterElementsAxis } from '../../onnx/ops/indexing';
 import { normalizeAxis } from '../../onnx/ops/index-map';
 import { intAttr } from '../../onnx/ops/op-family';
 import type { LowerContext, RowDraft, VarTensor } from '../context';
 import { toCoefficient } from './coefficient';
 import { lowerReshape } from './reshape';
 import { lowerIndexMapped } from './shape-ops';
-import { addProduct, emptyRow } from './terms';
+import { addConstant, addProduct, addWeightedTerm, emptyRow } from './terms';
 
 /** The index tensor: computed at run time, holding integers, at scale 0. */
 function indexTensor(ctx: LowerContext, node: IrNode, position: number): VarTensor {
@@ -245,6 +245,86 @@ export function lowerOneHot(node: IrNode, ctx: LowerContext): void {
   ctx.addLayer(node, out, plan.outShape, rows, s, 0, false);
 }
 
+/** Adds value p of a table (run-time, or constant) at scale s. */
+function addValue(ctx: LowerContext, row: RowDraft, t: Table, p: number, s: number, sign = 1): void {
+  if (t.v) addWeightedTerm(ctx, row, t.v, p, sign, s);
+  else addConstant(row, sign * t.c!.data[p], s);
+}
+
+/**
+ * ScatterElements(data, indices, updates), reduction none, as onnxruntime runs it: v = data, then per
+ * index element e in order, v[p] += b[e, t(p)]·(updates[e] − v[p]) for every p on e's line — one
+ * product per position and index element of its line (a later equal index overwrites, as in
+ * onnxruntime), plus the indicator bits.
+ */
+export function lowerScatterElements(node: IrNode, ctx: LowerContext): void {
+  const shapes = node.inputs.map((x) => ctx.graph.shapes.get(x)!);
+  const axis = scatterElementsAxis(node, shapes);
+  const n = shapes[0][axis];
+  const { base, stride } = gatherElementsLines(shapes[0], shapes[1], axis);
+  const idx = ctx.constant(node.inputs[1]) ? undefined : indexTensor(ctx, node, 1);
+  if (!idx) {
+    throw new ZkmlError('ONNX_UNSUPPORTED_OP', `node '${node.name}' (ScatterElements): constant indices with run-time data are not supported yet`, { node: node.name, opType: node.opType });
+  }
+  const bits = indicatorBits(ctx, node, normalizedIndex(ctx, node, idx, n), n, 'indicator');
+  const data = tableOf(ctx, node.inputs[0]);
+  const updates = tableOf(ctx, node.inputs[2]);
+  const out = node.outputs[0];
+  const scales = [data, updates].flatMap((t) => (t.v ? [t.v.scaleBits] : []));
+  const s = scales.length > 0 ? Math.max(...scales) : ctx.targetScale(out);
+  // The index elements of each line, in order, by the line's position at axis coordinate 0.
+  const lines = new Map<number, number[]>();
+  base.forEach((b, e) => lines.set(b, [...(lines.get(b) ?? []), e]));
+  const size = sizeOf(shapes[0]);
+  const lineOf = (p: number) => p - (Math.floor(p / stride) % n) * stride;
+  const steps = Math.max(0, ...[...lines.values()].map((l) => l.length));
+  if (steps === 0) return lowerIndexMappedCopy(ctx, node, data, s);
+  let v: Table = data;
+  for (let step = 0; step < steps; step++) {
+    const at = (p: number): [number, number] | undefined => {
+      const e = lines.get(lineOf(p))?.[step];
+      if (e === undefined) return undefined;
+      const b = e * n + (Math.floor(p / stride) % n);
+      return possible(ctx, bits, b) ? [e, b] : undefined;
+    };
+    const name = step === steps - 1 ? out : `${out}/step_${step}`;
+    const prev = v;
+    let diff: VarTensor | undefined;
+    if (prev.v || updates.v) {
+      const diffRows = Array.from({ length: size }, (_, p) => {
+        const row = emptyRow();
+        const hit = at(p);
+        if (hit) {
+          addValue(ctx, row, updates, hit[0], s);
+          addValue(ctx, row, prev, p, s, -1);
+        }
+        return row;
+      });
+      diff = ctx.addLayer(node, `${out}/update_minus_value_${step}`, shapes[0], diffRows, s, 0, false);
+    }
+    const rows = Array.from({ length: size }, (_, p) => {
+      const row = emptyRow();
+      addValue(ctx, row, prev, p, s);
+      const hit = at(p);
+      if (hit && diff) addProduct(ctx, row, bits, hit[1], diff, p);
+      else if (hit) addWeightedTerm(ctx, row, bits, hit[1], updates.c!.data[hit[0]] - prev.c!.data[p], s);
+      return row;
+    });
+    v = { v: ctx.addLayer(node, name, shapes[0], rows, s, 0, false) };
+  }
+}
+
+/** No index at all: the output is the data. */
+function lowerIndexMappedCopy(ctx: LowerContext, node: IrNode, data: Table, s: number): void {
+  const shape = ctx.graph.shapes.get(node.inputs[0])!;
+  const rows = Array.from({ length: sizeOf(shape) }, (_, p) => {
+    const row = emptyRow();
+    addValue(ctx, row, data, p, s);
+    return row;
+  });
+  ctx.addLayer(node, node.outputs[0], shape, rows, s, 0, false);
+}
+
 /**
  * Cast: to a float type, or of an integer-valued tensor (ingest checked it) to an integer type, the
  * values do not change: an alias. An integer type must also hold every value the bounds allow (no
@@ -273,5 +353,6 @@ export const INDEXING_LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext
   Gather: lowerGather,
   GatherElements: lowerGatherElements,
   OneHot: lowerOneHot,
+  ScatterElements: lowerScatterElements,
   Cast: lowerCast,
 };

@@ -150,6 +150,17 @@ describe('indices computed at run time', () => {
     });
   });
 
+  test('a Cast of integers to a type that cannot hold their whole range is refused (no wrap-around), naming the node', () => {
+    const wraps = writeOnnx({
+      name: 'wrapping-cast',
+      inputs: [{ name: 'i', elemType: 'int64', shape: [1, 2] }],
+      outputs: [{ name: 'y', elemType: 'float32', shape: [1, 2] }],
+      nodes: [node('Cast', ['i'], 'u8', { to: 2 }), node('Cast', ['u8'], 'y', { to: 1 })],
+    });
+    const err = expectCode(() => quantizeGraph(loadOnnx(wraps), parseSettings({ inputRange: [-1, 1] })), 'ONNX_UNSUPPORTED_ATTRIBUTE');
+    assert.match(err.message, /'u8' \(Cast\).*\[-128, 127\] do not fit uint8/);
+  });
+
   test('a Cast to an integer type of a tensor that may hold fractions is refused at ingest, naming the node', () => {
     const bad = writeOnnx({
       name: 'bad-cast',

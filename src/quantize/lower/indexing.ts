@@ -336,7 +336,8 @@ export function lowerCast(node: IrNode, ctx: LowerContext): void {
   if (target && !target.float && target.name !== 'bool') {
     const scale = 2 ** x.scaleBits;
     for (const b of ctx.bounds[x.id]) {
-      const [lo, hi] = [Number(b.lo) / scale, Number(b.hi) / scale];
+      // Integer-valued: the values are integers inside the (possibly fractional) bounds.
+      const [lo, hi] = [Math.floor(Number(b.lo) / scale), Math.ceil(Number(b.hi) / scale)];
       if (target.convert(lo) !== lo || target.convert(hi) !== hi) {
         throw new ZkmlError('ONNX_UNSUPPORTED_ATTRIBUTE', `node '${node.name}' (Cast): values up to [${lo}, ${hi}] do not fit ${target.name}; the wrap-around is not modelled`, {
           node: node.name,

@@ -44,8 +44,11 @@ export type Gadget =
   | { kind: 'nonNegative'; b: number }
   /** acc = 0 as a bit, by the inverse trick (circuits/compare.circom). */
   | { kind: 'isZero' }
-  /** Piecewise-linear by segment selection over n segments, each narrower than 2^b (circuits/segment.circom). */
-  | { kind: 'segment'; n: number; b: number };
+  /**
+   * Piecewise-linear by segment selection over n segments, each narrower than 2^b (circuits/segment.circom);
+   * sameSlope: every segment has the same slope, so circom finds the output linear (one product fewer).
+   */
+  | { kind: 'segment'; n: number; b: number; sameSlope?: true };
 
 /** The test of a comparison layer's rows: acc ≥ 0, or acc = 0. */
 export type CompareTest = 'nonNegative' | 'zero';
@@ -59,6 +62,11 @@ export interface SegmentTable {
   hi: bigint[];
   alpha: bigint[];
   beta: bigint[];
+  /**
+   * The table is a range check narrower than the input's static range (a run-time index): an input
+   * outside it has no witness, and the output's bounds are those of the table's part.
+   */
+  restrict?: boolean;
 }
 
 export interface Layer {

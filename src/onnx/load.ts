@@ -6,6 +6,7 @@ import { ZkmlError } from '../errors';
 import { expandNormalization, isNormalization } from './expand-normalization';
 import { expandRecurrent, isRecurrent } from './expand-recurrent';
 import { foldBatchNorm } from './fold-batchnorm';
+import { checkIntegerCasts } from './integer-valued';
 import type { FloatTensor, Graph, IrNode, ValueInfo } from '../formats/graph';
 import { familyOf, SUPPORTED_OPS } from './ops';
 import { INVERSE_STDDEV_OP } from './ops/inverse-stddev';
@@ -144,7 +145,9 @@ export function buildGraph(raw: RawGraph, leadingDim = 1, limits: ParseLimits = 
     if (!shape) throw new ZkmlError('ONNX_MALFORMED', `graph output '${v.name}' is not produced by any node`);
     return { name: v.name, elemType: v.elemType, shape };
   });
-  return foldBatchNorm({ opset: raw.opset, inputs, outputs, constants, nodes, shapes });
+  const graph = { opset: raw.opset, inputs, outputs, constants, nodes, shapes };
+  checkIntegerCasts(graph);
+  return foldBatchNorm(graph);
 }
 
 export function loadOnnx(bytes: Uint8Array, limits: ParseLimits = DEFAULT_PARSE_LIMITS, leadingDim = 1): Graph {

@@ -28,8 +28,8 @@ export interface InitializerSpec {
 
 /** Forces an attribute type when the value alone is ambiguous (e.g. a float attribute equal to 2). */
 export interface TypedAttribute {
-  type: 'int' | 'float' | 'ints' | 'floats' | 'string';
-  value: number | number[] | string;
+  type: 'int' | 'float' | 'ints' | 'floats' | 'string' | 'strings';
+  value: number | number[] | string | string[];
 }
 
 export type AttributeValue = number | number[] | string | TypedAttribute;
@@ -40,6 +40,8 @@ export interface NodeSpec {
   inputs: string[];
   outputs: string[];
   attributes?: Record<string, AttributeValue>;
+  /** The op's domain: '' (default), or 'ai.onnx.ml' (tree ensembles; imported at opset 3). */
+  domain?: '' | 'ai.onnx.ml';
 }
 
 export interface GraphSpec {
@@ -65,7 +67,10 @@ export function writeOnnx(graph: GraphSpec): Uint8Array {
   const model = onnx.ModelProto.create({
     irVersion: IR_VERSION,
     producerName: PRODUCER_NAME,
-    opsetImport: [onnx.OperatorSetIdProto.create({ domain: '', version: graph.opset ?? 13 })],
+    opsetImport: [
+      onnx.OperatorSetIdProto.create({ domain: '', version: graph.opset ?? 13 }),
+      ...(graph.nodes.some((n) => n.domain === 'ai.onnx.ml') ? [onnx.OperatorSetIdProto.create({ domain: 'ai.onnx.ml', version: 3 })] : []),
+    ],
     graph: onnx.GraphProto.create({
       name: graph.name,
       input: graph.inputs.map(valueInfo),
@@ -135,6 +140,7 @@ function node(n: NodeSpec): onnx.NodeProto {
     name: n.name,
     input: n.inputs,
     output: n.outputs,
+    ...(n.domain ? { domain: n.domain } : {}),
     attribute: Object.entries(n.attributes ?? {}).map(([name, value]) => attribute(name, value)),
   });
 }
@@ -153,6 +159,8 @@ function attribute(name: string, raw: AttributeValue): onnx.AttributeProto {
       return onnx.AttributeProto.create({ name, type: T.FLOATS, floats: value as number[] });
     case 'string':
       return onnx.AttributeProto.create({ name, type: T.STRING, s: new TextEncoder().encode(value as string) });
+    case 'strings':
+      return onnx.AttributeProto.create({ name, type: T.STRINGS, strings: (value as string[]).map((v) => new TextEncoder().encode(v)) });
   }
 }
 

@@ -111,7 +111,7 @@ export function gadgetConstraints(g: Gadget): number {
     case 'isZero':
       return 2; // the inverse's product and the output's
     case 'segment':
-      return segmentConstraints(g.n, g.b);
+      return segmentConstraints(g.n, g.b, g.sameSlope);
     default:
       return gadgetBits(g);
   }
@@ -164,9 +164,12 @@ export function compareGadget(test: CompareTest, acc: Interval, where: string): 
   return { gadget: { kind: 'nonNegative', b }, out: bit };
 }
 
-/** Segment(n, b): n booleans (the last is fixed by their sum for n = 1), two b-bit checks, one product. */
-export function segmentConstraints(n: number, b: number): number {
-  return (n > 1 ? n : 0) + 2 * b + 1;
+/**
+ * Segment(n, b): n booleans (the last is fixed by their sum for n = 1), two b-bit checks, one product
+ * (none when every segment has the same slope: the slope is then the constant Σ sel·β = β).
+ */
+export function segmentConstraints(n: number, b: number, sameSlope = false): number {
+  return (n > 1 ? n : 0) + 2 * b + (sameSlope ? 0 : 1);
 }
 
 /**
@@ -180,7 +183,7 @@ function segmentGadget(row: Row, bounds: Interval[][], table: SegmentTable, wher
     throw new ZkmlError('INTERNAL', `${where}: a segment row must read its input with coefficient 1`);
   }
   const x = bounds[row.terms[0][0]][row.terms[0][1]];
-  if (x.lo < table.lo[0] || x.hi > table.hi[n - 1]) throw new ZkmlError('INTERNAL', `${where}: the input's range [${x.lo}, ${x.hi}] leaves the segments`);
+  if (!table.restrict && (x.lo < table.lo[0] || x.hi > table.hi[n - 1])) throw new ZkmlError('INTERNAL', `${where}: the input's range [${x.lo}, ${x.hi}] leaves the segments`);
   let widest = 0n;
   let lo: bigint | undefined;
   let hi: bigint | undefined;
@@ -195,11 +198,13 @@ function segmentGadget(row: Row, bounds: Interval[][], table: SegmentTable, wher
       if (hi === undefined || v > hi) hi = v;
     }
   }
-  const out = { lo: lo!, hi: hi! };
+  if (lo === undefined || hi === undefined) throw new ZkmlError('INTERNAL', `${where}: the input's range [${x.lo}, ${x.hi}] misses every segment`);
+  const out = { lo, hi };
   const limit = 1n << BigInt(MAX_MAGNITUDE_BITS);
   if (magnitude(out.lo) >= limit || magnitude(out.hi) >= limit)
     throw new ZkmlError('MODEL_TOO_LARGE', `${where}: values need more than ${MAX_MAGNITUDE_BITS} bits`, { limit: MAX_MAGNITUDE_BITS, unit: 'bits' });
-  return { gadget: { kind: 'segment', n, b: bitsForSpan(widest) }, out };
+  const sameSlope = table.beta.every((v) => v === table.beta[0]);
+  return { gadget: { kind: 'segment', n, b: bitsForSpan(widest), ...(sameSlope ? { sameSlope: true as const } : {}) }, out };
 }
 
 /** Bounds of a layer's outputs, choosing each element's gadget on the way. */

@@ -44,6 +44,8 @@ export function runReference(model: QuantizedModel, inputs: Map<number, bigint[]
 /** The line of the segment holding x (the bound analysis guarantees there is one). */
 export function segmentValue(table: SegmentTable, x: bigint): bigint {
   const j = table.lo.findIndex((lo, k) => x >= lo && x <= table.hi[k]);
+  if (j < 0 && table.restrict)
+    throw new ZkmlError('INPUT_OUT_OF_RANGE', `an index computed at run time is ${x}, outside [${table.lo[0]}, ${table.hi[table.hi.length - 1]}]: the circuit has no witness for it`);
   if (j < 0) throw new ZkmlError('INTERNAL', `segment layer: ${x} lies outside its segments`);
   return table.alpha[j] + table.beta[j] * x;
 }

@@ -106,7 +106,18 @@ export async function runOrtFloat(bytes: Uint8Array, inputs: ValueInfo[], sample
     const out: Array<Map<string, Float32Array>> = [];
     for (const sample of samples) {
       const feeds: Record<string, ort.Tensor> = {};
-      for (const info of inputs) feeds[info.name] = new ort.Tensor('float32', Float32Array.from(sample.get(info.name)!), info.shape);
+      for (const info of inputs) {
+        const values = sample.get(info.name)!;
+        // An int64 input (an index) is fed as one.
+        feeds[info.name] =
+          info.elemType === 'int64'
+            ? new ort.Tensor(
+                'int64',
+                BigInt64Array.from(values, (v) => BigInt(v)),
+                info.shape,
+              )
+            : new ort.Tensor('float32', Float32Array.from(values), info.shape);
+      }
       const r = await session.run(feeds);
       out.push(new Map(session.outputNames.map((n) => [n, r[n].data as Float32Array])));
     }

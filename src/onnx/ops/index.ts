@@ -21,6 +21,7 @@ import { softmaxFamily } from './softmax';
 import { quantizedFamily } from './quantized';
 import { logicFamily } from './logic';
 import { treeEnsembleFamily } from './tree-ensemble';
+import { gatherElementsFamily, oneHotFamily, scatterElementsFamily } from './indexing';
 import { NORMALIZATION_OPS } from '../expand-normalization';
 import { RECURRENT_OPS } from '../expand-recurrent';
 import { INVERSE_STDDEV_OP, inverseStdDevFamily } from './inverse-stddev';
@@ -48,6 +49,9 @@ const FAMILIES: OpFamily[] = [
   treeEnsembleFamily,
   inverseStdDevFamily,
   ...SPATIAL_FAMILIES,
+  gatherElementsFamily,
+  oneHotFamily,
+  scatterElementsFamily,
 ];
 
 const BY_OP = new Map<string, OpFamily>();

@@ -109,7 +109,7 @@ export const rangeFamily: OpFamily = {
 };
 
 /** ONNX TensorProto data types Cast can produce, with how a value is converted. */
-const CAST_TARGETS: Record<number, { name: string; float: boolean; convert: (v: number) => number }> = {
+export const CAST_TARGETS: Record<number, { name: string; float: boolean; convert: (v: number) => number }> = {
   1: { name: 'float32', float: true, convert: Math.fround },
   11: { name: 'float64', float: true, convert: (v) => v },
   10: { name: 'float16', float: true, convert: (v) => roundToFloat(v, 10, -14, 65504) },
@@ -160,20 +160,22 @@ function castTarget(node: IrNode): (typeof CAST_TARGETS)[number] {
 }
 
 /**
- * Cast: on constants, any numeric conversion. On a tensor computed at run time only a cast to
- * float32/float64 is accepted (a no-op on the values the circuit carries); a cast to an integer type
- * truncates and one to float16/bfloat16 rounds, which the circuit does not model: refused.
+ * Cast: on constants, any numeric conversion. On a tensor computed at run time a cast to
+ * float32/float64 is accepted (a no-op on the values the circuit carries), and one to an integer type
+ * when the tensor holds integers (../integer-valued.ts refuses the others); one to float16/bfloat16
+ * rounds, which the circuit does not model: refused.
  */
 export const castFamily: OpFamily = {
   ops: ['Cast'],
   inferShapes(node, shapes, consts) {
     requireCount(node, shapes.length, 1);
     const target = castTarget(node);
-    if (!consts[0] && !(target.float && (target.name === 'float32' || target.name === 'float64'))) {
-      const what = target.float ? 'rounds its values to fewer mantissa bits' : 'truncates its values to integers';
+    // A run-time cast to an integer type is checked at the end of ingest (../integer-valued.ts): it is
+    // exact only on a tensor known to hold integers.
+    if (!consts[0] && target.float && target.name !== 'float32' && target.name !== 'float64') {
       throw new ZkmlError(
         'ONNX_UNSUPPORTED_ATTRIBUTE',
-        `node '${node.name}' (Cast): a cast to ${target.name} of a tensor computed at run time ${what}, which the circuit does not model; only casts to float32/float64 are supported there`,
+        `node '${node.name}' (Cast): a cast to ${target.name} of a tensor computed at run time rounds its values to fewer mantissa bits, which the circuit does not model; only casts to float32/float64 or, of integer-valued tensors, to integer types are supported there`,
         { node: node.name, opType: 'Cast', attribute: 'to' },
       );
     }

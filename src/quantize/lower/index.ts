@@ -25,6 +25,7 @@ import { lowerSoftmax } from './softmax';
 import { QUANTIZED_LOWERINGS } from './quantized';
 import { LOGIC_LOWERINGS } from './logic';
 import { lowerTreeEnsemble } from './tree-ensemble';
+import { INDEXING_LOWERINGS } from './indexing';
 import { TREE_CLASSIFIER, TREE_REGRESSOR } from '../../onnx/ops/tree-ensemble';
 import { lowerInverseStdDev } from './inverse-stddev';
 import { SPATIAL_LOWERINGS } from './spatial';
@@ -80,6 +81,8 @@ const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
   [TREE_CLASSIFIER]: lowerTreeEnsemble,
   [INVERSE_STDDEV_OP]: lowerInverseStdDev,
   ...SPATIAL_LOWERINGS,
+  // Gather and Cast with run-time indices / integer targets replace the SHAPE_LOWERINGS entries.
+  ...INDEXING_LOWERINGS,
 };
 
 export function lowerNode(node: IrNode, ctx: LowerContext): void {

@@ -339,7 +339,14 @@ export function segmentTable(fit: PwlFit, lo: bigint, hi: bigint): SegmentTable 
 function segmentCost(table: SegmentTable, n: number): number {
   let widest = 0n;
   table.lo.forEach((l, j) => (widest = table.hi[j] - l > widest ? table.hi[j] - l : widest));
-  return n * segmentConstraints(table.lo.length, bitsForSpan(widest));
+  return (
+    n *
+    segmentConstraints(
+      table.lo.length,
+      bitsForSpan(widest),
+      table.beta.every((v) => v === table.beta[0]),
+    )
+  );
 }
 
 /** Constraints of the relus x − t_k, from each element's own range (a relu that cannot change sign is free). */

@@ -107,13 +107,14 @@ function tensor(init: InitializerSpec): onnx.TensorProto {
 /** ONNX raw_data is little-endian regardless of the host, so write it value by value. */
 function littleEndian(data: ArrayLike<number>, type: WriterElemType, name: string): Uint8Array {
   if (type === 'float32') return float32LittleEndian(Float32Array.from(data));
-  const width = type === 'int32' ? 4 : 1;
+  const width = type === 'int64' ? 8 : type === 'int32' ? 4 : 1;
   const bytes = new Uint8Array(data.length * width);
   const view = new DataView(bytes.buffer);
-  const [lo, hi] = type === 'int8' ? [-128, 127] : type === 'uint8' ? [0, 255] : [-(2 ** 31), 2 ** 31 - 1];
+  const [lo, hi] = type === 'int8' ? [-128, 127] : type === 'uint8' ? [0, 255] : type === 'int64' ? [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER] : [-(2 ** 31), 2 ** 31 - 1];
   Array.from(data).forEach((x, i) => {
     if (!Number.isInteger(x) || x < lo || x > hi) throw new ZkmlError('INTERNAL', `initializer ${name}: ${x} is not a ${type}`);
-    if (type === 'int32') view.setInt32(i * 4, x, true);
+    if (type === 'int64') view.setBigInt64(i * 8, BigInt(x), true);
+    else if (type === 'int32') view.setInt32(i * 4, x, true);
     else if (type === 'int8') view.setInt8(i, x);
     else view.setUint8(i, x);
   });

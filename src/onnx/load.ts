@@ -7,6 +7,7 @@ import { expandNormalization, isNormalization } from './expand-normalization';
 import { expandRecurrent, isRecurrent } from './expand-recurrent';
 import { foldBatchNorm } from './fold-batchnorm';
 import { fuseDecomposedLayerNorm } from './fuse-layernorm';
+import { clampNormalized } from './clamp-normalized';
 import type { FloatTensor, Graph, IrNode, ValueInfo } from '../formats/graph';
 import { familyOf, SUPPORTED_OPS } from './ops';
 import { INVERSE_STDDEV_OP } from './ops/inverse-stddev';
@@ -147,7 +148,7 @@ export function buildGraph(uploaded: RawGraph, leadingDim = 1, limits: ParseLimi
     if (!shape) throw new ZkmlError('ONNX_MALFORMED', `graph output '${v.name}' is not produced by any node`);
     return { name: v.name, elemType: v.elemType, shape };
   });
-  return foldBatchNorm({ opset: raw.opset, inputs, outputs, constants, nodes, shapes });
+  return clampNormalized(foldBatchNorm({ opset: raw.opset, inputs, outputs, constants, nodes, shapes }));
 }
 
 export function loadOnnx(bytes: Uint8Array, limits: ParseLimits = DEFAULT_PARSE_LIMITS, leadingDim = 1): Graph {

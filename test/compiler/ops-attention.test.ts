@@ -62,8 +62,13 @@ function decomposedLayerNorm(x: string, y: string, sqrtInput?: 'mean'): { nodes:
   };
 }
 
-function layerNormModel(sqrtInput?: 'mean'): Uint8Array {
-  const { nodes, inits } = decomposedLayerNorm('x', 'y', sqrtInput);
+/** The LayerNorm alone, or followed by a projection (then its normalised output is clamped to ±√D). */
+function layerNormModel(sqrtInput?: 'mean', projection = false): Uint8Array {
+  const { nodes, inits } = decomposedLayerNorm('x', projection ? 'ln' : 'y', sqrtInput);
+  if (projection) {
+    nodes.push({ opType: 'MatMul', name: 'proj', inputs: ['ln', 'w'], outputs: ['y'] });
+    inits.push(matrix('w', D, D, seededRng(1402)));
+  }
   return writeOnnx({
     name: 'decomposed-layernorm',
     opset: 13,
@@ -113,11 +118,9 @@ function samples(graph: Graph, rng: Rng, count: number): InputSample[] {
   return Array.from({ length: count }, () => new Map(graph.inputs.map((i) => [i.name, Float64Array.from({ length: sizeOf(i.shape) }, () => Math.fround(rng.uniform(-2, 2)))])));
 }
 
-let seed = 1410;
-
 /** Our float semantics equal onnxruntime's; the integer model is within its static bound and `tolerance`. */
-async function checkAccuracy(bytes: Uint8Array, tolerance: number): Promise<number> {
-  const rng = seededRng(seed++);
+async function checkAccuracy(bytes: Uint8Array, tolerance: number, seed: number): Promise<number> {
+  const rng = seededRng(seed);
   const graph = loadOnnx(bytes);
   const floatSamples = samples(graph, rng, 6);
   const ortFloat = await runOrtFloat(bytes, graph.inputs, floatSamples);
@@ -143,11 +146,11 @@ async function checkAccuracy(bytes: Uint8Array, tolerance: number): Promise<numb
 }
 
 /** Compiles; witnesses equal the integer reference; a changed output wire breaks the R1CS; the count is pinned. */
-async function checkCircuit(bytes: Uint8Array, expectConstraints: number): Promise<void> {
+async function checkCircuit(bytes: Uint8Array, expectConstraints: number, seed: number): Promise<void> {
   const dir = makeTempDir('attention');
   try {
     const graph = loadOnnx(bytes);
-    const rng = seededRng(seed++);
+    const rng = seededRng(seed);
     const onnxPath = path.join(dir, 'model.onnx');
     fs.writeFileSync(onnxPath, bytes);
     const calibration = { samples: samples(graph, rng, 16).map((s) => Object.fromEntries([...s].map(([k, v]) => [k, Array.from(v)]))) };
@@ -188,19 +191,33 @@ describe('decomposed LayerNorm', () => {
     assert.ok(ops.includes('Sqrt') && !ops.includes('zkml.InverseStdDev'), ops.join(' '));
   });
   test('integer model against onnxruntime (tolerance of docs/normalisation.md: 0.4 per unit of |scale|)', async (t) => {
-    t.diagnostic(`worst |error| ${await checkAccuracy(layerNormModel(), 0.4 * 1.25)}`);
+    t.diagnostic(`worst |error| ${await checkAccuracy(layerNormModel(), 0.4 * 1.25, 1410)}`);
   });
   test('circuit', async () => {
-    await checkCircuit(layerNormModel(), 975);
+    await checkCircuit(layerNormModel(), 975, 1411);
+  });
+  test('followed by a MatMul: the normalised output is clamped to ±√n (exact in float); a final one is not', () => {
+    const clips = (bytes: Uint8Array) => {
+      const graph = loadOnnx(bytes);
+      return graph.nodes.filter((n) => n.opType === 'Clip').map((n) => [graph.constants.get(n.inputs[1])!.data[0], graph.constants.get(n.inputs[2])!.data[0]]);
+    };
+    assert.deepEqual(clips(layerNormModel(undefined, true)), [[-2, 2]]);
+    assert.deepEqual(clips(layerNormModel()), []);
+  });
+  test('followed by a MatMul: integer model against onnxruntime', async (t) => {
+    t.diagnostic(`worst |error| ${await checkAccuracy(layerNormModel(undefined, true), 1, 1414)}`);
+  });
+  test('followed by a MatMul: circuit', async () => {
+    await checkCircuit(layerNormModel(undefined, true), 1860, 1415);
   });
 });
 
 describe('causal self-attention head', () => {
   test('integer model against onnxruntime', async (t) => {
-    t.diagnostic(`worst |error| ${await checkAccuracy(attentionModel(), 0.25)}`);
+    t.diagnostic(`worst |error| ${await checkAccuracy(attentionModel(), 0.25, 1412)}`);
   });
   test('circuit', async () => {
-    await checkCircuit(attentionModel(), 2483);
+    await checkCircuit(attentionModel(), 2483, 1413);
   });
 });
 

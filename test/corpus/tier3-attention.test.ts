@@ -53,7 +53,7 @@ if (!present) {
 
     test('ezkl/multihead_attention: the circuit size at default settings (docs/attention.md)', () => {
       const model = quantizeGraph(loadOnnx(modelBytes('ezkl/multihead_attention')), parseSettings({}), []);
-      assert.equal(buildReport(model).predictedConstraints, 2_411_382);
+      assert.equal(buildReport(model).predictedConstraints, 2_107_828);
     });
 
     test('ezkl/nanoGPT: loads and ingests; its token embedding (a run-time Gather) is refused naming the node', async () => {

@@ -3,7 +3,7 @@
  * stages this machine can run: onnxruntime loads them (the two GPT exports via the opset-10 float
  * Equal repair, src/onnx/opset-repair.ts), ingest fuses their op-by-op LayerNorms
  * (src/onnx/fuse-layernorm.ts) and folds the causal mask, and our float semantics equal
- * onnxruntime's on the corpus input. Their circuits (2.4M and 16.9M constraints) are beyond circom2's
+ * onnxruntime's on the corpus input. Their circuits (2.1M and 8.8M constraints) are beyond circom2's
  * 4 GiB WebAssembly heap (about 200k constraints, docs/compile.md); docs/attention.md gives their
  * counts and ptau powers, and the count of multihead_attention is pinned here. nanoGPT needs a Gather
  * with run-time indices (its token embedding), refused naming the node.

@@ -7,6 +7,8 @@ import { expandNormalization, isNormalization } from './expand-normalization';
 import { expandRecurrent, isRecurrent } from './expand-recurrent';
 import { foldBatchNorm } from './fold-batchnorm';
 import { checkIntegerCasts } from './integer-valued';
+import { fuseDecomposedLayerNorm } from './fuse-layernorm';
+import { clampNormalized } from './clamp-normalized';
 import type { FloatTensor, Graph, IrNode, ValueInfo } from '../formats/graph';
 import { familyOf, SUPPORTED_OPS } from './ops';
 import { INVERSE_STDDEV_OP } from './ops/inverse-stddev';
@@ -70,8 +72,10 @@ function guarded<T>(node: IrNode, fn: () => T): T {
   }
 }
 
-export function buildGraph(raw: RawGraph, leadingDim = 1, limits: ParseLimits = DEFAULT_PARSE_LIMITS): Graph {
-  checkSupportedOps(raw);
+export function buildGraph(uploaded: RawGraph, leadingDim = 1, limits: ParseLimits = DEFAULT_PARSE_LIMITS): Graph {
+  checkSupportedOps(uploaded);
+  // After the check: the rewrite introduces the internal op an upload may not contain.
+  const raw = fuseDecomposedLayerNorm(uploaded);
   const constants = new Map(raw.initializers);
   const shapes = new Map<string, number[]>();
   for (const [name, t] of constants) shapes.set(name, t.shape);
@@ -147,7 +151,7 @@ export function buildGraph(raw: RawGraph, leadingDim = 1, limits: ParseLimits = 
   });
   const graph = { opset: raw.opset, inputs, outputs, constants, nodes, shapes };
   checkIntegerCasts(graph);
-  return foldBatchNorm(graph);
+  return clampNormalized(foldBatchNorm(graph));
 }
 
 export function loadOnnx(bytes: Uint8Array, limits: ParseLimits = DEFAULT_PARSE_LIMITS, leadingDim = 1): Graph {

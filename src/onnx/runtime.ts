@@ -2,15 +2,25 @@
 import * as ort from 'onnxruntime-node';
 import { ZkmlError } from '../errors';
 import type { ValueInfo } from '../formats/graph';
+import { raiseOpset10ForFloatEqual } from './opset-repair';
 
 export type OrtSession = ort.InferenceSession;
 
+const openSession = (bytes: Uint8Array) => ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', intraOpNumThreads: 1, logSeverityLevel: 3 });
+
 export async function createOrtSession(bytes: Uint8Array): Promise<OrtSession> {
   try {
-    return await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', intraOpNumThreads: 1, logSeverityLevel: 3 });
+    return await openSession(bytes);
   } catch (err) {
-    throw new ZkmlError('ONNXRUNTIME_REFUSED', `onnxruntime refuses the model: ${String((err as Error).message).split('\n')[0]}`, undefined, { cause: err });
+    // An opset-10 export that compares floats with Equal loads as opset 11 (opset-repair.ts says when).
+    const repaired = raiseOpset10ForFloatEqual(bytes);
+    if (repaired) return openSession(repaired).catch(() => Promise.reject(refused(err)));
+    throw refused(err);
   }
+}
+
+function refused(err: unknown): ZkmlError {
+  return new ZkmlError('ONNXRUNTIME_REFUSED', `onnxruntime refuses the model: ${String((err as Error).message).split('\n')[0]}`, undefined, { cause: err });
 }
 
 function toOrtTensor(info: ValueInfo, data: Float64Array): ort.Tensor {

@@ -26,6 +26,7 @@ const SHIPPED: Shipped[] = [
   { name: 'mnist-mlp', input: 'input', output: 'logits', inputShape: [1, 784], outputShape: [1, 10], calibrationSamples: 256, range: [0, 1] },
   { name: 'tiny', input: 'x', output: 'y', inputShape: [1, 4], outputShape: [1, 2], calibrationSamples: 32, range: [-1, 1] },
   { name: 'tiny-matmul', input: 'x', output: 'y', inputShape: [1, 4], outputShape: [1, 2], calibrationSamples: 32, range: [-1, 1] },
+  { name: 'transformer-encoder', input: 'x', output: 'y', inputShape: [1, 4, 8], outputShape: [1, 3], calibrationSamples: 32, range: [-1, 1] },
 ];
 
 function assertSamples(samples: number[][], count: number, size: number, [lo, hi]: [number, number]): void {
@@ -43,7 +44,7 @@ describe('shipped models', () => {
   for (const m of SHIPPED) {
     test(`${m.name}: model.onnx runs input.json in onnxruntime; input files have the documented shape`, async () => {
       const dir = path.join(MODELS, m.name);
-      const size = m.inputShape[1];
+      const size = m.inputShape.slice(1).reduce((a, b) => a * b, 1);
       const input = readEzklInput(path.join(dir, 'input.json')).input_data;
       assertSamples(input, 1, size, m.range);
       assertSamples(readEzklInput(path.join(dir, 'calibration.json')).input_data, m.calibrationSamples, size, m.range);
@@ -200,6 +201,21 @@ describe('ONNX writer', () => {
       [1.5, -2, 0.25, 0, 1, -1],
     );
     assert.equal(b.rawData.byteLength, 12);
+  });
+
+  test('int64 initializers are 8 little-endian bytes per value', () => {
+    const written = writeOnnx({
+      name: 'int64',
+      inputs: [{ name: 'x', elemType: 'float32', shape: [1, 4] }],
+      outputs: [{ name: 'y', elemType: 'float32', shape: [2, 2] }],
+      initializers: [{ name: 'shape', dims: [2], data: [2, -1], elemType: 'int64' }],
+      nodes: [{ opType: 'Reshape', name: 'reshape', inputs: ['x', 'shape'], outputs: ['y'] }],
+    });
+    const [t] = decodeGraph(written).initializer as onnx.TensorProto[];
+    assert.equal(t.dataType, onnx.TensorProto.DataType.INT64);
+    const view = new DataView(t.rawData.buffer, t.rawData.byteOffset, t.rawData.byteLength);
+    assert.equal(t.rawData.byteLength, 16);
+    assert.deepEqual([view.getBigInt64(0, true), view.getBigInt64(8, true)], [2n, -1n]);
   });
 
   test('onnxruntime runs the written graph with Gemm semantics y = 2·x·Wᵀ + 0.5·b', async () => {

@@ -1,18 +1,20 @@
 /**
- * NonZero of a constant: its output shape [rank, count] depends on the values, so it is only
- * supported where ingest folds it (a constant input); on a run-time tensor it is refused.
+ * NonZero: the coordinates of a tensor's non-zero elements, as a [rank, count] int64 tensor. Its
+ * output shape depends on the values, so it is folded at ingest on a constant (a causal mask built
+ * from a constant buffer, as GPT exports do) and refused on a tensor computed at run time.
  */
 import { ZkmlError } from '../../errors';
-import type { FloatTensor } from '../../formats/graph';
+import type { FloatTensor, IrNode } from '../../formats/graph';
 import { checkAttributes, forEachCoord, requireCount } from './index-map';
 import type { OpFamily } from './op-family';
 
-function nonZero(x: FloatTensor): FloatTensor {
-  const rank = Math.max(1, x.shape.length);
+function nonZeroCoords(x: FloatTensor): FloatTensor {
   const coords: number[][] = [];
-  forEachCoord(x.shape, (c, flat) => {
-    if (x.data[flat] !== 0) coords.push(x.shape.length === 0 ? [0] : [...c]);
+  forEachCoord(x.shape, (coord, flat) => {
+    if (x.data[flat] !== 0) coords.push([...coord]);
   });
+  // A scalar has rank 0 but still one coordinate row per non-zero element in ONNX ([1, count]).
+  const rank = Math.max(x.shape.length, 1);
   const data = new Float64Array(rank * coords.length);
   coords.forEach((c, j) => c.forEach((v, d) => (data[d * coords.length + j] = v)));
   return { shape: [rank, coords.length], data };
@@ -20,15 +22,17 @@ function nonZero(x: FloatTensor): FloatTensor {
 
 export const nonZeroFamily: OpFamily = {
   ops: ['NonZero'],
-  inferShapes(node, shapes, consts) {
+  inferShapes(node: IrNode, shapes, consts) {
     checkAttributes(node, []);
     requireCount(node, shapes.length, 1);
-    if (!consts[0]) {
-      throw new ZkmlError('ONNX_DYNAMIC_SHAPE', `node '${node.name}' (NonZero): its input is computed at run time, so its output shape depends on the data; only NonZero of a constant is supported`, {
+    const x = consts[0];
+    if (!x) {
+      throw new ZkmlError('ONNX_DYNAMIC_SHAPE', `node '${node.name}' (NonZero): its input is computed at run time, so its output shape depends on the data; only a constant input is supported`, {
         node: node.name,
+        opType: 'NonZero',
       });
     }
-    return [nonZero(consts[0]).shape];
+    return [nonZeroCoords(x).shape];
   },
-  evalFloat: (node, [x]) => [nonZero(x)],
+  evalFloat: (_node, [x]) => [nonZeroCoords(x)],
 };

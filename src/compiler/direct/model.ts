@@ -13,13 +13,14 @@ import { fieldElement } from '../../formats/field';
 import { ZkmlError } from '../../errors';
 import { needsWrapper } from '../emit-main';
 import { materialisesSum } from '../emit';
+import { argmax } from './argmax';
 import { rangeCheck } from './bits';
 import { dotProduct, materialise, one } from './product';
 import { requantize, requantizeRelu } from './requantize';
 import { addScaled, constant, ConstraintSystem, Lc, wireLc } from './system';
 
 /** Gadget kinds the direct backend generates; a model using any other falls back to circom. */
-export const DIRECT_GADGETS: ReadonlySet<Gadget['kind']> = new Set(['linear', 'zero', 'one', 'requantize', 'requantizeRelu']);
+export const DIRECT_GADGETS: ReadonlySet<Gadget['kind']> = new Set(['linear', 'zero', 'one', 'requantize', 'requantizeRelu', 'argmax']);
 
 /** Why the model needs circom (undefined: the direct backend covers it). */
 export function directUnsupported(model: QuantizedModel): string | undefined {
@@ -82,6 +83,14 @@ function row(cs: ConstraintSystem, tensors: Map<number, Lc[]>, path: string, t: 
   if (g.kind === 'zero') return constant(0n);
   if (g.kind === 'one') return constant(1n);
   const x = (tensor: number, i: number) => tensors.get(tensor)![i];
+  if (g.kind === 'argmax')
+    return argmax(
+      cs,
+      `${path}.g${t}_${o}`,
+      g.b,
+      g.last,
+      r.terms.map(([tensor, i]) => x(tensor, i)),
+    );
   const acc = constant(r.bias);
   for (const [tensor, i, c] of r.terms) addScaled(acc, x(tensor, i), c);
   if (r.products.length > 0) {

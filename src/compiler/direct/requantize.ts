@@ -31,7 +31,7 @@ export function requantizeRelu(cs: ConstraintSystem, path: string, k: number, m:
   for (let i = 0; i < m; i++) addScaled(low, b[k + i], 1n << BigInt(i));
   const sign = b[k + m];
   const out = wireLc(cs.wire(outName, cs.value(sign) * cs.value(low)));
-  // circom writes out <== sign * low with the low bits in A and the sign in B.
+  // circom writes signal * expression with the expression in A (so b * (b - 1) and sign * low too).
   cs.quadratic(low, sign, out);
   return out;
 }

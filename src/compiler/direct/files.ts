@@ -9,12 +9,17 @@ import type { FinishedSystem } from './system';
 
 const N8 = 32;
 
+/** Little-endian bytes of field elements; most coefficients repeat (powers of 2, weights), so they are kept. */
+const encoded = new Map<bigint, Buffer>();
+
 function fieldBytes(v: bigint, buf: Buffer, offset: number): void {
-  let x = v;
-  for (let i = 0; i < N8; i++) {
-    buf[offset + i] = Number(x & 0xffn);
-    x >>= 8n;
+  let bytes = encoded.get(v);
+  if (bytes === undefined) {
+    bytes = Buffer.from(v.toString(16).padStart(2 * N8, '0'), 'hex').reverse();
+    if (encoded.size > 1 << 16) encoded.clear();
+    encoded.set(v, bytes);
   }
+  bytes.copy(buf, offset);
 }
 
 function section(type: number, body: Buffer): Buffer {

@@ -42,15 +42,19 @@ export function compileDirect(model: QuantizedModel, input: Record<string, reado
  * same on every run). Fails with WITNESS_FAILED when an input leaves its range (no witness exists).
  */
 export function directWitness(model: QuantizedModel, input: Record<string, readonly bigint[]>, labels: ArrayLike<number>): bigint[] {
-  const values = buildModelSystem(model, input, false).labelValues;
   for (const spec of model.inputs) {
-    const xs = input[`x${spec.tensor}`];
-    xs.forEach((v, i) => {
+    const xs = input[`x${spec.tensor}`] ?? [];
+    xs.forEach((x, i) => {
+      const v = BigInt(x);
       const s = v > BN254_R / 2n ? v - BN254_R : v;
       if (s < spec.lo || s > spec.hi) throw new ZkmlError('WITNESS_FAILED', `input '${spec.name}' element ${i} = ${s} is outside its range [${spec.lo}, ${spec.hi}]`);
     });
   }
+  const values = buildModelSystem(model, input, false).labelValues;
   const out = new Array<bigint>(labels.length);
-  for (let w = 0; w < labels.length; w++) out[w] = values[labels[w]];
+  for (let w = 0; w < labels.length; w++) {
+    if (!(labels[w] < values.length)) throw new ZkmlError('WITNESS_FAILED', `the r1cs names signal ${labels[w]}, which this model's circuit does not have: the build's files do not belong together`);
+    out[w] = values[labels[w]];
+  }
   return out;
 }

@@ -40,7 +40,12 @@ export function addScaled(acc: Lc, x: Lc, k: bigint = 1n): Lc {
   const kk = mod(k);
   if (kk === 0n) return acc;
   for (const [w, c] of x) {
-    const v = mod((acc.get(w) ?? 0n) + c * kk);
+    const prev = acc.get(w);
+    if (prev === undefined && kk === 1n) {
+      acc.set(w, c); // the common case (a copy): no multiply, no reduction
+      continue;
+    }
+    const v = mod((prev ?? 0n) + c * kk);
     if (v === 0n) acc.delete(w);
     else acc.set(w, v);
   }
@@ -149,7 +154,13 @@ export class ConstraintSystem {
       wireOf[w] = labels.length;
       labels.push(w);
     }
-    const renumber = (lc: Lc): Array<[number, bigint]> => [...lc].map(([w, c]): [number, bigint] => [wireOf[w], c]).sort((x, y) => x[0] - y[0]);
+    // Renumbering keeps the order of labels, so sorting the labels sorts the wires.
+    const renumber = (lc: Lc): Array<[number, bigint]> => {
+      const keys = Int32Array.from(lc.keys()).sort();
+      const out = new Array<[number, bigint]>(keys.length);
+      for (let i = 0; i < keys.length; i++) out[i] = [wireOf[keys[i]], lc.get(keys[i])!];
+      return out;
+    };
     const constraints: FinishedConstraint[] = resolved.map((q) => [renumber(q.a), renumber(q.b), renumber(q.c)]);
     for (const lc of this.fixedLinear) constraints.push([[], [], renumber(lc)]);
     return { constraints, labels, wireOf, witness: labels.map((l) => this.values[l]), names: this.names, nLabels: this.values.length };

@@ -57,16 +57,17 @@ export function r1csBytes(sys: FinishedSystem, counts: R1csCounts): Buffer {
   header.writeUInt32LE(sys.constraints.length, p + 24);
 
   let size = 0;
-  for (const c of sys.constraints) for (const lc of c) size += 4 + lc.length * (4 + N8);
+  for (const c of sys.constraints) for (const lc of c) size += 4 + lc.size * (4 + N8);
   const body = Buffer.alloc(size);
   p = 0;
   for (const c of sys.constraints) {
     for (const lc of c) {
-      body.writeUInt32LE(lc.length, p);
+      body.writeUInt32LE(lc.size, p);
       p += 4;
-      for (const [w, v] of lc) {
-        body.writeUInt32LE(w, p);
-        fieldBytes(v, body, p + 4);
+      // Renumbering keeps the order of labels, so sorting the labels sorts the wires.
+      for (const label of Int32Array.from(lc.keys()).sort()) {
+        body.writeUInt32LE(sys.wireOf[label], p);
+        fieldBytes(lc.get(label)!, body, p + 4);
         p += 4 + N8;
       }
     }

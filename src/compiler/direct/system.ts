@@ -154,15 +154,8 @@ export class ConstraintSystem {
       wireOf[w] = labels.length;
       labels.push(w);
     }
-    // Renumbering keeps the order of labels, so sorting the labels sorts the wires.
-    const renumber = (lc: Lc): Array<[number, bigint]> => {
-      const keys = Int32Array.from(lc.keys()).sort();
-      const out = new Array<[number, bigint]>(keys.length);
-      for (let i = 0; i < keys.length; i++) out[i] = [wireOf[keys[i]], lc.get(keys[i])!];
-      return out;
-    };
-    const constraints: FinishedConstraint[] = resolved.map((q) => [renumber(q.a), renumber(q.b), renumber(q.c)]);
-    for (const lc of this.fixedLinear) constraints.push([[], [], renumber(lc)]);
+    const constraints: FinishedConstraint[] = resolved.map((q) => [q.a, q.b, q.c]);
+    for (const lc of this.fixedLinear) constraints.push([new Map(), new Map(), lc]);
     return { constraints, labels, wireOf, witness: labels.map((l) => this.values[l]), names: this.names, nLabels: this.values.length };
   }
 
@@ -172,8 +165,8 @@ export class ConstraintSystem {
   }
 }
 
-/** One constraint A · B = C, each a list of [wire, coefficient] sorted by wire. */
-export type FinishedConstraint = [Array<[number, bigint]>, Array<[number, bigint]>, Array<[number, bigint]>];
+/** One constraint A · B = C over surviving labels (map them to wires with wireOf). */
+export type FinishedConstraint = [Lc, Lc, Lc];
 
 export interface FinishedSystem {
   constraints: FinishedConstraint[];

@@ -30,8 +30,9 @@ export function buildMatches(buildDir: string, onnx: string): boolean {
       m.settingsSha256 === sha256Bytes(JSON.stringify(parseSettings({}))) &&
       fs.existsSync(artifactPath(buildDir, 'compiled')) &&
       fs.existsSync(artifactPath(buildDir, 'r1cs')) &&
-      fs.existsSync(artifactPath(buildDir, 'wasm')) &&
-      sha256File(artifactPath(buildDir, 'wasm')) === m.wasmSha256 &&
+      (m.backend === 'direct'
+        ? sha256File(artifactPath(buildDir, 'compiled')) === m.compiledSha256
+        : fs.existsSync(artifactPath(buildDir, 'wasm')) && sha256File(artifactPath(buildDir, 'wasm')) === m.wasmSha256) &&
       sha256File(artifactPath(buildDir, 'r1cs')) === m.r1csSha256
     );
   } catch {

@@ -9,7 +9,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { artifactPath } from '../formats/artifacts';
+import { artifactPath, readManifest } from '../formats/artifacts';
+import { directWitness } from '../compiler/direct/backend';
+import { readWireLabels } from '../compiler/direct/files';
 import { compileCircom, copyTemplateLibrary } from '../compiler/circom2';
 import { readR1csHeader } from '../snark/r1cs-header';
 import { emitCircuit } from '../compiler/emit';
@@ -49,7 +51,8 @@ export interface AuditReport {
 export interface CircuitFiles {
   r1csPath: string;
   symPath: string;
-  wasmPath: string;
+  /** The circuit wasm of a circom build; absent for a direct build (the witness comes from src/compiler/direct). */
+  wasmPath?: string;
 }
 
 /**
@@ -69,7 +72,8 @@ export async function auditBuild(buildDir: string, inputDoc: unknown, options: A
     output: layout.outputs ? randomSalt() : undefined,
     weights: compiled.weights ? BigInt(compiled.weights.salt) : undefined,
   };
-  const files = { r1csPath: artifactPath(buildDir, 'r1cs'), symPath: artifactPath(buildDir, 'sym'), wasmPath: artifactPath(buildDir, 'wasm') };
+  const direct = readManifest(buildDir).backend === 'direct';
+  const files: CircuitFiles = { r1csPath: artifactPath(buildDir, 'r1cs'), symPath: artifactPath(buildDir, 'sym'), ...(direct ? {} : { wasmPath: artifactPath(buildDir, 'wasm') }) };
   if (!eliminatesInputs(files)) return auditCircuit(model, files, circuitInput(model, values.inputs, salts), options);
 
   const variant: QuantizedModel = { ...model, inputs: model.inputs.map((i) => (i.visibility === 'private' ? { ...i, visibility: 'public' } : i)) };
@@ -96,7 +100,9 @@ function eliminatesInputs(files: CircuitFiles): boolean {
 /** Audits circuit files against the quantized model they were emitted from (which names the gadgets). */
 export async function auditCircuit(model: QuantizedModel, files: CircuitFiles, input: Record<string, bigint[]>, options: AuditOptions = {}): Promise<AuditReport> {
   const r1cs = loadR1cs(files.r1csPath);
-  const witness = await computeWitness(input, files.wasmPath);
+  // A direct build's witness is the backend's own, mapped to wires by the r1cs; the audit judges it
+  // against the r1cs alone, exactly as a circom build's wasm witness.
+  const witness = files.wasmPath ? await computeWitness(input, files.wasmPath) : directWitness(model, input, readWireLabels(fs.readFileSync(files.r1csPath)));
   if (!verifyWitness(r1cs, witness).ok) throw new ZkmlError('WITNESS_FAILED', 'the honest witness does not satisfy the constraints');
   const roles = classifySignals(readSymEntries(files.symPath), r1cs.nOutputs, r1cs.nPubInputs + r1cs.nPrvInputs);
   const byClass = generateMutations(model, roles, witness, r1cs.prime);

@@ -20,7 +20,9 @@ import { readR1csHeader } from '../snark/r1cs-header';
 import { mainIncludes } from './emit-main';
 import { emitCircuit } from './emit';
 import { calibrationAccuracy, FloatOutputs, pickOutputs } from './layer-errors';
-import { addCalibration, buildReport, CompileReport, formatReport, provingCost } from './report';
+import { addCalibration, buildReport, CircuitBackend, CompileReport, formatReport, provingCost } from './report';
+import { compileDirect } from './direct/backend';
+import { directUnsupported } from './direct/model';
 import { readR1csStats } from './r1cs-stats';
 import { randomSalt, weightsCommitment } from '../commit/commitments';
 import { COMMITMENT_SCHEME } from '../commit/scheme';
@@ -39,6 +41,11 @@ export interface CompileOptions {
   circomTimeoutMs?: number;
   /** Stops circom (a child process) when aborted. */
   signal?: AbortSignal;
+  /**
+   * Who writes the r1cs: 'direct' (default; src/compiler/direct, no circom, no circuit wasm) falls
+   * back to circom, saying why in the report, for a layer kind or option it does not cover.
+   */
+  backend?: CircuitBackend;
 }
 
 /**
@@ -135,22 +142,40 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
   }
 
   const emitMs = Date.now() - te;
-  progress('circom', 0.2);
-  const tc = Date.now();
-  const timeoutMs = options.circomTimeoutMs ?? circomTimeoutMs(predicted);
-  const out = await withHeartbeat(progress, 'circom', 0.2, () => compileCircom({ workDir: circuitDir, mainFile: 'main.circom', timeoutMs, signal: options.signal })).catch((err) => {
-    throw diskFullOr(err, buildDir);
-  });
-  const circomMs = Date.now() - tc;
-  fs.renameSync(out.r1csPath, artifactPath(buildDir, 'r1cs'));
-  fs.renameSync(out.wasmPath, artifactPath(buildDir, 'wasm'));
-  fs.renameSync(out.symPath, artifactPath(buildDir, 'sym'));
-  fs.rmSync(path.join(circuitDir, 'build'), { recursive: true, force: true });
-  try {
-    // V8 caps a wasm function's size; find out now rather than at the first proof.
-    new wasmApi.Module(fs.readFileSync(artifactPath(buildDir, 'wasm')));
-  } catch (err) {
-    throw new ZkmlError('MODEL_TOO_LARGE', `the witness generator cannot be loaded: ${String((err as Error).message).split('\n')[0]}`, undefined, { cause: err });
+  const fallback = (options.backend ?? 'direct') === 'direct' ? directUnsupported(model) : undefined;
+  const backend: CircuitBackend = options.backend === 'circom' || fallback ? 'circom' : 'direct';
+  report.backend = backend;
+  if (fallback) report.backendFallback = fallback;
+  let circomMs = 0;
+  let directMs: number | undefined;
+  let circomPeak: number | undefined;
+  if (backend === 'direct') {
+    progress('r1cs', 0.2);
+    const td = Date.now();
+    const circuit = compileDirect(model);
+    writeFileAtomic(artifactPath(buildDir, 'r1cs'), circuit.r1cs);
+    writeFileAtomic(artifactPath(buildDir, 'sym'), circuit.sym);
+    fs.rmSync(artifactPath(buildDir, 'wasm'), { force: true });
+    directMs = Date.now() - td;
+  } else {
+    progress('circom', 0.2);
+    const tc = Date.now();
+    const timeoutMs = options.circomTimeoutMs ?? circomTimeoutMs(predicted);
+    const out = await withHeartbeat(progress, 'circom', 0.2, () => compileCircom({ workDir: circuitDir, mainFile: 'main.circom', timeoutMs, signal: options.signal })).catch((err) => {
+      throw diskFullOr(err, buildDir);
+    });
+    circomMs = Date.now() - tc;
+    circomPeak = out.peakMemoryBytes;
+    fs.renameSync(out.r1csPath, artifactPath(buildDir, 'r1cs'));
+    fs.renameSync(out.wasmPath, artifactPath(buildDir, 'wasm'));
+    fs.renameSync(out.symPath, artifactPath(buildDir, 'sym'));
+    fs.rmSync(path.join(circuitDir, 'build'), { recursive: true, force: true });
+    try {
+      // V8 caps a wasm function's size; find out now rather than at the first proof.
+      new wasmApi.Module(fs.readFileSync(artifactPath(buildDir, 'wasm')));
+    } catch (err) {
+      throw new ZkmlError('MODEL_TOO_LARGE', `the witness generator cannot be loaded: ${String((err as Error).message).split('\n')[0]}`, undefined, { cause: err });
+    }
   }
   const info = readR1csHeader(artifactPath(buildDir, 'r1cs'), 'CIRCOM_FAILED');
   report.constraints = info.nConstraints;
@@ -181,10 +206,12 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
     calibrationMs,
     emitMs,
     circomMs,
-    otherMs: totalMs - quantizeMs - emitMs - circomMs,
+    otherMs: totalMs - quantizeMs - emitMs - circomMs - (directMs ?? 0),
     totalMs,
     circomShare: totalMs > 0 ? circomMs / totalMs : 0,
-    ...(out.peakMemoryBytes !== undefined ? { circomPeakMemoryBytes: out.peakMemoryBytes } : {}),
+    ...(circomPeak !== undefined ? { circomPeakMemoryBytes: circomPeak } : {}),
+    ...(directMs !== undefined ? { directMs } : {}),
+    peakMemoryBytes: process.resourceUsage().maxRSS * 1024,
   };
   writeJson(artifactPath(buildDir, 'report'), report);
   writeFileAtomic(artifactPath(buildDir, 'reportText'), formatReport(report));
@@ -194,7 +221,7 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
     settingsSha256: compiled.settingsSha256,
     circuitSourceSha256: sha256Bytes(source),
     r1csSha256: sha256File(artifactPath(buildDir, 'r1cs')),
-    wasmSha256: sha256File(artifactPath(buildDir, 'wasm')),
+    ...(backend === 'direct' ? { backend: 'direct' as const, compiledSha256: sha256File(artifactPath(buildDir, 'compiled')) } : { wasmSha256: sha256File(artifactPath(buildDir, 'wasm')) }),
     ...(weights ? { weightsCommitment: weights.commitment } : {}),
   };
   writeJson(artifactPath(buildDir, 'manifest'), manifest);

@@ -6,7 +6,12 @@
  * Also: witness computation through snarkjs, and the sym-file map from signal names to witness indices.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { ZkmlError } from '../errors';
+import { artifactPath, ARTIFACTS, readManifest } from '../formats/artifacts';
+import { readCompiled } from '../formats/compiled-model';
+import { directWitness } from './direct/backend';
+import { readWireLabels } from './direct/files';
 import { readBigLE } from '../snark/bin-file';
 import { snarkjs } from '../snark/snarkjs';
 
@@ -104,8 +109,15 @@ export function verifyWitness(r1cs: R1cs, witness: readonly bigint[]): WitnessCh
 /**
  * Runs the circuit's witness calculator (snarkjs + circom_runtime) and returns the witness, one
  * canonical field element per r1cs wire. A failing `===`/`assert` becomes WITNESS_FAILED.
+ * A direct build (manifest backend 'direct') has no wasm: its circuit.wasm path gives the witness
+ * of the direct backend instead, computed from the build's compiled.json and r1cs.
  */
 export async function computeWitness(input: Record<string, unknown>, wasmPath: string): Promise<bigint[]> {
+  const buildDir = path.dirname(wasmPath);
+  if (!fs.existsSync(wasmPath) && path.basename(wasmPath) === ARTIFACTS.wasm && fs.existsSync(artifactPath(buildDir, 'manifest')) && readManifest(buildDir).backend === 'direct') {
+    const labels = readWireLabels(fs.readFileSync(artifactPath(buildDir, 'r1cs')));
+    return directWitness(readCompiled(buildDir).model, input as Record<string, bigint[]>, labels);
+  }
   const mem: { type: 'mem'; data?: Uint8Array } = { type: 'mem' };
   try {
     await snarkjs.wtns.calculate(input, wasmPath, mem);

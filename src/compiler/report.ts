@@ -50,6 +50,10 @@ export interface CompileReport {
   provingCost?: ProvingCost;
   /** Where the compile's time went (ms) and circom's peak memory. */
   compile?: CompilePhases;
+  /** Who wrote the r1cs: the direct backend (src/compiler/direct) or circom. */
+  backend?: CircuitBackend;
+  /** Why circom was used although the direct backend was asked for (a layer kind or option it does not cover). */
+  backendFallback?: string;
   /** What the compile assumed and the user should know (e.g. the input range without calibration). */
   warnings?: string[];
 }
@@ -69,7 +73,14 @@ export interface CompilePhases {
   circomShare: number;
   /** Peak resident memory of the circom process (its WebAssembly heap included). */
   circomPeakMemoryBytes?: number;
+  /** The direct backend's time (building the constraint system and writing the r1cs); circomMs is then 0. */
+  directMs?: number;
+  /** Peak resident memory of the compiling process itself (the direct backend runs in it). */
+  peakMemoryBytes?: number;
 }
+
+/** Who writes the r1cs (and computes the witness): see docs/compile.md. */
+export type CircuitBackend = 'direct' | 'circom';
 
 /**
  * The work of one Groth16 proof, counted from the r1cs (snarkjs's prover; ours does the same work):
@@ -277,7 +288,12 @@ export function formatReport(r: CompileReport): string {
     r.provingCost
       ? `proving cost:          domain 2^${r.provingCost.domainPower}, ${r.provingCost.abcCoefficients} A+B coefficients, ${r.provingCost.g1Points} G1 + ${r.provingCost.g2Points} G2 points`
       : '',
-    r.compile
+    r.backend ? `backend:               ${r.backend}${r.backendFallback ? ` (direct backend not used: ${r.backendFallback})` : ''}` : '',
+    r.compile && r.compile.directMs !== undefined
+      ? `compile:               ${(r.compile.totalMs / 1000).toFixed(1)} s, direct r1cs ${(r.compile.directMs / 1000).toFixed(1)} s` +
+        (r.compile.peakMemoryBytes !== undefined ? `, peak memory ${(r.compile.peakMemoryBytes / 2 ** 20).toFixed(0)} MiB` : '')
+      : '',
+    r.compile && r.compile.directMs === undefined
       ? `compile:               ${(r.compile.totalMs / 1000).toFixed(1)} s, circom ${(r.compile.circomMs / 1000).toFixed(1)} s (${(100 * r.compile.circomShare).toFixed(0)} %)` +
         (r.compile.circomPeakMemoryBytes !== undefined ? `, circom peak memory ${(r.compile.circomPeakMemoryBytes / 2 ** 20).toFixed(0)} MiB` : '')
       : '',

@@ -72,7 +72,15 @@ export interface Manifest {
   settingsSha256: string;
   circuitSourceSha256: string;
   r1csSha256: string;
-  wasmSha256: string;
+  /** The circuit wasm (witness calculator) of a circom build; a direct build has none. */
+  wasmSha256?: string;
+  /**
+   * 'direct': the r1cs was written by src/compiler/direct and the witness is computed from
+   * compiled.json (hashed in compiledSha256); absent: a circom build.
+   */
+  backend?: 'direct';
+  /** A direct build's compiled.json: the layer plan its witness is computed from. */
+  compiledSha256?: string;
   /** With private weights: the Poseidon commitment to them (decimal), the public name of this model's weights. */
   weightsCommitment?: string;
   /** Filled by setup. */

@@ -27,7 +27,8 @@ export class HashCache {
 export function provingArtifacts(manifest: Manifest): Array<[ArtifactName, string | undefined]> {
   const list: Array<[ArtifactName, string | undefined]> = [
     ['onnx', manifest.onnxSha256],
-    ['wasm', manifest.wasmSha256],
+    // A direct build computes its witness from compiled.json instead of a circuit wasm.
+    manifest.backend === 'direct' ? ['compiled', manifest.compiledSha256] : ['wasm', manifest.wasmSha256],
     ['r1cs', manifest.r1csSha256],
     ['zkey', manifest.zkeySha256],
     ['vk', manifest.vkSha256],

@@ -14,17 +14,26 @@ import { curveWithThreads } from '../snark/curve';
 import type { SnarkjsCurve } from '../snark/snarkjs';
 import { readWtnsValues } from '../snark/wtns';
 import { readZkeySections } from '../snark/zkey-sections';
+import type { CompiledModel } from '../formats/compiled-model';
+import { reviveModel } from '../formats/bigint-json';
+import { directWitness } from '../compiler/direct/backend';
+import { readWireLabels, wtnsBytes } from '../compiler/direct/files';
 import { Groth16Proof, prepareProvingKey, ProofTimings, ProvingKey, proveGroth16 } from './groth16';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { WitnessCalculatorBuilder } = require('circom_runtime');
 
+/**
+ * Where the witness comes from: the circuit wasm of a circom build, or, for a direct build
+ * (src/compiler/direct), the layer plan in compiled.json and the r1cs's wire-to-label map.
+ */
+export type WitnessSource = { kind: 'wasm'; wasmPath: string; wasmSha256: string } | { kind: 'direct'; compiledPath: string; compiledSha256: string; r1csPath: string; r1csSha256: string };
+
 export interface ProveTask {
-  wasmPath: string;
+  witness: WitnessSource;
   zkeyPath: string;
   /** Artifact hashes (checked by the caller), so a rebuilt circuit is never served from the cache. */
   cacheKey: string;
-  /** The manifest hashes: the bytes this worker loads are checked against them, not just the files. */
-  wasmSha256: string;
+  /** The manifest hash of the zkey (the witness source carries its own): the bytes this worker loads are checked against them. */
   zkeySha256: string;
   /** Canonical field elements, as the witness calculator takes them (bigints survive the thread crossing). */
   input: Record<string, bigint[]>;
@@ -46,9 +55,21 @@ interface WitnessCalculator {
 }
 
 interface LoadedCircuit {
-  /** The instantiated witness wasm: compiling it costs more than running it on a small model. */
-  witness: WitnessCalculator;
+  /** The witness values (32-byte LE each) of one input: the instantiated wasm, or the direct backend. */
+  witness: (input: Record<string, bigint[]>) => Promise<Uint8Array>;
   key: ProvingKey;
+}
+
+/** The witness calculator of a build: compiling a wasm costs more than running it on a small model, so it is kept. */
+async function witnessCalculator(source: WitnessSource): Promise<LoadedCircuit['witness']> {
+  if (source.kind === 'wasm') {
+    const calculator: WitnessCalculator = await WitnessCalculatorBuilder(readChecked(source.wasmPath, source.wasmSha256));
+    return async (input) => readWtnsValues(await calculator.calculateWTNSBin(input, 0)).values;
+  }
+  const compiled = JSON.parse(readChecked(source.compiledPath, source.compiledSha256).toString('utf8')) as CompiledModel;
+  const model = reviveModel(compiled.model);
+  const labels = readWireLabels(readChecked(source.r1csPath, source.r1csSha256));
+  return async (input) => readWtnsValues(wtnsBytes(directWitness(model, input, labels))).values;
 }
 
 const circuits = new Map<string, LoadedCircuit>();
@@ -57,9 +78,8 @@ let curve: Promise<SnarkjsCurve> | undefined;
 async function load(task: ProveTask): Promise<{ circuit: LoadedCircuit; curve: SnarkjsCurve }> {
   let circuit = circuits.get(task.cacheKey);
   if (!circuit) {
-    const wasm = readChecked(task.wasmPath, task.wasmSha256);
+    const witness = await witnessCalculator(task.witness);
     const zkey = readZkeySections(readChecked(task.zkeyPath, task.zkeySha256));
-    const witness = await WitnessCalculatorBuilder(wasm);
     curve ??= curveWithThreads(snarkjs, task.curveThreads).catch((err) => {
       curve = undefined; // a failed build is retried by the next task
       throw err;
@@ -94,7 +114,7 @@ async function stage<T>(code: 'WITNESS_FAILED' | 'PROVE_FAILED', work: () => Pro
 async function proveNow(task: ProveTask): Promise<ProveTaskResult> {
   const { circuit, curve } = await load(task);
   const t0 = performance.now();
-  const witness = await stage('WITNESS_FAILED', async () => readWtnsValues(await circuit.witness.calculateWTNSBin(task.input, 0)).values);
+  const witness = await stage('WITNESS_FAILED', () => circuit.witness(task.input));
   const t1 = performance.now();
   const { proof, publicSignals, timings } = await stage('PROVE_FAILED', () => proveGroth16(curve, circuit.key, witness));
   return { proof, publicSignals, witnessMs: Math.round(t1 - t0), proveMs: Math.round(performance.now() - t1), proveSteps: roundTimings(timings) };

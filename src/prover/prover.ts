@@ -103,7 +103,7 @@ export class Prover {
       if (this.mode === 'production') assertProductionReady(buildDir, manifest);
       const compiled = readCompiled(buildDir);
       const session = await createOrtSession(fs.readFileSync(artifactPath(buildDir, 'onnx')));
-      return { compiled, manifest, session, cacheKey: `${manifest.wasmSha256}:${manifest.zkeySha256}` };
+      return { compiled, manifest, session, cacheKey: `${manifest.wasmSha256 ?? `${manifest.compiledSha256}:${manifest.r1csSha256}`}:${manifest.zkeySha256}` };
     })();
     this.models.set(buildDir, { stamp, model });
     model.catch(() => this.models.delete(buildDir));
@@ -147,10 +147,18 @@ export class Prover {
       weights: privateWeightsSalt(m.compiled, m.manifest),
     };
     const task: ProveTask = {
-      wasmPath: artifactPath(buildDir, 'wasm'),
+      witness:
+        m.manifest.backend === 'direct'
+          ? {
+              kind: 'direct',
+              compiledPath: artifactPath(buildDir, 'compiled'),
+              compiledSha256: m.manifest.compiledSha256!,
+              r1csPath: artifactPath(buildDir, 'r1cs'),
+              r1csSha256: m.manifest.r1csSha256,
+            }
+          : { kind: 'wasm', wasmPath: artifactPath(buildDir, 'wasm'), wasmSha256: m.manifest.wasmSha256! },
       zkeyPath: artifactPath(buildDir, 'zkey'),
       cacheKey: m.cacheKey,
-      wasmSha256: m.manifest.wasmSha256,
       zkeySha256: m.manifest.zkeySha256!,
       input: circuitInput(model, values.inputs, used),
       curveThreads: this.curveThreads,

@@ -49,7 +49,10 @@ describe('zkml on models/tiny: the happy path', () => {
     assert.ok(predicted > 0 && predicted === actual, `predicted ${predicted}, r1cs ${actual}`);
     assert.match(r.stdout, new RegExp(`constraints ${actual}, public signals 2, compile \\d`));
     assert.match(r.stdout, /output 'y' \[1,2\]: scale 2\^-\d+, static error bound [\d.e-]+, max error on calibration/);
-    for (const f of ['circuit.r1cs', 'circuit.wasm', 'compiled.json', 'manifest.json', 'circuit/main.circom']) assert.ok(fs.existsSync(path.join(build, f)), f);
+    for (const f of ['circuit.r1cs', 'circuit.sym', 'compiled.json', 'manifest.json', 'circuit/main.circom']) assert.ok(fs.existsSync(path.join(build, f)), f);
+    // The default direct backend writes no circuit wasm (the witness comes from compiled.json).
+    assert.match(r.stdout, /backend: +direct/);
+    assert.equal(fs.existsSync(path.join(build, 'circuit.wasm')), false);
   });
 
   test('setup makes the keys with a cached dev ptau and says it is for development only', async () => {

@@ -88,10 +88,9 @@ test('a ZkmlError thrown in the prover worker arrives through Piscina with its c
     const wasm = path.join(dir, 'circuit.wasm');
     fs.writeFileSync(wasm, 'not the manifest bytes');
     const task: ProveTask = {
-      wasmPath: wasm,
+      witness: { kind: 'wasm', wasmPath: wasm, wasmSha256: '0'.repeat(64) },
       zkeyPath: path.join(dir, 'circuit.zkey'),
       cacheKey: 'k',
-      wasmSha256: '0'.repeat(64),
       zkeySha256: '0'.repeat(64),
       input: {},
       curveThreads: 1,

@@ -619,7 +619,9 @@ export type Model = {
     settingsSha256: string;
     circuitSourceSha256: string;
     r1csSha256: string;
-    wasmSha256: string;
+    wasmSha256?: string;
+    backend?: 'direct';
+    compiledSha256?: string;
     weightsCommitment?: string;
     zkeySha256?: string;
     vkSha256?: string;
@@ -713,7 +715,9 @@ export type Manifest = {
   settingsSha256: string;
   circuitSourceSha256: string;
   r1csSha256: string;
-  wasmSha256: string;
+  wasmSha256?: string;
+  backend?: 'direct';
+  compiledSha256?: string;
   weightsCommitment?: string;
   zkeySha256?: string;
   vkSha256?: string;

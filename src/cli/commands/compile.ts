@@ -30,6 +30,7 @@ export async function compileCommand(args: string[]): Promise<void> {
       target: { type: 'string' },
       'leading-dim': { type: 'string' },
       'circom-timeout': { type: 'string' },
+      backend: { type: 'string' },
     },
   });
   const model = requirePositional(positionals, 'the model file');
@@ -51,15 +52,20 @@ export async function compileCommand(args: string[]): Promise<void> {
   );
   const weightsSalt = values['weights-salt'] !== undefined ? parseSalt(values['weights-salt']) : undefined;
   const timeoutS = intOption(values['circom-timeout'], 'circom-timeout');
+  const backend = values.backend;
+  if (backend !== undefined && backend !== 'direct' && backend !== 'circom') throw new ZkmlError('USAGE', `--backend must be direct or circom, not '${backend}'`);
   const r = await compileModel(model, values.out, {
     settings,
     calibration: values.calibration,
     weightsSalt,
     ...(timeoutS !== undefined ? { circomTimeoutMs: timeoutS * 1000 } : {}),
+    ...(backend !== undefined ? { backend } : {}),
     onProgress: progressPrinter('compile'),
     onWarning: printWarning,
   });
   process.stdout.write(fs.readFileSync(artifactPath(values.out, 'reportText'), 'utf8'));
-  console.log(`wrote ${values.out}: circuit.r1cs, circuit.wasm, circuit.sym, circuit/main.circom, compiled.json, report.json, manifest.json`);
-  console.log(`constraints ${r.constraints}, public signals ${r.publicSignals}, compile ${(r.timings.totalMs / 1000).toFixed(1)}s (circom ${(r.timings.circomMs / 1000).toFixed(1)}s)`);
+  const direct = r.report.backend === 'direct';
+  console.log(`wrote ${values.out}: circuit.r1cs, ${direct ? '' : 'circuit.wasm, '}circuit.sym, circuit/main.circom, compiled.json, report.json, manifest.json`);
+  const where = direct ? `direct backend ${((r.report.compile?.directMs ?? 0) / 1000).toFixed(1)}s` : `circom ${(r.timings.circomMs / 1000).toFixed(1)}s`;
+  console.log(`constraints ${r.constraints}, public signals ${r.publicSignals}, compile ${(r.timings.totalMs / 1000).toFixed(1)}s (${where})`);
 }

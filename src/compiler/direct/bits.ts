@@ -1,0 +1,42 @@
+/**
+ * circuits/bits.circom and circuits/range.circom as constraint generators.
+ *
+ * Bits(n): n boolean constraints (b - 1) · b = 0, and the linear sum(b_i 2^i) === in, which --O2
+ * spends on the top bit: that bit becomes in - sum(lower bits), substituted into its own boolean
+ * constraint. RangeCheck(n, lo) is Bits(n) of in - lo (n = 0: in === lo).
+ */
+import { addScaled, constant, ConstraintSystem, Lc, wireLc } from './system';
+
+/** The boolean bit wires of `in` (little-endian), without their sum constraint; named `<path>.bits[i]`. */
+export function bitWires(cs: ConstraintSystem, path: string, n: number, input: Lc): number[] {
+  const v = cs.value(input);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const w = cs.wire(`${path}.bits[${i}]`, (v >> BigInt(i)) & 1n);
+    const b = wireLc(w);
+    cs.quadratic(addScaled(constant(-1n), b), b, new Map());
+    out.push(w);
+  }
+  return out;
+}
+
+/** sum(bits[i] · 2^i) over bits[from, to), as a linear combination. */
+export function weighted(bits: readonly number[], from = 0, to = bits.length): Lc {
+  const total = new Map<number, bigint>();
+  for (let i = from; i < to; i++) total.set(bits[i], 1n << BigInt(i - from));
+  return total;
+}
+
+/** Bits(n): the bits of `in` as linear combinations; the sum constraint eliminates the top bit. */
+export function bits(cs: ConstraintSystem, path: string, n: number, input: Lc): Lc[] {
+  const b = bitWires(cs, path, n, input);
+  cs.linear(addScaled(weighted(b), input, -1n));
+  return b.map(wireLc);
+}
+
+/** RangeCheck(n, lo): lo <= in < lo + 2^n. */
+export function rangeCheck(cs: ConstraintSystem, path: string, n: number, lo: bigint, input: Lc): void {
+  const shifted = addScaled(new Map(input), constant(-lo));
+  if (n === 0) cs.linear(shifted);
+  else bits(cs, `${path}.b`, n, shifted);
+}

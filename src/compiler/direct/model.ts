@@ -1,0 +1,110 @@
+/**
+ * The quantized model as a constraint system, in the order and with the names of the circuit
+ * src/compiler/emit.ts writes for circom (Model: range checks, the One() of materialised sums, the
+ * layers row by row, the public outputs), so the r1cs is the one circom would compile from
+ * circuits/ and the audit finds the same roles by name.
+ *
+ * A layer kind opts in by handling its gadget in `row` below (with a generator in this folder that
+ * yields exactly its circuits/ template's constraints) and adding the kind to DIRECT_GADGETS; any
+ * other model falls back to circom (`directUnsupported`).
+ */
+import type { Gadget, QuantizedModel, Row } from '../../formats/quantized-model';
+import { fieldElement } from '../../formats/field';
+import { ZkmlError } from '../../errors';
+import { needsWrapper } from '../emit-main';
+import { materialisesSum } from '../emit';
+import { argmax } from './argmax';
+import { rangeCheck } from './bits';
+import { dotProduct, materialise, one } from './product';
+import { requantize, requantizeRelu } from './requantize';
+import { addScaled, constant, ConstraintSystem, Lc, wireLc } from './system';
+
+/** Gadget kinds the direct backend generates; a model using any other falls back to circom. */
+export const DIRECT_GADGETS: ReadonlySet<Gadget['kind']> = new Set(['linear', 'zero', 'one', 'requantize', 'requantizeRelu', 'argmax']);
+
+/** Why the model needs circom (undefined: the direct backend covers it). */
+export function directUnsupported(model: QuantizedModel): string | undefined {
+  if (model.params) return 'private weights (committed weight signals)';
+  if (needsWrapper(model)) return 'hashed inputs/outputs or several inferences per proof (Poseidon commitments)';
+  for (const layer of model.layers) {
+    if (!layer.gadgets) return `layer '${layer.node}' has no gadgets`;
+    const other = layer.gadgets.find((g) => !DIRECT_GADGETS.has(g.kind));
+    if (other) return `layer '${layer.node}' (${layer.opType}) uses the ${other.kind} gadget`;
+  }
+  return undefined;
+}
+
+/**
+ * Builds the model's system on one circuit input (the witness calculator's input record: x<tensor>
+ * as canonical field elements). withConstraints = false computes the witness values only.
+ */
+export function buildModelSystem(model: QuantizedModel, input: Record<string, readonly bigint[]>, withConstraints = true): ConstraintSystem {
+  const why = directUnsupported(model);
+  if (why) throw new ZkmlError('INTERNAL', `the direct backend does not cover this model: ${why}`);
+  const cs = new ConstraintSystem(withConstraints);
+  const tensors = new Map<number, Lc[]>();
+  const size = (t: number) => model.tensors[t].size;
+
+  // Labels as circom numbers them: the constant, main's outputs, public inputs, private inputs.
+  const outputs = model.outputs.map((o, j) => Array.from({ length: size(o.tensor) }, (_, i) => cs.wire(`main.y${j}[${i}]`, 0n, true)));
+  const ordered = [...model.inputs.filter((i) => i.visibility === 'public'), ...model.inputs.filter((i) => i.visibility !== 'public')];
+  for (const spec of ordered) {
+    const values = input[`x${spec.tensor}`];
+    if (!values || values.length !== size(spec.tensor)) throw new ZkmlError('WITNESS_FAILED', `input x${spec.tensor} needs ${size(spec.tensor)} values`);
+    tensors.set(
+      spec.tensor,
+      values.map((v, i) => wireLc(cs.wire(`main.x${spec.tensor}[${i}]`, fieldElement(BigInt(v)), true))),
+    );
+  }
+  for (const spec of model.inputs) {
+    const bits = (spec.hi - spec.lo + 1n).toString(2).length - 1;
+    tensors.get(spec.tensor)!.forEach((x, i) => rangeCheck(cs, `main.rc${spec.tensor}[${i}]`, bits, spec.lo, x));
+  }
+  const unit = model.layers.some((l) => l.rows.some((r, o) => materialisesSum(r, l.gadgets![o]))) ? one(cs, 'main.unit') : undefined;
+
+  model.layers.forEach((layer, li) => {
+    const out: Lc[] = [];
+    layer.rows.forEach((r, o) => out.push(row(cs, tensors, `main.l${li}`, layer.out, o, r, layer.gadgets![o], unit)));
+    tensors.set(layer.out, out);
+  });
+
+  model.outputs.forEach((o, j) => {
+    const x = tensors.get(o.tensor)!;
+    outputs[j].forEach((y, i) => {
+      cs.setValue(y, cs.value(x[i]));
+      cs.linear(addScaled(wireLc(y), x[i], -1n));
+    });
+  });
+  return cs;
+}
+
+/** One row of a layer (emit.ts emitRows): its sum, products, materialised signal and gadget. */
+function row(cs: ConstraintSystem, tensors: Map<number, Lc[]>, path: string, t: number, o: number, r: Row, g: Gadget, unit: Lc | undefined): Lc {
+  if (g.kind === 'zero') return constant(0n);
+  if (g.kind === 'one') return constant(1n);
+  const x = (tensor: number, i: number) => tensors.get(tensor)![i];
+  if (g.kind === 'argmax')
+    return argmax(
+      cs,
+      `${path}.g${t}_${o}`,
+      g.b,
+      g.last,
+      r.terms.map(([tensor, i]) => x(tensor, i)),
+    );
+  const acc = constant(r.bias);
+  for (const [tensor, i, c] of r.terms) addScaled(acc, x(tensor, i), c);
+  if (r.products.length > 0) {
+    addScaled(
+      acc,
+      dotProduct(
+        cs,
+        `${path}.d${t}_${o}`,
+        r.products.map(([ta, ia, tb, ib]): [Lc, Lc] => [x(ta, ia), x(tb, ib)]),
+      ),
+    );
+  }
+  const sum = unit && materialisesSum(r, g) ? materialise(cs, `${path}.a${t}_${o}`, acc, unit) : acc;
+  if (g.kind === 'requantize') return requantize(cs, `${path}.g${t}_${o}`, g.k, g.n, g.lo, sum, `main.x${t}[${o}]`);
+  if (g.kind === 'requantizeRelu') return requantizeRelu(cs, `${path}.g${t}_${o}`, g.k, g.m, sum, `main.x${t}[${o}]`);
+  return sum;
+}

@@ -1,0 +1,151 @@
+/**
+ * The direct backend (src/compiler/direct) against circom on the same models: models/tiny,
+ * models/tiny-matmul and a small conv net (Conv + Relu, MaxPool, a 32-input Gemm whose sums are
+ * materialised, ArgMax). For each: the direct r1cs has circom's constraint, wire and A/B/C non-zero
+ * counts (pinned), the report's prediction equals it, the direct witness satisfies the direct r1cs
+ * and its public signals are circom's witness's on the same inputs, and a tampered witness (an
+ * output +1, a bit flipped) violates it. snarkjs reads the r1cs, a Groth16 proof of a direct build
+ * verifies with snarkjs, and a model the backend does not cover falls back to circom, saying why.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { artifactPath, readManifest } from '../../src/formats/artifacts';
+import { compileModel, CompileResult } from '../../src/compiler/compile';
+import { readCompiled } from '../../src/formats/compiled-model';
+import { computeWitness, loadR1cs, readSymEntries, verifyWitness } from '../../src/compiler/r1cs-check';
+import { readR1csStats } from '../../src/compiler/r1cs-stats';
+import { directWitness } from '../../src/compiler/direct/backend';
+import { readWireLabels, wtnsBytes } from '../../src/compiler/direct/files';
+import { circuitInput, quantizeSample } from '../../src/quantize/codec';
+import { runSetup } from '../../src/setup/groth16-setup';
+import { auditBuild } from '../../src/audit/audit';
+import { calibrationFile, inputFile, makeTempDir, modelFile, randomInRange, seededRng, simpleGraph } from '../helpers/onnx-builders';
+import { holdCurve, releaseCurve } from '../helpers/setup-fixtures';
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const snarkjs = require('snarkjs');
+
+function smallConvNet(): Uint8Array {
+  const rng = seededRng(13);
+  const w = (n: number) => Float32Array.from({ length: n }, () => rng.uniform(-0.5, 0.5));
+  return simpleGraph(
+    [
+      { opType: 'Conv', name: 'conv', inputs: ['x', 'cw', 'cb'], outputs: ['c'], attributes: { kernel_shape: [3, 3] } },
+      { opType: 'Relu', name: 'relu', inputs: ['c'], outputs: ['r'] },
+      { opType: 'MaxPool', name: 'pool', inputs: ['r'], outputs: ['p'], attributes: { kernel_shape: [2, 2], strides: [2, 2] } },
+      { opType: 'Flatten', name: 'flat', inputs: ['p'], outputs: ['f'], attributes: { axis: 1 } },
+      { opType: 'Gemm', name: 'fc', inputs: ['f', 'fw', 'fb'], outputs: ['logits'], attributes: { transB: 1 } },
+      { opType: 'ArgMax', name: 'argmax', inputs: ['logits'], outputs: ['y'], attributes: { axis: 1, keepdims: 0 } },
+    ],
+    {
+      inputs: [{ name: 'x', elemType: 'float32', shape: [1, 1, 6, 12] }],
+      outputs: [{ name: 'y', elemType: 'int64', shape: [1] }],
+      initializers: [
+        { name: 'cw', dims: [2, 1, 3, 3], data: w(18) },
+        { name: 'cb', dims: [2], data: Float32Array.from([0.05, -0.05]) },
+        { name: 'fw', dims: [3, 20], data: w(60) },
+        { name: 'fb', dims: [3], data: Float32Array.from([0.1, 0, -0.1]) },
+      ],
+    },
+  );
+}
+
+type Case = { name: string; onnx: () => string; calibration?: string; settings?: Record<string, unknown>; counts: number[] };
+
+// [constraints, wires, A, B, C non-zeros] of circom --O2's r1cs, which the direct r1cs must equal.
+const CASES: Case[] = [
+  { name: 'tiny', onnx: () => modelFile('tiny'), calibration: calibrationFile('tiny'), counts: [139, 135, 441, 359, 3] },
+  { name: 'tiny-matmul', onnx: () => modelFile('tiny-matmul'), calibration: calibrationFile('tiny-matmul'), counts: [177, 170, 548, 406, 3] },
+  { name: 'small conv net', onnx: () => '', settings: { inputRange: [-1, 1] }, counts: [3188, 3042, 10860, 10073, 327] },
+];
+
+describe('direct backend = circom', () => {
+  let dir: string;
+  before(async () => {
+    dir = makeTempDir('direct');
+    fs.writeFileSync(path.join(dir, 'conv.onnx'), smallConvNet());
+    CASES[2].onnx = () => path.join(dir, 'conv.onnx');
+    await holdCurve();
+  });
+  after(async () => {
+    await releaseCurve();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const c of CASES) {
+    test(`${c.name}: same counts, same public signals, tampering refused`, async () => {
+      const build = async (backend: 'direct' | 'circom'): Promise<CompileResult> =>
+        compileModel(c.onnx(), path.join(dir, c.name, backend), { backend, settings: c.settings, ...(c.calibration ? { calibration: c.calibration } : {}) });
+      const circom = await build('circom');
+      const direct = await build('direct');
+      assert.equal(direct.report.backend, 'direct');
+      assert.equal(circom.report.backend, 'circom');
+      assert.equal(fs.existsSync(artifactPath(direct.buildDir, 'wasm')), false, 'a direct build has no wasm');
+      assert.equal(readManifest(direct.buildDir).backend, 'direct');
+
+      const stats = (r: CompileResult) => readR1csStats(artifactPath(r.buildDir, 'r1cs'));
+      const d = stats(direct);
+      assert.deepEqual(d, stats(circom));
+      assert.deepEqual([d.constraints, d.wires, d.nonZerosA, d.nonZerosB, d.nonZerosC], c.counts);
+      if (c.name === 'small conv net') {
+        assert.ok(direct.report.layers.some((l) => l.layer === 'materialised sums'));
+        assert.ok(readCompiled(direct.buildDir).model.layers.some((l) => l.argmax));
+      }
+      assert.equal(direct.report.predictedConstraints, d.constraints);
+      assert.deepEqual(direct.report.r1cs, d);
+
+      const model = readCompiled(direct.buildDir).model;
+      const r1cs = loadR1cs(artifactPath(direct.buildDir, 'r1cs'));
+      const labels = readWireLabels(fs.readFileSync(artifactPath(direct.buildDir, 'r1cs')));
+      const nPublic = r1cs.nOutputs + r1cs.nPubInputs;
+      const sym = readSymEntries(artifactPath(direct.buildDir, 'sym'));
+      const bitWires = sym.filter((e) => e.witness > 0 && /\.bits\[\d+\]$/.test(e.name)).map((e) => e.witness);
+      assert.ok(bitWires.length > 10);
+      const rng = seededRng(5);
+      for (let s = 0; s < 3; s++) {
+        const input = circuitInput(model, quantizeSample(model, randomInRange(model, rng)));
+        const w = directWitness(model, input, labels);
+        const reference = await computeWitness(input, artifactPath(circom.buildDir, 'wasm'));
+        assert.deepEqual(w.slice(0, 1 + nPublic), reference.slice(0, 1 + nPublic));
+        assert.deepEqual(verifyWitness(r1cs, w), { ok: true });
+        const output = [...w];
+        output[1] = output[1] + 1n;
+        assert.equal(verifyWitness(r1cs, output).ok, false, 'an output +1 is refused');
+        for (const wire of [bitWires[s], bitWires[bitWires.length - 1 - s]]) {
+          const flipped = [...w];
+          flipped[wire] = 1n - flipped[wire];
+          assert.equal(verifyWitness(r1cs, flipped).ok, false, `bit wire ${wire} flipped is refused`);
+        }
+      }
+    });
+  }
+
+  test('snarkjs reads the direct r1cs; a Groth16 proof of a direct build verifies; the audit refuses every mutation', async () => {
+    const buildDir = path.join(dir, 'tiny', 'direct');
+    const info = await snarkjs.r1cs.info(artifactPath(buildDir, 'r1cs'));
+    assert.equal(info.nConstraints, 139);
+    assert.equal(info.nOutputs, 2);
+    await runSetup(buildDir, { cacheDir: path.join(dir, 'cache') });
+    const model = readCompiled(buildDir).model;
+    const input = circuitInput(model, quantizeSample(model, randomInRange(model, seededRng(9))));
+    const w = directWitness(model, input, readWireLabels(fs.readFileSync(artifactPath(buildDir, 'r1cs'))));
+    const { proof, publicSignals } = await snarkjs.groth16.prove(artifactPath(buildDir, 'zkey'), { type: 'mem', data: wtnsBytes(w) });
+    const vk = JSON.parse(fs.readFileSync(artifactPath(buildDir, 'vk'), 'utf8'));
+    assert.equal(await snarkjs.groth16.verify(vk, publicSignals, proof), true);
+    assert.equal(await snarkjs.groth16.verify(vk, [String(BigInt(publicSignals[0]) + 1n), ...publicSignals.slice(1)], proof), false);
+    const audit = await auditBuild(buildDir, JSON.parse(fs.readFileSync(inputFile('tiny'), 'utf8')));
+    assert.equal(audit.forgeries, 0);
+    assert.ok(audit.classes.reduce((n, k) => n + k.tried, 0) > 100);
+  });
+
+  test('a layer kind the backend does not cover falls back to circom and says why', async () => {
+    const onnx = path.join(dir, 'sigmoid.onnx');
+    fs.writeFileSync(onnx, simpleGraph([{ opType: 'Sigmoid', name: 'sig', inputs: ['x'], outputs: ['y'] }], { xShape: [1, 2], yShape: [1, 2] }));
+    const r = await compileModel(onnx, path.join(dir, 'sigmoid'), { settings: { inputRange: [-2, 2] } });
+    assert.equal(r.report.backend, 'circom');
+    assert.match(r.report.backendFallback ?? '', /'sig' \(Sigmoid\) uses the segment gadget/);
+    assert.ok(fs.existsSync(artifactPath(r.buildDir, 'wasm')));
+    assert.match(fs.readFileSync(artifactPath(r.buildDir, 'reportText'), 'utf8'), /backend: +circom \(direct backend not used: /);
+  });
+});

@@ -16,7 +16,7 @@ import type { Gadget, Layer, QuantizedModel, Row } from '../formats/quantized-mo
 import { paramCount, rowMultiplications } from '../quantize/params';
 import { emitMain, mainIncludes } from './emit-main';
 
-export const TEMPLATE_INCLUDES = ['range.circom', 'requantize.circom', 'product.circom', 'argmax.circom', 'compare.circom', 'one.circom', 'segment.circom'];
+export const TEMPLATE_INCLUDES = ['range.circom', 'requantize.circom', 'product.circom', 'argmax.circom', 'compare.circom', 'one.circom', 'segment.circom', 'divide.circom'];
 
 /**
  * Most cost units (see rowCost) in one layer template. A unit is roughly one line of generated code,
@@ -105,6 +105,8 @@ function gadgetTemplate(g: Gadget): string | undefined {
       return `NonNegative(${g.b})`;
     case 'isZero':
       return 'EqualsZero()';
+    case 'divide':
+      return `Divide(${g.sign}, ${g.b}, ${g.bd}, ${g.bq}, ${g.qlo})`;
     default:
       return undefined;
   }
@@ -143,6 +145,7 @@ function tensorsRead(layer: Layer, start: number, end: number): number[] {
     if (constantGadget(layer.gadgets![o])) continue;
     for (const [t] of layer.rows[o].terms) ids.add(t);
     for (const [ta, , tb] of layer.rows[o].products) ids.add(ta).add(tb);
+    if (layer.divide) ids.add(layer.divide.divisors[o][0]);
   }
   return [...ids].sort((a, b) => a - b);
 }
@@ -203,7 +206,14 @@ function emitRows(layer: Layer, start: number, end: number, firstParam: number, 
       lines.push(`    signal ${a};`, `    ${a} <-- ${expr};`, `    ${a} * one === ${expr};`);
       expr = a;
     }
-    if (template) {
+    if (template && g.kind === 'divide') {
+      const [t, i, coef] = layer.divide!.divisors[o];
+      const c = `g${out}_${o}`;
+      lines.push(`    component ${c} = ${template};`);
+      lines.push(`    ${c}.num <== ${expr};`);
+      lines.push(`    ${c}.den <== ${scaled(coef, sig(t, i))};`);
+      lines.push(`    ${target} <== ${c}.out;`);
+    } else if (template) {
       const c = `g${out}_${o}`;
       lines.push(`    component ${c} = ${template};`);
       lines.push(`    ${c}.in <== ${expr};`);
@@ -255,7 +265,9 @@ function describeLayer(layer: Layer, index: number): string {
       ? `test acc ${layer.compare === 'zero' ? '= 0' : '>= 0'}`
       : layer.segments
         ? `${layer.segments.lo.length} segments`
-        : `rescale 2^-${layer.shift}${layer.relu ? ', relu' : ''}`;
+        : layer.divide
+          ? 'quotient acc / divisor, rounded'
+          : `rescale 2^-${layer.shift}${layer.relu ? ', relu' : ''}`;
   return `layer ${index}: ${layer.opType} '${layer.node}' -> x${layer.out}[${layer.rows.length}], ${what}`;
 }
 

@@ -3,8 +3,8 @@
  * gives the smallest safe bit width of its range checks, so circuits are as small as they can be.
  */
 import { ZkmlError } from '../errors';
-import { bitsForSpan, relu, roundShift, signedMagnitudeBits } from './fixed-point';
-import type { CompareTest, Gadget, Interval, Layer, Row, SegmentTable } from '../formats/quantized-model';
+import { bitsForSpan, divideRound, relu, roundShift, signedMagnitudeBits } from './fixed-point';
+import type { CompareTest, Gadget, Interval, Layer, Row, SegmentTable, Term } from '../formats/quantized-model';
 
 /** Values must stay far below the field modulus (~2^253.6) so that no linear combination wraps. */
 export const MAX_MAGNITUDE_BITS = 250;
@@ -98,6 +98,8 @@ export function gadgetBits(g: Gadget): number {
       return g.b; // n decompositions of b bits each; the widest is b
     case 'segment':
       return g.b; // two decompositions of b bits
+    case 'divide':
+      return Math.max(g.sign === 0 ? g.b + 1 : 0, g.bd, g.bq);
   }
 }
 
@@ -112,6 +114,8 @@ export function gadgetConstraints(g: Gadget): number {
       return 2; // the inverse's product and the output's
     case 'segment':
       return segmentConstraints(g.n, g.b);
+    case 'divide':
+      return (g.sign === 0 ? g.b + 3 : 0) + 1 + 2 * g.bd + g.bq;
     default:
       return gadgetBits(g);
   }
@@ -202,6 +206,47 @@ function segmentGadget(row: Row, bounds: Interval[][], table: SegmentTable, wher
   return { gadget: { kind: 'segment', n, b: bitsForSpan(widest) }, out };
 }
 
+/** The divisor term's interval: coef · x. */
+export function divisorInterval(term: Term, bounds: Interval[][]): Interval {
+  return mulInterval(bounds[term[0]][term[1]], { lo: term[2], hi: term[2] });
+}
+
+/**
+ * A quotient row: the divisor's nonzero values are [lo, −1] ∪ [1, hi] (0 has no witness), and the
+ * rounded quotient is monotone in the real one, whose extremes over a box of fixed divisor sign are
+ * at its corners. The divisor's sign decides whether the circuit needs a sign bit.
+ */
+function divideGadget(acc: Interval, divisor: Interval, where: string): { gadget: Gadget; out: Interval } {
+  const ds = [divisor.lo, divisor.hi, ...(divisor.lo <= -1n && divisor.hi >= -1n ? [-1n] : []), ...(divisor.lo <= 1n && divisor.hi >= 1n ? [1n] : [])].filter((d) => d !== 0n);
+  if (ds.length === 0) throw new ZkmlError('FUNCTION_UNBOUNDED', `${where}: the divisor is always 0`);
+  const qs = ds.flatMap((d) => [divideRound(acc.lo, d), divideRound(acc.hi, d)]);
+  const out = { lo: qs.reduce((a, b) => (b < a ? b : a)), hi: qs.reduce((a, b) => (b > a ? b : a)) };
+  const maxDen = magnitude(divisor.lo) > magnitude(divisor.hi) ? magnitude(divisor.lo) : magnitude(divisor.hi);
+  const maxNum = magnitude(acc.lo) > magnitude(acc.hi) ? magnitude(acc.lo) : magnitude(acc.hi);
+  const maxQ = magnitude(out.lo) > magnitude(out.hi) ? magnitude(out.lo) : magnitude(out.hi);
+  const limit = 1n << BigInt(MAX_MAGNITUDE_BITS);
+  if (2n * maxNum + maxDen >= limit || 2n * maxQ * maxDen >= limit) {
+    throw new ZkmlError('MODEL_TOO_LARGE', `${where}: values need more than ${MAX_MAGNITUDE_BITS} bits; lower the weight or activation bits`, { limit: MAX_MAGNITUDE_BITS, unit: 'bits' });
+  }
+  const sign = divisor.lo >= 0n ? 1 : divisor.hi <= 0n ? -1 : 0;
+  const gadget: Gadget = {
+    kind: 'divide',
+    sign,
+    b: signedMagnitudeBits(divisor.lo, divisor.hi),
+    bd: bitsForSpan(2n * maxDen - 1n),
+    bq: out.hi === out.lo ? 0 : bitsForSpan(out.hi - out.lo),
+    qlo: out.lo,
+  };
+  if (gadgetBits(gadget) > MAX_DECOMPOSITION_BITS - 1) {
+    throw new ZkmlError('MODEL_TOO_LARGE', `${where}: a division needs ${gadgetBits(gadget)}-bit checks, more than ${MAX_DECOMPOSITION_BITS - 1}`, {
+      count: gadgetBits(gadget),
+      limit: MAX_DECOMPOSITION_BITS - 1,
+      unit: 'bits',
+    });
+  }
+  return { gadget, out };
+}
+
 /** Bounds of a layer's outputs, choosing each element's gadget on the way. */
 export function analyzeLayer(layer: Layer, bounds: Interval[][], params: Interval[] = []): Interval[] {
   const gadgets: Gadget[] = [];
@@ -213,7 +258,9 @@ export function analyzeLayer(layer: Layer, bounds: Interval[][], params: Interva
         ? compareGadget(layer.compare, accumulatorInterval(row, bounds, params), where)
         : layer.segments
           ? segmentGadget(row, bounds, layer.segments, where)
-          : chooseGadget(accumulatorInterval(row, bounds, params), layer.shift, layer.relu, where);
+          : layer.divide
+            ? divideGadget(accumulatorInterval(row, bounds, params), divisorInterval(layer.divide.divisors[o], bounds), where)
+            : chooseGadget(accumulatorInterval(row, bounds, params), layer.shift, layer.relu, where);
     gadgets.push(r.gadget);
     return r.out;
   });

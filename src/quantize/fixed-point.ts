@@ -16,6 +16,12 @@ export function roundShift(x: bigint, k: number): bigint {
   return floorDiv(x + (d >> 1n), d);
 }
 
+/** round(n / d), halves upward, for d ≠ 0: the quotient of circuits/divide.circom. */
+export function divideRound(n: bigint, d: bigint): bigint {
+  const s = d < 0n ? -1n : 1n;
+  return floorDiv(2n * s * n + s * d, 2n * s * d);
+}
+
 export function relu(x: bigint): bigint {
   return x > 0n ? x : 0n;
 }

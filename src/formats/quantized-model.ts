@@ -50,9 +50,10 @@ export type Gadget =
   /**
    * A quotient row (Layer.divide): out = round(acc / d) for a divisor d ≠ 0 whose sign is `sign`
    * (0: either, tested by a (b + 1)-bit sign decomposition), remainder checks of bd bits and a
-   * quotient range check of bq bits from qlo (circuits/divide.circom).
+   * quotient range check of bq bits from qlo (circuits/divide.circom). With a constant numerator and
+   * sign 0, sign·num is linear (one constraint less).
    */
-  | { kind: 'divide'; sign: -1 | 0 | 1; b: number; bd: number; bq: number; qlo: bigint };
+  | { kind: 'divide'; sign: -1 | 0 | 1; b: number; bd: number; bq: number; qlo: bigint; constantNumerator: boolean };
 
 /** The test of a comparison layer's rows: acc ≥ 0, or acc = 0. */
 export type CompareTest = 'nonNegative' | 'zero';

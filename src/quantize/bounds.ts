@@ -115,7 +115,8 @@ export function gadgetConstraints(g: Gadget): number {
     case 'segment':
       return segmentConstraints(g.n, g.b);
     case 'divide':
-      return (g.sign === 0 ? g.b + 3 : 0) + 1 + 2 * g.bd + g.bq;
+      // Sign 0: the sign's b + 1 bits, |d| = s·d, and s·num unless num is a constant.
+      return (g.sign === 0 ? g.b + 2 + (g.constantNumerator ? 0 : 1) : 0) + 1 + 2 * g.bd + g.bq;
     default:
       return gadgetBits(g);
   }
@@ -216,7 +217,7 @@ export function divisorInterval(term: Term, bounds: Interval[][]): Interval {
  * rounded quotient is monotone in the real one, whose extremes over a box of fixed divisor sign are
  * at its corners. The divisor's sign decides whether the circuit needs a sign bit.
  */
-function divideGadget(acc: Interval, divisor: Interval, where: string): { gadget: Gadget; out: Interval } {
+function divideGadget(row: Row, acc: Interval, divisor: Interval, where: string): { gadget: Gadget; out: Interval } {
   const ds = [divisor.lo, divisor.hi, ...(divisor.lo <= -1n && divisor.hi >= -1n ? [-1n] : []), ...(divisor.lo <= 1n && divisor.hi >= 1n ? [1n] : [])].filter((d) => d !== 0n);
   if (ds.length === 0) throw new ZkmlError('FUNCTION_UNBOUNDED', `${where}: the divisor is always 0`);
   const qs = ds.flatMap((d) => [divideRound(acc.lo, d), divideRound(acc.hi, d)]);
@@ -236,6 +237,7 @@ function divideGadget(acc: Interval, divisor: Interval, where: string): { gadget
     bd: bitsForSpan(2n * maxDen - 1n),
     bq: out.hi === out.lo ? 0 : bitsForSpan(out.hi - out.lo),
     qlo: out.lo,
+    constantNumerator: row.terms.length === 0 && row.products.length === 0 && !row.paramTerms?.length,
   };
   if (gadgetBits(gadget) > MAX_DECOMPOSITION_BITS - 1) {
     throw new ZkmlError('MODEL_TOO_LARGE', `${where}: a division needs ${gadgetBits(gadget)}-bit checks, more than ${MAX_DECOMPOSITION_BITS - 1}`, {
@@ -259,7 +261,7 @@ export function analyzeLayer(layer: Layer, bounds: Interval[][], params: Interva
         : layer.segments
           ? segmentGadget(row, bounds, layer.segments, where)
           : layer.divide
-            ? divideGadget(accumulatorInterval(row, bounds, params), divisorInterval(layer.divide.divisors[o], bounds), where)
+            ? divideGadget(row, accumulatorInterval(row, bounds, params), divisorInterval(layer.divide.divisors[o], bounds), where)
             : chooseGadget(accumulatorInterval(row, bounds, params), layer.shift, layer.relu, where);
     gadgets.push(r.gadget);
     return r.out;

@@ -30,6 +30,8 @@ export interface CircuitCheck {
   inputs?: (model: QuantizedModel) => Array<Map<string, Float64Array>>;
   /** Temp dir prefix. */
   label?: string;
+  /** More checks on the built circuit (its wasm path and R1CS) before the build is removed. */
+  also?: (built: { model: QuantizedModel; wasm: string; r1cs: ReturnType<typeof loadR1cs> }) => Promise<void>;
 }
 
 /** Compiles the circuit; witnesses equal the integer reference; a changed output breaks the R1CS. Returns the model. */
@@ -60,6 +62,7 @@ export async function checkCompiledCircuit(c: CircuitCheck): Promise<QuantizedMo
         assert.equal(verifyWitness(r1cs, mutated).ok, false, `output wire ${wire} + 1 is rejected`);
       }
     }
+    await c.also?.({ model, wasm: artifactPath(result.buildDir, 'wasm'), r1cs });
     return model;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -23,13 +23,26 @@ export function checkSupportedOps(raw: RawGraph): void {
   }
 }
 
-/** Binds a symbolic leading (batch) dimension to `leadingDim` (1 by default); any other symbolic dimension cannot be fixed. */
-function staticShape(v: RawValueInfo, leadingDim: number): number[] {
+/** How symbolic input dimensions are fixed: a leading one to `leading`, a named one to `named[name]`. */
+export interface DimBindings {
+  leading: number;
+  named?: Readonly<Record<string, number>>;
+}
+
+/**
+ * Binds each symbolic dimension: by its name when `dims` gives it (the `dims` setting, --dim NAME=N),
+ * else a leading (batch) one to `leading`; any other cannot be fixed and is refused, naming it and the setting.
+ */
+function staticShape(v: RawValueInfo, dims: DimBindings): number[] {
   return v.dims.map((d, i) => {
     if (typeof d === 'number') return d;
-    if (i === 0) return leadingDim;
-    throw new ZkmlError('ONNX_DYNAMIC_SHAPE', `input '${v.name}': dimension ${i} ('${d}') is symbolic; only a leading batch dimension can be bound`, {
+    const named = dims.named && Object.prototype.hasOwnProperty.call(dims.named, d) ? dims.named[d] : undefined;
+    if (named !== undefined) return named;
+    if (i === 0) return dims.leading;
+    throw new ZkmlError('ONNX_DYNAMIC_SHAPE', `input '${v.name}': dimension ${i} ('${d}') is symbolic; fix it at compile time with the compile setting dims ({ "${d}": N }; CLI: --dim ${d}=N)`, {
       input: v.name,
+      dim: d,
+      setting: 'dims',
     });
   });
 }
@@ -69,12 +82,13 @@ function guarded<T>(node: IrNode, fn: () => T): T {
   }
 }
 
-export function buildGraph(raw: RawGraph, leadingDim = 1, limits: ParseLimits = DEFAULT_PARSE_LIMITS): Graph {
+export function buildGraph(raw: RawGraph, leadingDim: number | DimBindings = 1, limits: ParseLimits = DEFAULT_PARSE_LIMITS): Graph {
+  const dims = typeof leadingDim === 'number' ? { leading: leadingDim } : leadingDim;
   checkSupportedOps(raw);
   const constants = new Map(raw.initializers);
   const shapes = new Map<string, number[]>();
   for (const [name, t] of constants) shapes.set(name, t.shape);
-  const inputs: ValueInfo[] = raw.inputs.map((v) => ({ name: v.name, elemType: v.elemType, shape: staticShape(v, leadingDim) }));
+  const inputs: ValueInfo[] = raw.inputs.map((v) => ({ name: v.name, elemType: v.elemType, shape: staticShape(v, dims) }));
   for (const v of inputs) {
     checkTensorSize(`input '${v.name}'`, v.shape, limits);
     shapes.set(v.name, v.shape);
@@ -147,7 +161,7 @@ export function buildGraph(raw: RawGraph, leadingDim = 1, limits: ParseLimits = 
   return foldBatchNorm({ opset: raw.opset, inputs, outputs, constants, nodes, shapes });
 }
 
-export function loadOnnx(bytes: Uint8Array, limits: ParseLimits = DEFAULT_PARSE_LIMITS, leadingDim = 1): Graph {
+export function loadOnnx(bytes: Uint8Array, limits: ParseLimits = DEFAULT_PARSE_LIMITS, leadingDim: number | DimBindings = 1): Graph {
   return buildGraph(parseOnnx(bytes, limits), leadingDim, limits);
 }
 

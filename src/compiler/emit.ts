@@ -16,7 +16,7 @@ import type { Gadget, Layer, QuantizedModel, Row } from '../formats/quantized-mo
 import { paramCount, rowMultiplications } from '../quantize/params';
 import { emitMain, mainIncludes } from './emit-main';
 
-export const TEMPLATE_INCLUDES = ['range.circom', 'requantize.circom', 'product.circom', 'argmax.circom', 'compare.circom', 'one.circom', 'segment.circom', 'divide.circom'];
+export const TEMPLATE_INCLUDES = ['range.circom', 'requantize.circom', 'product.circom', 'argmax.circom', 'compare.circom', 'one.circom', 'segment.circom', 'divide.circom', 'modulo.circom'];
 
 /**
  * Most cost units (see rowCost) in one layer template. A unit is roughly one line of generated code,
@@ -107,6 +107,8 @@ function gadgetTemplate(g: Gadget): string | undefined {
       return 'EqualsZero()';
     case 'divide':
       return `Divide(${g.sign}, ${g.b}, ${g.bd}, ${g.bq}, ${g.qlo})`;
+    case 'modulo':
+      return `Modulo(${g.fmod ? 1 : 0}, ${g.signNum}, ${g.bn}, ${g.signDen}, ${g.bdn}, ${g.bd}, ${g.bq}, ${g.qlo})`;
     default:
       return undefined;
   }
@@ -145,7 +147,8 @@ function tensorsRead(layer: Layer, start: number, end: number): number[] {
     if (constantGadget(layer.gadgets![o])) continue;
     for (const [t] of layer.rows[o].terms) ids.add(t);
     for (const [ta, , tb] of layer.rows[o].products) ids.add(ta).add(tb);
-    if (layer.divide) ids.add(layer.divide.divisors[o][0]);
+    const divisor = (layer.divide ?? layer.modulo)?.divisors[o];
+    if (divisor) ids.add(divisor[0]);
   }
   return [...ids].sort((a, b) => a - b);
 }
@@ -206,8 +209,8 @@ function emitRows(layer: Layer, start: number, end: number, firstParam: number, 
       lines.push(`    signal ${a};`, `    ${a} <-- ${expr};`, `    ${a} * one === ${expr};`);
       expr = a;
     }
-    if (template && g.kind === 'divide') {
-      const [t, i, coef] = layer.divide!.divisors[o];
+    if (template && (g.kind === 'divide' || g.kind === 'modulo')) {
+      const [t, i, coef] = (layer.divide ?? layer.modulo)!.divisors[o];
       const c = `g${out}_${o}`;
       lines.push(`    component ${c} = ${template};`);
       lines.push(`    ${c}.num <== ${expr};`);
@@ -267,7 +270,9 @@ function describeLayer(layer: Layer, index: number): string {
         ? `${layer.segments.lo.length} segments`
         : layer.divide
           ? 'quotient acc / divisor, rounded'
-          : `rescale 2^-${layer.shift}${layer.relu ? ', relu' : ''}`;
+          : layer.modulo
+            ? `remainder acc ${layer.modulo.fmod ? 'fmod' : 'mod'} divisor`
+            : `rescale 2^-${layer.shift}${layer.relu ? ', relu' : ''}`;
   return `layer ${index}: ${layer.opType} '${layer.node}' -> x${layer.out}[${layer.rows.length}], ${what}`;
 }
 

@@ -116,7 +116,7 @@ function constantOutputElements(model: QuantizedModel): number {
           row.terms.every(([t, j]) => constant[t][j]) &&
           row.products.every(([ta, ia, tb, ib]) => constant[ta][ia] && constant[tb][ib]) &&
           // A quotient row reads its divisor too.
-          (!layer.divide || constant[layer.divide.divisors[i][0]][layer.divide.divisors[i][1]])),
+          [layer.divide, layer.modulo].every((q) => !q || constant[q.divisors[i][0]][q.divisors[i][1]])),
     );
   }
   return model.outputs.reduce((n, o) => n + constant[o.tensor].filter(Boolean).length, 0);

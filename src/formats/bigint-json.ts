@@ -20,9 +20,9 @@ export function reviveModel(m: QuantizedModel): QuantizedModel {
     }
     for (const g of layer.gadgets ?? []) {
       if (g.kind === 'requantize') g.lo = BigInt(g.lo);
-      if (g.kind === 'divide') g.qlo = BigInt(g.qlo);
+      if (g.kind === 'divide' || g.kind === 'modulo') g.qlo = BigInt(g.qlo);
     }
-    for (const term of layer.divide?.divisors ?? []) term[2] = BigInt(term[2]);
+    for (const term of [...(layer.divide?.divisors ?? []), ...(layer.modulo?.divisors ?? [])]) term[2] = BigInt(term[2]);
     if (layer.segments) {
       const t = layer.segments;
       [t.lo, t.hi, t.alpha, t.beta] = [t.lo, t.hi, t.alpha, t.beta].map((v) => v.map((x) => BigInt(x)));

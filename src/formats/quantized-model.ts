@@ -53,7 +53,14 @@ export type Gadget =
    * quotient range check of bq bits from qlo (circuits/divide.circom). With a constant numerator and
    * sign 0, sign·num is linear (one constraint less).
    */
-  | { kind: 'divide'; sign: -1 | 0 | 1; b: number; bd: number; bq: number; qlo: bigint; constantNumerator: boolean };
+  | { kind: 'divide'; sign: -1 | 0 | 1; b: number; bd: number; bq: number; qlo: bigint; constantNumerator: boolean }
+  /**
+   * A remainder row (Layer.modulo): out = acc mod d (fmod: C's truncated remainder; else the floor
+   * modulus), d ≠ 0, with the operands' known signs (0: either, tested by bn / bdn-bit sign
+   * decompositions), remainder checks of bd bits and a quotient check of bq bits from qlo
+   * (circuits/modulo.circom).
+   */
+  | { kind: 'modulo'; fmod: boolean; signNum: -1 | 0 | 1; bn: number; signDen: -1 | 0 | 1; bdn: number; bd: number; bq: number; qlo: bigint; constantDivisor: boolean };
 
 /** The test of a comparison layer's rows: acc ≥ 0, or acc = 0. */
 export type CompareTest = 'nonNegative' | 'zero';
@@ -98,6 +105,12 @@ export interface Layer {
    * d ≠ 0.
    */
   divide?: { divisors: Term[] };
+  /**
+   * Set for a remainder layer: row o's value is acc mod d with d = divisors[o] (shift 0, no relu),
+   * C's fmod (the dividend's sign) when `fmod`, else the floor modulus (the divisor's sign); d ≠ 0.
+   * `constantDivisor`: the divisors are rows of constants (q·|d| is then linear, one constraint less).
+   */
+  modulo?: { divisors: Term[]; fmod: boolean; constantDivisor?: boolean };
   /** Filled by the bound analysis. */
   gadgets?: Gadget[];
 }

@@ -100,6 +100,8 @@ export function gadgetBits(g: Gadget): number {
       return g.b; // two decompositions of b bits
     case 'divide':
       return Math.max(g.sign === 0 ? g.b + 1 : 0, g.bd, g.bq);
+    case 'modulo':
+      return Math.max(g.signNum === 0 ? g.bn + 1 : 0, g.signDen === 0 ? g.bdn + 1 : 0, g.bd, g.bq);
   }
 }
 
@@ -114,6 +116,11 @@ export function gadgetConstraints(g: Gadget): number {
       return 2; // the inverse's product and the output's
     case 'segment':
       return segmentConstraints(g.n, g.b);
+    case 'modulo': {
+      // The divisor's sign bits and |d|; the result's sign (fmod: the dividend's) and the products s·num, s·m; q·|d|.
+      const resultSign = g.fmod ? g.signNum : g.signDen;
+      return (g.signDen === 0 ? g.bdn + 2 : 0) + (g.fmod && g.signNum === 0 ? g.bn + 1 : 0) + (resultSign === 0 ? 2 : 0) + (g.constantDivisor ? 0 : 1) + 2 * g.bd + g.bq;
+    }
     case 'divide':
       // Sign 0: the sign's b + 1 bits, |d| = s·d, and s·num unless num is a constant.
       return (g.sign === 0 ? g.b + 2 + (g.constantNumerator ? 0 : 1) : 0) + 1 + 2 * g.bd + g.bq;
@@ -249,6 +256,46 @@ function divideGadget(row: Row, acc: Interval, divisor: Interval, where: string)
   return { gadget, out };
 }
 
+const signOf = (x: Interval): -1 | 0 | 1 => (x.lo >= 0n ? 1 : x.hi <= 0n ? -1 : 0);
+const maxMagnitude = (x: Interval): bigint => (magnitude(x.lo) > magnitude(x.hi) ? magnitude(x.lo) : magnitude(x.hi));
+
+/**
+ * A remainder row: |r| < |d| and r takes the sign of the dividend (fmod) or of the divisor; with
+ * fmod also |r| <= |n|. The quotient floor(s·n / |d|) lies in [−max|n|, max|n|] (|d| >= 1).
+ */
+function moduloGadget(row: Row, acc: Interval, divisor: Interval, modulo: NonNullable<Layer['modulo']>, where: string): { gadget: Gadget; out: Interval } {
+  if (row.terms.length === 0 && row.products.length === 0) throw new ZkmlError('INTERNAL', `${where}: a remainder row needs a computed dividend`);
+  const fmod = modulo.fmod;
+  const maxDen = maxMagnitude(divisor);
+  const maxNum = maxMagnitude(acc);
+  if (maxDen === 0n) throw new ZkmlError('FUNCTION_UNBOUNDED', `${where}: the divisor is always 0`);
+  const limit = 1n << BigInt(MAX_MAGNITUDE_BITS);
+  if (maxNum >= limit || maxNum * maxDen >= limit) {
+    throw new ZkmlError('MODEL_TOO_LARGE', `${where}: values need more than ${MAX_MAGNITUDE_BITS} bits; lower the weight or activation bits`, { limit: MAX_MAGNITUDE_BITS, unit: 'bits' });
+  }
+  const top = maxDen - 1n;
+  const sign = fmod ? acc : divisor;
+  let out = { lo: sign.lo < 0n ? -top : 0n, hi: sign.hi > 0n ? top : 0n };
+  if (fmod) out = { lo: out.lo > acc.lo ? out.lo : acc.lo < 0n ? acc.lo : 0n, hi: out.hi < acc.hi ? out.hi : acc.hi > 0n ? acc.hi : 0n };
+  const qlo = fmod ? 0n : -maxNum;
+  const gadget: Gadget = {
+    kind: 'modulo',
+    fmod,
+    signNum: signOf(acc),
+    bn: signedMagnitudeBits(acc.lo, acc.hi),
+    signDen: signOf(divisor),
+    bdn: signedMagnitudeBits(divisor.lo, divisor.hi),
+    bd: bitsForSpan(maxDen - 1n),
+    bq: bitsForSpan(maxNum - qlo),
+    qlo,
+    constantDivisor: modulo.constantDivisor === true && divisor.lo === divisor.hi,
+  };
+  if (gadgetBits(gadget) > MAX_DECOMPOSITION_BITS - 1) {
+    throw new ZkmlError('MODEL_TOO_LARGE', `${where}: a remainder needs ${gadgetBits(gadget)}-bit checks`, { count: gadgetBits(gadget), limit: MAX_DECOMPOSITION_BITS - 1, unit: 'bits' });
+  }
+  return { gadget, out };
+}
+
 /** Bounds of a layer's outputs, choosing each element's gadget on the way. */
 export function analyzeLayer(layer: Layer, bounds: Interval[][], params: Interval[] = []): Interval[] {
   const gadgets: Gadget[] = [];
@@ -260,9 +307,11 @@ export function analyzeLayer(layer: Layer, bounds: Interval[][], params: Interva
         ? compareGadget(layer.compare, accumulatorInterval(row, bounds, params), where)
         : layer.segments
           ? segmentGadget(row, bounds, layer.segments, where)
-          : layer.divide
-            ? divideGadget(row, accumulatorInterval(row, bounds, params), divisorInterval(layer.divide.divisors[o], bounds), where)
-            : chooseGadget(accumulatorInterval(row, bounds, params), layer.shift, layer.relu, where);
+          : layer.modulo
+            ? moduloGadget(row, accumulatorInterval(row, bounds, params), divisorInterval(layer.modulo.divisors[o], bounds), layer.modulo, where)
+            : layer.divide
+              ? divideGadget(row, accumulatorInterval(row, bounds, params), divisorInterval(layer.divide.divisors[o], bounds), where)
+              : chooseGadget(accumulatorInterval(row, bounds, params), layer.shift, layer.relu, where);
     gadgets.push(r.gadget);
     return r.out;
   });

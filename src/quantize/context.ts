@@ -151,6 +151,7 @@ export class LowerContext {
     compare?: Layer['compare'],
     segments?: Layer['segments'],
     divide?: Layer['divide'],
+    modulo?: Layer['modulo'],
   ): VarTensor {
     if (shift < 0 || shift > accScale) throw new ZkmlError('INTERNAL', `node '${node.name}': bad rescale ${shift} of scale ${accScale}`);
     const layer: Layer = {
@@ -164,6 +165,7 @@ export class LowerContext {
       ...(compare ? { compare } : {}),
       ...(segments ? { segments } : {}),
       ...(divide ? { divide } : {}),
+      ...(modulo ? { modulo } : {}),
     };
     // The weights this layer reads are complete: their committed ranges are what the bounds use.
     for (const p of this.openParams.splice(0)) {

@@ -2,7 +2,7 @@
  * The integer reference executor: the spec of what the circuit computes. The circuit's outputs
  * must equal these values bit for bit.
  */
-import { divideRound, relu, roundShift } from './fixed-point';
+import { divideRound, moduloOf, relu, roundShift } from './fixed-point';
 import { paramValues } from './params';
 import type { CompareTest, QuantizedModel, SegmentTable } from '../formats/quantized-model';
 import { ZkmlError } from '../errors';
@@ -40,6 +40,12 @@ export function runReference(model: QuantizedModel, inputs: Map<number, bigint[]
         // A zero divisor has no witness (circuits/divide.circom): there is nothing to prove.
         if (d === 0n) throw new ZkmlError('INPUT_OUT_OF_RANGE', `node '${layer.node}' output ${o}: the divisor is 0 for this input (the model divides by zero)`, { node: layer.node });
         return divideRound(acc, d);
+      }
+      if (layer.modulo) {
+        const [t, i, c] = layer.modulo.divisors[o];
+        const d = c * values[t][i];
+        if (d === 0n) throw new ZkmlError('INPUT_OUT_OF_RANGE', `node '${layer.node}' output ${o}: the divisor is 0 for this input (the model takes a remainder by zero)`, { node: layer.node });
+        return moduloOf(acc, d, layer.modulo.fmod);
       }
       const q = roundShift(acc, layer.shift);
       return layer.relu ? relu(q) : q;

@@ -17,7 +17,7 @@ import { parseSettings } from '../../src/formats/settings';
 import { loadOnnx } from '../../src/onnx/load';
 import { NodeSpec, writeOnnx } from '../../src/onnx/writer';
 import { circuitInput, quantizeSample } from '../../src/quantize/codec';
-import { divideRound } from '../../src/quantize/fixed-point';
+import { divideRound, moduloOf } from '../../src/quantize/fixed-point';
 import { quantizeGraph } from '../../src/quantize/quantize';
 import { runReference } from '../../src/quantize/reference';
 import { checkCompiledCircuit } from '../helpers/compiled-circuit-check';
@@ -51,6 +51,8 @@ function samples(graph: Graph, rng: Rng, n: number, [lo, hi]: [number, number]):
 const RECIPROCAL: Case = { nodes: [node('Reciprocal', ['x'], 'y')], range: [-1, 1] };
 const DIV: Case = { nodes: [node('Div', ['x', 'z'], 'y')], inputs: { x: [1, 4], z: [1, 4] }, range: [-1, 1] };
 const X_OVER_2X: Case = { nodes: [node('Mul', ['x', 'two'], 'd'), node('Div', ['x', 'd'], 'y')], inits: { two: { dims: [], data: [2] } }, range: [0, 2] };
+const MOD = (fmod: number): Case => ({ nodes: [{ ...node('Mod', ['x', 'z'], 'y'), attributes: { fmod } }], inputs: { x: [1, 4], z: [1, 4] }, range: [-1, 1] });
+const MOD_CONSTANT: Case = { nodes: [{ ...node('Mod', ['x', 'h'], 'y'), attributes: { fmod: 0 } }], inits: { h: { dims: [], data: [-0.375] } }, range: [-2, 2] };
 const POW = (p: number, range: [number, number]): Case => ({ nodes: [node('Pow', ['x', 'p'], 'y')], inits: { p: { dims: [], data: [p] } }, range });
 
 /** Whether the reference refuses the sample for a zero divisor. */
@@ -77,6 +79,21 @@ describe('quotient: integer semantics', () => {
   });
 });
 
+describe('remainder: integer semantics', () => {
+  test('moduloOf: fmod has the dividend’s sign, the floor modulus the divisor’s; n = q·d + r with |r| < |d|', () => {
+    for (let n = -30; n <= 30; n++) {
+      for (let d = -7; d <= 7; d++) {
+        if (d === 0) continue;
+        const f = Number(moduloOf(BigInt(n), BigInt(d), true));
+        const m = Number(moduloOf(BigInt(n), BigInt(d), false));
+        assert.equal(f, n % d === 0 ? 0 : n % d, `fmod(${n}, ${d})`);
+        assert.equal(m, n - Math.floor(n / d) * d, `mod(${n}, ${d})`);
+        assert.ok(Math.abs(m) < Math.abs(d) && (m === 0 || Math.sign(m) === Math.sign(d)));
+      }
+    }
+  });
+});
+
 describe('quotient: the integer model against onnxruntime', () => {
   const cases: Array<[string, Case]> = [
     ['Reciprocal over [−1, 1]', RECIPROCAL],
@@ -84,6 +101,7 @@ describe('quotient: the integer model against onnxruntime', () => {
     ['x / 2x over [0, 2] (ezkl/1l_eltwise_div)', X_OVER_2X],
     ['Pow(x, −0.1) over [0, 1] (ezkl/1l_powf)', POW(-0.1, [0, 1])],
     ['Pow(x, −2) over [−1, 1]', POW(-2, [-1, 1])],
+    ['Mod fmod 1 of x by z over [−1, 1] (orion/test_mod)', MOD(1)],
   ];
   for (const [what, c] of cases) {
     test(`${what}: within the static bound where the divisor is nonzero; refused where it is 0`, async () => {
@@ -92,8 +110,8 @@ describe('quotient: the integer model against onnxruntime', () => {
       const graph = loadOnnx(bytes);
       const model = quantizeGraph(graph, parseSettings({}), samples(graph, rng, 16, c.range));
       assert.ok(
-        model.layers.some((l) => l.divide),
-        'a quotient layer',
+        model.layers.some((l) => l.divide ?? l.modulo),
+        'a quotient or remainder layer',
       );
       const inRange = Array.from({ length: 30 }, () => randomInRange(model, rng));
       const ort = await runOrtFloat(bytes, graph.inputs, inRange);
@@ -135,7 +153,8 @@ const nonzero = (rng: Rng) => (model: QuantizedModel) =>
     return s;
   });
 
-async function checkCircuit(c: Case, expectConstraints: number, seed: number): Promise<void> {
+/** `zeroDivides`: an all-zero input makes a divisor 0 (not so for a constant divisor). */
+async function checkCircuit(c: Case, expectConstraints: number, seed: number, zeroDivides = true): Promise<void> {
   const rng = seededRng(seed);
   const bytes = build(c);
   const graph = loadOnnx(bytes);
@@ -154,7 +173,7 @@ async function checkCircuit(c: Case, expectConstraints: number, seed: number): P
         (witness) => verifyWitness(r1cs, witness).ok,
         () => false,
       );
-      assert.equal(satisfied, false, 'a zero divisor has no accepted witness');
+      assert.equal(satisfied, !zeroDivides, zeroDivides ? 'a zero divisor has no accepted witness' : 'a zero dividend is fine');
     },
   });
 }
@@ -168,5 +187,11 @@ describe('quotient circuits', () => {
   });
   test('x / 2x over [0, 2] (a nonnegative divisor: no sign bit)', async () => {
     await checkCircuit(X_OVER_2X, 192, 53);
+  });
+  test('Mod fmod 1 (signs of both operands unknown)', async () => {
+    await checkCircuit(MOD(1), 232, 54);
+  });
+  test('Mod fmod 0 by the constant −0.375 (the divisor’s sign known)', async () => {
+    await checkCircuit(MOD_CONSTANT, 108, 55, false);
   });
 });

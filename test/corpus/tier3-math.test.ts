@@ -18,8 +18,8 @@ const present = fs.existsSync(path.join(CORPUS, 'INDEX.md'));
 const PROVED = ['ezkl/1l_erf', 'ezkl/1l_gelu_noappx', 'ezkl/1l_sqrt', 'ezkl/softsign', 'ezkl/large_op_graph', 'ezkl/tutorial', 'orion/test_exp', 'orion/test_sin'];
 /** Normalisation, expanded at ingest (src/onnx/expand-normalization.ts). */
 const NORMALISATION = ['ezkl/layernorm', 'ezkl/1l_instance_norm'];
-/** Division by a value whose range contains 0, by the exact quotient that proves it nonzero (src/quantize/lower/quotient.ts). */
-const QUOTIENT = ['ezkl/1l_powf', 'ezkl/1l_eltwise_div', 'orion/test_recip'];
+/** Division by a value whose range contains 0, by the exact quotient or remainder that proves it nonzero (src/quantize/lower/quotient.ts, mod.ts). */
+const QUOTIENT = ['ezkl/1l_powf', 'ezkl/1l_eltwise_div', 'orion/test_recip', 'orion/test_mod'];
 /** Model → the node whose input range reaches where its function is undefined (log and √ of x < 0: onnxruntime gives NaN). */
 const UNBOUNDED: Record<string, string> = {
   'orion/test_log': 'Log_0',

@@ -23,6 +23,7 @@ import { treeEnsembleFamily } from './tree-ensemble';
 import { NORMALIZATION_OPS } from '../expand-normalization';
 import { RECURRENT_OPS } from '../expand-recurrent';
 import { INVERSE_STDDEV_OP, inverseStdDevFamily } from './inverse-stddev';
+import { modFamily } from './mod';
 
 const FAMILIES: OpFamily[] = [
   gemmFamily,
@@ -46,6 +47,7 @@ const FAMILIES: OpFamily[] = [
   logicFamily,
   treeEnsembleFamily,
   inverseStdDevFamily,
+  modFamily,
 ];
 
 const BY_OP = new Map<string, OpFamily>();

@@ -27,6 +27,7 @@ import { LOGIC_LOWERINGS } from './logic';
 import { lowerTreeEnsemble } from './tree-ensemble';
 import { TREE_CLASSIFIER, TREE_REGRESSOR } from '../../onnx/ops/tree-ensemble';
 import { lowerInverseStdDev } from './inverse-stddev';
+import { lowerMod } from './mod';
 import { INVERSE_STDDEV_OP } from '../../onnx/ops/inverse-stddev';
 
 const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
@@ -78,6 +79,7 @@ const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
   [TREE_REGRESSOR]: lowerTreeEnsemble,
   [TREE_CLASSIFIER]: lowerTreeEnsemble,
   [INVERSE_STDDEV_OP]: lowerInverseStdDev,
+  Mod: lowerMod,
 };
 
 export function lowerNode(node: IrNode, ctx: LowerContext): void {

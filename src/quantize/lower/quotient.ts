@@ -36,7 +36,7 @@ const gcd = (a: bigint, b: bigint): bigint => (b === 0n ? (a < 0n ? -a : a) : gc
  */
 function granularity(ctx: LowerContext, x: VarTensor, i: number): bigint {
   const layer = ctx.layers.find((l) => l.out === x.id);
-  if (!layer || layer.shift !== 0 || layer.relu || layer.argmax || layer.compare || layer.segments || layer.divide) return 1n;
+  if (!layer || layer.shift !== 0 || layer.relu || layer.argmax || layer.compare || layer.segments || layer.divide || layer.modulo) return 1n;
   const row = layer.rows[i];
   if (row.products.length > 0 || row.paramTerms?.length || row.terms.some((t) => t[3] !== undefined)) return 1n;
   const g = row.terms.reduce((a, t) => gcd(a, t[2]), row.bias);
@@ -44,7 +44,7 @@ function granularity(ctx: LowerContext, x: VarTensor, i: number): bigint {
 }
 
 /** Smallest nonzero |value| of element i, in float units. */
-function smallestNonzero(ctx: LowerContext, d: VarTensor, i: number): number {
+export function smallestNonzero(ctx: LowerContext, d: VarTensor, i: number): number {
   const b = ctx.bounds[d.id][i];
   const g = granularity(ctx, d, i);
   const m = b.lo > 0n ? b.lo : b.hi < 0n ? -b.hi : g;

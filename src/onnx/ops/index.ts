@@ -22,6 +22,7 @@ import { logicFamily } from './logic';
 import { treeEnsembleFamily } from './tree-ensemble';
 import { NORMALIZATION_OPS } from '../expand-normalization';
 import { RECURRENT_OPS } from '../expand-recurrent';
+import { REDUCE_EXPANSIONS } from '../expand-reduce';
 import { INVERSE_STDDEV_OP, inverseStdDevFamily } from './inverse-stddev';
 import { modFamily } from './mod';
 
@@ -54,7 +55,7 @@ const BY_OP = new Map<string, OpFamily>();
 for (const f of FAMILIES) for (const op of f.ops) BY_OP.set(op, f);
 
 /** Constant is folded at ingest and never reaches a family; the normalisations and recurrent nets are expanded at ingest (expand-normalization.ts, expand-recurrent.ts). */
-export const SUPPORTED_OPS: readonly string[] = ['Constant', ...[...BY_OP.keys()].filter((op) => op !== INVERSE_STDDEV_OP), ...NORMALIZATION_OPS, ...RECURRENT_OPS].sort();
+export const SUPPORTED_OPS: readonly string[] = ['Constant', ...[...BY_OP.keys()].filter((op) => op !== INVERSE_STDDEV_OP), ...NORMALIZATION_OPS, ...RECURRENT_OPS, ...REDUCE_EXPANSIONS].sort();
 
 export function familyOf(opType: string): OpFamily | undefined {
   return BY_OP.get(opType);

@@ -6,6 +6,19 @@ import { ZkmlError } from '../errors';
 import { expandNormalization, isNormalization } from './expand-normalization';
 import { expandRecurrent, isRecurrent } from './expand-recurrent';
 import { expandReduce, isReduceExpansion } from './expand-reduce';
+import { expandHardmax, isHardmax } from './expand-hardmax';
+import type { Expansion } from './expand-normalization';
+
+type Expander = (node: IrNode, shapes: number[][], consts: Array<FloatTensor | undefined>) => Expansion;
+
+/** The ops rewritten at ingest into proven ones, and their rewrite. */
+function expanderOf(opType: string): Expander | undefined {
+  if (isNormalization(opType)) return expandNormalization;
+  if (isRecurrent(opType)) return expandRecurrent;
+  if (isReduceExpansion(opType)) return expandReduce;
+  if (isHardmax(opType)) return expandHardmax;
+  return undefined;
+}
 import { foldBatchNorm } from './fold-batchnorm';
 import type { FloatTensor, Graph, IrNode, ValueInfo } from '../formats/graph';
 import { familyOf, SUPPORTED_OPS } from './ops';
@@ -15,9 +28,7 @@ import { DEFAULT_PARSE_LIMITS, ParseLimits, parseOnnx, RawGraph, RawValueInfo } 
 
 /** Every node whose op is outside the allowlist, all at once. */
 export function checkSupportedOps(raw: RawGraph): void {
-  const bad = raw.nodes.filter(
-    (n) => n.opType !== 'Constant' && (!familyOf(n.opType) || n.opType === INVERSE_STDDEV_OP) && !isNormalization(n.opType) && !isRecurrent(n.opType) && !isReduceExpansion(n.opType),
-  );
+  const bad = raw.nodes.filter((n) => n.opType !== 'Constant' && (!familyOf(n.opType) || n.opType === INVERSE_STDDEV_OP) && !expanderOf(n.opType));
   if (bad.length > 0) {
     const list = bad.map((n) => `'${n.name}' (${n.opType})`).join(', ');
     throw new ZkmlError('ONNX_UNSUPPORTED_OP', `unsupported op${bad.length > 1 ? 's' : ''} in ${list}; supported: ${SUPPORTED_OPS.join(', ')}`, {
@@ -107,13 +118,14 @@ export function buildGraph(raw: RawGraph, leadingDim: number | DimBindings = 1, 
       shapes.set(node.outputs[0], value.shape);
       continue;
     }
-    if (isNormalization(node.opType) || isRecurrent(node.opType) || isReduceExpansion(node.opType)) {
+    const expand = expanderOf(node.opType);
+    if (expand) {
       // Expanded into proven ops (expand-normalization.ts, expand-recurrent.ts), which this loop then takes in turn.
       const missing = node.inputs.find((n) => n !== '' && !shapes.has(n));
       if (missing !== undefined) throw new ZkmlError('ONNX_MALFORMED', `node '${node.name}' reads '${missing}', which no earlier node or input defines`);
       const inShapes = node.inputs.map((n) => shapes.get(n) ?? []);
       const expansion = guarded(node, () =>
-        (isRecurrent(node.opType) ? expandRecurrent : isReduceExpansion(node.opType) ? expandReduce : expandNormalization)(
+        expand(
           node,
           inShapes,
           node.inputs.map((n) => constants.get(n)),

@@ -2,7 +2,8 @@
  * ReduceL1, ReduceL2 and ReduceSumSquare (issue 14, item 3), expanded at ingest into Abs / Pow 2,
  * ReduceSum and Sqrt (src/onnx/expand-reduce.ts): float = onnxruntime (axes as an attribute, opset
  * 13, and as an input, opset 18); the integer model within its static bound of onnxruntime; a
- * circuit equal to the reference with a pinned count; run-time axes refused.
+ * circuit equal to the reference with a pinned count; run-time axes refused. Hardmax (expand-hardmax.ts):
+ * the one-hot of the first largest element, exact, against onnxruntime.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -87,5 +88,47 @@ describe('ReduceL1, ReduceL2, ReduceSumSquare', () => {
     const graph = loadOnnx(bytes);
     const calibration = samples(graph, rng, 16).map((s) => Object.fromEntries([...s].map(([k, v]) => [k, Array.from(v)])));
     await checkCompiledCircuit({ bytes, samples: calibration, expectConstraints: 558, rng, label: 'reduce-norms' });
+  });
+});
+
+describe('Hardmax', () => {
+  const build = (axis: number, opset = 13) =>
+    writeOnnx({
+      name: 'hardmax',
+      opset,
+      inputs: [{ name: 'x', elemType: 'float32', shape: [1, 2, 5] }],
+      outputs: [{ name: 'y', elemType: 'float32', shape: [1, 2, 5] }],
+      nodes: [{ opType: 'Hardmax', name: 'hm', inputs: ['x'], outputs: ['y'], attributes: { axis } }],
+    });
+
+  test('the one-hot of the first largest element equals onnxruntime, ties included; static bound 0 on exact inputs', async () => {
+    const bytes = build(-1);
+    const graph = loadOnnx(bytes);
+    const rng = seededRng(90);
+    const model = quantizeGraph(graph, parseSettings({}), samples(graph, rng, 16));
+    const scale = 2 ** model.inputs[0].scaleBits;
+    // On the input grid (so quantization is exact), with ties: values from a few grid points.
+    const inputs: InputSample[] = Array.from({ length: 20 }, () => new Map([['x', Float64Array.from({ length: 10 }, () => Math.floor(rng.uniform(-3, 3)) / scale)]]));
+    const ort = await runOrtFloat(bytes, graph.inputs, inputs);
+    inputs.forEach((s, k) => {
+      const ints = runReference(model, quantizeSample(model, s))[model.outputs[0].tensor];
+      assert.deepEqual(
+        ints.map((v) => Number(v) / 2 ** model.outputs[0].scaleBits),
+        Array.from(ort[k].get('y')!),
+      );
+    });
+  });
+
+  test('an axis other than the last is refused naming it', () => {
+    const err = expectCode(() => loadOnnx(build(1, 11)), 'ONNX_UNSUPPORTED_ATTRIBUTE');
+    assert.match(err.message, /axis/);
+  });
+
+  test('Hardmax circuit', async () => {
+    const rng = seededRng(91);
+    const bytes = build(-1);
+    const graph = loadOnnx(bytes);
+    const calibration = samples(graph, rng, 16).map((s) => Object.fromEntries([...s].map(([k, v]) => [k, Array.from(v)])));
+    await checkCompiledCircuit({ bytes, samples: calibration, expectConstraints: 200, rng, label: 'hardmax' });
   });
 });

@@ -23,6 +23,7 @@ import { treeEnsembleFamily } from './tree-ensemble';
 import { NORMALIZATION_OPS } from '../expand-normalization';
 import { RECURRENT_OPS } from '../expand-recurrent';
 import { REDUCE_EXPANSIONS } from '../expand-reduce';
+import { HARDMAX_OP } from '../expand-hardmax';
 import { INVERSE_STDDEV_OP, inverseStdDevFamily } from './inverse-stddev';
 import { modFamily } from './mod';
 
@@ -55,7 +56,14 @@ const BY_OP = new Map<string, OpFamily>();
 for (const f of FAMILIES) for (const op of f.ops) BY_OP.set(op, f);
 
 /** Constant is folded at ingest and never reaches a family; the normalisations and recurrent nets are expanded at ingest (expand-normalization.ts, expand-recurrent.ts). */
-export const SUPPORTED_OPS: readonly string[] = ['Constant', ...[...BY_OP.keys()].filter((op) => op !== INVERSE_STDDEV_OP), ...NORMALIZATION_OPS, ...RECURRENT_OPS, ...REDUCE_EXPANSIONS].sort();
+export const SUPPORTED_OPS: readonly string[] = [
+  'Constant',
+  ...[...BY_OP.keys()].filter((op) => op !== INVERSE_STDDEV_OP),
+  ...NORMALIZATION_OPS,
+  ...RECURRENT_OPS,
+  ...REDUCE_EXPANSIONS,
+  HARDMAX_OP,
+].sort();
 
 export function familyOf(opType: string): OpFamily | undefined {
   return BY_OP.get(opType);

@@ -208,7 +208,7 @@ export const PUBLIC_DETAILS: { readonly [C in ErrorCode]?: readonly string[] } =
   ONNX_MALFORMED: ['node'],
   ONNX_UNSUPPORTED_OP: ['nodes', 'node', 'opType', 'inputs'],
   ONNX_UNSUPPORTED_ATTRIBUTE: ['node', 'opType'],
-  ONNX_DYNAMIC_SHAPE: ['node', 'input'],
+  ONNX_DYNAMIC_SHAPE: ['node', 'input', 'dim', 'setting'],
   FUNCTION_UNBOUNDED: ['node', 'opType', 'lo', 'hi'],
   WEIGHTS_NOT_FINITE: ['node'],
   SHAPE_MISMATCH: ['node', 'input', 'index'],

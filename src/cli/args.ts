@@ -28,6 +28,18 @@ export function rangeOption(v: string | undefined): [number, number] | undefined
   return [parts[0], parts[1]];
 }
 
+/** --dim NAME=N (repeatable) → { NAME: N }; the settings schema checks the values. */
+export function dimsOption(v: string[] | undefined): Record<string, number> | undefined {
+  if (v === undefined || v.length === 0) return undefined;
+  const dims: Record<string, number> = {};
+  for (const item of v) {
+    const m = /^([^=]+)=(\d+)$/.exec(item.trim());
+    if (!m) throw new ZkmlError('USAGE', `--dim takes NAME=N (e.g. length=8), not ${JSON.stringify(item)}`);
+    dims[m[1]] = Number(m[2]);
+  }
+  return dims;
+}
+
 /**
  * node:util parseArgs refuses an option value that starts with a dash as "ambiguous" (`--input-range
  * -2,2`): for the options given, a value that is a negative number (or a list starting with one) is

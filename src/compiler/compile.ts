@@ -91,7 +91,7 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
   if (!fs.existsSync(onnxPath)) throw new ZkmlError('ONNX_MALFORMED', `no file at ${onnxPath}`);
   const bytes = fs.readFileSync(onnxPath);
   progress('ingest', 0);
-  const graph = loadOnnx(bytes, undefined, settings.leadingDim);
+  const graph = loadOnnx(bytes, undefined, { leading: settings.leadingDim, named: settings.dims });
   // A model onnxruntime refuses is invalid ONNX: refuse it before spending time on it. This session
   // cannot serve the calibration pass: that one runs a model with more outputs (the layers'), known
   // only once quantization has chosen the layers, and a session's outputs are fixed at creation.

@@ -16,7 +16,7 @@ import type { Gadget, Layer, QuantizedModel, Row } from '../formats/quantized-mo
 import { paramCount, rowMultiplications } from '../quantize/params';
 import { emitMain, mainIncludes } from './emit-main';
 
-export const TEMPLATE_INCLUDES = ['range.circom', 'requantize.circom', 'product.circom', 'argmax.circom', 'compare.circom', 'one.circom', 'segment.circom'];
+export const TEMPLATE_INCLUDES = ['range.circom', 'requantize.circom', 'product.circom', 'argmax.circom', 'compare.circom', 'one.circom', 'segment.circom', 'divide.circom', 'modulo.circom'];
 
 /**
  * Most cost units (see rowCost) in one layer template. A unit is roughly one line of generated code,
@@ -105,6 +105,10 @@ function gadgetTemplate(g: Gadget): string | undefined {
       return `NonNegative(${g.b})`;
     case 'isZero':
       return 'EqualsZero()';
+    case 'divide':
+      return `Divide(${g.sign}, ${g.b}, ${g.bd}, ${g.bq}, ${g.qlo})`;
+    case 'modulo':
+      return `Modulo(${g.fmod ? 1 : 0}, ${g.signNum}, ${g.bn}, ${g.signDen}, ${g.bdn}, ${g.bd}, ${g.bq}, ${g.qlo})`;
     default:
       return undefined;
   }
@@ -143,6 +147,8 @@ function tensorsRead(layer: Layer, start: number, end: number): number[] {
     if (constantGadget(layer.gadgets![o])) continue;
     for (const [t] of layer.rows[o].terms) ids.add(t);
     for (const [ta, , tb] of layer.rows[o].products) ids.add(ta).add(tb);
+    const divisor = (layer.divide ?? layer.modulo)?.divisors[o];
+    if (divisor) ids.add(divisor[0]);
   }
   return [...ids].sort((a, b) => a - b);
 }
@@ -203,7 +209,14 @@ function emitRows(layer: Layer, start: number, end: number, firstParam: number, 
       lines.push(`    signal ${a};`, `    ${a} <-- ${expr};`, `    ${a} * one === ${expr};`);
       expr = a;
     }
-    if (template) {
+    if (template && (g.kind === 'divide' || g.kind === 'modulo')) {
+      const [t, i, coef] = (layer.divide ?? layer.modulo)!.divisors[o];
+      const c = `g${out}_${o}`;
+      lines.push(`    component ${c} = ${template};`);
+      lines.push(`    ${c}.num <== ${expr};`);
+      lines.push(`    ${c}.den <== ${scaled(coef, sig(t, i))};`);
+      lines.push(`    ${target} <== ${c}.out;`);
+    } else if (template) {
       const c = `g${out}_${o}`;
       lines.push(`    component ${c} = ${template};`);
       lines.push(`    ${c}.in <== ${expr};`);
@@ -255,7 +268,11 @@ function describeLayer(layer: Layer, index: number): string {
       ? `test acc ${layer.compare === 'zero' ? '= 0' : '>= 0'}`
       : layer.segments
         ? `${layer.segments.lo.length} segments`
-        : `rescale 2^-${layer.shift}${layer.relu ? ', relu' : ''}`;
+        : layer.divide
+          ? 'quotient acc / divisor, rounded'
+          : layer.modulo
+            ? `remainder acc ${layer.modulo.fmod ? 'fmod' : 'mod'} divisor`
+            : `rescale 2^-${layer.shift}${layer.relu ? ', relu' : ''}`;
   return `layer ${index}: ${layer.opType} '${layer.node}' -> x${layer.out}[${layer.rows.length}], ${what}`;
 }
 

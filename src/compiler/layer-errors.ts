@@ -7,6 +7,7 @@
  *    expose a tensor the compile goes on without the figures.
  *  - Per model output: the max error against the float executor (the op families' float semantics).
  */
+import { ZkmlError } from '../errors';
 import type { Graph } from '../formats/graph';
 import { exposeOutputs } from '../onnx/expose-outputs';
 import { createOrtSession, OrtSession, runOrt } from '../onnx/runtime';
@@ -62,7 +63,14 @@ export async function calibrationAccuracy(bytes: Uint8Array, graph: Graph, model
       } catch {
         continue; // outside the circuit's input range: says nothing about accuracy
       }
-      const ints = runReference(model, quantized);
+      let ints: bigint[][];
+      try {
+        ints = runReference(model, quantized);
+      } catch (err) {
+        // A divisor that quantizes to 0: no proof exists for this sample.
+        if (err instanceof ZkmlError && err.code === 'INPUT_OUT_OF_RANGE') continue;
+        throw err;
+      }
       if (session) {
         let ort;
         try {

@@ -123,7 +123,11 @@ function constantOutputElements(model: QuantizedModel): number {
       (row, i) =>
         layer.gadgets![i].kind === 'zero' ||
         layer.gadgets![i].kind === 'one' ||
-        (!rowHasParams(row) && row.terms.every(([t, j]) => constant[t][j]) && row.products.every(([ta, ia, tb, ib]) => constant[ta][ia] && constant[tb][ib])),
+        (!rowHasParams(row) &&
+          row.terms.every(([t, j]) => constant[t][j]) &&
+          row.products.every(([ta, ia, tb, ib]) => constant[ta][ia] && constant[tb][ib]) &&
+          // A quotient row reads its divisor too.
+          [layer.divide, layer.modulo].every((q) => !q || constant[q.divisors[i][0]][q.divisors[i][1]])),
     );
   }
   return model.outputs.reduce((n, o) => n + constant[o.tensor].filter(Boolean).length, 0);

@@ -18,7 +18,11 @@ export function reviveModel(m: QuantizedModel): QuantizedModel {
       for (const term of row.terms) term[2] = BigInt(term[2]);
       for (const term of row.paramTerms ?? []) term[1] = BigInt(term[1]);
     }
-    for (const g of layer.gadgets ?? []) if (g.kind === 'requantize') g.lo = BigInt(g.lo);
+    for (const g of layer.gadgets ?? []) {
+      if (g.kind === 'requantize') g.lo = BigInt(g.lo);
+      if (g.kind === 'divide' || g.kind === 'modulo') g.qlo = BigInt(g.qlo);
+    }
+    for (const term of [...(layer.divide?.divisors ?? []), ...(layer.modulo?.divisors ?? [])]) term[2] = BigInt(term[2]);
     if (layer.segments) {
       const t = layer.segments;
       [t.lo, t.hi, t.alpha, t.beta] = [t.lo, t.hi, t.alpha, t.beta].map((v) => v.map((x) => BigInt(x)));

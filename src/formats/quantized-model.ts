@@ -4,8 +4,9 @@
  *     acc = bias + sum(coef * x[idx]) + sum(a[i] * b[j]),   q = roundShift(acc, shift),   y = relu ? max(0, q) : q
  * over integer tensors, except ArgMax, a selection layer (Layer.argmax): per output element
  *     y = the position in `terms` of a largest x[idx] (the first one, or the last with selectLast),
- * and comparisons, a test layer (Layer.compare): per output element
- *     y = acc >= 0 ? 1 : 0 (nonNegative)   or   y = acc == 0 ? 1 : 0 (zero).
+ * comparisons, a test layer (Layer.compare): per output element
+ *     y = acc >= 0 ? 1 : 0 (nonNegative)   or   y = acc == 0 ? 1 : 0 (zero),
+ * and division by a computed value, a quotient layer (Layer.divide): y = round(acc / d), d ≠ 0.
  * The integer reference executor, the bound analysis and the circuit emitter all read this one
  * description, so they cannot drift apart.
  */
@@ -48,7 +49,21 @@ export type Gadget =
    * Piecewise-linear by segment selection over n segments, each narrower than 2^b (circuits/segment.circom);
    * sameSlope: every segment has the same slope, so circom finds the output linear (one product fewer).
    */
-  | { kind: 'segment'; n: number; b: number; sameSlope?: true };
+  | { kind: 'segment'; n: number; b: number; sameSlope?: true }
+  /**
+   * A quotient row (Layer.divide): out = round(acc / d) for a divisor d ≠ 0 whose sign is `sign`
+   * (0: either, tested by a (b + 1)-bit sign decomposition), remainder checks of bd bits and a
+   * quotient range check of bq bits from qlo (circuits/divide.circom). With a constant numerator and
+   * sign 0, sign·num is linear (one constraint less).
+   */
+  | { kind: 'divide'; sign: -1 | 0 | 1; b: number; bd: number; bq: number; qlo: bigint; constantNumerator: boolean }
+  /**
+   * A remainder row (Layer.modulo): out = acc mod d (fmod: C's truncated remainder; else the floor
+   * modulus), d ≠ 0, with the operands' known signs (0: either, tested by bn / bdn-bit sign
+   * decompositions), remainder checks of bd bits and a quotient check of bq bits from qlo
+   * (circuits/modulo.circom).
+   */
+  | { kind: 'modulo'; fmod: boolean; signNum: -1 | 0 | 1; bn: number; signDen: -1 | 0 | 1; bdn: number; bd: number; bq: number; qlo: bigint; constantDivisor: boolean };
 
 /** The test of a comparison layer's rows: acc ≥ 0, or acc = 0. */
 export type CompareTest = 'nonNegative' | 'zero';
@@ -92,6 +107,18 @@ export interface Layer {
    * relu) is the input x, and the row's value is the table's line at x (Gadget 'segment').
    */
   segments?: SegmentTable;
+  /**
+   * Set for a quotient layer: row o's value is round(acc / d) (half up) with d = coef · x[index] the
+   * divisor term `divisors[o]` (shift 0, no relu). A divisor of 0 has no witness: the circuit proves
+   * d ≠ 0.
+   */
+  divide?: { divisors: Term[] };
+  /**
+   * Set for a remainder layer: row o's value is acc mod d with d = divisors[o] (shift 0, no relu),
+   * C's fmod (the dividend's sign) when `fmod`, else the floor modulus (the divisor's sign); d ≠ 0.
+   * `constantDivisor`: the divisors are rows of constants (q·|d| is then linear, one constraint less).
+   */
+  modulo?: { divisors: Term[]; fmod: boolean; constantDivisor?: boolean };
   /** Filled by the bound analysis. */
   gadgets?: Gadget[];
 }

@@ -44,6 +44,13 @@ export const CompileSettingsSchema = z
      * inference), or the length of a time axis that the model convolves along.
      */
     leadingDim: z.number().int().min(1).max(65536).default(1),
+    /**
+     * Values for named symbolic dimensions of the inputs (ONNX dim_param, e.g. a sequence `length`;
+     * EZKL calls these variables): each is fixed at compile time, and the circuit proves that shape.
+     * A named dimension given here wins over leadingDim; any other symbolic dimension after the first
+     * is refused, naming it.
+     */
+    dims: z.record(z.string().min(1), z.number().int().min(1).max(65536)).optional(),
     /** Upper bound on circuit size before anything is compiled. */
     maxConstraints: z.number().int().positive().default(4_000_000),
   })

@@ -5,6 +5,20 @@
 import { ZkmlError } from '../errors';
 import { expandNormalization, isNormalization } from './expand-normalization';
 import { expandRecurrent, isRecurrent } from './expand-recurrent';
+import { expandReduce, isReduceExpansion } from './expand-reduce';
+import { expandHardmax, isHardmax } from './expand-hardmax';
+import type { Expansion } from './expand-normalization';
+
+type Expander = (node: IrNode, shapes: number[][], consts: Array<FloatTensor | undefined>) => Expansion;
+
+/** The ops rewritten at ingest into proven ones, and their rewrite. */
+function expanderOf(opType: string): Expander | undefined {
+  if (isNormalization(opType)) return expandNormalization;
+  if (isRecurrent(opType)) return expandRecurrent;
+  if (isReduceExpansion(opType)) return expandReduce;
+  if (isHardmax(opType)) return expandHardmax;
+  return undefined;
+}
 import { foldBatchNorm } from './fold-batchnorm';
 import { checkIntegerCasts } from './integer-valued';
 import { fuseDecomposedLayerNorm } from './fuse-layernorm';
@@ -17,7 +31,7 @@ import { DEFAULT_PARSE_LIMITS, ParseLimits, parseOnnx, RawGraph, RawValueInfo } 
 
 /** Every node whose op is outside the allowlist, all at once. */
 export function checkSupportedOps(raw: RawGraph): void {
-  const bad = raw.nodes.filter((n) => n.opType !== 'Constant' && (!familyOf(n.opType) || n.opType === INVERSE_STDDEV_OP) && !isNormalization(n.opType) && !isRecurrent(n.opType));
+  const bad = raw.nodes.filter((n) => n.opType !== 'Constant' && (!familyOf(n.opType) || n.opType === INVERSE_STDDEV_OP) && !expanderOf(n.opType));
   if (bad.length > 0) {
     const list = bad.map((n) => `'${n.name}' (${n.opType})`).join(', ');
     throw new ZkmlError('ONNX_UNSUPPORTED_OP', `unsupported op${bad.length > 1 ? 's' : ''} in ${list}; supported: ${SUPPORTED_OPS.join(', ')}`, {
@@ -26,13 +40,26 @@ export function checkSupportedOps(raw: RawGraph): void {
   }
 }
 
-/** Binds a symbolic leading (batch) dimension to `leadingDim` (1 by default); any other symbolic dimension cannot be fixed. */
-function staticShape(v: RawValueInfo, leadingDim: number): number[] {
+/** How symbolic input dimensions are fixed: a leading one to `leading`, a named one to `named[name]`. */
+export interface DimBindings {
+  leading: number;
+  named?: Readonly<Record<string, number>>;
+}
+
+/**
+ * Binds each symbolic dimension: by its name when `dims` gives it (the `dims` setting, --dim NAME=N),
+ * else a leading (batch) one to `leading`; any other cannot be fixed and is refused, naming it and the setting.
+ */
+function staticShape(v: RawValueInfo, dims: DimBindings): number[] {
   return v.dims.map((d, i) => {
     if (typeof d === 'number') return d;
-    if (i === 0) return leadingDim;
-    throw new ZkmlError('ONNX_DYNAMIC_SHAPE', `input '${v.name}': dimension ${i} ('${d}') is symbolic; only a leading batch dimension can be bound`, {
+    const named = dims.named && Object.prototype.hasOwnProperty.call(dims.named, d) ? dims.named[d] : undefined;
+    if (named !== undefined) return named;
+    if (i === 0) return dims.leading;
+    throw new ZkmlError('ONNX_DYNAMIC_SHAPE', `input '${v.name}': dimension ${i} ('${d}') is symbolic; fix it at compile time with the compile setting dims ({ "${d}": N }; CLI: --dim ${d}=N)`, {
       input: v.name,
+      dim: d,
+      setting: 'dims',
     });
   });
 }
@@ -72,14 +99,15 @@ function guarded<T>(node: IrNode, fn: () => T): T {
   }
 }
 
-export function buildGraph(uploaded: RawGraph, leadingDim = 1, limits: ParseLimits = DEFAULT_PARSE_LIMITS): Graph {
+export function buildGraph(uploaded: RawGraph, leadingDim: number | DimBindings = 1, limits: ParseLimits = DEFAULT_PARSE_LIMITS): Graph {
+  const dims = typeof leadingDim === 'number' ? { leading: leadingDim } : leadingDim;
   checkSupportedOps(uploaded);
   // After the check: the rewrite introduces the internal op an upload may not contain.
   const raw = fuseDecomposedLayerNorm(uploaded);
   const constants = new Map(raw.initializers);
   const shapes = new Map<string, number[]>();
   for (const [name, t] of constants) shapes.set(name, t.shape);
-  const inputs: ValueInfo[] = raw.inputs.map((v) => ({ name: v.name, elemType: v.elemType, shape: staticShape(v, leadingDim) }));
+  const inputs: ValueInfo[] = raw.inputs.map((v) => ({ name: v.name, elemType: v.elemType, shape: staticShape(v, dims) }));
   for (const v of inputs) {
     checkTensorSize(`input '${v.name}'`, v.shape, limits);
     shapes.set(v.name, v.shape);
@@ -95,13 +123,14 @@ export function buildGraph(uploaded: RawGraph, leadingDim = 1, limits: ParseLimi
       shapes.set(node.outputs[0], value.shape);
       continue;
     }
-    if (isNormalization(node.opType) || isRecurrent(node.opType)) {
+    const expand = expanderOf(node.opType);
+    if (expand) {
       // Expanded into proven ops (expand-normalization.ts, expand-recurrent.ts), which this loop then takes in turn.
       const missing = node.inputs.find((n) => n !== '' && !shapes.has(n));
       if (missing !== undefined) throw new ZkmlError('ONNX_MALFORMED', `node '${node.name}' reads '${missing}', which no earlier node or input defines`);
       const inShapes = node.inputs.map((n) => shapes.get(n) ?? []);
       const expansion = guarded(node, () =>
-        (isRecurrent(node.opType) ? expandRecurrent : expandNormalization)(
+        expand(
           node,
           inShapes,
           node.inputs.map((n) => constants.get(n)),
@@ -154,7 +183,7 @@ export function buildGraph(uploaded: RawGraph, leadingDim = 1, limits: ParseLimi
   return clampNormalized(foldBatchNorm(graph));
 }
 
-export function loadOnnx(bytes: Uint8Array, limits: ParseLimits = DEFAULT_PARSE_LIMITS, leadingDim = 1): Graph {
+export function loadOnnx(bytes: Uint8Array, limits: ParseLimits = DEFAULT_PARSE_LIMITS, leadingDim: number | DimBindings = 1): Graph {
   return buildGraph(parseOnnx(bytes, limits), leadingDim, limits);
 }
 

@@ -3,8 +3,8 @@
  * gives the smallest safe bit width of its range checks, so circuits are as small as they can be.
  */
 import { ZkmlError } from '../errors';
-import { bitsForSpan, relu, roundShift, signedMagnitudeBits } from './fixed-point';
-import type { CompareTest, Gadget, Interval, Layer, Row, SegmentTable } from '../formats/quantized-model';
+import { bitsForSpan, divideRound, relu, roundShift, signedMagnitudeBits } from './fixed-point';
+import type { CompareTest, Gadget, Interval, Layer, Row, SegmentTable, Term } from '../formats/quantized-model';
 
 /** Values must stay far below the field modulus (~2^253.6) so that no linear combination wraps. */
 export const MAX_MAGNITUDE_BITS = 250;
@@ -98,6 +98,10 @@ export function gadgetBits(g: Gadget): number {
       return g.b; // n decompositions of b bits each; the widest is b
     case 'segment':
       return g.b; // two decompositions of b bits
+    case 'divide':
+      return Math.max(g.sign === 0 ? g.b + 1 : 0, g.bd, g.bq);
+    case 'modulo':
+      return Math.max(g.signNum === 0 ? g.bn + 1 : 0, g.signDen === 0 ? g.bdn + 1 : 0, g.bd, g.bq);
   }
 }
 
@@ -112,6 +116,14 @@ export function gadgetConstraints(g: Gadget): number {
       return 2; // the inverse's product and the output's
     case 'segment':
       return segmentConstraints(g.n, g.b, g.sameSlope);
+    case 'modulo': {
+      // The divisor's sign bits and |d|; the result's sign (fmod: the dividend's) and the products s·num, s·m; q·|d|.
+      const resultSign = g.fmod ? g.signNum : g.signDen;
+      return (g.signDen === 0 ? g.bdn + 2 : 0) + (g.fmod && g.signNum === 0 ? g.bn + 1 : 0) + (resultSign === 0 ? 2 : 0) + (g.constantDivisor ? 0 : 1) + 2 * g.bd + g.bq;
+    }
+    case 'divide':
+      // Sign 0: the sign's b + 1 bits, |d| = s·d, and s·num unless num is a constant.
+      return (g.sign === 0 ? g.b + 2 + (g.constantNumerator ? 0 : 1) : 0) + 1 + 2 * g.bd + g.bq;
     default:
       return gadgetBits(g);
   }
@@ -207,6 +219,88 @@ function segmentGadget(row: Row, bounds: Interval[][], table: SegmentTable, wher
   return { gadget: { kind: 'segment', n, b: bitsForSpan(widest), ...(sameSlope ? { sameSlope: true as const } : {}) }, out };
 }
 
+/** The divisor term's interval: coef · x. */
+export function divisorInterval(term: Term, bounds: Interval[][]): Interval {
+  return mulInterval(bounds[term[0]][term[1]], { lo: term[2], hi: term[2] });
+}
+
+/**
+ * A quotient row: the divisor's nonzero values are [lo, −1] ∪ [1, hi] (0 has no witness), and the
+ * rounded quotient is monotone in the real one, whose extremes over a box of fixed divisor sign are
+ * at its corners. The divisor's sign decides whether the circuit needs a sign bit.
+ */
+function divideGadget(row: Row, acc: Interval, divisor: Interval, where: string): { gadget: Gadget; out: Interval } {
+  const ds = [divisor.lo, divisor.hi, ...(divisor.lo <= -1n && divisor.hi >= -1n ? [-1n] : []), ...(divisor.lo <= 1n && divisor.hi >= 1n ? [1n] : [])].filter((d) => d !== 0n);
+  if (ds.length === 0) throw new ZkmlError('FUNCTION_UNBOUNDED', `${where}: the divisor is always 0`);
+  const qs = ds.flatMap((d) => [divideRound(acc.lo, d), divideRound(acc.hi, d)]);
+  const out = { lo: qs.reduce((a, b) => (b < a ? b : a)), hi: qs.reduce((a, b) => (b > a ? b : a)) };
+  const maxDen = magnitude(divisor.lo) > magnitude(divisor.hi) ? magnitude(divisor.lo) : magnitude(divisor.hi);
+  const maxNum = magnitude(acc.lo) > magnitude(acc.hi) ? magnitude(acc.lo) : magnitude(acc.hi);
+  const maxQ = magnitude(out.lo) > magnitude(out.hi) ? magnitude(out.lo) : magnitude(out.hi);
+  const limit = 1n << BigInt(MAX_MAGNITUDE_BITS);
+  if (2n * maxNum + maxDen >= limit || 2n * maxQ * maxDen >= limit) {
+    throw new ZkmlError('MODEL_TOO_LARGE', `${where}: values need more than ${MAX_MAGNITUDE_BITS} bits; lower the weight or activation bits`, { limit: MAX_MAGNITUDE_BITS, unit: 'bits' });
+  }
+  const sign = divisor.lo >= 0n ? 1 : divisor.hi <= 0n ? -1 : 0;
+  const gadget: Gadget = {
+    kind: 'divide',
+    sign,
+    b: signedMagnitudeBits(divisor.lo, divisor.hi),
+    bd: bitsForSpan(2n * maxDen - 1n),
+    bq: out.hi === out.lo ? 0 : bitsForSpan(out.hi - out.lo),
+    qlo: out.lo,
+    constantNumerator: row.terms.length === 0 && row.products.length === 0 && !row.paramTerms?.length,
+  };
+  if (gadgetBits(gadget) > MAX_DECOMPOSITION_BITS - 1) {
+    throw new ZkmlError('MODEL_TOO_LARGE', `${where}: a division needs ${gadgetBits(gadget)}-bit checks, more than ${MAX_DECOMPOSITION_BITS - 1}`, {
+      count: gadgetBits(gadget),
+      limit: MAX_DECOMPOSITION_BITS - 1,
+      unit: 'bits',
+    });
+  }
+  return { gadget, out };
+}
+
+const signOf = (x: Interval): -1 | 0 | 1 => (x.lo >= 0n ? 1 : x.hi <= 0n ? -1 : 0);
+const maxMagnitude = (x: Interval): bigint => (magnitude(x.lo) > magnitude(x.hi) ? magnitude(x.lo) : magnitude(x.hi));
+
+/**
+ * A remainder row: |r| < |d| and r takes the sign of the dividend (fmod) or of the divisor; with
+ * fmod also |r| <= |n|. The quotient floor(s·n / |d|) lies in [−max|n|, max|n|] (|d| >= 1).
+ */
+function moduloGadget(row: Row, acc: Interval, divisor: Interval, modulo: NonNullable<Layer['modulo']>, where: string): { gadget: Gadget; out: Interval } {
+  if (row.terms.length === 0 && row.products.length === 0) throw new ZkmlError('INTERNAL', `${where}: a remainder row needs a computed dividend`);
+  const fmod = modulo.fmod;
+  const maxDen = maxMagnitude(divisor);
+  const maxNum = maxMagnitude(acc);
+  if (maxDen === 0n) throw new ZkmlError('FUNCTION_UNBOUNDED', `${where}: the divisor is always 0`);
+  const limit = 1n << BigInt(MAX_MAGNITUDE_BITS);
+  if (maxNum >= limit || maxNum * maxDen >= limit) {
+    throw new ZkmlError('MODEL_TOO_LARGE', `${where}: values need more than ${MAX_MAGNITUDE_BITS} bits; lower the weight or activation bits`, { limit: MAX_MAGNITUDE_BITS, unit: 'bits' });
+  }
+  const top = maxDen - 1n;
+  const sign = fmod ? acc : divisor;
+  let out = { lo: sign.lo < 0n ? -top : 0n, hi: sign.hi > 0n ? top : 0n };
+  if (fmod) out = { lo: out.lo > acc.lo ? out.lo : acc.lo < 0n ? acc.lo : 0n, hi: out.hi < acc.hi ? out.hi : acc.hi > 0n ? acc.hi : 0n };
+  const qlo = fmod ? 0n : -maxNum;
+  const gadget: Gadget = {
+    kind: 'modulo',
+    fmod,
+    signNum: signOf(acc),
+    bn: signedMagnitudeBits(acc.lo, acc.hi),
+    signDen: signOf(divisor),
+    bdn: signedMagnitudeBits(divisor.lo, divisor.hi),
+    bd: bitsForSpan(maxDen - 1n),
+    bq: bitsForSpan(maxNum - qlo),
+    qlo,
+    constantDivisor: modulo.constantDivisor === true && divisor.lo === divisor.hi,
+  };
+  if (gadgetBits(gadget) > MAX_DECOMPOSITION_BITS - 1) {
+    throw new ZkmlError('MODEL_TOO_LARGE', `${where}: a remainder needs ${gadgetBits(gadget)}-bit checks`, { count: gadgetBits(gadget), limit: MAX_DECOMPOSITION_BITS - 1, unit: 'bits' });
+  }
+  return { gadget, out };
+}
+
 /** Bounds of a layer's outputs, choosing each element's gadget on the way. */
 export function analyzeLayer(layer: Layer, bounds: Interval[][], params: Interval[] = []): Interval[] {
   const gadgets: Gadget[] = [];
@@ -218,7 +312,11 @@ export function analyzeLayer(layer: Layer, bounds: Interval[][], params: Interva
         ? compareGadget(layer.compare, accumulatorInterval(row, bounds, params), where)
         : layer.segments
           ? segmentGadget(row, bounds, layer.segments, where)
-          : chooseGadget(accumulatorInterval(row, bounds, params), layer.shift, layer.relu, where);
+          : layer.modulo
+            ? moduloGadget(row, accumulatorInterval(row, bounds, params), divisorInterval(layer.modulo.divisors[o], bounds), layer.modulo, where)
+            : layer.divide
+              ? divideGadget(row, accumulatorInterval(row, bounds, params), divisorInterval(layer.divide.divisors[o], bounds), where)
+              : chooseGadget(accumulatorInterval(row, bounds, params), layer.shift, layer.relu, where);
     gadgets.push(r.gadget);
     return r.out;
   });

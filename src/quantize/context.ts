@@ -135,7 +135,8 @@ export class LowerContext {
 
   /**
    * Appends an accumulate layer whose rows sit at `accScale` fraction bits and are rescaled by
-   * `shift` bits (or, with `argmax`, a selection layer; with `compare`, a test layer); runs the bound analysis for it and
+   * `shift` bits (or, with `argmax`, a selection layer; with `compare`, a test layer; with `divide`, a
+   * quotient layer whose rows' errors include their rounding); runs the bound analysis for it and
    * propagates the float error bound.
    */
   addLayer(
@@ -149,6 +150,8 @@ export class LowerContext {
     argmax?: Layer['argmax'],
     compare?: Layer['compare'],
     segments?: Layer['segments'],
+    divide?: Layer['divide'],
+    modulo?: Layer['modulo'],
   ): VarTensor {
     if (shift < 0 || shift > accScale) throw new ZkmlError('INTERNAL', `node '${node.name}': bad rescale ${shift} of scale ${accScale}`);
     const layer: Layer = {
@@ -161,6 +164,8 @@ export class LowerContext {
       ...(argmax ? { argmax } : {}),
       ...(compare ? { compare } : {}),
       ...(segments ? { segments } : {}),
+      ...(divide ? { divide } : {}),
+      ...(modulo ? { modulo } : {}),
     };
     // The weights this layer reads are complete: their committed ranges are what the bounds use.
     for (const p of this.openParams.splice(0)) {

@@ -16,6 +16,19 @@ export function roundShift(x: bigint, k: number): bigint {
   return floorDiv(x + (d >> 1n), d);
 }
 
+/** round(n / d), halves upward, for d ≠ 0: the quotient of circuits/divide.circom. */
+export function divideRound(n: bigint, d: bigint): bigint {
+  const s = d < 0n ? -1n : 1n;
+  return floorDiv(2n * s * n + s * d, 2n * s * d);
+}
+
+/** The remainder of n by d ≠ 0: C's fmod (n's sign) or the floor modulus (d's sign): circuits/modulo.circom. */
+export function moduloOf(n: bigint, d: bigint, fmod: boolean): bigint {
+  if (fmod) return n % d; // BigInt % truncates: the dividend's sign
+  const r = n % d;
+  return r !== 0n && r < 0n !== d < 0n ? r + d : r;
+}
+
 export function relu(x: bigint): bigint {
   return x > 0n ? x : 0n;
 }

@@ -2,7 +2,7 @@
  * The integer reference executor: the spec of what the circuit computes. The circuit's outputs
  * must equal these values bit for bit.
  */
-import { relu, roundShift } from './fixed-point';
+import { divideRound, moduloOf, relu, roundShift } from './fixed-point';
 import { paramValues } from './params';
 import type { CompareTest, QuantizedModel, SegmentTable } from '../formats/quantized-model';
 import { ZkmlError } from '../errors';
@@ -27,13 +27,26 @@ export function runReference(model: QuantizedModel, inputs: Map<number, bigint[]
       values[layer.out] = layer.rows.map((row) => segmentValue(table, values[row.terms[0][0]][row.terms[0][1]]));
       continue;
     }
-    values[layer.out] = layer.rows.map((row) => {
+    values[layer.out] = layer.rows.map((row, o) => {
       let acc = row.bias;
       for (const [p, c] of row.paramTerms ?? []) acc += c * weights[p];
       // A private weight's term multiplies the weight signal (its coefficient records the compiled value).
       for (const [t, i, c, p] of row.terms) acc += (p === undefined ? c : weights[p]) * values[t][i];
       for (const [ta, ia, tb, ib] of row.products) acc += values[ta][ia] * values[tb][ib];
       if (layer.compare) return compareTest(layer.compare, acc);
+      if (layer.divide) {
+        const [t, i, c] = layer.divide.divisors[o];
+        const d = c * values[t][i];
+        // A zero divisor has no witness (circuits/divide.circom): there is nothing to prove.
+        if (d === 0n) throw new ZkmlError('INPUT_OUT_OF_RANGE', `node '${layer.node}' output ${o}: the divisor is 0 for this input (the model divides by zero)`, { node: layer.node });
+        return divideRound(acc, d);
+      }
+      if (layer.modulo) {
+        const [t, i, c] = layer.modulo.divisors[o];
+        const d = c * values[t][i];
+        if (d === 0n) throw new ZkmlError('INPUT_OUT_OF_RANGE', `node '${layer.node}' output ${o}: the divisor is 0 for this input (the model takes a remainder by zero)`, { node: layer.node });
+        return moduloOf(acc, d, layer.modulo.fmod);
+      }
       const q = roundShift(acc, layer.shift);
       return layer.relu ? relu(q) : q;
     });

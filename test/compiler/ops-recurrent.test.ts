@@ -7,25 +7,19 @@
  * inputs are refused naming the node, the op and the attribute.
  */
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { compileModel } from '../../src/compiler/compile';
-import { computeWitness, loadR1cs, verifyWitness } from '../../src/compiler/r1cs-check';
-import { artifactPath } from '../../src/formats/artifacts';
-import { readCompiled } from '../../src/formats/compiled-model';
-import { BN254_R } from '../../src/formats/field';
 import type { Graph } from '../../src/formats/graph';
 import { sizeOf } from '../../src/formats/graph';
 import type { InputSample } from '../../src/formats/input-document';
 import { parseSettings } from '../../src/formats/settings';
 import { loadOnnx } from '../../src/onnx/load';
 import { AttributeValue, writeOnnx } from '../../src/onnx/writer';
-import { quantizeSample, circuitInput } from '../../src/quantize/codec';
+import { quantizeSample } from '../../src/quantize/codec';
 import { runFloat } from '../../src/quantize/float-executor';
 import { quantizeGraph } from '../../src/quantize/quantize';
 import { runReference } from '../../src/quantize/reference';
-import { expectCode, makeTempDir, randomInRange, Rng, runOrtFloat, seededRng } from '../helpers/onnx-builders';
+import { checkCompiledCircuit } from '../helpers/compiled-circuit-check';
+import { expectCode, randomInRange, Rng, runOrtFloat, seededRng } from '../helpers/onnx-builders';
 
 const GATES: Record<string, number> = { RNN: 1, GRU: 3, LSTM: 4 };
 
@@ -198,41 +192,14 @@ describe('recurrent: refusals name the node, the op and the attribute', () => {
   test('an unknown direction', () => refused({ ...RNN, attributes: { direction: 'sideways' } }, 'direction'));
 });
 
-/** Compiles the circuit; witnesses equal the integer reference; a changed output breaks the R1CS. */
+/** Compiles the circuit and checks it (test/helpers/compiled-circuit-check.ts). */
 async function checkCircuit(c: Case, expectConstraints: number): Promise<void> {
-  const dir = makeTempDir('recurrent');
-  try {
-    const bytes = build(c);
-    const graph = loadOnnx(bytes);
-    // Its own seed, so the pinned count holds whichever tests run before it.
-    const rng = seededRng(c.seed + 100);
-    const onnxPath = path.join(dir, 'model.onnx');
-    fs.writeFileSync(onnxPath, bytes);
-    const calibration = { samples: samples(graph, rng, 16).map((s) => Object.fromEntries([...s].map(([k, v]) => [k, Array.from(v)]))) };
-    const result = await compileModel(onnxPath, path.join(dir, 'build'), { calibration });
-    assert.equal(result.constraints, result.report.predictedConstraints, 'predicted constraints = r1cs');
-    assert.equal(result.constraints, expectConstraints);
-    const { model } = readCompiled(result.buildDir);
-    const r1cs = loadR1cs(artifactPath(result.buildDir, 'r1cs'));
-    const size = model.tensors[model.outputs[0].tensor].size;
-    for (let t = 0; t < 3; t++) {
-      const q = quantizeSample(model, randomInRange(model, rng));
-      const want = runReference(model, q)[model.outputs[0].tensor];
-      const witness = await computeWitness(circuitInput(model, q), artifactPath(result.buildDir, 'wasm'));
-      assert.deepEqual(verifyWitness(r1cs, witness), { ok: true });
-      assert.deepEqual(
-        witness.slice(1, 1 + size).map((v) => (v > BN254_R / 2n ? v - BN254_R : v)),
-        want,
-      );
-      for (const wire of [1, size]) {
-        const mutated = witness.slice();
-        mutated[wire] = (mutated[wire] + 1n) % BN254_R;
-        assert.equal(verifyWitness(r1cs, mutated).ok, false, `output wire ${wire} + 1 is rejected`);
-      }
-    }
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  const bytes = build(c);
+  const graph = loadOnnx(bytes);
+  // Its own seed, so the pinned count holds whichever tests run before it.
+  const rng = seededRng(c.seed + 100);
+  const calibration = samples(graph, rng, 16).map((s) => Object.fromEntries([...s].map(([k, v]) => [k, Array.from(v)])));
+  await checkCompiledCircuit({ bytes, samples: calibration, expectConstraints, rng, label: 'recurrent' });
 }
 
 describe('recurrent circuits', () => {

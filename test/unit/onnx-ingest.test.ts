@@ -5,7 +5,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { onnx } from 'onnx-proto';
+import { dimsOption } from '../../src/cli/args';
 import { ZkmlError } from '../../src/errors';
+import { parseSettings } from '../../src/formats/settings';
 import { loadOnnx } from '../../src/onnx/load';
 import { DEFAULT_PARSE_LIMITS, parseOnnx } from '../../src/onnx/parse';
 import { runFloat } from '../../src/quantize/float-executor';
@@ -77,6 +79,28 @@ describe('shapes', () => {
     const err = expectCode(() => loadOnnx(bytes), 'ONNX_DYNAMIC_SHAPE');
     assert.match(err.message, /'x'/);
     assert.match(err.message, /features/);
+    assert.equal(err.details?.dim, 'features');
+    assert.equal(err.details?.setting, 'dims');
+    assert.match(err.message, /--dim features=N/);
+  });
+
+  test('the dims setting fixes named symbolic dimensions, also a leading one (over leadingDim)', () => {
+    const bytes = simpleGraph([{ opType: 'Relu', name: 'r', inputs: ['x'], outputs: ['y'] }], { xShape: ['batch', 'length', 3], yShape: ['batch', 'length', 3] });
+    assert.deepEqual(loadOnnx(bytes, undefined, { leading: 1, named: { length: 5 } }).inputs[0].shape, [1, 5, 3]);
+    assert.deepEqual(loadOnnx(bytes, undefined, { leading: 2, named: { length: 5, batch: 4 } }).inputs[0].shape, [4, 5, 3]);
+    // A dims entry for another name leaves this one unbound.
+    const err = expectCode(() => loadOnnx(bytes, undefined, { leading: 1, named: { other: 2 } }), 'ONNX_DYNAMIC_SHAPE');
+    assert.equal(err.details?.dim, 'length');
+  });
+
+  test('--dim NAME=N parses to the dims setting; a malformed one is a usage error', () => {
+    assert.deepEqual(dimsOption(['length=8', 'heads=2']), { length: 8, heads: 2 });
+    assert.equal(dimsOption(undefined), undefined);
+    expectCode(() => dimsOption(['length']), 'USAGE');
+    expectCode(() => dimsOption(['length=-1']), 'USAGE');
+    expectCode(() => parseSettings({ dims: { length: 0 } }), 'SETTINGS_INVALID');
+    assert.deepEqual(parseSettings({ dims: { length: 8 } }).dims, { length: 8 });
+    assert.equal('dims' in parseSettings({}), false, 'absent by default: settings JSON of existing builds is unchanged');
   });
 
   test('MatMul with inner dimensions that differ is SHAPE_MISMATCH naming the node', () => {

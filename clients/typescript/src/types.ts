@@ -105,6 +105,7 @@ export type CompileRequest = {
     batchSize?: number;
     target?: 'balanced' | 'accuracy' | 'resources';
     leadingDim?: number;
+    dims?: Record<string, number>;
     maxConstraints?: number;
   };
   calibration?: unknown;

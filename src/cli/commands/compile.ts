@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { artifactPath } from '../../formats/artifacts';
 import { compileModel } from '../../compiler/compile';
 import { ZkmlError } from '../../errors';
-import { intOption, joinNegativeValues, rangeOption, requirePositional } from '../args';
+import { dimsOption, intOption, joinNegativeValues, rangeOption, requirePositional } from '../args';
 import { printWarning, progressPrinter } from '../progress';
 import { parseSalt } from '../../commit/commitments';
 
@@ -29,6 +29,8 @@ export async function compileCommand(args: string[]): Promise<void> {
       'max-constraints': { type: 'string' },
       target: { type: 'string' },
       'leading-dim': { type: 'string' },
+      /** A named symbolic dimension, NAME=N; repeatable. */
+      dim: { type: 'string', multiple: true },
       'circom-timeout': { type: 'string' },
       backend: { type: 'string' },
     },
@@ -48,6 +50,7 @@ export async function compileCommand(args: string[]): Promise<void> {
       maxConstraints: intOption(values['max-constraints'], 'max-constraints'),
       target: values.target,
       leadingDim: intOption(values['leading-dim'], 'leading-dim'),
+      dims: dimsOption(values.dim),
     }).filter(([, v]) => v !== undefined),
   );
   const weightsSalt = values['weights-salt'] !== undefined ? parseSalt(values['weights-salt']) : undefined;

@@ -24,7 +24,10 @@ import { treeEnsembleFamily } from './tree-ensemble';
 import { gatherElementsFamily, oneHotFamily, scatterElementsFamily } from './indexing';
 import { NORMALIZATION_OPS } from '../expand-normalization';
 import { RECURRENT_OPS } from '../expand-recurrent';
+import { REDUCE_EXPANSIONS } from '../expand-reduce';
+import { HARDMAX_OP } from '../expand-hardmax';
 import { INVERSE_STDDEV_OP, inverseStdDevFamily } from './inverse-stddev';
+import { modFamily } from './mod';
 
 const FAMILIES: OpFamily[] = [
   gemmFamily,
@@ -52,13 +55,21 @@ const FAMILIES: OpFamily[] = [
   gatherElementsFamily,
   oneHotFamily,
   scatterElementsFamily,
+  modFamily,
 ];
 
 const BY_OP = new Map<string, OpFamily>();
 for (const f of FAMILIES) for (const op of f.ops) BY_OP.set(op, f);
 
 /** Constant is folded at ingest and never reaches a family; the normalisations and recurrent nets are expanded at ingest (expand-normalization.ts, expand-recurrent.ts). */
-export const SUPPORTED_OPS: readonly string[] = ['Constant', ...[...BY_OP.keys()].filter((op) => op !== INVERSE_STDDEV_OP), ...NORMALIZATION_OPS, ...RECURRENT_OPS].sort();
+export const SUPPORTED_OPS: readonly string[] = [
+  'Constant',
+  ...[...BY_OP.keys()].filter((op) => op !== INVERSE_STDDEV_OP),
+  ...NORMALIZATION_OPS,
+  ...RECURRENT_OPS,
+  ...REDUCE_EXPANSIONS,
+  HARDMAX_OP,
+].sort();
 
 export function familyOf(opType: string): OpFamily | undefined {
   return BY_OP.get(opType);

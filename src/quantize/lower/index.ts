@@ -29,6 +29,7 @@ import { INDEXING_LOWERINGS } from './indexing';
 import { TREE_CLASSIFIER, TREE_REGRESSOR } from '../../onnx/ops/tree-ensemble';
 import { lowerInverseStdDev } from './inverse-stddev';
 import { SPATIAL_LOWERINGS } from './spatial';
+import { lowerMod } from './mod';
 import { INVERSE_STDDEV_OP } from '../../onnx/ops/inverse-stddev';
 
 const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
@@ -83,6 +84,7 @@ const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
   ...SPATIAL_LOWERINGS,
   // Gather and Cast with run-time indices / integer targets replace the SHAPE_LOWERINGS entries.
   ...INDEXING_LOWERINGS,
+  Mod: lowerMod,
 };
 
 export function lowerNode(node: IrNode, ctx: LowerContext): void {

@@ -13,6 +13,7 @@ import type { ScalarFunction } from '../../onnx/ops/smooth';
 import type { LowerContext, VarTensor } from '../context';
 import { activationScale } from '../scales';
 import { lowerPwl } from './pwl';
+import { lowerQuotient, rangeHasZero } from './quotient';
 import { addProduct, emptyRow, finishRescaled } from './terms';
 
 /** Pow(x, p) for integer 0 <= p <= this is computed exactly by p − 1 products. */
@@ -25,9 +26,42 @@ export function lowerMath(node: IrNode, ctx: LowerContext): void {
     lowerIntegerPower(node, ctx, x, exponent);
     return;
   }
+  if ((node.opType === 'Reciprocal' || (exponent !== undefined && exponent < 0)) && rangeHasZero(ctx, x)) {
+    lowerInverseNearZero(node, ctx, x, exponent);
+    return;
+  }
   const fn = mathFunction(node, exponent);
   checkDomain(node, ctx, x, fn);
   lowerPwl(ctx, node, x, fn, node.outputs[0], { center: true });
+}
+
+/**
+ * 1/x and x^p (p < 0) of an input whose range contains 0: the exact quotient 1/x (quotient.ts), which
+ * proves x ≠ 0 and is bounded by one over the quantum; then, for p ≠ −1, y^|p| of that bounded
+ * y = 1/x (exact products for a small integer |p|, else the piecewise-linear fit over y's range).
+ * A fractional p with x < 0 in range is refused (x^p is undefined there).
+ */
+function lowerInverseNearZero(node: IrNode, ctx: LowerContext, x: VarTensor, exponent: number | undefined): void {
+  const p = exponent ?? -1;
+  const { lo } = floatRange(ctx, x);
+  if (!Number.isInteger(p) && lo < 0) {
+    throw new ZkmlError('FUNCTION_UNBOUNDED', `node '${node.name}' (Pow): Pow(x, ${p}) is undefined for x < 0 and the input range reaches ${lo}`, { node: node.name, opType: node.opType, lo });
+  }
+  const n = ctx.tensors[x.id].size;
+  const ones = Array.from({ length: n }, () => ({ constant: 1 }));
+  const identity = Array.from({ length: n }, (_, i) => i);
+  if (p === -1) {
+    lowerQuotient(ctx, node, node.outputs[0], x.shape, ones, x, identity);
+    return;
+  }
+  const y = lowerQuotient(ctx, node, `${node.outputs[0]}#reciprocal`, x.shape, ones, x, identity);
+  if (Number.isInteger(p) && -p <= MAX_EXACT_POWER) {
+    lowerIntegerPower(node, ctx, y, -p);
+    return;
+  }
+  const fn = mathFunction(node, -p);
+  checkDomain(node, ctx, y, fn);
+  lowerPwl(ctx, node, y, fn, node.outputs[0], { center: true });
 }
 
 /**

@@ -1,7 +1,7 @@
 /** The per-layer constraint report written next to the artifacts. */
 import { gadgetBits, gadgetConstraints } from '../quantize/bounds';
 import type { QuantizedModel } from '../formats/quantized-model';
-import { rowHasParams, rowMultiplications } from '../quantize/params';
+import { rowMultiplications } from '../quantize/params';
 import { batchSize, commitmentCost, commitmentLayout } from '../commit/layout';
 import { GasPrediction, predictGas } from './gas-prediction';
 import { publicLayout } from '../formats/public-signals';
@@ -9,6 +9,7 @@ import type { PackSpec } from '../commit/scheme';
 import type { CalibrationAccuracy } from './layer-errors';
 import { materialisedSums, materialisesSum } from './emit';
 import type { R1csStats } from './r1cs-stats';
+import { keptOutputConstraints } from './kept-output-constraints';
 
 export interface LayerReport {
   layer: string;
@@ -115,52 +116,6 @@ export function provingCost(stats: R1csStats, publicSignals: number): ProvingCos
   };
 }
 
-/** Output elements whose value is fixed by the circuit: no input reaches them through any layer. */
-function constantOutputElements(model: QuantizedModel): number {
-  const constant: boolean[][] = model.tensors.map((t) => new Array<boolean>(t.size).fill(false));
-  for (const layer of model.layers) {
-    constant[layer.out] = layer.rows.map(
-      (row, i) =>
-        layer.gadgets![i].kind === 'zero' ||
-        layer.gadgets![i].kind === 'one' ||
-        (!rowHasParams(row) &&
-          row.terms.every(([t, j]) => constant[t][j]) &&
-          row.products.every(([ta, ia, tb, ib]) => constant[ta][ia] && constant[tb][ib]) &&
-          // A quotient row reads its divisor too.
-          [layer.divide, layer.modulo].every((q) => !q || constant[q.divisors[i][0]][q.divisors[i][1]])),
-    );
-  }
-  return model.outputs.reduce((n, o) => n + constant[o.tensor].filter(Boolean).length, 0);
-}
-
-/**
- * Output elements that are a copy of a signal an earlier output element already made public (an RNN's
- * Y_h is the last step of its Y): circom cannot merge two public signals, so each keeps one constraint.
- * Copies are followed through linear rows of one term (Concat, Gather, a rescale by 2^k).
- */
-function repeatedOutputElements(model: QuantizedModel): number {
-  const producer = new Map(model.layers.map((l) => [l.out, l]));
-  const source = (t: number, j: number): string | undefined => {
-    for (;;) {
-      const layer = producer.get(t);
-      const row = layer?.rows[j];
-      const copy = row && layer.gadgets![j].kind === 'linear' && row.products.length === 0 && !rowHasParams(row) && row.terms.length === 1 && row.terms[0][3] === undefined;
-      // An input element is left out: the report has never counted an output that copies an input.
-      if (!copy) return layer ? `${t}:${j}` : undefined;
-      [t, j] = row.terms[0];
-    }
-  };
-  // Across outputs only: within one output (a Pad, a Tile), circom's own simplification decides.
-  const earlier = new Set<string>();
-  let repeated = 0;
-  for (const o of model.outputs) {
-    const sources = Array.from({ length: model.tensors[o.tensor].size }, (_, j) => source(o.tensor, j));
-    repeated += sources.filter((s) => s !== undefined && earlier.has(s)).length;
-    for (const s of sources) if (s !== undefined) earlier.add(s);
-  }
-  return repeated;
-}
-
 export function buildReport(model: QuantizedModel): CompileReport {
   const layers: LayerReport[] = model.inputs.map((input) => {
     const bits = (input.hi - input.lo + 1n).toString(2).length - 1;
@@ -230,15 +185,13 @@ export function buildReport(model: QuantizedModel): CompileReport {
     });
     hashRow('weights', layout.weights);
   }
-  // Constant output elements need a pin only when they are public signals.
-  const pinned = layout.outputs ? 0 : constantOutputElements(model) * k;
-  if (pinned > 0) {
-    // circom keeps one linear constraint per public output element that is a constant.
-    layers.push({ layer: 'public outputs', opType: 'constant pins', outputs: pinned, constraints: pinned, products: 0, maxBits: 0, shift: 0, scaleBits: 0 });
+  // circom keeps one linear constraint per public output element it cannot solve for a private signal.
+  const kept = keptOutputConstraints(model);
+  if (kept.constant > 0) {
+    layers.push({ layer: 'public outputs', opType: 'constant pins', outputs: kept.constant, constraints: kept.constant, products: 0, maxBits: 0, shift: 0, scaleBits: 0 });
   }
-  const repeated = layout.outputs ? 0 : repeatedOutputElements(model) * k;
-  if (repeated > 0) {
-    layers.push({ layer: 'public outputs', opType: 'repeated outputs', outputs: repeated, constraints: repeated, products: 0, maxBits: 0, shift: 0, scaleBits: 0 });
+  if (kept.dependent > 0) {
+    layers.push({ layer: 'public outputs', opType: 'linear in other outputs', outputs: kept.dependent, constraints: kept.dependent, products: 0, maxBits: 0, shift: 0, scaleBits: 0 });
   }
   return {
     layers,

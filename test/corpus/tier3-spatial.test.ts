@@ -1,7 +1,8 @@
 /**
  * The tier-3 corpus models the spatial and indexing families (ConvTranspose, Resize, TopK;
  * docs/spatial.md) made provable: each proves, verifies, matches the integer reference bit for bit,
- * stays within its static error bound and passes the soundness audit (every mutation refused).
+ * stays within its static error bound, has the constraint count its compile report predicted, and
+ * passes the soundness audit (every mutation refused).
  * ezkl/1l_conv_transpose (about a minute, most of it setup) and ezkl/mnist_gan (2.66 M constraints:
  * refused as MODEL_TOO_LARGE under the corpus table's 300 000 limit) run with ZKML_CORPUS_SLOW=1.
  */
@@ -46,6 +47,7 @@ if (!present) {
         const r = await runCorpusModel(path.join(CORPUS, model), workDir, { prover, cacheDir });
         assert.equal(r.status, 'proved', summary(r));
         assert.equal(r.verified, true);
+        assert.equal(r.predictedConstraints, r.constraints, `${model}: the report's predicted count equals the r1cs`);
         assert.equal(r.integerReferenceMatches, true);
         assert.equal(r.auditForgeries, 0, `${model}: the soundness audit found forged witnesses`);
         assert.ok(r.auditMutations! > 0, `${model}: the audit tried mutations`);

@@ -43,6 +43,8 @@ export interface CorpusResult {
   /** Set when the default 8 input bits could not hold the input's range (e.g. raw tabular features) and the run raised them. */
   inputBits?: number;
   constraints?: number;
+  /** The compile report's count, predicted before circom ran (equal to constraints when the report is right). */
+  predictedConstraints?: number;
   publicSignals?: number;
   ptauPower?: number;
   compileMs?: number;
@@ -278,6 +280,7 @@ export async function runCorpusModel(modelDir: string, workDir: string, opts: Co
     inputSource,
     ...(settings?.inputBits === WIDE_INPUT_BITS ? { inputBits: WIDE_INPUT_BITS } : {}),
     constraints: compiled.constraints,
+    predictedConstraints: compiled.report.predictedConstraints,
     publicSignals: compiled.publicSignals,
     compileMs: compiled.timings.totalMs,
   };

@@ -1,5 +1,6 @@
 /**
- * The tier-3 corpus models that the recurrent expansion (src/onnx/expand-recurrent.ts) made provable:
+ * The tier-3 corpus models that the recurrent expansion (src/onnx/expand-recurrent.ts) and the Scan
+ * unrolling (src/onnx/expand-scan.ts) made provable:
  * each proves, verifies, matches the integer reference bit for bit, stays within its static error
  * bound and passes the soundness audit (every mutation refused).
  */
@@ -14,8 +15,8 @@ import { Prover } from '../../src/prover/prover';
 const CORPUS = corpusDir();
 const present = fs.existsSync(path.join(CORPUS, 'INDEX.md'));
 
-/** LSTM and RNN, unrolled over their static sequence length. */
-const RECURRENT = ['ezkl/lstm', 'ezkl/rnn'];
+/** LSTM and RNN, unrolled over their static sequence length; a quantized LSTM cell written as a Scan (expand-scan.ts), unrolled likewise. */
+const RECURRENT = ['ezkl/lstm', 'ezkl/rnn', 'zkml-jolt/tract_tc__qlstm_3-2-3_T3_S1'];
 
 const summary = (r: CorpusResult) => `${r.model}: ${r.status}${r.stage ? ` at ${r.stage}` : ''}${r.code ? ` ${r.code}` : ''}${r.reason ? `: ${r.reason}` : ''}`;
 

@@ -43,6 +43,13 @@ const isSupported = (n: IrNode) => n.opType === 'Constant' || (!!familyOf(n.opTy
 export function checkSupportedOps(raw: RawGraph): void {
   const bad: IrNode[] = raw.nodes.filter((n) => !isSupported(n));
   for (const outer of raw.nodes) {
+    // Opset 8's Scan is another op: batched, with a sequence_lens input first.
+    if (outer.opType === 'Scan' && raw.opset < 9) {
+      throw new ZkmlError('ONNX_UNSUPPORTED_ATTRIBUTE', `node '${outer.name}' (Scan): the opset ${raw.opset} form (batched, with sequence_lens) is not supported; only opset 9 and later`, {
+        node: outer.name,
+        opType: outer.opType,
+      });
+    }
     for (const [attribute, body] of Object.entries(outer.subgraphs ?? {})) {
       const nested = body.nodes.find((n) => n.subgraphs || Object.values(n.attributes).includes('<graph>'));
       if (nested) {

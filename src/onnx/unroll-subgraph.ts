@@ -1,6 +1,7 @@
 /**
  * One iteration of a Scan or Loop body, inlined into the outer graph (expand-scan.ts, expand-loop.ts):
- * every value the body computes is renamed per iteration (`node#k/value`), its formal inputs are bound
+ * every value the body computes is renamed per iteration (`output#k/value`, after the node's first
+ * output; its nodes `node#k/bodyNode`), its formal inputs are bound
  * to outer values, its initializers become outer constants (once, shared by every iteration), and any
  * other name it reads is an outer-scope value, read as is.
  */
@@ -17,13 +18,21 @@ export class Unroller {
   readonly constants = new Map<string, FloatTensor>();
   private count = 0;
   private readonly initializerNames = new Map<string, string>();
+  /**
+   * What every new value's name starts with: the node's first output, unique in the graph (ONNX
+   * values are SSA), where node names may repeat and two unrollings must never define one name.
+   */
+  private readonly prefix: string;
 
   constructor(
     readonly node: IrNode,
     readonly body: Subgraph,
   ) {
+    const first = node.outputs.find((o) => o !== '');
+    if (first === undefined) throw new ZkmlError('ONNX_MALFORMED', `node '${node.name}' (${node.opType}) has no outputs`, { node: node.name });
+    this.prefix = first;
     for (const [name, t] of body.initializers) {
-      const outer = `${node.name}#/${name}`;
+      const outer = `${this.prefix}#/${name}`;
       this.initializerNames.set(name, outer);
       this.constants.set(outer, t);
     }
@@ -41,7 +50,7 @@ export class Unroller {
   }
 
   private fresh(what: string): string {
-    return `${this.node.name}#${what}${this.count++}`;
+    return `${this.prefix}#${what}${this.count++}`;
   }
 
   constant(what: string, t: FloatTensor): string {
@@ -68,7 +77,7 @@ export class Unroller {
       const inputsOuter = n.inputs.map(resolve);
       const outputs = n.outputs.map((o) => {
         if (o === '') return '';
-        const renamed = `${this.node.name}#${k}/${o}`;
+        const renamed = `${this.prefix}#${k}/${o}`;
         local.set(o, renamed);
         return renamed;
       });

@@ -55,6 +55,10 @@ function withAxis(rest: number[], axis: number, steps: number | string): Array<n
  * outer-scope initializers the body reads by name. Outputs the final h and the stacked h'.
  */
 function scanModel(c: ScanCase): Uint8Array {
+  return writeOnnx(scanSpec(c));
+}
+
+function scanSpec(c: ScanCase): GraphSpec {
   const rng = seededRng(c.seed);
   const { input: D, hidden: H } = c;
   const bodyNodes: NodeSpec[] = [
@@ -94,7 +98,22 @@ function scanModel(c: ScanCase): Uint8Array {
     initializers: [weights(rng, 'Wh', [H, H]), weights(rng, 'b', [H], 0.3), ...(c.runtimeState ? [] : [weights(rng, 'h0', [1, H], 0.5)])],
     nodes: [{ opType: 'Scan', name: 'scan', inputs: ['h0', 'x', ...(c.twoScanInputs ? ['u'] : [])], outputs: ['h_final', 'y'], attributes }],
   };
-  return writeOnnx(spec);
+  return spec;
+}
+
+/**
+ * Two Scans over different initial states, both named 'scan' (onnxruntime refuses that, our parser
+ * does not) or the second named `second`: their unrollings must not share a value name.
+ */
+function twinScans(second = 'scan'): Uint8Array {
+  const spec = scanSpec(SCAN);
+  const rng = seededRng(9);
+  return writeOnnx({
+    ...spec,
+    outputs: [...spec.outputs, f('h_final_b', [1, 3]), f('y_b', [3, 1, 3])],
+    initializers: [...spec.initializers!, weights(rng, 'h0_b', [1, 3], 0.5)],
+    nodes: [...spec.nodes, { ...spec.nodes[0], name: second, inputs: ['h0_b', 'x'], outputs: ['h_final_b', 'y_b'] }],
+  });
 }
 
 interface LoopCase {
@@ -184,11 +203,11 @@ function samples(graph: Graph, rng: Rng, n: number): InputSample[] {
 }
 
 /** The float expansion against onnxruntime (1e-5), then the integer model within its static bound; returns the worst integer error. */
-async function checkAgainstOrt(bytes: Uint8Array, seed: number, dims?: Record<string, number>): Promise<number> {
+async function checkAgainstOrt(bytes: Uint8Array, seed: number, dims?: Record<string, number>, ortBytes = bytes): Promise<number> {
   const rng = seededRng(seed);
   const graph = loadOnnx(bytes, undefined, dims ? { leading: 1, named: dims } : 1);
   const floatSamples = samples(graph, rng, 5);
-  const ortFloat = await runOrtFloat(bytes, graph.inputs, floatSamples);
+  const ortFloat = await runOrtFloat(ortBytes, graph.inputs, floatSamples);
   floatSamples.forEach((s, k) => {
     const ours = runFloat(graph, s);
     for (const out of graph.outputs) {
@@ -200,7 +219,7 @@ async function checkAgainstOrt(bytes: Uint8Array, seed: number, dims?: Record<st
   });
   const model = quantizeGraph(graph, parseSettings({}), samples(graph, rng, 24));
   const inRange = Array.from({ length: 20 }, () => randomInRange(model, rng));
-  const ort = await runOrtFloat(bytes, graph.inputs, inRange);
+  const ort = await runOrtFloat(ortBytes, graph.inputs, inRange);
   let worst = 0;
   inRange.forEach((s, k) => {
     const ints = runReference(model, quantizeSample(model, s));
@@ -226,6 +245,7 @@ describe('Scan and Loop: the unrolled graph against onnxruntime', () => {
     'Scan (two scan inputs, one step)': { ...SCAN, steps: 1, twoScanInputs: true, seed: 5 },
   };
   for (const [name, c] of Object.entries(scans)) test(name, async (t) => t.diagnostic(`worst |error| ${await checkAgainstOrt(scanModel(c), c.seed + 50)}`));
+  test('two Scans with the same node name', async (t) => t.diagnostic(`worst |error| ${await checkAgainstOrt(twinScans(), 57, undefined, twinScans('scan_b'))}`));
   test('Scan over a named symbolic length, bound with dims', async (t) => {
     t.diagnostic(`worst |error| ${await checkAgainstOrt(scanModel({ ...SCAN, steps: 'T', inAxis: 1, seed: 6 }), 56, { T: 4 })}`);
   });
@@ -247,6 +267,7 @@ describe('Scan and Loop: refusals name the node and the input or attribute', () 
   test('a data-dependent body condition', () => refused(loopModel({ ...LOOP, condOut: 'data' }), 'ONNX_UNSUPPORTED_ATTRIBUTE', "'loop' (Loop)", "attribute 'body'", "'cond_out'"));
   test('a trip count that unrolls too far', () => refused(loopModel({ ...LOOP, trips: 1_000_000 }), 'MODEL_TOO_LARGE', "'loop' (Loop)"));
   test('a nested subgraph', () => refused(loopModel({ ...LOOP, nested: true }), 'ONNX_UNSUPPORTED_ATTRIBUTE', "'loop' (Loop)", "'inner' (Scan)", 'nested'));
+  test('the opset 8 Scan (batched, with sequence_lens)', () => refused(writeOnnx({ ...scanSpec(SCAN), opset: 8 }), 'ONNX_UNSUPPORTED_ATTRIBUTE', "'scan' (Scan)", 'opset 8'));
   test('a Scan over a symbolic length not bound', () => refused(scanModel({ ...SCAN, steps: 'T', inAxis: 1 }), 'ONNX_DYNAMIC_SHAPE', "'T'"));
   test('an unsupported op in the body', () =>
     refused(

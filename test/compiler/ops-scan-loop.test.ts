@@ -13,6 +13,7 @@ import { sizeOf } from '../../src/formats/graph';
 import type { InputSample } from '../../src/formats/input-document';
 import { parseSettings } from '../../src/formats/settings';
 import { loadOnnx } from '../../src/onnx/load';
+import { DEFAULT_PARSE_LIMITS } from '../../src/onnx/parse';
 import { GraphSpec, InitializerSpec, NodeSpec, SubgraphSpec, ValueSpec, writeOnnx } from '../../src/onnx/writer';
 import { quantizeSample } from '../../src/quantize/codec';
 import { runFloat } from '../../src/quantize/float-executor';
@@ -266,6 +267,10 @@ describe('Scan and Loop: refusals name the node and the input or attribute', () 
   test('an initial condition computed at run time', () => refused(loopModel({ ...LOOP, cond: 'runtime' }), 'ONNX_UNSUPPORTED_ATTRIBUTE', "'loop' (Loop)", "condition 'cond'"));
   test('a data-dependent body condition', () => refused(loopModel({ ...LOOP, condOut: 'data' }), 'ONNX_UNSUPPORTED_ATTRIBUTE', "'loop' (Loop)", "attribute 'body'", "'cond_out'"));
   test('a trip count that unrolls too far', () => refused(loopModel({ ...LOOP, trips: 1_000_000 }), 'MODEL_TOO_LARGE', "'loop' (Loop)"));
+  test('body nodes count against the parse limits', () => {
+    const err = expectCode(() => loadOnnx(loopModel(LOOP), { ...DEFAULT_PARSE_LIMITS, maxNodes: 5 }), 'MODEL_TOO_LARGE');
+    assert.ok(err.message.includes('nodes'), err.message);
+  });
   test('a nested subgraph', () => refused(loopModel({ ...LOOP, nested: true }), 'ONNX_UNSUPPORTED_ATTRIBUTE', "'loop' (Loop)", "'inner' (Scan)", 'nested'));
   test('the opset 8 Scan (batched, with sequence_lens)', () => refused(writeOnnx({ ...scanSpec(SCAN), opset: 8 }), 'ONNX_UNSUPPORTED_ATTRIBUTE', "'scan' (Scan)", 'opset 8'));
   test('a Scan over a symbolic length not bound', () => refused(scanModel({ ...SCAN, steps: 'T', inAxis: 1 }), 'ONNX_DYNAMIC_SHAPE', "'T'"));

@@ -26,6 +26,23 @@ export interface IrNode {
   inputs: string[];
   outputs: string[];
   attributes: Record<string, AttrValue>;
+  /** GRAPH attributes (Scan's and Loop's body), by attribute name; unrolled at ingest, never in a Graph. */
+  subgraphs?: Record<string, Subgraph>;
+}
+
+/** A formal input or output of a subgraph: a number per static dimension, a string for a symbolic one. */
+export interface SubgraphValue {
+  name: string;
+  elemType: ElemType;
+  dims: Array<number | string>;
+}
+
+/** A GRAPH attribute as parsed: its formal inputs and outputs, its own initializers and its nodes. */
+export interface Subgraph {
+  inputs: SubgraphValue[];
+  outputs: SubgraphValue[];
+  initializers: Map<string, FloatTensor>;
+  nodes: IrNode[];
 }
 
 export interface Graph {

@@ -5,7 +5,7 @@
  * refused here at ingest, naming the node (docs/logic.md).
  *
  * Integer-valued: integer and bool graph inputs, constants whose values are all integers, the
- * results of comparisons, logic, ArgMax, Floor/Ceil/Sign, casts to integer types, and ops that
+ * results of comparisons, logic, ArgMax, Floor/Ceil/Sign, the quantized ops, casts to integer types, and ops that
  * only move, add or multiply integer-valued operands. Bool-valued (0 or 1): comparison and logic
  * results, bool inputs and bool casts of bools, and tensors moved from them.
  */
@@ -14,8 +14,8 @@ import type { Graph, IrNode } from '../formats/graph';
 
 /** Results that are bits: comparisons and logic. */
 const BOOL_RESULTS = new Set(['Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual', 'Equal', 'Not', 'And', 'Or', 'Xor']);
-/** Results that are integers whatever their operands. */
-const INTEGER_RESULTS = new Set(['ArgMax', 'ArgMin', 'Floor', 'Ceil', 'Sign', 'Round', 'Shape', 'Size']);
+/** Results that are integers whatever their operands (the quantized ops' results are rounded and saturated integers). */
+const INTEGER_RESULTS = new Set(['ArgMax', 'ArgMin', 'Floor', 'Ceil', 'Sign', 'Round', 'Shape', 'Size', 'QuantizeLinear', 'QLinearConv', 'QLinearMatMul', 'ConvInteger', 'MatMulInteger']);
 /** Ops whose result is integer-valued when every operand at these positions is (others are parameters). */
 const INTEGER_PRESERVING: Record<string, (node: IrNode) => number[]> = {
   Identity: () => [0],

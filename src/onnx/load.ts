@@ -7,6 +7,8 @@ import { expandNormalization, isNormalization } from './expand-normalization';
 import { expandRecurrent, isRecurrent } from './expand-recurrent';
 import { expandReduce, isReduceExpansion } from './expand-reduce';
 import { expandHardmax, isHardmax } from './expand-hardmax';
+import { expandScan, isScan } from './expand-scan';
+import { expandLoop, isLoop } from './expand-loop';
 import type { Expansion } from './expand-normalization';
 
 type Expander = (node: IrNode, shapes: number[][], consts: Array<FloatTensor | undefined>) => Expansion;
@@ -17,6 +19,8 @@ function expanderOf(opType: string): Expander | undefined {
   if (isRecurrent(opType)) return expandRecurrent;
   if (isReduceExpansion(opType)) return expandReduce;
   if (isHardmax(opType)) return expandHardmax;
+  if (isScan(opType)) return expandScan;
+  if (isLoop(opType)) return expandLoop;
   return undefined;
 }
 import { foldBatchNorm } from './fold-batchnorm';
@@ -29,9 +33,39 @@ import { INVERSE_STDDEV_OP } from './ops/inverse-stddev';
 import { SHAPE_ONLY_OPS } from './ops/shape-consts';
 import { DEFAULT_PARSE_LIMITS, ParseLimits, parseOnnx, RawGraph, RawValueInfo } from './parse';
 
-/** Every node whose op is outside the allowlist, all at once. */
+const isSupported = (n: IrNode) => n.opType === 'Constant' || (!!familyOf(n.opType) && n.opType !== INVERSE_STDDEV_OP) || !!expanderOf(n.opType);
+
+/**
+ * Every node whose op is outside the allowlist, all at once, those of Scan and Loop bodies
+ * (named 'outer/inner') included. A subgraph inside a body (a nested Scan, Loop or If) is refused:
+ * unrolling resolves one level of outer scope only.
+ */
 export function checkSupportedOps(raw: RawGraph): void {
-  const bad = raw.nodes.filter((n) => n.opType !== 'Constant' && (!familyOf(n.opType) || n.opType === INVERSE_STDDEV_OP) && !expanderOf(n.opType));
+  const bad: IrNode[] = raw.nodes.filter((n) => !isSupported(n));
+  for (const outer of raw.nodes) {
+    // Opset 8's Scan is another op: batched, with a sequence_lens input first.
+    if (outer.opType === 'Scan' && raw.opset < 9) {
+      throw new ZkmlError('ONNX_UNSUPPORTED_ATTRIBUTE', `node '${outer.name}' (Scan): the opset ${raw.opset} form (batched, with sequence_lens) is not supported; only opset 9 and later`, {
+        node: outer.name,
+        opType: outer.opType,
+      });
+    }
+    for (const [attribute, body] of Object.entries(outer.subgraphs ?? {})) {
+      const nested = body.nodes.find((n) => n.subgraphs || Object.values(n.attributes).includes('<graph>'));
+      if (nested) {
+        throw new ZkmlError(
+          'ONNX_UNSUPPORTED_ATTRIBUTE',
+          `node '${outer.name}' (${outer.opType}): attribute '${attribute}' holds node '${nested.name}' (${nested.opType}) with a subgraph of its own; nested subgraphs are not supported`,
+          {
+            node: outer.name,
+            opType: outer.opType,
+            attribute,
+          },
+        );
+      }
+      bad.push(...body.nodes.filter((n) => !isSupported(n)).map((n) => ({ ...n, name: `${outer.name}/${n.name}` })));
+    }
+  }
   if (bad.length > 0) {
     const list = bad.map((n) => `'${n.name}' (${n.opType})`).join(', ');
     throw new ZkmlError('ONNX_UNSUPPORTED_OP', `unsupported op${bad.length > 1 ? 's' : ''} in ${list}; supported: ${SUPPORTED_OPS.join(', ')}`, {

@@ -3,7 +3,7 @@
  * decoding problem becomes ONNX_MALFORMED, never a crash.
  */
 import { ZkmlError } from '../errors';
-import type { AttrValue, ElemType, FloatTensor, IrNode } from '../formats/graph';
+import type { AttrValue, ElemType, FloatTensor, IrNode, Subgraph, SubgraphValue } from '../formats/graph';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const { onnx } = require('onnx-proto');
 
@@ -18,12 +18,8 @@ const ELEM_TYPES: Record<number, ElemType> = {
   11: 'float64',
 };
 
-export interface RawValueInfo {
-  name: string;
-  elemType: ElemType;
-  /** A number, or a string for a symbolic dimension. */
-  dims: Array<number | string>;
-}
+/** A number per dimension, or a string for a symbolic one. */
+export type RawValueInfo = SubgraphValue;
 
 export interface RawGraph {
   opset: number;
@@ -60,7 +56,7 @@ export const DEFAULT_PARSE_LIMITS: ParseLimits = {
  * of lowering.
  */
 function checkCounts(g: any, limits: ParseLimits): void {
-  const nodes: any[] = g.node;
+  const nodes: any[] = withSubgraphNodes(g.node);
   const edges = nodes.reduce((a, n) => a + (n.input?.length ?? 0) + (n.output?.length ?? 0), 0);
   const counts: Array<[string, number, number]> = [
     ['nodes', nodes.length, limits.maxNodes],
@@ -71,6 +67,19 @@ function checkCounts(g: any, limits: ParseLimits): void {
   for (const [unit, count, limit] of counts) {
     if (count > limit) throw new ZkmlError('MODEL_TOO_LARGE', `the graph has ${count} ${unit}, more than the limit of ${limit}`, { count, limit, unit });
   }
+}
+
+/** The nodes of a graph and of every subgraph in it (Scan and Loop bodies count against the limits too). */
+function withSubgraphNodes(nodes: any[]): any[] {
+  const all: any[] = [];
+  const visit = (list: any[]) => {
+    for (const n of list ?? []) {
+      all.push(n);
+      for (const a of n.attribute ?? []) if (a.type === 5 && a.g) visit(a.g.node);
+    }
+  };
+  visit(nodes);
+  return all;
 }
 
 const toNum = (v: unknown): number => (typeof v === 'number' ? v : Number((v as { toString(): string }).toString()));
@@ -170,7 +179,7 @@ function decodeAttribute(a: any, node: string, limits: ParseLimits): AttrValue {
       return (a.ints ?? []).map(toNum);
     case 8:
       return (a.strings ?? []).map((s: Uint8Array) => Buffer.from(s).toString('utf8'));
-    // Subgraphs (Scan, Loop, If bodies): kept opaque; the op allowlist rejects their node by name.
+    // A GRAPH (Scan's and Loop's body) is parsed into the node's subgraphs (parseNode); GRAPHS stay opaque.
     case 5:
     case 10:
       return '<graph>';
@@ -210,21 +219,33 @@ export function parseOnnx(bytes: Uint8Array, limits: ParseLimits = DEFAULT_PARSE
     throw new ZkmlError('ONNX_MALFORMED', 'the model imports no ONNX operator set (opset_import has no entry for the default domain)');
   }
   const opset = opsetEntry ? toNum(opsetEntry.version) : 0;
+  const body = parseBody(g, limits);
+  // A graph's initializers may also be listed as inputs (IR < 4); they are constants, not inputs.
+  return { opset, ...body, inputs: body.inputs.filter((v) => !body.initializers.has(v.name)) };
+}
+
+/** A graph's (or a subgraph's) inputs, outputs, initializers and nodes. */
+function parseBody(g: any, limits: ParseLimits, value: (v: any) => RawValueInfo = valueInfo): Subgraph {
   const initializers = new Map<string, FloatTensor>();
   for (const t of g.initializer ?? []) initializers.set(t.name, decodeTensor(t, limits));
   let unnamed = 0;
-  const nodes: IrNode[] = g.node.map((n: any) => {
-    const name = n.name || `${n.opType}_${unnamed++}`;
-    const attributes: Record<string, AttrValue> = {};
-    for (const a of n.attribute ?? []) attributes[a.name] = decodeAttribute(a, name, limits);
-    const domain = n.domain && n.domain !== 'ai.onnx' ? `${n.domain}:` : '';
-    return { name, opType: `${domain}${n.opType}`, inputs: [...(n.input ?? [])], outputs: [...(n.output ?? [])], attributes };
-  });
-  return {
-    opset,
-    inputs: (g.input ?? []).filter((v: any) => !initializers.has(v.name)).map(valueInfo),
-    outputs: g.output.map(valueInfo),
-    initializers,
-    nodes,
-  };
+  const nodes: IrNode[] = (g.node ?? []).map((n: any) => parseNode(n, n.name || `${n.opType}_${unnamed++}`, limits));
+  return { inputs: (g.input ?? []).map(value), outputs: (g.output ?? []).map(value), initializers, nodes };
+}
+
+/** A subgraph's formal values may omit their type (ONNX infers it from the outer node); unrolling needs names only. */
+function subgraphValue(v: any): RawValueInfo {
+  return v.type?.tensorType ? valueInfo(v) : { name: v.name, elemType: 'float32', dims: ['?unknown-rank'] };
+}
+
+function parseNode(n: any, name: string, limits: ParseLimits): IrNode {
+  const attributes: Record<string, AttrValue> = {};
+  const subgraphs: Record<string, Subgraph> = {};
+  for (const a of n.attribute ?? []) {
+    attributes[a.name] = decodeAttribute(a, name, limits);
+    if (a.type === 5 && a.g) subgraphs[a.name] = parseBody(a.g, limits, subgraphValue);
+  }
+  const domain = n.domain && n.domain !== 'ai.onnx' ? `${n.domain}:` : '';
+  const node: IrNode = { name, opType: `${domain}${n.opType}`, inputs: [...(n.input ?? [])], outputs: [...(n.output ?? [])], attributes };
+  return Object.keys(subgraphs).length > 0 ? { ...node, subgraphs } : node;
 }

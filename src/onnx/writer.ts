@@ -5,10 +5,10 @@
 import { onnx } from 'onnx-proto';
 import { ZkmlError } from '../errors';
 
-/** Element types the writer can store: float32, and the integer types of quantized models. */
-export type WriterElemType = 'float32' | 'int8' | 'uint8' | 'int32' | 'int64';
+/** Element types the writer can store: float32, the integer types of quantized models, and bool (a Loop's condition). */
+export type WriterElemType = 'float32' | 'int8' | 'uint8' | 'int32' | 'int64' | 'bool';
 
-const DATA_TYPES: Record<WriterElemType, number> = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7 };
+const DATA_TYPES: Record<WriterElemType, number> = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9 };
 
 export interface ValueSpec {
   name: string;
@@ -32,7 +32,13 @@ export interface TypedAttribute {
   value: number | number[] | string | string[];
 }
 
-export type AttributeValue = number | number[] | string | TypedAttribute;
+/** A GRAPH attribute: a Scan or Loop body, which may read outer-scope values by name. */
+export interface GraphAttribute {
+  type: 'graph';
+  value: SubgraphSpec;
+}
+
+export type AttributeValue = number | number[] | string | TypedAttribute | GraphAttribute;
 
 export interface NodeSpec {
   opType: string;
@@ -54,6 +60,9 @@ export interface GraphSpec {
   nodes: NodeSpec[];
 }
 
+/** A subgraph: like a graph without an opset (it has its outer graph's). */
+export type SubgraphSpec = Omit<GraphSpec, 'opset'>;
+
 export const IR_VERSION = 8;
 export const PRODUCER_NAME = 'zkml';
 
@@ -71,15 +80,19 @@ export function writeOnnx(graph: GraphSpec): Uint8Array {
       onnx.OperatorSetIdProto.create({ domain: '', version: graph.opset ?? 13 }),
       ...(graph.nodes.some((n) => n.domain === 'ai.onnx.ml') ? [onnx.OperatorSetIdProto.create({ domain: 'ai.onnx.ml', version: 3 })] : []),
     ],
-    graph: onnx.GraphProto.create({
-      name: graph.name,
-      input: graph.inputs.map(valueInfo),
-      output: graph.outputs.map(valueInfo),
-      initializer: (graph.initializers ?? []).map(tensor),
-      node: graph.nodes.map(node),
-    }),
+    graph: graphProto(graph),
   });
   return onnx.ModelProto.encode(model).finish();
+}
+
+function graphProto(graph: SubgraphSpec): onnx.GraphProto {
+  return onnx.GraphProto.create({
+    name: graph.name,
+    input: graph.inputs.map(valueInfo),
+    output: graph.outputs.map(valueInfo),
+    initializer: (graph.initializers ?? []).map(tensor),
+    node: graph.nodes.map(node),
+  });
 }
 
 function valueInfo(v: ValueSpec): onnx.ValueInfoProto {
@@ -115,7 +128,8 @@ function littleEndian(data: ArrayLike<number>, type: WriterElemType, name: strin
   const width = type === 'int64' ? 8 : type === 'int32' ? 4 : 1;
   const bytes = new Uint8Array(data.length * width);
   const view = new DataView(bytes.buffer);
-  const [lo, hi] = type === 'int8' ? [-128, 127] : type === 'uint8' ? [0, 255] : type === 'int64' ? [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER] : [-(2 ** 31), 2 ** 31 - 1];
+  const [lo, hi] =
+    type === 'int8' ? [-128, 127] : type === 'uint8' ? [0, 255] : type === 'bool' ? [0, 1] : type === 'int64' ? [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER] : [-(2 ** 31), 2 ** 31 - 1];
   Array.from(data).forEach((x, i) => {
     if (!Number.isInteger(x) || x < lo || x > hi) throw new ZkmlError('INTERNAL', `initializer ${name}: ${x} is not a ${type}`);
     if (type === 'int64') view.setBigInt64(i * 8, BigInt(x), true);
@@ -146,8 +160,9 @@ function node(n: NodeSpec): onnx.NodeProto {
 }
 
 function attribute(name: string, raw: AttributeValue): onnx.AttributeProto {
-  const { type, value } = typed(name, raw);
   const T = onnx.AttributeProto.AttributeType;
+  if (typeof raw === 'object' && !Array.isArray(raw) && raw.type === 'graph') return onnx.AttributeProto.create({ name, type: T.GRAPH, g: graphProto(raw.value) });
+  const { type, value } = typed(name, raw as Exclude<AttributeValue, GraphAttribute>);
   switch (type) {
     case 'int':
       return onnx.AttributeProto.create({ name, type: T.INT, i: checkedInt(name, value as number) });
@@ -164,7 +179,7 @@ function attribute(name: string, raw: AttributeValue): onnx.AttributeProto {
   }
 }
 
-function typed(name: string, value: AttributeValue): TypedAttribute {
+function typed(name: string, value: Exclude<AttributeValue, GraphAttribute>): TypedAttribute {
   if (typeof value === 'string') return { type: 'string', value };
   if (typeof value === 'number') {
     return { type: FLOAT_ATTRIBUTE_NAMES.has(name) || !Number.isInteger(value) ? 'float' : 'int', value };

@@ -1,5 +1,6 @@
 /**
- * The tier-3 corpus models that the recurrent expansion (src/onnx/expand-recurrent.ts) made provable:
+ * The tier-3 corpus models that the recurrent expansion (src/onnx/expand-recurrent.ts) and the Scan
+ * unrolling (src/onnx/expand-scan.ts) made provable:
  * each proves, verifies, matches the integer reference bit for bit, stays within its static error
  * bound and passes the soundness audit (every mutation refused).
  */
@@ -10,12 +11,14 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { corpusDir, CorpusResult, floatSlack, runCorpusModel } from '../../tools/corpus/run-corpus-model';
 import { Prover } from '../../src/prover/prover';
+import { loadOnnx } from '../../src/onnx/load';
+import { runFloat } from '../../src/quantize/float-executor';
 
 const CORPUS = corpusDir();
 const present = fs.existsSync(path.join(CORPUS, 'INDEX.md'));
 
-/** LSTM and RNN, unrolled over their static sequence length. */
-const RECURRENT = ['ezkl/lstm', 'ezkl/rnn'];
+/** LSTM and RNN, unrolled over their static sequence length; a quantized LSTM cell written as a Scan (expand-scan.ts), unrolled likewise. */
+const RECURRENT = ['ezkl/lstm', 'ezkl/rnn', 'zkml-jolt/tract_tc__qlstm_3-2-3_T3_S1'];
 
 const summary = (r: CorpusResult) => `${r.model}: ${r.status}${r.stage ? ` at ${r.stage}` : ''}${r.code ? ` ${r.code}` : ''}${r.reason ? `: ${r.reason}` : ''}`;
 
@@ -37,6 +40,15 @@ if (!present) {
       await prover.close();
       fs.rmSync(workDir, { recursive: true, force: true });
       if (ownCache) fs.rmSync(cacheDir, { recursive: true, force: true });
+    });
+
+    test('the qlstm Scan over its 3 steps (leading dimension 3): the unrolled float graph equals the reference output', () => {
+      const dir = path.join(CORPUS, 'zkml-jolt/tract_tc__qlstm_3-2-3_T3_S1');
+      const io = JSON.parse(fs.readFileSync(path.join(dir, 'input.json'), 'utf8')) as { input_data: number[][]; output_data: number[][] };
+      const graph = loadOnnx(fs.readFileSync(path.join(dir, 'network.onnx')), undefined, 3);
+      const got = runFloat(graph, new Map([[graph.inputs[0].name, Float64Array.from(io.input_data[0])]])).get(graph.outputs[0].name)!;
+      assert.deepEqual(got.shape, [3, 3]);
+      got.data.forEach((v, i) => assert.ok(Math.abs(v - io.output_data[0][i]) <= 1e-6, `output[${i}]: ${v}, reference ${io.output_data[0][i]}`));
     });
 
     for (const model of RECURRENT) {

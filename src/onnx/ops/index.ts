@@ -26,6 +26,8 @@ import { NORMALIZATION_OPS } from '../expand-normalization';
 import { RECURRENT_OPS } from '../expand-recurrent';
 import { REDUCE_EXPANSIONS } from '../expand-reduce';
 import { HARDMAX_OP } from '../expand-hardmax';
+import { SCAN_OP } from '../expand-scan';
+import { LOOP_OP } from '../expand-loop';
 import { INVERSE_STDDEV_OP, inverseStdDevFamily } from './inverse-stddev';
 import { modFamily } from './mod';
 
@@ -61,7 +63,7 @@ const FAMILIES: OpFamily[] = [
 const BY_OP = new Map<string, OpFamily>();
 for (const f of FAMILIES) for (const op of f.ops) BY_OP.set(op, f);
 
-/** Constant is folded at ingest and never reaches a family; the normalisations and recurrent nets are expanded at ingest (expand-normalization.ts, expand-recurrent.ts). */
+/** Constant is folded at ingest and never reaches a family; the normalisations and recurrent nets are expanded at ingest (expand-normalization.ts, expand-recurrent.ts), Scan and Loop unrolled (expand-scan.ts, expand-loop.ts). */
 export const SUPPORTED_OPS: readonly string[] = [
   'Constant',
   ...[...BY_OP.keys()].filter((op) => op !== INVERSE_STDDEV_OP),
@@ -69,6 +71,8 @@ export const SUPPORTED_OPS: readonly string[] = [
   ...RECURRENT_OPS,
   ...REDUCE_EXPANSIONS,
   HARDMAX_OP,
+  SCAN_OP,
+  LOOP_OP,
 ].sort();
 
 export function familyOf(opType: string): OpFamily | undefined {

@@ -116,7 +116,7 @@ test('a tampered zkey stops the model before it proves, until its files check ou
   assert.equal((await dev.prove(build, input)).format, 'zkml-receipt/1');
 });
 
-test('checkBuildIntegrity names each tampered artifact: wasm, vk, Verifier.sol, transcript', async () => {
+test('checkBuildIntegrity names each tampered artifact: compiled.json (the direct witness source), r1cs, vk, Verifier.sol, transcript', async () => {
   // A finished ceremony has a transcript to protect too.
   await initCeremony(build, { ptauPath: ptau, allowUnknownPtau: true });
   exportCurrentZkey(build, path.join(work, 'd0.zkey'));
@@ -125,7 +125,8 @@ test('checkBuildIntegrity names each tampered artifact: wasm, vk, Verifier.sol, 
   await finishCeremony(build, { beaconHex: 'cd'.repeat(32), iterationsExp: 10 });
   checkBuildIntegrity(build);
 
-  for (const name of ['wasm', 'vk', 'verifierSol', 'transcript'] as const) {
+  // A direct build (the default) computes its witness from compiled.json and the r1cs instead of a wasm.
+  for (const name of ['compiled', 'r1cs', 'vk', 'verifierSol', 'transcript'] as const) {
     const file = artifactPath(build, name);
     const original = fs.readFileSync(file);
     fs.appendFileSync(file, ' ');

@@ -1,16 +1,21 @@
 /**
  * circuits/compare.circom as constraint generators: NonNegative(b), the top bit of in + 2^b (b + 1
- * constraints; the decomposition's sum eliminates that top bit, so the output is linear), and
+ * constraints; the top bit is kept as the output wire, the decomposition's sum eliminates bit b - 1), and
  * EqualsZero(), the inverse trick (2 constraints: in · inv = 1 - out, in · out = 0).
  */
-import { bits } from './bits';
+import { bits, bitWires, weighted } from './bits';
 import { addScaled, constant, ConstraintSystem, Lc, wireLc } from './system';
 import { BN254_R } from '../../formats/field';
 
 /** NonNegative(b): 1 if in >= 0 else 0, for -2^b <= in < 2^b. */
 export function nonNegative(cs: ConstraintSystem, path: string, b: number, input: Lc): Lc {
   const shifted = addScaled(new Map(input), constant(1n << BigInt(b)));
-  return bits(cs, `${path}.bits`, b + 1, shifted)[b];
+  if (b === 0) return bits(cs, `${path}.bits`, 1, shifted)[0];
+  // out <== bits[b] keeps the top bit (circom numbers out before the Bits component's signals), so
+  // the decomposition's sum eliminates the next bit down.
+  const w = bitWires(cs, `${path}.bits`, b + 1, shifted);
+  cs.linear(addScaled(weighted(w), shifted, -1n), [w[b - 1]]);
+  return wireLc(w[b]);
 }
 
 /** EqualsZero(): 1 if in == 0 else 0; inv is pinned wherever in != 0. */

@@ -16,13 +16,14 @@ import { materialisesSum } from '../emit';
 import { argmax } from './argmax';
 import { equalsZero, nonNegative } from './compare';
 import { segment } from './segment';
+import { divide, modulo } from './divide';
 import { rangeCheck } from './bits';
 import { dotProduct, materialise, one } from './product';
 import { requantize, requantizeRelu } from './requantize';
 import { addScaled, constant, ConstraintSystem, Lc, wireLc } from './system';
 
 /** Gadget kinds the direct backend generates; a model using any other falls back to circom. */
-export const DIRECT_GADGETS: ReadonlySet<Gadget['kind']> = new Set(['linear', 'zero', 'one', 'requantize', 'requantizeRelu', 'argmax', 'segment', 'nonNegative', 'isZero']);
+export const DIRECT_GADGETS: ReadonlySet<Gadget['kind']> = new Set(['linear', 'zero', 'one', 'requantize', 'requantizeRelu', 'argmax', 'segment', 'nonNegative', 'isZero', 'divide', 'modulo']);
 
 /** Why the model needs circom (undefined: the direct backend covers it). */
 export function directUnsupported(model: QuantizedModel): string | undefined {
@@ -109,6 +110,12 @@ function row(cs: ConstraintSystem, tensors: Map<number, Lc[]>, path: string, lay
   }
   const sum = unit && materialisesSum(r, g) ? materialise(cs, `${path}.a${t}_${o}`, acc, unit) : acc;
   if (g.kind === 'requantize') return requantize(cs, `${path}.g${t}_${o}`, g.k, g.n, g.lo, sum, `main.x${t}[${o}]`);
+  if (g.kind === 'divide' || g.kind === 'modulo') {
+    const [dt, di, coef] = (layer.divide ?? layer.modulo)!.divisors[o];
+    const den = addScaled(new Map(), x(dt, di), coef);
+    if (g.kind === 'divide') return divide(cs, `${path}.g${t}_${o}`, g, sum, den);
+    return modulo(cs, `${path}.g${t}_${o}`, g, sum, den, `main.x${t}[${o}]`);
+  }
   if (g.kind === 'nonNegative') return nonNegative(cs, `${path}.g${t}_${o}`, g.b, sum);
   if (g.kind === 'isZero') return equalsZero(cs, `${path}.g${t}_${o}`, sum);
   if (g.kind === 'requantizeRelu') return requantizeRelu(cs, `${path}.g${t}_${o}`, g.k, g.m, sum, `main.x${t}[${o}]`);

@@ -1,7 +1,8 @@
 /**
  * The direct backend (src/compiler/direct) against circom on the same models: models/tiny,
- * models/tiny-matmul and a small conv net (Conv + Relu, MaxPool, a 32-input Gemm whose sums are
- * materialised, ArgMax). For each: the direct r1cs has circom's constraint, wire and A/B/C non-zero
+ * models/tiny-matmul, a small conv net (Conv + Relu, MaxPool, a 32-input Gemm whose sums are
+ * materialised, ArgMax) and one small model per gadget family (Segment, restricted Segment,
+ * NonNegative, EqualsZero, Divide, Modulo). For each: the direct r1cs has circom's constraint, wire and A/B/C non-zero
  * counts (pinned), the report's prediction equals it, the direct witness satisfies the direct r1cs
  * and its public signals are circom's witness's on the same inputs, and a tampered witness (an
  * output +1, a bit flipped) violates it. snarkjs reads the r1cs, a Groth16 proof of a direct build

@@ -56,7 +56,7 @@ export function buildModelSystem(model: QuantizedModel, input: Record<string, re
     if (!values || values.length !== size(spec.tensor)) throw new ZkmlError('WITNESS_FAILED', `input x${spec.tensor} needs ${size(spec.tensor)} values`);
     tensors.set(
       spec.tensor,
-      values.map((v, i) => wireLc(cs.wire(`main.x${spec.tensor}[${i}]`, fieldElement(BigInt(v)), spec.visibility === 'public'))),
+      values.map((v, i) => wireLc(cs.wire(`main.x${spec.tensor}[${i}]`, fieldElement(BigInt(v)), true))),
     );
   }
   for (const spec of model.inputs) {

@@ -1,7 +1,8 @@
 /**
  * The direct backend (src/compiler/direct) against circom on the same models: models/tiny,
- * models/tiny-matmul and a small conv net (Conv + Relu, MaxPool, a 32-input Gemm whose sums are
- * materialised, ArgMax). For each: the direct r1cs has circom's constraint, wire and A/B/C non-zero
+ * models/tiny-matmul, a small conv net (Conv + Relu, MaxPool, a 32-input Gemm whose sums are
+ * materialised, ArgMax) and one small model per gadget family (Segment, restricted Segment,
+ * NonNegative, EqualsZero, Divide, Modulo). For each: the direct r1cs has circom's constraint, wire and A/B/C non-zero
  * counts (pinned), the report's prediction equals it, the direct witness satisfies the direct r1cs
  * and its public signals are circom's witness's on the same inputs, and a tampered witness (an
  * output +1, a bit flipped) violates it. snarkjs reads the r1cs, a Groth16 proof of a direct build
@@ -23,6 +24,8 @@ import { runSetup } from '../../src/setup/groth16-setup';
 import { auditBuild } from '../../src/audit/audit';
 import { calibrationFile, inputFile, makeTempDir, modelFile, randomInRange, seededRng, simpleGraph } from '../helpers/onnx-builders';
 import { holdCurve, releaseCurve } from '../helpers/setup-fixtures';
+import { NodeSpec, writeOnnx } from '../../src/onnx/writer';
+import type { InputSample } from '../../src/formats/input-document';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const snarkjs = require('snarkjs');
 
@@ -51,21 +54,121 @@ function smallConvNet(): Uint8Array {
   );
 }
 
-type Case = { name: string; onnx: () => string; calibration?: string; settings?: Record<string, unknown>; counts: number[] };
+const node = (opType: string, inputs: string[], output: string, attributes: NodeSpec['attributes'] = {}): NodeSpec => ({ opType, name: output, inputs, outputs: [output], attributes });
+
+/** Sigmoid and Tanh side by side: Segment layers of several segments (one product each). */
+const smoothNet = (): Uint8Array => simpleGraph([node('Sigmoid', ['x'], 's'), node('Tanh', ['s'], 'y')], { xShape: [1, 3], yShape: [1, 3] });
+
+/**
+ * Greater (NonNegative), GatherElements by a run-time index (a restricted Segment whose slopes are
+ * equal, EqualsZero bits, products) and OneHot (EqualsZero).
+ */
+function indexingNet(): Uint8Array {
+  return writeOnnx({
+    name: 'indexing',
+    inputs: [
+      { name: 'x', elemType: 'float32', shape: [1, 4] },
+      { name: 'ix', elemType: 'int64', shape: [1, 3] },
+    ],
+    outputs: [
+      { name: 'pos', elemType: 'float32', shape: [1, 4] },
+      { name: 'picked', elemType: 'float32', shape: [1, 3] },
+      { name: 'hot', elemType: 'float32', shape: [1, 3, 4] },
+    ],
+    initializers: [
+      { name: 'zero', dims: [], data: Float32Array.of(0) },
+      { name: 'depth', dims: [1], data: [4], elemType: 'int64' },
+      { name: 'vals', dims: [2], data: Float32Array.of(-1, 3) },
+    ],
+    nodes: [node('Greater', ['x', 'zero'], 'b'), node('Cast', ['b'], 'pos', { to: 1 }), node('GatherElements', ['x', 'ix'], 'picked', { axis: 1 }), node('OneHot', ['ix', 'depth', 'vals'], 'hot')],
+  });
+}
+
+/** x op z on two [1, 3] inputs (Div: a Divide of unknown divisor sign; Mod: a Modulo). */
+const binaryNet =
+  (op: NodeSpec, elemType: 'float32' | 'int64' = 'float32') =>
+  (): Uint8Array =>
+    writeOnnx({
+      name: op.opType,
+      inputs: ['x', 'z'].map((name) => ({ name, elemType, shape: [1, 3] })),
+      outputs: [{ name: 'y', elemType, shape: [1, 3] }],
+      initializers: [],
+      nodes: [op],
+    });
+
+type Sampler = (rng: ReturnType<typeof seededRng>) => InputSample;
+/** Nonzero values on the 1/k grid (a zero divisor has no witness). */
+const nonzero = (rng: ReturnType<typeof seededRng>, k: number) =>
+  Float64Array.from({ length: 3 }, () => {
+    const v = Math.floor(rng.next() * 15) - 7;
+    return (v === 0 ? 3 : v) / k;
+  });
+const operands =
+  (k: number): Sampler =>
+  (rng) =>
+    new Map([
+      ['x', nonzero(rng, k)],
+      ['z', nonzero(rng, k)],
+    ]);
+/** Indices in [-4, 4) (the restricted table: no witness outside). */
+const indexingSample: Sampler = (rng) =>
+  new Map([
+    ['x', Float64Array.from({ length: 4 }, () => (Math.floor(rng.next() * 31) - 15) / 16)],
+    ['ix', Float64Array.from({ length: 3 }, () => Math.floor(rng.next() * 8) - 4)],
+  ]);
+
+type Case = { name: string; onnx: () => string; bytes?: () => Uint8Array; calibration?: string; settings?: Record<string, unknown>; sample?: Sampler; counts: number[] };
 
 // [constraints, wires, A, B, C non-zeros] of circom --O2's r1cs, which the direct r1cs must equal.
 const CASES: Case[] = [
   { name: 'tiny', onnx: () => modelFile('tiny'), calibration: calibrationFile('tiny'), counts: [139, 135, 441, 359, 3] },
   { name: 'tiny-matmul', onnx: () => modelFile('tiny-matmul'), calibration: calibrationFile('tiny-matmul'), counts: [177, 170, 548, 406, 3] },
-  { name: 'small conv net', onnx: () => '', settings: { inputRange: [-1, 1] }, counts: [3188, 3042, 10860, 10073, 327] },
+  { name: 'small conv net', onnx: () => '', bytes: smallConvNet, settings: { inputRange: [-1, 1] }, counts: [3188, 3042, 10860, 10073, 327] },
+  { name: 'sigmoid and tanh (Segment)', onnx: () => '', bytes: smoothNet, settings: { inputRange: [-2, 2] }, counts: [252, 229, 795, 564, 45] },
+  {
+    name: 'indexing (restricted same-slope Segment, NonNegative, EqualsZero)',
+    onnx: () => '',
+    bytes: indexingNet,
+    settings: { inputRange: [-1, 1] },
+    sample: indexingSample,
+    counts: [194, 182, 447, 328, 105],
+  },
+  {
+    name: 'Div by a run-time value (Divide)',
+    onnx: () => '',
+    bytes: binaryNet(node('Div', ['x', 'z'], 'y')),
+    settings: { inputRange: [-1, 1] },
+    sample: operands(8),
+    counts: [177, 169, 498, 345, 15],
+  },
+  {
+    name: 'fmod by a run-time value (Modulo)',
+    onnx: () => '',
+    bytes: binaryNet(node('Mod', ['x', 'z'], 'y', { fmod: 1 })),
+    settings: { inputRange: [-1, 1] },
+    sample: operands(8),
+    counts: [174, 163, 483, 333, 15],
+  },
+  {
+    name: 'fmod by a constant (Modulo, linear q·|d|)',
+    onnx: () => '',
+    bytes: () => simpleGraph([node('Mod', ['x', 'c'], 'y', { fmod: 1 })], { xShape: [1, 3], yShape: [1, 3], initializers: [{ name: 'c', dims: [], data: Float32Array.of(0.375) }] }),
+    settings: { inputRange: [-1, 1] },
+    counts: [108, 100, 306, 213, 6],
+  },
+  { name: 'integer Mod (Modulo, floor)', onnx: () => '', bytes: binaryNet(node('Mod', ['x', 'z'], 'y'), 'int64'), sample: operands(1), counts: [153, 145, 423, 294, 15] },
 ];
 
 describe('direct backend = circom', () => {
   let dir: string;
   before(async () => {
     dir = makeTempDir('direct');
-    fs.writeFileSync(path.join(dir, 'conv.onnx'), smallConvNet());
-    CASES[2].onnx = () => path.join(dir, 'conv.onnx');
+    CASES.forEach((c, i) => {
+      if (!c.bytes) return;
+      const file = path.join(dir, `case${i}.onnx`);
+      fs.writeFileSync(file, c.bytes());
+      c.onnx = () => file;
+    });
     await holdCurve();
   });
   after(async () => {
@@ -104,7 +207,7 @@ describe('direct backend = circom', () => {
       assert.ok(bitWires.length > 10);
       const rng = seededRng(5);
       for (let s = 0; s < 3; s++) {
-        const input = circuitInput(model, quantizeSample(model, randomInRange(model, rng)));
+        const input = circuitInput(model, quantizeSample(model, c.sample ? c.sample(rng) : randomInRange(model, rng)));
         const w = directWitness(model, input, labels);
         const reference = await computeWitness(input, artifactPath(circom.buildDir, 'wasm'));
         assert.deepEqual(w.slice(0, 1 + nPublic), reference.slice(0, 1 + nPublic));
@@ -139,12 +242,12 @@ describe('direct backend = circom', () => {
     assert.ok(audit.classes.reduce((n, k) => n + k.tried, 0) > 100);
   });
 
-  test('a layer kind the backend does not cover falls back to circom and says why', async () => {
+  test('a model the backend does not cover falls back to circom and says why', async () => {
     const onnx = path.join(dir, 'sigmoid.onnx');
     fs.writeFileSync(onnx, simpleGraph([{ opType: 'Sigmoid', name: 'sig', inputs: ['x'], outputs: ['y'] }], { xShape: [1, 2], yShape: [1, 2] }));
-    const r = await compileModel(onnx, path.join(dir, 'sigmoid'), { settings: { inputRange: [-2, 2] } });
+    const r = await compileModel(onnx, path.join(dir, 'sigmoid'), { settings: { inputRange: [-2, 2], outputVisibility: 'hashed' } });
     assert.equal(r.report.backend, 'circom');
-    assert.match(r.report.backendFallback ?? '', /'sig' \(Sigmoid\) uses the segment gadget/);
+    assert.match(r.report.backendFallback ?? '', /hashed inputs\/outputs/);
     assert.ok(fs.existsSync(artifactPath(r.buildDir, 'wasm')));
     assert.match(fs.readFileSync(artifactPath(r.buildDir, 'reportText'), 'utf8'), /backend: +circom \(direct backend not used: /);
   });

@@ -310,7 +310,9 @@ describe('circuit: ConvTranspose, bilinear Resize, TopK, CumSum, DepthToSpace', 
   before(async () => {
     dir = makeTempDir('spatial');
     fs.writeFileSync(`${dir}/model.onnx`, build(c));
-    result = await compileModel(`${dir}/model.onnx`, `${dir}/build`, { settings: { inputRange: [-1, 1] } });
+    // circom's --O2 count is what is pinned here: on this model's public outputs that are linear in the
+    // private input the direct backend keeps 12 constraints more (docs/compile.md, "Known gaps").
+    result = await compileModel(`${dir}/model.onnx`, `${dir}/build`, { backend: 'circom', settings: { inputRange: [-1, 1] } });
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -5,11 +5,16 @@
  * spends on the top bit: that bit becomes in - sum(lower bits), substituted into its own boolean
  * constraint. RangeCheck(n, lo) is Bits(n) of in - lo (n = 0: in === lo).
  */
+import { ZkmlError } from '../../errors';
 import { addScaled, constant, ConstraintSystem, Lc, wireLc } from './system';
 
 /** The boolean bit wires of `in` (little-endian), without their sum constraint; named `<path>.bits[i]`. */
 export function bitWires(cs: ConstraintSystem, path: string, n: number, input: Lc): number[] {
   const v = cs.value(input);
+  // A witness-only build stops where circom's witness calculator would (its sum check fails): a
+  // value with no n-bit decomposition means no witness exists (a zero divisor, a value outside its
+  // segment table or its static range). Compile builds on a placeholder input and checks nothing.
+  if (!cs.withConstraints && v >> BigInt(n) !== 0n) throw new ZkmlError('WITNESS_FAILED', `${path}: the value has no ${n}-bit decomposition, so no witness exists for this input`);
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
     const w = cs.wire(`${path}.bits[${i}]`, (v >> BigInt(i)) & 1n);

@@ -8,19 +8,22 @@
  * yields exactly its circuits/ template's constraints) and adding the kind to DIRECT_GADGETS; any
  * other model falls back to circom (`directUnsupported`).
  */
-import type { Gadget, QuantizedModel, Row } from '../../formats/quantized-model';
+import type { Gadget, Layer, QuantizedModel, Row } from '../../formats/quantized-model';
 import { fieldElement } from '../../formats/field';
 import { ZkmlError } from '../../errors';
 import { needsWrapper } from '../emit-main';
 import { materialisesSum } from '../emit';
 import { argmax } from './argmax';
+import { equalsZero, nonNegative } from './compare';
+import { segment } from './segment';
+import { divide, modulo } from './divide';
 import { rangeCheck } from './bits';
 import { dotProduct, materialise, one } from './product';
 import { requantize, requantizeRelu } from './requantize';
 import { addScaled, constant, ConstraintSystem, Lc, wireLc } from './system';
 
 /** Gadget kinds the direct backend generates; a model using any other falls back to circom. */
-export const DIRECT_GADGETS: ReadonlySet<Gadget['kind']> = new Set(['linear', 'zero', 'one', 'requantize', 'requantizeRelu', 'argmax']);
+export const DIRECT_GADGETS: ReadonlySet<Gadget['kind']> = new Set(['linear', 'zero', 'one', 'requantize', 'requantizeRelu', 'argmax', 'segment', 'nonNegative', 'isZero', 'divide', 'modulo']);
 
 /** Why the model needs circom (undefined: the direct backend covers it). */
 export function directUnsupported(model: QuantizedModel): string | undefined {
@@ -64,7 +67,7 @@ export function buildModelSystem(model: QuantizedModel, input: Record<string, re
 
   model.layers.forEach((layer, li) => {
     const out: Lc[] = [];
-    layer.rows.forEach((r, o) => out.push(row(cs, tensors, `main.l${li}`, layer.out, o, r, layer.gadgets![o], unit)));
+    layer.rows.forEach((r, o) => out.push(row(cs, tensors, `main.l${li}`, layer, o, r, layer.gadgets![o], unit)));
     tensors.set(layer.out, out);
   });
 
@@ -79,7 +82,8 @@ export function buildModelSystem(model: QuantizedModel, input: Record<string, re
 }
 
 /** One row of a layer (emit.ts emitRows): its sum, products, materialised signal and gadget. */
-function row(cs: ConstraintSystem, tensors: Map<number, Lc[]>, path: string, t: number, o: number, r: Row, g: Gadget, unit: Lc | undefined): Lc {
+function row(cs: ConstraintSystem, tensors: Map<number, Lc[]>, path: string, layer: Layer, o: number, r: Row, g: Gadget, unit: Lc | undefined): Lc {
+  const t = layer.out;
   if (g.kind === 'zero') return constant(0n);
   if (g.kind === 'one') return constant(1n);
   const x = (tensor: number, i: number) => tensors.get(tensor)![i];
@@ -91,6 +95,7 @@ function row(cs: ConstraintSystem, tensors: Map<number, Lc[]>, path: string, t: 
       g.last,
       r.terms.map(([tensor, i]) => x(tensor, i)),
     );
+  if (g.kind === 'segment') return segment(cs, `${path}.g${t}_${o}.s`, layer.segments!, g.b, g.sameSlope === true, x(r.terms[0][0], r.terms[0][1]), `main.x${t}[${o}]`);
   const acc = constant(r.bias);
   for (const [tensor, i, c] of r.terms) addScaled(acc, x(tensor, i), c);
   if (r.products.length > 0) {
@@ -105,6 +110,14 @@ function row(cs: ConstraintSystem, tensors: Map<number, Lc[]>, path: string, t: 
   }
   const sum = unit && materialisesSum(r, g) ? materialise(cs, `${path}.a${t}_${o}`, acc, unit) : acc;
   if (g.kind === 'requantize') return requantize(cs, `${path}.g${t}_${o}`, g.k, g.n, g.lo, sum, `main.x${t}[${o}]`);
+  if (g.kind === 'divide' || g.kind === 'modulo') {
+    const [dt, di, coef] = (layer.divide ?? layer.modulo)!.divisors[o];
+    const den = addScaled(new Map(), x(dt, di), coef);
+    if (g.kind === 'divide') return divide(cs, `${path}.g${t}_${o}`, g, sum, den);
+    return modulo(cs, `${path}.g${t}_${o}`, g, sum, den, `main.x${t}[${o}]`);
+  }
+  if (g.kind === 'nonNegative') return nonNegative(cs, `${path}.g${t}_${o}`, g.b, sum);
+  if (g.kind === 'isZero') return equalsZero(cs, `${path}.g${t}_${o}`, sum);
   if (g.kind === 'requantizeRelu') return requantizeRelu(cs, `${path}.g${t}_${o}`, g.k, g.m, sum, `main.x${t}[${o}]`);
   return sum;
 }

@@ -42,6 +42,8 @@ export interface CorpusResult {
   inputSource?: 'input.json' | 'random';
   /** Set when the default 8 input bits could not hold the input's range (e.g. raw tabular features) and the run raised them. */
   inputBits?: number;
+  /** Set when a random input was redrawn in [0, 1] because the model is undefined for negative inputs (a Sqrt of its input, say). */
+  nonNegativeInput?: true;
   constraints?: number;
   /** The compile report's count, predicted before circom ran (equal to constraints when the report is right). */
   predictedConstraints?: number;
@@ -232,6 +234,7 @@ export async function runCorpusModel(modelDir: string, workDir: string, opts: Co
   let inputDoc: InputDoc;
   let inputSource: CorpusResult['inputSource'];
   let calibration: InputDoc;
+  let nonNegativeInput: true | undefined;
   let compiled: Awaited<ReturnType<typeof compileModel>>;
   let settings = opts.settings;
   try {
@@ -263,10 +266,19 @@ export async function runCorpusModel(modelDir: string, workDir: string, opts: Co
     try {
       compiled = await compileModel(onnxPath, buildDir, { settings, calibration });
     } catch (err) {
-      // Raw tabular features (a tree ensemble's, say) span more than 8 bits with fractions that matter.
-      if (!(err instanceof ZkmlError && err.code === 'SETTINGS_INVALID' && /raise inputBits/.test(err.message)) || settings?.inputBits !== undefined) throw err;
-      settings = { ...settings, inputBits: WIDE_INPUT_BITS };
-      compiled = await compileModel(onnxPath, buildDir, { settings, calibration });
+      if (inputSource === 'random' && err instanceof ZkmlError && err.code === 'FUNCTION_UNBOUNDED' && /undefined for x < 0/.test(err.message)) {
+        // A random input drawn where the model is undefined (onnxruntime gives NaN there): redraw it
+        // and the calibration in [0, 1], the model's domain, as the corpus's own reference run did.
+        nonNegativeInput = true;
+        inputDoc = { input_data: inputDoc.input_data.map((values) => values.map(Math.abs)) };
+        calibration = { input_data: calibration.input_data.map((values) => values.map(Math.abs)) };
+        compiled = await compileModel(onnxPath, buildDir, { settings, calibration });
+      } else {
+        // Raw tabular features (a tree ensemble's, say) span more than 8 bits with fractions that matter.
+        if (!(err instanceof ZkmlError && err.code === 'SETTINGS_INVALID' && /raise inputBits/.test(err.message)) || settings?.inputBits !== undefined) throw err;
+        settings = { ...settings, inputBits: WIDE_INPUT_BITS };
+        compiled = await compileModel(onnxPath, buildDir, { settings, calibration });
+      }
     }
   } catch (err) {
     const d = explain(err);
@@ -279,6 +291,7 @@ export async function runCorpusModel(modelDir: string, workDir: string, opts: Co
     inputs: graph.inputs.length,
     inputSource,
     ...(settings?.inputBits === WIDE_INPUT_BITS ? { inputBits: WIDE_INPUT_BITS } : {}),
+    ...(nonNegativeInput ? { nonNegativeInput } : {}),
     constraints: compiled.constraints,
     predictedConstraints: compiled.report.predictedConstraints,
     publicSignals: compiled.publicSignals,

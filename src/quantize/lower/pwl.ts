@@ -26,7 +26,7 @@ import type { IrNode } from '../../formats/graph';
 import type { SegmentTable } from '../../formats/quantized-model';
 import { bitsForSpan } from '../fixed-point';
 import { chooseGadget, gadgetConstraints, segmentConstraints } from '../bounds';
-import type { Line, ScalarFunction } from '../../onnx/ops/smooth';
+import { imageOf, Line, ScalarFunction } from '../../onnx/ops/smooth';
 import type { LowerContext, RowDraft, VarTensor } from '../context';
 import { roundShift } from '../fixed-point';
 import { effectiveWeightBits, magnitudeExponent } from '../scales';
@@ -402,8 +402,12 @@ export function lowerPwl(
   for (let j = 0; j < n; j++) maxInputError = Math.max(maxInputError, inputError(j));
   const unit = 2 ** x.scaleBits;
   const L = fn.lipschitz(Number(lo) / unit - maxInputError, Number(hi) / unit + maxInputError);
-  // The input's error carried through f: L·e, or f's own modulus of continuity where it has one.
-  const carried = (e: number) => (e === 0 ? 0 : fn.propagate ? fn.propagate(e, Number(lo) / unit, Number(hi) / unit) : L * e);
+  // Where the exact float input lies (the caller's reference is f of the integer input itself with exactInput).
+  const floatIn = options.exactInput ? { lo: Number(lo) / unit, hi: Number(hi) / unit } : ctx.floatInterval(x);
+  const cap = rangeCap(fn, { lo: Number(lo) / unit, hi: Number(hi) / unit }, floatIn);
+  // The input's error carried through f: L·e, or f's own modulus of continuity where it has one,
+  // and never more than f's spread over where both inputs lie (rangeCap).
+  const carried = (e: number) => (e === 0 ? 0 : Math.min(cap, fn.propagate ? fn.propagate(e, Number(lo) / unit, Number(hi) / unit) : L * e));
   if (!Number.isFinite(carried(maxInputError)) || !Number.isFinite(fit.error)) {
     throw new ZkmlError('ONNX_UNSUPPORTED_OP', `node '${node.name}' (${node.opType}): ${fn.name} has no finite error bound over the input's range`, { node: node.name });
   }
@@ -456,5 +460,21 @@ export function lowerPwl(
     return relu && r < 0n ? 0n : r;
   };
   for (let j = 0; j < n; j++) tightenBounds(ctx, out, j, q(fit.range.lo), q(fit.range.hi));
+  // The exact float output is f of the exact float input: in f's image of floatIn (relu'd when fused).
+  const image = options.exactInput ? undefined : imageOf(fn, floatIn.lo, floatIn.hi);
+  if (image) ctx.setFloatRange(out, relu ? { lo: Math.max(0, image.lo), hi: Math.max(0, image.hi) } : image);
   return { out, fit, evalInt: (X) => roundShift(evalPwl(fit, X), shift) };
+}
+
+/**
+ * The range cap on the error f carries: the quantized input x̂ lies in `quantized` and the exact
+ * float input x in `float`, so both lie in their hull H, and |f(x̂) − f(x)| <= sup_H f − inf_H f
+ * however large |x̂ − x| may be (1/√(v + ε) of a variance near 0: L·e is ~1e7·e, the spread at most
+ * 1/√ε). Sound only where f is what the float model computes on all of H: f is total on the reals
+ * for every function here except where the lowering refused or clamped the input to the domain
+ * (math.ts); an image that is not finite (H reaches outside the domain, a pole) gives no cap.
+ */
+export function rangeCap(fn: ScalarFunction, quantized: { lo: number; hi: number }, float: { lo: number; hi: number }): number {
+  const image = imageOf(fn, Math.min(quantized.lo, float.lo), Math.max(quantized.hi, float.hi));
+  return image ? image.hi - image.lo : Infinity;
 }

@@ -103,7 +103,16 @@ export function mathFunction(node: IrNode, exponent?: number): MathFunction {
     case 'Pow':
       return powFunction(exponent!);
     case 'Erf':
-      return { name: 'Erf', f: erf, lipschitz: constant(2 / Math.sqrt(Math.PI)), propagate: centredModulus(erf), monotone: 'increasing', left: { slope: 0, intercept: -1 }, right: { slope: 0, intercept: 1 }, refuse: always };
+      return {
+        name: 'Erf',
+        f: erf,
+        lipschitz: constant(2 / Math.sqrt(Math.PI)),
+        propagate: centredModulus(erf),
+        monotone: 'increasing',
+        left: { slope: 0, intercept: -1 },
+        right: { slope: 0, intercept: 1 },
+        refuse: always,
+      };
     case 'Sin':
       return { name: 'Sin', f: Math.sin, lipschitz: constant(1), image: sineImage, refuse: always };
     case 'Cos':
@@ -152,7 +161,16 @@ export function mathFunction(node: IrNode, exponent?: number): MathFunction {
       // max |f'| = 1.0885 at x ≈ 1.49 (checked against finite differences in the tests).
       return { name: 'Mish', f: mish, lipschitz: constant(1.09), left: { slope: 0, intercept: 0 }, right: { slope: 1, intercept: 0 }, refuse: always };
     case 'Softsign':
-      return { name: 'Softsign', f: softsign, lipschitz: constant(1), propagate: centredModulus(softsign), monotone: 'increasing', left: { slope: 0, intercept: -1 }, right: { slope: 0, intercept: 1 }, refuse: always };
+      return {
+        name: 'Softsign',
+        f: softsign,
+        lipschitz: constant(1),
+        propagate: centredModulus(softsign),
+        monotone: 'increasing',
+        left: { slope: 0, intercept: -1 },
+        right: { slope: 0, intercept: 1 },
+        refuse: always,
+      };
     default:
       throw new ZkmlError('ONNX_UNSUPPORTED_OP', `node '${node.name}' (${node.opType}) is not a math op`, { node: node.name, opType: node.opType });
   }

@@ -105,7 +105,15 @@ export const centredModulus =
 export function smoothFunction(node: IrNode): ScalarFunction {
   switch (node.opType) {
     case 'Sigmoid':
-      return { name: 'Sigmoid', f: sigmoid, lipschitz: constant(0.25), propagate: centredModulus(sigmoid), monotone: 'increasing', left: { slope: 0, intercept: 0 }, right: { slope: 0, intercept: 1 } };
+      return {
+        name: 'Sigmoid',
+        f: sigmoid,
+        lipschitz: constant(0.25),
+        propagate: centredModulus(sigmoid),
+        monotone: 'increasing',
+        left: { slope: 0, intercept: 0 },
+        right: { slope: 0, intercept: 1 },
+      };
     case 'Tanh':
       return { name: 'Tanh', f: Math.tanh, lipschitz: constant(1), propagate: centredModulus(Math.tanh), monotone: 'increasing', left: { slope: 0, intercept: -1 }, right: { slope: 0, intercept: 1 } };
     case 'Softplus':

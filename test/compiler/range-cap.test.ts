@@ -124,6 +124,18 @@ describe('range cap: bounds that were huge are now finite, and hold', () => {
   });
 });
 
+describe('tests decided by the bounds', () => {
+  test('Sign and Less of a value whose float interval stays on one side of the threshold: error 0, not 1', async () => {
+    const bytes = build([node('Add', ['x', 'k'], 'z'), node('Sign', ['z'], 's'), node('Less', ['z', 'c'], 'l'), node('Cast', ['l'], 'f', { to: 1 }), node('Add', ['s', 'f'], 'y')], [1, 8], [1, 8], {
+      k: { dims: [], data: [3] },
+      c: { dims: [], data: [0.5] },
+    });
+    const { bound, worst } = await withinBound(bytes, [-1, 1], 76);
+    assert.equal(bound, 0);
+    assert.equal(worst, 0);
+  });
+});
+
 describe('Asin, Acos of an approximation that strays past ±1', () => {
   test('Acos(Cos(x)), Asin(Tanh(x)): evaluated clamped, within the bound of onnxruntime', async () => {
     for (const [inner, outer, seed] of [

@@ -301,9 +301,28 @@ function measure(fn: ScalarFunction, fit: PwlFit, lo: bigint, hi: bigint, Tcl: n
   // G is linear in the far tails, so their ends bound it there; in between, samples ± widen. Past
   // 2^52 the doubles carry a relative error below 2^-52: widen by 2^-50 of the magnitude.
   const roundoff = (v: number) => (magnitude < 2 ** 52 ? 0 : (Math.abs(v) + widen) * 2 ** -50 + 1);
-  fit.range = { lo: BigInt(Math.floor(minA - widen - roundoff(minA))), hi: BigInt(Math.ceil(maxA + widen + roundoff(maxA))) };
+  // The range of A is exact (pwlRange); the sampled one bounds it (a check that the two agree).
+  fit.range = pwlRange(fit, lo, hi);
+  if (fit.range.lo < BigInt(Math.floor(minA - widen - roundoff(minA))) || fit.range.hi > BigInt(Math.ceil(maxA + widen + roundoff(maxA)))) {
+    throw new ZkmlError('INTERNAL', 'piecewise-linear range outside its samples');
+  }
   // Doubles: relative rounding of the evaluations, far below the bits that matter.
   fit.error = Math.max(Math.abs(minDev), Math.abs(maxDev)) + slack + 1e-12;
+}
+
+/**
+ * The exact range of A(X) over the integers of [lo, hi]: A is linear between its breakpoints, so its
+ * extremes are at lo, hi or a breakpoint inside (evaluated in bigints, no sampling, no slack).
+ */
+export function pwlRange(fit: PwlFit, lo: bigint, hi: bigint): { lo: bigint; hi: bigint } {
+  let min = evalPwl(fit, lo);
+  let max = min;
+  for (const X of [hi, ...fit.breaks.map((b) => b.t).filter((t) => t > lo && t < hi)]) {
+    const a = evalPwl(fit, X);
+    if (a < min) min = a;
+    if (a > max) max = a;
+  }
+  return { lo: min, hi: max };
 }
 
 /**

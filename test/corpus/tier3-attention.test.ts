@@ -18,7 +18,6 @@ import { createOrtSession, runOrt } from '../../src/onnx/runtime';
 import { runFloat } from '../../src/quantize/float-executor';
 import { quantizeGraph } from '../../src/quantize/quantize';
 import { corpusDir } from '../../tools/corpus/run-corpus-model';
-import { expectCode } from '../helpers/onnx-builders';
 
 const CORPUS = corpusDir();
 const present = fs.existsSync(path.join(CORPUS, 'INDEX.md'));

@@ -27,6 +27,11 @@ export class LowerContext {
   readonly bounds: Interval[][] = [];
   /** Per element: worst-case |dequantized value − exact float value|. */
   readonly errors: Float64Array[] = [];
+  /**
+   * By tensor id, where known from the float op itself (f's image of its float input's interval):
+   * an interval holding every element's exact float value, often tighter than bound ± error.
+   */
+  private readonly floatRanges = new Map<number, { lo: number; hi: number }>();
   /** With private weights: the weight groups so far, and every weight signal's committed interval. */
   readonly params: ParamGroup[] = [];
   readonly paramBounds: Interval[] = [];
@@ -98,6 +103,40 @@ export class LowerContext {
 
   error(t: VarTensor, index: number): number {
     return this.errors[t.id][index];
+  }
+
+  /**
+   * Records an interval that every exact float value of t lies in (see floatRanges), and caps each
+   * element's error by it: the dequantized value x̂ lies in its bounds [l, h] and the float value x
+   * in [lo, hi], so |x̂ − x| <= max(h − lo, hi − l) whatever error the analysis carried to it (the
+   * range cap: a Clip's or a Softmax's output is never off by more than its span).
+   */
+  setFloatRange(t: VarTensor, range: { lo: number; hi: number }): void {
+    const known = this.floatRanges.get(t.id);
+    const r = known ? { lo: Math.max(known.lo, range.lo), hi: Math.min(known.hi, range.hi) } : range;
+    this.floatRanges.set(t.id, r);
+    const unit = 2 ** t.scaleBits;
+    const errors = this.errors[t.id];
+    this.bounds[t.id].forEach((b, j) => {
+      const spread = Math.max(Number(b.hi) / unit - r.lo, r.hi - Number(b.lo) / unit);
+      if (spread < errors[j]) errors[j] = spread;
+    });
+  }
+
+  /**
+   * An interval holding every element's exact float value: each element's dequantized bounds
+   * widened by its error, narrowed by a known float range when there is one.
+   */
+  floatInterval(t: VarTensor): { lo: number; hi: number } {
+    const unit = 2 ** t.scaleBits;
+    let lo = Infinity;
+    let hi = -Infinity;
+    this.bounds[t.id].forEach((b, j) => {
+      lo = Math.min(lo, Number(b.lo) / unit - this.errors[t.id][j]);
+      hi = Math.max(hi, Number(b.hi) / unit + this.errors[t.id][j]);
+    });
+    const known = this.floatRanges.get(t.id);
+    return known ? { lo: Math.max(lo, known.lo), hi: Math.min(hi, known.hi) } : { lo, hi };
   }
 
   /**

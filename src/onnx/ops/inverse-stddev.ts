@@ -17,6 +17,7 @@ export function inverseStdDev(node: IrNode): ScalarFunction {
   return {
     name: `1/√(v + ${eps})`,
     f: (v) => 1 / Math.sqrt(Math.max(v, 0) + eps),
+    monotone: 'decreasing',
     lipschitz: (lo) => 0.5 * (Math.max(lo, 0) + eps) ** -1.5,
   };
 }

@@ -9,12 +9,17 @@ import { ZkmlError } from '../../errors';
 import type { FloatTensor, IrNode } from '../../formats/graph';
 import { broadcastIndexMap, broadcastShapes } from '../tensor';
 import { OpFamily, requireInputs } from './op-family';
-import { centredModulus, erf, ScalarFunction } from './smooth';
+import { centredModulus, erf, ScalarFunction, sineImage } from './smooth';
 import { allowAttributes } from './windows';
 
 export interface MathFunction extends ScalarFunction {
   /** Why f has no bounded approximation when its input may be anywhere in [lo, hi]; undefined if it has one. */
   refuse(lo: number, hi: number): string | undefined;
+  /**
+   * A closed domain on which f is bounded (Asin, Acos: [−1, 1]): a quantized input that strays past
+   * it while the float input provably stays inside is evaluated clamped to it (lower/math.ts).
+   */
+  domain?: { lo: number; hi: number };
 }
 
 const HALF_PI = Math.PI / 2;
@@ -69,11 +74,12 @@ function powFunction(p: number): MathFunction {
 export function mathFunction(node: IrNode, exponent?: number): MathFunction {
   switch (node.opType) {
     case 'Exp':
-      return { name: 'Exp', f: Math.exp, lipschitz: (_lo, hi) => Math.exp(hi), left: { slope: 0, intercept: 0 }, refuse: always };
+      return { name: 'Exp', f: Math.exp, lipschitz: (_lo, hi) => Math.exp(hi), monotone: 'increasing', left: { slope: 0, intercept: 0 }, refuse: always };
     case 'Log':
       return {
         name: 'Log',
         f: Math.log,
+        monotone: 'increasing',
         lipschitz: (lo) => (lo > 0 ? 1 / lo : Infinity),
         refuse: (lo) => (lo <= 0 ? `Log is unbounded as x → 0 and undefined below; the input range reaches ${fmt(lo)}` : undefined),
       };
@@ -81,6 +87,7 @@ export function mathFunction(node: IrNode, exponent?: number): MathFunction {
       return {
         name: 'Sqrt',
         f: Math.sqrt,
+        monotone: 'increasing',
         lipschitz: (lo) => (lo > 0 ? 1 / (2 * Math.sqrt(lo)) : Infinity),
         // √ is subadditive: |√a − √b| <= √|a − b|, finite even at 0 where |f'| is not.
         propagate: (e, lo) => Math.min(lo - e > 0 ? e / (2 * Math.sqrt(lo - e)) : Infinity, Math.sqrt(e)),
@@ -96,17 +103,28 @@ export function mathFunction(node: IrNode, exponent?: number): MathFunction {
     case 'Pow':
       return powFunction(exponent!);
     case 'Erf':
-      return { name: 'Erf', f: erf, lipschitz: constant(2 / Math.sqrt(Math.PI)), propagate: centredModulus(erf), left: { slope: 0, intercept: -1 }, right: { slope: 0, intercept: 1 }, refuse: always };
+      return {
+        name: 'Erf',
+        f: erf,
+        lipschitz: constant(2 / Math.sqrt(Math.PI)),
+        propagate: centredModulus(erf),
+        monotone: 'increasing',
+        left: { slope: 0, intercept: -1 },
+        right: { slope: 0, intercept: 1 },
+        refuse: always,
+      };
     case 'Sin':
-      return { name: 'Sin', f: Math.sin, lipschitz: constant(1), refuse: always };
+      return { name: 'Sin', f: Math.sin, lipschitz: constant(1), image: sineImage, refuse: always };
     case 'Cos':
-      return { name: 'Cos', f: Math.cos, lipschitz: constant(1), refuse: always };
+      return { name: 'Cos', f: Math.cos, lipschitz: constant(1), image: (lo, hi) => sineImage(lo + HALF_PI, hi + HALF_PI), refuse: always };
     case 'Tan':
       return {
         name: 'Tan',
         f: Math.tan,
         // sec² is convex between two poles: its max over a pole-free interval is at an end.
         lipschitz: (lo, hi) => (tanPole(lo, hi) === undefined ? Math.max(1 / Math.cos(lo) ** 2, 1 / Math.cos(hi) ** 2) : Infinity),
+        // Increasing between two poles: the image of a pole-free interval is spanned by its ends.
+        image: (lo, hi) => (tanPole(lo, hi) === undefined ? { lo: Math.tan(lo), hi: Math.tan(hi) } : { lo: -Infinity, hi: Infinity }),
         refuse: (lo, hi) => {
           const pole = tanPole(lo, hi);
           return pole === undefined ? undefined : `Tan is unbounded at x = ${fmt(pole)} (a pole, (k + ½)π), inside the input range [${fmt(lo)}, ${fmt(hi)}]`;
@@ -118,6 +136,8 @@ export function mathFunction(node: IrNode, exponent?: number): MathFunction {
       return {
         name: node.opType,
         f,
+        monotone: node.opType === 'Asin' ? 'increasing' : 'decreasing',
+        domain: { lo: -1, hi: 1 },
         lipschitz: (lo, hi) => {
           const m = Math.max(Math.abs(lo), Math.abs(hi));
           return m < 1 ? 1 / Math.sqrt(1 - m * m) : Infinity;
@@ -130,6 +150,7 @@ export function mathFunction(node: IrNode, exponent?: number): MathFunction {
       return {
         name: 'Atan',
         f: Math.atan,
+        monotone: 'increasing',
         lipschitz: constant(1),
         propagate: centredModulus(Math.atan),
         left: { slope: 0, intercept: -HALF_PI },
@@ -140,7 +161,16 @@ export function mathFunction(node: IrNode, exponent?: number): MathFunction {
       // max |f'| = 1.0885 at x ≈ 1.49 (checked against finite differences in the tests).
       return { name: 'Mish', f: mish, lipschitz: constant(1.09), left: { slope: 0, intercept: 0 }, right: { slope: 1, intercept: 0 }, refuse: always };
     case 'Softsign':
-      return { name: 'Softsign', f: softsign, lipschitz: constant(1), propagate: centredModulus(softsign), left: { slope: 0, intercept: -1 }, right: { slope: 0, intercept: 1 }, refuse: always };
+      return {
+        name: 'Softsign',
+        f: softsign,
+        lipschitz: constant(1),
+        propagate: centredModulus(softsign),
+        monotone: 'increasing',
+        left: { slope: 0, intercept: -1 },
+        right: { slope: 0, intercept: 1 },
+        refuse: always,
+      };
     default:
       throw new ZkmlError('ONNX_UNSUPPORTED_OP', `node '${node.name}' (${node.opType}) is not a math op`, { node: node.name, opType: node.opType });
   }

@@ -28,6 +28,33 @@ export interface ScalarFunction {
   /** The lines f approaches as x → −∞ and x → +∞, if any (|f − line| decreasing beyond a point). */
   left?: Line;
   right?: Line;
+  /** f is monotone everywhere it is defined: the image of an interval is spanned by its ends. */
+  monotone?: 'increasing' | 'decreasing';
+  /** The exact image of [lo, hi] when f is not monotone (Sin, Cos). */
+  image?(lo: number, hi: number): { lo: number; hi: number };
+}
+
+/**
+ * The image f([lo, hi]) when it is known exactly (monotone, or an `image`); undefined when it is
+ * not, or when f is not finite there (outside its domain, at a pole): then nothing is capped by it.
+ */
+export function imageOf(fn: ScalarFunction, lo: number, hi: number): { lo: number; hi: number } | undefined {
+  let r: { lo: number; hi: number } | undefined;
+  if (fn.image) r = fn.image(lo, hi);
+  else if (fn.monotone) {
+    const a = fn.f(lo);
+    const b = fn.f(hi);
+    r = fn.monotone === 'increasing' ? { lo: a, hi: b } : { lo: b, hi: a };
+  }
+  return r && Number.isFinite(r.lo) && Number.isFinite(r.hi) && r.lo <= r.hi ? r : undefined;
+}
+
+/** sin([lo, hi]): the ends, and ±1 where a crest π/2 + 2kπ or a trough −π/2 + 2kπ lies inside. */
+export function sineImage(lo: number, hi: number): { lo: number; hi: number } {
+  if (!(hi - lo < 2 * Math.PI)) return { lo: -1, hi: 1 };
+  const has = (phase: number) => Math.ceil((lo - phase) / (2 * Math.PI)) * 2 * Math.PI + phase <= hi;
+  const ends = [Math.sin(lo), Math.sin(hi)];
+  return { lo: has(-Math.PI / 2) ? -1 : Math.min(...ends), hi: has(Math.PI / 2) ? 1 : Math.max(...ends) };
 }
 
 const SQRT_PI = Math.sqrt(Math.PI);
@@ -78,17 +105,26 @@ export const centredModulus =
 export function smoothFunction(node: IrNode): ScalarFunction {
   switch (node.opType) {
     case 'Sigmoid':
-      return { name: 'Sigmoid', f: sigmoid, lipschitz: constant(0.25), propagate: centredModulus(sigmoid), left: { slope: 0, intercept: 0 }, right: { slope: 0, intercept: 1 } };
+      return {
+        name: 'Sigmoid',
+        f: sigmoid,
+        lipschitz: constant(0.25),
+        propagate: centredModulus(sigmoid),
+        monotone: 'increasing',
+        left: { slope: 0, intercept: 0 },
+        right: { slope: 0, intercept: 1 },
+      };
     case 'Tanh':
-      return { name: 'Tanh', f: Math.tanh, lipschitz: constant(1), propagate: centredModulus(Math.tanh), left: { slope: 0, intercept: -1 }, right: { slope: 0, intercept: 1 } };
+      return { name: 'Tanh', f: Math.tanh, lipschitz: constant(1), propagate: centredModulus(Math.tanh), monotone: 'increasing', left: { slope: 0, intercept: -1 }, right: { slope: 0, intercept: 1 } };
     case 'Softplus':
-      return { name: 'Softplus', f: softplus, lipschitz: constant(1), left: { slope: 0, intercept: 0 }, right: { slope: 1, intercept: 0 } };
+      return { name: 'Softplus', f: softplus, lipschitz: constant(1), monotone: 'increasing', left: { slope: 0, intercept: 0 }, right: { slope: 1, intercept: 0 } };
     case 'Elu': {
       const a = floatAttr(node, 'alpha', 1);
       return {
         name: 'Elu',
         f: (x) => (x >= 0 ? x : a * Math.expm1(x)),
         lipschitz: constant(Math.max(1, Math.abs(a))),
+        ...(a >= 0 ? { monotone: 'increasing' as const } : {}),
         left: { slope: 0, intercept: -a },
         right: { slope: 1, intercept: 0 },
       };
@@ -100,6 +136,7 @@ export function smoothFunction(node: IrNode): ScalarFunction {
         name: 'Selu',
         f: (x) => (x > 0 ? g * x : g * a * Math.expm1(x)),
         lipschitz: constant(Math.abs(g) * Math.max(1, Math.abs(a))),
+        ...(a >= 0 && g >= 0 ? { monotone: 'increasing' as const } : {}),
         left: { slope: 0, intercept: -g * a },
         right: { slope: g, intercept: 0 },
       };
@@ -110,6 +147,7 @@ export function smoothFunction(node: IrNode): ScalarFunction {
         name: 'Celu',
         f: (x) => Math.max(0, x) + Math.min(0, a * Math.expm1(x / a)),
         lipschitz: constant(1),
+        ...(a > 0 ? { monotone: 'increasing' as const } : {}),
         left: { slope: 0, intercept: -a },
         right: { slope: 1, intercept: 0 },
       };

@@ -63,8 +63,13 @@ export function lowerClamp(
     error: r.error,
   });
 
+  // The float model clips too: its exact value lies in [lo, hi], which caps the error (setFloatRange).
+  const clipped = (y: VarTensor): VarTensor => {
+    if (lo !== undefined && hi !== undefined) ctx.setFloatRange(y, { lo, hi });
+    return y;
+  };
   if (loQ === undefined && hiQ === undefined) {
-    return ctx.addLayer(node, outName, shape, rows, accScale, k, false);
+    return clipped(ctx.addLayer(node, outName, shape, rows, accScale, k, false));
   }
   const n = rows.length;
   const reluRows: RowDraft[] = [];
@@ -101,7 +106,7 @@ export function lowerClamp(
     tightenBounds(ctx, y, j, clip(qj.lo), clip(qj.hi));
     setError(ctx, y, j, row.error);
   });
-  return y;
+  return clipped(y);
 }
 
 function identityRows(ctx: LowerContext, x: VarTensor): RowDraft[] {

@@ -40,6 +40,18 @@ function operands(node: IrNode, ctx: LowerContext, names: string[]): { shape: nu
 /** The outcome may flip against the float model only when an operand carries error. */
 const flipError = (ctx: LowerContext, parts: Array<[VarTensor | undefined, number]>): number => (parts.some(([v, i]) => v !== undefined && ctx.error(v, i) > 0) ? 1 : 0);
 
+/**
+ * Whether x[i] against the threshold c is decided alike in float and in integers: the quantized
+ * value lies in its bounds and the float value within its error of them, so when that widened
+ * interval lies strictly on one side of c both outcomes are that side's (no flip: error 0).
+ */
+function decided(ctx: LowerContext, x: VarTensor, i: number, c: number): boolean {
+  const b = ctx.bounds[x.id][i];
+  const unit = 2 ** x.scaleBits;
+  const e = ctx.error(x, i);
+  return Number(b.lo) / unit - e > c || Number(b.hi) / unit + e < c;
+}
+
 /** A test layer: row i's accumulator tested by `test`, the result a bit at scale 0. */
 function addTestLayer(ctx: LowerContext, node: IrNode, out: string, shape: number[], rows: RowDraft[], test: CompareTest): VarTensor {
   return ctx.addLayer(node, out, shape, rows, 0, 0, false, undefined, test);
@@ -58,7 +70,7 @@ export function constantComparisonRow(ctx: LowerContext, node: IrNode, op: strin
   const t = c * 2 ** x.scaleBits; // exact: a power-of-two scaling
   const row = emptyRow();
   const term = (sign: 1n | -1n) => row.terms.push([x.id, i, sign]);
-  row.error = flipError(ctx, [[x, i]]);
+  row.error = decided(ctx, x, i, c) ? 0 : flipError(ctx, [[x, i]]);
   const ceil = BigInt(Math.ceil(t));
   const floor = BigInt(Math.floor(t));
   switch (op) {
@@ -221,7 +233,7 @@ export function lowerSign(node: IrNode, ctx: LowerContext): void {
       Array.from({ length: size }, (_, i) => {
         const row = emptyRow();
         row.terms.push([x.id, i, 1n]);
-        row.error = flipError(ctx, [[x, i]]);
+        row.error = decided(ctx, x, i, 0) ? 0 : flipError(ctx, [[x, i]]);
         return row;
       }),
       test,
@@ -231,7 +243,7 @@ export function lowerSign(node: IrNode, ctx: LowerContext): void {
   linearLayer(ctx, node, out, x.shape, size, (row, i) => {
     row.bias = -1n;
     row.terms.push([nonNegative.id, i, 2n], [zero.id, i, -1n]);
-    row.error = 2 * flipError(ctx, [[x, i]]);
+    row.error = decided(ctx, x, i, 0) ? 0 : 2 * flipError(ctx, [[x, i]]);
   });
 }
 

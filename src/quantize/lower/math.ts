@@ -9,7 +9,7 @@
 import { ZkmlError } from '../../errors';
 import type { IrNode } from '../../formats/graph';
 import { MathFunction, mathFunction, powExponent } from '../../onnx/ops/math';
-import type { ScalarFunction } from '../../onnx/ops/smooth';
+import { imageOf, ScalarFunction } from '../../onnx/ops/smooth';
 import type { LowerContext, VarTensor } from '../context';
 import { activationScale } from '../scales';
 import { lowerPwl } from './pwl';
@@ -30,9 +30,42 @@ export function lowerMath(node: IrNode, ctx: LowerContext): void {
     lowerInverseNearZero(node, ctx, x, exponent);
     return;
   }
-  const fn = mathFunction(node, exponent);
+  const fn = clampToDomain(node, ctx, x, mathFunction(node, exponent));
   checkDomain(node, ctx, x, fn);
   lowerPwl(ctx, node, x, fn, node.outputs[0], { center: true });
+}
+
+/**
+ * Asin, Acos: when the quantized input's range strays past [−1, 1] (an earlier approximation's
+ * error: Acos(Cos(x)) may see cos's fit reach 1.004) while the exact float input provably stays
+ * inside it (ctx.floatInterval: the float op's own image, e.g. cos ∈ [−1, 1]), the circuit computes
+ * f of the quantized input clamped to the domain. The float model then has a value, and clamping
+ * moves x̂ toward the float x (|clamp(x̂) − x| <= |x̂ − x| for x in the domain), so f's modulus of
+ * continuity and the range cap still bound the carried error. A float input that can leave the
+ * domain keeps the refusal: the float model itself has no value there.
+ */
+function clampToDomain(node: IrNode, ctx: LowerContext, x: VarTensor, fn: MathFunction): MathFunction {
+  const d = fn.domain;
+  const q = floatRange(ctx, x);
+  if (!d || (q.lo >= d.lo && q.hi <= d.hi)) return fn;
+  const float = ctx.floatInterval(x);
+  if (float.lo < d.lo || float.hi > d.hi) {
+    throw new ZkmlError(
+      'FUNCTION_UNBOUNDED',
+      `node '${node.name}' (${node.opType}): ${fn.name} is undefined outside [${d.lo}, ${d.hi}], and the input range is [${q.lo.toPrecision(4)}, ${q.hi.toPrecision(4)}] (its float value in [${float.lo.toPrecision(4)}, ${float.hi.toPrecision(4)}]); narrow the input range (calibration or inputRange) or remove the op`,
+      { node: node.name, opType: node.opType, lo: q.lo, hi: q.hi },
+    );
+  }
+  const c = (v: number) => Math.min(d.hi, Math.max(d.lo, v));
+  const propagate = fn.propagate;
+  return {
+    name: fn.name,
+    f: (v) => fn.f(c(v)),
+    lipschitz: (lo, hi) => fn.lipschitz(c(lo), c(hi)),
+    ...(propagate ? { propagate: (e: number, lo: number, hi: number) => propagate(e, c(lo), c(hi)) } : {}),
+    image: (lo, hi) => imageOf(fn, c(lo), c(hi)) ?? { lo: -Infinity, hi: Infinity },
+    refuse: () => undefined,
+  };
 }
 
 /**

@@ -26,7 +26,7 @@ import type { IrNode } from '../../formats/graph';
 import type { SegmentTable } from '../../formats/quantized-model';
 import { bitsForSpan } from '../fixed-point';
 import { chooseGadget, gadgetConstraints, segmentConstraints } from '../bounds';
-import type { Line, ScalarFunction } from '../../onnx/ops/smooth';
+import { imageOf, Line, ScalarFunction } from '../../onnx/ops/smooth';
 import type { LowerContext, RowDraft, VarTensor } from '../context';
 import { roundShift } from '../fixed-point';
 import { effectiveWeightBits, magnitudeExponent } from '../scales';
@@ -301,9 +301,28 @@ function measure(fn: ScalarFunction, fit: PwlFit, lo: bigint, hi: bigint, Tcl: n
   // G is linear in the far tails, so their ends bound it there; in between, samples ± widen. Past
   // 2^52 the doubles carry a relative error below 2^-52: widen by 2^-50 of the magnitude.
   const roundoff = (v: number) => (magnitude < 2 ** 52 ? 0 : (Math.abs(v) + widen) * 2 ** -50 + 1);
-  fit.range = { lo: BigInt(Math.floor(minA - widen - roundoff(minA))), hi: BigInt(Math.ceil(maxA + widen + roundoff(maxA))) };
+  // The range of A is exact (pwlRange); the sampled one bounds it (a check that the two agree).
+  fit.range = pwlRange(fit, lo, hi);
+  if (fit.range.lo < BigInt(Math.floor(minA - widen - roundoff(minA))) || fit.range.hi > BigInt(Math.ceil(maxA + widen + roundoff(maxA)))) {
+    throw new ZkmlError('INTERNAL', 'piecewise-linear range outside its samples');
+  }
   // Doubles: relative rounding of the evaluations, far below the bits that matter.
   fit.error = Math.max(Math.abs(minDev), Math.abs(maxDev)) + slack + 1e-12;
+}
+
+/**
+ * The exact range of A(X) over the integers of [lo, hi]: A is linear between its breakpoints, so its
+ * extremes are at lo, hi or a breakpoint inside (evaluated in bigints, no sampling, no slack).
+ */
+export function pwlRange(fit: PwlFit, lo: bigint, hi: bigint): { lo: bigint; hi: bigint } {
+  let min = evalPwl(fit, lo);
+  let max = min;
+  for (const X of [hi, ...fit.breaks.map((b) => b.t).filter((t) => t > lo && t < hi)]) {
+    const a = evalPwl(fit, X);
+    if (a < min) min = a;
+    if (a > max) max = a;
+  }
+  return { lo: min, hi: max };
 }
 
 /**
@@ -402,8 +421,12 @@ export function lowerPwl(
   for (let j = 0; j < n; j++) maxInputError = Math.max(maxInputError, inputError(j));
   const unit = 2 ** x.scaleBits;
   const L = fn.lipschitz(Number(lo) / unit - maxInputError, Number(hi) / unit + maxInputError);
-  // The input's error carried through f: L·e, or f's own modulus of continuity where it has one.
-  const carried = (e: number) => (e === 0 ? 0 : fn.propagate ? fn.propagate(e, Number(lo) / unit, Number(hi) / unit) : L * e);
+  // Where the exact float input lies (the caller's reference is f of the integer input itself with exactInput).
+  const floatIn = options.exactInput ? { lo: Number(lo) / unit, hi: Number(hi) / unit } : ctx.floatInterval(x);
+  const cap = rangeCap(fn, { lo: Number(lo) / unit, hi: Number(hi) / unit }, floatIn);
+  // The input's error carried through f: L·e, or f's own modulus of continuity where it has one,
+  // and never more than f's spread over where both inputs lie (rangeCap).
+  const carried = (e: number) => (e === 0 ? 0 : Math.min(cap, fn.propagate ? fn.propagate(e, Number(lo) / unit, Number(hi) / unit) : L * e));
   if (!Number.isFinite(carried(maxInputError)) || !Number.isFinite(fit.error)) {
     throw new ZkmlError('ONNX_UNSUPPORTED_OP', `node '${node.name}' (${node.opType}): ${fn.name} has no finite error bound over the input's range`, { node: node.name });
   }
@@ -456,5 +479,21 @@ export function lowerPwl(
     return relu && r < 0n ? 0n : r;
   };
   for (let j = 0; j < n; j++) tightenBounds(ctx, out, j, q(fit.range.lo), q(fit.range.hi));
+  // The exact float output is f of the exact float input: in f's image of floatIn (relu'd when fused).
+  const image = options.exactInput ? undefined : imageOf(fn, floatIn.lo, floatIn.hi);
+  if (image) ctx.setFloatRange(out, relu ? { lo: Math.max(0, image.lo), hi: Math.max(0, image.hi) } : image);
   return { out, fit, evalInt: (X) => roundShift(evalPwl(fit, X), shift) };
+}
+
+/**
+ * The range cap on the error f carries: the quantized input x̂ lies in `quantized` and the exact
+ * float input x in `float`, so both lie in their hull H, and |f(x̂) − f(x)| <= sup_H f − inf_H f
+ * however large |x̂ − x| may be (1/√(v + ε) of a variance near 0: L·e is ~1e7·e, the spread at most
+ * 1/√ε). Sound only where f is what the float model computes on all of H: f is total on the reals
+ * for every function here except where the lowering refused or clamped the input to the domain
+ * (math.ts); an image that is not finite (H reaches outside the domain, a pole) gives no cap.
+ */
+export function rangeCap(fn: ScalarFunction, quantized: { lo: number; hi: number }, float: { lo: number; hi: number }): number {
+  const image = imageOf(fn, Math.min(quantized.lo, float.lo), Math.max(quantized.hi, float.hi));
+  return image ? image.hi - image.lo : Infinity;
 }

@@ -90,5 +90,6 @@ export function lowerSoftmax(node: IrNode, ctx: LowerContext): void {
     row.error = eMax * epsR + ((g.length - 1) * epsE) / sMin + inputError / 2;
     return row;
   });
-  finishRescaled(ctx, node, x.shape, yRows, e.out.scaleBits + r.out.scaleBits);
+  // Softmax's exact float values lie in [0, 1]: that caps their error (setFloatRange).
+  ctx.setFloatRange(finishRescaled(ctx, node, x.shape, yRows, e.out.scaleBits + r.out.scaleBits), { lo: 0, hi: 1 });
 }

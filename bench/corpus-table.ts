@@ -120,7 +120,13 @@ function num(x: number | undefined, digits = 3): string {
 
 function row(r: CorpusResult): string {
   const proved = r.status === 'proved';
-  const notes = [r.inputSource === 'random' ? (r.nonNegativeInput ? 'random input in [0, 1]' : 'random input') : '', r.inputBits ? `inputBits ${r.inputBits}` : ''].filter(Boolean).join(', ');
+  const notes = [
+    r.inputSource === 'random' ? (r.nonNegativeInput ? 'random input in [0, 1]' : 'random input') : '',
+    r.inputBits ? `inputBits ${r.inputBits}` : '',
+    r.calibratedOnInput ? 'calibrated on input.json' : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
   const result = proved ? `proved, verified${notes ? ` (${notes})` : ''}` : reasonText(r);
   const error = proved ? `${num(r.maxAbsError)}${withinTolerance(r) ? '' : ' ✗ above tolerance'}` : '';
   const cells = [r.model, String(r.tier), r.ops || '—', result, r.constraints?.toLocaleString('en-US') ?? '', proved ? String(r.proveMs) : '', error, proved ? num(r.tolerance) : ''];
@@ -153,7 +159,9 @@ function writeDoc(results: CorpusResult[], args: Args, totalS: number, supported
     "  that input plus 15 seeded random samples of the same distribution. When an input's range does not fit the default",
     `  8 input bits (raw tabular features), compile is retried with ${WIDE_INPUT_BITS} input bits ("inputBits ${WIDE_INPUT_BITS}" in the result).`,
     '  When a random input falls where the model is undefined (Sqrt of a negative input: onnxruntime gives NaN), the input',
-    '  and calibration are redrawn in [0, 1], the domain ("random input in [0, 1]" in the result).',
+    '  and calibration are redrawn in [0, 1], the domain ("random input in [0, 1]" in the result); when the random',
+    '  calibration samples take the model outside its domain (Asin of a value past 1), it is calibrated on input.json alone',
+    '  ("calibrated on input.json").',
     `- Size limit for this table: compile refuses circuits predicted above ${args.maxConstraints.toLocaleString('en-US')} constraints`,
     `  (MODEL_TOO_LARGE); each model gets ${args.timeoutS} s in its own process (TIMEOUT otherwise).`,
     '- "refused" is the compiler\'s clear rejection (a stable error code; ONNX_UNSUPPORTED_OP names every offending node).',

@@ -44,6 +44,8 @@ export interface CorpusResult {
   inputBits?: number;
   /** Set when a random input was redrawn in [0, 1] because the model is undefined for negative inputs (a Sqrt of its input, say). */
   nonNegativeInput?: true;
+  /** Set when the random calibration samples took the model outside its domain and it was calibrated on input.json alone. */
+  calibratedOnInput?: true;
   constraints?: number;
   /** The compile report's count, predicted before circom ran (equal to constraints when the report is right). */
   predictedConstraints?: number;
@@ -76,6 +78,8 @@ export interface CorpusRunOptions {
   seed?: number;
   /** Random calibration samples added to the input (default 15). */
   calibrationSamples?: number;
+  /** Whether a compile refused because the inputs leave the model's domain is retried inside it (default true). */
+  retryInDomain?: boolean;
   onProgress?: (stage: string) => void;
 }
 
@@ -235,6 +239,7 @@ export async function runCorpusModel(modelDir: string, workDir: string, opts: Co
   let inputSource: CorpusResult['inputSource'];
   let calibration: InputDoc;
   let nonNegativeInput: true | undefined;
+  let calibratedOnInput: true | undefined;
   let compiled: Awaited<ReturnType<typeof compileModel>>;
   let settings = opts.settings;
   try {
@@ -266,12 +271,18 @@ export async function runCorpusModel(modelDir: string, workDir: string, opts: Co
     try {
       compiled = await compileModel(onnxPath, buildDir, { settings, calibration });
     } catch (err) {
-      if (inputSource === 'random' && err instanceof ZkmlError && err.code === 'FUNCTION_UNBOUNDED' && /undefined for x < 0/.test(err.message)) {
+      const outsideDomain = opts.retryInDomain !== false && err instanceof ZkmlError && err.code === 'FUNCTION_UNBOUNDED' && /undefined (for x < 0|outside)/.test(err.message);
+      if (outsideDomain && inputSource === 'random') {
         // A random input drawn where the model is undefined (onnxruntime gives NaN there): redraw it
         // and the calibration in [0, 1], the model's domain, as the corpus's own reference run did.
         nonNegativeInput = true;
         inputDoc = { input_data: inputDoc.input_data.map((values) => values.map(Math.abs)) };
         calibration = { input_data: calibration.input_data.map((values) => values.map(Math.abs)) };
+        compiled = await compileModel(onnxPath, buildDir, { settings, calibration });
+      } else if (outsideDomain && inputSource === 'input.json' && extra > 0) {
+        // The random samples took the model where it is undefined; its own input is the sample to trust.
+        calibratedOnInput = true;
+        calibration = { input_data: inputDoc.input_data };
         compiled = await compileModel(onnxPath, buildDir, { settings, calibration });
       } else {
         // Raw tabular features (a tree ensemble's, say) span more than 8 bits with fractions that matter.
@@ -292,6 +303,7 @@ export async function runCorpusModel(modelDir: string, workDir: string, opts: Co
     inputSource,
     ...(settings?.inputBits === WIDE_INPUT_BITS ? { inputBits: WIDE_INPUT_BITS } : {}),
     ...(nonNegativeInput ? { nonNegativeInput } : {}),
+    ...(calibratedOnInput ? { calibratedOnInput } : {}),
     constraints: compiled.constraints,
     predictedConstraints: compiled.report.predictedConstraints,
     publicSignals: compiled.publicSignals,

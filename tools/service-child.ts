@@ -53,8 +53,10 @@ export interface Child {
 }
 
 /** Starts `zkml serve` or `zkml worker` in a child process and waits until it says it is up. */
-export async function startChild(command: 'serve' | 'worker', env: Record<string, string>, timeoutMs = 60_000): Promise<Child> {
-  const proc = spawn(process.execPath, [path.join(REPO_ROOT, 'bin', 'zkml.js'), command], {
+export async function startChild(command: 'serve' | 'worker' | 'start', env: Record<string, string>, timeoutMs = 60_000): Promise<Child> {
+  // 'start' runs what `npm start` runs (package.json: node dist/src/service/main.js), without npm's extra process.
+  const args = command === 'start' ? [path.join(REPO_ROOT, 'dist', 'src', 'service', 'main.js')] : [path.join(REPO_ROOT, 'bin', 'zkml.js'), command];
+  const proc = spawn(process.execPath, args, {
     env: { ...process.env, ZKML_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -33,7 +33,10 @@ describe('@zkml/client against the real service', () => {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     lib = require(CLIENT_DIR) as typeof Client; // through its package.json exports, as `npm install <path>` would
     dir = makeTempDir('client');
-    child = await startChild('serve', { PORT: '0', ZKML_DATA_DIR: dir, ZKML_API_KEYS: `${KEY}=admin,prove,read`, ZKML_MAX_QUEUE: '1', ZKML_PROVER_THREADS: '1' });
+    // The service as `npm start` runs it, on embedded defaults (SQLite, the in-process queue).
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8'));
+    assert.equal(pkg.scripts.start, 'node dist/src/service/main.js');
+    child = await startChild('start', { PORT: '0', ZKML_DATA_DIR: dir, ZKML_API_KEYS: `${KEY}=admin,prove,read`, ZKML_MAX_QUEUE: '1', ZKML_PROVER_THREADS: '1' });
     client = new lib.ZkmlClient({ baseUrl: child.url, apiKey: KEY, maxRetryDelayMs: 20_000, retries: 30 });
     tinyId = crypto
       .createHash('sha256')

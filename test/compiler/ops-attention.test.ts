@@ -19,12 +19,11 @@ import { loadOnnx } from '../../src/onnx/load';
 import { raiseOpset10ForFloatEqual } from '../../src/onnx/opset-repair';
 import { createOrtSession } from '../../src/onnx/runtime';
 import { InitializerSpec, NodeSpec, writeOnnx } from '../../src/onnx/writer';
-import { quantizeSample } from '../../src/quantize/codec';
 import { runFloat } from '../../src/quantize/float-executor';
 import { quantizeGraph } from '../../src/quantize/quantize';
-import { runReference } from '../../src/quantize/reference';
 import { checkCompiledCircuit } from '../helpers/compiled-circuit-check';
 import { expectCode, randomInRange, Rng, runOrtFloat, seededRng } from '../helpers/onnx-builders';
+import { assertWithinStaticBound } from '../helpers/within-static-bound';
 
 const T = 3; // tokens
 const D = 4; // model width
@@ -124,17 +123,7 @@ async function checkAccuracy(bytes: Uint8Array, tolerance: number, seed: number)
   });
   const model = quantizeGraph(graph, parseSettings({}), samples(graph, rng, 24));
   const inRange = Array.from({ length: 30 }, () => randomInRange(model, rng));
-  const ort = await runOrtFloat(bytes, graph.inputs, inRange);
-  const out = model.outputs[0];
-  let worst = 0;
-  inRange.forEach((s, k) => {
-    const ints = runReference(model, quantizeSample(model, s))[out.tensor];
-    ort[k].get('y')!.forEach((w, i) => {
-      const err = Math.abs(Number(ints[i]) / 2 ** out.scaleBits - w);
-      worst = Math.max(worst, err);
-      assert.ok(err <= out.errorBound, `y[${i}]: error ${err} > static bound ${out.errorBound}`);
-    });
-  });
+  const worst = await assertWithinStaticBound(bytes, graph.inputs, model, inRange);
   assert.ok(worst <= tolerance, `worst error ${worst} > tolerance ${tolerance}`);
   return worst;
 }

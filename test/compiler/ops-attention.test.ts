@@ -10,14 +10,7 @@
  * Circuits: witness = integer reference, a changed output wire is refused, constraints pinned.
  */
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { compileModel } from '../../src/compiler/compile';
-import { computeWitness, loadR1cs, verifyWitness } from '../../src/compiler/r1cs-check';
-import { artifactPath } from '../../src/formats/artifacts';
-import { readCompiled } from '../../src/formats/compiled-model';
-import { BN254_R } from '../../src/formats/field';
 import type { Graph } from '../../src/formats/graph';
 import { sizeOf } from '../../src/formats/graph';
 import type { InputSample } from '../../src/formats/input-document';
@@ -26,11 +19,11 @@ import { loadOnnx } from '../../src/onnx/load';
 import { raiseOpset10ForFloatEqual } from '../../src/onnx/opset-repair';
 import { createOrtSession } from '../../src/onnx/runtime';
 import { InitializerSpec, NodeSpec, writeOnnx } from '../../src/onnx/writer';
-import { circuitInput, quantizeSample } from '../../src/quantize/codec';
 import { runFloat } from '../../src/quantize/float-executor';
 import { quantizeGraph } from '../../src/quantize/quantize';
-import { runReference } from '../../src/quantize/reference';
-import { expectCode, makeTempDir, randomInRange, Rng, runOrtFloat, seededRng } from '../helpers/onnx-builders';
+import { checkCompiledCircuit } from '../helpers/compiled-circuit-check';
+import { expectCode, randomInRange, Rng, runOrtFloat, seededRng } from '../helpers/onnx-builders';
+import { assertWithinStaticBound } from '../helpers/within-static-bound';
 
 const T = 3; // tokens
 const D = 4; // model width
@@ -130,54 +123,23 @@ async function checkAccuracy(bytes: Uint8Array, tolerance: number, seed: number)
   });
   const model = quantizeGraph(graph, parseSettings({}), samples(graph, rng, 24));
   const inRange = Array.from({ length: 30 }, () => randomInRange(model, rng));
-  const ort = await runOrtFloat(bytes, graph.inputs, inRange);
-  const out = model.outputs[0];
-  let worst = 0;
-  inRange.forEach((s, k) => {
-    const ints = runReference(model, quantizeSample(model, s))[out.tensor];
-    ort[k].get('y')!.forEach((w, i) => {
-      const err = Math.abs(Number(ints[i]) / 2 ** out.scaleBits - w);
-      worst = Math.max(worst, err);
-      assert.ok(err <= out.errorBound, `y[${i}]: error ${err} > static bound ${out.errorBound}`);
-    });
-  });
+  const worst = await assertWithinStaticBound(bytes, graph.inputs, model, inRange);
   assert.ok(worst <= tolerance, `worst error ${worst} > tolerance ${tolerance}`);
   return worst;
 }
 
-/** Compiles; witnesses equal the integer reference; a changed output wire breaks the R1CS; the count is pinned. */
+/** Compiles; witnesses (two random in-range inputs) equal the integer reference; a changed output wire breaks the R1CS; the count is pinned. */
 async function checkCircuit(bytes: Uint8Array, expectConstraints: number, seed: number): Promise<void> {
-  const dir = makeTempDir('attention');
-  try {
-    const graph = loadOnnx(bytes);
-    const rng = seededRng(seed);
-    const onnxPath = path.join(dir, 'model.onnx');
-    fs.writeFileSync(onnxPath, bytes);
-    const calibration = { samples: samples(graph, rng, 16).map((s) => Object.fromEntries([...s].map(([k, v]) => [k, Array.from(v)]))) };
-    const result = await compileModel(onnxPath, path.join(dir, 'build'), { calibration });
-    assert.equal(result.constraints, result.report.predictedConstraints, 'predicted constraints = r1cs');
-    assert.equal(result.constraints, expectConstraints);
-    const { model } = readCompiled(result.buildDir);
-    const r1cs = loadR1cs(artifactPath(result.buildDir, 'r1cs'));
-    const size = model.tensors[model.outputs[0].tensor].size;
-    for (let t = 0; t < 2; t++) {
-      const q = quantizeSample(model, randomInRange(model, rng));
-      const want = runReference(model, q)[model.outputs[0].tensor];
-      const witness = await computeWitness(circuitInput(model, q), artifactPath(result.buildDir, 'wasm'));
-      assert.deepEqual(verifyWitness(r1cs, witness), { ok: true });
-      assert.deepEqual(
-        witness.slice(1, 1 + size).map((v) => (v > BN254_R / 2n ? v - BN254_R : v)),
-        want,
-      );
-      for (const wire of [1, size]) {
-        const mutated = witness.slice();
-        mutated[wire] = (mutated[wire] + 1n) % BN254_R;
-        assert.equal(verifyWitness(r1cs, mutated).ok, false, `output wire ${wire} + 1 is rejected`);
-      }
-    }
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  const graph = loadOnnx(bytes);
+  const rng = seededRng(seed);
+  await checkCompiledCircuit({
+    bytes,
+    samples: samples(graph, rng, 16).map((s) => Object.fromEntries([...s].map(([k, v]) => [k, Array.from(v)]))),
+    expectConstraints,
+    rng,
+    label: 'attention',
+    inputs: (model) => [0, 1].map(() => randomInRange(model, rng)),
+  });
 }
 
 describe('decomposed LayerNorm', () => {

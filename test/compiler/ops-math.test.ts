@@ -17,13 +17,12 @@ import { loadOnnx } from '../../src/onnx/load';
 import { mathFunction } from '../../src/onnx/ops/math';
 import { smoothFunction } from '../../src/onnx/ops/smooth';
 import { NodeSpec, writeOnnx } from '../../src/onnx/writer';
-import { quantizeSample } from '../../src/quantize/codec';
 import { runFloat } from '../../src/quantize/float-executor';
 import { evalPwl, fitPwl } from '../../src/quantize/lower/pwl';
 import { quantizeGraph } from '../../src/quantize/quantize';
-import { runReference } from '../../src/quantize/reference';
 import { checkCompiledCircuit } from '../helpers/compiled-circuit-check';
 import { expectCode, randomInRange, Rng, runOrtFloat, seededRng } from '../helpers/onnx-builders';
+import { assertWithinStaticBound } from '../helpers/within-static-bound';
 
 interface Case {
   nodes: NodeSpec[];
@@ -69,17 +68,7 @@ async function checkCase(c: Case): Promise<{ model: QuantizedModel; worst: numbe
   });
   const model = quantizeGraph(graph, parseSettings(c.settings ?? {}), samples(graph, rng, 24, c.range));
   const inRange = Array.from({ length: 40 }, () => randomInRange(model, rng));
-  const ort = await runOrtFloat(bytes, graph.inputs, inRange);
-  const out = model.outputs[0];
-  let worst = 0;
-  inRange.forEach((s, k) => {
-    const ints = runReference(model, quantizeSample(model, s))[out.tensor];
-    ort[k].get('y')!.forEach((w, i) => {
-      const err = Math.abs(Number(ints[i]) / 2 ** out.scaleBits - w);
-      worst = Math.max(worst, err);
-      assert.ok(err <= out.errorBound + 1e-5 * Math.max(1, Math.abs(w)), `y[${i}]: error ${err} > bound ${out.errorBound} (onnxruntime ${w})`);
-    });
-  });
+  const worst = await assertWithinStaticBound(bytes, graph.inputs, model, inRange, (w) => 1e-5 * Math.max(1, Math.abs(w)));
   return { model, worst };
 }
 

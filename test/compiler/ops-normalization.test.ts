@@ -14,12 +14,11 @@ import type { InputSample } from '../../src/formats/input-document';
 import { parseSettings } from '../../src/formats/settings';
 import { loadOnnx } from '../../src/onnx/load';
 import { AttributeValue, writeOnnx } from '../../src/onnx/writer';
-import { quantizeSample } from '../../src/quantize/codec';
 import { runFloat } from '../../src/quantize/float-executor';
 import { quantizeGraph } from '../../src/quantize/quantize';
-import { runReference } from '../../src/quantize/reference';
 import { checkCompiledCircuit } from '../helpers/compiled-circuit-check';
 import { expectCode, randomInRange, Rng, runOrtFloat, seededRng } from '../helpers/onnx-builders';
+import { assertWithinStaticBound } from '../helpers/within-static-bound';
 
 interface Case {
   opType: string;
@@ -84,17 +83,7 @@ async function checkCase(c: Case): Promise<number> {
   });
   const model = quantizeGraph(graph, parseSettings({}), samples(graph, rng, 24));
   const inRange = Array.from({ length: 40 }, () => randomInRange(model, rng));
-  const ort = await runOrtFloat(bytes, graph.inputs, inRange);
-  const out = model.outputs[0];
-  let worst = 0;
-  inRange.forEach((s, k) => {
-    const ints = runReference(model, quantizeSample(model, s))[out.tensor];
-    ort[k].get('y')!.forEach((w, i) => {
-      const err = Math.abs(Number(ints[i]) / 2 ** out.scaleBits - w);
-      worst = Math.max(worst, err);
-      assert.ok(err <= out.errorBound, `y[${i}]: error ${err} > static bound ${out.errorBound}`);
-    });
-  });
+  const worst = await assertWithinStaticBound(bytes, graph.inputs, model, inRange);
   assert.ok(worst <= tolerance(c), `${c.opType}: worst error ${worst} > stated tolerance ${tolerance(c)}`);
   return worst;
 }

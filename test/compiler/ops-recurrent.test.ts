@@ -14,12 +14,11 @@ import type { InputSample } from '../../src/formats/input-document';
 import { parseSettings } from '../../src/formats/settings';
 import { loadOnnx } from '../../src/onnx/load';
 import { AttributeValue, writeOnnx } from '../../src/onnx/writer';
-import { quantizeSample } from '../../src/quantize/codec';
 import { runFloat } from '../../src/quantize/float-executor';
 import { quantizeGraph } from '../../src/quantize/quantize';
-import { runReference } from '../../src/quantize/reference';
 import { checkCompiledCircuit } from '../helpers/compiled-circuit-check';
 import { expectCode, randomInRange, Rng, runOrtFloat, seededRng } from '../helpers/onnx-builders';
+import { assertWithinStaticBound } from '../helpers/within-static-bound';
 
 const GATES: Record<string, number> = { RNN: 1, GRU: 3, LSTM: 4 };
 
@@ -140,18 +139,7 @@ async function checkCase(c: Case): Promise<number> {
   });
   const model = quantizeGraph(graph, parseSettings({}), samples(graph, rng, 24));
   const inRange = Array.from({ length: 30 }, () => randomInRange(model, rng));
-  const ort = await runOrtFloat(bytes, graph.inputs, inRange);
-  let worst = 0;
-  inRange.forEach((s, k) => {
-    const ints = runReference(model, quantizeSample(model, s));
-    for (const out of model.outputs) {
-      ort[k].get(out.name)!.forEach((w, i) => {
-        const err = Math.abs(Number(ints[out.tensor][i]) / 2 ** out.scaleBits - w);
-        worst = Math.max(worst, err);
-        assert.ok(err <= out.errorBound, `${out.name}[${i}]: error ${err} > static bound ${out.errorBound}`);
-      });
-    }
-  });
+  const worst = await assertWithinStaticBound(bytes, graph.inputs, model, inRange);
   assert.ok(worst <= TOLERANCE, `${c.opType}: worst error ${worst} > stated tolerance ${TOLERANCE}`);
   return worst;
 }

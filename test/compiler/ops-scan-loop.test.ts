@@ -15,12 +15,11 @@ import { parseSettings } from '../../src/formats/settings';
 import { loadOnnx } from '../../src/onnx/load';
 import { DEFAULT_PARSE_LIMITS } from '../../src/onnx/parse';
 import { GraphSpec, InitializerSpec, NodeSpec, SubgraphSpec, ValueSpec, writeOnnx } from '../../src/onnx/writer';
-import { quantizeSample } from '../../src/quantize/codec';
 import { runFloat } from '../../src/quantize/float-executor';
 import { quantizeGraph } from '../../src/quantize/quantize';
-import { runReference } from '../../src/quantize/reference';
 import { checkCompiledCircuit } from '../helpers/compiled-circuit-check';
 import { expectCode, randomInRange, Rng, runOrtFloat, seededRng } from '../helpers/onnx-builders';
+import { assertWithinStaticBound } from '../helpers/within-static-bound';
 
 const f = (name: string, shape: Array<number | string>): ValueSpec => ({ name, elemType: 'float32', shape });
 const weights = (rng: Rng, name: string, dims: number[], s = 0.7): InitializerSpec => ({ name, dims, data: Float32Array.from({ length: sizeOf(dims) }, () => rng.uniform(-s, s)) });
@@ -220,18 +219,7 @@ async function checkAgainstOrt(bytes: Uint8Array, seed: number, dims?: Record<st
   });
   const model = quantizeGraph(graph, parseSettings({}), samples(graph, rng, 24));
   const inRange = Array.from({ length: 20 }, () => randomInRange(model, rng));
-  const ort = await runOrtFloat(ortBytes, graph.inputs, inRange);
-  let worst = 0;
-  inRange.forEach((s, k) => {
-    const ints = runReference(model, quantizeSample(model, s));
-    for (const out of model.outputs) {
-      ort[k].get(out.name)!.forEach((w, i) => {
-        const err = Math.abs(Number(ints[out.tensor][i]) / 2 ** out.scaleBits - w);
-        worst = Math.max(worst, err);
-        assert.ok(err <= out.errorBound, `${out.name}[${i}]: error ${err} > static bound ${out.errorBound}`);
-      });
-    }
-  });
+  const worst = await assertWithinStaticBound(ortBytes, graph.inputs, model, inRange);
   return worst;
 }
 

@@ -10,60 +10,53 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describe, test } from 'node:test';
+import { test } from 'node:test';
 import { buildReport } from '../../src/compiler/report';
 import { parseSettings } from '../../src/formats/settings';
 import { loadOnnx } from '../../src/onnx/load';
 import { createOrtSession, runOrt } from '../../src/onnx/runtime';
 import { runFloat } from '../../src/quantize/float-executor';
 import { quantizeGraph } from '../../src/quantize/quantize';
-import { corpusDir } from '../../tools/corpus/run-corpus-model';
-
-const CORPUS = corpusDir();
-const present = fs.existsSync(path.join(CORPUS, 'INDEX.md'));
+import { CORPUS, describeCorpus } from '../helpers/corpus-suite';
 
 const modelBytes = (model: string) => fs.readFileSync(path.join(CORPUS, model, 'network.onnx'));
 const corpusInput = (model: string): Float64Array => Float64Array.from((JSON.parse(fs.readFileSync(path.join(CORPUS, model, 'input.json'), 'utf8')) as { input_data: number[][] }).input_data[0]);
 
-if (!present) {
-  test('corpus tier 3 attention', { skip: `no corpus at ${CORPUS} (expected ../shared/corpus beside the repository, or set ZKML_CORPUS_DIR)` }, () => undefined);
-} else {
-  describe('corpus tier 3, attention: ingest, float semantics, circuit size', () => {
-    for (const [model, layerNorms] of [
-      ['ezkl/multihead_attention', 2],
-      ['ezkl/self_attention', 2],
-    ] as const) {
-      test(`${model}: onnxruntime loads it, its LayerNorms are fused, our float run equals onnxruntime's`, async () => {
-        const bytes = modelBytes(model);
-        const session = await createOrtSession(bytes);
-        const graph = loadOnnx(bytes);
-        const ops = graph.nodes.map((n) => n.opType);
-        assert.equal(ops.filter((op) => op === 'zkml.InverseStdDev').length, layerNorms);
-        assert.ok(!ops.includes('Sqrt'), 'no Sqrt is left');
-        const sample = new Map([[graph.inputs[0].name, corpusInput(model)]]);
-        const [want] = await runOrt(session, graph.inputs, sample);
-        await session.release();
-        const out = graph.outputs[0].name;
-        const got = runFloat(graph, sample).get(out)!.data;
-        want.values.forEach((w, i) => assert.ok(Math.abs(got[i] - w) <= 1e-3 * Math.max(1, Math.abs(w)), `${out}[${i}]: ours ${got[i]}, onnxruntime ${w}`));
-      });
-    }
-
-    test('ezkl/multihead_attention: the circuit size at default settings (docs/attention.md)', () => {
-      const model = quantizeGraph(loadOnnx(modelBytes('ezkl/multihead_attention')), parseSettings({}), []);
-      assert.equal(buildReport(model).predictedConstraints, 2_107_828);
-    });
-
-    test('ezkl/nanoGPT: quantizes with a finite error bound (the range cap), its circuit size pinned (docs/attention.md)', async () => {
-      const bytes = modelBytes('ezkl/nanoGPT');
-      await (await createOrtSession(bytes)).release();
+describeCorpus('corpus tier 3 attention', 'corpus tier 3, attention: ingest, float semantics, circuit size', () => {
+  for (const [model, layerNorms] of [
+    ['ezkl/multihead_attention', 2],
+    ['ezkl/self_attention', 2],
+  ] as const) {
+    test(`${model}: onnxruntime loads it, its LayerNorms are fused, our float run equals onnxruntime's`, async () => {
+      const bytes = modelBytes(model);
+      const session = await createOrtSession(bytes);
       const graph = loadOnnx(bytes);
-      assert.ok(!graph.nodes.some((n) => n.opType === 'NonZero' || n.opType === 'Sqrt'));
-      // Before the range cap its deeper LayerNorms' 1/√(v + ε) had no finite bound (ONNX_UNSUPPORTED_OP).
-      const model = quantizeGraph(graph, parseSettings({}), []);
-      const bound = model.outputs[0].errorBound;
-      assert.ok(Number.isFinite(bound) && bound < 100, `bound ${bound}`);
-      assert.equal(buildReport(model).predictedConstraints, 32_602_593);
+      const ops = graph.nodes.map((n) => n.opType);
+      assert.equal(ops.filter((op) => op === 'zkml.InverseStdDev').length, layerNorms);
+      assert.ok(!ops.includes('Sqrt'), 'no Sqrt is left');
+      const sample = new Map([[graph.inputs[0].name, corpusInput(model)]]);
+      const [want] = await runOrt(session, graph.inputs, sample);
+      await session.release();
+      const out = graph.outputs[0].name;
+      const got = runFloat(graph, sample).get(out)!.data;
+      want.values.forEach((w, i) => assert.ok(Math.abs(got[i] - w) <= 1e-3 * Math.max(1, Math.abs(w)), `${out}[${i}]: ours ${got[i]}, onnxruntime ${w}`));
     });
+  }
+
+  test('ezkl/multihead_attention: the circuit size at default settings (docs/attention.md)', () => {
+    const model = quantizeGraph(loadOnnx(modelBytes('ezkl/multihead_attention')), parseSettings({}), []);
+    assert.equal(buildReport(model).predictedConstraints, 2_107_828);
   });
-}
+
+  test('ezkl/nanoGPT: quantizes with a finite error bound (the range cap), its circuit size pinned (docs/attention.md)', async () => {
+    const bytes = modelBytes('ezkl/nanoGPT');
+    await (await createOrtSession(bytes)).release();
+    const graph = loadOnnx(bytes);
+    assert.ok(!graph.nodes.some((n) => n.opType === 'NonZero' || n.opType === 'Sqrt'));
+    // Before the range cap its deeper LayerNorms' 1/√(v + ε) had no finite bound (ONNX_UNSUPPORTED_OP).
+    const model = quantizeGraph(graph, parseSettings({}), []);
+    const bound = model.outputs[0].errorBound;
+    assert.ok(Number.isFinite(bound) && bound < 100, `bound ${bound}`);
+    assert.equal(buildReport(model).predictedConstraints, 32_602_593);
+  });
+});

@@ -5,15 +5,9 @@
  * range reaches where a function is unbounded are refused as FUNCTION_UNBOUNDED, naming the node.
  */
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { corpusDir, CorpusResult, floatSlack, runCorpusModel } from '../../tools/corpus/run-corpus-model';
-import { Prover } from '../../src/prover/prover';
-
-const CORPUS = corpusDir();
-const present = fs.existsSync(path.join(CORPUS, 'INDEX.md'));
+import { test } from 'node:test';
+import { CorpusResult } from '../../tools/corpus/run-corpus-model';
+import { assertProvedWithinBound, corpusSuite, provedDiagnostic, summary } from '../helpers/corpus-suite';
 
 const PROVED = ['ezkl/1l_erf', 'ezkl/1l_gelu_noappx', 'ezkl/1l_sqrt', 'ezkl/softsign', 'ezkl/large_op_graph', 'ezkl/tutorial', 'orion/test_exp', 'orion/test_sin'];
 /** Normalisation, expanded at ingest (src/onnx/expand-normalization.ts). */
@@ -27,68 +21,36 @@ const UNBOUNDED: Record<string, string> = {
   'orion/test_log': 'Log_0',
 };
 
-const summary = (r: CorpusResult) => `${r.model}: ${r.status}${r.stage ? ` at ${r.stage}` : ''}${r.code ? ` ${r.code}` : ''}${r.reason ? `: ${r.reason}` : ''}`;
-
-if (!present) {
-  test('corpus tier 3 math', { skip: `no corpus at ${CORPUS} (expected ../shared/corpus beside the repository, or set ZKML_CORPUS_DIR)` }, () => undefined);
-} else {
-  describe('corpus tier 3, math ops: prove, verify and pass the audit, or refuse naming the node', () => {
-    let prover: Prover;
-    let workDir: string;
-    let cacheDir: string;
-    let ownCache = false;
-    before(() => {
-      prover = new Prover();
-      workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zkml-corpus-math-'));
-      ownCache = !process.env.ZKML_CACHE_DIR;
-      cacheDir = process.env.ZKML_CACHE_DIR || fs.mkdtempSync(path.join(os.tmpdir(), 'zkml-corpus-cache-'));
-    });
-    after(async () => {
-      await prover.close();
-      fs.rmSync(workDir, { recursive: true, force: true });
-      if (ownCache) fs.rmSync(cacheDir, { recursive: true, force: true });
-    });
-
-    for (const model of [...PROVED, ...QUOTIENT, ...NORMALISATION, ...DOMAIN_REDRAWN]) {
-      test(`${model} proves, verifies, within its bound; the audit refuses every mutation`, async (t) => {
-        const r = await runCorpusModel(path.join(CORPUS, model), workDir, { prover, cacheDir });
-        assert.equal(r.status, 'proved', summary(r));
-        assert.equal(r.nonNegativeInput, DOMAIN_REDRAWN.includes(model) ? true : undefined, `${model}: input redrawn in [0, 1]`);
-        assert.equal(r.verified, true);
-        assert.equal(r.integerReferenceMatches, true);
-        assert.equal(r.auditForgeries, 0, `${model}: the soundness audit found forged witnesses`);
-        assert.ok(r.auditMutations! > 0, `${model}: the audit tried mutations`);
-        assert.ok(r.maxAbsError! <= r.tolerance! + floatSlack(r.maxAbsOutput!), `${model}: max abs error ${r.maxAbsError} > tolerance ${r.tolerance}`);
-        t.diagnostic(`${model}: ${r.constraints} constraints, error ${r.maxAbsError} ≤ ${r.tolerance}, ${r.auditMutations} mutations refused`);
-      });
-    }
-    // ezkl/trig: Acos(Tan(Sin(Cos(Softplus(x))))) then Asin of that. Over its own input.json's range
-    // (x in [0, 0.1]) every float value stays in the domains: it proves. With 15 more random samples
-    // in [0, 1] Asin's float input reaches 1.31 for x > 0.58, where onnxruntime gives NaN: refused,
-    // naming Asin_5 and its float range; the runner then calibrates on input.json alone.
-    test('ezkl/trig proves over its own input range (the runner calibrates on input.json); the audit refuses every mutation', async () => {
-      const r = await runCorpusModel(path.join(CORPUS, 'ezkl/trig'), workDir, { prover, cacheDir });
-      assert.equal(r.status, 'proved', summary(r));
-      assert.equal(r.calibratedOnInput, true);
-      assert.equal(r.verified, true);
-      assert.equal(r.integerReferenceMatches, true);
-      assert.equal(r.auditForgeries, 0);
-      assert.ok(r.auditMutations! > 0);
-      assert.ok(r.maxAbsError! <= r.tolerance! + floatSlack(r.maxAbsOutput!), `max abs error ${r.maxAbsError} > tolerance ${r.tolerance}`);
-    });
-    test("ezkl/trig over [0, 1] is refused as FUNCTION_UNBOUNDED at 'Asin_5' (onnxruntime: NaN for x > 0.58)", async () => {
-      const r = await runCorpusModel(path.join(CORPUS, 'ezkl/trig'), workDir, { prover, cacheDir, retryInDomain: false });
-      assert.equal(r.status, 'refused', summary(r));
-      assert.equal(r.code, 'FUNCTION_UNBOUNDED', summary(r));
-      assert.ok(r.reason!.includes(`'Asin_5'`), summary(r));
-    });
-    for (const [model, node] of Object.entries(UNBOUNDED)) {
-      test(`${model} is refused as FUNCTION_UNBOUNDED at '${node}'`, async () => {
-        const r = await runCorpusModel(path.join(CORPUS, model), workDir, { prover, cacheDir });
-        assert.equal(r.status, 'refused', summary(r));
-        assert.equal(r.code, 'FUNCTION_UNBOUNDED', summary(r));
-        assert.ok(r.reason!.includes(`'${node}'`), summary(r));
-      });
-    }
-  });
+function assertUnboundedAt(r: CorpusResult, node: string): void {
+  assert.equal(r.status, 'refused', summary(r));
+  assert.equal(r.code, 'FUNCTION_UNBOUNDED', summary(r));
+  assert.ok(r.reason!.includes(`'${node}'`), summary(r));
 }
+
+corpusSuite('corpus tier 3 math', 'corpus tier 3, math ops: prove, verify and pass the audit, or refuse naming the node', ({ run }) => {
+  for (const model of [...PROVED, ...QUOTIENT, ...NORMALISATION, ...DOMAIN_REDRAWN]) {
+    test(`${model} proves, verifies, within its bound; the audit refuses every mutation`, async (t) => {
+      const r = await run(model);
+      assertProvedWithinBound(r);
+      assert.equal(r.nonNegativeInput, DOMAIN_REDRAWN.includes(model) ? true : undefined, `${model}: input redrawn in [0, 1]`);
+      t.diagnostic(provedDiagnostic(r));
+    });
+  }
+  // ezkl/trig: Acos(Tan(Sin(Cos(Softplus(x))))) then Asin of that. Over its own input.json's range
+  // (x in [0, 0.1]) every float value stays in the domains: it proves. With 15 more random samples
+  // in [0, 1] Asin's float input reaches 1.31 for x > 0.58, where onnxruntime gives NaN: refused,
+  // naming Asin_5 and its float range; the runner then calibrates on input.json alone.
+  test('ezkl/trig proves over its own input range (the runner calibrates on input.json); the audit refuses every mutation', async () => {
+    const r = await run('ezkl/trig');
+    assertProvedWithinBound(r);
+    assert.equal(r.calibratedOnInput, true);
+  });
+  test("ezkl/trig over [0, 1] is refused as FUNCTION_UNBOUNDED at 'Asin_5' (onnxruntime: NaN for x > 0.58)", async () => {
+    assertUnboundedAt(await run('ezkl/trig', { retryInDomain: false }), 'Asin_5');
+  });
+  for (const [model, node] of Object.entries(UNBOUNDED)) {
+    test(`${model} is refused as FUNCTION_UNBOUNDED at '${node}'`, async () => {
+      assertUnboundedAt(await run(model), node);
+    });
+  }
+});

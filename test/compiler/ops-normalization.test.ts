@@ -139,7 +139,8 @@ test('normalisation: two nodes of one name expand into distinct values (float eq
   const graph = loadOnnx(twoNodesNamed('norm', 'norm'));
   const distinctBytes = twoNodesNamed('norm1', 'norm2');
   const distinct = loadOnnx(distinctBytes);
-  const floatSamples = samples(graph, seededRng(seed++), 4);
+  // Its own seed: the shared `seed` sequence decides the calibration of the pinned circuits below.
+  const floatSamples = samples(graph, seededRng(77), 4);
   const ort = await runOrtFloat(distinctBytes, graph.inputs, floatSamples);
   floatSamples.forEach((s, k) => {
     const got = runFloat(graph, s).get('y')!.data;

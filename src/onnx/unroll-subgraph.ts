@@ -6,7 +6,7 @@
  * other name it reads is an outer-scope value, read as is.
  */
 import { ZkmlError } from '../errors';
-import type { FloatTensor, IrNode, Subgraph } from '../formats/graph';
+import type { IrNode, Subgraph } from '../formats/graph';
 import { Builder, refuse } from './graph-builder';
 
 /** Unrolled nodes per Scan or Loop: the trip count times the body must stay compilable. */

@@ -12,6 +12,7 @@
 import type { FloatTensor, Graph, IrNode } from '../formats/graph';
 import { INVERSE_STDDEV_OP } from './ops/inverse-stddev';
 import { reducePlan } from './ops/reduce';
+import { valueLinks } from './value-links';
 
 function constantScalar(graph: Graph, name: string): number | undefined {
   const t = graph.constants.get(name);
@@ -54,12 +55,7 @@ function feedsWideLayer(tensor: string, consumers: Map<string, IrNode[]>): boole
 }
 
 export function clampNormalized(graph: Graph): Graph {
-  const producer = new Map<string, IrNode>();
-  const consumers = new Map<string, IrNode[]>();
-  for (const n of graph.nodes) {
-    for (const o of n.outputs) producer.set(o, n);
-    for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
-  }
+  const { producer, consumers } = valueLinks(graph.nodes);
   const outputs = new Set(graph.outputs.map((o) => o.name));
   const nodes: IrNode[] = [];
   for (const node of graph.nodes) {

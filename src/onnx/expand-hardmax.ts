@@ -6,7 +6,7 @@
  * one axis, earlier opsets flatten from `axis`: only the last axis is accepted, where both agree.
  */
 import type { FloatTensor, IrNode } from '../formats/graph';
-import { Builder, Expansion, refuse } from './expand-normalization';
+import { Builder, Expansion, refuse } from './graph-builder';
 import { intAttr } from './ops/op-family';
 
 export const HARDMAX_OP = 'Hardmax';
@@ -28,5 +28,5 @@ export function expandHardmax(node: IrNode, shapes: number[][], _consts: Array<F
   const positions = b.constant('positions', { shape: [n], data: Float64Array.from({ length: n }, (_, i) => i) });
   const hot = b.op('Equal', [index, positions]);
   b.op('Cast', [hot], { to: 1 }, node.outputs[0]);
-  return { nodes: b.nodes, constants: b.constants };
+  return b.expansion();
 }

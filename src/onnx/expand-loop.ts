@@ -10,8 +10,8 @@
  */
 import { ZkmlError } from '../errors';
 import type { FloatTensor, IrNode, Subgraph } from '../formats/graph';
-import type { Expansion } from './expand-normalization';
-import { refuse } from './expand-normalization';
+import type { Expansion } from './graph-builder';
+import { refuse } from './graph-builder';
 import { present } from './ops/op-family';
 import { bodyOf, checkAllowed, Unroller } from './unroll-subgraph';
 

@@ -7,43 +7,11 @@
  */
 import { ZkmlError } from '../errors';
 import type { FloatTensor, IrNode } from '../formats/graph';
+import { Builder, Expansion, refuse } from './graph-builder';
 import { INVERSE_STDDEV_OP } from './ops/inverse-stddev';
 import { floatAttr, intAttr, present, unsupportedAttr } from './ops/op-family';
 
 export const NORMALIZATION_OPS: readonly string[] = ['LayerNormalization', 'InstanceNormalization'];
-
-export interface Expansion {
-  nodes: IrNode[];
-  constants: Map<string, FloatTensor>;
-}
-
-/** Collects the nodes and constants of one expansion, named after the expanded node (shared with expand-recurrent.ts). */
-export class Builder {
-  readonly nodes: IrNode[] = [];
-  readonly constants = new Map<string, FloatTensor>();
-  private count = 0;
-  constructor(private readonly node: IrNode) {}
-
-  private fresh(what: string): string {
-    return `${this.node.name || this.node.outputs[0]}#${what}${this.count++}`;
-  }
-
-  constant(what: string, t: FloatTensor): string {
-    const name = this.fresh(what);
-    this.constants.set(name, t);
-    return name;
-  }
-
-  op(opType: string, inputs: string[], attributes: IrNode['attributes'] = {}, output?: string): string {
-    const out = output ?? this.fresh(opType);
-    this.nodes.push({ name: this.fresh(`${opType}_`), opType, inputs, outputs: [out], attributes });
-    return out;
-  }
-}
-
-export function refuse(node: IrNode, why: string): ZkmlError {
-  return new ZkmlError('ONNX_UNSUPPORTED_ATTRIBUTE', `node '${node.name}' (${node.opType}): ${why}`, { node: node.name, opType: node.opType });
-}
 
 /** A constant input (scale or bias), or a refusal naming it: a computed one would need a product per element. */
 function constantInput(node: IrNode, i: number, what: string, consts: Array<FloatTensor | undefined>): FloatTensor | undefined {
@@ -130,5 +98,5 @@ export function expandNormalization(node: IrNode, shapes: number[][], consts: Ar
     default:
       throw new ZkmlError('ONNX_UNSUPPORTED_OP', `node '${node.name}' (${node.opType}) is not supported yet`, { nodes: [{ name: node.name, opType: node.opType }] });
   }
-  return { nodes: b.nodes, constants: b.constants };
+  return b.expansion();
 }

@@ -10,7 +10,7 @@
  */
 import { ZkmlError } from '../errors';
 import type { FloatTensor, IrNode } from '../formats/graph';
-import { Builder, Expansion, refuse } from './expand-normalization';
+import { Builder, Expansion, refuse } from './graph-builder';
 import { intAttr, present, unsupportedAttr } from './ops/op-family';
 
 export const RECURRENT_OPS: readonly string[] = ['RNN', 'GRU', 'LSTM'];
@@ -255,5 +255,5 @@ export function expandRecurrent(node: IrNode, shapes: number[][], consts: Array<
       0,
       ycOut,
     );
-  return { nodes: b.nodes, constants: b.constants };
+  return b.expansion();
 }

@@ -7,7 +7,7 @@
  */
 import { ZkmlError } from '../errors';
 import type { FloatTensor, IrNode } from '../formats/graph';
-import { Builder, Expansion } from './expand-normalization';
+import { Builder, Expansion } from './graph-builder';
 import { intAttr, present } from './ops/op-family';
 
 export const REDUCE_EXPANSIONS: readonly string[] = ['ReduceL1', 'ReduceL2', 'ReduceSumSquare'];
@@ -43,5 +43,5 @@ export function expandReduce(node: IrNode, _shapes: number[][], consts: Array<Fl
     // (not per element) gives √ a nonnegative range, and changes nothing on a true sum of squares.
     else b.op('Sqrt', [b.op('Relu', [b.op('ReduceSum', [square], attributes)])], {}, out);
   }
-  return { nodes: b.nodes, constants: b.constants };
+  return b.expansion();
 }

@@ -8,8 +8,8 @@
  */
 import { ZkmlError } from '../errors';
 import type { FloatTensor, IrNode } from '../formats/graph';
-import type { Expansion } from './expand-normalization';
-import { refuse } from './expand-normalization';
+import type { Expansion } from './graph-builder';
+import { refuse } from './graph-builder';
 import { bodyOf, checkAllowed, Unroller } from './unroll-subgraph';
 
 const ALLOWED = ['body', 'num_scan_inputs', 'scan_input_axes', 'scan_input_directions', 'scan_output_axes', 'scan_output_directions'];

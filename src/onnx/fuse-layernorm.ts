@@ -11,6 +11,7 @@
 import type { FloatTensor, IrNode } from '../formats/graph';
 import { INVERSE_STDDEV_OP } from './ops/inverse-stddev';
 import type { RawGraph } from './parse';
+import { valueLinks } from './value-links';
 
 /** A scalar (or one-element) constant's value: an initializer or a Constant node's tensor. */
 function scalarConstant(name: string, raw: RawGraph, producer: Map<string, IrNode>): number | undefined {
@@ -34,12 +35,7 @@ function isMeanOfSquares(name: string, raw: RawGraph, producer: Map<string, IrNo
 }
 
 export function fuseDecomposedLayerNorm(raw: RawGraph): RawGraph {
-  const producer = new Map<string, IrNode>();
-  const consumers = new Map<string, IrNode[]>();
-  for (const n of raw.nodes) {
-    for (const o of n.outputs) producer.set(o, n);
-    for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
-  }
+  const { producer, consumers } = valueLinks(raw.nodes);
   const graphOutputs = new Set(raw.outputs.map((o) => o.name));
   const dropped = new Set<IrNode>();
   const replaced = new Map<IrNode, IrNode>();

@@ -9,7 +9,7 @@ import { expandReduce, isReduceExpansion } from './expand-reduce';
 import { expandHardmax, isHardmax } from './expand-hardmax';
 import { expandScan, isScan } from './expand-scan';
 import { expandLoop, isLoop } from './expand-loop';
-import type { Expansion } from './expand-normalization';
+import type { Expansion } from './graph-builder';
 
 type Expander = (node: IrNode, shapes: number[][], consts: Array<FloatTensor | undefined>) => Expansion;
 

@@ -6,31 +6,21 @@
  * other name it reads is an outer-scope value, read as is.
  */
 import { ZkmlError } from '../errors';
-import type { FloatTensor, IrNode, Subgraph } from '../formats/graph';
-import type { Expansion } from './expand-normalization';
-import { refuse } from './expand-normalization';
+import type { IrNode, Subgraph } from '../formats/graph';
+import { Builder, refuse } from './graph-builder';
 
 /** Unrolled nodes per Scan or Loop: the trip count times the body must stay compilable. */
 export const MAX_UNROLLED_NODES = 50_000;
 
-export class Unroller {
-  readonly nodes: IrNode[] = [];
-  readonly constants = new Map<string, FloatTensor>();
-  private count = 0;
+/** A Builder (new names after the node's first output) that also inlines body iterations. */
+export class Unroller extends Builder {
   private readonly initializerNames = new Map<string, string>();
-  /**
-   * What every new value's name starts with: the node's first output, unique in the graph (ONNX
-   * values are SSA), where node names may repeat and two unrollings must never define one name.
-   */
-  private readonly prefix: string;
 
   constructor(
-    readonly node: IrNode,
+    node: IrNode,
     readonly body: Subgraph,
   ) {
-    const first = node.outputs.find((o) => o !== '');
-    if (first === undefined) throw new ZkmlError('ONNX_MALFORMED', `node '${node.name}' (${node.opType}) has no outputs`, { node: node.name });
-    this.prefix = first;
+    super(node);
     for (const [name, t] of body.initializers) {
       const outer = `${this.prefix}#/${name}`;
       this.initializerNames.set(name, outer);
@@ -47,22 +37,6 @@ export class Unroller {
         { node: this.node.name, count: trips * this.body.nodes.length, limit: MAX_UNROLLED_NODES, unit: 'unrolled nodes' },
       );
     }
-  }
-
-  private fresh(what: string): string {
-    return `${this.prefix}#${what}${this.count++}`;
-  }
-
-  constant(what: string, t: FloatTensor): string {
-    const name = this.fresh(what);
-    this.constants.set(name, t);
-    return name;
-  }
-
-  op(opType: string, inputs: string[], attributes: IrNode['attributes'] = {}, output?: string): string {
-    const out = output ?? this.fresh(opType);
-    this.nodes.push({ name: this.fresh(`${opType}_`), opType, inputs, outputs: [out], attributes });
-    return out;
   }
 
   /**
@@ -104,10 +78,6 @@ export class Unroller {
       { axis },
       out,
     );
-  }
-
-  expansion(): Expansion {
-    return { nodes: this.nodes, constants: this.constants };
   }
 }
 

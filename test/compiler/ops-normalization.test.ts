@@ -100,6 +100,44 @@ describe('normalisation: float semantics and the integer model against onnxrunti
   }
 });
 
+/**
+ * Two LayerNormalization nodes of one name, chained: node names may repeat in ONNX (value names may
+ * not), so the values each expansion adds must be named after its (unique) output, not the node.
+ */
+function twoNodesNamed(first: string, second: string): Uint8Array {
+  return writeOnnx({
+    name: 'same-node-name',
+    opset: 17,
+    inputs: [{ name: 'x', elemType: 'float32', shape: [1, 3, 4] }],
+    outputs: [{ name: 'y', elemType: 'float32', shape: [1, 3, 4] }],
+    initializers: [
+      { name: 's1', dims: [4], data: Float32Array.from([1.5, -0.5, 1, 0.25]) },
+      { name: 'b1', dims: [4], data: Float32Array.from([0.1, 0, -0.3, 0.5]) },
+      { name: 's2', dims: [4], data: Float32Array.from([0.5, 2, -1, 1.25]) },
+      { name: 'b2', dims: [4], data: Float32Array.from([-0.2, 0.4, 0, 0.1]) },
+    ],
+    nodes: [
+      { opType: 'LayerNormalization', name: first, inputs: ['x', 's1', 'b1'], outputs: ['h'], attributes: { axis: -1 } },
+      { opType: 'LayerNormalization', name: second, inputs: ['h', 's2', 'b2'], outputs: ['y'], attributes: { axis: -1 } },
+    ],
+  });
+}
+
+// onnxruntime itself refuses repeated node names, so its reference is the same graph with distinct ones.
+test('normalisation: two nodes of one name expand into distinct values (float equals onnxruntime)', async () => {
+  const graph = loadOnnx(twoNodesNamed('norm', 'norm'));
+  const distinctBytes = twoNodesNamed('norm1', 'norm2');
+  const distinct = loadOnnx(distinctBytes);
+  // Its own seed: the shared `seed` sequence decides the calibration of the pinned circuits below.
+  const floatSamples = samples(graph, seededRng(77), 4);
+  const ort = await runOrtFloat(distinctBytes, graph.inputs, floatSamples);
+  floatSamples.forEach((s, k) => {
+    const got = runFloat(graph, s).get('y')!.data;
+    assert.deepEqual(got, runFloat(distinct, s).get('y')!.data);
+    ort[k].get('y')!.forEach((w, i) => assert.ok(Math.abs(got[i] - w) <= 1e-4 * Math.max(1, Math.abs(w)), `float y[${i}]: ours ${got[i]}, onnxruntime ${w}`));
+  });
+});
+
 describe('normalisation: refusals name the node, the op and the attribute', () => {
   const refused = (c: Case, attribute: string | undefined, code: 'ONNX_UNSUPPORTED_ATTRIBUTE' | 'ONNX_UNSUPPORTED_OP' = 'ONNX_UNSUPPORTED_ATTRIBUTE') => {
     const err = expectCode(() => loadOnnx(build(c)), code);

@@ -9,27 +9,18 @@ import { ZkmlError } from '../../errors';
 import type { IrNode } from '../../formats/graph';
 import { sizeOf } from '../../formats/graph';
 import { strides as strideOf } from '../tensor';
-import type { Contraction } from './contraction';
-import { evalContraction } from './contraction';
-import type { ConvPlan } from './conv';
-import { intAttr, OpFamily, requireInputs, unsupportedAttr } from './op-family';
+import type { ConvPlan } from './conv-plan';
+import { convLikeFamily, groupedConvPlan, kernelOf } from './conv-plan';
+import { intAttr, unsupportedAttr } from './op-family';
+import type { Window } from './windows';
 import { allowAttributes, intsAttr, stringAttr } from './windows';
-
-interface TransposeWindow {
-  inSpatial: number[];
-  kernel: number[];
-  strides: number[];
-  dilations: number[];
-  padsBegin: number[];
-  outSpatial: number[];
-}
 
 /**
  * Output size and leading pads as onnxruntime computes them: explicit pads, or (with output_shape or
  * auto_pad SAME_*) the total padding split between head and tail, the odd one at the head for
  * SAME_LOWER and at the tail otherwise (checked against onnxruntime in test/compiler/ops-spatial).
  */
-function resolveTransposeWindow(node: IrNode, inSpatial: number[], kernel: number[]): TransposeWindow {
+function resolveTransposeWindow(node: IrNode, inSpatial: number[], kernel: number[]): Window {
   const r = inSpatial.length;
   const ones = new Array<number>(r).fill(1);
   const zeros = new Array<number>(r).fill(0);
@@ -67,7 +58,7 @@ function resolveTransposeWindow(node: IrNode, inSpatial: number[], kernel: numbe
 }
 
 /** Per output spatial position: the (input spatial index, kernel index) pairs that reach it. */
-function transposeTaps(w: TransposeWindow): Array<{ input: number[]; kernel: number[] }> {
+function transposeTaps(w: Window): Array<{ input: number[]; kernel: number[] }> {
   const r = w.inSpatial.length;
   const inStrides = strideOf(w.inSpatial);
   const kStrides = strideOf(w.kernel);
@@ -101,65 +92,9 @@ export function convTransposePlan(node: IrNode, xShape: number[], wShape: number
   const [wc, mg] = wShape;
   if (group < 1 || c % group !== 0) throw unsupportedAttr(node, 'group', group);
   if (wc !== c) throw bad(`W has ${wc} input channels, X has ${c}`);
-  const kernel = wShape.slice(2);
-  const declared = intsAttr(node, 'kernel_shape', kernel);
-  if (declared.join() !== kernel.join()) throw unsupportedAttr(node, 'kernel_shape', declared);
-  const w = resolveTransposeWindow(node, xShape.slice(2), kernel);
-  const taps = transposeTaps(w);
-  const inPlane = sizeOf(w.inSpatial);
-  const kSize = sizeOf(kernel);
-  const cg = c / group;
-  const m = mg * group;
-  const pairs: Contraction['pairs'] = [];
-  for (let b = 0; b < n; b++) {
-    for (let co = 0; co < m; co++) {
-      const g = Math.floor(co / mg);
-      const mo = co % mg;
-      for (const t of taps) {
-        const len = t.input.length * cg;
-        const a = new Int32Array(len);
-        const wIdx = new Int32Array(len);
-        let r = 0;
-        for (let ci = 0; ci < cg; ci++) {
-          const xBase = (b * c + g * cg + ci) * inPlane;
-          const wBase = ((g * cg + ci) * mg + mo) * kSize;
-          for (let j = 0; j < t.input.length; j++, r++) {
-            a[r] = xBase + t.input[j];
-            wIdx[r] = wBase + t.kernel[j];
-          }
-        }
-        pairs.push({ a, b: wIdx });
-      }
-    }
-  }
-  return { contraction: { outShape: [n, m, ...w.outSpatial], pairs }, channels: m, plane: sizeOf(w.outSpatial) };
+  const w = resolveTransposeWindow(node, xShape.slice(2), kernelOf(node, wShape));
+  // W [C, M/group, ...kernel]: input channel g·C/group + ci feeds output channel g·M/group + co % (M/group).
+  return groupedConvPlan({ n, c, group }, mg * group, w, transposeTaps(w), (co, ci) => (Math.floor(co / mg) * (c / group) + ci) * mg + (co % mg));
 }
 
-export const convTransposeFamily: OpFamily = {
-  ops: ['ConvTranspose'],
-  inferShapes(node, shapes, consts) {
-    requireInputs(node, shapes, 2, 3);
-    const plan = convTransposePlan(node, shapes[0], shapes[1]);
-    if (shapes[2] && (shapes[2].length !== 1 || shapes[2][0] !== plan.channels)) {
-      throw new ZkmlError('SHAPE_MISMATCH', `node '${node.name}' (ConvTranspose): bias B of shape [${shapes[2]}] does not match ${plan.channels} output channels`, { node: node.name });
-    }
-    const varying = ['W', 'B'].filter((_, i) => shapes[i + 1] && !consts[i + 1]);
-    if (varying.length > 0) {
-      throw new ZkmlError(
-        'ONNX_UNSUPPORTED_OP',
-        `node '${node.name}' (ConvTranspose): ${varying.join(' and ')} must be constant (initializers); a transposed convolution by a computed tensor is not supported`,
-        {
-          node: node.name,
-          inputs: varying,
-        },
-      );
-    }
-    return [plan.contraction.outShape];
-  },
-  evalFloat(node, [x, w, bias]) {
-    const plan = convTransposePlan(node, x.shape, w.shape);
-    const data = evalContraction(plan.contraction, x.data, w.data);
-    if (bias) data.forEach((v, o) => (data[o] = v + bias.data[Math.floor(o / plan.plane) % plan.channels]));
-    return [{ shape: plan.contraction.outShape, data }];
-  },
-};
+export const convTransposeFamily = convLikeFamily('ConvTranspose', convTransposePlan, 'a transposed convolution');

@@ -3,7 +3,8 @@
  * then one rescale (+ fused Relu). Both are a Contraction plus a per-channel bias.
  */
 import type { IrNode } from '../../formats/graph';
-import { ConvPlan, convPlan } from '../../onnx/ops/conv';
+import { convPlan } from '../../onnx/ops/conv';
+import type { ConvPlan } from '../../onnx/ops/conv-plan';
 import { convTransposePlan } from '../../onnx/ops/conv-transpose';
 import type { LowerContext } from '../context';
 import { coefficientScale, requantizedCoefficientScale } from './linear';

@@ -235,9 +235,10 @@ describe('the web dashboard in headless chromium', { skip: missing && `no chromi
   });
 
   test('the jobs page follows a queued proof live to done; signing out, or a revoked key, leaves only the sign-in form', async () => {
-    // A batch keeps the one prover thread busy, so the proof submitted next from the page waits in the queue.
+    // A batch keeps the one prover thread busy for seconds (tiny proves in about 0.1 s warm), so the
+    // proof submitted next from the page is still waiting in the queue when the jobs page shows it.
     const id = (await http(server.url, 'GET', '/v1/models', undefined, admin)).body[0].id;
-    assert.equal((await http(server.url, 'POST', '/v1/batches', { modelId: id, inputs: tinyInputs(4) }, admin)).status, 202);
+    assert.equal((await http(server.url, 'POST', '/v1/batches', { modelId: id, inputs: tinyInputs(48) }, admin)).status, 202);
     await page.goto(`${server.url}/dashboard/#/models/${id}`);
     await page.fill('#proof-input', JSON.stringify(TINY_INPUT));
     await page.click('#prove');
@@ -246,7 +247,7 @@ describe('the web dashboard in headless chromium', { skip: missing && `no chromi
     await page.click('nav a[href="#/jobs"]');
     const row = page.locator('[data-testid=jobs] tbody tr', { has: page.locator(`a[href="#/jobs/${proofId}"]`) });
     assert.match(await row.innerText(), /queued|running/, 'the new proof is not done yet');
-    await row.locator('.s-done').waitFor({ timeout: 60_000 });
+    await row.locator('.s-done').waitFor({ timeout: 120_000 });
     assert.match(await row.innerText(), /done · 100%/);
     const rows = await page.locator('[data-testid=jobs] tbody tr').allInnerTexts();
     assert.equal(rows.length, 3, `the compile and this tab's two proofs (not the API's batch): ${rows.join(' | ')}`);

@@ -9,6 +9,7 @@ import { expandReduce, isReduceExpansion } from './expand-reduce';
 import { expandHardmax, isHardmax } from './expand-hardmax';
 import { expandScan, isScan } from './expand-scan';
 import { expandLoop, isLoop } from './expand-loop';
+import { expandLpPool, isLpPool } from './expand-lp-pool';
 import type { Expansion } from './graph-builder';
 
 type Expander = (node: IrNode, shapes: number[][], consts: Array<FloatTensor | undefined>) => Expansion;
@@ -21,6 +22,7 @@ function expanderOf(opType: string): Expander | undefined {
   if (isHardmax(opType)) return expandHardmax;
   if (isScan(opType)) return expandScan;
   if (isLoop(opType)) return expandLoop;
+  if (isLpPool(opType)) return expandLpPool;
   return undefined;
 }
 import { foldBatchNorm } from './fold-batchnorm';

@@ -180,3 +180,146 @@ describe('normalisation circuits', () => {
     await checkCircuit(INSTANCE, 1122);
   });
 });
+
+/**
+ * GroupNormalization (opset 18: per-group scale and bias; opset 21: per-channel), LpNormalization
+ * (p = 1, 2, any axis) and LpPool (p = 1, 2, with strides, pads and dilations): expanded at ingest
+ * like LayerNormalization (expand-normalization.ts, expand-lp-pool.ts). Seeds of their own, so the
+ * pinned circuits above keep their calibration.
+ */
+const GROUP_18: Case = { opType: 'GroupNormalization', opset: 18, shape: [1, 4, 2, 2], scale: [1.25, -0.5], bias: [0.2, -0.1], attributes: { num_groups: 2, epsilon: 1e-5 } };
+const GROUP_21: Case = { opType: 'GroupNormalization', opset: 21, shape: [2, 4, 3], scale: [1, -0.75, 0.5, 1.5], bias: [0, 0.25, -0.5, 0.1], attributes: { num_groups: 2 } };
+const LP2: Case = { opType: 'LpNormalization', shape: [1, 3, 4], attributes: { axis: -1, p: 2 } };
+const LP1_AXIS1: Case = { opType: 'LpNormalization', shape: [1, 3, 4], attributes: { axis: 1, p: 1 } };
+
+/** The tolerances docs/normalisation.md states at default settings, inputs in [−2, 2]. */
+const NEW_TOLERANCE: Record<string, number> = { GroupNormalization: 0.5, LpNormalization: 0.2, LpPool: 0.1 };
+
+async function checkNewCase(c: Case, caseSeed: number): Promise<number> {
+  const rng = seededRng(caseSeed);
+  const bytes = build(c);
+  const graph = loadOnnx(bytes);
+  const floatSamples = samples(graph, rng, 6);
+  const ortFloat = await runOrtFloat(bytes, graph.inputs, floatSamples);
+  floatSamples.forEach((s, k) => {
+    const want = ortFloat[k].get('y')!;
+    const got = runFloat(graph, s).get('y')!.data;
+    want.forEach((w, i) => assert.ok(Math.abs(got[i] - w) <= 1e-4 * Math.max(1, Math.abs(w)), `float y[${i}]: ours ${got[i]}, onnxruntime ${w}`));
+  });
+  const model = quantizeGraph(graph, parseSettings({}), samples(graph, rng, 24));
+  const inRange = Array.from({ length: 40 }, () => randomInRange(model, rng));
+  const worst = await assertWithinStaticBound(bytes, graph.inputs, model, inRange);
+  const tol = NEW_TOLERANCE[c.opType] * Math.max(1, ...(c.scale ?? []).map(Math.abs));
+  assert.ok(worst <= tol, `${c.opType}: worst error ${worst} > stated tolerance ${tol}`);
+  return worst;
+}
+
+describe('GroupNormalization and LpNormalization: float semantics and the integer model against onnxruntime', () => {
+  for (const [name, c, s] of [
+    ['GroupNormalization opset 18 (per-group scale, bias)', GROUP_18, 1901],
+    ['GroupNormalization opset 21 (per-channel scale, bias), batch 2, rank 3', GROUP_21, 1902],
+    ['LpNormalization p = 2, axis −1', LP2, 1903],
+    ['LpNormalization p = 1, axis 1', LP1_AXIS1, 1904],
+  ] as const) {
+    test(name, async (t) => {
+      t.diagnostic(`worst |error| ${await checkNewCase(c, s)}`);
+    });
+  }
+});
+
+describe('GroupNormalization, LpNormalization: refusals name the node, the op and the attribute', () => {
+  const refused = (c: Case, attribute: string, code: 'ONNX_UNSUPPORTED_ATTRIBUTE' | 'ONNX_MALFORMED' = 'ONNX_UNSUPPORTED_ATTRIBUTE') => {
+    const err = expectCode(() => loadOnnx(build(c)), code);
+    assert.match(err.message, new RegExp(`'norm' \\(${c.opType}\\)`));
+    assert.ok(err.message.includes(attribute), err.message);
+  };
+  test('num_groups that does not divide C', () => refused({ ...GROUP_21, attributes: { num_groups: 3 } }, 'num_groups'));
+  test('num_groups missing', () => refused({ ...GROUP_21, attributes: {} }, 'num_groups'));
+  test('GroupNormalization stash_type other than 1', () => refused({ ...GROUP_21, attributes: { num_groups: 2, stash_type: 0 } }, 'stash_type'));
+  test('a GroupNormalization scale computed at run time', () => refused({ ...GROUP_21, computedScale: true }, "scale 'scale'"));
+  test('a scale of neither C nor num_groups values', () => refused({ ...GROUP_21, scale: [1, 2, 3], bias: [0, 0, 0] }, 'scale of 3 values', 'ONNX_MALFORMED'));
+  test('LpNormalization p = 3', () => refused({ ...LP2, attributes: { p: 3 } }, 'p=3'));
+  test('LpNormalization axis outside the rank', () => refused({ ...LP2, attributes: { axis: 3 } }, 'axis'));
+});
+
+interface PoolCase {
+  shape: number[];
+  outShape: number[];
+  attributes: Record<string, AttributeValue>;
+}
+
+function buildLpPool(c: PoolCase): Uint8Array {
+  return writeOnnx({
+    name: 'ops-lp-pool',
+    opset: 18,
+    inputs: [{ name: 'x', elemType: 'float32', shape: c.shape }],
+    outputs: [{ name: 'y', elemType: 'float32', shape: c.outShape }],
+    nodes: [{ opType: 'LpPool', name: 'pool', inputs: ['x'], outputs: ['y'], attributes: c.attributes }],
+  });
+}
+
+const LP_POOL_2: PoolCase = { shape: [1, 2, 4, 4], outShape: [1, 2, 2, 2], attributes: { p: 2, kernel_shape: [2, 2], strides: [2, 2] } };
+const LP_POOL_1: PoolCase = { shape: [1, 2, 5, 5], outShape: [1, 2, 3, 3], attributes: { p: 1, kernel_shape: [2, 2], strides: [2, 2], pads: [1, 1, 0, 0], dilations: [2, 2] } };
+
+describe('LpPool: float semantics and the integer model against onnxruntime', () => {
+  for (const [name, c, s] of [
+    ['p = 2, kernel 2×2, strides 2', LP_POOL_2, 1911],
+    ['p = 1, pads, dilations 2', LP_POOL_1, 1912],
+  ] as const) {
+    test(name, async (t) => {
+      const rng = seededRng(s);
+      const bytes = buildLpPool(c);
+      const graph = loadOnnx(bytes);
+      const floatSamples = samples(graph, rng, 6);
+      const ort = await runOrtFloat(bytes, graph.inputs, floatSamples);
+      floatSamples.forEach((x, k) => {
+        const got = runFloat(graph, x).get('y')!.data;
+        ort[k].get('y')!.forEach((w, i) => assert.ok(Math.abs(got[i] - w) <= 1e-4 * Math.max(1, Math.abs(w)), `float y[${i}]: ours ${got[i]}, onnxruntime ${w}`));
+      });
+      const model = quantizeGraph(graph, parseSettings({}), samples(graph, rng, 24));
+      const worst = await assertWithinStaticBound(
+        bytes,
+        graph.inputs,
+        model,
+        Array.from({ length: 40 }, () => randomInRange(model, rng)),
+      );
+      assert.ok(worst <= NEW_TOLERANCE.LpPool, `LpPool: worst error ${worst} > stated tolerance ${NEW_TOLERANCE.LpPool}`);
+      t.diagnostic(`worst |error| ${worst}`);
+    });
+  }
+
+  test('p = 3 is refused naming the attribute; ceil_mode with a partial window too', () => {
+    const cases: Array<[Record<string, AttributeValue>, string]> = [
+      [{ ...LP_POOL_2.attributes, p: 3 }, 'p=3'],
+      [{ p: 2, kernel_shape: [3, 3], strides: [2, 2], ceil_mode: 1 }, 'ceil_mode'],
+    ];
+    for (const [attributes, attribute] of cases) {
+      const err = expectCode(() => loadOnnx(buildLpPool({ ...LP_POOL_2, attributes })), 'ONNX_UNSUPPORTED_ATTRIBUTE');
+      assert.match(err.message, /'pool' \(LpPool\)/);
+      assert.ok(err.message.includes(attribute), err.message);
+    }
+  });
+});
+
+/** Compiles the circuit with a calibration from `caseSeed` and checks it (test/helpers/compiled-circuit-check.ts). */
+async function checkNewCircuit(bytes: Uint8Array, caseSeed: number, expectConstraints: number): Promise<void> {
+  const graph = loadOnnx(bytes);
+  const rng = seededRng(caseSeed);
+  const calibration = samples(graph, rng, 16).map((s) => Object.fromEntries([...s].map(([k, v]) => [k, Array.from(v)])));
+  await checkCompiledCircuit({ bytes, samples: calibration, expectConstraints, rng, label: 'norm' });
+}
+
+describe('GroupNormalization, LpNormalization and LpPool circuits', () => {
+  for (const [name, bytes, caseSeed, count] of [
+    ['GroupNormalization opset 18', () => build(GROUP_18), 1921, 0],
+    ['GroupNormalization opset 21', () => build(GROUP_21), 1922, 0],
+    ['LpNormalization p = 2', () => build(LP2), 1923, 0],
+    ['LpNormalization p = 1', () => build(LP1_AXIS1), 1924, 0],
+    ['LpPool p = 2', () => buildLpPool(LP_POOL_2), 1925, 0],
+    ['LpPool p = 1', () => buildLpPool(LP_POOL_1), 1926, 0],
+  ] as const) {
+    test(`${name} circuit`, async () => {
+      await checkNewCircuit(bytes(), caseSeed, count);
+    });
+  }
+});

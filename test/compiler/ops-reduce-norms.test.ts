@@ -1,6 +1,7 @@
 /**
  * ReduceL1, ReduceL2 and ReduceSumSquare (issue 14, item 3), expanded at ingest into Abs / Pow 2,
- * ReduceSum and Sqrt (src/onnx/expand-reduce.ts): float = onnxruntime (axes as an attribute, opset
+ * ReduceSum and Sqrt (src/onnx/expand-reduce.ts), and ReduceLogSumExp (its own family: max,
+ * exp of x − max, sum, log; src/quantize/lower/reduce-log-sum-exp.ts): float = onnxruntime (axes as an attribute, opset
  * 13, and as an input, opset 18); the integer model within its static bound of onnxruntime; a
  * circuit equal to the reference with a pinned count; run-time axes refused. Hardmax (expand-hardmax.ts):
  * the one-hot of the first largest element, exact, against onnxruntime.
@@ -19,6 +20,7 @@ import { quantizeGraph } from '../../src/quantize/quantize';
 import { runReference } from '../../src/quantize/reference';
 import { checkCompiledCircuit } from '../helpers/compiled-circuit-check';
 import { expectCode, randomInRange, Rng, runOrtFloat, seededRng } from '../helpers/onnx-builders';
+import { assertWithinStaticBound } from '../helpers/within-static-bound';
 
 function build(opType: string, opset: number, axesAsInput: boolean, keepdims = 1): Uint8Array {
   return writeOnnx({
@@ -38,7 +40,7 @@ function samples(graph: Graph, rng: Rng, n: number): InputSample[] {
 }
 
 describe('ReduceL1, ReduceL2, ReduceSumSquare', () => {
-  for (const opType of ['ReduceL1', 'ReduceL2', 'ReduceSumSquare']) {
+  for (const opType of ['ReduceL1', 'ReduceL2', 'ReduceLogSumExp', 'ReduceSumSquare']) {
     for (const [opset, axesAsInput, keepdims] of [
       [13, false, 1],
       [18, true, 0],
@@ -88,6 +90,56 @@ describe('ReduceL1, ReduceL2, ReduceSumSquare', () => {
     const graph = loadOnnx(bytes);
     const calibration = samples(graph, rng, 16).map((s) => Object.fromEntries([...s].map(([k, v]) => [k, Array.from(v)])));
     await checkCompiledCircuit({ bytes, samples: calibration, expectConstraints: 558, rng, label: 'reduce-norms' });
+  });
+});
+
+describe('ReduceLogSumExp over several axes', () => {
+  const build = (keepdims: number, axes: number[], outShape: number[]) =>
+    writeOnnx({
+      name: 'reduce-log-sum-exp',
+      opset: 18,
+      inputs: [{ name: 'x', elemType: 'float32', shape: [1, 2, 3, 4] }],
+      outputs: [{ name: 'y', elemType: 'float32', shape: outShape }],
+      nodes: [
+        { opType: 'Constant', name: 'axes_0', inputs: [], outputs: ['axes'], attributes: { value_ints: axes } },
+        { opType: 'ReduceLogSumExp', name: 'lse', inputs: ['x', 'axes'], outputs: ['y'], attributes: { keepdims } },
+      ],
+    });
+  /** The tolerance docs/activations.md states at default settings for inputs in [−2, 2]. */
+  const TOLERANCE = 0.05;
+
+  for (const [keepdims, axes, outShape] of [
+    [1, [1, 3], [1, 1, 3, 1]],
+    [0, [0, 2, 3], [2]],
+  ] as const) {
+    test(`axes [${axes}], keepdims ${keepdims}: within its static bound and ${TOLERANCE} of onnxruntime`, async (t) => {
+      const rng = seededRng(95 + keepdims);
+      const bytes = build(keepdims, [...axes], [...outShape]);
+      const graph = loadOnnx(bytes);
+      const floatSamples = samples(graph, rng, 6);
+      const ort = await runOrtFloat(bytes, graph.inputs, floatSamples);
+      floatSamples.forEach((s, k) => {
+        const got = runFloat(graph, s).get('y')!.data;
+        ort[k].get('y')!.forEach((w, i) => assert.ok(Math.abs(got[i] - w) <= 1e-5 * Math.max(1, Math.abs(w)), `float y[${i}]: ${got[i]} vs ${w}`));
+      });
+      const model = quantizeGraph(graph, parseSettings({}), samples(graph, rng, 16));
+      const worst = await assertWithinStaticBound(
+        bytes,
+        graph.inputs,
+        model,
+        Array.from({ length: 30 }, () => randomInRange(model, rng)),
+      );
+      assert.ok(worst <= TOLERANCE, `worst error ${worst} > ${TOLERANCE}`);
+      t.diagnostic(`worst |error| ${worst}, static bound ${model.outputs[0].errorBound}`);
+    });
+  }
+
+  test('ReduceLogSumExp circuit', async () => {
+    const rng = seededRng(97);
+    const bytes = build(0, [0, 2, 3], [2]);
+    const graph = loadOnnx(bytes);
+    const calibration = samples(graph, rng, 16).map((s) => Object.fromEntries([...s].map(([k, v]) => [k, Array.from(v)])));
+    await checkCompiledCircuit({ bytes, samples: calibration, expectConstraints: 1858, rng, label: 'reduce-log-sum-exp' });
   });
 });
 

@@ -8,6 +8,7 @@ import { SPATIAL_FAMILIES } from './spatial';
 import { elementwiseFamily } from './elementwise';
 import { poolFamily } from './pool';
 import { reduceFamily } from './reduce';
+import { reduceLogSumExpFamily } from './reduce-log-sum-exp';
 import type { OpFamily } from './op-family';
 import { reluFamily } from './relu';
 import { reshapeFamily } from './reshape';
@@ -28,6 +29,7 @@ import { REDUCE_EXPANSIONS } from '../expand-reduce';
 import { HARDMAX_OP } from '../expand-hardmax';
 import { SCAN_OP } from '../expand-scan';
 import { LOOP_OP } from '../expand-loop';
+import { LP_POOL_OP } from '../expand-lp-pool';
 import { INVERSE_STDDEV_OP, inverseStdDevFamily } from './inverse-stddev';
 import { modFamily } from './mod';
 
@@ -41,6 +43,7 @@ const FAMILIES: OpFamily[] = [
   batchNormFamily,
   elementwiseFamily,
   reduceFamily,
+  reduceLogSumExpFamily,
   ...SHAPE_FAMILIES,
   minMaxFamily,
   activationsFamily,
@@ -63,7 +66,7 @@ const FAMILIES: OpFamily[] = [
 const BY_OP = new Map<string, OpFamily>();
 for (const f of FAMILIES) for (const op of f.ops) BY_OP.set(op, f);
 
-/** Constant is folded at ingest and never reaches a family; the normalisations and recurrent nets are expanded at ingest (expand-normalization.ts, expand-recurrent.ts), Scan and Loop unrolled (expand-scan.ts, expand-loop.ts). */
+/** Constant is folded at ingest and never reaches a family; the normalisations, LpPool and recurrent nets are expanded at ingest (expand-normalization.ts, expand-lp-pool.ts, expand-recurrent.ts), Scan and Loop unrolled (expand-scan.ts, expand-loop.ts). */
 export const SUPPORTED_OPS: readonly string[] = [
   'Constant',
   ...[...BY_OP.keys()].filter((op) => op !== INVERSE_STDDEV_OP),
@@ -73,6 +76,7 @@ export const SUPPORTED_OPS: readonly string[] = [
   HARDMAX_OP,
   SCAN_OP,
   LOOP_OP,
+  LP_POOL_OP,
 ].sort();
 
 export function familyOf(opType: string): OpFamily | undefined {

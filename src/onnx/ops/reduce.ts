@@ -42,14 +42,19 @@ export function reducePlan(node: IrNode, shape: number[], axesInput: FloatTensor
   };
 }
 
+/** The output shape of a reduction whose axes are an attribute or a constant input (refused when computed at run time). */
+export function reduceShape(node: IrNode, shapes: number[][], consts: Array<FloatTensor | undefined>): number[] {
+  requireInputs(node, shapes, 1, 2);
+  if (shapes.length === 2 && !consts[1]) {
+    throw new ZkmlError('ONNX_DYNAMIC_SHAPE', `node '${node.name}' (${node.opType}): the axes are computed at run time`, { node: node.name });
+  }
+  return reducePlan(node, shapes[0], consts[1]).outShape;
+}
+
 export const reduceFamily: OpFamily = {
   ops: ['ReduceSum', 'ReduceMean'],
   inferShapes(node, shapes, consts) {
-    requireInputs(node, shapes, 1, 2);
-    if (shapes.length === 2 && !consts[1]) {
-      throw new ZkmlError('ONNX_DYNAMIC_SHAPE', `node '${node.name}' (${node.opType}): the axes are computed at run time`, { node: node.name });
-    }
-    return [reducePlan(node, shapes[0], consts[1]).outShape];
+    return [reduceShape(node, shapes, consts)];
   },
   evalFloat(node, [x, axes]) {
     return [evalAveraging(reducePlan(node, x.shape, axes), x)];

@@ -11,6 +11,7 @@ import { lowerConv } from './conv';
 import { lowerElementwise } from './elementwise';
 import { lowerPool } from './pool';
 import { lowerReduce } from './reduce';
+import { lowerReduceLogSumExp } from './reduce-log-sum-exp';
 import { lowerRelu } from './relu';
 import { lowerReshape } from './reshape';
 import { SHAPE_LOWERINGS } from './shape-ops';
@@ -52,6 +53,7 @@ const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
   Div: lowerDivide,
   ReduceSum: lowerReduce,
   ReduceMean: lowerReduce,
+  ReduceLogSumExp: lowerReduceLogSumExp,
   MaxPool: lowerMinMax,
   GlobalMaxPool: lowerMinMax,
   Max: lowerMinMax,

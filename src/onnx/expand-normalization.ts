@@ -103,7 +103,9 @@ function groupNorm(node: IrNode, shapes: number[][], consts: Array<FloatTensor |
     if (!t) return undefined;
     const len = t.data.length;
     if (len !== c && len !== groups) {
-      throw new ZkmlError('ONNX_MALFORMED', `node '${node.name}' (GroupNormalization): ${what} of ${len} values, expected C = ${c} (opset 21) or num_groups = ${groups} (opset 18)`, { node: node.name });
+      throw new ZkmlError('ONNX_MALFORMED', `node '${node.name}' (GroupNormalization): ${what} of ${len} values, expected C = ${c} (opset 21) or num_groups = ${groups} (opset 18)`, {
+        node: node.name,
+      });
     }
     const data = new Float64Array(groups * rest);
     for (let i = 0; i < data.length; i++) {

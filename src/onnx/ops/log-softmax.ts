@@ -6,6 +6,15 @@
 import { OpFamily, requireInputs } from './op-family';
 import { softmaxGroups } from './softmax';
 
+/** log Σ exp(x_i) over the indices `g`, as m + log Σ exp(x_i − m) with m their max (no overflow). Shared with ReduceLogSumExp. */
+export function logSumExp(x: ArrayLike<number>, g: Int32Array): number {
+  let m = -Infinity;
+  for (const i of g) m = Math.max(m, x[i]);
+  let s = 0;
+  for (const i of g) s += Math.exp(x[i] - m);
+  return m + Math.log(s);
+}
+
 export const logSoftmaxFamily: OpFamily = {
   ops: ['LogSoftmax'],
   inferShapes(node, shapes) {
@@ -16,11 +25,7 @@ export const logSoftmaxFamily: OpFamily = {
   evalFloat(node, [x]) {
     const data = new Float64Array(x.data.length);
     for (const g of softmaxGroups(node, x.shape)) {
-      let m = -Infinity;
-      for (const i of g) m = Math.max(m, x.data[i]);
-      let s = 0;
-      for (const i of g) s += Math.exp(x.data[i] - m);
-      const lse = m + Math.log(s);
+      const lse = logSumExp(x.data, g);
       for (const i of g) data[i] = x.data[i] - lse;
     }
     return [{ shape: x.shape, data }];

@@ -4,6 +4,7 @@
  * as m + log Σ exp(x − m) with m the group's max (the same value, without overflow); the lowering
  * is src/quantize/lower/reduce-log-sum-exp.ts.
  */
+import { logSumExp } from './log-softmax';
 import { OpFamily } from './op-family';
 import { reducePlan, reduceShape } from './reduce';
 
@@ -14,13 +15,7 @@ export const reduceLogSumExpFamily: OpFamily = {
   },
   evalFloat(node, [x, axes]) {
     const plan = reducePlan(node, x.shape, axes);
-    const data = plan.sources.map((g) => {
-      let m = -Infinity;
-      for (const i of g) m = Math.max(m, x.data[i]);
-      let s = 0;
-      for (const i of g) s += Math.exp(x.data[i] - m);
-      return m + Math.log(s);
-    });
+    const data = plan.sources.map((g) => logSumExp(x.data, g));
     return [{ shape: plan.outShape, data: Float64Array.from(data) }];
   },
 };

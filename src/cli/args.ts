@@ -20,6 +20,14 @@ export function intOption(v: string | undefined, name: string): number | undefin
   return n;
 }
 
+/** A positive number (e.g. --max-error 0.05). */
+export function positiveOption(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = v.trim() === '' ? NaN : Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new ZkmlError('USAGE', `--${name} takes a positive number, not ${JSON.stringify(v)}`);
+  return n;
+}
+
 export function rangeOption(v: string | undefined): [number, number] | undefined {
   if (v === undefined) return undefined;
   const parts = v.split(',').map((x) => (x.trim() === '' ? NaN : Number(x)));

@@ -34,6 +34,7 @@ const FLAGS: Record<string, string> = {
   weightBits: '--weight-bits',
   activationBits: '--activation-bits',
   maxConstraints: '--max-constraints',
+  maxError: '--max-error',
   batchSize: '--batch',
   leadingDim: '--leading-dim',
   inputVisibility: '--input-visibility',
@@ -42,5 +43,5 @@ const FLAGS: Record<string, string> = {
 };
 
 export function cliWording(message: string): string {
-  return message.replace(/\b(inputRange|inputBits|weightBits|activationBits|maxConstraints|batchSize|leadingDim|inputVisibility|outputVisibility|weightVisibility)\b/g, (name) => FLAGS[name]);
+  return message.replace(/\b(inputRange|inputBits|weightBits|activationBits|maxConstraints|maxError|batchSize|leadingDim|inputVisibility|outputVisibility|weightVisibility)\b/g, (name) => FLAGS[name]);
 }

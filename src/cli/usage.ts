@@ -3,7 +3,7 @@ export const USAGE = `usage:
   zkml compile <model.onnx> --out DIR [--calibration FILE] [--input-visibility public|private|hashed]
                [--output-visibility public|hashed] [--weight-visibility fixed|private [--weights-salt S]] [--batch K]
                [--input-bits N] [--weight-bits N] [--activation-bits N] [--input-range LO,HI]
-               [--max-constraints N] [--target balanced|accuracy|resources] [--leading-dim N] [--dim NAME=N ...] [--circom-timeout S] [--backend direct|circom]
+               [--max-constraints N] [--max-error E] [--target balanced|accuracy|resources] [--leading-dim N] [--dim NAME=N ...] [--circom-timeout S] [--backend direct|circom]
   zkml setup DIR [--ptau FILE|DIR [--allow-unknown-ptau]] [--contributions N]
   zkml ceremony init --dir DIR [--ptau FILE|DIR [--allow-unknown-ptau]]
   zkml ceremony export --dir DIR --out FILE

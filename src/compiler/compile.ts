@@ -10,7 +10,10 @@ import { sizeOf, type Graph } from '../formats/graph';
 import { loadOnnx } from '../onnx/load';
 import { createOrtSession } from '../onnx/runtime';
 import { readSamples, InputSample } from '../formats/input-document';
-import { assumedRangeWarnings, quantizeGraph } from '../quantize/quantize';
+import { assumedRangeWarnings, CalibrationRanges, quantizeWithRanges } from '../quantize/quantize';
+import { calibrateRanges } from '../quantize/float-executor';
+import { searchPrecision } from '../quantize/precision-search';
+import { attributeError } from '../quantize/error-attribution';
 import type { QuantizedModel } from '../formats/quantized-model';
 import { stringifyWithBigints } from '../formats/bigint-json';
 import type { CompiledModel } from '../formats/compiled-model';
@@ -87,7 +90,7 @@ function readCalibration(calibration: unknown, graph: Graph): InputSample[] {
 export async function compileModel(onnxPath: string, buildDir: string, options: CompileOptions = {}): Promise<CompileResult> {
   const t0 = Date.now();
   const progress = options.onProgress ?? (() => {});
-  const settings = parseSettings(options.settings ?? {});
+  let settings = parseSettings(options.settings ?? {});
   if (!fs.existsSync(onnxPath)) throw new ZkmlError('ONNX_MALFORMED', `no file at ${onnxPath}`);
   const bytes = fs.readFileSync(onnxPath);
   progress('ingest', 0);
@@ -103,9 +106,25 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
   // rather than run again; only when no larger than the samples themselves (a classifier's are).
   const floats: FloatOutputs[] = [];
   const keepFloats = graph.outputs.reduce((a, o) => a + sizeOf(o.shape), 0) <= graph.inputs.reduce((a, i) => a + sizeOf(i.shape), 0);
-  const model = quantizeGraph(graph, settings, samples, keepFloats ? (values, s) => (floats[s] = pickOutputs(graph, values)) : undefined);
+  const ranges: CalibrationRanges = samples.length > 0 ? calibrateRanges(graph, samples, keepFloats ? (values, s) => (floats[s] = pickOutputs(graph, values)) : undefined) : new Map();
+  const chosen = settings.maxError !== undefined ? searchPrecision(graph, settings, ranges, settings.maxError, (m) => buildReport(m).predictedConstraints) : undefined;
+  if (chosen) settings = chosen.settings;
+  const model = chosen?.model ?? quantizeWithRanges(graph, settings, ranges);
   // Built once: the predicted count decides whether to go on; the calibration figures join it after.
   const report = buildReport(model);
+  if (chosen) {
+    const errorShares = attributeError(graph, settings, ranges, model);
+    report.precision = {
+      maxError: chosen.settings.maxError!,
+      activationBits: settings.activationBits,
+      weightBits: settings.weightBits,
+      inputBits: settings.inputBits,
+      target: settings.target,
+      errorBound: chosen.errorBound,
+      trials: chosen.trials,
+      ...(errorShares ? { errorShares } : {}),
+    };
+  }
   const warnings = assumedRangeWarnings(model, settings, samples.length > 0);
   if (warnings.length > 0) report.warnings = warnings;
   for (const w of warnings) options.onWarning?.(w);

@@ -1,4 +1,6 @@
 /** The per-layer constraint report written next to the artifacts. */
+import { LayerErrorShare, MAX_ATTRIBUTED_LAYERS } from '../quantize/error-attribution';
+import type { PrecisionTrial } from '../quantize/precision-search';
 import { gadgetBits, gadgetConstraints } from '../quantize/bounds';
 import type { QuantizedModel } from '../formats/quantized-model';
 import { rowMultiplications } from '../quantize/params';
@@ -57,6 +59,22 @@ export interface CompileReport {
   backendFallback?: string;
   /** What the compile assumed and the user should know (e.g. the input range without calibration). */
   warnings?: string[];
+  /** With maxError: the bits the compile chose for it and the layers the error bound comes from. */
+  precision?: PrecisionReport;
+}
+
+export interface PrecisionReport {
+  maxError: number;
+  activationBits: number;
+  weightBits: number;
+  inputBits: number;
+  target: string;
+  /** Largest static error bound over the outputs at the chosen bits. */
+  errorBound: number;
+  /** Bit choices the search lowered the model with. */
+  trials: PrecisionTrial[];
+  /** Per layer, largest share first (absent above MAX_ATTRIBUTED_LAYERS layers). */
+  errorShares?: LayerErrorShare[];
 }
 
 export interface CompilePhases {
@@ -264,7 +282,19 @@ export function formatReport(r: CompileReport): string {
         `output '${o.name}' [${o.shape}]: scale 2^-${o.scaleBits}, static error bound ${o.errorBound.toPrecision(3)}` +
         (o.calibrationMaxError !== undefined ? `, max error on calibration ${o.calibrationMaxError.toPrecision(3)}` : ''),
     ),
+    ...precisionLines(r.precision),
     ...(r.warnings ?? []).map((w) => `warning: ${w}`),
   ].filter((l) => l !== '');
   return [...table, ...tail].join('\n') + '\n';
+}
+
+/** The bits chosen for maxError and the layers that add most of the error bound. */
+function precisionLines(p: PrecisionReport | undefined): string[] {
+  if (!p) return [];
+  const lines = [
+    `max error:             ${p.maxError} asked, static bound ${p.errorBound.toPrecision(3)} with activation bits ${p.activationBits}, weight bits ${p.weightBits}, input bits ${p.inputBits}, target ${p.target} (${p.trials.length} choices tried)`,
+  ];
+  if (!p.errorShares) return [...lines, `error shares:          not computed (more than ${MAX_ATTRIBUTED_LAYERS} layers)`];
+  const top = [...p.errorShares].sort((a, b) => b.added - a.added).slice(0, 3);
+  return [...lines, ...top.map((s, i) => `${i === 0 ? 'error added by:        ' : '                       '}'${s.layer}' (${s.opType}) ${s.added.toPrecision(3)} of ${p.errorBound.toPrecision(3)}`)];
 }

@@ -51,6 +51,17 @@ export const CompileSettingsSchema = z
      * is refused, naming it.
      */
     dims: z.record(z.string().min(1), z.number().int().min(1).max(65536)).optional(),
+    /**
+     * The largest static error bound allowed on any output (in the output's float units): compile
+     * then picks activationBits, weightBits, inputBits and target itself, the choice with the fewest
+     * predicted constraints whose bound meets it (the given ones are ignored), and the report says
+     * which layers the bound comes from.
+     */
+    maxError: z
+      .number()
+      .positive()
+      .optional()
+      .describe('largest static error bound allowed on any output: compile picks the activation, weight and input bits and the target with the fewest constraints that meet it'),
     /** Upper bound on circuit size before anything is compiled. */
     maxConstraints: z.number().int().positive().default(4_000_000),
   })

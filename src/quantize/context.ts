@@ -45,6 +45,8 @@ export class LowerContext {
     readonly graph: Graph,
     readonly settings: CompileSettings,
     private readonly ranges: Map<string, { maxAbs: number; min: number }>,
+    /** A value made without error (error attribution, src/quantize/error-attribution.ts). */
+    private readonly exactValue?: string,
   ) {
     for (const node of graph.nodes) {
       for (const input of node.inputs) this.consumers.set(input, [...(this.consumers.get(input) ?? []), node]);
@@ -79,7 +81,7 @@ export class LowerContext {
     const id = this.tensors.length;
     this.tensors.push({ id, name, size: bounds.length, scaleBits });
     this.bounds.push(bounds);
-    this.errors.push(errors);
+    this.errors.push(name === this.exactValue ? errors.fill(0) : errors);
     const v = { id, shape, scaleBits };
     this.vars.set(name, v);
     return v;

@@ -66,10 +66,21 @@ export function assumedRangeWarnings(model: QuantizedModel, settings: CompileSet
     });
 }
 
+/** Largest |value| and least value of every float tensor, from calibration. */
+export type CalibrationRanges = Map<string, { maxAbs: number; min: number }>;
+
 /** `observe` sees each calibration sample's float run (see calibrateRanges). */
 export function quantizeGraph(graph: Graph, settings: CompileSettings, calibration: InputSample[] = [], observe?: FloatRunObserver): QuantizedModel {
-  const ranges = calibration.length > 0 ? calibrateRanges(graph, calibration, observe) : new Map();
-  const ctx = new LowerContext(graph, settings, ranges);
+  return quantizeWithRanges(graph, settings, calibration.length > 0 ? calibrateRanges(graph, calibration, observe) : new Map());
+}
+
+/**
+ * Lowering with the calibration ranges already known (they do not depend on the bits, so a search
+ * over bit widths calibrates once). `exactValue` names a value whose error is taken as 0 where it
+ * is made: how much the outputs' bound falls then is the error that flows through it.
+ */
+export function quantizeWithRanges(graph: Graph, settings: CompileSettings, ranges: CalibrationRanges, exactValue?: string): QuantizedModel {
+  const ctx = new LowerContext(graph, settings, ranges, exactValue);
 
   const inputs: InputSpec[] = graph.inputs.map((info) => {
     const qdq = info.elemType.startsWith('float') ? quantizedInputEncoding(graph, info.name, ranges.get(info.name)?.maxAbs) : undefined;

@@ -1,7 +1,7 @@
 /**
  * First contact on the command line: negative input ranges parse (`--input-range -2,2` and
  * `--input-range=-2,2`), a bad range is USAGE naming the flag, and long phases report at least
- * every 5 s (withHeartbeat).
+ * every 5 s (withHeartbeat); --max-error is checked like the other flags.
  */
 import assert from 'node:assert/strict';
 import { parseArgs } from 'node:util';
@@ -83,4 +83,15 @@ test('withHeartbeat repeats the phase report while the work runs, and stops afte
     ),
     /boom/,
   );
+});
+
+test('zkml compile --max-error: a bad value is USAGE naming the flag; an unreachable one is SETTINGS_INVALID naming --max-error', async () => {
+  for (const bad of ['abc', '0', '-1', '']) {
+    const r = await stderrOf(['compile', modelFile('tiny'), '--out', '/nonexistent/zkml-never-written', `--max-error=${bad}`]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^error USAGE: --max-error takes a positive number/m, r.stderr);
+  }
+  const r = await stderrOf(['compile', modelFile('tiny'), '--out', '/nonexistent/zkml-never-written', '--calibration', inputFile('tiny'), '--max-error', '1e-15']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /^error SETTINGS_INVALID: --max-error 1e-15 is below what this model can reach/m, r.stderr);
 });

@@ -106,6 +106,8 @@ export type CompileRequest = {
     target?: 'balanced' | 'accuracy' | 'resources';
     leadingDim?: number;
     dims?: Record<string, number>;
+    /** largest static error bound allowed on any output: compile picks the activation, weight and input bits and the target with the fewest constraints that meet it */
+    maxError?: number;
     maxConstraints?: number;
   };
   calibration?: unknown;

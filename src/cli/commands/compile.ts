@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { artifactPath } from '../../formats/artifacts';
 import { compileModel } from '../../compiler/compile';
 import { ZkmlError } from '../../errors';
-import { dimsOption, intOption, joinNegativeValues, rangeOption, requirePositional } from '../args';
+import { dimsOption, intOption, joinNegativeValues, positiveOption, rangeOption, requirePositional } from '../args';
 import { printWarning, progressPrinter } from '../progress';
 import { parseSalt } from '../../commit/commitments';
 
@@ -27,6 +27,7 @@ export async function compileCommand(args: string[]): Promise<void> {
       'activation-bits': { type: 'string' },
       'input-range': { type: 'string' },
       'max-constraints': { type: 'string' },
+      'max-error': { type: 'string' },
       target: { type: 'string' },
       'leading-dim': { type: 'string' },
       /** A named symbolic dimension, NAME=N; repeatable. */
@@ -48,6 +49,7 @@ export async function compileCommand(args: string[]): Promise<void> {
       activationBits: intOption(values['activation-bits'], 'activation-bits'),
       inputRange: rangeOption(values['input-range']),
       maxConstraints: intOption(values['max-constraints'], 'max-constraints'),
+      maxError: positiveOption(values['max-error'], 'max-error'),
       target: values.target,
       leadingDim: intOption(values['leading-dim'], 'leading-dim'),
       dims: dimsOption(values.dim),

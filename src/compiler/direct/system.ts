@@ -155,7 +155,8 @@ export class ConstraintSystem {
       labels.push(w);
     }
     const constraints: FinishedConstraint[] = resolved.map((q) => [q.a, q.b, q.c]);
-    for (const lc of this.fixedLinear) constraints.push([new Map(), new Map(), lc]);
+    // Written as circom does (C = -(y - x): the first signal's coefficient is -1).
+    for (const lc of this.fixedLinear) constraints.push([new Map(), new Map(), addScaled(new Map(), lc, -1n)]);
     return { constraints, labels, wireOf, witness: labels.map((l) => this.values[l]), names: this.names, nLabels: this.values.length };
   }
 

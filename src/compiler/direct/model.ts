@@ -48,7 +48,8 @@ export function buildModelSystem(model: QuantizedModel, input: Record<string, re
   const tensors = new Map<number, Lc[]>();
   const size = (t: number) => model.tensors[t].size;
 
-  // Labels as circom numbers them: the constant, main's outputs, public inputs, private inputs.
+  // Labels as circom numbers them: the constant, main's outputs, public inputs, private inputs. Only
+  // the public ones are fixed: --O2 may solve a linear constraint for a private input (an output copying it).
   const outputs = model.outputs.map((o, j) => Array.from({ length: size(o.tensor) }, (_, i) => cs.wire(`main.y${j}[${i}]`, 0n, true)));
   const ordered = [...model.inputs.filter((i) => i.visibility === 'public'), ...model.inputs.filter((i) => i.visibility !== 'public')];
   for (const spec of ordered) {

@@ -8,8 +8,7 @@
  * wires (a bit decomposition's sum) eliminates one wire, the newest one that is not fixed (main's
  * public signals: outputs and public inputs; private inputs are eliminable, as in circom): its value
  * becomes a linear combination of the others, substituted into every constraint when the system is
- * finished. Every wire gets its value when it is created, so the
- * witness needs no second pass.
+ * finished. Every wire gets its value when it is created, so the witness needs no second pass.
  */
 import { BN254_R } from '../../formats/field';
 import { ZkmlError } from '../../errors';

@@ -174,7 +174,7 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
     fs.rmSync(artifactPath(buildDir, 'wasm'), { force: true });
     directMs = Date.now() - td;
     // The direct r1cs must be circom's: where its count differs from the prediction (circom's rule),
-    // circom decides (a case the direct elimination does not reproduce yet; the report says so).
+    // circom decides (a safety net: no known model reaches it; the report says so).
     const direct = readR1csHeader(artifactPath(buildDir, 'r1cs'), 'CIRCOM_FAILED').nConstraints;
     if (direct !== predicted) fallback = `the direct r1cs has ${direct} constraints where circom's rule predicts ${predicted}`;
   }

@@ -2,7 +2,9 @@
  * The direct backend (src/compiler/direct) against circom on the same models: models/tiny,
  * models/tiny-matmul, a small conv net (Conv + Relu, MaxPool, a 32-input Gemm whose sums are
  * materialised, ArgMax) and one small model per gadget family (Segment, restricted Segment,
- * NonNegative, EqualsZero, Divide, Modulo). For each: the direct r1cs has circom's constraint, wire and A/B/C non-zero
+ * NonNegative, EqualsZero, Divide, Modulo), and two linear-only models whose public outputs copy
+ * private inputs or are linear in them (ops-shape's and ops-spatial's circuits, where circom folds
+ * the inputs away). For each: the direct r1cs has circom's constraint, wire and A/B/C non-zero
  * counts (pinned), the report's prediction equals it, the direct witness satisfies the direct r1cs
  * and its public signals are circom's witness's on the same inputs, and a tampered witness (an
  * output +1, a bit flipped) violates it. snarkjs reads the r1cs, a Groth16 proof of a direct build
@@ -24,6 +26,7 @@ import { runSetup } from '../../src/setup/groth16-setup';
 import { auditBuild } from '../../src/audit/audit';
 import { calibrationFile, inputFile, makeTempDir, modelFile, randomInRange, seededRng, simpleGraph } from '../helpers/onnx-builders';
 import { holdCurve, releaseCurve } from '../helpers/setup-fixtures';
+import { shapeCircuitOnnx, spatialCircuitOnnx } from '../helpers/linear-circuits';
 import { NodeSpec, writeOnnx } from '../../src/onnx/writer';
 import type { InputSample } from '../../src/formats/input-document';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -157,6 +160,15 @@ const CASES: Case[] = [
     counts: [108, 100, 306, 213, 6],
   },
   { name: 'integer Mod (Modulo, floor)', onnx: () => '', bytes: binaryNet(node('Mod', ['x', 'z'], 'y'), 'int64'), sample: operands(1), counts: [153, 145, 423, 294, 15] },
+  // Public outputs that copy private inputs or are linear in them: both fold the inputs into the outputs.
+  { name: 'input copies and constants (Transpose, Slice, Concat, Pad)', onnx: () => '', bytes: shapeCircuitOnnx, settings: { inputRange: [-1, 1] }, counts: [136, 137, 330, 240, 32] },
+  {
+    name: 'outputs linear in the input (ConvTranspose, Resize, TopK, CumSum, DepthToSpace)',
+    onnx: () => '',
+    bytes: spatialCircuitOnnx,
+    settings: { inputRange: [-1, 1] },
+    counts: [650, 615, 1698, 1264, 280],
+  },
 ];
 
 describe('direct backend = circom', () => {

@@ -31,6 +31,7 @@ import { quantizeGraph } from '../../src/quantize/quantize';
 import { runReference } from '../../src/quantize/reference';
 import { parseSettings } from '../../src/formats/settings';
 import { expectCode, makeTempDir, randomInRange, Rng, seededRng } from '../helpers/onnx-builders';
+import { SHAPE_CIRCUIT } from '../helpers/linear-circuits';
 
 type Shape = number[];
 
@@ -488,23 +489,7 @@ describe('constant shape subgraphs fold at ingest', () => {
 });
 
 describe('a compiled circuit: Transpose → Slice → Concat (second input, constant) → Pad', () => {
-  const c: Case = {
-    inputs: { x: [1, 3, 4], z: [1, 1, 3] },
-    ranges: { x: [-1, 1], z: [-4, 4] },
-    outputs: { y: [1, 5, 5] },
-    nodes: [
-      node('Transpose', ['x'], { perm: [0, 2, 1] }, ['t']),
-      ints('st', [3, -1]),
-      ints('en', [-BIG, -BIG]),
-      ints('ax', [1, 2]),
-      ints('sp', [-2, -1]),
-      node('Slice', ['t', 'st', 'en', 'ax', 'sp'], {}, ['s']),
-      node('Concat', ['s', 'z', 'C'], { axis: 1 }, ['c']),
-      ints('pads', [0, 1, 1, 0, 0, 1]),
-      node('Pad', ['c', 'pads', 'v']),
-    ],
-    inits: { C: { dims: [1, 1, 3], data: [0.5, -1.25, 2] }, v: { dims: [], data: [0.25] } },
-  };
+  const c: Case = SHAPE_CIRCUIT;
 
   test('floats and integers as in every case above', async () => {
     await checkCase(c);
@@ -519,6 +504,11 @@ describe('a compiled circuit: Transpose → Slice → Concat (second input, cons
       const graph = loadOnnx(fs.readFileSync(onnxPath));
       const calibration = { samples: Array.from({ length: 4 }, () => Object.fromEntries([...sample(graph, rng, c.ranges)].map(([k, v]) => [k, Array.from(v)]))) };
       const result = await compileModel(onnxPath, path.join(dir, 'build'), { calibration });
+      // Written directly, no fallback: the direct r1cs folds the copied private inputs away as circom does.
+      assert.equal(result.report.backend, 'direct');
+      assert.equal(result.report.backendFallback, undefined);
+      const circom = await compileModel(onnxPath, path.join(dir, 'circom'), { calibration, backend: 'circom' });
+      assert.deepEqual(result.report.r1cs, circom.report.r1cs, "the direct r1cs has circom's counts");
       const { model } = readCompiled(result.buildDir);
       const checks = inputChecks(model);
       assert.equal(checks, 15 * 8);

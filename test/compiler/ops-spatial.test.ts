@@ -31,6 +31,7 @@ import { parseSettings } from '../../src/formats/settings';
 import { topKStages } from '../../src/quantize/lower/topk';
 import { auditBuild } from '../../src/audit/audit';
 import { expectCode, makeTempDir, randomInRange, Rng, seededRng } from '../helpers/onnx-builders';
+import { SPATIAL_CIRCUIT } from '../helpers/linear-circuits';
 
 interface Case {
   opset?: number;
@@ -290,29 +291,17 @@ describe('CumSum, DepthToSpace, SpaceToDepth, Trilu, NonZero', () => {
 });
 
 describe('circuit: ConvTranspose, bilinear Resize, TopK, CumSum, DepthToSpace', () => {
-  const c: Case = {
-    opset: 13,
-    inputs: { x: [1, 2, 2, 3] },
-    outputs: { ct: 4, up: 4, v: 4, i: 4, cs: 4, ds: 4 },
-    nodes: [
-      node('ConvTranspose', ['x', 'W', 'B'], { strides: [2, 2] }, ['ct'], 'ct'),
-      node('Resize', ['x', '', 'S'], { mode: 'linear' }, ['up'], 'up'),
-      node('TopK', ['x', 'K'], {}, ['v', 'ix'], 'topk'),
-      toFloat('ix', 'i'),
-      node('CumSum', ['x', 'A'], {}, ['cs'], 'cs'),
-      node('Concat', ['x', 'x'], { axis: 1 }, ['xx'], 'xx'),
-      node('DepthToSpace', ['xx'], { blocksize: 2 }, ['ds'], 'ds'),
-    ],
-    inits: { W: weights([2, 1, 2, 2]), B: floats([0.125]), S: floats([1, 1, 2, 2]), K: i64([2]), A: i64([3], []) },
-  };
+  const c: Case = SPATIAL_CIRCUIT;
   let dir: string;
   let result: CompileResult;
+  let circom: CompileResult;
   before(async () => {
     dir = makeTempDir('spatial');
     fs.writeFileSync(`${dir}/model.onnx`, build(c));
-    // circom's --O2 count is what is pinned here: on this model's public outputs that are linear in the
-    // private input the direct backend keeps 12 constraints more (docs/compile.md, "Known gaps").
-    result = await compileModel(`${dir}/model.onnx`, `${dir}/build`, { backend: 'circom', settings: { inputRange: [-1, 1] } });
+    // Written directly (no fallback), and circom's build beside it: the outputs copy the private input
+    // (CumSum, DepthToSpace twice) and are linear in it (Resize), which both fold the same way.
+    result = await compileModel(`${dir}/model.onnx`, `${dir}/build`, { settings: { inputRange: [-1, 1] } });
+    circom = await compileModel(`${dir}/model.onnx`, `${dir}/circom`, { backend: 'circom', settings: { inputRange: [-1, 1] } });
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -344,6 +333,9 @@ describe('circuit: ConvTranspose, bilinear Resize, TopK, CumSum, DepthToSpace', 
     assert.equal(cost('linear in other outputs'), 48 + 24);
     assert.equal(result.report.predictedConstraints, 96 + 330 + 152 + 72);
     assert.equal(result.constraints, result.report.predictedConstraints);
+    assert.equal(result.report.backend, 'direct');
+    assert.equal(result.report.backendFallback, undefined);
+    assert.deepEqual(result.report.r1cs, circom.report.r1cs, "the direct r1cs has circom's counts");
     const r1cs = loadR1cs(artifactPath(buildDir, 'r1cs'));
     const rng = seededRng(77);
     for (let s = 0; s < 3; s++) {

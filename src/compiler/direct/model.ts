@@ -48,7 +48,8 @@ export function buildModelSystem(model: QuantizedModel, input: Record<string, re
   const tensors = new Map<number, Lc[]>();
   const size = (t: number) => model.tensors[t].size;
 
-  // Labels as circom numbers them: the constant, main's outputs, public inputs, private inputs.
+  // Labels as circom numbers them: the constant, main's outputs, public inputs, private inputs. Only
+  // the public ones are fixed: --O2 may solve a linear constraint for a private input (an output copying it).
   const outputs = model.outputs.map((o, j) => Array.from({ length: size(o.tensor) }, (_, i) => cs.wire(`main.y${j}[${i}]`, 0n, true)));
   const ordered = [...model.inputs.filter((i) => i.visibility === 'public'), ...model.inputs.filter((i) => i.visibility !== 'public')];
   for (const spec of ordered) {
@@ -56,7 +57,7 @@ export function buildModelSystem(model: QuantizedModel, input: Record<string, re
     if (!values || values.length !== size(spec.tensor)) throw new ZkmlError('WITNESS_FAILED', `input x${spec.tensor} needs ${size(spec.tensor)} values`);
     tensors.set(
       spec.tensor,
-      values.map((v, i) => wireLc(cs.wire(`main.x${spec.tensor}[${i}]`, fieldElement(BigInt(v)), true))),
+      values.map((v, i) => wireLc(cs.wire(`main.x${spec.tensor}[${i}]`, fieldElement(BigInt(v)), spec.visibility === 'public'))),
     );
   }
   for (const spec of model.inputs) {
@@ -71,15 +72,17 @@ export function buildModelSystem(model: QuantizedModel, input: Record<string, re
     tensors.set(layer.out, out);
   });
 
-  model.outputs.forEach((o, j) => {
-    const x = tensors.get(o.tensor)!;
-    outputs[j].forEach((y, i) => {
-      cs.setValue(y, cs.value(x[i]));
-      cs.linear(addScaled(wireLc(y), x[i], -1n));
-    });
-  });
+  // --O2 solves the copies (y = one signal) before any other linear constraint: a private signal
+  // copied to outputs becomes the first of them, and the other outputs keep their own constraint
+  // over outputs (y' - y = 0, y'' - 16·y = 0) rather than one over whichever output came first.
+  const pins = model.outputs.flatMap((o, j) => outputs[j].map((y, i): [number, Lc] => [y, tensors.get(o.tensor)![i]]));
+  for (const [y, x] of pins) cs.setValue(y, cs.value(x));
+  for (const copies of [true, false]) for (const [y, x] of pins) if (isCopy(x) === copies) cs.linear(addScaled(wireLc(y), x, -1n));
   return cs;
 }
+
+/** x is one signal with coefficient 1 (circom's "signal = signal" equality). */
+const isCopy = (x: Lc): boolean => x.size === 1 && !x.has(0) && x.values().next().value === 1n;
 
 /** One row of a layer (emit.ts emitRows): its sum, products, materialised signal and gadget. */
 function row(cs: ConstraintSystem, tensors: Map<number, Lc[]>, path: string, layer: Layer, o: number, r: Row, g: Gadget, unit: Lc | undefined): Lc {

@@ -6,9 +6,9 @@
  * costs nothing until a quadratic constraint uses it: a signal defined by `<==` from a linear
  * expression is that expression (no wire), as --O2 substitutes it away. A linear constraint between
  * wires (a bit decomposition's sum) eliminates one wire, the newest one that is not fixed (main's
- * inputs and outputs): its value becomes a linear combination of the others, substituted into every
- * constraint when the system is finished. Every wire gets its value when it is created, so the
- * witness needs no second pass.
+ * public signals: outputs and public inputs; private inputs are eliminable, as in circom): its value
+ * becomes a linear combination of the others, substituted into every constraint when the system is
+ * finished. Every wire gets its value when it is created, so the witness needs no second pass.
  */
 import { BN254_R } from '../../formats/field';
 import { ZkmlError } from '../../errors';
@@ -64,7 +64,7 @@ export class ConstraintSystem {
   /** Wire values (canonical), indexed by wire id; wire 0 is 1. */
   readonly values: bigint[] = [1n];
   readonly names: string[] = ['one'];
-  /** Wires main fixes from outside (its outputs and inputs): never eliminated. */
+  /** Wires --O2 never eliminates (main's outputs and public inputs). */
   private readonly fixed = new Set<number>([0]);
   /** Eliminated wire → its value as a linear combination (possibly of other eliminated wires). */
   private readonly substitutions = new Map<number, Lc>();
@@ -74,7 +74,7 @@ export class ConstraintSystem {
   /** When false, only values are kept (no constraints): a witness-only build. */
   constructor(readonly withConstraints = true) {}
 
-  /** A new wire holding `value` (a `<--` signal or a quadratic's output); fixed: one of main's inputs or outputs. */
+  /** A new wire holding `value` (a `<--` signal or a quadratic's output); fixed: one of main's public signals. */
   wire(name: string, value: bigint, fixed = false): number {
     const id = this.values.length;
     this.values.push(mod(value));
@@ -155,7 +155,8 @@ export class ConstraintSystem {
       labels.push(w);
     }
     const constraints: FinishedConstraint[] = resolved.map((q) => [q.a, q.b, q.c]);
-    for (const lc of this.fixedLinear) constraints.push([new Map(), new Map(), lc]);
+    // Written as circom does (C = -(y - x): the first signal's coefficient is -1).
+    for (const lc of this.fixedLinear) constraints.push([new Map(), new Map(), addScaled(new Map(), lc, -1n)]);
     return { constraints, labels, wireOf, witness: labels.map((l) => this.values[l]), names: this.names, nLabels: this.values.length };
   }
 

@@ -99,11 +99,19 @@ export class Tape {
   }
 
   scale(a: Mat, s: number): Mat {
-    return this.map(a, (x) => s * x, () => s);
+    return this.map(
+      a,
+      (x) => s * x,
+      () => s,
+    );
   }
 
   sigmoid(a: Mat): Mat {
-    return this.map(a, (x) => 1 / (1 + Math.exp(-x)), (_x, y) => y * (1 - y));
+    return this.map(
+      a,
+      (x) => 1 / (1 + Math.exp(-x)),
+      (_x, y) => y * (1 - y),
+    );
   }
 
   tanh(a: Mat): Mat {
@@ -114,7 +122,11 @@ export class Tape {
   gelu(a: Mat): Mat {
     const phi = (x: number) => Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
     const cdf = (x: number) => 0.5 * (1 + erf(x / Math.SQRT2));
-    return this.map(a, (x) => x * cdf(x), (x) => cdf(x) + x * phi(x));
+    return this.map(
+      a,
+      (x) => x * cdf(x),
+      (x) => cdf(x) + x * phi(x),
+    );
   }
 
   /** Element-wise f with derivative df(x, f(x)). */

@@ -70,7 +70,11 @@ interface GruWeights {
 }
 
 function uniformMat(rng: Rng, rows: number, cols: number, a: number): Mat {
-  return new Mat(rows, cols, Float64Array.from({ length: rows * cols }, () => rng.uniform(-a, a)));
+  return new Mat(
+    rows,
+    cols,
+    Float64Array.from({ length: rows * cols }, () => rng.uniform(-a, a)),
+  );
 }
 
 function initWeights(rng: Rng): GruWeights {

@@ -92,7 +92,14 @@ function initWeights(rng: Rng): EncoderWeights {
   const entries = Object.entries(PARAMETERS).map(([name, [rows, cols]]) => {
     if (rows > 1) {
       const a = Math.sqrt(6 / (rows + cols));
-      return [name, new Mat(rows, cols, Float64Array.from({ length: rows * cols }, () => rng.uniform(-a, a)))];
+      return [
+        name,
+        new Mat(
+          rows,
+          cols,
+          Float64Array.from({ length: rows * cols }, () => rng.uniform(-a, a)),
+        ),
+      ];
     }
     return [name, new Mat(rows, cols, new Float64Array(cols).fill(name.endsWith('_scale') ? 1 : 0))];
   });

@@ -8,7 +8,12 @@ import { crossEntropy, erf, Mat, Tape } from '../../models/autodiff';
 import { seededRng } from '../../models/rng';
 
 const rng = seededRng(77);
-const random = (rows: number, cols: number) => new Mat(rows, cols, Float64Array.from({ length: rows * cols }, () => rng.uniform(-1, 1)));
+const random = (rows: number, cols: number) =>
+  new Mat(
+    rows,
+    cols,
+    Float64Array.from({ length: rows * cols }, () => rng.uniform(-1, 1)),
+  );
 
 /** A network using every op, ending in a cross-entropy over 3 classes. */
 function loss(tape: Tape, p: Record<string, Mat>): { out: Mat; value: number; grad: Float64Array } {

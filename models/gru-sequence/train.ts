@@ -8,15 +8,12 @@
  * byte (test/models/gru-sequence.test.ts).
  * Run: npm run build && node dist/models/gru-sequence/train.js
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { GraphSpec, InitializerSpec, writeOnnx } from '../../src/onnx/writer';
 import { Adam, argmax, crossEntropy, Mat, Tape } from '../autodiff';
-import { writeEzklInput } from '../ezkl-json';
 import { loadMnistSplit, MnistDigit } from '../mnist-mlp/dataset';
 import { Rng, seededRng } from '../rng';
 import { modelSourceDir } from '../source-dir';
+import { ortClasses, writeTrained } from '../write-trained';
 
 export const STEPS = 7;
 export const PIXELS = 7;
@@ -177,37 +174,27 @@ export function buildGruSequence(): { onnx: Uint8Array; losses: number[]; traine
   return { onnx: writeOnnx(gruGraph(weights)), losses, trainerTest: predict(weights, test) };
 }
 
-/** onnxruntime's classes for the digits, one session run each. */
-export async function ortPredict(modelFile: string, digits: SequenceDigit[]): Promise<number[]> {
-  const session = await ort.InferenceSession.create(modelFile);
-  try {
-    const out: number[] = [];
-    for (const d of digits) {
-      const r = await session.run({ x: new ort.Tensor('float32', Float32Array.from(d.rows), [1, STEPS, PIXELS]) });
-      out.push(argmax(r.logits.data as Float32Array));
-    }
-    return out;
-  } finally {
-    await session.release();
-  }
+/** onnxruntime's classes for the digits. */
+export function ortPredict(modelFile: string, digits: SequenceDigit[]): Promise<number[]> {
+  return ortClasses(
+    modelFile,
+    digits.map((d) => d.rows),
+    [1, STEPS, PIXELS],
+  );
 }
 
 async function main(): Promise<void> {
-  const dir = modelSourceDir('gru-sequence');
   const { train, test } = sequenceSplit();
   const { onnx, losses, trainerTest } = buildGruSequence();
-  const modelFile = path.join(dir, 'model.onnx');
-  fs.writeFileSync(modelFile, onnx);
-  writeEzklInput(path.join(dir, 'input.json'), [test[0].rows]);
-  writeEzklInput(
-    path.join(dir, 'calibration.json'),
-    calibrationDigits(train).map((d) => d.rows),
-  );
-  const ortTest = await ortPredict(modelFile, test);
-  const correct = (p: number[]) => p.filter((c, i) => c === test[i].label).length;
-  console.log(`loss per epoch: ${losses.map((l) => l.toFixed(3)).join(' ')}`);
-  console.log(`held out (${test.length}): trainer ${correct(trainerTest)}, onnxruntime ${correct(ortTest)}; they differ on ${ortTest.filter((c, i) => c !== trainerTest[i]).length}`);
-  console.log(`wrote ${modelFile} (${onnx.length} bytes)`);
+  await writeTrained({
+    dir: modelSourceDir('gru-sequence'),
+    onnx,
+    shape: [1, STEPS, PIXELS],
+    losses,
+    calibration: calibrationDigits(train).map((d) => d.rows),
+    test: test.map((d) => ({ values: d.rows, label: d.label })),
+    trainerTest,
+  });
 }
 
 if (require.main === module) {

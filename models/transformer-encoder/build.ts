@@ -13,14 +13,11 @@
  * rebuilds the shipped file byte for byte (test/models/transformer-encoder.test.ts).
  * Run: npm run build && node dist/models/transformer-encoder/build.js
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import { GraphSpec, InitializerSpec, NodeSpec, writeOnnx } from '../../src/onnx/writer';
 import { Adam, argmax, crossEntropy, Mat, Tape } from '../autodiff';
-import { writeEzklInput } from '../ezkl-json';
 import { loadMnistSplit, MnistDigit } from '../mnist-mlp/dataset';
 import { modelSourceDir } from '../source-dir';
+import { ortClasses, writeTrained } from '../write-trained';
 import { Rng, seededRng } from '../rng';
 
 export const TOKENS = 4;
@@ -215,37 +212,27 @@ export function buildEncoder(): { onnx: Uint8Array; losses: number[]; trainerTes
   return { onnx: writeOnnx(encoderGraph(weights)), losses, trainerTest: predict(weights, test) };
 }
 
-/** onnxruntime's classes for the digits, one session run each. */
-export async function ortPredict(modelFile: string, digits: TokenDigit[]): Promise<number[]> {
-  const session = await ort.InferenceSession.create(modelFile);
-  try {
-    const out: number[] = [];
-    for (const d of digits) {
-      const r = await session.run({ x: new ort.Tensor('float32', Float32Array.from(d.tokens), [1, TOKENS, WIDTH]) });
-      out.push(argmax(r.y.data as Float32Array));
-    }
-    return out;
-  } finally {
-    await session.release();
-  }
+/** onnxruntime's classes for the digits. */
+export function ortPredict(modelFile: string, digits: TokenDigit[]): Promise<number[]> {
+  return ortClasses(
+    modelFile,
+    digits.map((d) => d.tokens),
+    [1, TOKENS, WIDTH],
+  );
 }
 
 async function main(): Promise<void> {
-  const dir = modelSourceDir('transformer-encoder');
   const { train, test } = tokenSplit();
   const { onnx, losses, trainerTest } = buildEncoder();
-  const modelFile = path.join(dir, 'model.onnx');
-  fs.writeFileSync(modelFile, onnx);
-  writeEzklInput(path.join(dir, 'input.json'), [test[0].tokens]);
-  writeEzklInput(
-    path.join(dir, 'calibration.json'),
-    train.slice(0, CALIBRATION_SAMPLES).map((d) => d.tokens),
-  );
-  const ortTest = await ortPredict(modelFile, test);
-  const correct = (p: number[]) => p.filter((c, i) => c === test[i].label).length;
-  console.log(`loss per epoch: ${losses.map((l) => l.toFixed(3)).join(' ')}`);
-  console.log(`held out (${test.length}): trainer ${correct(trainerTest)}, onnxruntime ${correct(ortTest)}; they differ on ${ortTest.filter((c, i) => c !== trainerTest[i]).length}`);
-  console.log(`wrote ${modelFile} (${onnx.length} bytes)`);
+  await writeTrained({
+    dir: modelSourceDir('transformer-encoder'),
+    onnx,
+    shape: [1, TOKENS, WIDTH],
+    losses,
+    calibration: train.slice(0, CALIBRATION_SAMPLES).map((d) => d.tokens),
+    test: test.map((d) => ({ values: d.tokens, label: d.label })),
+    trainerTest,
+  });
 }
 
 if (require.main === module) {

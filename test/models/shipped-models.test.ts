@@ -26,7 +26,8 @@ const SHIPPED: Shipped[] = [
   { name: 'mnist-mlp', input: 'input', output: 'logits', inputShape: [1, 784], outputShape: [1, 10], calibrationSamples: 256, range: [0, 1] },
   { name: 'tiny', input: 'x', output: 'y', inputShape: [1, 4], outputShape: [1, 2], calibrationSamples: 32, range: [-1, 1] },
   { name: 'tiny-matmul', input: 'x', output: 'y', inputShape: [1, 4], outputShape: [1, 2], calibrationSamples: 32, range: [-1, 1] },
-  { name: 'transformer-encoder', input: 'x', output: 'y', inputShape: [1, 4, 8], outputShape: [1, 3], calibrationSamples: 32, range: [-1, 1] },
+  { name: 'transformer-encoder', input: 'x', output: 'y', inputShape: [1, 4, 8], outputShape: [1, 10], calibrationSamples: 32, range: [-1, 1] },
+  { name: 'gru-sequence', input: 'x', output: 'logits', inputShape: [1, 7, 7], outputShape: [1, 10], calibrationSamples: 128, range: [0, 1] },
 ];
 
 function assertSamples(samples: number[][], count: number, size: number, [lo, hi]: [number, number]): void {

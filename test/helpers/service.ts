@@ -17,7 +17,7 @@ export async function waitForBatch(base: string, batchId: string, n: number, wha
       return b.body.counts.done === n && b.body;
     },
     120_000,
-    250,
+    100,
   );
 }
 
@@ -44,7 +44,7 @@ export async function readyTiny(base: string, headers: Record<string, string> = 
       return m.body.status === 'ready';
     },
     timeoutMs,
-    250,
+    100,
   );
   return up.body.id;
 }

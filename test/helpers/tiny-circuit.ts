@@ -29,21 +29,58 @@ export function makeTempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `zkml-${prefix}-`));
 }
 
+/**
+ * circom's output for `source`, compiled once per test run: the files of one `node --test` run are
+ * children of the same runner process, so they share a folder keyed by the runner's pid, the source
+ * and the circom2 version (these tests are about the keys and proofs, not about circom).
+ */
+function circomOutputs(source: string): { r1cs: string; sym: string; wasm: string } {
+  const circom2 = fs.readFileSync(require.resolve('circom2/package.json'));
+  const key = sha256Bytes(Buffer.concat([circom2, Buffer.from(source)])).slice(0, 16);
+  const root = path.join(os.tmpdir(), `zkml-test-circom-run-${process.ppid}`);
+  const dir = path.join(root, key);
+  const files = { r1cs: path.join(dir, 'main.r1cs'), sym: path.join(dir, 'main.sym'), wasm: path.join(dir, 'main.wasm') };
+  if (fs.existsSync(files.wasm)) return files;
+  fs.mkdirSync(root, { recursive: true });
+  removeStaleRunCaches();
+  // circom2 runs under WASI and only sees its working directory, so compile inside the folder.
+  const work = fs.mkdtempSync(path.join(root, 'tmp-'));
+  fs.writeFileSync(path.join(work, 'main.circom'), source);
+  execFileSync(process.execPath, [require.resolve('circom2/cli.js'), 'main.circom', '--r1cs', '--wasm', '--sym', '-o', '.'], {
+    cwd: work,
+    stdio: 'pipe',
+  });
+  fs.renameSync(path.join(work, 'main_js', 'main.wasm'), path.join(work, 'main.wasm'));
+  try {
+    fs.renameSync(work, dir); // atomic: a concurrent file compiling the same source keeps one of the two
+  } catch {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  return files;
+}
+
+/** Removes the circom caches of test runs whose runner process has exited. */
+function removeStaleRunCaches(): void {
+  for (const name of fs.readdirSync(os.tmpdir())) {
+    const pid = /^zkml-test-circom-run-(\d+)$/.exec(name)?.[1];
+    if (pid === undefined || Number(pid) === process.ppid) continue;
+    try {
+      process.kill(Number(pid), 0);
+    } catch {
+      fs.rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+    }
+  }
+}
+
 /** Compiles `source` into a fresh build folder and returns its path. */
 export function compileTinyCircuit(source = TINY_CIRCOM): string {
   const dir = makeTempDir('build');
-  // circom2 runs under WASI and only sees its working directory, so compile inside the folder.
-  fs.writeFileSync(path.join(dir, 'main.circom'), source);
-  execFileSync(process.execPath, [require.resolve('circom2/cli.js'), 'main.circom', '--r1cs', '--wasm', '--sym', '-o', '.'], {
-    cwd: dir,
-    stdio: 'pipe',
-  });
-  fs.renameSync(path.join(dir, 'main.r1cs'), artifactPath(dir, 'r1cs'));
-  fs.renameSync(path.join(dir, 'main.sym'), artifactPath(dir, 'sym'));
-  fs.renameSync(path.join(dir, 'main_js', 'main.wasm'), artifactPath(dir, 'wasm'));
-  fs.rmSync(path.join(dir, 'main_js'), { recursive: true, force: true });
+  const out = circomOutputs(source);
+  fs.copyFileSync(out.r1cs, artifactPath(dir, 'r1cs'));
+  fs.copyFileSync(out.sym, artifactPath(dir, 'sym'));
+  fs.copyFileSync(out.wasm, artifactPath(dir, 'wasm'));
   fs.mkdirSync(path.join(dir, 'circuit'), { recursive: true });
-  fs.renameSync(path.join(dir, 'main.circom'), artifactPath(dir, 'circuitSource'));
+  fs.writeFileSync(artifactPath(dir, 'circuitSource'), source);
   writeJson(artifactPath(dir, 'compiled'), { test: 'tiny circuit' });
 
   const manifest: Manifest = {

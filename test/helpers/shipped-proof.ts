@@ -2,7 +2,7 @@
  * The end-to-end check of a trained shipped model (models/<name>): compile model.onnx with the shipped
  * calibration at default settings, pin the constraint count, check that the witness on input.json
  * satisfies the R1CS and equals the integer reference while a changed output wire is refused, then set
- * up (a dev ptau in a temp cache unless ZKML_CACHE_DIR), prove input.json, verify the receipt off-chain
+ * up (a dev ptau cached for the test run unless ZKML_CACHE_DIR), prove input.json, verify the receipt off-chain
  * and run the soundness audit, which must refuse every mutation of every class.
  */
 import assert from 'node:assert/strict';
@@ -23,6 +23,7 @@ import { runSetup } from '../../src/setup/groth16-setup';
 import { verifyOffchain } from '../../src/verifier/offchain';
 import { readEzklInput } from '../../models/ezkl-json';
 import { makeTempDir } from './onnx-builders';
+import { testRunDir } from './tiny-circuit';
 
 export interface ShippedProof {
   constraints: number;
@@ -33,8 +34,8 @@ export interface ShippedProof {
 export async function proveShippedModel(name: string, expectConstraints: number): Promise<ShippedProof> {
   const dir = path.join(packageRoot(), 'models', name);
   const work = makeTempDir(name);
-  const ownCache = !process.env.ZKML_CACHE_DIR;
-  const cacheDir = process.env.ZKML_CACHE_DIR || makeTempDir(`${name}-cache`);
+  // One dev ptau per power for the whole test run: the shipped models share their powers.
+  const cacheDir = process.env.ZKML_CACHE_DIR || path.join(testRunDir(), 'zkml-cache');
   const prover = new Prover();
   try {
     const compiled = await compileModel(path.join(dir, 'model.onnx'), path.join(work, 'build'), { calibration: path.join(dir, 'calibration.json') });
@@ -74,6 +75,5 @@ export async function proveShippedModel(name: string, expectConstraints: number)
   } finally {
     await prover.close();
     fs.rmSync(work, { recursive: true, force: true });
-    if (ownCache) fs.rmSync(cacheDir, { recursive: true, force: true });
   }
 }

@@ -37,12 +37,10 @@ export function makeTempDir(prefix: string): string {
 function circomOutputs(source: string): { r1cs: string; sym: string; wasm: string } {
   const circom2 = fs.readFileSync(require.resolve('circom2/package.json'));
   const key = sha256Bytes(Buffer.concat([circom2, Buffer.from(source)])).slice(0, 16);
-  const root = path.join(os.tmpdir(), `zkml-test-circom-run-${process.ppid}`);
+  const root = testRunDir();
   const dir = path.join(root, key);
   const files = { r1cs: path.join(dir, 'main.r1cs'), sym: path.join(dir, 'main.sym'), wasm: path.join(dir, 'main.wasm') };
   if (fs.existsSync(files.wasm)) return files;
-  fs.mkdirSync(root, { recursive: true });
-  removeStaleRunCaches();
   // circom2 runs under WASI and only sees its working directory, so compile inside the folder.
   const work = fs.mkdtempSync(path.join(root, 'tmp-'));
   fs.writeFileSync(path.join(work, 'main.circom'), source);
@@ -59,10 +57,23 @@ function circomOutputs(source: string): { r1cs: string; sym: string; wasm: strin
   return files;
 }
 
-/** Removes the circom caches of test runs whose runner process has exited. */
-function removeStaleRunCaches(): void {
+/**
+ * A folder shared by the files of one `node --test` run (children of one runner process, keyed by its
+ * pid), for what they may reuse: circom's outputs, the dev ptau cache. Those of finished runs are removed.
+ */
+export function testRunDir(): string {
+  const root = path.join(os.tmpdir(), `zkml-test-run-${process.ppid}`);
+  if (!fs.existsSync(root)) {
+    fs.mkdirSync(root, { recursive: true });
+    removeStaleRunDirs();
+  }
+  return root;
+}
+
+/** Removes the run folders of test runs whose runner process has exited. */
+function removeStaleRunDirs(): void {
   for (const name of fs.readdirSync(os.tmpdir())) {
-    const pid = /^zkml-test-circom-run-(\d+)$/.exec(name)?.[1];
+    const pid = /^zkml-test-(?:circom-)?run-(\d+)$/.exec(name)?.[1];
     if (pid === undefined || Number(pid) === process.ppid) continue;
     try {
       process.kill(Number(pid), 0);

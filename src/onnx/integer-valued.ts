@@ -47,6 +47,7 @@ const INTEGER_PRESERVING: Record<string, (node: IrNode) => number[]> = {
   Abs: () => [0],
   OneHot: () => [2],
   ScatterElements: () => [0, 2],
+  BitShift: () => [0],
 };
 /** Ops that only move elements, so bits stay bits. */
 const MOVING = new Set(['Identity', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Transpose', 'Slice', 'Expand', 'Tile', 'Gather', 'GatherElements', 'Split', 'Concat']);

@@ -30,6 +30,7 @@ import { SCAN_OP } from '../expand-scan';
 import { LOOP_OP } from '../expand-loop';
 import { INVERSE_STDDEV_OP, inverseStdDevFamily } from './inverse-stddev';
 import { modFamily } from './mod';
+import { bitShiftFamily } from './bitshift';
 
 const FAMILIES: OpFamily[] = [
   gemmFamily,
@@ -58,6 +59,7 @@ const FAMILIES: OpFamily[] = [
   oneHotFamily,
   scatterElementsFamily,
   modFamily,
+  bitShiftFamily,
 ];
 
 const BY_OP = new Map<string, OpFamily>();

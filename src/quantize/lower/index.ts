@@ -30,6 +30,7 @@ import { TREE_CLASSIFIER, TREE_REGRESSOR } from '../../onnx/ops/tree-ensemble';
 import { lowerInverseStdDev } from './inverse-stddev';
 import { SPATIAL_LOWERINGS } from './spatial';
 import { lowerMod } from './mod';
+import { lowerBitShift } from './bitshift';
 import { INVERSE_STDDEV_OP } from '../../onnx/ops/inverse-stddev';
 
 const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
@@ -85,6 +86,7 @@ const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
   // Gather and Cast with run-time indices / integer targets replace the SHAPE_LOWERINGS entries.
   ...INDEXING_LOWERINGS,
   Mod: lowerMod,
+  BitShift: lowerBitShift,
 };
 
 export function lowerNode(node: IrNode, ctx: LowerContext): void {

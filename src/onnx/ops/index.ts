@@ -31,6 +31,7 @@ import { LOOP_OP } from '../expand-loop';
 import { INVERSE_STDDEV_OP, inverseStdDevFamily } from './inverse-stddev';
 import { modFamily } from './mod';
 import { bitShiftFamily } from './bitshift';
+import { INTEGER_DIV_OP, integerDivFamily } from './integer-div';
 
 const FAMILIES: OpFamily[] = [
   gemmFamily,
@@ -60,6 +61,7 @@ const FAMILIES: OpFamily[] = [
   scatterElementsFamily,
   modFamily,
   bitShiftFamily,
+  integerDivFamily,
 ];
 
 const BY_OP = new Map<string, OpFamily>();
@@ -68,7 +70,7 @@ for (const f of FAMILIES) for (const op of f.ops) BY_OP.set(op, f);
 /** Constant is folded at ingest and never reaches a family; the normalisations and recurrent nets are expanded at ingest (expand-normalization.ts, expand-recurrent.ts), Scan and Loop unrolled (expand-scan.ts, expand-loop.ts). */
 export const SUPPORTED_OPS: readonly string[] = [
   'Constant',
-  ...[...BY_OP.keys()].filter((op) => op !== INVERSE_STDDEV_OP),
+  ...[...BY_OP.keys()].filter((op) => op !== INVERSE_STDDEV_OP && op !== INTEGER_DIV_OP),
   ...NORMALIZATION_OPS,
   ...RECURRENT_OPS,
   ...REDUCE_EXPANSIONS,

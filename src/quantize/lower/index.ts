@@ -31,6 +31,8 @@ import { lowerInverseStdDev } from './inverse-stddev';
 import { SPATIAL_LOWERINGS } from './spatial';
 import { lowerMod } from './mod';
 import { lowerBitShift } from './bitshift';
+import { lowerIntegerDiv } from './integer-div';
+import { INTEGER_DIV_OP } from '../../onnx/ops/integer-div';
 import { INVERSE_STDDEV_OP } from '../../onnx/ops/inverse-stddev';
 
 const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
@@ -87,6 +89,7 @@ const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
   ...INDEXING_LOWERINGS,
   Mod: lowerMod,
   BitShift: lowerBitShift,
+  [INTEGER_DIV_OP]: lowerIntegerDiv,
 };
 
 export function lowerNode(node: IrNode, ctx: LowerContext): void {

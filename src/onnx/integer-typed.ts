@@ -30,7 +30,22 @@ const INTEGER_OUTPUTS: Record<string, number[]> = {
   TreeEnsembleClassifier: [0],
 };
 /** Results that are float (or bool) whatever the data input's type. */
-const NON_INTEGER_RESULTS = new Set(['DequantizeLinear', 'TreeEnsembleRegressor', 'TreeEnsembleClassifier', 'Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual', 'Equal', 'Not', 'And', 'Or', 'Xor', 'IsNaN', 'IsInf']);
+const NON_INTEGER_RESULTS = new Set([
+  'DequantizeLinear',
+  'TreeEnsembleRegressor',
+  'TreeEnsembleClassifier',
+  'Less',
+  'LessOrEqual',
+  'Greater',
+  'GreaterOrEqual',
+  'Equal',
+  'Not',
+  'And',
+  'Or',
+  'Xor',
+  'IsNaN',
+  'IsInf',
+]);
 /** The data input whose type the result has, where it is not the first. */
 const DATA_INPUT: Record<string, number> = { Where: 1, OneHot: 2, CastLike: 1 };
 

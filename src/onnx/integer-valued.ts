@@ -15,7 +15,22 @@ import type { Graph, IrNode } from '../formats/graph';
 /** Results that are bits: comparisons and logic. */
 const BOOL_RESULTS = new Set(['Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual', 'Equal', 'Not', 'And', 'Or', 'Xor']);
 /** Results that are integers whatever their operands (the quantized ops' results are rounded and saturated integers). */
-const INTEGER_RESULTS = new Set(['ArgMax', 'ArgMin', 'Floor', 'Ceil', 'Sign', 'Round', 'Shape', 'Size', 'QuantizeLinear', 'QLinearConv', 'QLinearMatMul', 'ConvInteger', 'MatMulInteger', 'zkml.IntegerDiv']);
+const INTEGER_RESULTS = new Set([
+  'ArgMax',
+  'ArgMin',
+  'Floor',
+  'Ceil',
+  'Sign',
+  'Round',
+  'Shape',
+  'Size',
+  'QuantizeLinear',
+  'QLinearConv',
+  'QLinearMatMul',
+  'ConvInteger',
+  'MatMulInteger',
+  'zkml.IntegerDiv',
+]);
 /** Ops whose result is integer-valued when every operand at these positions is (others are parameters). */
 const INTEGER_PRESERVING: Record<string, (node: IrNode) => number[]> = {
   Identity: () => [0],

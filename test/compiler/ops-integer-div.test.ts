@@ -30,10 +30,7 @@ const CONSTANT_DIVISORS = [3, -3, 2, -2, 5, -5, 7, 1];
 function model(divisor: 'b' | 'C', constants = CONSTANT_DIVISORS): Uint8Array {
   return writeOnnx({
     name: 'integer-div',
-    inputs: [
-      { name: 'a', elemType: 'int64', shape: [1, N] },
-      ...(divisor === 'b' ? [{ name: 'b', elemType: 'int64' as const, shape: [1, N] }] : []),
-    ],
+    inputs: [{ name: 'a', elemType: 'int64', shape: [1, N] }, ...(divisor === 'b' ? [{ name: 'b', elemType: 'int64' as const, shape: [1, N] }] : [])],
     outputs: [{ name: 'y', elemType: 'int64', shape: [1, N] }],
     initializers: divisor === 'C' ? [{ name: 'C', dims: [N], data: constants, elemType: 'int64' }] : [],
     nodes: [{ opType: 'Div', name: 'div', inputs: ['a', divisor], outputs: ['y'], attributes: {} }],

@@ -26,7 +26,13 @@ import { parseSettings } from '../../src/formats/settings';
 import { expectCode, makeTempDir, seededRng } from '../helpers/onnx-builders';
 
 const N = 8;
-const shift = (input: string, amount: string, direction: string, output: string): NodeSpec => ({ opType: 'BitShift', name: output, inputs: [input, amount], outputs: [output], attributes: { direction } });
+const shift = (input: string, amount: string, direction: string, output: string): NodeSpec => ({
+  opType: 'BitShift',
+  name: output,
+  inputs: [input, amount],
+  outputs: [output],
+  attributes: { direction },
+});
 const u8 = (name: string, data: number[]) => ({ name, dims: [data.length], data: Uint8Array.from(data), elemType: 'uint8' as const });
 
 /** Round of a float input; RIGHT shifts of a uint8 input by 0..7; the high nibble shifted back LEFT by 0..4. */

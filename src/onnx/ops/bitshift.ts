@@ -52,7 +52,10 @@ export const bitShiftFamily: OpFamily = {
     shiftDirection(node);
     requireCount(node, shapes.length, 2);
     if (!constInputs[1]) {
-      throw new ZkmlError('ONNX_UNSUPPORTED_OP', `node '${node.name}' (BitShift): a shift amount computed at run time is not supported; it must be a constant`, { node: node.name, opType: 'BitShift' });
+      throw new ZkmlError('ONNX_UNSUPPORTED_OP', `node '${node.name}' (BitShift): a shift amount computed at run time is not supported; it must be a constant`, {
+        node: node.name,
+        opType: 'BitShift',
+      });
     }
     checkShifts(node, constInputs[1].data, 64);
     return [broadcastShapes(shapes[0], shapes[1], node.name)];

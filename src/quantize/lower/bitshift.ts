@@ -36,10 +36,14 @@ export function lowerBitShift(node: IrNode, ctx: LowerContext): void {
     const v = ctx.addLayer(node, out, shape, rows, s, 0, false);
     const limit = 1n << BigInt(width + s);
     if (ctx.bounds[v.id].some((b) => b.hi >= limit || b.lo < 0n)) {
-      throw new ZkmlError('ONNX_UNSUPPORTED_OP', `node '${node.name}' (BitShift): a LEFT shift may leave the ${width}-bit type (the bounds of the result reach 2^${width}), where onnxruntime wraps around`, {
-        node: node.name,
-        opType: 'BitShift',
-      });
+      throw new ZkmlError(
+        'ONNX_UNSUPPORTED_OP',
+        `node '${node.name}' (BitShift): a LEFT shift may leave the ${width}-bit type (the bounds of the result reach 2^${width}), where onnxruntime wraps around`,
+        {
+          node: node.name,
+          opType: 'BitShift',
+        },
+      );
     }
     return;
   }

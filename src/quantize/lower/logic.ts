@@ -288,8 +288,24 @@ export function lowerRound(node: IrNode, ctx: LowerContext): void {
       return row;
     });
   // The rescale adds 2^(shift−1) before flooring, so each row subtracts it back.
-  const f = ctx.addLayer(node, `${out}/floor`, x.shape, rows((row, i) => ((row.bias = -half), row.terms.push([x.id, i, 1n]))), s, s, false);
-  const g = ctx.addLayer(node, `${out}/half`, x.shape, rows((row, i) => ((row.bias = -1n), row.terms.push([f.id, i, 1n]))), 1, 1, false);
+  const f = ctx.addLayer(
+    node,
+    `${out}/floor`,
+    x.shape,
+    rows((row, i) => ((row.bias = -half), row.terms.push([x.id, i, 1n]))),
+    s,
+    s,
+    false,
+  );
+  const g = ctx.addLayer(
+    node,
+    `${out}/half`,
+    x.shape,
+    rows((row, i) => ((row.bias = -1n), row.terms.push([f.id, i, 1n]))),
+    1,
+    1,
+    false,
+  );
   const q = rows((row, i) => {
     row.bias = -1n;
     row.terms.push([x.id, i, 1n], [f.id, i, 1n], [g.id, i, -2n]); // the parity, in units of x

@@ -63,9 +63,11 @@ const INTEGER_PRESERVING: Record<string, (node: IrNode) => number[]> = {
   OneHot: () => [2],
   ScatterElements: () => [0, 2],
   BitShift: () => [0],
+  GatherND: () => [0],
+  ScatterND: () => [0, 2],
 };
 /** Ops that only move elements, so bits stay bits. */
-const MOVING = new Set(['Identity', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Transpose', 'Slice', 'Expand', 'Tile', 'Gather', 'GatherElements', 'Split', 'Concat']);
+const MOVING = new Set(['Identity', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Transpose', 'Slice', 'Expand', 'Tile', 'Gather', 'GatherElements', 'GatherND', 'ScatterND', 'Split', 'Concat']);
 /** ONNX TensorProto float types: a cast to one of them keeps the value. */
 const FLOAT_TYPES = new Set([1, 10, 11, 16]);
 const BOOL_TYPE = 9;

@@ -32,6 +32,7 @@ import { INVERSE_STDDEV_OP, inverseStdDevFamily } from './inverse-stddev';
 import { modFamily } from './mod';
 import { bitShiftFamily } from './bitshift';
 import { INTEGER_DIV_OP, integerDivFamily } from './integer-div';
+import { gatherNdFamily, scatterNdFamily } from './gather-scatter-nd';
 
 const FAMILIES: OpFamily[] = [
   gemmFamily,
@@ -62,6 +63,8 @@ const FAMILIES: OpFamily[] = [
   modFamily,
   bitShiftFamily,
   integerDivFamily,
+  gatherNdFamily,
+  scatterNdFamily,
 ];
 
 const BY_OP = new Map<string, OpFamily>();

@@ -5,7 +5,7 @@
  * Cast's `to`, the ops whose result is an index (ArgMax, Shape, TopK's indices...) or a quantized
  * integer, and otherwise ONNX's rule that an op's result has its data input's type.
  */
-import type { ElemType, IrNode } from '../formats/graph';
+import type { ElemType, FloatTensor, IrNode } from '../formats/graph';
 
 const INTEGER_ELEMS: ReadonlySet<ElemType> = new Set(['int64', 'int32', 'int8', 'uint8']);
 /** TensorProto codes of the integer types (not bool). */
@@ -54,6 +54,7 @@ export function integerTypedOutputs(node: IrNode, isInteger: (name: string) => b
   return node.outputs.map((_, k) => {
     if (INTEGER_OUTPUTS[node.opType]?.includes(k)) return true;
     if (node.opType === 'Cast') return typeof node.attributes.to === 'number' && INTEGER_CODES.has(node.attributes.to);
+    if (node.opType === 'ConstantOfShape') return isIntegerElem((node.attributes.value as FloatTensor | undefined)?.elemType); // float32 0 by default
     if (NON_INTEGER_RESULTS.has(node.opType)) return false;
     const data = node.inputs[DATA_INPUT[node.opType] ?? 0];
     return data !== undefined && data !== '' && isInteger(data);

@@ -15,7 +15,22 @@ import type { Graph, IrNode } from '../formats/graph';
 /** Results that are bits: comparisons and logic. */
 const BOOL_RESULTS = new Set(['Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual', 'Equal', 'Not', 'And', 'Or', 'Xor']);
 /** Results that are integers whatever their operands (the quantized ops' results are rounded and saturated integers). */
-const INTEGER_RESULTS = new Set(['ArgMax', 'ArgMin', 'Floor', 'Ceil', 'Sign', 'Round', 'Shape', 'Size', 'QuantizeLinear', 'QLinearConv', 'QLinearMatMul', 'ConvInteger', 'MatMulInteger']);
+const INTEGER_RESULTS = new Set([
+  'ArgMax',
+  'ArgMin',
+  'Floor',
+  'Ceil',
+  'Sign',
+  'Round',
+  'Shape',
+  'Size',
+  'QuantizeLinear',
+  'QLinearConv',
+  'QLinearMatMul',
+  'ConvInteger',
+  'MatMulInteger',
+  'zkml.IntegerDiv',
+]);
 /** Ops whose result is integer-valued when every operand at these positions is (others are parameters). */
 const INTEGER_PRESERVING: Record<string, (node: IrNode) => number[]> = {
   Identity: () => [0],
@@ -47,9 +62,12 @@ const INTEGER_PRESERVING: Record<string, (node: IrNode) => number[]> = {
   Abs: () => [0],
   OneHot: () => [2],
   ScatterElements: () => [0, 2],
+  BitShift: () => [0],
+  GatherND: () => [0],
+  ScatterND: () => [0, 2],
 };
 /** Ops that only move elements, so bits stay bits. */
-const MOVING = new Set(['Identity', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Transpose', 'Slice', 'Expand', 'Tile', 'Gather', 'GatherElements', 'Split', 'Concat']);
+const MOVING = new Set(['Identity', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Transpose', 'Slice', 'Expand', 'Tile', 'Gather', 'GatherElements', 'GatherND', 'ScatterND', 'Split', 'Concat']);
 /** ONNX TensorProto float types: a cast to one of them keeps the value. */
 const FLOAT_TYPES = new Set([1, 10, 11, 16]);
 const BOOL_TYPE = 9;

@@ -32,10 +32,12 @@ import { clampNormalized } from './clamp-normalized';
 import type { FloatTensor, Graph, IrNode, ValueInfo } from '../formats/graph';
 import { familyOf, SUPPORTED_OPS } from './ops';
 import { INVERSE_STDDEV_OP } from './ops/inverse-stddev';
+import { INTEGER_DIV_OP } from './ops/integer-div';
+import { integerTypedOutputs, isIntegerElem } from './integer-typed';
 import { SHAPE_ONLY_OPS } from './ops/shape-consts';
 import { DEFAULT_PARSE_LIMITS, ParseLimits, parseOnnx, RawGraph, RawValueInfo } from './parse';
 
-const isSupported = (n: IrNode) => n.opType === 'Constant' || (!!familyOf(n.opType) && n.opType !== INVERSE_STDDEV_OP) || !!expanderOf(n.opType);
+const isSupported = (n: IrNode) => n.opType === 'Constant' || (!!familyOf(n.opType) && n.opType !== INVERSE_STDDEV_OP && n.opType !== INTEGER_DIV_OP) || !!expanderOf(n.opType);
 
 /**
  * Every node whose op is outside the allowlist, all at once, those of Scan and Loop bodies
@@ -149,12 +151,15 @@ export function buildGraph(uploaded: RawGraph, leadingDim: number | DimBindings 
     shapes.set(v.name, v.shape);
   }
 
+  // Values of an integer ONNX type: a Div of them truncates (integer-typed.ts).
+  const integerTyped = new Set([...inputs.filter((v) => isIntegerElem(v.elemType)).map((v) => v.name), ...[...constants].filter(([, t]) => isIntegerElem(t.elemType)).map(([n]) => n)]);
   const nodes: IrNode[] = [];
   const queue = [...raw.nodes].reverse();
   while (queue.length > 0) {
-    const node = queue.pop()!;
+    let node = queue.pop()!;
     if (node.opType === 'Constant') {
       const value = constantNodeValue(node);
+      if (isIntegerElem(value.elemType) || node.attributes.value_int !== undefined || node.attributes.value_ints !== undefined) integerTyped.add(node.outputs[0]);
       constants.set(node.outputs[0], value);
       shapes.set(node.outputs[0], value.shape);
       continue;
@@ -179,6 +184,8 @@ export function buildGraph(uploaded: RawGraph, leadingDim: number | DimBindings 
       queue.push(...[...expansion.nodes].reverse());
       continue;
     }
+    integerTypedOutputs(node, (n) => integerTyped.has(n)).forEach((integer, k) => integer && integerTyped.add(node.outputs[k]));
+    if (node.opType === 'Div' && node.inputs.some((n) => integerTyped.has(n))) node = { ...node, opType: INTEGER_DIV_OP };
     const family = familyOf(node.opType)!;
     // An omitted optional input ('') keeps its position (Clip(x, '', max) has no min, not min = max);
     // trailing omitted ones are dropped, so the input count is that of the given ones.

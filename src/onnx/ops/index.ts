@@ -32,6 +32,9 @@ import { LOOP_OP } from '../expand-loop';
 import { LP_POOL_OP } from '../expand-lp-pool';
 import { INVERSE_STDDEV_OP, inverseStdDevFamily } from './inverse-stddev';
 import { modFamily } from './mod';
+import { bitShiftFamily } from './bitshift';
+import { INTEGER_DIV_OP, integerDivFamily } from './integer-div';
+import { gatherNdFamily, scatterNdFamily } from './gather-scatter-nd';
 
 const FAMILIES: OpFamily[] = [
   gemmFamily,
@@ -61,6 +64,10 @@ const FAMILIES: OpFamily[] = [
   oneHotFamily,
   scatterElementsFamily,
   modFamily,
+  bitShiftFamily,
+  integerDivFamily,
+  gatherNdFamily,
+  scatterNdFamily,
 ];
 
 const BY_OP = new Map<string, OpFamily>();
@@ -69,7 +76,7 @@ for (const f of FAMILIES) for (const op of f.ops) BY_OP.set(op, f);
 /** Constant is folded at ingest and never reaches a family; the normalisations, LpPool and recurrent nets are expanded at ingest (expand-normalization.ts, expand-lp-pool.ts, expand-recurrent.ts), Scan and Loop unrolled (expand-scan.ts, expand-loop.ts). */
 export const SUPPORTED_OPS: readonly string[] = [
   'Constant',
-  ...[...BY_OP.keys()].filter((op) => op !== INVERSE_STDDEV_OP),
+  ...[...BY_OP.keys()].filter((op) => op !== INVERSE_STDDEV_OP && op !== INTEGER_DIV_OP),
   ...NORMALIZATION_OPS,
   ...RECURRENT_OPS,
   ...REDUCE_EXPANSIONS,

@@ -31,6 +31,9 @@ import { TREE_CLASSIFIER, TREE_REGRESSOR } from '../../onnx/ops/tree-ensemble';
 import { lowerInverseStdDev } from './inverse-stddev';
 import { SPATIAL_LOWERINGS } from './spatial';
 import { lowerMod } from './mod';
+import { lowerBitShift } from './bitshift';
+import { lowerIntegerDiv } from './integer-div';
+import { INTEGER_DIV_OP } from '../../onnx/ops/integer-div';
 import { INVERSE_STDDEV_OP } from '../../onnx/ops/inverse-stddev';
 
 const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
@@ -87,6 +90,8 @@ const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
   // Gather and Cast with run-time indices / integer targets replace the SHAPE_LOWERINGS entries.
   ...INDEXING_LOWERINGS,
   Mod: lowerMod,
+  BitShift: lowerBitShift,
+  [INTEGER_DIV_OP]: lowerIntegerDiv,
 };
 
 export function lowerNode(node: IrNode, ctx: LowerContext): void {

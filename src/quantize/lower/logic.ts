@@ -8,7 +8,8 @@
  * constraints, b from the bounds); Equal tests acc = 0 (EqualsZero: 2). A bool is a scale-0 tensor
  * whose bounds are [0, 1]; every op here refuses an operand that is not one where it needs a bool.
  * Not = 1 − a (free), And = a·b, Or = a + b·(1 − a), Xor = (a − b)², Where(c, x, y) = y + c·(x − y):
- * one product each. Sign = 2·[x ≥ 0] − 1 − [x = 0]: b + 3 constraints. Floor, Ceil: one exact rescale.
+ * one product each. Sign = 2·[x ≥ 0] − 1 − [x = 0]: b + 3 constraints. Floor, Ceil: one exact rescale;
+ * Round (half to even): three.
  *
  * Error: the outcome is exact for the quantized operands; when an operand carries float error the
  * outcome may differ from the float model's near a tie, so its error bound is then 1 (a bit).
@@ -268,6 +269,52 @@ export function lowerFloorCeil(node: IrNode, ctx: LowerContext): void {
 }
 
 /**
+ * Round(x) at scale 0, half to even as ONNX rounds, from the half-up rescale (as requantize.ts does):
+ *     f = ⌊x / 2^s⌋,  g = ⌊f / 2⌋ (so f − 2g is f's parity),  out = ⌊(x + 2^(s−1) − 1 + f − 2g) / 2^s⌋
+ * rounds a tie down when f is even and up when f is odd; off a tie the parity term cannot cross a
+ * step. Three exact rescales (each decomposed, so every value is pinned); free when x has scale 0.
+ */
+export function lowerRound(node: IrNode, ctx: LowerContext): void {
+  const x = ctx.variable(node.inputs[0])!;
+  const s = x.scaleBits;
+  if (s === 0) return ctx.alias(node.outputs[0], x, x.shape);
+  const half = 1n << BigInt(s - 1);
+  const size = ctx.tensors[x.id].size;
+  const out = node.outputs[0];
+  const rows = (build: (row: RowDraft, i: number) => void): RowDraft[] =>
+    Array.from({ length: size }, (_, i) => {
+      const row = emptyRow();
+      build(row, i);
+      return row;
+    });
+  // The rescale adds 2^(shift−1) before flooring, so each row subtracts it back.
+  const f = ctx.addLayer(
+    node,
+    `${out}/floor`,
+    x.shape,
+    rows((row, i) => ((row.bias = -half), row.terms.push([x.id, i, 1n]))),
+    s,
+    s,
+    false,
+  );
+  const g = ctx.addLayer(
+    node,
+    `${out}/half`,
+    x.shape,
+    rows((row, i) => ((row.bias = -1n), row.terms.push([f.id, i, 1n]))),
+    1,
+    1,
+    false,
+  );
+  const q = rows((row, i) => {
+    row.bias = -1n;
+    row.terms.push([x.id, i, 1n], [f.id, i, 1n], [g.id, i, -2n]); // the parity, in units of x
+    row.error = flipError(ctx, [[x, i]]);
+  });
+  ctx.addLayer(node, out, x.shape, q, s, s, false);
+}
+
+/**
  * Where(c, x, y) with a run-time condition = y + c·(x − y), at the finer of x's and y's scales: one
  * product per element (of c and x − y, or c and the one run-time operand; none when both are
  * constants). A constant condition is a fixed selection (./shape-ops).
@@ -344,5 +391,6 @@ export const LOGIC_LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) =
   Sign: lowerSign,
   Floor: lowerFloorCeil,
   Ceil: lowerFloorCeil,
+  Round: lowerRound,
   Where: lowerWhere,
 };

@@ -23,16 +23,16 @@ import { emptyRow } from './terms';
 const MAX_CONSTANT_SCALE = 24;
 
 /** The divisor as a tensor: a constant one becomes a free layer of constant rows at its exact scale. */
-function divisorTensor(node: IrNode, ctx: LowerContext): VarTensor {
+export function divisorTensor(node: IrNode, ctx: LowerContext): VarTensor {
   const v = ctx.variable(node.inputs[1]);
   if (v) return v;
   const c = ctx.constant(node.inputs[1])!;
   let scale = 0;
   while (scale <= MAX_CONSTANT_SCALE && !Array.from(c.data).every((x) => Number.isInteger(x * 2 ** scale))) scale++;
   if (scale > MAX_CONSTANT_SCALE || Array.from(c.data).some((x) => x === 0)) {
-    throw new ZkmlError('ONNX_UNSUPPORTED_OP', `node '${node.name}' (Mod): the constant divisor must be nonzero and exact with at most ${MAX_CONSTANT_SCALE} fraction bits`, {
+    throw new ZkmlError('ONNX_UNSUPPORTED_OP', `node '${node.name}' (${node.opType}): the constant divisor must be nonzero and exact with at most ${MAX_CONSTANT_SCALE} fraction bits`, {
       node: node.name,
-      opType: 'Mod',
+      opType: node.opType,
     });
   }
   const rows = Array.from(c.data, (x) => ({ ...emptyRow(), bias: BigInt(x * 2 ** scale) }));

@@ -52,11 +52,11 @@ export function smallestNonzero(ctx: LowerContext, d: VarTensor, i: number): num
 }
 
 /**
- * Appends the quotient layer n[i] / d[divisorIndex[i]] at the output's calibrated scale. `outName`
- * names the output; the returned tensor is it.
+ * Appends the quotient layer n[i] / d[divisorIndex[i]] at the output's calibrated scale (or `scale`).
+ * `outName` names the output; the returned tensor is it.
  */
-export function lowerQuotient(ctx: LowerContext, node: IrNode, outName: string, shape: number[], numerators: Numerator[], d: VarTensor, divisorIndex: ArrayLike<number>): VarTensor {
-  const t = ctx.targetScale(outName);
+export function lowerQuotient(ctx: LowerContext, node: IrNode, outName: string, shape: number[], numerators: Numerator[], d: VarTensor, divisorIndex: ArrayLike<number>, scale?: number): VarTensor {
+  const t = scale ?? ctx.targetScale(outName);
   const numeratorScale = (n: Numerator) => ('constant' in n ? 0 : n.tensor.scaleBits);
   const divisors: Term[] = [];
   const rows: RowDraft[] = numerators.map((n, i) => {

@@ -47,8 +47,7 @@ export function scratchBytes(n: number, chunkSize: number): number {
 export function addBatchAffinePlugin(module: WasmModule): void {
   const f = module.addFunction(BATCH_AFFINE_CHUNK);
   for (const p of ['pBases', 'pScalars', 'scalarSize', 'n', 'startBit', 'chunkSize', 'pr', 'pScratch']) f.addParam(p, 'i32');
-  for (const l of ['nBuckets', 'batch', 'pAff', 'pJac', 'pMarks', 'pList', 'pPairs', 'pPrefix', 'i', 'm', 'r', 'w', 'cnt', 'batchId', 'b', 'pb', 'pp', 'itS', 'itB', 'idx'])
-    f.addLocal(l, 'i32');
+  for (const l of ['nBuckets', 'batch', 'pAff', 'pJac', 'pMarks', 'pList', 'pPairs', 'pPrefix', 'i', 'm', 'r', 'w', 'cnt', 'batchId', 'b', 'pb', 'pp', 'itS', 'itB', 'idx']) f.addLocal(l, 'i32');
   const c = f.getCodeBuilder();
   const L = (name: string): Code => c.getLocal(name);
   const set = (name: string, v: Code): Code => c.setLocal(name, v);
@@ -111,13 +110,7 @@ export function addBatchAffinePlugin(module: WasmModule): void {
     set('pPrefix', add(L('pPairs'), c.i32_shl(L('batch'), k(3)))),
 
     set('i', k(0)),
-    whileLoop(
-      c.i32_lt_u(L('i'), L('nBuckets')),
-      c.call('g1m_zeroAffine', aff(L('i'))),
-      c.call('g1m_zero', jac(L('i'))),
-      c.i32_store(mark(L('i')), k(0)),
-      inc('i'),
-    ),
+    whileLoop(c.i32_lt_u(L('i'), L('nBuckets')), c.call('g1m_zeroAffine', aff(L('i'))), c.call('g1m_zero', jac(L('i'))), c.i32_store(mark(L('i')), k(0)), inc('i')),
 
     // The work list: (bucket, point) for every non-zero digit of a non-zero point.
     set('m', k(0)),
@@ -183,12 +176,7 @@ export function addBatchAffinePlugin(module: WasmModule): void {
       // long: what is left goes to the Jacobian buckets.
       c.if(c.i32_gt_u(c.i32_shl(L('w'), k(1)), L('m')), [
         ...set('i', k(0)),
-        ...whileLoop(
-          c.i32_lt_u(L('i'), L('w')),
-          set('b', c.i32_load(listAt(L('i')))),
-          c.call('g1m_addMixed', jac(L('b')), c.i32_load(listAt(L('i')), 4), jac(L('b'))),
-          inc('i'),
-        ),
+        ...whileLoop(c.i32_lt_u(L('i'), L('w')), set('b', c.i32_load(listAt(L('i')))), c.call('g1m_addMixed', jac(L('b')), c.i32_load(listAt(L('i')), 4), jac(L('b'))), inc('i')),
         ...set('w', k(0)),
       ]),
       set('m', L('w')),

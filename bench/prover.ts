@@ -10,7 +10,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { artifactPath } from '../src/formats/artifacts';
+import { artifactPath, readManifest } from '../src/formats/artifacts';
+import { directWitness } from '../src/compiler/direct/backend';
+import { readWireLabels, wtnsBytes } from '../src/compiler/direct/files';
 import { readSetupR1cs } from '../src/setup/groth16-setup';
 import { readCompiled } from '../src/formats/compiled-model';
 import { evaluateBatch, readBatch } from '../src/commit/commitments';
@@ -89,18 +91,28 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; wallMs: numbe
   return { value, wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
+/** The wtns bytes of one input: the circuit wasm of a circom build, or the layer plan of a direct one. */
+async function witnessSource(buildDir: string, compiled: ReturnType<typeof readCompiled>): Promise<(input: Record<string, bigint[]>) => Promise<Uint8Array>> {
+  if (readManifest(buildDir).backend === 'direct') {
+    const labels = readWireLabels(fs.readFileSync(artifactPath(buildDir, 'r1cs')));
+    return async (input) => wtnsBytes(directWitness(compiled.model, input, labels));
+  }
+  const calculator = await WitnessCalculatorBuilder(fs.readFileSync(artifactPath(buildDir, 'wasm')));
+  return (input) => calculator.calculateWTNSBin(input, 0);
+}
+
 async function measure(m: BenchModel, rounds: number, fresh: boolean): Promise<Measured> {
   await compileOrReuse(m.onnx, m.calibration, m.buildDir, fresh);
   await setupOrReuse(m.buildDir, fresh);
   const compiled = readCompiled(m.buildDir);
   const values = evaluateBatch(compiled.model, readBatch(JSON.parse(fs.readFileSync(m.input, 'utf8')), compiled.model, compiled.graphInputs));
   const input = circuitInput(compiled.model, values.inputs, {});
-  const calculator = await WitnessCalculatorBuilder(fs.readFileSync(artifactPath(m.buildDir, 'wasm')));
+  const wtnsOf = await witnessSource(m.buildDir, compiled);
   const witnessRuns: number[] = [];
   let wtns: Uint8Array = new Uint8Array();
   for (let i = 0; i < 5; i++) {
     const t = performance.now();
-    wtns = await calculator.calculateWTNSBin(input, 0);
+    wtns = await wtnsOf(input);
     witnessRuns.push(performance.now() - t);
   }
   const witness = readWtnsValues(wtns).values;
@@ -160,7 +172,7 @@ function rows(r: Measured): Row[] {
       value: `${r.constraints.toLocaleString('en-US')} constraints, ${r.nVars.toLocaleString('en-US')} wires, ${r.nCoefs.toLocaleString('en-US')} A+B coefficients, domain 2^${Math.log2(r.domainSize)}`,
       requirement: '—',
     },
-    { metric: 'witness (circom wasm), median', value: ms(r.witnessMs), requirement: '—' },
+    { metric: 'witness (circom wasm or direct backend), median', value: ms(r.witnessMs), requirement: '—' },
     { metric: `snarkjs groth16.prove, warm, median of ${r.rounds}`, value: `${ms(r.snarkjsMs)} (CPU ${ms(r.snarkjsCpuMs)})`, requirement: '—' },
     {
       metric: `ours, warm, median of ${r.rounds}`,

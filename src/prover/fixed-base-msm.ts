@@ -10,6 +10,8 @@
  * The table costs N·W·64 bytes (11.5 MiB at 2^13, W = 22), so above MAX_TABLE_BYTES the caller keeps
  * the plain multiexp.
  */
+import { BATCH_AFFINE_CHUNK, scratchBytes } from '../snark/batch-affine-wasm';
+import { hasBatchAffine } from '../snark/curve';
 import type { SnarkjsCurve } from '../snark/snarkjs';
 
 const N8 = 32;
@@ -22,8 +24,12 @@ const SCALAR_BITS = 254;
  * windows' bucket reductions weigh less against N) while the table and its precomputation grow with N.
  */
 export const MAX_TABLE_BYTES = 32 * 1024 * 1024;
-/** A bucket reduction costs about this many mixed additions per bucket (two Jacobian additions each). */
-const REDUCTION_COST = 2 * 1.45;
+/**
+ * A bucket reduction costs about this many of the window's point additions per bucket: a mixed and a
+ * Jacobian addition (≈ 27 multiplications) against a Jacobian bucket's mixed addition (≈ 11), or
+ * against a batch-affine one (≈ 6.5, src/snark/batch-affine-wasm.ts).
+ */
+const REDUCTION_COST = { jacobian: 2 * 1.45, batchAffine: 4.2 };
 
 export interface FixedBaseTable {
   /** Window width in bits (≤ 16: digits are sent as 2-byte scalars). */
@@ -34,13 +40,13 @@ export interface FixedBaseTable {
 }
 
 /** The window width that minimises one thread's additions, or undefined when the table would not fit the budget. */
-export function tableWindowBits(nPoints: number, parts: number): number | undefined {
+export function tableWindowBits(nPoints: number, parts: number, batchAffine = false): number | undefined {
   let best: number | undefined;
   let bestCost = Infinity;
   for (let c = 8; c <= 16; c++) {
     const windows = Math.ceil(SCALAR_BITS / c);
     if (nPoints * windows * G1_AFFINE > MAX_TABLE_BYTES) continue;
-    const cost = (nPoints * windows) / parts + REDUCTION_COST * 2 ** c;
+    const cost = (nPoints * windows) / parts + REDUCTION_COST[batchAffine ? 'batchAffine' : 'jacobian'] * 2 ** c;
     if (cost < bestCost) [best, bestCost] = [c, cost];
   }
   return best;
@@ -98,9 +104,8 @@ export async function fixedBaseMultiExp(curve: SnarkjsCurve, table: FixedBaseTab
         { cmd: 'ALLOCSET', var: 0, buff: points },
         { cmd: 'ALLOCSET', var: 1, buff: tableDigits(scalars, from, count, table.c, table.windows) },
         { cmd: 'ALLOC', var: 2, len: G1_JACOBIAN },
-        // The buckets live past the last allocation, unchecked: this one grows the memory to hold them.
-        { cmd: 'ALLOC', var: 3, len: (1 << table.c) * G1_JACOBIAN },
-        { cmd: 'CALL', fnName: 'g1m_multiexpAffine_chunk', params: [{ var: 0 }, { var: 1 }, { val: 2 }, { val: m }, { val: 0 }, { val: table.c }, { var: 2 }] },
+        ...windowCommands(curve, m, table.c, 3),
+        windowCall(curve, [{ var: 0 }, { var: 1 }, { val: 2 }, { val: m }, { val: 0 }, { val: table.c }, { var: 2 }], 3),
         { cmd: 'GET', out: 0, var: 2, len: G1_JACOBIAN },
       ]);
       return r as Uint8Array;
@@ -109,4 +114,18 @@ export async function fixedBaseMultiExp(curve: SnarkjsCurve, table: FixedBaseTab
   let sum = G.zero;
   for (const p of partials) sum = G.add(sum, p);
   return sum;
+}
+
+/**
+ * The allocation one G1 Pippenger window of n points and c bits needs, as variable `scratchVar`: the
+ * batch-affine window's scratch when the curve has it, else the room for wasmcurves's Jacobian
+ * buckets, which live past the last allocation, unchecked (the allocation grows the memory to hold them).
+ */
+export function windowCommands(curve: SnarkjsCurve, n: number, c: number, scratchVar: number): object[] {
+  return [{ cmd: 'ALLOC', var: scratchVar, len: hasBatchAffine(curve) ? scratchBytes(n, c) : (1 << c) * G1_JACOBIAN }];
+}
+
+/** The CALL of one G1 window with `g1m_multiexpAffine_chunk`'s parameters: batch-affine (with its scratch) when the curve has it. */
+export function windowCall(curve: SnarkjsCurve, params: object[], scratchVar: number): object {
+  return hasBatchAffine(curve) ? { cmd: 'CALL', fnName: BATCH_AFFINE_CHUNK, params: [...params, { var: scratchVar }] } : { cmd: 'CALL', fnName: 'g1m_multiexpAffine_chunk', params };
 }

@@ -14,7 +14,8 @@ import { ZkmlError } from '../errors';
 import { readBigLE } from '../snark/bin-file';
 import type { SnarkjsCurve } from '../snark/snarkjs';
 import { COEF_RECORD_BYTES, Groth16ZkeySections } from '../snark/zkey-sections';
-import { buildFixedBaseTable, FixedBaseTable, fixedBaseMultiExp, tableWindowBits } from './fixed-base-msm';
+import { hasBatchAffine } from '../snark/curve';
+import { buildFixedBaseTable, FixedBaseTable, fixedBaseMultiExp, tableWindowBits, windowCall, windowCommands } from './fixed-base-msm';
 
 const N8 = 32;
 
@@ -80,7 +81,7 @@ export function prepareProvingKey(curve: SnarkjsCurve, sections: Groth16ZkeySect
 /** The H table, if it fits the memory budget; a failure to build it only costs speed. */
 function hTableFor(curve: SnarkjsCurve, pointsH: Uint8Array): Promise<FixedBaseTable | undefined> {
   const parts = curve.tm.concurrency;
-  const c = tableWindowBits(pointsH.byteLength / 64, parts);
+  const c = tableWindowBits(pointsH.byteLength / 64, parts, hasBatchAffine(curve));
   if (c === undefined) return Promise.resolve(undefined);
   return buildFixedBaseTable(curve, pointsH, parts, c).catch(() => undefined);
 }
@@ -351,14 +352,13 @@ export async function multiExp(curve: SnarkjsCurve, group: 'G1' | 'G2', bases: U
           { cmd: 'ALLOCSET', var: 1, buff: values },
         ];
         for (let w = from; w < to; w++) task.push({ cmd: 'ALLOC', var: 2 + w - from, len: sPoint });
+        const scratch = 2 + to - from;
         // Each chunk's buckets live past the last allocation, unchecked: this one grows the memory to hold them.
-        task.push({ cmd: 'ALLOC', var: 2 + to - from, len: (1 << c) * sPoint });
+        if (group === 'G2') task.push({ cmd: 'ALLOC', var: scratch, len: (1 << c) * sPoint });
+        else task.push(...windowCommands(curve, n, c, scratch));
         for (let w = from; w < to; w++) {
-          task.push({
-            cmd: 'CALL',
-            fnName: `${fn}_multiexpAffine_chunk`,
-            params: [{ var: 0 }, { var: 1 }, { val: N8 }, { val: n }, { val: w * c }, { val: Math.min(N8 * 8 - w * c, c) }, { var: 2 + w - from }],
-          });
+          const params = [{ var: 0 }, { var: 1 }, { val: N8 }, { val: n }, { val: w * c }, { val: Math.min(N8 * 8 - w * c, c) }, { var: 2 + w - from }];
+          task.push(group === 'G2' ? { cmd: 'CALL', fnName: `${fn}_multiexpAffine_chunk`, params } : windowCall(curve, params, scratch));
         }
         for (let w = from; w < to; w++) task.push({ cmd: 'GET', out: w - from, var: 2 + w - from, len: sPoint });
         return curve.tm.queueAction(task) as Promise<Uint8Array[]>;

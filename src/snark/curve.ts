@@ -1,6 +1,8 @@
 // A require, not an import: the curve build must see a change to the module object itself.
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const os: typeof import('node:os') = require('node:os');
+import * as path from 'node:path';
+import { addBatchAffinePlugin, BATCH_AFFINE_CHUNK } from './batch-affine-wasm';
 import type { Snarkjs, SnarkjsCurve } from './snarkjs';
 
 /**
@@ -29,21 +31,38 @@ let curveOwned = false;
 
 /**
  * The bn128 curve with exactly `threads` WebAssembly worker threads (1: none, the calls run in the
- * caller's thread). ffjavascript sizes its pool from `os.cpus().length`, read once while the curve
- * is built, and caches the multi-threaded curve per thread (globalThis.curve_bn128): the count is
- * set by showing it that many CPUs for the duration of the build. A curve already built is reused
- * as it is.
+ * caller's thread), built by snarkjs's own ffjavascript with our wasmcurves plugin
+ * (./batch-affine-wasm.ts) in its module. ffjavascript sizes its pool from `os.cpus().length`, read
+ * once while the curve is built, and caches the multi-threaded curve per thread
+ * (globalThis.curve_bn128, which snarkjs then uses too): the count is set by showing it that many
+ * CPUs for the duration of the build. A curve already built is reused as it is (it may lack the
+ * plugin: hasBatchAffine tells).
  */
 export async function curveWithThreads(sj: Pick<Snarkjs, 'curves'>, threads: number): Promise<SnarkjsCurve> {
-  if (threads <= 1) return sj.curves.getCurveFromName('bn128', { singleThread: true });
+  const buildBn128 = snarkjsFfjavascript(sj).buildBn128;
+  if (threads <= 1) return buildBn128(true, addBatchAffinePlugin);
   const g = globalThis as { curve_bn128?: SnarkjsCurve | null };
   if (g.curve_bn128) return g.curve_bn128;
   const cpus = os.cpus;
   const host = cpus();
   os.cpus = () => Array.from({ length: threads }, (_, i) => host[i % Math.max(1, host.length)]);
   try {
-    return await sj.curves.getCurveFromName('bn128');
+    return await buildBn128(false, addBatchAffinePlugin);
   } finally {
     os.cpus = cpus;
   }
+}
+
+/** Whether `curve`'s WebAssembly has the batch-affine window (a curve built before ours, by snarkjs itself, has not). */
+export function hasBatchAffine(curve: SnarkjsCurve): boolean {
+  return typeof curve?.tm?.instance?.exports?.[BATCH_AFFINE_CHUNK] === 'function';
+}
+
+/**
+ * The ffjavascript that snarkjs itself loads (its own dependency, not ours): the same module
+ * instance, so the curve it caches is the one snarkjs's prover and verifier pick up.
+ */
+function snarkjsFfjavascript(sj: Pick<Snarkjs, 'curves'>): { buildBn128(singleThread: boolean, plugins: typeof addBatchAffinePlugin): Promise<SnarkjsCurve> } {
+  void sj; // loaded by the caller: ffjavascript (and the web-worker shim it needs) are in the require cache
+  return require(require.resolve('ffjavascript', { paths: [path.dirname(require.resolve('snarkjs'))] }));
 }

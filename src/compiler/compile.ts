@@ -149,9 +149,7 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
   if (options.backend !== 'circom' && !fallback) {
     progress('r1cs', 0.2);
     const td = Date.now();
-    const circuit = compileDirect(model);
-    writeFileAtomic(artifactPath(buildDir, 'r1cs'), circuit.r1cs);
-    writeFileAtomic(artifactPath(buildDir, 'sym'), circuit.sym);
+    compileDirect(model, { r1cs: artifactPath(buildDir, 'r1cs'), sym: artifactPath(buildDir, 'sym') });
     fs.rmSync(artifactPath(buildDir, 'wasm'), { force: true });
     directMs = Date.now() - td;
     // The direct r1cs must be circom's: where its count differs from the prediction (circom's rule),

@@ -2,6 +2,7 @@
  * The compile stage: ONNX file → graph IR → quantized model → circom source → r1cs/wasm/sym,
  * with compiled.json, the per-layer report and the manifest in the build folder.
  */
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { artifactPath, diskError, diskFullOr, Manifest, sha256Bytes, sha256File, writeFileAtomic, writeJson } from '../formats/artifacts';
@@ -12,13 +13,13 @@ import { createOrtSession } from '../onnx/runtime';
 import { readSamples, InputSample } from '../formats/input-document';
 import { assumedRangeWarnings, quantizeGraph } from '../quantize/quantize';
 import type { QuantizedModel } from '../formats/quantized-model';
-import { stringifyWithBigints } from '../formats/bigint-json';
+import { writeJsonWithBigints } from '../formats/bigint-json';
 import type { CompiledModel } from '../formats/compiled-model';
 import { CompileSettings, parseSettings } from '../formats/settings';
 import { compileCircom, copyTemplateLibrary } from './circom2';
 import { readR1csHeader } from '../snark/r1cs-header';
 import { mainIncludes } from './emit-main';
-import { emitCircuit } from './emit';
+import { emitCircuitLines } from './emit';
 import { calibrationAccuracy, FloatOutputs, pickOutputs } from './layer-errors';
 import { addCalibration, buildReport, CircuitBackend, CompileReport, formatReport, provingCost } from './report';
 import { compileDirect } from './direct/backend';
@@ -133,10 +134,11 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
   fs.rmSync(circuitDir, { recursive: true, force: true });
   fs.mkdirSync(circuitDir, { recursive: true });
   const te = Date.now();
-  const source = emitCircuit(model, path.basename(onnxPath));
+  let sourceSha256: string;
   try {
     copyTemplateLibrary(circuitDir, mainIncludes(model).length > 0);
-    fs.writeFileSync(artifactPath(buildDir, 'circuitSource'), source);
+    const lines = emitCircuitLines(model, path.basename(onnxPath));
+    sourceSha256 = writePieces(artifactPath(buildDir, 'circuitSource'), (write) => lines.forEach((line, i) => write(i === 0 ? line : `\n${line}`)));
   } catch (err) {
     throw diskError(err, circuitDir);
   }
@@ -201,7 +203,7 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
     ...(weights ? { weights } : {}),
   };
   writeFileAtomic(artifactPath(buildDir, 'onnx'), bytes);
-  writeFileAtomic(artifactPath(buildDir, 'compiled'), stringifyWithBigints(compiled));
+  writePieces(artifactPath(buildDir, 'compiled'), (write) => writeJsonWithBigints(compiled, write));
   const totalMs = Date.now() - t0;
   report.compile = {
     ingestMs,
@@ -222,7 +224,7 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
     format: 'zkml-manifest/1',
     onnxSha256,
     settingsSha256: compiled.settingsSha256,
-    circuitSourceSha256: sha256Bytes(source),
+    circuitSourceSha256: sourceSha256,
     r1csSha256: sha256File(artifactPath(buildDir, 'r1cs')),
     ...(backend === 'direct' ? { backend: 'direct' as const, compiledSha256: sha256File(artifactPath(buildDir, 'compiled')) } : { wasmSha256: sha256File(artifactPath(buildDir, 'wasm')) }),
     ...(weights ? { weightsCommitment: weights.commitment } : {}),
@@ -237,6 +239,40 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
     manifest,
     timings: { quantizeMs, circomMs, totalMs },
   };
+}
+
+/**
+ * Writes a file from pieces of text, buffered, under a temporary name renamed when complete, and
+ * returns its sha256: a corpus transformer's circuit source and compiled.json are more than one JS
+ * string can hold.
+ */
+function writePieces(file: string, produce: (write: (piece: string) => void) => void): string {
+  const hash = crypto.createHash('sha256');
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    let pending: string[] = [];
+    let size = 0;
+    const flush = () => {
+      const text = pending.join('');
+      hash.update(text);
+      fs.writeSync(fd, text);
+      pending = [];
+      size = 0;
+    };
+    produce((piece) => {
+      pending.push(piece);
+      size += piece.length;
+      if (size > 1 << 24) flush();
+    });
+    flush();
+    fs.closeSync(fd);
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw diskError(err, file);
+  }
+  return hash.digest('hex');
 }
 
 /** With private weights: a salt (given or random) and the commitment the circuit will output. */

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BN254_R } from '../../formats/field';
 import { diskError } from '../../formats/artifacts';
+import { readAt, scanBinFile } from '../../snark/bin-file';
 import { ZkmlError } from '../../errors';
 import type { FinishedSystem } from './system';
 
@@ -175,11 +176,15 @@ export function wtnsBytes(witness: readonly bigint[]): Buffer {
 /** Writes the .sym lines: every named signal, with its wire or -1 when eliminated (component index 0). */
 export function writeSym(sys: FinishedSystem, file: string): void {
   streamTo(file, (out) => {
-    for (let l = 1; l < sys.nLabels; l++) {
-      const line = `${l},${sys.wireOf[l]},0,${sys.names[l]}\n`;
-      out.reserve(line.length);
-      out.at += out.buf.write(line, out.at, 'latin1');
-    }
+    let l = 0;
+    sys.names.forEach((name) => {
+      if (l > 0) {
+        const line = `${l},${sys.wireOf[l]},0,${name}\n`;
+        out.reserve(line.length);
+        out.at += out.buf.write(line, out.at, 'latin1');
+      }
+      l++;
+    });
   });
 }
 
@@ -200,4 +205,19 @@ export function readWireLabels(r1cs: Uint8Array): Float64Array {
     pos += len;
   }
   throw new ZkmlError('ARTIFACT_MISSING', 'the r1cs has no wire-to-label map');
+}
+
+/** The wire-to-label map of an r1cs file, read from its section alone (a large r1cs is not loaded). */
+export function readWireLabelsFile(r1csPath: string): Float64Array {
+  const section = scanBinFile(r1csPath, 'r1cs', 'ARTIFACT_MISSING').sections.get(3);
+  if (!section) throw new ZkmlError('ARTIFACT_MISSING', 'the r1cs has no wire-to-label map');
+  const fd = fs.openSync(r1csPath, 'r');
+  try {
+    const bytes = readAt(fd, section.offset, section.size);
+    const out = new Float64Array(bytes.length / 8);
+    for (let i = 0; i < out.length; i++) out[i] = Number(bytes.readBigUInt64LE(8 * i));
+    return out;
+  } finally {
+    fs.closeSync(fd);
+  }
 }

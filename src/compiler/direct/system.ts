@@ -14,6 +14,8 @@ import { BN254_R } from '../../formats/field';
 import { ZkmlError } from '../../errors';
 
 const P = BN254_R;
+const ZERO = 0n;
+const ONE = 1n;
 export type Lc = Map<number, bigint>;
 
 const mod = (v: bigint): bigint => {
@@ -73,6 +75,37 @@ export class Coefficients {
 }
 
 const CHUNK = 1 << 22;
+
+/**
+ * Signal names by wire id as latin1 bytes, one per line, in 16 MiB pieces: millions of wires'
+ * names as JS strings cost about 100 bytes each, as bytes about 40.
+ */
+export class Names {
+  private readonly pieces: Buffer[] = [Buffer.alloc(1 << 24)];
+  private used = 0;
+  push(name: string): void {
+    let piece = this.pieces[this.pieces.length - 1];
+    if (this.used + name.length + 1 > piece.length) {
+      piece = Buffer.alloc(Math.max(1 << 24, name.length + 1));
+      this.pieces.push(piece);
+      this.used = 0;
+    }
+    this.used += piece.write(name, this.used, 'latin1');
+    piece[this.used++] = 10;
+  }
+  /** Every name in wire order. */
+  forEach(visit: (name: string) => void): void {
+    this.pieces.forEach((piece, k) => {
+      const end = k === this.pieces.length - 1 ? this.used : piece.length;
+      for (let at = 0; at < end; ) {
+        const nl = piece.indexOf(10, at);
+        if (nl < 0 || nl >= end) break;
+        visit(piece.toString('latin1', at, nl));
+        at = nl + 1;
+      }
+    });
+  }
+}
 
 /** A combination already packed: its size at chunk[p], its terms after it. */
 interface Packed {
@@ -171,7 +204,7 @@ export class ConstraintSystem {
   /** Wire values (canonical), indexed by wire id; wire 0 is 1. */
   readonly values: bigint[] = [1n];
   /** Signal names by wire id (for the .sym file); not kept by a witness-only build. */
-  readonly names: string[] = ['one'];
+  readonly names = new Names();
   /** Wires main fixes from outside (its outputs and inputs): never eliminated. */
   private readonly fixed = new Set<number>([0]);
   /** Eliminated wire → its value as a linear combination (possibly of other eliminated wires). */
@@ -181,12 +214,16 @@ export class ConstraintSystem {
   /** Linear constraints between fixed wires only: kept as constraints (A = B = 0), as circom does. */
   private readonly fixedLinear: Lc[] = [];
   /** When false, only values are kept (no constraints): a witness-only build. */
-  constructor(readonly withConstraints = true) {}
+  constructor(readonly withConstraints = true) {
+    if (withConstraints) this.names.push('one');
+  }
 
   /** A new wire holding `value` (a `<--` signal or a quadratic's output); fixed: one of main's inputs or outputs. */
   wire(name: string, value: bigint, fixed = false): number {
     const id = this.values.length;
-    this.values.push(mod(value));
+    const v = mod(value);
+    // Most wires are bits: one shared 0n and 1n rather than a BigInt each.
+    this.values.push(v === 0n ? ZERO : v === 1n ? ONE : v);
     if (this.withConstraints) this.names.push(name);
     if (fixed) this.fixed.add(id);
     return id;
@@ -290,6 +327,6 @@ export interface FinishedSystem {
   /** label → wire, -1 when eliminated or unused. */
   wireOf: Int32Array;
   /** label → signal name (circom's naming, for the .sym file and the audit). */
-  names: string[];
+  names: Names;
   nLabels: number;
 }

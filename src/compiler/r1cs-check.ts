@@ -11,7 +11,7 @@ import { ZkmlError } from '../errors';
 import { artifactPath, ARTIFACTS, readManifest } from '../formats/artifacts';
 import { readCompiled } from '../formats/compiled-model';
 import { directWitness } from './direct/backend';
-import { readWireLabels } from './direct/files';
+import { readWireLabelsFile } from './direct/files';
 import { readBigLE, scanBinFile } from '../snark/bin-file';
 import { readR1csHeader } from '../snark/r1cs-header';
 import { BN254_R } from '../formats/field';
@@ -163,7 +163,7 @@ export function verifyWitnessFile(r1csPath: string, witness: readonly bigint[]):
 export async function computeWitness(input: Record<string, unknown>, wasmPath: string): Promise<bigint[]> {
   const buildDir = path.dirname(wasmPath);
   if (!fs.existsSync(wasmPath) && path.basename(wasmPath) === ARTIFACTS.wasm && fs.existsSync(artifactPath(buildDir, 'manifest')) && readManifest(buildDir).backend === 'direct') {
-    const labels = readWireLabels(fs.readFileSync(artifactPath(buildDir, 'r1cs')));
+    const labels = readWireLabelsFile(artifactPath(buildDir, 'r1cs'));
     return directWitness(readCompiled(buildDir).model, input as Record<string, bigint[]>, labels);
   }
   const mem: { type: 'mem'; data?: Uint8Array } = { type: 'mem' };

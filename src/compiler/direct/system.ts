@@ -97,7 +97,7 @@ export class Names {
   forEach(visit: (name: string) => void): void {
     this.pieces.forEach((piece, k) => {
       const end = k === this.pieces.length - 1 ? this.used : piece.length;
-      for (let at = 0; at < end; ) {
+      for (let at = 0; at < end;) {
         const nl = piece.indexOf(10, at);
         if (nl < 0 || nl >= end) break;
         visit(piece.toString('latin1', at, nl));

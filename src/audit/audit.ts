@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { artifactPath, readManifest } from '../formats/artifacts';
 import { directWitness } from '../compiler/direct/backend';
-import { readWireLabels } from '../compiler/direct/files';
+import { readWireLabelsFile } from '../compiler/direct/files';
 import { compileCircom, copyTemplateLibrary } from '../compiler/circom2';
 import { readR1csHeader } from '../snark/r1cs-header';
 import { emitCircuit } from '../compiler/emit';
@@ -102,7 +102,7 @@ export async function auditCircuit(model: QuantizedModel, files: CircuitFiles, i
   const r1cs = loadR1cs(files.r1csPath);
   // A direct build's witness is the backend's own, mapped to wires by the r1cs; the audit judges it
   // against the r1cs alone, exactly as a circom build's wasm witness.
-  const witness = files.wasmPath ? await computeWitness(input, files.wasmPath) : directWitness(model, input, readWireLabels(fs.readFileSync(files.r1csPath)));
+  const witness = files.wasmPath ? await computeWitness(input, files.wasmPath) : directWitness(model, input, readWireLabelsFile(files.r1csPath));
   if (!verifyWitness(r1cs, witness).ok) throw new ZkmlError('WITNESS_FAILED', 'the honest witness does not satisfy the constraints');
   const roles = classifySignals(readSymEntries(files.symPath), r1cs.nOutputs, r1cs.nPubInputs + r1cs.nPrvInputs);
   const byClass = generateMutations(model, roles, witness, r1cs.prime);

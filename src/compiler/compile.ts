@@ -2,6 +2,7 @@
  * The compile stage: ONNX file → graph IR → quantized model → circom source → r1cs/wasm/sym,
  * with compiled.json, the per-layer report and the manifest in the build folder.
  */
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { artifactPath, diskError, diskFullOr, Manifest, sha256Bytes, sha256File, writeFileAtomic, writeJson } from '../formats/artifacts';
@@ -15,13 +16,13 @@ import { calibrateRanges } from '../quantize/float-executor';
 import { searchPrecision } from '../quantize/precision-search';
 import { attributeError } from '../quantize/error-attribution';
 import type { QuantizedModel } from '../formats/quantized-model';
-import { stringifyWithBigints } from '../formats/bigint-json';
+import { writeJsonWithBigints } from '../formats/bigint-json';
 import type { CompiledModel } from '../formats/compiled-model';
 import { CompileSettings, parseSettings } from '../formats/settings';
 import { compileCircom, copyTemplateLibrary } from './circom2';
 import { readR1csHeader } from '../snark/r1cs-header';
 import { mainIncludes } from './emit-main';
-import { emitCircuit } from './emit';
+import { emitCircuitLines } from './emit';
 import { calibrationAccuracy, FloatOutputs, pickOutputs } from './layer-errors';
 import { addCalibration, buildReport, CircuitBackend, CompileReport, formatReport, provingCost } from './report';
 import { compileDirect } from './direct/backend';
@@ -152,10 +153,11 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
   fs.rmSync(circuitDir, { recursive: true, force: true });
   fs.mkdirSync(circuitDir, { recursive: true });
   const te = Date.now();
-  const source = emitCircuit(model, path.basename(onnxPath));
+  let sourceSha256: string;
   try {
     copyTemplateLibrary(circuitDir, mainIncludes(model).length > 0);
-    fs.writeFileSync(artifactPath(buildDir, 'circuitSource'), source);
+    const lines = emitCircuitLines(model, path.basename(onnxPath));
+    sourceSha256 = writePieces(artifactPath(buildDir, 'circuitSource'), (write) => lines.forEach((line, i) => write(i === 0 ? line : `\n${line}`)));
   } catch (err) {
     throw diskError(err, circuitDir);
   }
@@ -168,9 +170,7 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
   if (options.backend !== 'circom' && !fallback) {
     progress('r1cs', 0.2);
     const td = Date.now();
-    const circuit = compileDirect(model);
-    writeFileAtomic(artifactPath(buildDir, 'r1cs'), circuit.r1cs);
-    writeFileAtomic(artifactPath(buildDir, 'sym'), circuit.sym);
+    compileDirect(model, { r1cs: artifactPath(buildDir, 'r1cs'), sym: artifactPath(buildDir, 'sym') });
     fs.rmSync(artifactPath(buildDir, 'wasm'), { force: true });
     directMs = Date.now() - td;
     // The direct r1cs must be circom's: where its count differs from the prediction (circom's rule),
@@ -222,7 +222,7 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
     ...(weights ? { weights } : {}),
   };
   writeFileAtomic(artifactPath(buildDir, 'onnx'), bytes);
-  writeFileAtomic(artifactPath(buildDir, 'compiled'), stringifyWithBigints(compiled));
+  writePieces(artifactPath(buildDir, 'compiled'), (write) => writeJsonWithBigints(compiled, write));
   const totalMs = Date.now() - t0;
   report.compile = {
     ingestMs,
@@ -243,7 +243,7 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
     format: 'zkml-manifest/1',
     onnxSha256,
     settingsSha256: compiled.settingsSha256,
-    circuitSourceSha256: sha256Bytes(source),
+    circuitSourceSha256: sourceSha256,
     r1csSha256: sha256File(artifactPath(buildDir, 'r1cs')),
     ...(backend === 'direct' ? { backend: 'direct' as const, compiledSha256: sha256File(artifactPath(buildDir, 'compiled')) } : { wasmSha256: sha256File(artifactPath(buildDir, 'wasm')) }),
     ...(weights ? { weightsCommitment: weights.commitment } : {}),
@@ -258,6 +258,40 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
     manifest,
     timings: { quantizeMs, circomMs, totalMs },
   };
+}
+
+/**
+ * Writes a file from pieces of text, buffered, under a temporary name renamed when complete, and
+ * returns its sha256: a corpus transformer's circuit source and compiled.json are more than one JS
+ * string can hold.
+ */
+function writePieces(file: string, produce: (write: (piece: string) => void) => void): string {
+  const hash = crypto.createHash('sha256');
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    let pending: string[] = [];
+    let size = 0;
+    const flush = () => {
+      const text = pending.join('');
+      hash.update(text);
+      fs.writeSync(fd, text);
+      pending = [];
+      size = 0;
+    };
+    produce((piece) => {
+      pending.push(piece);
+      size += piece.length;
+      if (size > 1 << 24) flush();
+    });
+    flush();
+    fs.closeSync(fd);
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw diskError(err, file);
+  }
+  return hash.digest('hex');
 }
 
 /** With private weights: a salt (given or random) and the commitment the circuit will output. */

@@ -362,6 +362,11 @@ export interface EmitShape {
 }
 
 export function emitCircuit(model: QuantizedModel, title: string, shape: EmitShape = {}): string {
+  return emitCircuitLines(model, title, shape).join('\n');
+}
+
+/** emitCircuit's lines (a corpus transformer's source is more than a JS string holds). */
+export function emitCircuitLines(model: QuantizedModel, title: string, shape: EmitShape = {}): string[] {
   const lines: string[] = [
     'pragma circom 2.1.0;',
     '',
@@ -373,6 +378,6 @@ export function emitCircuit(model: QuantizedModel, title: string, shape: EmitSha
   const parts = layerParts(model, shape.materialiseSums ?? true);
   for (const part of parts) emitLayerTemplate(model, part, lines);
   emitModelTemplate(model, parts, lines);
-  lines.push(...emitMain(model));
-  return lines.join('\n');
+  for (const line of emitMain(model)) lines.push(line);
+  return lines;
 }

@@ -11,8 +11,10 @@ import { ZkmlError } from '../errors';
 import { artifactPath, ARTIFACTS, readManifest } from '../formats/artifacts';
 import { readCompiled } from '../formats/compiled-model';
 import { directWitness } from './direct/backend';
-import { readWireLabels } from './direct/files';
-import { readBigLE } from '../snark/bin-file';
+import { readWireLabelsFile } from './direct/files';
+import { readBigLE, scanBinFile } from '../snark/bin-file';
+import { readR1csHeader } from '../snark/r1cs-header';
+import { BN254_R } from '../formats/field';
 import { snarkjs } from '../snark/snarkjs';
 
 /** Sparse linear combination: parallel arrays of wire indices and coefficients (canonical, < p). */
@@ -107,6 +109,52 @@ export function verifyWitness(r1cs: R1cs, witness: readonly bigint[]): WitnessCh
 }
 
 /**
+ * verifyWitness on an r1cs file too large to load (a corpus transformer's is gigabytes): the
+ * constraints are read through a 64 MiB window, one at a time.
+ */
+export function verifyWitnessFile(r1csPath: string, witness: readonly bigint[]): WitnessCheck {
+  const file = scanBinFile(r1csPath, 'r1cs', 'CIRCOM_FAILED');
+  const header = readR1csHeader(r1csPath, 'CIRCOM_FAILED');
+  const body = file.sections.get(2)!;
+  if (witness.length !== header.nVars) throw new ZkmlError('WITNESS_FAILED', `witness has ${witness.length} values, the circuit has ${header.nVars} wires`);
+  const p = BN254_R;
+  const w = witness.map((v) => ((v % p) + p) % p);
+  if (w[0] !== 1n) return { ok: false, firstViolated: -1 };
+  const n8 = header.n8;
+  const fd = fs.openSync(r1csPath, 'r');
+  try {
+    const window = Buffer.alloc(1 << 26);
+    let from = 0;
+    let got = 0;
+    let at = 0;
+    // Makes [at, at + n) readable in the window.
+    const need = (n: number) => {
+      if (at + n <= from + got) return;
+      from = at;
+      got = fs.readSync(fd, window, 0, Math.min(window.length, body.size - at), body.offset + at);
+      if (got < n) throw new ZkmlError('CIRCOM_FAILED', `${r1csPath}: the r1cs constraints section is truncated`);
+    };
+    const evalLc = (): bigint => {
+      need(4);
+      const n = window.readUInt32LE(at - from);
+      at += 4;
+      need(n * (4 + n8));
+      let s = 0n;
+      for (let i = 0; i < n; i++, at += 4 + n8) s += readBigLE(window, at - from + 4, n8) * w[window.readUInt32LE(at - from)];
+      return s % p;
+    };
+    for (let i = 0; i < header.nConstraints; i++) {
+      const a = evalLc();
+      const b = evalLc();
+      if ((a * b - evalLc()) % p !== 0n) return { ok: false, firstViolated: i };
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return { ok: true };
+}
+
+/**
  * Runs the circuit's witness calculator (snarkjs + circom_runtime) and returns the witness, one
  * canonical field element per r1cs wire. A failing `===`/`assert` becomes WITNESS_FAILED.
  * A direct build (manifest backend 'direct') has no wasm: its circuit.wasm path gives the witness
@@ -115,7 +163,7 @@ export function verifyWitness(r1cs: R1cs, witness: readonly bigint[]): WitnessCh
 export async function computeWitness(input: Record<string, unknown>, wasmPath: string): Promise<bigint[]> {
   const buildDir = path.dirname(wasmPath);
   if (!fs.existsSync(wasmPath) && path.basename(wasmPath) === ARTIFACTS.wasm && fs.existsSync(artifactPath(buildDir, 'manifest')) && readManifest(buildDir).backend === 'direct') {
-    const labels = readWireLabels(fs.readFileSync(artifactPath(buildDir, 'r1cs')));
+    const labels = readWireLabelsFile(artifactPath(buildDir, 'r1cs'));
     return directWitness(readCompiled(buildDir).model, input as Record<string, bigint[]>, labels);
   }
   const mem: { type: 'mem'; data?: Uint8Array } = { type: 'mem' };

@@ -25,40 +25,37 @@ export function readR1csStats(file: string, code: ErrorCode = 'CIRCOM_FAILED'): 
   const section = scanBinFile(file, 'r1cs', code).sections.get(2);
   if (!section) throw new ZkmlError(code, `${file}: no r1cs constraints section`);
   const n8 = header.n8;
-  const buf = readRange(file, section.offset, section.size);
   const stats: R1csStats = { constraints: header.nConstraints, wires: header.nVars, nonZerosA: 0, nonZerosB: 0, nonZerosC: 0, linearConstraints: 0, maxRowAB: 0 };
-  let p = 0;
-  const row = (): number => {
-    if (p + 4 > buf.length) throw new ZkmlError(code, `${file}: the r1cs constraints section is truncated`);
-    const n = buf.readUInt32LE(p);
-    p += 4 + n * (4 + n8);
-    if (p > buf.length) throw new ZkmlError(code, `${file}: the r1cs constraints section is truncated`);
-    return n;
-  };
-  for (let i = 0; i < header.nConstraints; i++) {
-    const a = row();
-    const b = row();
-    stats.nonZerosA += a;
-    stats.nonZerosB += b;
-    stats.nonZerosC += row();
-    if (a === 0 && b === 0) stats.linearConstraints++;
-    stats.maxRowAB = Math.max(stats.maxRowAB, a, b);
-  }
-  return stats;
-}
-
-function readRange(file: string, offset: number, size: number): Buffer {
   const fd = fs.openSync(file, 'r');
   try {
-    const buf = Buffer.alloc(size);
+    // Only each row's length is read, through a 16 MiB window (a large r1cs does not fit in memory).
+    const window = Buffer.alloc(1 << 24);
+    let from = 0;
     let got = 0;
-    while (got < size) {
-      const n = fs.readSync(fd, buf, got, size - got, offset + got);
-      if (n === 0) break;
-      got += n;
+    let p = 0;
+    const row = (): number => {
+      if (p + 4 > section.size) throw new ZkmlError(code, `${file}: the r1cs constraints section is truncated`);
+      if (p < from || p + 4 > from + got) {
+        from = p;
+        got = fs.readSync(fd, window, 0, Math.min(window.length, section.size - p), section.offset + p);
+        if (got < 4) throw new ZkmlError(code, `${file}: the r1cs constraints section is truncated`);
+      }
+      const n = window.readUInt32LE(p - from);
+      p += 4 + n * (4 + n8);
+      if (p > section.size) throw new ZkmlError(code, `${file}: the r1cs constraints section is truncated`);
+      return n;
+    };
+    for (let i = 0; i < header.nConstraints; i++) {
+      const a = row();
+      const b = row();
+      stats.nonZerosA += a;
+      stats.nonZerosB += b;
+      stats.nonZerosC += row();
+      if (a === 0 && b === 0) stats.linearConstraints++;
+      stats.maxRowAB = Math.max(stats.maxRowAB, a, b);
     }
-    return buf.subarray(0, got);
   } finally {
     fs.closeSync(fd);
   }
+  return stats;
 }

@@ -35,8 +35,17 @@ export function artifactPath(buildDir: string, name: ArtifactName): string {
   return path.join(buildDir, ARTIFACTS[name]);
 }
 
+/** Read in 16 MiB pieces: a large circuit's r1cs is more than the 2 GiB readFileSync takes. */
 export function sha256File(file: string): string {
-  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  const hash = crypto.createHash('sha256');
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(1 << 24);
+    for (let n = fs.readSync(fd, buf); n > 0; n = fs.readSync(fd, buf)) hash.update(buf.subarray(0, n));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hash.digest('hex');
 }
 
 export function sha256Bytes(data: Uint8Array | string): string {

@@ -6,6 +6,39 @@ export function stringifyWithBigints(value: unknown): string {
   return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
 }
 
+/**
+ * The text of stringifyWithBigints(value), handed to `write` in pieces: objects and arrays down to
+ * `depth` levels are written member by member, so no single string holds a large model's JSON
+ * (V8 caps a string at about 512 MiB; a corpus transformer's compiled.json is more).
+ */
+export function writeJsonWithBigints(value: unknown, write: (piece: string) => void, depth = 3): void {
+  const json = (v: unknown) => stringifyWithBigints(v);
+  if (depth <= 0 || value === null || typeof value !== 'object' || typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    write(json(value));
+    return;
+  }
+  if (Array.isArray(value)) {
+    write('[');
+    value.forEach((item, i) => {
+      if (i > 0) write(',');
+      // JSON.stringify writes null for what it cannot write in an array.
+      if (item === undefined || typeof item === 'function' || typeof item === 'symbol') write('null');
+      else writeJsonWithBigints(item, write, depth - 1);
+    });
+    write(']');
+    return;
+  }
+  write('{');
+  let first = true;
+  for (const [k, v] of Object.entries(value)) {
+    if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+    write(`${first ? '' : ','}${JSON.stringify(k)}:`);
+    first = false;
+    writeJsonWithBigints(v, write, depth - 1);
+  }
+  write('}');
+}
+
 /** Turns the decimal strings of a parsed QuantizedModel back into bigints, in place. */
 export function reviveModel(m: QuantizedModel): QuantizedModel {
   for (const input of m.inputs) {

@@ -17,10 +17,10 @@ import { after, before, describe, test } from 'node:test';
 import { artifactPath, readManifest } from '../../src/formats/artifacts';
 import { compileModel, CompileResult } from '../../src/compiler/compile';
 import { readCompiled } from '../../src/formats/compiled-model';
-import { computeWitness, loadR1cs, readSymEntries, verifyWitness } from '../../src/compiler/r1cs-check';
+import { computeWitness, loadR1cs, readSymEntries, verifyWitness, verifyWitnessFile } from '../../src/compiler/r1cs-check';
 import { readR1csStats } from '../../src/compiler/r1cs-stats';
 import { directWitness } from '../../src/compiler/direct/backend';
-import { readWireLabels, wtnsBytes } from '../../src/compiler/direct/files';
+import { readWireLabels, readWireLabelsFile, wtnsBytes } from '../../src/compiler/direct/files';
 import { circuitInput, quantizeSample } from '../../src/quantize/codec';
 import { runSetup } from '../../src/setup/groth16-setup';
 import { auditBuild } from '../../src/audit/audit';
@@ -213,6 +213,7 @@ describe('direct backend = circom', () => {
       const model = readCompiled(direct.buildDir).model;
       const r1cs = loadR1cs(artifactPath(direct.buildDir, 'r1cs'));
       const labels = readWireLabels(fs.readFileSync(artifactPath(direct.buildDir, 'r1cs')));
+      assert.deepEqual(readWireLabelsFile(artifactPath(direct.buildDir, 'r1cs')), labels);
       const nPublic = r1cs.nOutputs + r1cs.nPubInputs;
       const sym = readSymEntries(artifactPath(direct.buildDir, 'sym'));
       const bitWires = sym.filter((e) => e.witness > 0 && /\.bits\[\d+\]$/.test(e.name)).map((e) => e.witness);
@@ -227,6 +228,9 @@ describe('direct backend = circom', () => {
         const output = [...w];
         output[1] = output[1] + 1n;
         assert.equal(verifyWitness(r1cs, output).ok, false, 'an output +1 is refused');
+        // The streamed check (for r1cs files too large to load) agrees.
+        assert.deepEqual(verifyWitnessFile(artifactPath(direct.buildDir, 'r1cs'), w), { ok: true });
+        assert.deepEqual(verifyWitnessFile(artifactPath(direct.buildDir, 'r1cs'), output), verifyWitness(r1cs, output));
         for (const wire of [bitWires[s], bitWires[bitWires.length - 1 - s]]) {
           const flipped = [...w];
           flipped[wire] = 1n - flipped[wire];

@@ -43,10 +43,15 @@ describeCorpus('corpus tier 3 attention', 'corpus tier 3, attention: ingest, flo
     });
   }
 
-  test('ezkl/multihead_attention: the circuit size at default settings (docs/attention.md)', () => {
-    const model = quantizeGraph(loadOnnx(modelBytes('ezkl/multihead_attention')), parseSettings({}), []);
-    assert.equal(buildReport(model).predictedConstraints, 2_107_828);
-  });
+  for (const [model, constraints] of [
+    ['ezkl/multihead_attention', 2_107_828],
+    ['ezkl/self_attention', 8_774_340],
+  ] as const) {
+    test(`${model}: the circuit size at default settings (docs/attention.md, compiled there with the direct backend)`, () => {
+      const quantized = quantizeGraph(loadOnnx(modelBytes(model)), parseSettings({}), []);
+      assert.equal(buildReport(quantized).predictedConstraints, constraints);
+    });
+  }
 
   test('ezkl/nanoGPT: quantizes with a finite error bound (the range cap), its circuit size pinned (docs/attention.md)', async () => {
     const bytes = modelBytes('ezkl/nanoGPT');

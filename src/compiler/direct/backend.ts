@@ -6,8 +6,7 @@ import type { QuantizedModel } from '../../formats/quantized-model';
 import { ZkmlError } from '../../errors';
 import { BN254_R } from '../../formats/field';
 import { buildModelSystem } from './model';
-import { r1csBytes, symText } from './files';
-import type { FinishedSystem } from './system';
+import { writeR1cs, writeSym } from './files';
 
 function counts(model: QuantizedModel) {
   const size = (t: number) => model.tensors[t].size;
@@ -24,16 +23,16 @@ function placeholderInput(model: QuantizedModel): Record<string, bigint[]> {
   return Object.fromEntries(model.inputs.map((i) => [`x${i.tensor}`, new Array<bigint>(model.tensors[i.tensor].size).fill(i.lo)]));
 }
 
-export interface DirectCircuit {
-  r1cs: Buffer;
-  sym: string;
-  system: FinishedSystem;
-}
-
-/** The circuit of a model the direct backend covers (see directUnsupported), with circom's layout. */
-export function compileDirect(model: QuantizedModel, input: Record<string, readonly bigint[]> = placeholderInput(model)): DirectCircuit {
+/**
+ * Writes the circuit of a model the direct backend covers (see directUnsupported), with circom's
+ * layout, to the r1cs and sym files; returns its constraint count.
+ */
+export function compileDirect(model: QuantizedModel, files: { r1cs: string; sym: string }, input: Record<string, readonly bigint[]> = placeholderInput(model)): number {
   const system = buildModelSystem(model, input).finish();
-  return { r1cs: r1csBytes(system, counts(model)), sym: symText(system), system };
+  const constraints = system.constraints.count;
+  writeR1cs(system, counts(model), files.r1cs);
+  writeSym(system, files.sym);
+  return constraints;
 }
 
 /**

@@ -14,6 +14,8 @@ import { BN254_R } from '../../formats/field';
 import { ZkmlError } from '../../errors';
 
 const P = BN254_R;
+const ZERO = 0n;
+const ONE = 1n;
 export type Lc = Map<number, bigint>;
 
 const mod = (v: bigint): bigint => {
@@ -54,31 +56,175 @@ export function addScaled(acc: Lc, x: Lc, k: bigint = 1n): Lc {
 
 export const sum = (...xs: Array<[Lc, bigint]>): Lc => xs.reduce((acc, [x, k]) => addScaled(acc, x, k), new Map<number, bigint>());
 
-interface Quadratic {
-  a: Lc;
-  b: Lc;
-  c: Lc;
+/**
+ * Coefficients by index: a system has few distinct ones (powers of 2, weights, their negations), so
+ * a stored term is two int32s instead of a Map entry and a BigInt.
+ */
+export class Coefficients {
+  readonly list: bigint[] = [];
+  private readonly index = new Map<bigint, number>();
+  of(c: bigint): number {
+    let i = this.index.get(c);
+    if (i === undefined) {
+      i = this.list.length;
+      this.list.push(c);
+      this.index.set(c, i);
+    }
+    return i;
+  }
+}
+
+const CHUNK = 1 << 22;
+
+/**
+ * Signal names by wire id as latin1 bytes, one per line, in 16 MiB pieces: millions of wires'
+ * names as JS strings cost about 100 bytes each, as bytes about 40.
+ */
+export class Names {
+  private readonly pieces: Buffer[] = [Buffer.alloc(1 << 24)];
+  private used = 0;
+  push(name: string): void {
+    let piece = this.pieces[this.pieces.length - 1];
+    if (this.used + name.length + 1 > piece.length) {
+      piece = Buffer.alloc(Math.max(1 << 24, name.length + 1));
+      this.pieces.push(piece);
+      this.used = 0;
+    }
+    this.used += piece.write(name, this.used, 'latin1');
+    piece[this.used++] = 10;
+  }
+  /** Every name in wire order. */
+  forEach(visit: (name: string) => void): void {
+    this.pieces.forEach((piece, k) => {
+      const end = k === this.pieces.length - 1 ? this.used : piece.length;
+      for (let at = 0; at < end;) {
+        const nl = piece.indexOf(10, at);
+        if (nl < 0 || nl >= end) break;
+        visit(piece.toString('latin1', at, nl));
+        at = nl + 1;
+      }
+    });
+  }
+}
+
+/** A combination already packed: its size at chunk[p], its terms after it. */
+interface Packed {
+  chunk: Int32Array;
+  p: number;
+}
+
+/**
+ * Linear combinations packed as int32s in chunks: per combination its size n, then n (wire,
+ * coefficient index) pairs sorted by wire (the r1cs order). A constraint (three combinations) never
+ * straddles two chunks. About 8 bytes per non-zero, where a Map of BigInts took about 100.
+ */
+export class PackedConstraints {
+  private chunks: Int32Array[] = [];
+  /** The int32s used in each chunk. */
+  private lengths: number[] = [];
+  count = 0;
+  /** Terms over all combinations. */
+  terms = 0;
+  constructor(readonly coefficients: Coefficients) {}
+
+  /** Appends one constraint: each combination a Map or one already packed (copied as it is). */
+  push(lcs: ReadonlyArray<Lc | Packed>): void {
+    let need = 0;
+    for (const lc of lcs) {
+      const n = lc instanceof Map ? lc.size : lc.chunk[lc.p];
+      need += 1 + 2 * n;
+      this.terms += n;
+    }
+    let k = this.chunks.length - 1;
+    if (k < 0 || this.lengths[k] + need > this.chunks[k].length) {
+      this.chunks.push(new Int32Array(Math.max(CHUNK, need)));
+      this.lengths.push(0);
+      k++;
+    }
+    const chunk = this.chunks[k];
+    let p = this.lengths[k];
+    for (const lc of lcs) {
+      if (!(lc instanceof Map)) {
+        const n = 1 + 2 * lc.chunk[lc.p];
+        chunk.set(lc.chunk.subarray(lc.p, lc.p + n), p);
+        p += n;
+        continue;
+      }
+      chunk[p++] = lc.size;
+      for (const w of Int32Array.from(lc.keys()).sort()) {
+        chunk[p++] = w;
+        chunk[p++] = this.coefficients.of(lc.get(w)!);
+      }
+    }
+    this.lengths[k] = p;
+    this.count++;
+  }
+
+  /** Every wire of every term (with repeats). */
+  forEachWire(visit: (wire: number) => void): void {
+    this.chunks.forEach((chunk, k) => {
+      for (let p = 0; p < this.lengths[k]; p += 1 + 2 * chunk[p]) for (let i = 0; i < chunk[p]; i++) visit(chunk[p + 1 + 2 * i]);
+    });
+  }
+
+  /**
+   * Visits every constraint in order, then drops the store (each chunk is released once read, so a
+   * copy made while visiting does not double the memory). `at` is the chunk and the offset of each
+   * of the three combinations.
+   */
+  drain(visit: (chunk: Int32Array, at: readonly [number, number, number]) => void): void {
+    const { chunks, lengths } = this;
+    this.chunks = [];
+    this.lengths = [];
+    this.count = 0;
+    this.terms = 0;
+    for (let k = 0; k < chunks.length; k++) {
+      const chunk = chunks[k];
+      let p = 0;
+      while (p < lengths[k]) {
+        const a = p;
+        const b = a + 1 + 2 * chunk[a];
+        const c = b + 1 + 2 * chunk[b];
+        p = c + 1 + 2 * chunk[c];
+        visit(chunk, [a, b, c]);
+      }
+      chunks[k] = new Int32Array(0);
+    }
+  }
+
+  /** The combination at `p` of a chunk as a Map. */
+  decode(chunk: Int32Array, p: number): Lc {
+    const out = new Map<number, bigint>();
+    for (let i = 0; i < chunk[p]; i++) out.set(chunk[p + 1 + 2 * i], this.coefficients.list[chunk[p + 2 + 2 * i]]);
+    return out;
+  }
 }
 
 export class ConstraintSystem {
   /** Wire values (canonical), indexed by wire id; wire 0 is 1. */
   readonly values: bigint[] = [1n];
-  readonly names: string[] = ['one'];
+  /** Signal names by wire id (for the .sym file); not kept by a witness-only build. */
+  readonly names = new Names();
   /** Wires --O2 never eliminates (main's outputs and public inputs). */
   private readonly fixed = new Set<number>([0]);
   /** Eliminated wire → its value as a linear combination (possibly of other eliminated wires). */
   private readonly substitutions = new Map<number, Lc>();
-  private readonly quadratics: Quadratic[] = [];
+  private readonly coefficients = new Coefficients();
+  private readonly quadratics = new PackedConstraints(this.coefficients);
   /** Linear constraints between fixed wires only: kept as constraints (A = B = 0), as circom does. */
   private readonly fixedLinear: Lc[] = [];
   /** When false, only values are kept (no constraints): a witness-only build. */
-  constructor(readonly withConstraints = true) {}
+  constructor(readonly withConstraints = true) {
+    if (withConstraints) this.names.push('one');
+  }
 
   /** A new wire holding `value` (a `<--` signal or a quadratic's output); fixed: one of main's public signals. */
   wire(name: string, value: bigint, fixed = false): number {
     const id = this.values.length;
-    this.values.push(mod(value));
-    this.names.push(name);
+    const v = mod(value);
+    // Most wires are bits: one shared 0n and 1n rather than a BigInt each.
+    this.values.push(v === 0n ? ZERO : v === 1n ? ONE : v);
+    if (this.withConstraints) this.names.push(name);
     if (fixed) this.fixed.add(id);
     return id;
   }
@@ -97,7 +243,7 @@ export class ConstraintSystem {
 
   /** a · b === c. */
   quadratic(a: Lc, b: Lc, c: Lc): void {
-    if (this.withConstraints) this.quadratics.push({ a, b, c });
+    if (this.withConstraints) this.quadratics.push([a, b, c]);
   }
 
   /**
@@ -141,23 +287,31 @@ export class ConstraintSystem {
     return r;
   }
 
-  /** The finished system: constraints over the surviving wires, renumbered densely in creation order. */
+  /**
+   * The finished system: constraints over the surviving wires, renumbered densely in creation order.
+   * The stored constraints move into it (a system is finished once).
+   */
   finish(): FinishedSystem {
-    const used = new Set<number>(this.fixed);
-    const resolved = this.quadratics.map((q) => ({ a: this.resolve(q.a), b: this.resolve(q.b), c: this.resolve(q.c) }));
-    for (const q of resolved) for (const lc of [q.a, q.b, q.c]) for (const w of lc.keys()) used.add(w);
-    for (const lc of this.fixedLinear) for (const w of lc.keys()) used.add(w);
-    const wireOf = new Int32Array(this.values.length).fill(-1);
-    const labels: number[] = [];
-    for (let w = 0; w < this.values.length; w++) {
-      if (!used.has(w) || this.substitutions.has(w)) continue;
-      wireOf[w] = labels.length;
-      labels.push(w);
-    }
-    const constraints: FinishedConstraint[] = resolved.map((q) => [q.a, q.b, q.c]);
+    const used = new Uint8Array(this.values.length);
+    for (const w of this.fixed) used[w] = 1;
+    const resolved = new PackedConstraints(this.coefficients);
+    this.quadratics.drain((chunk, at) => {
+      const lcs = at.map((p) => {
+        let substituted = false;
+        for (let i = 0; i < chunk[p]; i++) if (this.substitutions.has(chunk[p + 1 + 2 * i])) substituted = true;
+        return substituted ? this.resolve(this.quadratics.decode(chunk, p)) : { chunk, p };
+      });
+      resolved.push(lcs);
+    });
     // Written as circom does (C = -(y - x): the first signal's coefficient is -1).
-    for (const lc of this.fixedLinear) constraints.push([new Map(), new Map(), addScaled(new Map(), lc, -1n)]);
-    return { constraints, labels, wireOf, witness: labels.map((l) => this.values[l]), names: this.names, nLabels: this.values.length };
+    for (const lc of this.fixedLinear) resolved.push([new Map(), new Map(), addScaled(new Map(), lc, -1n)]);
+    resolved.forEachWire((w) => (used[w] = 1));
+    const wireOf = new Int32Array(this.values.length).fill(-1);
+    let nWires = 0;
+    for (let w = 0; w < this.values.length; w++) if (used[w] === 1 && !this.substitutions.has(w)) wireOf[w] = nWires++;
+    const labels = new Int32Array(nWires);
+    for (let w = 0; w < this.values.length; w++) if (wireOf[w] >= 0) labels[wireOf[w]] = w;
+    return { constraints: resolved, labels, wireOf, names: this.names, nLabels: this.values.length };
   }
 
   /** The witness only (a witness-only build: every wire, no elimination), by label. */
@@ -166,18 +320,14 @@ export class ConstraintSystem {
   }
 }
 
-/** One constraint A · B = C over surviving labels (map them to wires with wireOf). */
-export type FinishedConstraint = [Lc, Lc, Lc];
-
 export interface FinishedSystem {
-  constraints: FinishedConstraint[];
+  /** The constraints A · B = C over surviving labels (map them to wires with wireOf), each combination sorted; read once. */
+  constraints: PackedConstraints;
   /** wire → label (the signal's id when created). */
-  labels: number[];
+  labels: Int32Array;
   /** label → wire, -1 when eliminated or unused. */
   wireOf: Int32Array;
-  /** The witness, by wire. */
-  witness: bigint[];
   /** label → signal name (circom's naming, for the .sym file and the audit). */
-  names: string[];
+  names: Names;
   nLabels: number;
 }

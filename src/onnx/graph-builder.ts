@@ -9,6 +9,14 @@ import type { FloatTensor, IrNode } from '../formats/graph';
 export interface Expansion {
   nodes: IrNode[];
   constants: Map<string, FloatTensor>;
+  /** Values that must have one shape, known only once the new nodes are taken (If's two branches). */
+  sameShapes?: SameShape[];
+}
+
+export interface SameShape {
+  a: string;
+  b: string;
+  refusal: (shapeA: number[], shapeB: number[]) => ZkmlError;
 }
 
 /**

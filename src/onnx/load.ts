@@ -10,7 +10,8 @@ import { expandHardmax, isHardmax } from './expand-hardmax';
 import { expandScan, isScan } from './expand-scan';
 import { expandLoop, isLoop } from './expand-loop';
 import { expandLpPool, isLpPool } from './expand-lp-pool';
-import type { Expansion } from './graph-builder';
+import { expandIf, isIf } from './expand-if';
+import type { Expansion, SameShape } from './graph-builder';
 
 type Expander = (node: IrNode, shapes: number[][], consts: Array<FloatTensor | undefined>) => Expansion;
 
@@ -23,6 +24,7 @@ function expanderOf(opType: string): Expander | undefined {
   if (isScan(opType)) return expandScan;
   if (isLoop(opType)) return expandLoop;
   if (isLpPool(opType)) return expandLpPool;
+  if (isIf(opType)) return expandIf;
   return undefined;
 }
 import { foldBatchNorm } from './fold-batchnorm';
@@ -40,8 +42,8 @@ import { DEFAULT_PARSE_LIMITS, ParseLimits, parseOnnx, RawGraph, RawValueInfo } 
 const isSupported = (n: IrNode) => n.opType === 'Constant' || (!!familyOf(n.opType) && n.opType !== INVERSE_STDDEV_OP && n.opType !== INTEGER_DIV_OP) || !!expanderOf(n.opType);
 
 /**
- * Every node whose op is outside the allowlist, all at once, those of Scan and Loop bodies
- * (named 'outer/inner') included. A subgraph inside a body (a nested Scan, Loop or If) is refused:
+ * Every node whose op is outside the allowlist, all at once, those of Scan and Loop bodies and If
+ * branches (named 'outer/inner') included. A subgraph inside a body or branch (a nested Scan, Loop or If) is refused:
  * unrolling resolves one level of outer scope only.
  */
 export function checkSupportedOps(raw: RawGraph): void {
@@ -137,6 +139,17 @@ function guarded<T>(node: IrNode, fn: () => T): T {
   }
 }
 
+/** Refuses a pair whose shapes are both known and differ; returns the pairs not yet known. */
+function checkSameShapes(pending: SameShape[], shapes: Map<string, number[]>): SameShape[] {
+  return pending.filter((p) => {
+    const a = shapes.get(p.a);
+    const b = shapes.get(p.b);
+    if (!a || !b) return true;
+    if (a.length !== b.length || a.some((d, i) => d !== b[i])) throw p.refusal(a, b);
+    return false;
+  });
+}
+
 export function buildGraph(uploaded: RawGraph, leadingDim: number | DimBindings = 1, limits: ParseLimits = DEFAULT_PARSE_LIMITS): Graph {
   const dims = typeof leadingDim === 'number' ? { leading: leadingDim } : leadingDim;
   checkSupportedOps(uploaded);
@@ -155,7 +168,9 @@ export function buildGraph(uploaded: RawGraph, leadingDim: number | DimBindings 
   const integerTyped = new Set([...inputs.filter((v) => isIntegerElem(v.elemType)).map((v) => v.name), ...[...constants].filter(([, t]) => isIntegerElem(t.elemType)).map(([n]) => n)]);
   const nodes: IrNode[] = [];
   const queue = [...raw.nodes].reverse();
+  let pending: SameShape[] = [];
   while (queue.length > 0) {
+    pending = checkSameShapes(pending, shapes);
     let node = queue.pop()!;
     if (node.opType === 'Constant') {
       const value = constantNodeValue(node);
@@ -182,6 +197,7 @@ export function buildGraph(uploaded: RawGraph, leadingDim: number | DimBindings 
         shapes.set(name, t.shape);
       }
       queue.push(...[...expansion.nodes].reverse());
+      pending.push(...(expansion.sameShapes ?? []));
       continue;
     }
     integerTypedOutputs(node, (n) => integerTyped.has(n)).forEach((integer, k) => integer && integerTyped.add(node.outputs[k]));
@@ -215,6 +231,7 @@ export function buildGraph(uploaded: RawGraph, leadingDim: number | DimBindings 
     node.outputs.forEach((o, i) => shapes.set(o, outShapes[i]));
     nodes.push({ ...node, inputs: used });
   }
+  checkSameShapes(pending, shapes);
 
   const outputs: ValueInfo[] = raw.outputs.map((v) => {
     const shape = shapes.get(v.name);

@@ -16,13 +16,15 @@ export const MAX_UNROLLED_NODES = 50_000;
 export class Unroller extends Builder {
   private readonly initializerNames = new Map<string, string>();
 
+  /** `scope` tells apart two subgraphs of one node (If's branches) in the new names. */
   constructor(
     node: IrNode,
     readonly body: Subgraph,
+    private readonly scope = '',
   ) {
     super(node);
     for (const [name, t] of body.initializers) {
-      const outer = `${this.prefix}#/${name}`;
+      const outer = `${this.prefix}#${scope}/${name}`;
       this.initializerNames.set(name, outer);
       this.constants.set(outer, t);
     }
@@ -51,11 +53,11 @@ export class Unroller extends Builder {
       const inputsOuter = n.inputs.map(resolve);
       const outputs = n.outputs.map((o) => {
         if (o === '') return '';
-        const renamed = `${this.prefix}#${k}/${o}`;
+        const renamed = `${this.prefix}#${this.scope}${k}/${o}`;
         local.set(o, renamed);
         return renamed;
       });
-      this.nodes.push({ ...n, name: `${this.node.name}#${k}/${n.name}`, inputs: inputsOuter, outputs });
+      this.nodes.push({ ...n, name: `${this.node.name}#${this.scope}${k}/${n.name}`, inputs: inputsOuter, outputs });
     }
     return this.body.outputs.map((v) => resolve(v.name));
   }

@@ -29,6 +29,7 @@ import { REDUCE_EXPANSIONS } from '../expand-reduce';
 import { HARDMAX_OP } from '../expand-hardmax';
 import { SCAN_OP } from '../expand-scan';
 import { LOOP_OP } from '../expand-loop';
+import { IF_OP } from '../expand-if';
 import { LP_POOL_OP } from '../expand-lp-pool';
 import { INVERSE_STDDEV_OP, inverseStdDevFamily } from './inverse-stddev';
 import { modFamily } from './mod';
@@ -73,7 +74,7 @@ const FAMILIES: OpFamily[] = [
 const BY_OP = new Map<string, OpFamily>();
 for (const f of FAMILIES) for (const op of f.ops) BY_OP.set(op, f);
 
-/** Constant is folded at ingest and never reaches a family; the normalisations, LpPool and recurrent nets are expanded at ingest (expand-normalization.ts, expand-lp-pool.ts, expand-recurrent.ts), Scan and Loop unrolled (expand-scan.ts, expand-loop.ts). */
+/** Constant is folded at ingest and never reaches a family; the normalisations, LpPool and recurrent nets are expanded at ingest (expand-normalization.ts, expand-lp-pool.ts, expand-recurrent.ts), Scan and Loop unrolled (expand-scan.ts, expand-loop.ts), If inlined (expand-if.ts). */
 export const SUPPORTED_OPS: readonly string[] = [
   'Constant',
   ...[...BY_OP.keys()].filter((op) => op !== INVERSE_STDDEV_OP && op !== INTEGER_DIV_OP),
@@ -83,6 +84,7 @@ export const SUPPORTED_OPS: readonly string[] = [
   HARDMAX_OP,
   SCAN_OP,
   LOOP_OP,
+  IF_OP,
   LP_POOL_OP,
 ].sort();
 

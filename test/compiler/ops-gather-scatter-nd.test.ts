@@ -8,21 +8,19 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { artifactPath } from '../../src/formats/artifacts';
 import { CompileResult, compileModel } from '../../src/compiler/compile';
 import { readCompiled } from '../../src/formats/compiled-model';
-import { verifyWitness, computeWitness, loadR1cs } from '../../src/compiler/r1cs-check';
-import { toField } from '../../src/formats/field';
 import { loadOnnx } from '../../src/onnx/load';
 import { createOrtSession, runOrt } from '../../src/onnx/runtime';
 import { InitializerSpec, NodeSpec, writeOnnx } from '../../src/onnx/writer';
-import { circuitInput, quantizeSample } from '../../src/quantize/codec';
+import { quantizeSample } from '../../src/quantize/codec';
 import { runFloat } from '../../src/quantize/float-executor';
 import type { InputSample } from '../../src/formats/input-document';
 import { quantizeGraph } from '../../src/quantize/quantize';
 import { runReference } from '../../src/quantize/reference';
 import { parseSettings } from '../../src/formats/settings';
 import { expectCode, makeTempDir, seededRng } from '../helpers/onnx-builders';
+import { checkWitnesses } from '../helpers/compiled-circuit-check';
 
 const int64 = (name: string, dims: number[], data: number[]): InitializerSpec => ({ name, dims, data, elemType: 'int64' });
 const node = (opType: string, inputs: string[], output: string, attributes: NodeSpec['attributes'] = {}): NodeSpec => ({ opType, name: output, inputs, outputs: [output], attributes });
@@ -99,26 +97,12 @@ describe('GatherND and ScatterND with constant indices', () => {
       // Pinned: 32 input elements × 8-bit range checks (256) and 12 output links (the other outputs are
       // the input wires themselves): no constraint for the selection.
       assert.equal(result.constraints, EXPECTED_CONSTRAINTS);
-      const r1cs = loadR1cs(artifactPath(build, 'r1cs'));
       const rng = seededRng(13);
-      for (let s = 0; s < 3; s++) {
-        const q = quantizeSample(compiled, gridSample(rng));
-        const values = runReference(compiled, q);
-        const witness = await computeWitness(circuitInput(compiled, q), artifactPath(build, 'wasm'));
-        let wire = 1;
-        for (const o of compiled.outputs) {
-          for (const v of values[o.tensor]) {
-            assert.equal(witness[wire].toString(), toField(v), o.name);
-            wire++;
-          }
-        }
-        assert.deepEqual(verifyWitness(r1cs, witness), { ok: true });
-        for (let k = 1; k < wire; k++) {
-          const forged = [...witness];
-          forged[k] = forged[k] + 1n;
-          assert.equal(verifyWitness(r1cs, forged).ok, false, `output wire ${k} moved by one`);
-        }
-      }
+      await checkWitnesses(
+        compiled,
+        build,
+        Array.from({ length: 3 }, () => gridSample(rng)),
+      );
     });
   });
 

@@ -22,6 +22,7 @@ import { quantizeGraph } from '../../src/quantize/quantize';
 import { checkCompiledCircuit } from '../helpers/compiled-circuit-check';
 import { expectCode, makeTempDir, randomInRange, Rng, runOrtFloat, seededRng } from '../helpers/onnx-builders';
 import { assertWithinStaticBound } from '../helpers/within-static-bound';
+import { assertFloatEqualsOrt } from '../helpers/float-vs-ort';
 
 interface Case {
   opType: string;
@@ -73,20 +74,17 @@ const tolerance = (c: Case) => 0.4 * Math.max(1, ...(c.scale ?? []).map(Math.abs
 
 let seed = 900;
 
-async function checkCase(c: Case): Promise<number> {
-  const rng = seededRng(seed++);
-  const bytes = build(c);
+/** Float semantics = onnxruntime on 6 samples, then the integer model within its static bound on 40 in-range inputs. */
+async function floatThenStaticBound(bytes: Uint8Array, rng: Rng): Promise<{ worst: number; bound: number }> {
   const graph = loadOnnx(bytes);
-  const floatSamples = samples(graph, rng, 6);
-  const ortFloat = await runOrtFloat(bytes, graph.inputs, floatSamples);
-  floatSamples.forEach((s, k) => {
-    const want = ortFloat[k].get('y')!;
-    const got = runFloat(graph, s).get('y')!.data;
-    want.forEach((w, i) => assert.ok(Math.abs(got[i] - w) <= 1e-4 * Math.max(1, Math.abs(w)), `float y[${i}]: ours ${got[i]}, onnxruntime ${w}`));
-  });
+  await assertFloatEqualsOrt(bytes, graph, samples(graph, rng, 6), 1e-4);
   const model = quantizeGraph(graph, parseSettings({}), samples(graph, rng, 24));
   const inRange = Array.from({ length: 40 }, () => randomInRange(model, rng));
-  const worst = await assertWithinStaticBound(bytes, graph.inputs, model, inRange);
+  return { worst: await assertWithinStaticBound(bytes, graph.inputs, model, inRange), bound: model.outputs[0].errorBound };
+}
+
+async function checkCase(c: Case): Promise<number> {
+  const { worst } = await floatThenStaticBound(build(c), seededRng(seed++));
   assert.ok(worst <= tolerance(c), `${c.opType}: worst error ${worst} > stated tolerance ${tolerance(c)}`);
   return worst;
 }
@@ -199,22 +197,10 @@ const LP1_AXIS1: Case = { opType: 'LpNormalization', shape: [1, 3, 4], attribute
 const NEW_TOLERANCE: Record<string, number> = { GroupNormalization: 0.5, LpNormalization: 0.2, LpPool: 0.1 };
 
 async function checkNewCase(c: Case, caseSeed: number): Promise<{ worst: number; bound: number }> {
-  const rng = seededRng(caseSeed);
-  const bytes = build(c);
-  const graph = loadOnnx(bytes);
-  const floatSamples = samples(graph, rng, 6);
-  const ortFloat = await runOrtFloat(bytes, graph.inputs, floatSamples);
-  floatSamples.forEach((s, k) => {
-    const want = ortFloat[k].get('y')!;
-    const got = runFloat(graph, s).get('y')!.data;
-    want.forEach((w, i) => assert.ok(Math.abs(got[i] - w) <= 1e-4 * Math.max(1, Math.abs(w)), `float y[${i}]: ours ${got[i]}, onnxruntime ${w}`));
-  });
-  const model = quantizeGraph(graph, parseSettings({}), samples(graph, rng, 24));
-  const inRange = Array.from({ length: 40 }, () => randomInRange(model, rng));
-  const worst = await assertWithinStaticBound(bytes, graph.inputs, model, inRange);
+  const { worst, bound } = await floatThenStaticBound(build(c), seededRng(caseSeed));
   const tol = NEW_TOLERANCE[c.opType] * Math.max(1, ...(c.scale ?? []).map(Math.abs));
   assert.ok(worst <= tol, `${c.opType}: worst error ${worst} > stated tolerance ${tol}`);
-  return { worst, bound: model.outputs[0].errorBound };
+  return { worst, bound };
 }
 
 describe('GroupNormalization and LpNormalization: float semantics and the integer model against onnxruntime', () => {
@@ -271,24 +257,9 @@ describe('LpPool: float semantics and the integer model against onnxruntime', ()
     ['p = 1, pads, dilations 2', LP_POOL_1, 1912],
   ] as const) {
     test(name, async (t) => {
-      const rng = seededRng(s);
-      const bytes = buildLpPool(c);
-      const graph = loadOnnx(bytes);
-      const floatSamples = samples(graph, rng, 6);
-      const ort = await runOrtFloat(bytes, graph.inputs, floatSamples);
-      floatSamples.forEach((x, k) => {
-        const got = runFloat(graph, x).get('y')!.data;
-        ort[k].get('y')!.forEach((w, i) => assert.ok(Math.abs(got[i] - w) <= 1e-4 * Math.max(1, Math.abs(w)), `float y[${i}]: ours ${got[i]}, onnxruntime ${w}`));
-      });
-      const model = quantizeGraph(graph, parseSettings({}), samples(graph, rng, 24));
-      const worst = await assertWithinStaticBound(
-        bytes,
-        graph.inputs,
-        model,
-        Array.from({ length: 40 }, () => randomInRange(model, rng)),
-      );
+      const { worst, bound } = await floatThenStaticBound(buildLpPool(c), seededRng(s));
       assert.ok(worst <= NEW_TOLERANCE.LpPool, `LpPool: worst error ${worst} > stated tolerance ${NEW_TOLERANCE.LpPool}`);
-      t.diagnostic(`worst |error| ${worst}, static bound ${model.outputs[0].errorBound}`);
+      t.diagnostic(`worst |error| ${worst}, static bound ${bound}`);
     });
   }
 

@@ -15,12 +15,12 @@ import { parseSettings } from '../../src/formats/settings';
 import { loadOnnx } from '../../src/onnx/load';
 import { writeOnnx } from '../../src/onnx/writer';
 import { quantizeSample } from '../../src/quantize/codec';
-import { runFloat } from '../../src/quantize/float-executor';
 import { quantizeGraph } from '../../src/quantize/quantize';
 import { runReference } from '../../src/quantize/reference';
 import { checkCompiledCircuit } from '../helpers/compiled-circuit-check';
 import { expectCode, randomInRange, Rng, runOrtFloat, seededRng } from '../helpers/onnx-builders';
 import { assertWithinStaticBound } from '../helpers/within-static-bound';
+import { assertFloatEqualsOrt } from '../helpers/float-vs-ort';
 
 function build(opType: string, opset: number, axesAsInput: boolean, keepdims = 1): Uint8Array {
   return writeOnnx({
@@ -49,12 +49,7 @@ describe('ReduceL1, ReduceL2, ReduceSumSquare', () => {
         const rng = seededRng(77);
         const bytes = build(opType, opset, axesAsInput, keepdims);
         const graph = loadOnnx(bytes);
-        const floatSamples = samples(graph, rng, 6);
-        const ort = await runOrtFloat(bytes, graph.inputs, floatSamples);
-        floatSamples.forEach((s, k) => {
-          const got = runFloat(graph, s).get('y')!.data;
-          ort[k].get('y')!.forEach((w, i) => assert.ok(Math.abs(got[i] - w) <= 1e-5 * Math.max(1, Math.abs(w)), `float y[${i}]: ${got[i]} vs ${w}`));
-        });
+        await assertFloatEqualsOrt(bytes, graph, samples(graph, rng, 6), 1e-5);
         const model = quantizeGraph(graph, parseSettings({}), samples(graph, rng, 16));
         const inRange = Array.from({ length: 30 }, () => randomInRange(model, rng));
         const want = await runOrtFloat(bytes, graph.inputs, inRange);
@@ -116,12 +111,7 @@ describe('ReduceLogSumExp over several axes', () => {
       const rng = seededRng(95 + keepdims);
       const bytes = build(keepdims, [...axes], [...outShape]);
       const graph = loadOnnx(bytes);
-      const floatSamples = samples(graph, rng, 6);
-      const ort = await runOrtFloat(bytes, graph.inputs, floatSamples);
-      floatSamples.forEach((s, k) => {
-        const got = runFloat(graph, s).get('y')!.data;
-        ort[k].get('y')!.forEach((w, i) => assert.ok(Math.abs(got[i] - w) <= 1e-5 * Math.max(1, Math.abs(w)), `float y[${i}]: ${got[i]} vs ${w}`));
-      });
+      await assertFloatEqualsOrt(bytes, graph, samples(graph, rng, 6), 1e-5);
       const model = quantizeGraph(graph, parseSettings({}), samples(graph, rng, 16));
       const worst = await assertWithinStaticBound(
         bytes,

@@ -9,21 +9,19 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { artifactPath } from '../../src/formats/artifacts';
 import { CompileResult, compileModel } from '../../src/compiler/compile';
 import { readCompiled } from '../../src/formats/compiled-model';
-import { verifyWitness, computeWitness, loadR1cs } from '../../src/compiler/r1cs-check';
-import { toField } from '../../src/formats/field';
 import { loadOnnx } from '../../src/onnx/load';
 import { createOrtSession, runOrt } from '../../src/onnx/runtime';
 import { NodeSpec, writeOnnx } from '../../src/onnx/writer';
-import { circuitInput, quantizeSample } from '../../src/quantize/codec';
+import { quantizeSample } from '../../src/quantize/codec';
 import { runFloat } from '../../src/quantize/float-executor';
 import type { InputSample } from '../../src/formats/input-document';
 import { quantizeGraph } from '../../src/quantize/quantize';
 import { runReference } from '../../src/quantize/reference';
 import { parseSettings } from '../../src/formats/settings';
 import { expectCode, makeTempDir, seededRng } from '../helpers/onnx-builders';
+import { checkWitnesses } from '../helpers/compiled-circuit-check';
 
 const N = 8;
 const shift = (input: string, amount: string, direction: string, output: string): NodeSpec => ({
@@ -146,26 +144,12 @@ describe('Round and BitShift', () => {
         assert.equal(result.report.backend, backend);
         assert.equal(result.report.predictedConstraints, result.constraints);
         assert.equal(result.constraints, EXPECTED_CONSTRAINTS);
-        const r1cs = loadR1cs(artifactPath(build, 'r1cs'));
         const rng = seededRng(9);
-        for (let s = 0; s < 4; s++) {
-          const q = quantizeSample(model, gridSample(rng));
-          const values = runReference(model, q);
-          const witness = await computeWitness(circuitInput(model, q), artifactPath(build, 'wasm'));
-          let wire = 1;
-          for (const o of model.outputs) {
-            for (const v of values[o.tensor]) {
-              assert.equal(witness[wire].toString(), toField(v), `${o.name}`);
-              wire++;
-            }
-          }
-          assert.deepEqual(verifyWitness(r1cs, witness), { ok: true });
-          for (let k = 1; k < wire; k++) {
-            const forged = [...witness];
-            forged[k] = forged[k] + 1n;
-            assert.equal(verifyWitness(r1cs, forged).ok, false, `output wire ${k} moved by one`);
-          }
-        }
+        await checkWitnesses(
+          model,
+          build,
+          Array.from({ length: 4 }, () => gridSample(rng)),
+        );
       });
     });
   }

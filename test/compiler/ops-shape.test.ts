@@ -31,7 +31,7 @@ import { quantizeGraph } from '../../src/quantize/quantize';
 import { runReference } from '../../src/quantize/reference';
 import { parseSettings } from '../../src/formats/settings';
 import { expectCode, makeTempDir, randomInRange, Rng, seededRng } from '../helpers/onnx-builders';
-import { SHAPE_CIRCUIT } from '../helpers/linear-circuits';
+import { node, ints, BIG, SHAPE_CIRCUIT } from '../helpers/linear-circuits';
 
 type Shape = number[];
 
@@ -132,18 +132,9 @@ async function checkCase(c: Case): Promise<{ graph: Graph; model: QuantizedModel
   }
 }
 
-const node = (opType: string, inputs: string[], attributes: NodeSpec['attributes'] = {}, outputs = ['y'], name = `${opType.toLowerCase()}0`): NodeSpec => ({
-  opType,
-  name,
-  inputs,
-  outputs,
-  attributes,
-});
-const ints = (name: string, values: number[]): NodeSpec => ({ opType: 'Constant', name: `c_${name}`, inputs: [], outputs: [name], attributes: { value_ints: values } });
 const int = (name: string, value: number): NodeSpec => ({ opType: 'Constant', name: `c_${name}`, inputs: [], outputs: [name], attributes: { value_int: value } });
 const flt = (name: string, value: number): NodeSpec => ({ opType: 'Constant', name: `c_${name}`, inputs: [], outputs: [name], attributes: { value_float: { type: 'float', value } } });
 const layerOps = (model: QuantizedModel) => model.layers.map((l) => l.opType);
-const BIG = Number.MAX_SAFE_INTEGER;
 
 /** Sets a graph input's element type (our writer only declares float32). */
 function setInputType(model: onnx.ModelProto, name: string, elemType: number): void {

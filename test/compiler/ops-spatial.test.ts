@@ -10,18 +10,15 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { artifactPath } from '../../src/formats/artifacts';
 import { CompileResult, compileModel } from '../../src/compiler/compile';
 import { readCompiled } from '../../src/formats/compiled-model';
 import { buildReport } from '../../src/compiler/report';
-import { verifyWitness, computeWitness, loadR1cs } from '../../src/compiler/r1cs-check';
 import type { Graph } from '../../src/formats/graph';
 import { sizeOf } from '../../src/formats/graph';
 import { loadOnnx } from '../../src/onnx/load';
 import { createOrtSession, runOrt } from '../../src/onnx/runtime';
 import { InitializerSpec, NodeSpec, writeOnnx } from '../../src/onnx/writer';
-import { circuitInput, quantizeSample } from '../../src/quantize/codec';
-import { toField } from '../../src/formats/field';
+import { quantizeSample } from '../../src/quantize/codec';
 import { runFloat } from '../../src/quantize/float-executor';
 import type { InputSample } from '../../src/formats/input-document';
 import type { QuantizedModel } from '../../src/formats/quantized-model';
@@ -31,7 +28,8 @@ import { parseSettings } from '../../src/formats/settings';
 import { topKStages } from '../../src/quantize/lower/topk';
 import { auditBuild } from '../../src/audit/audit';
 import { expectCode, makeTempDir, randomInRange, Rng, seededRng } from '../helpers/onnx-builders';
-import { SPATIAL_CIRCUIT } from '../helpers/linear-circuits';
+import { node, weights, i64, floats, SPATIAL_CIRCUIT } from '../helpers/linear-circuits';
+import { checkWitnesses } from '../helpers/compiled-circuit-check';
 
 interface Case {
   opset?: number;
@@ -115,17 +113,7 @@ async function checkCase(c: Case): Promise<{ graph: Graph; model: QuantizedModel
   }
 }
 
-const node = (opType: string, inputs: string[], attributes: NodeSpec['attributes'] = {}, outputs = ['y'], name = `${opType.toLowerCase()}0`): NodeSpec => ({
-  opType,
-  name,
-  inputs,
-  outputs,
-  attributes,
-});
 const toFloat = (input: string, output: string): NodeSpec => ({ opType: 'Cast', name: `cast_${output}`, inputs: [input], outputs: [output], attributes: { to: 1 } });
-const weights = (dims: number[], rng = seededRng(dims.reduce((a, b) => a * 7 + b, 3))) => ({ dims, data: Array.from({ length: sizeOf(dims) }, () => Math.round(rng.uniform(-1, 1) * 64) / 64) });
-const i64 = (values: number[], dims = [values.length]) => ({ dims, data: values, elemType: 'int64' as const });
-const floats = (values: number[]) => ({ dims: [values.length], data: values });
 
 describe('ConvTranspose', () => {
   const cases: Array<[string, Record<string, number[]>, number[], NodeSpec['attributes'], boolean?]> = [
@@ -336,25 +324,11 @@ describe('circuit: ConvTranspose, bilinear Resize, TopK, CumSum, DepthToSpace', 
     assert.equal(result.report.backend, 'direct');
     assert.equal(result.report.backendFallback, undefined);
     assert.deepEqual(result.report.r1cs, circom.report.r1cs, "the direct r1cs has circom's counts");
-    const r1cs = loadR1cs(artifactPath(buildDir, 'r1cs'));
     const rng = seededRng(77);
-    for (let s = 0; s < 3; s++) {
-      const q = quantizeSample(model, sample(loadOnnx(build(c)), rng, true));
-      const values = runReference(model, q);
-      const witness = await computeWitness(circuitInput(model, q), artifactPath(buildDir, 'wasm'));
-      let wire = 1;
-      for (const o of model.outputs) {
-        for (const v of values[o.tensor]) {
-          assert.equal(witness[wire].toString(), toField(v), `${o.name}`);
-          wire++;
-        }
-      }
-      assert.deepEqual(verifyWitness(r1cs, witness), { ok: true });
-      for (let k = 1; k < wire; k++) {
-        const forged = [...witness];
-        forged[k] = forged[k] + 1n;
-        assert.equal(verifyWitness(r1cs, forged).ok, false, `output wire ${k} moved by one`);
-      }
-    }
+    await checkWitnesses(
+      model,
+      buildDir,
+      Array.from({ length: 3 }, () => sample(loadOnnx(build(c)), rng, true)),
+    );
   });
 });

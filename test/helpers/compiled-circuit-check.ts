@@ -2,7 +2,8 @@
  * The circuit check shared by the op-family tests: compile an ONNX model with a calibration, pin its
  * constraint count (predicted = r1cs = expected), then for a few random in-range inputs check that
  * the witness satisfies the R1CS, that its output wires equal the integer reference, and that the
- * first and the last output wire + 1 are refused (a tampered witness).
+ * first and the last output wire + 1 are refused (a tampered witness). checkWitnesses is the same
+ * witness check on a circuit a test built itself: every output wire, each changed alone.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -11,7 +12,8 @@ import { compileModel } from '../../src/compiler/compile';
 import { computeWitness, loadR1cs, verifyWitness } from '../../src/compiler/r1cs-check';
 import { artifactPath } from '../../src/formats/artifacts';
 import { readCompiled } from '../../src/formats/compiled-model';
-import { BN254_R } from '../../src/formats/field';
+import { BN254_R, toField } from '../../src/formats/field';
+import type { InputSample } from '../../src/formats/input-document';
 import type { QuantizedModel } from '../../src/formats/quantized-model';
 import type { CompileSettings } from '../../src/formats/settings';
 import { circuitInput, quantizeSample } from '../../src/quantize/codec';
@@ -66,5 +68,39 @@ export async function checkCompiledCircuit(c: CircuitCheck): Promise<QuantizedMo
     return model;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface WitnessTamper {
+  /** Output wires 1..wires are each changed alone (default: every output element). */
+  wires?: number;
+  /** The changed value of a wire (default: + 1). */
+  change?: (v: bigint) => bigint;
+}
+
+/**
+ * For each input: its witness equals the integer reference on every output wire (outputs in order,
+ * wires from 1), satisfies the R1CS, and each output wire changed alone (+ 1 by default) is refused.
+ */
+export async function checkWitnesses(model: QuantizedModel, buildDir: string, inputs: InputSample[], tamper: WitnessTamper = {}): Promise<void> {
+  const r1cs = loadR1cs(artifactPath(buildDir, 'r1cs'));
+  const change = tamper.change ?? ((v: bigint) => v + 1n);
+  for (const input of inputs) {
+    const q = quantizeSample(model, input);
+    const values = runReference(model, q);
+    const witness = await computeWitness(circuitInput(model, q), artifactPath(buildDir, 'wasm'));
+    let wire = 1;
+    for (const o of model.outputs) {
+      for (const v of values[o.tensor]) {
+        assert.equal(witness[wire].toString(), toField(v), o.name);
+        wire++;
+      }
+    }
+    assert.deepEqual(verifyWitness(r1cs, witness), { ok: true });
+    for (let k = 1; k <= (tamper.wires ?? wire - 1); k++) {
+      const forged = [...witness];
+      forged[k] = change(forged[k]);
+      assert.equal(verifyWitness(r1cs, forged).ok, false, `output wire ${k} changed`);
+    }
   }
 }

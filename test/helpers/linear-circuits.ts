@@ -7,15 +7,16 @@ import { sizeOf } from '../../src/formats/graph';
 import { NodeSpec, writeOnnx } from '../../src/onnx/writer';
 import { seededRng } from './onnx-builders';
 
-const node = (opType: string, inputs: string[], attributes: NodeSpec['attributes'] = {}, outputs = ['y'], name = `${opType.toLowerCase()}0`): NodeSpec => ({
+/** A node named after its op by default, one output `y`: the builders the op tests share. */
+export const node = (opType: string, inputs: string[], attributes: NodeSpec['attributes'] = {}, outputs = ['y'], name = `${opType.toLowerCase()}0`): NodeSpec => ({
   opType,
   name,
   inputs,
   outputs,
   attributes,
 });
-const ints = (name: string, values: number[]): NodeSpec => ({ opType: 'Constant', name: `c_${name}`, inputs: [], outputs: [name], attributes: { value_ints: values } });
-const BIG = Number.MAX_SAFE_INTEGER;
+export const ints = (name: string, values: number[]): NodeSpec => ({ opType: 'Constant', name: `c_${name}`, inputs: [], outputs: [name], attributes: { value_ints: values } });
+export const BIG = Number.MAX_SAFE_INTEGER;
 
 /** Transpose → Slice → Concat (a second input, a constant) → Pad: outputs are input copies and constants. */
 export const SHAPE_CIRCUIT = {
@@ -36,9 +37,9 @@ export const SHAPE_CIRCUIT = {
   inits: { C: { dims: [1, 1, 3], data: [0.5, -1.25, 2] }, v: { dims: [], data: [0.25] } },
 };
 
-const weights = (dims: number[], rng = seededRng(dims.reduce((a, b) => a * 7 + b, 3))) => ({ dims, data: Array.from({ length: sizeOf(dims) }, () => Math.round(rng.uniform(-1, 1) * 64) / 64) });
-const i64 = (values: number[], dims = [values.length]) => ({ dims, data: values, elemType: 'int64' as const });
-const floats = (values: number[]) => ({ dims: [values.length], data: values });
+export const weights = (dims: number[], rng = seededRng(dims.reduce((a, b) => a * 7 + b, 3))) => ({ dims, data: Array.from({ length: sizeOf(dims) }, () => Math.round(rng.uniform(-1, 1) * 64) / 64) });
+export const i64 = (values: number[], dims = [values.length]) => ({ dims, data: values, elemType: 'int64' as const });
+export const floats = (values: number[]) => ({ dims: [values.length], data: values });
 
 /**
  * ConvTranspose, bilinear Resize, TopK, CumSum, DepthToSpace of one input: the Resize outputs are

@@ -57,10 +57,13 @@ describe('maxError: bits chosen for a requested error', () => {
   const graph = loadOnnx(BYTES);
   const ranges = calibrateRanges(graph, samples(graph, 16, 1));
   const settings = parseSettings({});
+  // One search per target, shared by the tests below (each search lowers the model tens of times).
+  const searched = new Map<number, ReturnType<typeof searchPrecision>>();
+  const search = (maxError: number) => searched.get(maxError) ?? searched.set(maxError, searchPrecision(graph, settings, ranges, maxError, cost)).get(maxError)!;
 
   test('the choice meets the target, and no evaluated one-bit-narrower choice meets it more cheaply', () => {
-    for (const maxError of [0.1, 0.03, 0.01]) {
-      const c = searchPrecision(graph, settings, ranges, maxError, cost);
+    for (const maxError of [0.1, 0.01]) {
+      const c = search(maxError);
       assert.ok(c.errorBound <= maxError, `${maxError}: bound ${c.errorBound}`);
       assert.equal(outputErrorBound(c.model), c.errorBound);
       assert.equal(c.model.settings.activationBits, c.settings.activationBits);
@@ -74,14 +77,13 @@ describe('maxError: bits chosen for a requested error', () => {
     }
   });
 
-  test('a tighter target costs at least as many constraints', () => {
-    const sizes = [0.1, 0.03, 0.01].map((e) => cost(searchPrecision(graph, settings, ranges, e, cost).model));
-    assert.ok(sizes[0] <= sizes[1] && sizes[1] <= sizes[2], `constraints ${sizes}`);
-    assert.ok(sizes[0] < sizes[2], `constraints ${sizes}`);
+  test('a tighter target costs more constraints', () => {
+    const sizes = [0.1, 0.01].map((e) => cost(search(e).model));
+    assert.ok(sizes[0] < sizes[1], `constraints ${sizes}`);
   });
 
   test("the chosen circuit's reference stays within the target on fresh inputs (against onnxruntime)", async () => {
-    const c = searchPrecision(graph, settings, ranges, 0.01, cost);
+    const c = search(0.01);
     const session = await createOrtSession(BYTES);
     const out = c.model.outputs[0];
     let worst = 0;
@@ -103,7 +105,7 @@ describe('maxError: bits chosen for a requested error', () => {
   });
 
   test('error shares: on a chain the added shares sum to the bound; through the last layer is the whole bound', () => {
-    const c = searchPrecision(graph, settings, ranges, 0.01, cost);
+    const c = search(0.01);
     const shares = attributeError(graph, c.settings, ranges, c.model)!;
     assert.deepEqual(
       shares.map((s) => s.layer),

@@ -8,7 +8,7 @@
  *  - add:  out[p] = data[p] + Σ_steps b·u, one product per position and step (linear when u is
  *    constant); every update counts, repeats included;
  *  - mul:  v[p] = v[p]·(1 + b·(u − 1)), two products per position and step (one when u is
- *    constant), and a rescale by u's scale when u has fraction bits.
+ *    constant), and one rescale at the end when u has fraction bits.
  */
 import { ZkmlError } from '../../errors';
 import type { IrNode } from '../../formats/graph';
@@ -128,51 +128,84 @@ function scatterAdd(ctx: LowerContext, node: IrNode, spec: ScatterSpec, s: numbe
   ctx.addLayer(node, out, spec.shape, rows, s, 0, false);
 }
 
+/** Fraction bits a mul chain may carry before it is rescaled: the bounds stay far below the field. */
+const MAX_CHAIN_BITS = 64;
+
 /**
- * v[p] = v[p]·f[p] per step, f = 1 + b·(u − 1) at u's scale su (u itself for a constant index); the
- * product sits at s + su and is rescaled back to v's scale s (exact and free when su = 0).
+ * v[p] ← v[p]·f per step, f = 1 + b·(u − 1) at u's scale su (u itself for a constant index), only
+ * at the positions some step may hit. The chain keeps the fraction bits (a position not hit this
+ * step is scaled by 2^su, free) and is rescaled once at the end back to v's scale s: one rounding,
+ * exact and free when su = 0 (integers); earlier only if it would carry more than 64 fraction bits.
  */
 function scatterMul(ctx: LowerContext, node: IrNode, spec: ScatterSpec, out: string): void {
   const s = scaleOf(ctx, spec.data, out);
   const su = scaleOf(ctx, spec.updates, out);
   const one = 1n << BigInt(su);
   const size = spec.data.v ? ctx.tensors[spec.data.v.id].size : spec.data.c!.data.length;
+  const hitAt = Array.from({ length: spec.steps }, (_, step) => Array.from({ length: size }, (_, p) => spec.at(step, p)));
+  // The positions some step may hit; the others are copied from the data at the end.
+  const hit = Array.from({ length: size }, (_, p) => p).filter((p) => hitAt.some((h) => h[p]));
+  if (hit.length === 0) return copy(ctx, node, spec, s, out);
   let uMinusOne: VarTensor | undefined;
-  if (spec.updates.v) {
+  if (spec.updates.v && hitAt.some((h) => h.some((x) => x?.bit !== undefined))) {
     const u = spec.updates.v;
     const rows = Array.from({ length: ctx.tensors[u.id].size }, (_, e) => ({ ...emptyRow(), bias: -one, terms: [[u.id, e, 1n]] as RowDraft['terms'], error: ctx.error(u, e) }));
     uMinusOne = ctx.addLayer(node, `${out}/updates_minus_one`, u.shape, rows, su, 0, false);
   }
-  if (spec.steps === 0) return copy(ctx, node, spec, s, out);
+  const shape = [hit.length];
+  // v over the hit positions: the data (at scale s), then each step's product chain at scale s + extra.
   let v: Table = spec.data;
+  let at = (h: number) => hit[h];
+  let extra = 0;
   for (let step = 0; step < spec.steps; step++) {
-    const factorRows = Array.from({ length: size }, (_, p) => {
-      const row = emptyRow();
-      const hit = spec.at(step, p);
-      if (hit?.bit === undefined) return row;
-      row.bias = one;
-      if (uMinusOne) addProduct(ctx, row, spec.bits!, hit.bit, uMinusOne, hit.update);
-      else addWeightedTerm(ctx, row, spec.bits!, hit.bit, spec.updates.c!.data[hit.update] - 1, su);
-      return row;
-    });
-    const factor = ctx.addLayer(node, `${out}/factor_${step}`, spec.shape, factorRows, su, 0, false);
+    const hits = hit.map((p) => hitAt[step][p]);
+    let factor: VarTensor | undefined;
+    if (hits.some((x) => x?.bit !== undefined)) {
+      const factorRows = hits.map((x) => {
+        const row = emptyRow();
+        if (x?.bit === undefined) return row;
+        row.bias = one;
+        if (uMinusOne) addProduct(ctx, row, spec.bits!, x.bit, uMinusOne, x.update);
+        else addWeightedTerm(ctx, row, spec.bits!, x.bit, spec.updates.c!.data[x.update] - 1, su);
+        return row;
+      });
+      factor = ctx.addLayer(node, `${out}/factor_${step}`, shape, factorRows, su, 0, false);
+    }
     const prev = v;
-    const rows = Array.from({ length: size }, (_, p) => {
+    const prevAt = at;
+    const acc = s + extra + su;
+    const rows = hits.map((x, h) => {
       const row = emptyRow();
-      const hit = spec.at(step, p);
-      // f: the factor layer, or for a constant index the update itself.
-      const f: Table = hit?.bit === undefined ? spec.updates : { v: factor };
-      const fi = hit?.bit === undefined ? (hit?.update ?? 0) : p;
-      if (!hit) addValue(ctx, row, prev, p, s + su);
-      else if (prev.v && f.v) addProduct(ctx, row, prev.v, p, f.v, fi);
-      else if (prev.v) addWeightedTerm(ctx, row, prev.v, p, f.c!.data[fi], s + su);
-      else if (f.v) addWeightedTerm(ctx, row, f.v, fi, prev.c!.data[p], s + su);
-      else addConstant(row, prev.c!.data[p] * f.c!.data[fi], s + su);
+      // f: the factor, or for a constant index the update itself.
+      const f: Table = x?.bit === undefined ? spec.updates : { v: factor! };
+      const fi = x?.bit === undefined ? (x?.update ?? 0) : h;
+      const q = prevAt(h);
+      if (!x) addValue(ctx, row, prev, q, acc);
+      else if (prev.v && f.v) addProduct(ctx, row, prev.v, q, f.v, fi);
+      else if (prev.v) addWeightedTerm(ctx, row, prev.v, q, f.c!.data[fi], acc);
+      else if (f.v) addWeightedTerm(ctx, row, f.v, fi, prev.c!.data[q], acc);
+      else addConstant(row, prev.c!.data[q] * f.c!.data[fi], acc);
       return row;
     });
-    const name = step === spec.steps - 1 ? out : `${out}/step_${step}`;
-    v = { v: ctx.addLayer(node, name, spec.shape, rows, s + su, su, false) };
+    const last = step === spec.steps - 1;
+    const rescale = last || extra + 2 * su > MAX_CHAIN_BITS ? extra + su : 0;
+    const name = last && hit.length === size ? out : `${out}/step_${step}`;
+    v = { v: ctx.addLayer(node, name, shape, rows, acc, rescale, false) };
+    at = (h) => h;
+    extra = extra + su - rescale;
   }
+  if (hit.length === size) return;
+  // The positions no step hits keep the data.
+  const chained = v.v!;
+  const index = new Map(hit.map((p, h) => [p, h]));
+  const rows = Array.from({ length: size }, (_, p) => {
+    const row = emptyRow();
+    const h = index.get(p);
+    if (h === undefined) addValue(ctx, row, spec.data, p, s);
+    else addValue(ctx, row, { v: chained }, h, s);
+    return row;
+  });
+  ctx.addLayer(node, out, spec.shape, rows, s, 0, false);
 }
 
 /**

@@ -36,7 +36,7 @@ const u8 = (name: string, data: number[]): InitializerSpec => ({ name, dims: [da
  * GatherND of x [2, 3, 4] by tuples gi [2, 2] (batch_dims 0) and by bi [2, 1, 1] (batch_dims 1);
  * ScatterND into y [3, 2] of u [2, 2] at si [2, 1] with none, add and mul, and at the constant
  * [[1], [−2]] (both row 1) with add and mul; a uint8 a shifted RIGHT by b, and its high nibble
- * LEFT by c's top two bits.
+ * LEFT by c's top two bits; constants shifted RIGHT by b.
  */
 function model(): Uint8Array {
   return writeOnnx({
@@ -63,8 +63,9 @@ function model(): Uint8Array {
       { name: 'cm', elemType: 'float32', shape: [3, 2] },
       { name: 'right', elemType: 'uint8', shape: [4] },
       { name: 'left', elemType: 'uint8', shape: [4] },
+      { name: 'kr', elemType: 'uint8', shape: [4] },
     ],
-    initializers: [int64('C', [2, 1], [1, -2]), u8('four', [4]), u8('six', [6])],
+    initializers: [int64('C', [2, 1], [1, -2]), u8('four', [4]), u8('six', [6]), u8('K', [200, 3, 255, 16])],
     nodes: [
       node('GatherND', ['x', 'gi'], 'g'),
       node('GatherND', ['x', 'bi'], 'gb', { batch_dims: 1 }),
@@ -77,6 +78,7 @@ function model(): Uint8Array {
       node('BitShift', ['a', 'four'], 'nibble', { direction: 'RIGHT' }),
       node('BitShift', ['c', 'six'], 'top', { direction: 'RIGHT' }),
       node('BitShift', ['nibble', 'top'], 'left', { direction: 'LEFT' }),
+      node('BitShift', ['K', 'b'], 'kr', { direction: 'RIGHT' }),
     ],
   });
 }
@@ -230,5 +232,19 @@ describe('GatherND, ScatterND and BitShift with run-time indices', () => {
   });
 });
 
-// Pinned in the docs (docs/logic.md, "Indices computed at run time").
-const EXPECTED_CONSTRAINTS = 0;
+// Pinned (both backends; docs/logic.md, "Indices computed at run time"): the inputs' range checks (432:
+// 8 bits per element; the float inputs sit at scale 6), then per node —
+//   g  GatherND by 2 run-time tuples over [2, 3] of a run-time x: each coordinate's range check and wrap
+//      (2 · 4 + 2 · 6), 6 cells' EqualsZero bits (2 · 12), 6 products per output element (8 · 6): 92;
+//   gb GatherND batch_dims 1, one coordinate over 3: 2 · 6 + 2 · 6 + 8 · 3 = 48;
+//   sn, sa ScatterND none and add, 2 tuples over 3 rows of y [3, 2]: 2 · 6 + 2 · 6 + 2 · 6 products = 36 each;
+//   sm ScatterND mul: the same 24, 2 products per position and tuple (24) and one rescale of the chain by
+//      12 bits (6 · 22): 180;
+//   ca ScatterND add at constant indices: linear, 0; cm mul at constant indices: the 2 positions hit,
+//      2 products and one rescale (2 + 2 + 2 · 22): 48;
+//   right  BitShift RIGHT by a run-time uint8: its range check into [0, 8) (4 · 6), 8 bits (4 · 16),
+//          one product and a rescale by 7 per element (4 · 17): 156;
+//   nibble, top  constant RIGHT shifts: 32 each; left  LEFT by an amount in [0, 3]: 4 · 8 bits + 4 products = 36;
+//   kr  constants shifted RIGHT by b: its range check and bits (88), the selection free;
+// and 4 public outputs that are linear in other outputs (cm's positions no tuple hits).
+const EXPECTED_CONSTRAINTS = 1220;

@@ -13,7 +13,7 @@
  * Error: exact when x and y carry none; else e·2^y (LEFT), e / 2^y + 1 (RIGHT: a floor may step).
  */
 import { ZkmlError } from '../../errors';
-import type { IrNode } from '../../formats/graph';
+import type { FloatTensor, IrNode } from '../../formats/graph';
 import { sizeOf } from '../../formats/graph';
 import { checkShifts, shiftDirection, uintWidth } from '../../onnx/ops/bitshift';
 import { broadcastIndexMap, broadcastShapes } from '../../onnx/tensor';
@@ -37,11 +37,13 @@ function checkNoWrap(ctx: LowerContext, node: IrNode, v: VarTensor, width: numbe
 }
 
 /** BitShift by an amount computed at run time: x·P for P = 2^y (LEFT) or 2^(K−y) (RIGHT, then ⌊· / 2^(s+K)⌋). */
-function lowerRuntimeShift(node: IrNode, ctx: LowerContext, x: VarTensor, width: number): void {
+function lowerRuntimeShift(node: IrNode, ctx: LowerContext, width: number): void {
   const y = normalizedIndex(ctx, node, indexTensor(ctx, node, 1, 'shift amounts'), width, false);
   const K = Number(ctx.bounds[y.id].reduce((m, b) => (b.hi > m ? b.hi : m), 0n));
   const left = shiftDirection(node) === 'LEFT';
   const bits = indicatorBits(ctx, node, y, K + 1, 'amount_bits');
+  const x = ctx.variable(node.inputs[0]);
+  if (!x) return shiftConstant(node, ctx, ctx.constant(node.inputs[0])!, y, bits, K, width);
   const ySize = ctx.tensors[y.id].size;
   // P at scale K for RIGHT (its value 2^−y), at 0 for LEFT (2^y).
   const powerRows = Array.from({ length: ySize }, (_, e) => {
@@ -69,11 +71,32 @@ function lowerRuntimeShift(node: IrNode, ctx: LowerContext, x: VarTensor, width:
   if (left) checkNoWrap(ctx, node, v, width, s);
 }
 
+/** A constant x by a run-time amount: Σ_k b_k·(x·2^k or ⌊x / 2^k⌋), a selection from constants (free). */
+function shiftConstant(node: IrNode, ctx: LowerContext, x: FloatTensor, y: VarTensor, bits: VarTensor, K: number, width: number): void {
+  const left = shiftDirection(node) === 'LEFT';
+  const shape = broadcastShapes(x.shape, y.shape, node.name);
+  const mapX = broadcastIndexMap(x.shape, shape);
+  const mapY = broadcastIndexMap(y.shape, shape);
+  const rows = Array.from({ length: sizeOf(shape) }, (_, i) => {
+    const row = emptyRow();
+    const c = BigInt(x.data[mapX[i]]); // a uint constant: an integer (ingest read its type)
+    for (let k = 0; k <= K; k++) {
+      const b = mapY[i] * (K + 1) + k;
+      const value = left ? c << BigInt(k) : c >> BigInt(k);
+      if (possible(ctx, bits, b) && value !== 0n) row.terms.push([bits.id, b, value]);
+    }
+    row.error = ctx.error(y, mapY[i]) > 0 ? Number(left ? c << BigInt(K) : c) : 0;
+    return row;
+  });
+  const v = ctx.addLayer(node, node.outputs[0], shape, rows, 0, 0, false);
+  if (left) checkNoWrap(ctx, node, v, width, 0);
+}
+
 export function lowerBitShift(node: IrNode, ctx: LowerContext): void {
-  const x = ctx.variable(node.inputs[0])!;
   const width = uintWidth(ctx.graph, node.inputs[0]);
   const y = ctx.constant(node.inputs[1]);
-  if (!y) return lowerRuntimeShift(node, ctx, x, width);
+  if (!y) return lowerRuntimeShift(node, ctx, width);
+  const x = ctx.variable(node.inputs[0])!;
   checkShifts(node, y.data, width);
   const shape = broadcastShapes(x.shape, y.shape, node.name);
   const mapX = broadcastIndexMap(x.shape, shape);

@@ -1,6 +1,6 @@
 /**
  * GatherND and ScatterND by indices computed at run time, ScatterND's add and mul (run-time and
- * constant indices), and BitShift by a run-time amount (docs/logic.md, "Indices computed at run
+ * constant indices), ScatterElements' add and mul, and BitShift by a run-time amount (docs/logic.md, "Indices computed at run
  * time"). On exactly represented inputs the float semantics and the integer model equal
  * onnxruntime exactly, negative and repeated indices included; the witness (circom and direct
  * backends) equals the integer reference, the constraint count is pinned and predicted, a changed
@@ -36,7 +36,8 @@ const u8 = (name: string, data: number[]): InitializerSpec => ({ name, dims: [da
  * GatherND of x [2, 3, 4] by tuples gi [2, 2] (batch_dims 0) and by bi [2, 1, 1] (batch_dims 1);
  * ScatterND into y [3, 2] of u [2, 2] at si [2, 1] with none, add and mul, and at the constant
  * [[1], [−2]] (both row 1) with add and mul; a uint8 a shifted RIGHT by b, and its high nibble
- * LEFT by c's top two bits; constants shifted RIGHT by b.
+ * LEFT by c's top two bits; constants shifted RIGHT by b; ScatterElements add and mul of u into y
+ * along axis 0 at ei [2, 2].
  */
 function model(): Uint8Array {
   return writeOnnx({
@@ -52,6 +53,7 @@ function model(): Uint8Array {
       { name: 'a', elemType: 'uint8', shape: [4] },
       { name: 'b', elemType: 'uint8', shape: [4] },
       { name: 'c', elemType: 'uint8', shape: [4] },
+      { name: 'ei', elemType: 'int64', shape: [2, 2] },
     ],
     outputs: [
       { name: 'g', elemType: 'float32', shape: [2, 4] },
@@ -64,6 +66,8 @@ function model(): Uint8Array {
       { name: 'right', elemType: 'uint8', shape: [4] },
       { name: 'left', elemType: 'uint8', shape: [4] },
       { name: 'kr', elemType: 'uint8', shape: [4] },
+      { name: 'ea', elemType: 'float32', shape: [3, 2] },
+      { name: 'em', elemType: 'float32', shape: [3, 2] },
     ],
     initializers: [int64('C', [2, 1], [1, -2]), u8('four', [4]), u8('six', [6]), u8('K', [200, 3, 255, 16])],
     nodes: [
@@ -79,6 +83,8 @@ function model(): Uint8Array {
       node('BitShift', ['c', 'six'], 'top', { direction: 'RIGHT' }),
       node('BitShift', ['nibble', 'top'], 'left', { direction: 'LEFT' }),
       node('BitShift', ['K', 'b'], 'kr', { direction: 'RIGHT' }),
+      node('ScatterElements', ['y', 'ei', 'u'], 'ea', { axis: 0, reduction: 'add' }),
+      node('ScatterElements', ['y', 'ei', 'u'], 'em', { axis: 0, reduction: 'mul' }),
     ],
   });
 }
@@ -104,6 +110,7 @@ function sample(rng: ReturnType<typeof seededRng>, distinct = false): InputSampl
     ['a', Float64Array.from({ length: 4 }, () => pick(rng, 0, 255))],
     ['b', Float64Array.from({ length: 4 }, () => pick(rng, 0, 7))],
     ['c', Float64Array.from({ length: 4 }, () => pick(rng, 0, 255))],
+    ['ei', Float64Array.from({ length: 4 }, () => pick(rng, -3, 2))],
   ]);
 }
 
@@ -180,6 +187,7 @@ describe('GatherND, ScatterND and BitShift with run-time indices', () => {
           ['si', 0, 3],
           ['si', 1, -4],
           ['b', 2, 8],
+          ['ei', 3, 3],
         ];
         for (const [input, at, value] of bad) {
           const s = new Map([...base].map(([k, v]) => [k, Float64Array.from(v)]));
@@ -223,6 +231,9 @@ describe('GatherND, ScatterND and BitShift with run-time indices', () => {
     let err = expectCode(() => loadOnnx(single(node('ScatterND', ['x', 'I', 'x'], 'y', { reduction: 'max' }), [x], [int64('I', [2, 1], [0, 1])])), 'ONNX_UNSUPPORTED_ATTRIBUTE');
     assert.match(err.message, /'y' \(ScatterND\).*reduction="max"/);
     assert.equal(err.details?.attribute, 'reduction');
+    err = expectCode(() => loadOnnx(single(node('ScatterElements', ['x', 'I', 'x'], 'y', { reduction: 'min' }), [x], [int64('I', [2, 3], [0, 1, 0, 1, 0, 1])])), 'ONNX_UNSUPPORTED_ATTRIBUTE');
+    assert.match(err.message, /'y' \(ScatterElements\).*reduction="min"/);
+    assert.equal(err.details?.attribute, 'reduction');
     err = expectCode(() => loadOnnx(single(node('GatherND', ['x', 'i'], 'y', { batch_dims: 2 }), [x, { name: 'i', elemType: 'int64', shape: [2, 1] }])), 'ONNX_UNSUPPORTED_ATTRIBUTE');
     assert.match(err.message, /'y' \(GatherND\).*batch_dims/);
     // Float indices computed at run time are not known to hold integers.
@@ -232,7 +243,7 @@ describe('GatherND, ScatterND and BitShift with run-time indices', () => {
   });
 });
 
-// Pinned (both backends; docs/logic.md, "Indices computed at run time"): the inputs' range checks (432:
+// Pinned (both backends; docs/logic.md, "Indices computed at run time"): the inputs' range checks (464:
 // 8 bits per element; the float inputs sit at scale 6), then per node —
 //   g  GatherND by 2 run-time tuples over [2, 3] of a run-time x: each coordinate's range check and wrap
 //      (2 · 4 + 2 · 6), 6 cells' EqualsZero bits (2 · 12), 6 products per output element (8 · 6): 92;
@@ -246,5 +257,8 @@ describe('GatherND, ScatterND and BitShift with run-time indices', () => {
 //          one product and a rescale by 7 per element (4 · 17): 156;
 //   nibble, top  constant RIGHT shifts: 32 each; left  LEFT by an amount in [0, 3]: 4 · 8 bits + 4 products = 36;
 //   kr  constants shifted RIGHT by b: its range check and bits (88), the selection free;
+//   ea, em ScatterElements add and mul, 4 indices over 3: range checks and bits (48), then add: 2 steps of
+//      one product per position of the 2 lines (12): 60; mul: 2 products per position and step (24) and
+//      one rescale of 22 bits per position (6 · 22): 204;
 // and 4 public outputs that are linear in other outputs (cm's positions no tuple hits).
-const EXPECTED_CONSTRAINTS = 1220;
+const EXPECTED_CONSTRAINTS = 1516;

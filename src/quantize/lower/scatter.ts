@@ -13,7 +13,7 @@
 import { ZkmlError } from '../../errors';
 import type { IrNode } from '../../formats/graph';
 import type { ScatterReduction } from '../../onnx/ops/gather-scatter-nd';
-import { gatherElementsLines, scatterElementsAxis } from '../../onnx/ops/indexing';
+import { gatherElementsLines, scatterElementsAxis, scatterElementsReduction } from '../../onnx/ops/indexing';
 import type { LowerContext, RowDraft, VarTensor } from '../context';
 import { indexTensor, indicatorBits, normalizedIndex, possible, type Table, tableOf } from './indexing';
 import { addConstant, addProduct, addWeightedTerm, emptyRow } from './terms';
@@ -209,8 +209,8 @@ function scatterMul(ctx: LowerContext, node: IrNode, spec: ScatterSpec, out: str
 }
 
 /**
- * ScatterElements(data, indices, updates), reduction none, as onnxruntime runs it: per index element
- * e in order, its update hits the position of e's line at axis coordinate indices[e].
+ * ScatterElements(data, indices, updates), as onnxruntime runs it: per index element e in order, its
+ * update hits the position of e's line at axis coordinate indices[e].
  */
 export function lowerScatterElements(node: IrNode, ctx: LowerContext): void {
   const shapes = node.inputs.map((x) => ctx.graph.shapes.get(x)!);
@@ -238,6 +238,6 @@ export function lowerScatterElements(node: IrNode, ctx: LowerContext): void {
       const bit = e * n + (Math.floor(p / stride) % n);
       return possible(ctx, bits, bit) ? { update: e, bit } : undefined;
     },
-    reduction: 'none',
+    reduction: scatterElementsReduction(node),
   });
 }

@@ -54,9 +54,9 @@ export function indexTensor(ctx: LowerContext, node: IrNode, position: number, w
 }
 
 /**
- * Step 1 for the elements `elements` of idx: each wrapped into [0, n) (negative ones counting from
- * the end when `wrapNegative`, else refused), with no witness outside; undefined when their ranges
- * already lie inside [0, n).
+ * Step 1 for the elements `elements` of idx: each wrapped into [0, n), negative ones counting from
+ * the end when `wrapNegative` (else they have no witness either), with no witness outside [−n, n);
+ * undefined when their ranges already lie inside [0, n).
  */
 export function wrappedIndex(ctx: LowerContext, node: IrNode, idx: VarTensor, elements: number[], n: number, name: string, wrapNegative = true): VarTensor | undefined {
   const bounds = elements.map((e) => ctx.bounds[idx.id][e]);

@@ -37,7 +37,7 @@ const u8 = (name: string, data: number[]): InitializerSpec => ({ name, dims: [da
  * ScatterND into y [3, 2] of u [2, 2] at si [2, 1] with none, add and mul, and at the constant
  * [[1], [−2]] (both row 1) with add and mul; a uint8 a shifted RIGHT by b, and its high nibble
  * LEFT by c's top two bits; constants shifted RIGHT by b; ScatterElements add and mul of u into y
- * along axis 0 at ei [2, 2].
+ * along axis 0 at ei [2, 2]; GatherND of a constant table and ScatterND into constant zeros by si.
  */
 function model(): Uint8Array {
   return writeOnnx({
@@ -68,8 +68,17 @@ function model(): Uint8Array {
       { name: 'kr', elemType: 'uint8', shape: [4] },
       { name: 'ea', elemType: 'float32', shape: [3, 2] },
       { name: 'em', elemType: 'float32', shape: [3, 2] },
+      { name: 'gc', elemType: 'float32', shape: [2, 2] },
+      { name: 'sz', elemType: 'float32', shape: [3, 2] },
     ],
-    initializers: [int64('C', [2, 1], [1, -2]), u8('four', [4]), u8('six', [6]), u8('K', [200, 3, 255, 16])],
+    initializers: [
+      int64('C', [2, 1], [1, -2]),
+      u8('four', [4]),
+      u8('six', [6]),
+      u8('K', [200, 3, 255, 16]),
+      { name: 'T', dims: [3, 2], data: Float32Array.of(0.5, -1.25, 2, 3.75, -0.5, 1) },
+      { name: 'Z', dims: [3, 2], data: new Float32Array(6) },
+    ],
     nodes: [
       node('GatherND', ['x', 'gi'], 'g'),
       node('GatherND', ['x', 'bi'], 'gb', { batch_dims: 1 }),
@@ -85,6 +94,8 @@ function model(): Uint8Array {
       node('BitShift', ['K', 'b'], 'kr', { direction: 'RIGHT' }),
       node('ScatterElements', ['y', 'ei', 'u'], 'ea', { axis: 0, reduction: 'add' }),
       node('ScatterElements', ['y', 'ei', 'u'], 'em', { axis: 0, reduction: 'mul' }),
+      node('GatherND', ['T', 'si'], 'gc'), // a constant table: the selection is free
+      node('ScatterND', ['Z', 'si', 'u'], 'sz'), // into constant zeros
     ],
   });
 }
@@ -260,5 +271,7 @@ describe('GatherND, ScatterND and BitShift with run-time indices', () => {
 //   ea, em ScatterElements add and mul, 4 indices over 3: range checks and bits (48), then add: 2 steps of
 //      one product per position of the 2 lines (12): 60; mul: 2 products per position and step (24) and
 //      one rescale of 22 bits per position (6 · 22): 204;
+//   gc GatherND of a constant table by si: its range check and bits (24), the selection free;
+//   sz ScatterND into constant zeros by si: 36, as sn;
 // and 4 public outputs that are linear in other outputs (cm's positions no tuple hits).
-const EXPECTED_CONSTRAINTS = 1516;
+const EXPECTED_CONSTRAINTS = 1576;

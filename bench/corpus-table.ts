@@ -3,13 +3,14 @@
 // refused (the error code and message, which names the offending nodes) or failed (a bug: setup,
 // prove or verify went wrong, or the model ran out of time). Writes docs/corpus.md.
 //
-//   node dist/bench/corpus-table.js [--timeout S] [--max-constraints N] [--only TEXT] [--work DIR] [--resume]
+//   node dist/bench/corpus-table.js [--timeout S] [--max-constraints N] [--only TEXT] [--dim NAME=N]... [--work DIR] [--resume]
 //
 // Each model runs in its own child process, killed after --timeout seconds (default 900), so one
 // slow model bounds the run instead of stalling it. --max-constraints (default 300000) makes compile
 // refuse bigger circuits with MODEL_TOO_LARGE before any circom or setup work. Results are kept in
 // DIR/results.json (default: a folder under the OS temp dir); --resume reuses them for the models
-// already done. --only runs the models whose name contains TEXT (the doc is then not written).
+// already done. --only runs the models whose name contains TEXT (the doc is then not written);
+// --dim binds a symbolic input dimension by name (the compile setting dims), e.g. a sequence length.
 // The dev ptau comes from ZKML_CACHE_DIR (default ~/.cache/zkml).
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -30,6 +31,8 @@ interface Args {
   timeoutS: number;
   maxConstraints: number;
   only?: string;
+  /** Symbolic input dimensions bound by name (--dim NAME=N). */
+  dims?: Record<string, number>;
   workDir: string;
   resume: boolean;
 }
@@ -43,15 +46,22 @@ function parseArgs(argv: string[]): Args {
     timeoutS: Number(value('--timeout') ?? 900),
     maxConstraints: Number(value('--max-constraints') ?? 300_000),
     only: value('--only'),
+    dims: dimArgs(argv),
     workDir: path.resolve(value('--work') ?? path.join(os.tmpdir(), 'zkml-corpus-table')),
     resume: argv.includes('--resume'),
   };
 }
 
+/** Every --dim NAME=N, as the dims setting (undefined when none is given). */
+function dimArgs(argv: string[]): Record<string, number> | undefined {
+  const pairs = argv.flatMap((a, i) => (a === '--dim' && argv[i + 1] ? [argv[i + 1].split('=')] : []));
+  return pairs.length > 0 ? Object.fromEntries(pairs.map(([name, n]) => [name, Number(n)])) : undefined;
+}
+
 /** Child mode: run one model and print its result as the last stdout line. */
-async function child(modelDir: string, workDir: string, maxConstraints: number): Promise<void> {
+async function child(modelDir: string, workDir: string, maxConstraints: number, dims?: Record<string, number>): Promise<void> {
   const r = await runCorpusModel(modelDir, workDir, {
-    settings: { maxConstraints },
+    settings: { maxConstraints, ...(dims ? { dims } : {}) },
     cacheDir: process.env.ZKML_CACHE_DIR,
     seed: SEED,
     onProgress: (stage) => console.log(`stage ${stage}`),
@@ -65,9 +75,13 @@ async function child(modelDir: string, workDir: string, maxConstraints: number):
 function runIsolated(row: CorpusIndexRow, args: Args): Promise<CorpusResult> {
   const base = { model: row.model, tier: row.tier, ops: row.ops };
   return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [__filename, '--child', path.join(corpusDir(), row.model), path.join(args.workDir, 'builds'), String(args.maxConstraints)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const proc = spawn(
+      process.execPath,
+      [__filename, '--child', path.join(corpusDir(), row.model), path.join(args.workDir, 'builds'), String(args.maxConstraints), ...(args.dims ? [JSON.stringify(args.dims)] : [])],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stage = 'start';
     let result: CorpusResult | undefined;
     let stderr = '';
@@ -198,7 +212,7 @@ function writeDoc(results: CorpusResult[], args: Args, totalS: number, supported
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  if (argv[0] === '--child') return child(argv[1], argv[2], Number(argv[3]));
+  if (argv[0] === '--child') return child(argv[1], argv[2], Number(argv[3]), argv[4] ? (JSON.parse(argv[4]) as Record<string, number>) : undefined);
   const args = parseArgs(argv);
   const dir = corpusDir();
   if (!fs.existsSync(path.join(dir, 'INDEX.md'))) {

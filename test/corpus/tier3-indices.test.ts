@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { WIDE_INPUT_BITS } from '../../tools/corpus/run-corpus-model';
-import { assertProvedWithinBound, corpusSuite, provedDiagnostic } from '../helpers/corpus-suite';
+import { assertProvedWithinBound, corpusSuite, provedDiagnostic, summary } from '../helpers/corpus-suite';
 
 /** Model → whether its raw features need the wide-input fallback, and whether it takes minutes. */
 const MODELS: Record<string, { wide: boolean; slow: boolean }> = {
@@ -35,4 +35,14 @@ corpusSuite('corpus tier 3 (indices)', 'corpus tier 3, indices computed at run t
       t.diagnostic(provedDiagnostic(r));
     });
   }
+
+  // Its Cast of the uint8 bytes to int64 and the embedding's Gather by them compile (4,096 constraints);
+  // what is left is its size: two bidirectional LSTMs over 8 steps, past the corpus table's limit and a
+  // setup this machine can run (docs/corpus.md).
+  test('zkml-jolt/tract_tc__byte_sb_bidi_lstm at --dim length=8 is refused only by its size', { skip: SLOW ? false : 'takes a minute and 4 GiB: set ZKML_CORPUS_SLOW=1' }, async () => {
+    const r = await run('zkml-jolt/tract_tc__byte_sb_bidi_lstm', { settings: { dims: { length: 8 }, maxConstraints: 300_000 } });
+    assert.equal(r.status, 'refused', summary(r));
+    assert.equal(r.code, 'MODEL_TOO_LARGE', summary(r));
+    assert.match(r.reason!, /would have \d+ constraints, more than the limit of 300000/);
+  });
 });

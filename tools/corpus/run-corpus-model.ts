@@ -182,15 +182,16 @@ function flattenValues(value: unknown, out: number[]): number[] {
 /**
  * The corpus's input.json fitted to the circuit, which binds a symbolic batch dimension to 1: the
  * first sample's arrays (some files hold several samples) and, of a batched array, its first row.
+ * With a dimension bound by the `dims` setting (a sequence length, say), its first values.
  */
-function fitInputFile(doc: unknown, inputs: ValueInfo[]): InputDoc {
+function fitInputFile(doc: unknown, inputs: ValueInfo[], dimsBound = false): InputDoc {
   const arrays = (doc as { input_data?: unknown[] }).input_data;
   if (!Array.isArray(arrays)) throw new ZkmlError('INPUT_INVALID', 'input.json has no "input_data" array');
   return {
     input_data: inputs.map((info, i) => {
       const values = flattenValues(arrays[i] ?? [], []);
       const size = sizeOf(info.shape);
-      return values.length > size && values.length % size === 0 ? values.slice(0, size) : values;
+      return values.length > size && (dimsBound || values.length % size === 0) ? values.slice(0, size) : values;
     }),
   };
 }
@@ -245,19 +246,20 @@ export async function runCorpusModel(modelDir: string, workDir: string, opts: Co
   try {
     progress(stage);
     const inputFile = path.join(modelDir, 'input.json');
+    const dims = settings?.dims;
     try {
-      graph = loadOnnx(fs.readFileSync(onnxPath));
+      graph = loadOnnx(fs.readFileSync(onnxPath), undefined, dims ? { leading: settings?.leadingDim ?? 1, named: dims } : 1);
     } catch (err) {
       // A symbolic leading dimension that is a time axis (the model convolves along it) does not fit
       // at 1: bind it to the length input.json gives it.
       const leadingDim = err instanceof ZkmlError && err.code === 'SHAPE_MISMATCH' && fs.existsSync(inputFile) ? inputLeadingDim(onnxPath, inputFile) : undefined;
       if (leadingDim === undefined) throw err;
       settings = { ...settings, leadingDim };
-      graph = loadOnnx(fs.readFileSync(onnxPath), undefined, leadingDim);
+      graph = loadOnnx(fs.readFileSync(onnxPath), undefined, dims ? { leading: leadingDim, named: dims } : leadingDim);
     }
     const next = seededRandom(opts.seed ?? 1);
     inputSource = fs.existsSync(inputFile) ? 'input.json' : 'random';
-    inputDoc = inputSource === 'input.json' ? fitInputFile(JSON.parse(fs.readFileSync(inputFile, 'utf8')), graph.inputs) : { input_data: randomSample(graph.inputs, next) };
+    inputDoc = inputSource === 'input.json' ? fitInputFile(JSON.parse(fs.readFileSync(inputFile, 'utf8')), graph.inputs, dims !== undefined) : { input_data: randomSample(graph.inputs, next) };
     // The input itself is one calibration sample, so its range is always covered.
     const extra = graph.inputs.length === 0 ? 0 : (opts.calibrationSamples ?? 15);
     // An input that input.json gives only nonnegative values (e.g. the operand of a Sqrt) is

@@ -1,9 +1,9 @@
 /**
  * BitShift(x, y) on unsigned integer tensors with numpy broadcasting: direction LEFT is x·2^y,
  * RIGHT is ⌊x / 2^y⌋ (src/quantize/lower/bitshift.ts). ONNX defines it on uint8..uint64 only;
- * the shift amount must be a constant below the type's width (a larger shift is undefined in ONNX,
- * a computed one is not supported), and a LEFT shift must not wrap (the circuit proves the
- * unwrapped value, so the bounds must show it fits).
+ * the shift amount must lie below the type's width (a larger shift is undefined in ONNX): a constant
+ * one is checked here, a run-time one has no witness outside [0, width). A LEFT shift must not wrap
+ * (the circuit proves the unwrapped value, so the bounds must show it fits).
  */
 import { ZkmlError } from '../../errors';
 import type { Graph, IrNode } from '../../formats/graph';
@@ -51,13 +51,8 @@ export const bitShiftFamily: OpFamily = {
     checkAttributes(node, ['direction']);
     shiftDirection(node);
     requireCount(node, shapes.length, 2);
-    if (!constInputs[1]) {
-      throw new ZkmlError('ONNX_UNSUPPORTED_OP', `node '${node.name}' (BitShift): a shift amount computed at run time is not supported; it must be a constant`, {
-        node: node.name,
-        opType: 'BitShift',
-      });
-    }
-    checkShifts(node, constInputs[1].data, 64);
+    // A run-time amount is range-checked into [0, width) at lowering (no witness outside).
+    if (constInputs[1]) checkShifts(node, constInputs[1].data, 64);
     return [broadcastShapes(shapes[0], shapes[1], node.name)];
   },
   evalFloat(node, [x, y]) {

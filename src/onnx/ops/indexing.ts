@@ -8,7 +8,7 @@ import type { FloatTensor, IrNode } from '../../formats/graph';
 import { sizeOf } from '../../formats/graph';
 import { strides } from '../tensor';
 import { checkAttributes, forEachCoord, intParam, normalizeAxis, requireCount } from './index-map';
-import { intAttr } from './op-family';
+import { intAttr, unsupportedAttr } from './op-family';
 import type { OpFamily } from './op-family';
 
 /** An index along an axis of size n, negative ones counting from the end; out of range is an error, as in onnxruntime. */
@@ -122,14 +122,7 @@ export const oneHotFamily: OpFamily = {
 
 export function scatterElementsAxis(node: IrNode, shapes: number[][]): number {
   checkAttributes(node, ['axis', 'reduction']);
-  const reduction = node.attributes.reduction;
-  if (reduction !== undefined && reduction !== 'none') {
-    throw new ZkmlError('ONNX_UNSUPPORTED_ATTRIBUTE', `node '${node.name}' (ScatterElements): attribute reduction=${JSON.stringify(reduction)} is not supported (only 'none')`, {
-      node: node.name,
-      opType: 'ScatterElements',
-      attribute: 'reduction',
-    });
-  }
+  scatterElementsReduction(node);
   requireCount(node, shapes.length, 3);
   const [data, indices, updates] = shapes;
   const axis = normalizeAxis(node, intAttr(node, 'axis', 0), data.length);
@@ -139,10 +132,17 @@ export function scatterElementsAxis(node: IrNode, shapes: number[][]): number {
   return axis;
 }
 
+/** Reduction none, add or mul; max and min are refused naming the attribute. */
+export function scatterElementsReduction(node: IrNode): 'none' | 'add' | 'mul' {
+  const reduction = node.attributes.reduction ?? 'none';
+  if (reduction !== 'none' && reduction !== 'add' && reduction !== 'mul') throw unsupportedAttr(node, 'reduction', reduction);
+  return reduction;
+}
+
 /**
- * ScatterElements(data, indices, updates), reduction none: out = data, then for each index element
- * in order, out[c with c[axis] = indices[c]] = updates[c] (onnxruntime's order: a repeated index keeps
- * the last update; the ONNX spec leaves repeats undefined).
+ * ScatterElements(data, indices, updates): out = data, then for each index element in order,
+ * out[c with c[axis] = indices[c]] = updates[c], += or *= it (reduction none: onnxruntime's order, a
+ * repeated index keeps the last update; the ONNX spec leaves repeats undefined).
  */
 export const scatterElementsFamily: OpFamily = {
   ops: ['ScatterElements'],
@@ -154,8 +154,12 @@ export const scatterElementsFamily: OpFamily = {
     const axis = scatterElementsAxis(node, [data.shape, indices.shape, updates.shape]);
     const n = data.shape[axis];
     const { base, stride } = gatherElementsLines(data.shape, indices.shape, axis);
+    const reduction = scatterElementsReduction(node);
     const out = Float64Array.from(data.data);
-    base.forEach((b, i) => (out[b + checkedIndex(node, indices.data[i], n) * stride] = updates.data[i]));
+    base.forEach((b, i) => {
+      const p = b + checkedIndex(node, indices.data[i], n) * stride;
+      out[p] = reduction === 'add' ? out[p] + updates.data[i] : reduction === 'mul' ? out[p] * updates.data[i] : updates.data[i];
+    });
     return [{ shape: data.shape, data: out }];
   },
 };

@@ -27,6 +27,8 @@ import { QUANTIZED_LOWERINGS } from './quantized';
 import { LOGIC_LOWERINGS } from './logic';
 import { lowerTreeEnsemble } from './tree-ensemble';
 import { INDEXING_LOWERINGS } from './indexing';
+import { lowerScatterElements } from './scatter';
+import { lowerGatherND, lowerScatterND } from './gather-scatter-nd';
 import { TREE_CLASSIFIER, TREE_REGRESSOR } from '../../onnx/ops/tree-ensemble';
 import { lowerInverseStdDev } from './inverse-stddev';
 import { SPATIAL_LOWERINGS } from './spatial';
@@ -89,6 +91,9 @@ const LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
   ...SPATIAL_LOWERINGS,
   // Gather and Cast with run-time indices / integer targets replace the SHAPE_LOWERINGS entries.
   ...INDEXING_LOWERINGS,
+  ScatterElements: lowerScatterElements,
+  GatherND: lowerGatherND,
+  ScatterND: lowerScatterND,
   Mod: lowerMod,
   BitShift: lowerBitShift,
   [INTEGER_DIV_OP]: lowerIntegerDiv,

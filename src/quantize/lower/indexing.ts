@@ -1,6 +1,8 @@
 /**
  * Indexing by values computed at run time (docs/logic.md, "Indices computed at run time"): Gather
- * and GatherElements with run-time indices, OneHot, and Cast of integer-valued tensors.
+ * and GatherElements with run-time indices, OneHot, and Cast of integer-valued tensors. The steps
+ * below are shared by ScatterElements and ScatterND (./scatter), GatherND (./gather-scatter-nd)
+ * and BitShift by a run-time amount (./bitshift).
  *
  * An index i (an integer at scale 0) over an axis of size n becomes an indicator vector:
  *  1. when i's static range is not inside [0, n), a range check that is also ONNX's wrap of
@@ -25,23 +27,23 @@ import { sizeOf } from '../../formats/graph';
 import type { SegmentTable } from '../../formats/quantized-model';
 import { integerValued } from '../../onnx/integer-valued';
 import { CAST_TARGETS } from '../../onnx/ops/shape-consts';
-import { gatherElementsAxis, gatherElementsLines, oneHotPlan, scatterElementsAxis } from '../../onnx/ops/indexing';
+import { gatherElementsAxis, gatherElementsLines, oneHotPlan } from '../../onnx/ops/indexing';
 import { normalizeAxis } from '../../onnx/ops/index-map';
 import { intAttr } from '../../onnx/ops/op-family';
 import type { LowerContext, RowDraft, VarTensor } from '../context';
 import { toCoefficient } from './coefficient';
 import { lowerReshape } from './reshape';
 import { lowerIndexMapped } from './shape-ops';
-import { addConstant, addProduct, addWeightedTerm, emptyRow } from './terms';
+import { addProduct, emptyRow } from './terms';
 
 /** The index tensor: computed at run time, holding integers, at scale 0. */
-function indexTensor(ctx: LowerContext, node: IrNode, position: number): VarTensor {
+export function indexTensor(ctx: LowerContext, node: IrNode, position: number, what = 'indices'): VarTensor {
   const name = node.inputs[position];
   const v = ctx.variable(name)!;
   if (!integerValued(ctx.graph).integer.has(name) || v.scaleBits !== 0) {
     throw new ZkmlError(
       'ONNX_UNSUPPORTED_OP',
-      `node '${node.name}' (${node.opType}): its indices '${name}' are not known to hold integers; indices computed at run time must be integer-valued (comparison results, ArgMax, integer inputs and constants, sums and moves of them)`,
+      `node '${node.name}' (${node.opType}): its ${what} '${name}' are not known to hold integers; ${what} computed at run time must be integer-valued (comparison results, ArgMax, integer inputs and constants, sums and moves of them)`,
       {
         node: node.name,
         opType: node.opType,
@@ -51,30 +53,42 @@ function indexTensor(ctx: LowerContext, node: IrNode, position: number): VarTens
   return v;
 }
 
-/** Step 1: each index element wrapped into [0, n), with no witness outside [−n, n); the index itself when its range is inside [0, n). */
-function normalizedIndex(ctx: LowerContext, node: IrNode, idx: VarTensor, n: number): VarTensor {
-  const bounds = ctx.bounds[idx.id];
+/**
+ * Step 1 for the elements `elements` of idx: each wrapped into [0, n), negative ones counting from
+ * the end when `wrapNegative` (else they have no witness either), with no witness outside [−n, n);
+ * undefined when their ranges already lie inside [0, n).
+ */
+export function wrappedIndex(ctx: LowerContext, node: IrNode, idx: VarTensor, elements: number[], n: number, name: string, wrapNegative = true): VarTensor | undefined {
+  const bounds = elements.map((e) => ctx.bounds[idx.id][e]);
   const N = BigInt(n);
-  if (bounds.every((b) => b.lo >= 0n && b.hi < N)) return idx;
-  if (bounds.some((b) => b.hi < -N || b.lo >= N)) {
-    throw new ZkmlError('SHAPE_MISMATCH', `node '${node.name}' (${node.opType}): its indices are always out of range for an axis of size ${n}`, { node: node.name });
+  if (bounds.every((b) => b.lo >= 0n && b.hi < N)) return undefined;
+  const lowest = wrapNegative ? -N : 0n;
+  if (bounds.some((b) => b.hi < lowest || b.lo >= N)) {
+    throw new ZkmlError('SHAPE_MISMATCH', `node '${node.name}' (${node.opType}): '${ctx.tensors[idx.id].name}' is always outside [${lowest}, ${n})`, { node: node.name });
   }
-  const negative = bounds.some((b) => b.lo < 0n);
+  const negative = wrapNegative && bounds.some((b) => b.lo < 0n);
   const table: SegmentTable = negative ? { lo: [-N, 0n], hi: [-1n, N - 1n], alpha: [N, 0n], beta: [1n, 1n], restrict: true } : { lo: [0n], hi: [N - 1n], alpha: [0n], beta: [1n], restrict: true };
-  const rows = Array.from({ length: bounds.length }, (_, e) => {
+  const rows = elements.map((e) => {
     const row = emptyRow();
     row.terms.push([idx.id, e, 1n]);
     row.error = ctx.error(idx, e);
     return row;
   });
-  return ctx.addLayer(node, `${node.outputs[0]}/index_in_range`, idx.shape, rows, 0, 0, false, undefined, undefined, table);
+  return ctx.addLayer(node, `${node.outputs[0]}/${name}`, [elements.length], rows, 0, 0, false, undefined, undefined, table);
+}
+
+/** Step 1: each index element wrapped into [0, n), with no witness outside [−n, n); the index itself when its range is inside [0, n). */
+export function normalizedIndex(ctx: LowerContext, node: IrNode, idx: VarTensor, n: number, wrapNegative = true): VarTensor {
+  const all = Array.from({ length: ctx.tensors[idx.id].size }, (_, e) => e);
+  const wrapped = wrappedIndex(ctx, node, idx, all, n, 'index_in_range', wrapNegative);
+  return wrapped ? { ...wrapped, shape: idx.shape } : idx;
 }
 
 /**
  * Step 2: bits[e·n + k] = [j[e] = k + offset] (offset −n: OneHot's negative indices). A linear layer
  * when every j is a bit, else a test layer of EqualsZero rows.
  */
-function indicatorBits(ctx: LowerContext, node: IrNode, j: VarTensor, n: number, suffix: string, offset = 0): VarTensor {
+export function indicatorBits(ctx: LowerContext, node: IrNode, j: VarTensor, n: number, suffix: string, offset = 0): VarTensor {
   const size = ctx.tensors[j.id].size;
   const bounds = ctx.bounds[j.id];
   const rows: RowDraft[] = [];
@@ -101,10 +115,10 @@ function indicatorBits(ctx: LowerContext, node: IrNode, j: VarTensor, n: number,
 }
 
 /** Whether bit i can be 1 (the bounds of a bit that cannot are [0, 0]). */
-const possible = (ctx: LowerContext, bits: VarTensor, i: number): boolean => ctx.bounds[bits.id][i].hi > 0n;
+export const possible = (ctx: LowerContext, bits: VarTensor, i: number): boolean => ctx.bounds[bits.id][i].hi > 0n;
 
 /** A table to select from: constant (a circuit constant per entry) or computed at run time. */
-interface Table {
+export interface Table {
   c?: FloatTensor;
   v?: VarTensor;
 }
@@ -118,7 +132,16 @@ function selectionScale(ctx: LowerContext, table: Table, out: string): number {
 /**
  * Step 3: out[o] = Σ_k bits[e(o)·n + k] · table[position(o, k)], for every output element o.
  */
-function select(ctx: LowerContext, node: IrNode, bits: VarTensor, n: number, table: Table, outShape: number[], indexOf: (o: number) => number, position: (o: number, k: number) => number): void {
+export function select(
+  ctx: LowerContext,
+  node: IrNode,
+  bits: VarTensor,
+  n: number,
+  table: Table,
+  outShape: number[],
+  indexOf: (o: number) => number,
+  position: (o: number, k: number) => number,
+): void {
   const out = node.outputs[0];
   const s = selectionScale(ctx, table, out);
   const rows = Array.from({ length: sizeOf(outShape) }, (_, o) => {
@@ -148,7 +171,7 @@ function select(ctx: LowerContext, node: IrNode, bits: VarTensor, n: number, tab
   ctx.addLayer(node, out, outShape, rows, s, 0, false);
 }
 
-function tableOf(ctx: LowerContext, name: string): Table {
+export function tableOf(ctx: LowerContext, name: string): Table {
   const c = ctx.constant(name);
   if (c && !c.data.every(Number.isFinite)) throw new ZkmlError('ONNX_UNSUPPORTED_OP', `constant '${name}' holds values the circuit cannot represent`);
   return c ? { c } : { v: ctx.variable(name)! };
@@ -245,86 +268,6 @@ export function lowerOneHot(node: IrNode, ctx: LowerContext): void {
   ctx.addLayer(node, out, plan.outShape, rows, s, 0, false);
 }
 
-/** Adds value p of a table (run-time, or constant) at scale s. */
-function addValue(ctx: LowerContext, row: RowDraft, t: Table, p: number, s: number, sign = 1): void {
-  if (t.v) addWeightedTerm(ctx, row, t.v, p, sign, s);
-  else addConstant(row, sign * t.c!.data[p], s);
-}
-
-/**
- * ScatterElements(data, indices, updates), reduction none, as onnxruntime runs it: v = data, then per
- * index element e in order, v[p] += b[e, t(p)]·(updates[e] − v[p]) for every p on e's line — one
- * product per position and index element of its line (a later equal index overwrites, as in
- * onnxruntime), plus the indicator bits.
- */
-export function lowerScatterElements(node: IrNode, ctx: LowerContext): void {
-  const shapes = node.inputs.map((x) => ctx.graph.shapes.get(x)!);
-  const axis = scatterElementsAxis(node, shapes);
-  const n = shapes[0][axis];
-  const { base, stride } = gatherElementsLines(shapes[0], shapes[1], axis);
-  const idx = ctx.constant(node.inputs[1]) ? undefined : indexTensor(ctx, node, 1);
-  if (!idx) {
-    throw new ZkmlError('ONNX_UNSUPPORTED_OP', `node '${node.name}' (ScatterElements): constant indices with run-time data are not supported yet`, { node: node.name, opType: node.opType });
-  }
-  const bits = indicatorBits(ctx, node, normalizedIndex(ctx, node, idx, n), n, 'indicator');
-  const data = tableOf(ctx, node.inputs[0]);
-  const updates = tableOf(ctx, node.inputs[2]);
-  const out = node.outputs[0];
-  const scales = [data, updates].flatMap((t) => (t.v ? [t.v.scaleBits] : []));
-  const s = scales.length > 0 ? Math.max(...scales) : ctx.targetScale(out);
-  // The index elements of each line, in order, by the line's position at axis coordinate 0.
-  const lines = new Map<number, number[]>();
-  base.forEach((b, e) => lines.set(b, [...(lines.get(b) ?? []), e]));
-  const size = sizeOf(shapes[0]);
-  const lineOf = (p: number) => p - (Math.floor(p / stride) % n) * stride;
-  const steps = Math.max(0, ...[...lines.values()].map((l) => l.length));
-  if (steps === 0) return lowerIndexMappedCopy(ctx, node, data, s);
-  let v: Table = data;
-  for (let step = 0; step < steps; step++) {
-    const at = (p: number): [number, number] | undefined => {
-      const e = lines.get(lineOf(p))?.[step];
-      if (e === undefined) return undefined;
-      const b = e * n + (Math.floor(p / stride) % n);
-      return possible(ctx, bits, b) ? [e, b] : undefined;
-    };
-    const name = step === steps - 1 ? out : `${out}/step_${step}`;
-    const prev = v;
-    let diff: VarTensor | undefined;
-    if (prev.v || updates.v) {
-      const diffRows = Array.from({ length: size }, (_, p) => {
-        const row = emptyRow();
-        const hit = at(p);
-        if (hit) {
-          addValue(ctx, row, updates, hit[0], s);
-          addValue(ctx, row, prev, p, s, -1);
-        }
-        return row;
-      });
-      diff = ctx.addLayer(node, `${out}/update_minus_value_${step}`, shapes[0], diffRows, s, 0, false);
-    }
-    const rows = Array.from({ length: size }, (_, p) => {
-      const row = emptyRow();
-      addValue(ctx, row, prev, p, s);
-      const hit = at(p);
-      if (hit && diff) addProduct(ctx, row, bits, hit[1], diff, p);
-      else if (hit) addWeightedTerm(ctx, row, bits, hit[1], updates.c!.data[hit[0]] - prev.c!.data[p], s);
-      return row;
-    });
-    v = { v: ctx.addLayer(node, name, shapes[0], rows, s, 0, false) };
-  }
-}
-
-/** No index at all: the output is the data. */
-function lowerIndexMappedCopy(ctx: LowerContext, node: IrNode, data: Table, s: number): void {
-  const shape = ctx.graph.shapes.get(node.inputs[0])!;
-  const rows = Array.from({ length: sizeOf(shape) }, (_, p) => {
-    const row = emptyRow();
-    addValue(ctx, row, data, p, s);
-    return row;
-  });
-  ctx.addLayer(node, node.outputs[0], shape, rows, s, 0, false);
-}
-
 /**
  * Cast: to a float type, or of an integer-valued tensor (ingest checked it) to an integer type, the
  * values do not change: an alias. An integer type must also hold every value the bounds allow (no
@@ -354,6 +297,5 @@ export const INDEXING_LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext
   Gather: lowerGather,
   GatherElements: lowerGatherElements,
   OneHot: lowerOneHot,
-  ScatterElements: lowerScatterElements,
   Cast: lowerCast,
 };

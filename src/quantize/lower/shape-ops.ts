@@ -55,8 +55,6 @@ export function lowerIndexMapped(node: IrNode, ctx: LowerContext): void {
 
 export const SHAPE_LOWERINGS: Record<string, (node: IrNode, ctx: LowerContext) => void> = {
   Concat: lowerIndexMapped,
-  GatherND: lowerIndexMapped,
-  ScatterND: lowerIndexMapped,
   Split: lowerIndexMapped,
   Slice: lowerIndexMapped,
   Pad: lowerIndexMapped,

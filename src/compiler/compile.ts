@@ -156,8 +156,16 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
   let sourceSha256: string;
   try {
     copyTemplateLibrary(circuitDir, mainIncludes(model).length > 0);
-    const lines = emitCircuitLines(model, path.basename(onnxPath));
-    sourceSha256 = writePieces(artifactPath(buildDir, 'circuitSource'), (write) => lines.forEach((line, i) => write(i === 0 ? line : `\n${line}`)));
+    sourceSha256 = writePieces(artifactPath(buildDir, 'circuitSource'), (write) => {
+      let first = true;
+      const push = (...lines: string[]) => {
+        for (const line of lines) {
+          write(first ? line : `\n${line}`);
+          first = false;
+        }
+      };
+      emitCircuitLines(model, path.basename(onnxPath), {}, { push });
+    });
   } catch (err) {
     throw diskError(err, circuitDir);
   }

@@ -2,6 +2,8 @@
  * The direct backend's entry points: compile (r1cs and sym from the layer plan, no circom) and the
  * witness of a direct build (the prover's and the audit's replacement for the circuit wasm).
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { QuantizedModel } from '../../formats/quantized-model';
 import { ZkmlError } from '../../errors';
 import { BN254_R } from '../../formats/field';
@@ -28,11 +30,19 @@ function placeholderInput(model: QuantizedModel): Record<string, bigint[]> {
  * layout, to the r1cs and sym files; returns its constraint count.
  */
 export function compileDirect(model: QuantizedModel, files: { r1cs: string; sym: string }, input: Record<string, readonly bigint[]> = placeholderInput(model)): number {
-  const system = buildModelSystem(model, input).finish();
-  const constraints = system.constraints.count;
-  writeR1cs(system, counts(model), files.r1cs);
-  writeSym(system, files.sym);
-  return constraints;
+  // The names wait on disk next to the sym file (a large circuit's are more than a GiB).
+  const names = `${files.sym}.${process.pid}.names`;
+  fs.mkdirSync(path.dirname(names), { recursive: true });
+  const cs = buildModelSystem(model, input, true, names);
+  try {
+    const system = cs.finish();
+    const constraints = system.constraints.count;
+    writeR1cs(system, counts(model), files.r1cs);
+    writeSym(system, files.sym);
+    return constraints;
+  } finally {
+    cs.names.dispose();
+  }
 }
 
 /**

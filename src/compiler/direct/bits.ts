@@ -16,8 +16,10 @@ export function bitWires(cs: ConstraintSystem, path: string, n: number, input: L
   // segment table or its static range). Compile builds on a placeholder input and checks nothing.
   if (!cs.withConstraints && v >> BigInt(n) !== 0n) throw new ZkmlError('WITNESS_FAILED', `${path}: the value has no ${n}-bit decomposition, so no witness exists for this input`);
   const out: number[] = [];
+  let rest = v;
   for (let i = 0; i < n; i++) {
-    const w = cs.wire(`${path}.bits[${i}]`, (v >> BigInt(i)) & 1n);
+    const w = cs.wire(`${path}.bits[${i}]`, rest & 1n);
+    rest >>= 1n;
     const b = wireLc(w);
     cs.quadratic(addScaled(constant(-1n), b), b, new Map());
     out.push(w);
@@ -25,10 +27,17 @@ export function bitWires(cs: ConstraintSystem, path: string, n: number, input: L
   return out;
 }
 
+const powers: bigint[] = [1n];
+/** 2^i, shared (a decomposition's weights are the same few BigInts). */
+function pow2(i: number): bigint {
+  while (powers.length <= i) powers.push(powers[powers.length - 1] * 2n);
+  return powers[i];
+}
+
 /** sum(bits[i] · 2^i) over bits[from, to), as a linear combination. */
 export function weighted(bits: readonly number[], from = 0, to = bits.length): Lc {
   const total = new Map<number, bigint>();
-  for (let i = from; i < to; i++) total.set(bits[i], 1n << BigInt(i - from));
+  for (let i = from; i < to; i++) total.set(bits[i], pow2(i - from));
   return total;
 }
 

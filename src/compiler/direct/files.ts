@@ -177,11 +177,13 @@ export function wtnsBytes(witness: readonly bigint[]): Buffer {
 export function writeSym(sys: FinishedSystem, file: string): void {
   streamTo(file, (out) => {
     let l = 0;
-    sys.names.forEach((name) => {
+    sys.names.forEach((name, start, end) => {
       if (l > 0) {
-        const line = `${l},${sys.wireOf[l]},0,${name}\n`;
-        out.reserve(line.length);
-        out.at += out.buf.write(line, out.at, 'latin1');
+        const head = `${l},${sys.wireOf[l]},0,`;
+        out.reserve(head.length + end - start + 1);
+        out.at += out.buf.write(head, out.at, 'latin1');
+        out.at += name.copy(out.buf, out.at, start, end);
+        out.buf[out.at++] = 10;
       }
       l++;
     });

@@ -41,10 +41,32 @@ export function directUnsupported(model: QuantizedModel): string | undefined {
  * Builds the model's system on one circuit input (the witness calculator's input record: x<tensor>
  * as canonical field elements). withConstraints = false computes the witness values only.
  */
-export function buildModelSystem(model: QuantizedModel, input: Record<string, readonly bigint[]>, withConstraints = true): ConstraintSystem {
+export function buildModelSystem(model: QuantizedModel, input: Record<string, readonly bigint[]>, withConstraints = true, namesFile?: string): ConstraintSystem {
   const why = directUnsupported(model);
   if (why) throw new ZkmlError('INTERNAL', `the direct backend does not cover this model: ${why}`);
-  const cs = new ConstraintSystem(withConstraints);
+  const cs = new ConstraintSystem(withConstraints, namesFile);
+  try {
+    return buildLayers(cs, model, input);
+  } catch (err) {
+    cs.names.dispose();
+    throw err;
+  }
+}
+
+/** The last layer that reads each tensor (a tensor no layer reads is not in it). */
+function lastReaders(model: QuantizedModel): Map<number, number> {
+  const last = new Map<number, number>();
+  model.layers.forEach((layer, li) => {
+    for (const r of layer.rows) {
+      for (const [t] of r.terms) last.set(t, li);
+      for (const [ta, , tb] of r.products) last.set(ta, li).set(tb, li);
+    }
+    for (const [t] of (layer.divide ?? layer.modulo)?.divisors ?? []) last.set(t, li);
+  });
+  return last;
+}
+
+function buildLayers(cs: ConstraintSystem, model: QuantizedModel, input: Record<string, readonly bigint[]>): ConstraintSystem {
   const tensors = new Map<number, Lc[]>();
   const size = (t: number) => model.tensors[t].size;
 
@@ -66,10 +88,16 @@ export function buildModelSystem(model: QuantizedModel, input: Record<string, re
   }
   const unit = model.layers.some((l) => l.rows.some((r, o) => materialisesSum(r, l.gadgets![o]))) ? one(cs, 'main.unit') : undefined;
 
+  // A layer's combinations are dropped once no later layer reads them (main's outputs are kept).
+  const last = lastReaders(model);
+  const outputTensors = new Set(model.outputs.map((o) => o.tensor));
+  const readersDone = new Map<number, number[]>();
+  for (const [t, li] of last) if (!outputTensors.has(t)) readersDone.set(li, [...(readersDone.get(li) ?? []), t]);
   model.layers.forEach((layer, li) => {
     const out: Lc[] = [];
     layer.rows.forEach((r, o) => out.push(row(cs, tensors, `main.l${li}`, layer, o, r, layer.gadgets![o], unit)));
     tensors.set(layer.out, out);
+    for (const t of readersDone.get(li) ?? []) tensors.delete(t);
   });
 
   // --O2 solves the copies (y = one signal) before any other linear constraint: a private signal

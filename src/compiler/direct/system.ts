@@ -10,6 +10,7 @@
  * becomes a linear combination of the others, substituted into every constraint when the system is
  * finished. Every wire gets its value when it is created, so the witness needs no second pass.
  */
+import * as fs from 'node:fs';
 import { BN254_R } from '../../formats/field';
 import { ZkmlError } from '../../errors';
 
@@ -24,7 +25,7 @@ const mod = (v: bigint): bigint => {
 };
 
 /** a^-1 mod P (extended Euclid). */
-function inverse(a: bigint): bigint {
+function euclidInverse(a: bigint): bigint {
   let [r0, r1, s0, s1] = [mod(a), P, 1n, 0n];
   while (r1 !== 0n) {
     const q = r0 / r1;
@@ -34,23 +35,44 @@ function inverse(a: bigint): bigint {
   return mod(s0);
 }
 
+/** Inverses already computed: the eliminated wires' coefficients are few (mostly ±2^i), each inverse ~150 divisions. */
+const inverses = new Map<bigint, bigint>();
+
+function inverse(a: bigint): bigint {
+  let r = inverses.get(a);
+  if (r === undefined) {
+    r = euclidInverse(a);
+    if (inverses.size >= 1 << 16) inverses.clear();
+    inverses.set(a, r);
+  }
+  return r;
+}
+
 export const constant = (c: bigint): Lc => (mod(c) === 0n ? new Map() : new Map([[0, mod(c)]]));
 export const wireLc = (w: number): Lc => new Map([[w, 1n]]);
 
+/** s reduced into [0, P): the sum of two canonical values needs one subtraction, anything else a division. */
+const reduce = (s: bigint): bigint => (s >= P ? (s - P < P ? s - P : mod(s)) : s < 0n ? mod(s) : s);
+
+/** acc[w] += c · k, in place (k canonical and not 0). */
+function addTerm(acc: Lc, w: number, c: bigint, k: bigint): void {
+  const prev = acc.get(w);
+  if (prev === undefined && k === ONE) {
+    acc.set(w, c); // the common case (a copy): no multiply, no reduction
+    return;
+  }
+  // c · k, canonical but for k = 1 (c as given); 1 · k needs no product (a weight times a wire).
+  const t = k === ONE ? c : c === ONE ? k : mod(c * k);
+  const v = prev === undefined ? t : reduce(prev + t);
+  if (v === 0n) acc.delete(w);
+  else acc.set(w, v);
+}
+
 /** acc += k · x, in place. */
 export function addScaled(acc: Lc, x: Lc, k: bigint = 1n): Lc {
-  const kk = mod(k);
+  const kk = k === ONE ? ONE : mod(k);
   if (kk === 0n) return acc;
-  for (const [w, c] of x) {
-    const prev = acc.get(w);
-    if (prev === undefined && kk === 1n) {
-      acc.set(w, c); // the common case (a copy): no multiply, no reduction
-      continue;
-    }
-    const v = mod((prev ?? 0n) + c * kk);
-    if (v === 0n) acc.delete(w);
-    else acc.set(w, v);
-  }
+  for (const [w, c] of x) addTerm(acc, w, c, kk);
   return acc;
 }
 
@@ -76,34 +98,75 @@ export class Coefficients {
 
 const CHUNK = 1 << 22;
 
+const PIECE = 1 << 24;
+
 /**
- * Signal names by wire id as latin1 bytes, one per line, in 16 MiB pieces: millions of wires'
- * names as JS strings cost about 100 bytes each, as bytes about 40.
+ * Signal names by wire id as latin1 bytes, one per line: in 16 MiB pieces in memory (millions of
+ * wires' names as JS strings cost about 100 bytes each, as bytes about 40), or with a file, through
+ * one such piece into it (a 30M-wire circuit's names are more than a GiB; they are read only once,
+ * for the .sym file).
  */
 export class Names {
-  private readonly pieces: Buffer[] = [Buffer.alloc(1 << 24)];
+  private readonly pieces: Buffer[] = [Buffer.alloc(PIECE)];
   private used = 0;
+  private fd: number | undefined;
+  constructor(private readonly file?: string) {
+    if (file !== undefined) this.fd = fs.openSync(file, 'w+');
+  }
   push(name: string): void {
     let piece = this.pieces[this.pieces.length - 1];
     if (this.used + name.length + 1 > piece.length) {
-      piece = Buffer.alloc(Math.max(1 << 24, name.length + 1));
-      this.pieces.push(piece);
-      this.used = 0;
+      if (this.fd !== undefined) {
+        if (name.length + 1 > PIECE) throw new ZkmlError('INTERNAL', `a signal name of ${name.length} characters`);
+        this.flush();
+      } else {
+        piece = Buffer.alloc(Math.max(PIECE, name.length + 1));
+        this.pieces.push(piece);
+        this.used = 0;
+      }
     }
     this.used += piece.write(name, this.used, 'latin1');
     piece[this.used++] = 10;
   }
-  /** Every name in wire order. */
-  forEach(visit: (name: string) => void): void {
-    this.pieces.forEach((piece, k) => {
-      const end = k === this.pieces.length - 1 ? this.used : piece.length;
-      for (let at = 0; at < end;) {
-        const nl = piece.indexOf(10, at);
-        if (nl < 0 || nl >= end) break;
-        visit(piece.toString('latin1', at, nl));
+  private flush(): void {
+    const piece = this.pieces[0];
+    for (let done = 0; done < this.used;) done += fs.writeSync(this.fd!, piece, done, this.used - done);
+    this.used = 0;
+  }
+  /** Every name in wire order, as the bytes buf[start, end) (valid during the call only). */
+  forEach(visit: (buf: Buffer, start: number, end: number) => void): void {
+    const lines = (piece: Buffer, end: number): number => {
+      let at = 0;
+      for (let nl = piece.indexOf(10, at); nl >= 0 && nl < end; nl = piece.indexOf(10, at)) {
+        visit(piece, at, nl);
         at = nl + 1;
       }
-    });
+      return at;
+    };
+    if (this.fd === undefined) {
+      this.pieces.forEach((piece, k) => lines(piece, k === this.pieces.length - 1 ? this.used : piece.length));
+      return;
+    }
+    this.flush();
+    // Read back a piece at a time; a line cut by a piece's end moves to the front of the next read.
+    const piece = this.pieces[0];
+    let kept = 0;
+    for (let pos = 0; ;) {
+      const got = fs.readSync(this.fd, piece, kept, piece.length - kept, pos);
+      if (got === 0) break;
+      pos += got;
+      const end = kept + got;
+      const at = lines(piece, end);
+      piece.copy(piece, 0, at, end);
+      kept = end - at;
+    }
+  }
+  /** Closes and deletes the file, if any. */
+  dispose(): void {
+    if (this.fd === undefined) return;
+    fs.closeSync(this.fd);
+    this.fd = undefined;
+    fs.rmSync(this.file!, { force: true });
   }
 }
 
@@ -151,6 +214,22 @@ export class PackedConstraints {
         continue;
       }
       chunk[p++] = lc.size;
+      if (lc.size <= 16) {
+        // Most combinations are short: inserted in order in place (no sorted copy of the keys).
+        const start = p;
+        for (const [w, c] of lc) {
+          const k = this.coefficients.of(c);
+          let q = p;
+          for (; q > start && chunk[q - 2] > w; q -= 2) {
+            chunk[q] = chunk[q - 2];
+            chunk[q + 1] = chunk[q - 1];
+          }
+          chunk[q] = w;
+          chunk[q + 1] = k;
+          p += 2;
+        }
+        continue;
+      }
       for (const w of Int32Array.from(lc.keys()).sort()) {
         chunk[p++] = w;
         chunk[p++] = this.coefficients.of(lc.get(w)!);
@@ -200,21 +279,77 @@ export class PackedConstraints {
   }
 }
 
+/**
+ * Eliminated wires' values, packed: per wire its size n, then n (wire, coefficient index) pairs, in
+ * one arena of int32s (a Map of BigInts per wire took about 100 bytes a term, and a large circuit
+ * eliminates millions of wires). Storing a wire's value again (resolved) appends it.
+ */
+class Substitutions {
+  /** Wire → offset of its value in the arena, -1: not eliminated. */
+  private at = new Int32Array(1 << 16).fill(-1);
+  arena = new Int32Array(1 << 16);
+  private used = 0;
+  constructor(private readonly coefficients: Coefficients) {}
+
+  has(w: number): boolean {
+    return w < this.at.length && this.at[w] >= 0;
+  }
+  /** The offset of w's value (w eliminated). */
+  of(w: number): number {
+    return this.at[w];
+  }
+  set(w: number, value: Lc): void {
+    if (w >= this.at.length) {
+      const at = new Int32Array(Math.max(2 * this.at.length, w + 1)).fill(-1);
+      at.set(this.at);
+      this.at = at;
+    }
+    const need = 1 + 2 * value.size;
+    if (this.used + need > this.arena.length) {
+      const arena = new Int32Array(Math.max(2 * this.arena.length, this.used + need));
+      arena.set(this.arena.subarray(0, this.used));
+      this.arena = arena;
+    }
+    const { arena } = this;
+    let q = this.used;
+    this.at[w] = q;
+    arena[q++] = value.size;
+    for (const [v, c] of value) {
+      arena[q++] = v;
+      arena[q++] = this.coefficients.of(c);
+    }
+    this.used = q;
+  }
+  /** Drops every value (the system is finished). */
+  release(): void {
+    this.at = new Int32Array(0);
+    this.arena = new Int32Array(0);
+    this.used = 0;
+  }
+}
+
 export class ConstraintSystem {
   /** Wire values (canonical), indexed by wire id; wire 0 is 1. */
   readonly values: bigint[] = [1n];
   /** Signal names by wire id (for the .sym file); not kept by a witness-only build. */
-  readonly names = new Names();
+  readonly names: Names;
   /** Wires --O2 never eliminates (main's outputs and public inputs). */
   private readonly fixed = new Set<number>([0]);
-  /** Eliminated wire → its value as a linear combination (possibly of other eliminated wires). */
-  private readonly substitutions = new Map<number, Lc>();
   private readonly coefficients = new Coefficients();
+  /** Eliminated wire → its value as a linear combination (possibly of other eliminated wires). */
+  private readonly substitutions = new Substitutions(this.coefficients);
   private readonly quadratics = new PackedConstraints(this.coefficients);
   /** Linear constraints between fixed wires only: kept as constraints (A = B = 0), as circom does. */
   private readonly fixedLinear: Lc[] = [];
-  /** When false, only values are kept (no constraints): a witness-only build. */
-  constructor(readonly withConstraints = true) {
+  /**
+   * When withConstraints is false, only values are kept (no constraints): a witness-only build.
+   * namesFile: where the names wait for the .sym file (in memory without it).
+   */
+  constructor(
+    readonly withConstraints = true,
+    namesFile?: string,
+  ) {
+    this.names = new Names(withConstraints ? namesFile : undefined);
     if (withConstraints) this.names.push('one');
   }
 
@@ -237,7 +372,11 @@ export class ConstraintSystem {
   /** The value of a linear combination on the current witness. */
   value(x: Lc): bigint {
     let s = 0n;
-    for (const [w, c] of x) s += c * this.values[w];
+    for (const [w, c] of x) {
+      const v = this.values[w];
+      if (v === ZERO) continue; // most wires are bits
+      s += v === ONE ? c : c * v;
+    }
     return mod(s);
   }
 
@@ -274,31 +413,59 @@ export class ConstraintSystem {
     if (!needs) return x;
     const out = new Map<number, bigint>();
     for (const [w, c] of x) {
-      const s = this.substitutions.get(w);
-      if (s === undefined) addScaled(out, new Map([[w, c]]));
-      else addScaled(out, this.resolvedSubstitution(w, s), c);
+      if (this.substitutions.has(w)) this.addResolved(out, w, c);
+      else addTerm(out, w, c, ONE);
     }
     return out;
   }
 
-  private resolvedSubstitution(w: number, s: Lc): Lc {
-    const r = this.resolve(s);
-    if (r !== s) this.substitutions.set(w, r);
-    return r;
+  /** out += c · (the eliminated wire w's value over wires that are not eliminated). */
+  private addResolved(out: Lc, w: number, c: bigint): void {
+    const k = mod(c);
+    if (k === 0n) return;
+    const subs = this.substitutions;
+    const list = this.coefficients.list;
+    const p = this.resolvedAt(w);
+    const n = subs.arena[p];
+    for (let i = 0; i < n; i++) addTerm(out, subs.arena[p + 1 + 2 * i], list[subs.arena[p + 2 + 2 * i]], k);
+  }
+
+  /** Where w's value is stored with no eliminated wire in it (resolved and stored again once). */
+  private resolvedAt(w: number): number {
+    const subs = this.substitutions;
+    const p = subs.of(w);
+    const n = subs.arena[p];
+    let needs = false;
+    for (let i = 0; i < n && !needs; i++) needs = subs.has(subs.arena[p + 1 + 2 * i]);
+    if (!needs) return p;
+    const list = this.coefficients.list;
+    const r = new Map<number, bigint>();
+    // The arena may move while a term is resolved: it is read through subs each time.
+    for (let i = 0; i < n; i++) {
+      const v = subs.arena[p + 1 + 2 * i];
+      const c = list[subs.arena[p + 2 + 2 * i]];
+      if (subs.has(v)) this.addResolved(r, v, c);
+      else addTerm(r, v, c, ONE);
+    }
+    subs.set(w, r);
+    return subs.of(w);
   }
 
   /**
    * The finished system: constraints over the surviving wires, renumbered densely in creation order.
-   * The stored constraints move into it (a system is finished once).
+   * The stored constraints move into it, and the wire values are dropped (a system is finished once).
    */
   finish(): FinishedSystem {
-    const used = new Uint8Array(this.values.length);
+    const nLabels = this.values.length;
+    this.values.length = 0;
+    const used = new Uint8Array(nLabels);
     for (const w of this.fixed) used[w] = 1;
     const resolved = new PackedConstraints(this.coefficients);
+    const subs = this.substitutions;
     this.quadratics.drain((chunk, at) => {
       const lcs = at.map((p) => {
         let substituted = false;
-        for (let i = 0; i < chunk[p]; i++) if (this.substitutions.has(chunk[p + 1 + 2 * i])) substituted = true;
+        for (let i = 0; i < chunk[p] && !substituted; i++) substituted = subs.has(chunk[p + 1 + 2 * i]);
         return substituted ? this.resolve(this.quadratics.decode(chunk, p)) : { chunk, p };
       });
       resolved.push(lcs);
@@ -306,12 +473,13 @@ export class ConstraintSystem {
     // Written as circom does (C = -(y - x): the first signal's coefficient is -1).
     for (const lc of this.fixedLinear) resolved.push([new Map(), new Map(), addScaled(new Map(), lc, -1n)]);
     resolved.forEachWire((w) => (used[w] = 1));
-    const wireOf = new Int32Array(this.values.length).fill(-1);
+    const wireOf = new Int32Array(nLabels).fill(-1);
     let nWires = 0;
-    for (let w = 0; w < this.values.length; w++) if (used[w] === 1 && !this.substitutions.has(w)) wireOf[w] = nWires++;
+    for (let w = 0; w < nLabels; w++) if (used[w] === 1 && !subs.has(w)) wireOf[w] = nWires++;
+    subs.release();
     const labels = new Int32Array(nWires);
-    for (let w = 0; w < this.values.length; w++) if (wireOf[w] >= 0) labels[wireOf[w]] = w;
-    return { constraints: resolved, labels, wireOf, names: this.names, nLabels: this.values.length };
+    for (let w = 0; w < nLabels; w++) if (wireOf[w] >= 0) labels[wireOf[w]] = w;
+    return { constraints: resolved, labels, wireOf, names: this.names, nLabels };
   }
 
   /** The witness only (a witness-only build: every wire, no elimination), by label. */

@@ -33,7 +33,7 @@ const { WitnessCalculatorBuilder } = require('circom_runtime');
 const DOC = path.join(ROOT, 'docs', 'bench-prover.md');
 const CORPUS = path.resolve(ROOT, '..', 'shared', 'corpus', 'ezkl', '3l_relu_conv_fc');
 
-/** The H table budget before the signed windows (src/prover/fixed-base-msm.ts now allows 36 MiB). */
+/** The H table budget before the signed windows (the same as src/prover/fixed-base-msm.ts's now). */
 const PREVIOUS_TABLE_BYTES = 32 * 1024 * 1024;
 
 /** Targets of issue 13. */

@@ -340,7 +340,7 @@ const WINDOW_BITS = [1, 1, 1, 1, 2, 3, 4, 5, 6, 7, 7, 8, 9, 10, 11, 12, 13, 13, 
 /**
  * The signed window width for n points whose windows are shared out among `parts` threads: the one
  * that minimises a thread's additions, ⌈W/parts⌉ windows of n + 4.2·2^(c−1) each (msm-window.ts).
- * On 2 threads: 2^13 points c = 10, 2^15 c = 11, 2^17 c = 13 (ffjavascript's unsigned table: 13, 15, 13).
+ * On 2 threads: 2^13 points c = 10, 2^15 c = 12, 2^17 c = 13 (ffjavascript's unsigned table: 13, 15, 13).
  */
 export function signedWindowBits(n: number, parts: number): number {
   let best = 2;

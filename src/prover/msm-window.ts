@@ -20,8 +20,12 @@ const G1_JACOBIAN = 96;
 const SCALAR_BITS = 254;
 
 /**
- * A bucket reduction (a mixed and a Jacobian addition per bucket, ≈ 27 multiplications) in units of
- * the window's point additions: a Jacobian bucket's mixed addition (≈ 11) or a batch-affine one (≈ 6.5).
+ * A bucket of the reduction in units of the window's point additions. Unsigned windows sum their
+ * buckets in Jacobian form (a mixed and a Jacobian addition per bucket, ≈ 27 multiplications)
+ * against a Jacobian bucket's mixed addition (≈ 11) or a batch-affine one (≈ 6.5). The signed window
+ * sums them in affine form: two batched affine additions, ≈ 13, so 2. (Measured with bench/msm.ts,
+ * the choice is flat near the optimum: H's table at 2^15 took the same time with c = 15 and 16, the
+ * windowed multiexp at 2^17 the same within noise with c = 13 and 15.)
  */
 export const REDUCTION_COST: Record<WindowKind, number> = { jacobian: 2 * 1.45, batchAffine: 4.2, signed: 2 };
 

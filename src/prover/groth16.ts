@@ -81,8 +81,8 @@ export function prepareProvingKey(
   const { G1, G2 } = curve;
   const windowKind = options.windowKind ?? windowKindOf(curve);
   const cosetFft = options.cosetFft ?? (hasCosetFft(curve) ? 'onePass' : 'wasmcurves');
-  if (cosetFft === 'onePass' && !hasCosetFft(curve)) throw new Error('the one-pass coset FFT needs a curve built with our plugin (src/snark/curve.ts)');
-  if (windowKind !== 'jacobian' && !hasBatchAffine(curve)) throw new Error(`a ${windowKind} window needs a curve built with our plugin (src/snark/curve.ts)`);
+  if (cosetFft === 'onePass' && !hasCosetFft(curve)) throw new ZkmlError('PROVE_FAILED', 'the one-pass coset FFT needs a curve built with our plugin (src/snark/curve.ts)');
+  if (windowKind !== 'jacobian' && !hasBatchAffine(curve)) throw new ZkmlError('PROVE_FAILED', `a ${windowKind} window needs a curve built with our plugin (src/snark/curve.ts)`);
   const key: ProvingKey = {
     windowKind,
     cosetFft,

@@ -14,8 +14,11 @@ import { ZkmlError } from '../errors';
 import { readBigLE } from '../snark/bin-file';
 import type { SnarkjsCurve } from '../snark/snarkjs';
 import { COEF_RECORD_BYTES, Groth16ZkeySections } from '../snark/zkey-sections';
-import { hasBatchAffine } from '../snark/curve';
-import { buildFixedBaseTable, FixedBaseTable, fixedBaseMultiExp, tableWindowBits, windowCall, windowCommands } from './fixed-base-msm';
+import { ODD_COSET_FFT, cosetFftScratchBytes } from '../snark/coset-fft-wasm';
+import { hasBatchAffine, hasCosetFft } from '../snark/curve';
+import { buildFixedBaseTable, FixedBaseTable, fixedBaseMultiExp, MAX_TABLE_BYTES, tableWindowBits } from './fixed-base-msm';
+import { windowCall, windowCommands, windowCost, windowKindOf, WindowKind } from './msm-window';
+import { MAX_SIGNED_WINDOW_BITS, signedDigits, signedWindowCount } from './signed-digits';
 
 const N8 = 32;
 
@@ -42,6 +45,10 @@ export interface ProvingKey {
    */
   hTable: Promise<FixedBaseTable | undefined>;
   hTableReady?: FixedBaseTable;
+  /** The G1 Pippenger window of the full-width multiexps (msm-window.ts): signed digits on our curve. */
+  windowKind: WindowKind;
+  /** The coset FFTs by our one-pass `frm_oddCosetFft` (on our curve) or by wasmcurves's three calls. */
+  cosetFft: 'onePass' | 'wasmcurves';
 }
 
 export interface ProofTimings {
@@ -61,10 +68,24 @@ export interface Groth16Proof {
   curve: 'bn128';
 }
 
-/** Prepares a parsed zkey for proving with `curve`: its coefficients sorted by row and cut into one slice per thread. */
-export function prepareProvingKey(curve: SnarkjsCurve, sections: Groth16ZkeySections): ProvingKey {
+/**
+ * Prepares a parsed zkey for proving with `curve`: its coefficients sorted by row and cut into one
+ * slice per thread. The G1 window, H's table budget and the coset FFT are the curve's best and
+ * MAX_TABLE_BYTES unless a benchmark asks for others (bench/prover.ts compares with the previous ones).
+ */
+export function prepareProvingKey(
+  curve: SnarkjsCurve,
+  sections: Groth16ZkeySections,
+  options: { windowKind?: WindowKind; maxTableBytes?: number; cosetFft?: ProvingKey['cosetFft'] } = {},
+): ProvingKey {
   const { G1, G2 } = curve;
+  const windowKind = options.windowKind ?? windowKindOf(curve);
+  const cosetFft = options.cosetFft ?? (hasCosetFft(curve) ? 'onePass' : 'wasmcurves');
+  if (cosetFft === 'onePass' && !hasCosetFft(curve)) throw new ZkmlError('PROVE_FAILED', 'the one-pass coset FFT needs a curve built with our plugin (src/snark/curve.ts)');
+  if (windowKind !== 'jacobian' && !hasBatchAffine(curve)) throw new ZkmlError('PROVE_FAILED', `a ${windowKind} window needs a curve built with our plugin (src/snark/curve.ts)`);
   const key: ProvingKey = {
+    windowKind,
+    cosetFft,
     hTable: Promise.resolve(undefined),
     sections,
     slices: sliceCoefsByRow(sections.coefs, sections.nCoefs, sections.domainSize, curve.tm.concurrency),
@@ -74,16 +95,16 @@ export function prepareProvingKey(curve: SnarkjsCurve, sections: Groth16ZkeySect
     delta1: G1.fromRprLEM(sections.vk.delta1, 0),
     delta2: G2.fromRprLEM(sections.vk.delta2, 0),
   };
-  key.hTable = hTableFor(curve, sections.pointsH).then((t) => (key.hTableReady = t));
+  key.hTable = hTableFor(curve, sections.pointsH, windowKind, options.maxTableBytes ?? MAX_TABLE_BYTES).then((t) => (key.hTableReady = t));
   return key;
 }
 
 /** The H table, if it fits the memory budget; a failure to build it only costs speed. */
-function hTableFor(curve: SnarkjsCurve, pointsH: Uint8Array): Promise<FixedBaseTable | undefined> {
+function hTableFor(curve: SnarkjsCurve, pointsH: Uint8Array, kind: WindowKind, maxTableBytes: number): Promise<FixedBaseTable | undefined> {
   const parts = curve.tm.concurrency;
-  const c = tableWindowBits(pointsH.byteLength / 64, parts, hasBatchAffine(curve));
+  const c = tableWindowBits(pointsH.byteLength / 64, parts, kind, maxTableBytes);
   if (c === undefined) return Promise.resolve(undefined);
-  return buildFixedBaseTable(curve, pointsH, parts, c).catch(() => undefined);
+  return buildFixedBaseTable(curve, pointsH, parts, c, kind).catch(() => undefined);
 }
 
 /**
@@ -157,18 +178,33 @@ export async function evaluateAbc(curve: SnarkjsCurve, key: ProvingKey, witness:
  * One vector's values on the odd coset (ifft, multiply coefficient i by inc^i, fft), in one
  * WebAssembly task: the three vectors go to three threads at once, and a domain of a few thousand
  * points is not worth ffjavascript's chunked FFT, whose every butterfly stage is a round trip, unless
- * there are more threads than vectors.
+ * there are more threads than vectors. On our curve the task is one call of `frm_oddCosetFft`
+ * (src/snark/coset-fft-wasm.ts: one multiplication per butterfly instead of two, no permutations);
+ * on snarkjs's own, wasmcurves's three calls. The values are the same either way.
  */
-async function toOddCoset(curve: SnarkjsCurve, evaluations: Uint8Array, inc: Uint8Array): Promise<Uint8Array> {
+async function toOddCoset(curve: SnarkjsCurve, evaluations: Uint8Array, inc: Uint8Array, onePass: boolean): Promise<Uint8Array> {
   const n = evaluations.byteLength / N8;
+  const Fr = curve.Fr;
   if (curve.tm.concurrency > 3) {
     // More threads than vectors: ffjavascript's chunked FFT keeps them all busy (the same values).
-    const Fr = curve.Fr;
     return Fr.fft(await Fr.batchApplyKey(await Fr.ifft(evaluations), Fr.e(1), inc));
+  }
+  if (onePass) {
+    const bits = Math.log2(n);
+    const [odd] = await curve.tm.queueAction([
+      { cmd: 'ALLOCSET', var: 0, buff: evaluations },
+      { cmd: 'ALLOCSET', var: 1, buff: Fr.w[bits] },
+      { cmd: 'ALLOCSET', var: 2, buff: Fr.inv(Fr.e(n)) },
+      { cmd: 'ALLOCSET', var: 3, buff: inc },
+      { cmd: 'ALLOC', var: 4, len: cosetFftScratchBytes(n) },
+      { cmd: 'CALL', fnName: ODD_COSET_FFT, params: [{ var: 0 }, { val: bits }, { var: 1 }, { var: 2 }, { var: 3 }, { var: 4 }] },
+      { cmd: 'GET', out: 0, var: 0, len: n * N8 },
+    ]);
+    return odd;
   }
   const [odd] = await curve.tm.queueAction([
     { cmd: 'ALLOCSET', var: 0, buff: evaluations },
-    { cmd: 'ALLOCSET', var: 1, buff: curve.Fr.one },
+    { cmd: 'ALLOCSET', var: 1, buff: Fr.one },
     { cmd: 'ALLOCSET', var: 2, buff: inc },
     { cmd: 'ALLOC', var: 3, len: n * N8 },
     { cmd: 'CALL', fnName: 'frm_ifft', params: [{ var: 0 }, { val: n }] },
@@ -298,8 +334,23 @@ function gatherPoints(bases: Uint8Array, sBase: number, indices: Int32Array): Ui
   return out;
 }
 
-/** Pippenger window width by log2 of the point count (ffjavascript's table for its windowed multiexp). */
+/** Pippenger window width by log2 of the point count (ffjavascript's table for its windowed multiexp), for the unsigned windows. */
 const WINDOW_BITS = [1, 1, 1, 1, 2, 3, 4, 5, 6, 7, 7, 8, 9, 10, 11, 12, 13, 13, 14, 15, 16, 16, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17];
+
+/**
+ * The signed window width for n points whose windows are shared out among `parts` threads: the one
+ * that minimises a thread's additions, ⌈W/parts⌉ windows of n + 4.2·2^(c−1) each (msm-window.ts).
+ * On 2 threads: 2^13 points c = 10, 2^15 c = 12, 2^17 c = 13 (ffjavascript's unsigned table: 13, 15, 13).
+ */
+export function signedWindowBits(n: number, parts: number): number {
+  let best = 2;
+  let bestCost = Infinity;
+  for (let c = 2; c <= MAX_SIGNED_WINDOW_BITS; c++) {
+    const cost = Math.ceil(signedWindowCount(c) / parts) * windowCost('signed', n, c);
+    if (cost < bestCost) [best, bestCost] = [c, cost];
+  }
+  return best;
+}
 
 /**
  * Σ scalars[i]·bases[i] (affine bases, LE Montgomery; scalars 32 bytes LE, standard form): the small
@@ -308,7 +359,15 @@ const WINDOW_BITS = [1, 1, 1, 1, 2, 3, 4, 5, 6, 7, 7, 8, 9, 10, 11, 12, 13, 13, 
  * one task per window of scalar bits, each carrying a copy of all the bases: at these sizes the
  * copies and round trips cost as much as the arithmetic.
  */
-export async function multiExp(curve: SnarkjsCurve, group: 'G1' | 'G2', bases: Uint8Array, scalars: Uint8Array, parts: number, split?: ScalarSplit): Promise<Uint8Array> {
+export async function multiExp(
+  curve: SnarkjsCurve,
+  group: 'G1' | 'G2',
+  bases: Uint8Array,
+  scalars: Uint8Array,
+  parts: number,
+  split?: ScalarSplit,
+  g1Window: WindowKind = windowKindOf(curve),
+): Promise<Uint8Array> {
   const G = curve[group];
   const sBase = G.F.n8 * 2;
   const tasks: Promise<Uint8Array>[] = [];
@@ -342,23 +401,34 @@ export async function multiExp(curve: SnarkjsCurve, group: 'G1' | 'G2', bases: U
    * points over its share of the windows, so no thread pays a second bucket reduction per window.
    */
   const windowsSplit = async (points: Uint8Array, values: Uint8Array, n: number): Promise<Uint8Array> => {
-    const c = WINDOW_BITS[Math.min(WINDOW_BITS.length - 1, Math.floor(Math.log2(n)))];
-    const nWindows = Math.ceil((N8 * 8) / c);
+    // G2 keeps wasmcurves's window; G1 takes the key's (signed digits on our curve).
+    const kind: WindowKind = group === 'G1' ? g1Window : 'jacobian';
+    const signed = kind === 'signed';
+    const c = signed ? signedWindowBits(n, parts) : WINDOW_BITS[Math.min(WINDOW_BITS.length - 1, Math.floor(Math.log2(n)))];
+    const nWindows = signed ? signedWindowCount(c) : Math.ceil((N8 * 8) / c);
+    const digits = signed ? signedDigits(values, 0, n, c, nWindows) : undefined;
     const ranges = Array.from({ length: parts }, (_, t) => [Math.floor((t * nWindows) / parts), Math.floor(((t + 1) * nWindows) / parts)]).filter(([a, b]) => b > a);
     const outs = await Promise.all(
       ranges.map(([from, to]) => {
         const task: object[] = [
           { cmd: 'ALLOCSET', var: 0, buff: points },
-          { cmd: 'ALLOCSET', var: 1, buff: values },
+          // Signed: the digits of this thread's windows, window-major (2 bytes per point and window); a copy, as a view would send them all.
+          { cmd: 'ALLOCSET', var: 1, buff: digits ? digits.slice(from * n * 2, to * n * 2) : values },
         ];
         for (let w = from; w < to; w++) task.push({ cmd: 'ALLOC', var: 2 + w - from, len: sPoint });
         const scratch = 2 + to - from;
         // Each chunk's buckets live past the last allocation, unchecked: this one grows the memory to hold them.
         if (group === 'G2') task.push({ cmd: 'ALLOC', var: scratch, len: (1 << c) * sPoint });
-        else task.push(...windowCommands(curve, n, c, scratch));
+        else task.push(...windowCommands(kind, n, c, scratch));
         for (let w = from; w < to; w++) {
-          const params = [{ var: 0 }, { var: 1 }, { val: N8 }, { val: n }, { val: w * c }, { val: Math.min(N8 * 8 - w * c, c) }, { var: 2 + w - from }];
-          task.push(group === 'G2' ? { cmd: 'CALL', fnName: `${fn}_multiexpAffine_chunk`, params } : windowCall(curve, params, scratch));
+          const bits = signed ? c : Math.min(N8 * 8 - w * c, c);
+          if (group === 'G2') {
+            const params = [{ var: 0 }, { var: 1 }, { val: N8 }, { val: n }, { val: w * c }, { val: bits }, { var: 2 + w - from }];
+            task.push({ cmd: 'CALL', fnName: `${fn}_multiexpAffine_chunk`, params });
+          } else {
+            const window = { var: 1, offset: signed ? (w - from) * n * 2 : 0 };
+            task.push(windowCall(kind, { bases: { var: 0 }, digits: window, scalarSize: N8, n, startBit: w * c, c: bits, pr: { var: 2 + w - from }, scratchVar: scratch }));
+          }
         }
         for (let w = from; w < to; w++) task.push({ cmd: 'GET', out: w - from, var: 2 + w - from, len: sPoint });
         return curve.tm.queueAction(task) as Promise<Uint8Array[]>;
@@ -400,22 +470,22 @@ export async function proveGroth16(curve: SnarkjsCurve, key: ProvingKey, witness
   const parts = curve.tm.concurrency;
   // The domain's 2n-th root of unity moves the evaluations to the odd coset, where Z is non-zero.
   const inc = power === Fr.s ? Fr.shift : Fr.w[power + 1];
-  const cosets = Promise.all([aT, bT, cT].map((v) => toOddCoset(curve, v, inc)));
+  const cosets = Promise.all([aT, bT, cT].map((v) => toOddCoset(curve, v, inc, key.cosetFft === 'onePass')));
   // The witness MSMs need no FFT: queued behind the three FFT chains, they keep busy the thread that
   // three chains on two threads would leave idle.
   const wSplit = splitScalars(witness);
   const cScalars = witness.subarray((nPublic + 1) * N8);
   const witnessMsms = Promise.all([
-    multiExp(curve, 'G1', k.pointsA, witness, parts, wSplit),
-    multiExp(curve, 'G1', k.pointsB1, witness, parts, wSplit),
-    multiExp(curve, 'G2', k.pointsB2, witness, parts, wSplit),
-    multiExp(curve, 'G1', k.pointsC, cScalars, parts, splitFrom(wSplit, nPublic + 1)),
+    multiExp(curve, 'G1', k.pointsA, witness, parts, wSplit, key.windowKind),
+    multiExp(curve, 'G1', k.pointsB1, witness, parts, wSplit, key.windowKind),
+    multiExp(curve, 'G2', k.pointsB2, witness, parts, wSplit, key.windowKind),
+    multiExp(curve, 'G1', k.pointsC, cScalars, parts, splitFrom(wSplit, nPublic + 1), key.windowKind),
   ]);
   const [aOdd, bOdd, cOdd] = await cosets;
   const h = await joinAbc(curve, aOdd, bOdd, cOdd);
   const t2 = performance.now();
   const table = key.hTableReady;
-  const msmH = await (table ? fixedBaseMultiExp(curve, table, h) : multiExp(curve, 'G1', k.pointsH, h, parts));
+  const msmH = await (table ? fixedBaseMultiExp(curve, table, h) : multiExp(curve, 'G1', k.pointsH, h, parts, undefined, key.windowKind));
   const [msmA, msmB1, msmB2, msmC] = await witnessMsms;
 
   const r = Fr.random();

@@ -2,7 +2,8 @@
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const os: typeof import('node:os') = require('node:os');
 import * as path from 'node:path';
-import { addBatchAffinePlugin, BATCH_AFFINE_CHUNK } from './batch-affine-wasm';
+import { addBatchAffinePlugin, BATCH_AFFINE_CHUNK, SIGNED_WINDOW, WasmModule } from './batch-affine-wasm';
+import { addCosetFftPlugin, ODD_COSET_FFT } from './coset-fft-wasm';
 import type { Snarkjs, SnarkjsCurve } from './snarkjs';
 
 /**
@@ -31,8 +32,8 @@ let curveOwned = false;
 
 /**
  * The bn128 curve with exactly `threads` WebAssembly worker threads (1: none, the calls run in the
- * caller's thread), built by snarkjs's own ffjavascript with our wasmcurves plugin
- * (./batch-affine-wasm.ts) in its module. ffjavascript sizes its pool from `os.cpus().length`, read
+ * caller's thread), built by snarkjs's own ffjavascript with our wasmcurves plugins
+ * (./batch-affine-wasm.ts, ./coset-fft-wasm.ts) in its module. ffjavascript sizes its pool from `os.cpus().length`, read
  * once while the curve is built, and caches the multi-threaded curve per thread
  * (globalThis.curve_bn128, which snarkjs then uses too): the count is set by showing it that many
  * CPUs for the duration of the build. A curve already built is reused as it is (it may lack the
@@ -40,29 +41,41 @@ let curveOwned = false;
  */
 export async function curveWithThreads(sj: Pick<Snarkjs, 'curves'>, threads: number): Promise<SnarkjsCurve> {
   const buildBn128 = snarkjsFfjavascript(sj).buildBn128;
-  if (threads <= 1) return buildBn128(true, addBatchAffinePlugin);
+  if (threads <= 1) return buildBn128(true, addPlugins);
   const g = globalThis as { curve_bn128?: SnarkjsCurve | null };
   if (g.curve_bn128) return g.curve_bn128;
   const cpus = os.cpus;
   const host = cpus();
   os.cpus = () => Array.from({ length: threads }, (_, i) => host[i % Math.max(1, host.length)]);
   try {
-    return await buildBn128(false, addBatchAffinePlugin);
+    return await buildBn128(false, addPlugins);
   } finally {
     os.cpus = cpus;
   }
 }
 
-/** Whether `curve`'s WebAssembly has the batch-affine window (a curve built before ours, by snarkjs itself, has not). */
+/** Our functions in wasmcurves's module: the batch-affine windows and the one-pass coset FFT. */
+function addPlugins(module: WasmModule): void {
+  addBatchAffinePlugin(module);
+  addCosetFftPlugin(module);
+}
+
+/** Whether `curve`'s WebAssembly has our one-pass coset FFT (./coset-fft-wasm.ts). */
+export function hasCosetFft(curve: SnarkjsCurve): boolean {
+  return typeof curve?.tm?.instance?.exports?.[ODD_COSET_FFT] === 'function';
+}
+
+/** Whether `curve`'s WebAssembly has our batch-affine windows, unsigned and signed (a curve built before ours, by snarkjs itself, has not). */
 export function hasBatchAffine(curve: SnarkjsCurve): boolean {
-  return typeof curve?.tm?.instance?.exports?.[BATCH_AFFINE_CHUNK] === 'function';
+  const exports = curve?.tm?.instance?.exports;
+  return typeof exports?.[BATCH_AFFINE_CHUNK] === 'function' && typeof exports?.[SIGNED_WINDOW] === 'function';
 }
 
 /**
  * The ffjavascript that snarkjs itself loads (its own dependency, not ours): the same module
  * instance, so the curve it caches is the one snarkjs's prover and verifier pick up.
  */
-function snarkjsFfjavascript(sj: Pick<Snarkjs, 'curves'>): { buildBn128(singleThread: boolean, plugins: typeof addBatchAffinePlugin): Promise<SnarkjsCurve> } {
+function snarkjsFfjavascript(sj: Pick<Snarkjs, 'curves'>): { buildBn128(singleThread: boolean, plugins: typeof addPlugins): Promise<SnarkjsCurve> } {
   void sj; // loaded by the caller: ffjavascript (and the web-worker shim it needs) are in the require cache
   return require(require.resolve('ffjavascript', { paths: [path.dirname(require.resolve('snarkjs'))] }));
 }

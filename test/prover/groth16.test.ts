@@ -162,17 +162,21 @@ describe('our Groth16 prover on models/tiny', () => {
     const pick = [BN254_R - 1n, 0n, 1n, 3n ** 150n, 2n ** 253n + 12345n, 1n, 0n, 7n ** 90n];
     const bytes = witnessBytes(Array.from({ length: n }, (_, i) => pick[i % pick.length]));
     const expected = await curve.G1.multiExpAffine(points, bytes);
-    for (const [c, parts] of [
-      [8, 1],
-      [11, 2],
-      [16, 3],
-    ]) {
-      const table = await buildFixedBaseTable(curve, points, parts, c);
-      assert.equal(table.windows, Math.ceil(254 / c));
-      assert.ok(curve.G1.eq(await fixedBaseMultiExp(curve, table, bytes), expected), `c = ${c}, ${parts} slices`);
+    for (const kind of ['signed', 'batchAffine'] as const) {
+      for (const [c, parts] of [
+        [8, 1],
+        [11, 2],
+        [16, 3],
+      ]) {
+        const table = await buildFixedBaseTable(curve, points, parts, c, kind);
+        assert.equal(table.windows, Math.ceil(254 / c));
+        assert.ok(curve.G1.eq(await fixedBaseMultiExp(curve, table, bytes), expected), `${kind}, c = ${c}, ${parts} slices`);
+      }
     }
-    assert.notEqual(await key.hTable, undefined, 'a small key gets its table');
-    assert.equal(tableWindowBits(2 ** 24, 2), undefined, 'a table beyond the memory budget is not built');
+    assert.equal((await key.hTable)?.kind, 'signed', 'a small key gets its table, with signed digits on our curve');
+    assert.equal(tableWindowBits(2 ** 24, 2, 'signed'), undefined, 'a table beyond the memory budget is not built');
+    // The cost model: signed digits halve the buckets, so a table of the same budget can take wider windows (2^13: 13 bits, not 11).
+    assert.deepEqual([tableWindowBits(2 ** 13, 2, 'signed'), tableWindowBits(2 ** 15, 2, 'signed'), tableWindowBits(2 ** 15, 2, 'batchAffine')], [13, 16, 16]);
   });
 
   test('our proof verifies with snarkjs; public signals and JSON shape equal snarkjs prover on the same witness', async () => {

@@ -8,7 +8,10 @@
  * wires (a bit decomposition's sum) eliminates one wire, the newest one that is not fixed (main's
  * public signals: outputs and public inputs; private inputs are eliminable, as in circom): its value
  * becomes a linear combination of the others, substituted into every constraint when the system is
- * finished. Every wire gets its value when it is created, so the witness needs no second pass.
+ * finished. Which wire a bit decomposition spends its sum on is the elimination rule: circom's (the
+ * top bit, whose value is then (x − Σ 2^i·b_i) / 2^(n−1), with full-length coefficients) or, by default,
+ * the short one (the lowest bit, x − Σ 2^i·b_i: the same constraints and wires, every coefficient short,
+ * so the phase-2 setup needs no row factors; docs/compile.md). Every wire gets its value when it is created, so the witness needs no second pass.
  */
 import { BN254_R } from '../../formats/field';
 import { ZkmlError } from '../../errors';
@@ -17,6 +20,8 @@ const P = BN254_R;
 const ZERO = 0n;
 const ONE = 1n;
 export type Lc = Map<number, bigint>;
+/** Which wire a linear constraint eliminates: circom --O2's choice, or one with a short coefficient. */
+export type Elimination = 'short' | 'circom';
 
 const mod = (v: bigint): bigint => {
   const r = v % P;
@@ -214,7 +219,10 @@ export class ConstraintSystem {
   /** Linear constraints between fixed wires only: kept as constraints (A = B = 0), as circom does. */
   private readonly fixedLinear: Lc[] = [];
   /** When false, only values are kept (no constraints): a witness-only build. */
-  constructor(readonly withConstraints = true) {
+  constructor(
+    readonly withConstraints = true,
+    readonly elimination: Elimination = 'short',
+  ) {
     if (withConstraints) this.names.push('one');
   }
 
@@ -248,12 +256,15 @@ export class ConstraintSystem {
 
   /**
    * x === 0 for a linear x: eliminates one of its non-fixed wires, the first of `prefer` it holds,
-   * else its newest (the choices circom --O2 makes for our templates, checked against its r1cs).
+   * else its newest (the choices circom --O2 makes for our templates, checked against its r1cs). Under
+   * the short rule, `short` (a wire whose coefficient is ±1, such as a decomposition's lowest bit) is
+   * preferred instead when given.
    */
-  linear(x: Lc, prefer: readonly number[] = []): void {
+  linear(x: Lc, prefer: readonly number[] = [], short?: readonly number[]): void {
     if (!this.withConstraints) return;
     const r = this.resolve(x);
-    let pick = prefer.find((w) => r.has(w) && !this.fixed.has(w)) ?? -1;
+    const wanted = this.elimination === 'short' && short ? short : prefer;
+    let pick = wanted.find((w) => r.has(w) && !this.fixed.has(w)) ?? -1;
     if (pick < 0) for (const w of r.keys()) if (w > pick && !this.fixed.has(w)) pick = w;
     if (pick < 0) {
       if (r.size === 0) return;

@@ -241,6 +241,7 @@ describe('direct backend = circom', () => {
       assert.equal(direct.report.predictedConstraints, d.constraints);
       assert.deepEqual(direct.report.r1cs, d);
 
+      const model = readCompiled(direct.buildDir).model;
       const r1cs = loadR1cs(artifactPath(direct.buildDir, 'r1cs'));
       const labels = readWireLabels(fs.readFileSync(artifactPath(direct.buildDir, 'r1cs')));
       assert.deepEqual(readWireLabelsFile(artifactPath(direct.buildDir, 'r1cs')), labels);
@@ -252,7 +253,6 @@ describe('direct backend = circom', () => {
       // The short rule: the same system up to which wire each decomposition eliminates.
       const s1 = stats(short);
       assert.deepEqual([s1.constraints, s1.wires], [d.constraints, d.wires]);
-      console.log(`${c.name}: A/B/C short ${s1.nonZerosA}/${s1.nonZerosB}/${s1.nonZerosC} vs circom ${d.nonZerosA}/${d.nonZerosB}/${d.nonZerosC}`);
       const shortR1cs = loadR1cs(artifactPath(short.buildDir, 'r1cs'));
       assert.deepEqual([s1.nonZerosA, s1.nonZerosB, s1.nonZerosC, longCoefficients(shortR1cs)], c.short);
       assert.ok(longCoefficients(shortR1cs) < longCoefficients(r1cs), 'fewer full-length A/B coefficients than circom');

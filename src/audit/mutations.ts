@@ -113,9 +113,9 @@ function forgeRescale(
   const edits: Array<readonly [number, bigint]> = [[yWire, (w[yWire] + 1n) % p]];
   if (gw.bits.size > 0) {
     if (split.sign !== undefined && w[gw.bits.get(split.sign)!] === 0n) return undefined;
+    // A bit the decomposition eliminated (its sum was spent on it) follows the others: nothing to write.
     const qLow = gw.bits.get(split.k);
-    if (qLow === undefined) return undefined;
-    edits.push([qLow, (w[qLow] + 1n) % p]);
+    if (qLow !== undefined) edits.push([qLow, (w[qLow] + 1n) % p]);
     const r0 = gw.bits.get(0);
     if (split.k > 0 && r0 !== undefined) edits.push([r0, (w[r0] - shift + p) % p]);
   } else {

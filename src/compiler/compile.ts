@@ -26,6 +26,7 @@ import { emitCircuitLines } from './emit';
 import { calibrationAccuracy, FloatOutputs, pickOutputs } from './layer-errors';
 import { addCalibration, buildReport, CircuitBackend, CompileReport, formatReport, provingCost } from './report';
 import { compileDirect } from './direct/backend';
+import type { Elimination } from './direct/system';
 import { directUnsupported } from './direct/model';
 import { readR1csStats } from './r1cs-stats';
 import { randomSalt, weightsCommitment } from '../commit/commitments';
@@ -50,6 +51,11 @@ export interface CompileOptions {
    * back to circom, saying why in the report, for a layer kind or option it does not cover.
    */
   backend?: CircuitBackend;
+  /**
+   * The direct backend's elimination rule (src/compiler/direct/system.ts): 'short' (default) or
+   * 'circom', which reproduces circom --O2's r1cs (what the parity tests compare).
+   */
+  directElimination?: Elimination;
 }
 
 /**
@@ -178,7 +184,7 @@ export async function compileModel(onnxPath: string, buildDir: string, options: 
   if (options.backend !== 'circom' && !fallback) {
     progress('r1cs', 0.2);
     const td = Date.now();
-    compileDirect(model, { r1cs: artifactPath(buildDir, 'r1cs'), sym: artifactPath(buildDir, 'sym') });
+    compileDirect(model, { r1cs: artifactPath(buildDir, 'r1cs'), sym: artifactPath(buildDir, 'sym') }, undefined, options.directElimination);
     fs.rmSync(artifactPath(buildDir, 'wasm'), { force: true });
     directMs = Date.now() - td;
     // The direct r1cs must be circom's: where its count differs from the prediction (circom's rule),

@@ -7,8 +7,12 @@
  * the inputs away). For each: the direct r1cs has circom's constraint, wire and A/B/C non-zero
  * counts (pinned), the report's prediction equals it, the direct witness satisfies the direct r1cs
  * and its public signals are circom's witness's on the same inputs, and a tampered witness (an
- * output +1, a bit flipped) violates it. snarkjs reads the r1cs, a Groth16 proof of a direct build
- * verifies with snarkjs, and a model the backend does not cover falls back to circom, saying why.
+ * output +1, a bit flipped) violates it. All of that with the direct backend's circom elimination rule;
+ * its default rule (the short one: each bit decomposition spends its sum on its lowest bit) gives the
+ * same constraint and wire counts, no more A/B non-zeros, fewer full-length coefficients (none on
+ * the cases that have only bit decompositions), the same public signals, and refuses the same tampering.
+ * snarkjs reads the r1cs, a Groth16 proof of a default direct build verifies with snarkjs, and a model
+ * the backend does not cover falls back to circom, saying why.
  */
 import assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
@@ -18,7 +22,8 @@ import { after, before, describe, test } from 'node:test';
 import { artifactPath, readManifest } from '../../src/formats/artifacts';
 import { compileModel, CompileResult } from '../../src/compiler/compile';
 import { readCompiled } from '../../src/formats/compiled-model';
-import { computeWitness, loadR1cs, readSymEntries, verifyWitness, verifyWitnessFile } from '../../src/compiler/r1cs-check';
+import { computeWitness, loadR1cs, R1cs, readSymEntries, verifyWitness, verifyWitnessFile } from '../../src/compiler/r1cs-check';
+import { BN254_R } from '../../src/formats/field';
 import { readR1csStats } from '../../src/compiler/r1cs-stats';
 import { directWitness } from '../../src/compiler/direct/backend';
 import { readWireLabels, readWireLabelsFile, wtnsBytes } from '../../src/compiler/direct/files';
@@ -121,14 +126,22 @@ const indexingSample: Sampler = (rng) =>
     ['ix', Float64Array.from({ length: 3 }, () => Math.floor(rng.next() * 8) - 4)],
   ]);
 
-type Case = { name: string; onnx: () => string; bytes?: () => Uint8Array; calibration?: string; settings?: Record<string, unknown>; sample?: Sampler; counts: number[] };
+type Case = { name: string; onnx: () => string; bytes?: () => Uint8Array; calibration?: string; settings?: Record<string, unknown>; sample?: Sampler; counts: number[]; short: number[] };
 
-// [constraints, wires, A, B, C non-zeros] of circom --O2's r1cs, which the direct r1cs must equal.
+/** A/B coefficients that are not short (|v| ≥ 2^64 as a signed field element): what phase-2 setup pays for. */
+function longCoefficients(r1cs: R1cs): number {
+  let n = 0;
+  for (const c of r1cs.constraints) for (const lc of [c.a, c.b]) for (const v of lc.coeffs) if (v >= 1n << 64n && BN254_R - v >= 1n << 64n) n++;
+  return n;
+}
+
+// counts: [constraints, wires, A, B, C non-zeros] of circom --O2's r1cs, which the direct r1cs must equal
+// under circom's elimination rule; short: [A, B, C non-zeros, full-length A/B coefficients] under the short rule.
 const CASES: Case[] = [
-  { name: 'tiny', onnx: () => modelFile('tiny'), calibration: calibrationFile('tiny'), counts: [139, 135, 441, 359, 3] },
-  { name: 'tiny-matmul', onnx: () => modelFile('tiny-matmul'), calibration: calibrationFile('tiny-matmul'), counts: [177, 170, 548, 406, 3] },
-  { name: 'small conv net', onnx: () => '', bytes: smallConvNet, settings: { inputRange: [-1, 1] }, counts: [3188, 3042, 10860, 10073, 327] },
-  { name: 'sigmoid and tanh (Segment)', onnx: () => '', bytes: smoothNet, settings: { inputRange: [-2, 2] }, counts: [252, 229, 795, 564, 45] },
+  { name: 'tiny', onnx: () => modelFile('tiny'), calibration: calibrationFile('tiny'), counts: [139, 135, 441, 359, 3], short: [445, 290, 3, 0] },
+  { name: 'tiny-matmul', onnx: () => modelFile('tiny-matmul'), calibration: calibrationFile('tiny-matmul'), counts: [177, 170, 548, 406, 3], short: [532, 369, 3, 0] },
+  { name: 'small conv net', onnx: () => '', bytes: smallConvNet, settings: { inputRange: [-1, 1] }, counts: [3188, 3042, 10860, 10073, 327], short: [10704, 6983, 327, 0] },
+  { name: 'sigmoid and tanh (Segment)', onnx: () => '', bytes: smoothNet, settings: { inputRange: [-2, 2] }, counts: [252, 229, 795, 564, 45], short: [804, 564, 45, 0] },
   {
     name: 'indexing (restricted same-slope Segment, NonNegative, EqualsZero)',
     onnx: () => '',
@@ -136,6 +149,7 @@ const CASES: Case[] = [
     settings: { inputRange: [-1, 1] },
     sample: indexingSample,
     counts: [194, 182, 447, 328, 105],
+    short: [454, 328, 105, 48],
   },
   {
     name: 'Div by a run-time value (Divide)',
@@ -144,6 +158,7 @@ const CASES: Case[] = [
     settings: { inputRange: [-1, 1] },
     sample: operands(8),
     counts: [177, 169, 498, 345, 15],
+    short: [504, 345, 15, 0],
   },
   {
     name: 'fmod by a run-time value (Modulo)',
@@ -152,6 +167,7 @@ const CASES: Case[] = [
     settings: { inputRange: [-1, 1] },
     sample: operands(8),
     counts: [174, 163, 483, 333, 15],
+    short: [489, 333, 15, 0],
   },
   {
     name: 'fmod by a constant (Modulo, linear q·|d|)',
@@ -159,16 +175,25 @@ const CASES: Case[] = [
     bytes: () => simpleGraph([node('Mod', ['x', 'c'], 'y', { fmod: 1 })], { xShape: [1, 3], yShape: [1, 3], initializers: [{ name: 'c', dims: [], data: Float32Array.of(0.375) }] }),
     settings: { inputRange: [-1, 1] },
     counts: [108, 100, 306, 213, 6],
+    short: [309, 213, 6, 0],
   },
-  { name: 'integer Mod (Modulo, floor)', onnx: () => '', bytes: binaryNet(node('Mod', ['x', 'z'], 'y'), 'int64'), sample: operands(1), counts: [153, 145, 423, 294, 15] },
+  { name: 'integer Mod (Modulo, floor)', onnx: () => '', bytes: binaryNet(node('Mod', ['x', 'z'], 'y'), 'int64'), sample: operands(1), counts: [153, 145, 423, 294, 15], short: [429, 294, 15, 0] },
   // Public outputs that copy private inputs or are linear in them: both fold the inputs into the outputs.
-  { name: 'input copies and constants (Transpose, Slice, Concat, Pad)', onnx: () => '', bytes: shapeCircuitOnnx, settings: { inputRange: [-1, 1] }, counts: [136, 137, 330, 240, 32] },
+  {
+    name: 'input copies and constants (Transpose, Slice, Concat, Pad)',
+    onnx: () => '',
+    bytes: shapeCircuitOnnx,
+    settings: { inputRange: [-1, 1] },
+    counts: [136, 137, 330, 240, 32],
+    short: [345, 240, 32, 0],
+  },
   {
     name: 'outputs linear in the input (ConvTranspose, Resize, TopK, CumSum, DepthToSpace)',
     onnx: () => '',
     bytes: spatialCircuitOnnx,
     settings: { inputRange: [-1, 1] },
     counts: [650, 615, 1698, 1264, 280],
+    short: [1710, 1264, 280, 0],
   },
 ];
 
@@ -206,10 +231,16 @@ describe('direct backend = circom', () => {
 
   for (const c of CASES) {
     test(`${c.name}: same counts, same public signals, tampering refused`, async () => {
-      const build = async (backend: 'direct' | 'circom'): Promise<CompileResult> =>
-        compileModel(c.onnx(), path.join(dir, c.name, backend), { backend, settings: c.settings, ...(c.calibration ? { calibration: c.calibration } : {}) });
+      const build = async (backend: 'direct' | 'circom', rule: 'circom' | 'short' = 'circom'): Promise<CompileResult> =>
+        compileModel(c.onnx(), path.join(dir, c.name, rule === 'short' ? 'short' : backend), {
+          backend,
+          directElimination: rule,
+          settings: c.settings,
+          ...(c.calibration ? { calibration: c.calibration } : {}),
+        });
       const circom = await build('circom');
       const direct = await build('direct');
+      const short = await build('direct', 'short');
       assert.equal(direct.report.backend, 'direct');
       assert.equal(circom.report.backend, 'circom');
       assert.equal(fs.existsSync(artifactPath(direct.buildDir, 'wasm')), false, 'a direct build has no wasm');
@@ -243,12 +274,25 @@ describe('direct backend = circom', () => {
       const bitWires = sym.filter((e) => e.witness > 0 && /\.bits\[\d+\]$/.test(e.name)).map((e) => e.witness);
       assert.ok(bitWires.length > 10);
       const rng = seededRng(5);
+      // The short rule: the same system up to which wire each decomposition eliminates.
+      const s1 = stats(short);
+      assert.deepEqual([s1.constraints, s1.wires], [d.constraints, d.wires]);
+      const shortR1cs = loadR1cs(artifactPath(short.buildDir, 'r1cs'));
+      assert.deepEqual([s1.nonZerosA, s1.nonZerosB, s1.nonZerosC, longCoefficients(shortR1cs)], c.short);
+      assert.ok(longCoefficients(shortR1cs) < longCoefficients(r1cs), 'fewer full-length A/B coefficients than circom');
+      const shortLabels = readWireLabels(fs.readFileSync(artifactPath(short.buildDir, 'r1cs')));
       for (let s = 0; s < 3; s++) {
         const input = circuitInput(model, quantizeSample(model, c.sample ? c.sample(rng) : randomInRange(model, rng)));
         const w = directWitness(model, input, labels);
         const reference = await computeWitness(input, artifactPath(circom.buildDir, 'wasm'));
         assert.deepEqual(w.slice(0, 1 + nPublic), reference.slice(0, 1 + nPublic));
         assert.deepEqual(verifyWitness(r1cs, w), { ok: true });
+        const ws = directWitness(model, input, shortLabels);
+        assert.deepEqual(ws.slice(0, 1 + nPublic), reference.slice(0, 1 + nPublic));
+        assert.deepEqual(verifyWitness(shortR1cs, ws), { ok: true });
+        const wsOut = [...ws];
+        wsOut[1] = wsOut[1] + 1n;
+        assert.equal(verifyWitness(shortR1cs, wsOut).ok, false, 'short rule: an output +1 is refused');
         const output = [...w];
         output[1] = output[1] + 1n;
         assert.equal(verifyWitness(r1cs, output).ok, false, 'an output +1 is refused');
@@ -265,7 +309,7 @@ describe('direct backend = circom', () => {
   }
 
   test('snarkjs reads the direct r1cs; a Groth16 proof of a direct build verifies; the audit refuses every mutation', async () => {
-    const buildDir = path.join(dir, 'tiny', 'direct');
+    const buildDir = path.join(dir, 'tiny', 'short');
     const info = await snarkjs.r1cs.info(artifactPath(buildDir, 'r1cs'));
     assert.equal(info.nConstraints, 139);
     assert.equal(info.nOutputs, 2);

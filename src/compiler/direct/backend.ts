@@ -9,6 +9,7 @@ import { ZkmlError } from '../../errors';
 import { BN254_R } from '../../formats/field';
 import { buildModelSystem } from './model';
 import { writeR1cs, writeSym } from './files';
+import type { Elimination } from './system';
 
 function counts(model: QuantizedModel) {
   const size = (t: number) => model.tensors[t].size;
@@ -27,13 +28,20 @@ function placeholderInput(model: QuantizedModel): Record<string, bigint[]> {
 
 /**
  * Writes the circuit of a model the direct backend covers (see directUnsupported), with circom's
- * layout, to the r1cs and sym files; returns its constraint count.
+ * layout, to the r1cs and sym files; returns its constraint count. `elimination` 'circom' writes
+ * circom --O2's r1cs itself (the parity tests); the default 'short' differs only in which wire each
+ * bit decomposition eliminates.
  */
-export function compileDirect(model: QuantizedModel, files: { r1cs: string; sym: string }, input: Record<string, readonly bigint[]> = placeholderInput(model)): number {
+export function compileDirect(
+  model: QuantizedModel,
+  files: { r1cs: string; sym: string },
+  input: Record<string, readonly bigint[]> = placeholderInput(model),
+  elimination: Elimination = 'short',
+): number {
   // The names wait on disk next to the sym file (a large circuit's are more than a GiB).
   const names = `${files.sym}.${process.pid}.names`;
   fs.mkdirSync(path.dirname(names), { recursive: true });
-  const cs = buildModelSystem(model, input, true, names);
+  const cs = buildModelSystem(model, input, true, names, elimination);
   try {
     const system = cs.finish();
     const constraints = system.constraints.count;

@@ -41,10 +41,10 @@ export function weighted(bits: readonly number[], from = 0, to = bits.length): L
   return total;
 }
 
-/** Bits(n): the bits of `in` as linear combinations; the sum constraint eliminates the top bit. */
+/** Bits(n): the bits of `in` as linear combinations; the sum constraint eliminates the top bit (circom) or the lowest. */
 export function bits(cs: ConstraintSystem, path: string, n: number, input: Lc): Lc[] {
   const b = bitWires(cs, path, n, input);
-  cs.linear(addScaled(weighted(b), input, -1n));
+  cs.linear(addScaled(weighted(b), input, -1n), [], [b[0]]);
   return b.map(wireLc);
 }
 

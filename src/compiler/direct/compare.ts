@@ -14,7 +14,7 @@ export function nonNegative(cs: ConstraintSystem, path: string, b: number, input
   // out <== bits[b] keeps the top bit (circom numbers out before the Bits component's signals), so
   // the decomposition's sum eliminates the next bit down.
   const w = bitWires(cs, `${path}.bits`, b + 1, shifted);
-  cs.linear(addScaled(weighted(w), shifted, -1n), [w[b - 1]]);
+  cs.linear(addScaled(weighted(w), shifted, -1n), [w[b - 1]], [w[0]]);
   return wireLc(w[b]);
 }
 

@@ -20,7 +20,7 @@ import { divide, modulo } from './divide';
 import { rangeCheck } from './bits';
 import { dotProduct, materialise, one } from './product';
 import { requantize, requantizeRelu } from './requantize';
-import { addScaled, constant, ConstraintSystem, Lc, wireLc } from './system';
+import { addScaled, constant, ConstraintSystem, Elimination, Lc, wireLc } from './system';
 
 /** Gadget kinds the direct backend generates; a model using any other falls back to circom. */
 export const DIRECT_GADGETS: ReadonlySet<Gadget['kind']> = new Set(['linear', 'zero', 'one', 'requantize', 'requantizeRelu', 'argmax', 'segment', 'nonNegative', 'isZero', 'divide', 'modulo']);
@@ -41,10 +41,10 @@ export function directUnsupported(model: QuantizedModel): string | undefined {
  * Builds the model's system on one circuit input (the witness calculator's input record: x<tensor>
  * as canonical field elements). withConstraints = false computes the witness values only.
  */
-export function buildModelSystem(model: QuantizedModel, input: Record<string, readonly bigint[]>, withConstraints = true, namesFile?: string): ConstraintSystem {
+export function buildModelSystem(model: QuantizedModel, input: Record<string, readonly bigint[]>, withConstraints = true, namesFile?: string, elimination: Elimination = 'short'): ConstraintSystem {
   const why = directUnsupported(model);
   if (why) throw new ZkmlError('INTERNAL', `the direct backend does not cover this model: ${why}`);
-  const cs = new ConstraintSystem(withConstraints, namesFile);
+  const cs = new ConstraintSystem(withConstraints, namesFile, elimination);
   try {
     return buildLayers(cs, model, input);
   } catch (err) {

@@ -18,8 +18,9 @@ export function requantize(cs: ConstraintSystem, path: string, k: number, n: num
   const b = bitWires(cs, `${path}.b`, k + n, t);
   const high = addScaled(weighted(b, k), constant(lo));
   const out = cs.wire(outName, cs.value(high));
-  cs.linear(addScaled(wireLc(out), high, -1n), [b[k + n - 1]]);
-  cs.linear(addScaled(weighted(b), t, -1n), k > 0 ? [b[k - 1]] : []);
+  // The short rule spends them on the lowest output bit and the lowest remainder bit (coefficients ±1).
+  cs.linear(addScaled(wireLc(out), high, -1n), [b[k + n - 1]], [b[k]]);
+  cs.linear(addScaled(weighted(b), t, -1n), k > 0 ? [b[k - 1]] : [], k > 0 ? [b[0]] : undefined);
   return wireLc(out);
 }
 

@@ -8,7 +8,10 @@
  * wires (a bit decomposition's sum) eliminates one wire, the newest one that is not fixed (main's
  * public signals: outputs and public inputs; private inputs are eliminable, as in circom): its value
  * becomes a linear combination of the others, substituted into every constraint when the system is
- * finished. Every wire gets its value when it is created, so the witness needs no second pass.
+ * finished. Which wire a bit decomposition spends its sum on is the elimination rule: circom's (the
+ * top bit, whose value is then (x − Σ 2^i·b_i) / 2^(n−1), with full-length coefficients) or, by default,
+ * the short one (the lowest bit, x − Σ 2^i·b_i: the same constraints and wires, every coefficient short,
+ * so the phase-2 setup needs no row factors; docs/compile.md). Every wire gets its value when it is created, so the witness needs no second pass.
  */
 import * as fs from 'node:fs';
 import { BN254_R } from '../../formats/field';
@@ -18,6 +21,8 @@ const P = BN254_R;
 const ZERO = 0n;
 const ONE = 1n;
 export type Lc = Map<number, bigint>;
+/** Which wire a linear constraint eliminates: circom --O2's choice, or one with a short coefficient. */
+export type Elimination = 'short' | 'circom';
 
 const mod = (v: bigint): bigint => {
   const r = v % P;
@@ -348,6 +353,7 @@ export class ConstraintSystem {
   constructor(
     readonly withConstraints = true,
     namesFile?: string,
+    readonly elimination: Elimination = 'short',
   ) {
     this.names = new Names(withConstraints ? namesFile : undefined);
     if (withConstraints) this.names.push('one');
@@ -387,12 +393,18 @@ export class ConstraintSystem {
 
   /**
    * x === 0 for a linear x: eliminates one of its non-fixed wires, the first of `prefer` it holds,
-   * else its newest (the choices circom --O2 makes for our templates, checked against its r1cs).
+   * else its newest (the choices circom --O2 makes for our templates, checked against its r1cs). Under
+   * the short rule, `short` (a wire whose coefficient is ±1, such as a decomposition's lowest bit) is
+   * preferred instead when given and x holds no public signal.
    */
-  linear(x: Lc, prefer: readonly number[] = []): void {
+  linear(x: Lc, prefer: readonly number[] = [], short?: readonly number[]): void {
     if (!this.withConstraints) return;
     const r = this.resolve(x);
-    let pick = prefer.find((w) => r.has(w) && !this.fixed.has(w)) ?? -1;
+    // A sum over a public signal keeps circom's choice: there the eliminated wire would absorb a change of
+    // the public value (a private input it copies is gone), and the top bit is what refuses output + 1.
+    const overPublic = [...r.keys()].some((w) => w !== 0 && this.fixed.has(w));
+    const wanted = this.elimination === 'short' && short && !overPublic ? short : prefer;
+    let pick = wanted.find((w) => r.has(w) && !this.fixed.has(w)) ?? -1;
     if (pick < 0) for (const w of r.keys()) if (w > pick && !this.fixed.has(w)) pick = w;
     if (pick < 0) {
       if (r.size === 0) return;

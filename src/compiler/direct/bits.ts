@@ -41,16 +41,19 @@ export function weighted(bits: readonly number[], from = 0, to = bits.length): L
   return total;
 }
 
-/** Bits(n): the bits of `in` as linear combinations; the sum constraint eliminates the top bit (circom) or the lowest. */
-export function bits(cs: ConstraintSystem, path: string, n: number, input: Lc): Lc[] {
+/**
+ * Bits(n): the bits of `in` as linear combinations; the sum constraint eliminates the top bit (circom's
+ * rule) or the lowest (the short rule, unless `short` is false).
+ */
+export function bits(cs: ConstraintSystem, path: string, n: number, input: Lc, short = true): Lc[] {
   const b = bitWires(cs, path, n, input);
-  cs.linear(addScaled(weighted(b), input, -1n), [], [b[0]]);
+  cs.linear(addScaled(weighted(b), input, -1n), [], short ? [b[0]] : undefined);
   return b.map(wireLc);
 }
 
 /** RangeCheck(n, lo): lo <= in < lo + 2^n. */
-export function rangeCheck(cs: ConstraintSystem, path: string, n: number, lo: bigint, input: Lc): void {
+export function rangeCheck(cs: ConstraintSystem, path: string, n: number, lo: bigint, input: Lc, short = true): void {
   const shifted = addScaled(new Map(input), constant(-lo));
   if (n === 0) cs.linear(shifted);
-  else bits(cs, `${path}.b`, n, shifted);
+  else bits(cs, `${path}.b`, n, shifted, short);
 }

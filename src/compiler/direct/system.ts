@@ -395,15 +395,12 @@ export class ConstraintSystem {
    * x === 0 for a linear x: eliminates one of its non-fixed wires, the first of `prefer` it holds,
    * else its newest (the choices circom --O2 makes for our templates, checked against its r1cs). Under
    * the short rule, `short` (a wire whose coefficient is ±1, such as a decomposition's lowest bit) is
-   * preferred instead when given and x holds no public signal.
+   * preferred instead when given.
    */
   linear(x: Lc, prefer: readonly number[] = [], short?: readonly number[]): void {
     if (!this.withConstraints) return;
     const r = this.resolve(x);
-    // A sum over a public signal keeps circom's choice: there the eliminated wire would absorb a change of
-    // the public value (a private input it copies is gone), and the top bit is what refuses output + 1.
-    const overPublic = [...r.keys()].some((w) => w !== 0 && this.fixed.has(w));
-    const wanted = this.elimination === 'short' && short && !overPublic ? short : prefer;
+    const wanted = this.elimination === 'short' && short ? short : prefer;
     let pick = wanted.find((w) => r.has(w) && !this.fixed.has(w)) ?? -1;
     if (pick < 0) for (const w of r.keys()) if (w > pick && !this.fixed.has(w)) pick = w;
     if (pick < 0) {

@@ -121,8 +121,11 @@ export async function auditCircuit(model: QuantizedModel, files: CircuitFiles, i
   return { wires: r1cs.nVars, constraints: r1cs.constraints.length, classes, forgeries: classes.reduce((s, c) => s + c.accepted.length, 0) };
 }
 
-/** Returns a function telling whether the R1CS still accepts the witness after a mutation. */
-function incrementalChecker(r1cs: R1cs, witness: readonly bigint[]): (m: Mutation) => boolean {
+/**
+ * Returns a function telling whether the R1CS still accepts the witness after a mutation, for a
+ * witness it accepts: only the constraints reading an edited wire can change their verdict.
+ */
+export function incrementalChecker(r1cs: R1cs, witness: readonly bigint[]): (m: Mutation) => boolean {
   const touching: number[][] = Array.from({ length: r1cs.nVars }, () => []);
   r1cs.constraints.forEach((c, i) => {
     for (const lc of [c.a, c.b, c.c]) for (const wire of lc.wires) touching[wire].push(i);

@@ -7,13 +7,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readCorpusIndex } from '../../tools/corpus/run-corpus-model';
-import { assertProvedWithinBound, CORPUS, corpusSuite, provedDiagnostic, summary } from '../helpers/corpus-suite';
+import { assertProvedWithinBound, PROVES, CORPUS, corpusSuite, provedDiagnostic, summary } from '../helpers/corpus-suite';
 
 const REFUSAL_CODES = ['ONNXRUNTIME_REFUSED', 'ONNX_MALFORMED'];
 
 corpusSuite('corpus tier 1', 'corpus tier 1: prove and verify, or refuse clearly', ({ run }) => {
   for (const row of readCorpusIndex(CORPUS).filter((r) => r.tier === 1)) {
-    const expectation = row.loadsInOnnxruntime ? 'proves, verifies, within its error bound' : `is refused (${REFUSAL_CODES.join(' or ')})`;
+    const expectation = row.loadsInOnnxruntime ? `${PROVES}, within its error bound` : `is refused (${REFUSAL_CODES.join(' or ')})`;
     test(`${row.model} (${row.ops || 'no ops'}) ${expectation}`, async (t) => {
       const r = await run(row.model);
       if (!row.loadsInOnnxruntime) {

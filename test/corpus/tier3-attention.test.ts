@@ -18,6 +18,7 @@ import { createOrtSession, runOrt } from '../../src/onnx/runtime';
 import { runFloat } from '../../src/quantize/float-executor';
 import { quantizeGraph } from '../../src/quantize/quantize';
 import { CORPUS, describeCorpus } from '../helpers/corpus-suite';
+import { slowTierOnly } from '../helpers/slow-tier';
 
 const modelBytes = (model: string) => fs.readFileSync(path.join(CORPUS, model, 'network.onnx'));
 const corpusInput = (model: string): Float64Array => Float64Array.from((JSON.parse(fs.readFileSync(path.join(CORPUS, model, 'input.json'), 'utf8')) as { input_data: number[][] }).input_data[0]);
@@ -53,7 +54,8 @@ describeCorpus('corpus tier 3 attention', 'corpus tier 3, attention: ingest, flo
     });
   }
 
-  test('ezkl/nanoGPT: quantizes with a finite error bound (the range cap), its circuit size pinned (docs/attention.md)', async () => {
+  // About a minute (quantizing 32.6M constraints' worth of layers): the slow tier's.
+  test('ezkl/nanoGPT: quantizes with a finite error bound (the range cap), its circuit size pinned (docs/attention.md)', { skip: slowTierOnly() }, async () => {
     const bytes = modelBytes('ezkl/nanoGPT');
     await (await createOrtSession(bytes)).release();
     const graph = loadOnnx(bytes);

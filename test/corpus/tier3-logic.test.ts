@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { WIDE_INPUT_BITS } from '../../tools/corpus/run-corpus-model';
-import { assertProvedWithinBound, corpusSuite, provedDiagnostic } from '../helpers/corpus-suite';
+import { assertProvedWithinBound, PROVES, corpusSuite, provedDiagnostic } from '../helpers/corpus-suite';
 
 /** Model → whether its raw features need the wide-input fallback. */
 const MODELS: Record<string, boolean> = {
@@ -20,7 +20,7 @@ const MODELS: Record<string, boolean> = {
 
 corpusSuite('corpus tier 3 (logic, trees)', 'corpus tier 3, comparisons, logic and tree ensembles: prove, verify, audit', ({ run }) => {
   for (const [model, wide] of Object.entries(MODELS)) {
-    test(`${model} proves, verifies, is within its error bound and refuses every mutation`, async (t) => {
+    test(`${model} ${PROVES}, is within its error bound and refuses every mutation`, async (t) => {
       const r = await run(model);
       assertProvedWithinBound(r);
       assert.equal(r.inputBits, wide ? WIDE_INPUT_BITS : undefined);

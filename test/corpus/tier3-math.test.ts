@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CorpusResult } from '../../tools/corpus/run-corpus-model';
-import { assertProvedWithinBound, corpusSuite, provedDiagnostic, summary } from '../helpers/corpus-suite';
+import { assertProvedWithinBound, PROVES, corpusSuite, provedDiagnostic, summary } from '../helpers/corpus-suite';
 
 const PROVED = ['ezkl/1l_erf', 'ezkl/1l_gelu_noappx', 'ezkl/1l_sqrt', 'ezkl/softsign', 'ezkl/large_op_graph', 'ezkl/tutorial', 'orion/test_exp', 'orion/test_sin'];
 /** Normalisation, expanded at ingest (src/onnx/expand-normalization.ts). */
@@ -29,7 +29,7 @@ function assertUnboundedAt(r: CorpusResult, node: string): void {
 
 corpusSuite('corpus tier 3 math', 'corpus tier 3, math ops: prove, verify and pass the audit, or refuse naming the node', ({ run }) => {
   for (const model of [...PROVED, ...QUOTIENT, ...NORMALISATION, ...DOMAIN_REDRAWN]) {
-    test(`${model} proves, verifies, within its bound; the audit refuses every mutation`, async (t) => {
+    test(`${model} ${PROVES}, within its bound; the audit refuses every mutation`, async (t) => {
       const r = await run(model);
       assertProvedWithinBound(r);
       assert.equal(r.nonNegativeInput, DOMAIN_REDRAWN.includes(model) ? true : undefined, `${model}: input redrawn in [0, 1]`);
@@ -40,7 +40,7 @@ corpusSuite('corpus tier 3 math', 'corpus tier 3, math ops: prove, verify and pa
   // (x in [0, 0.1]) every float value stays in the domains: it proves. With 15 more random samples
   // in [0, 1] Asin's float input reaches 1.31 for x > 0.58, where onnxruntime gives NaN: refused,
   // naming Asin_5 and its float range; the runner then calibrates on input.json alone.
-  test('ezkl/trig proves over its own input range (the runner calibrates on input.json); the audit refuses every mutation', async () => {
+  test(`ezkl/trig over its own input range: ${PROVES} (the runner calibrates on input.json); the audit refuses every mutation`, async () => {
     const r = await run('ezkl/trig');
     assertProvedWithinBound(r);
     assert.equal(r.calibratedOnInput, true);

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { loadOnnx } from '../../src/onnx/load';
 import { runFloat } from '../../src/quantize/float-executor';
-import { assertProvedWithinBound, CORPUS, corpusSuite, provedDiagnostic } from '../helpers/corpus-suite';
+import { assertProvedWithinBound, PROVES, CORPUS, corpusSuite, provedDiagnostic } from '../helpers/corpus-suite';
 
 /** LSTM and RNN, unrolled over their static sequence length; a quantized LSTM cell written as a Scan (expand-scan.ts), unrolled likewise. */
 const RECURRENT = ['ezkl/lstm', 'ezkl/rnn', 'zkml-jolt/tract_tc__qlstm_3-2-3_T3_S1'];
@@ -26,7 +26,7 @@ corpusSuite('corpus tier 3 recurrent', 'corpus tier 3, recurrent nets: prove, ve
   });
 
   for (const model of RECURRENT) {
-    test(`${model} proves, verifies, within its bound; the audit refuses every mutation`, async (t) => {
+    test(`${model} ${PROVES}, within its bound; the audit refuses every mutation`, async (t) => {
       const r = await run(model);
       assertProvedWithinBound(r);
       t.diagnostic(provedDiagnostic(r));

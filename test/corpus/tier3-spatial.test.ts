@@ -4,19 +4,18 @@
  * stays within its static error bound, has the constraint count its compile report predicted, and
  * passes the soundness audit (every mutation refused).
  * ezkl/1l_conv_transpose (about a minute, most of it setup) and ezkl/mnist_gan (2.66 M constraints:
- * refused as MODEL_TOO_LARGE under the corpus table's 300 000 limit) run with ZKML_CORPUS_SLOW=1.
+ * refused as MODEL_TOO_LARGE under the corpus table's 300 000 limit) run in the slow tier (npm run test:slow).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assertProvedWithinBound, corpusSuite, provedDiagnostic, summary } from '../helpers/corpus-suite';
+import { SLOW, slowTierOnly } from '../helpers/slow-tier';
+import { assertProvedWithinBound, PROVES, corpusSuite, provedDiagnostic, summary } from '../helpers/corpus-suite';
 
-const slow = process.env.ZKML_CORPUS_SLOW === '1';
-
-const PROVED = ['zkml-jolt/tract_tc__deconv_group', 'ezkl/1l_topk', 'ezkl/1l_upsample', ...(slow ? ['ezkl/1l_conv_transpose'] : [])];
+const PROVED = ['zkml-jolt/tract_tc__deconv_group', 'ezkl/1l_topk', 'ezkl/1l_upsample', ...(SLOW ? ['ezkl/1l_conv_transpose'] : [])];
 
 corpusSuite('corpus tier 3 spatial', 'corpus tier 3, spatial and indexing ops: prove, verify and pass the audit', ({ run }) => {
   for (const model of PROVED) {
-    test(`${model} proves, verifies, within its bound; the audit refuses every mutation`, async (t) => {
+    test(`${model} ${PROVES}, within its bound; the audit refuses every mutation`, async (t) => {
       const r = await run(model);
       assertProvedWithinBound(r);
       assert.equal(r.predictedConstraints, r.constraints, `${model}: the report's predicted count equals the r1cs`);
@@ -24,7 +23,7 @@ corpusSuite('corpus tier 3 spatial', 'corpus tier 3, spatial and indexing ops: p
     });
   }
 
-  test('ezkl/mnist_gan is refused as MODEL_TOO_LARGE with its constraint count', { skip: !slow && 'ZKML_CORPUS_SLOW=1 runs it' }, async () => {
+  test('ezkl/mnist_gan is refused as MODEL_TOO_LARGE with its constraint count', { skip: slowTierOnly() }, async () => {
     const r = await run('ezkl/mnist_gan', { settings: { maxConstraints: 300_000 } });
     assert.equal(r.status, 'refused', summary(r));
     assert.equal(r.code, 'MODEL_TOO_LARGE', summary(r));

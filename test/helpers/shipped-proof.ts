@@ -1,9 +1,10 @@
 /**
  * The end-to-end check of a trained shipped model (models/<name>): compile model.onnx with the shipped
  * calibration at default settings, pin the constraint count, check that the witness on input.json
- * satisfies the R1CS and equals the integer reference while a changed output wire is refused, then set
- * up (a dev ptau cached for the test run unless ZKML_CACHE_DIR), prove input.json, verify the receipt off-chain
- * and run the soundness audit, which must refuse every mutation of every class.
+ * satisfies the R1CS and equals the integer reference while a changed output wire is refused, measure
+ * the dequantized output's error against onnxruntime, and run the soundness audit, which must refuse
+ * every mutation of every class. In the slow tier (helpers/slow-tier.ts) also set up (a dev ptau
+ * cached for the test run unless ZKML_CACHE_DIR), prove input.json and verify the receipt off-chain.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -24,19 +25,29 @@ import { verifyOffchain } from '../../src/verifier/offchain';
 import { readEzklInput } from '../../models/ezkl-json';
 import { makeTempDir } from './onnx-builders';
 import { testRunDir } from './tiny-circuit';
+import { SLOW } from './slow-tier';
+import { createOrtSession, runOrt } from '../../src/onnx/runtime';
+import { compareOutputs } from '../../src/formats/receipt';
+import type { QuantizedModel } from '../../src/formats/quantized-model';
+import type { ValueInfo } from '../../src/formats/graph';
 
 export interface ShippedProof {
   constraints: number;
-  receipt: Receipt;
+  /** max |dequantized integer reference − onnxruntime| on input.json. */
+  maxAbsError: number;
+  /** The verified receipt of input.json: slow tier only. */
+  receipt?: Receipt;
   audit: AuditReport;
 }
+
+/** What the shipped-model check covers in this tier, for a test title. */
+export const SHIPPED_CHECK = `pinned constraints, witness = integer reference, ${SLOW ? 'a proof verifies, ' : ''}the audit refuses every mutation`;
 
 export async function proveShippedModel(name: string, expectConstraints: number): Promise<ShippedProof> {
   const dir = path.join(packageRoot(), 'models', name);
   const work = makeTempDir(name);
   // One dev ptau per power for the whole test run: the shipped models share their powers.
   const cacheDir = process.env.ZKML_CACHE_DIR || path.join(testRunDir(), 'zkml-cache');
-  const prover = new Prover();
   try {
     const compiled = await compileModel(path.join(dir, 'model.onnx'), path.join(work, 'build'), { calibration: path.join(dir, 'calibration.json') });
     assert.equal(compiled.constraints, compiled.report.predictedConstraints, 'predicted constraints = r1cs');
@@ -45,7 +56,8 @@ export async function proveShippedModel(name: string, expectConstraints: number)
 
     const { model, graphInputs } = readCompiled(buildDir);
     const inputDoc = readEzklInput(path.join(dir, 'input.json'));
-    const q = quantizeSample(model, new Map([[graphInputs[0].name, Float64Array.from(inputDoc.input_data[0])]]));
+    const sample = new Map([[graphInputs[0].name, Float64Array.from(inputDoc.input_data[0])]]);
+    const q = quantizeSample(model, sample);
     const size = model.tensors[model.outputs[0].tensor].size;
     const r1cs = loadR1cs(artifactPath(buildDir, 'r1cs'));
     const witness = await computeWitness(circuitInput(model, q), artifactPath(buildDir, 'wasm'));
@@ -60,20 +72,43 @@ export async function proveShippedModel(name: string, expectConstraints: number)
       assert.equal(verifyWitness(r1cs, mutated).ok, false, `output wire ${wire} + 1 is rejected`);
     }
 
-    await runSetup(buildDir, { cacheDir });
-    const receipt = await prover.prove(buildDir, inputDoc);
-    assert.equal(receipt.reference.integerReferenceMatches, true, 'proved output = integer reference');
-    const verdict = await verifyOffchain(receipt, readJson<object>(artifactPath(buildDir, 'vk')));
-    assert.equal(verdict.valid, true, 'the proof verifies');
+    const maxAbsError = await errorAgainstOnnxruntime(buildDir, model, graphInputs, sample, q);
+
+    let receipt: Receipt | undefined;
+    if (SLOW) {
+      const prover = new Prover();
+      try {
+        await runSetup(buildDir, { cacheDir });
+        receipt = await prover.prove(buildDir, inputDoc);
+      } finally {
+        await prover.close();
+      }
+      assert.equal(receipt.reference.integerReferenceMatches, true, 'proved output = integer reference');
+      assert.equal(receipt.reference.maxAbsError, maxAbsError, "the receipt's error against onnxruntime");
+      const verdict = await verifyOffchain(receipt, readJson<object>(artifactPath(buildDir, 'vk')));
+      assert.equal(verdict.valid, true, 'the proof verifies');
+    }
 
     const audit = await auditBuild(buildDir, inputDoc, { perClass: 150 });
     assert.equal(audit.forgeries, 0, JSON.stringify(audit.classes.filter((c) => c.accepted.length > 0)));
     for (const cls of ['outputs', 'quotient bits', 'remainder bits', 'range-check bits', 'products', 'forged rescale']) {
       assert.ok((audit.classes.find((c) => c.mutationClass === cls)?.tried ?? 0) > 0, `${name}: audit class '${cls}' was tried`);
     }
-    return { constraints: compiled.constraints, receipt, audit };
+    return { constraints: compiled.constraints, maxAbsError, receipt, audit };
   } finally {
-    await prover.close();
     fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The receipt's error measure without a proof: the dequantized integer reference (of q, the quantized sample) against onnxruntime on sample. */
+async function errorAgainstOnnxruntime(buildDir: string, model: QuantizedModel, graphInputs: ValueInfo[], sample: Map<string, Float64Array>, q: Map<number, bigint[]>): Promise<number> {
+  const session = await createOrtSession(fs.readFileSync(artifactPath(buildDir, 'onnx')));
+  try {
+    const ort = await runOrt(session, graphInputs, sample);
+    const reference = runReference(model, q);
+    const circuit = model.outputs.map((o) => ({ name: o.name, shape: o.shape, values: reference[o.tensor].map((v) => Number(v) / 2 ** o.scaleBits) }));
+    return compareOutputs(circuit, ort).maxAbsError;
+  } finally {
+    await session.release();
   }
 }

@@ -19,6 +19,7 @@ import { rejectsWith } from '../helpers/rejects-with';
 import { holdCurve, releaseCurve } from '../helpers/setup-fixtures';
 import { compileTinyCircuit, makeTempDir, proveTiny, removeDir } from '../helpers/tiny-circuit';
 import { REPO_ROOT } from '../helpers/onnx-builders';
+import { slowTierOnly } from '../helpers/slow-tier';
 // eslint-disable-next-line @typescript-eslint/no-var-requires
 const snarkjs = require('snarkjs');
 
@@ -142,7 +143,8 @@ test('models/tiny compiled by the CLI: byte-identical to snarkjs', async () => {
   await compareWithSnarkjs(r1cs, await devPtau(requiredPtauPower(readR1csTerms(r1cs).header)), 'models-tiny');
 });
 
-test('a domain of 2^15 (more than one 2^14 chunk of H): byte-identical to snarkjs', async () => {
+// About 50 s (a 2^15 dev ptau, both zkeys and snarkjs's verify): the slow tier's.
+test('a domain of 2^15 (more than one 2^14 chunk of H): byte-identical to snarkjs', { skip: slowTierOnly() }, async () => {
   const buildDir = compileTinyCircuit(CHAIN_CIRCOM);
   dirs.push(buildDir);
   await compareWithSnarkjs(artifactPath(buildDir, 'r1cs'), await devPtau(15), 'chain');

@@ -1,11 +1,17 @@
 /**
  * Runs one model of the shared corpus of real ONNX files (other zkML projects' examples) through the
- * whole pipeline: compile → setup → prove → off-chain verify. Used by the tier-1 test and by the
- * corpus table (bench/corpus-table.ts), so both judge a model the same way.
+ * whole pipeline: compile → setup → prove → off-chain verify → soundness audit. Used by the corpus
+ * tests and by the corpus table (bench/corpus-table.ts), so both judge a model the same way.
  *
  * Outcomes: 'proved' (with the error against onnxruntime and the static tolerance), 'refused' (compile
  * said no with a ZkmlError: the clear rejection we promise for what we do not support) and 'failed'
  * (anything else: a setup, prove or verify failure is a bug and is reported, never hidden).
+ *
+ * At depth 'witness' (the quick test tier) setup, prove and verify are replaced by the checks the
+ * prover makes before it proves: the honest witness satisfies the r1cs, its public signals are the
+ * integer reference's, and its error against onnxruntime; the audit runs as at full depth. Outcome
+ * 'witnessed' instead of 'proved'. Groth16 proves any witness that satisfies the r1cs, so what this
+ * leaves out is the key and proof machinery, which the pipeline tests cover on their own models.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -22,8 +28,19 @@ import { auditBuild } from '../../src/audit/audit';
 import { runSetup } from '../../src/setup/groth16-setup';
 import { verifyOffchain } from '../../src/verifier/offchain';
 import { packageRoot } from '../../src/package-root';
+import { computeWitness, loadR1cs, verifyWitness } from '../../src/compiler/r1cs-check';
+import { readCompiled } from '../../src/formats/compiled-model';
+import { decodePublicSignals } from '../../src/formats/public-signals';
+import { compareOutputs } from '../../src/formats/receipt';
+import { evaluateBatch, modelCommitments, randomSalt, readBatch } from '../../src/commit/commitments';
+import { commitmentLayout } from '../../src/commit/layout';
+import { circuitInput } from '../../src/quantize/codec';
+import { createOrtSession, OrtOutput, runOrt } from '../../src/onnx/runtime';
 
-export type CorpusStatus = 'proved' | 'refused' | 'failed';
+export type CorpusStatus = 'proved' | 'witnessed' | 'refused' | 'failed';
+
+/** 'prove' (default): set up, prove and verify; 'witness': check the honest witness instead (see above). */
+export type CorpusDepth = 'prove' | 'witness';
 
 export interface CorpusResult {
   /** `<source>/<name>`, as in INDEX.md. */
@@ -59,6 +76,8 @@ export interface CorpusResult {
   /** max |onnxruntime output|: scales the float32 slack allowed on top of the tolerance. */
   maxAbsOutput?: number;
   integerReferenceMatches?: boolean;
+  /** Depth 'witness': whether the honest witness satisfies the r1cs. */
+  witnessSatisfies?: boolean;
   verified?: boolean;
   /** Soundness audit on the proved input: mutations tried, and how many the constraints accepted (0 when sound). */
   auditMutations?: number;
@@ -80,6 +99,7 @@ export interface CorpusRunOptions {
   calibrationSamples?: number;
   /** Whether a compile refused because the inputs leave the model's domain is retried inside it (default true). */
   retryInDomain?: boolean;
+  depth?: CorpusDepth;
   onProgress?: (stage: string) => void;
 }
 
@@ -311,6 +331,22 @@ export async function runCorpusModel(modelDir: string, workDir: string, opts: Co
     publicSignals: compiled.publicSignals,
     compileMs: compiled.timings.totalMs,
   };
+  if (opts.depth === 'witness') {
+    try {
+      stage = 'witness';
+      progress(stage);
+      Object.assign(result, await checkWitness(buildDir, inputDoc));
+      if (!result.witnessSatisfies) return { ...result, stage, code: 'WITNESS_FAILED', reason: 'the honest witness does not satisfy the r1cs' };
+      if (!result.integerReferenceMatches) return { ...result, stage, code: 'PROVE_FAILED', reason: 'the public signals differ from the integer reference' };
+      stage = 'audit';
+      progress(stage);
+      const audited = await audit(result, buildDir, inputDoc);
+      return audited.code ? { ...audited, stage } : { ...audited, status: 'witnessed' };
+    } catch (err) {
+      return { ...result, stage, ...explain(err) };
+    }
+  }
+
   const prover = opts.prover ?? new Prover();
   try {
     stage = 'setup';
@@ -325,7 +361,7 @@ export async function runCorpusModel(modelDir: string, workDir: string, opts: Co
     result.proveMs = receipt.timings.proveMs + receipt.timings.witnessMs;
     result.maxAbsError = receipt.reference.maxAbsError;
     result.tolerance = receipt.reference.tolerance;
-    result.maxAbsOutput = Math.max(0, ...receipt.reference.outputs.flatMap((o) => o.values.map(Math.abs)));
+    result.maxAbsOutput = maxAbs(receipt.reference.outputs);
     result.integerReferenceMatches = receipt.reference.integerReferenceMatches;
 
     stage = 'verify';
@@ -336,23 +372,69 @@ export async function runCorpusModel(modelDir: string, workDir: string, opts: Co
 
     stage = 'audit';
     progress(stage);
-    const audit = await auditBuild(buildDir, inputDoc, { perClass: 100 });
-    result.auditMutations = audit.classes.reduce((s, c) => s + c.tried, 0);
-    result.auditForgeries = audit.forgeries;
-    if (audit.forgeries > 0)
-      return {
-        ...result,
-        stage,
-        code: 'UNDER_CONSTRAINED',
-        reason: audit.classes
-          .flatMap((c) => c.accepted)
-          .slice(0, 3)
-          .join('; '),
-      };
-    return { ...result, status: 'proved' };
+    const audited = await audit(result, buildDir, inputDoc);
+    return audited.code ? { ...audited, stage } : { ...audited, status: 'proved' };
   } catch (err) {
     return { ...result, stage, ...explain(err) };
   } finally {
     if (!opts.prover) await prover.close();
+  }
+}
+
+/** The soundness audit on the proved input: its counts in the result, and UNDER_CONSTRAINED naming the first forgeries. */
+async function audit(result: CorpusResult, buildDir: string, inputDoc: InputDoc): Promise<CorpusResult> {
+  const report = await auditBuild(buildDir, inputDoc, { perClass: 100 });
+  const audited = { ...result, auditMutations: report.classes.reduce((s, c) => s + c.tried, 0), auditForgeries: report.forgeries };
+  if (report.forgeries === 0) return audited;
+  const reason = report.classes
+    .flatMap((c) => c.accepted)
+    .slice(0, 3)
+    .join('; ');
+  return { ...audited, code: 'UNDER_CONSTRAINED', reason };
+}
+
+const maxAbs = (outputs: ReadonlyArray<{ values: number[] }>): number => Math.max(0, ...outputs.flatMap((o) => o.values.map(Math.abs)));
+
+/**
+ * What the prover checks before it proves, on the build's honest witness of inputDoc: the witness
+ * satisfies the r1cs, its public signals (outputs, then public inputs, after wire 0) decode to the
+ * integer reference's outputs and to the commitments of the salts used, and the dequantized outputs'
+ * error against onnxruntime.
+ */
+async function checkWitness(buildDir: string, inputDoc: InputDoc): Promise<Partial<CorpusResult>> {
+  const { model, graphInputs, weights } = readCompiled(buildDir);
+  const layout = commitmentLayout(model);
+  const samples = readBatch(inputDoc, model, graphInputs);
+  const values = evaluateBatch(model, samples);
+  const salts = { input: layout.inputs ? randomSalt() : undefined, output: layout.outputs ? randomSalt() : undefined, weights: weights ? BigInt(weights.salt) : undefined };
+  const witness = await computeWitness(circuitInput(model, values.inputs, salts), artifactPath(buildDir, 'wasm'));
+  const r1cs = loadR1cs(artifactPath(buildDir, 'r1cs'));
+  const publicSignals = witness.slice(1, 1 + r1cs.nOutputs + r1cs.nPubInputs).map(String);
+  const decoded = decodePublicSignals(model, publicSignals);
+  const expected = await modelCommitments(model, values, salts);
+  const outputs = decoded.filter((d) => d.kind === 'output');
+  const sameIntegers = (got: bigint[], want: bigint[]) => got.length === want.length && got.every((v, i) => v === want[i]);
+  const integerReferenceMatches =
+    outputs.length === (layout.outputs ? 0 : model.outputs.length) &&
+    outputs.every((d, j) => sameIntegers(d.integers, values.outputs[j])) &&
+    decoded.every((d) => d.kind !== 'inputCommitment' || d.integers[0] === expected.input) &&
+    decoded.every((d) => d.kind !== 'outputCommitment' || d.integers[0] === expected.output) &&
+    decoded.every((d) => d.kind !== 'weightsCommitment' || d.integers[0] === expected.weights);
+
+  const session = await createOrtSession(fs.readFileSync(artifactPath(buildDir, 'onnx')));
+  try {
+    const runs: OrtOutput[][] = [];
+    for (const sample of samples) runs.push(await runOrt(session, graphInputs, sample));
+    const ort = runs[0].map((o, j) => ({ name: o.name, shape: o.shape, values: runs.flatMap((r) => r[j].values) }));
+    const circuit = model.outputs.map((o, j) => ({ name: o.name, shape: o.shape, values: values.outputs[j].map((v) => Number(v) / 2 ** o.scaleBits) }));
+    return {
+      witnessSatisfies: verifyWitness(r1cs, witness).ok,
+      integerReferenceMatches,
+      maxAbsError: compareOutputs(circuit, ort).maxAbsError,
+      tolerance: Math.max(0, ...model.outputs.map((o) => o.errorBound)),
+      maxAbsOutput: maxAbs(ort),
+    };
+  } finally {
+    await session.release();
   }
 }

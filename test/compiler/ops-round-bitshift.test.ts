@@ -15,10 +15,10 @@ import { loadOnnx } from '../../src/onnx/load';
 import { createOrtSession, runOrt } from '../../src/onnx/runtime';
 import { NodeSpec, writeOnnx } from '../../src/onnx/writer';
 import { quantizeSample } from '../../src/quantize/codec';
-import { runFloat } from '../../src/quantize/float-executor';
 import type { InputSample } from '../../src/formats/input-document';
 import { quantizeGraph } from '../../src/quantize/quantize';
 import { runReference } from '../../src/quantize/reference';
+import { assertExactlyOrt } from '../helpers/float-vs-ort';
 import { parseSettings } from '../../src/formats/settings';
 import { expectCode, makeTempDir, seededRng } from '../helpers/onnx-builders';
 import { checkWitnesses } from '../helpers/compiled-circuit-check';
@@ -72,31 +72,8 @@ describe('Round and BitShift', () => {
     const rng = seededRng(3);
     const samples = Array.from({ length: 30 }, () => gridSample(rng));
     const model = quantizeGraph(graph, parseSettings(settings), samples);
-    const session = await createOrtSession(bytes);
-    let ties = 0;
-    try {
-      for (const [k, s] of samples.entries()) {
-        const ort = await runOrt(session, graph.inputs, s);
-        const float = runFloat(graph, s);
-        const ints = runReference(model, quantizeSample(model, s));
-        for (const [j, o] of model.outputs.entries()) {
-          const want = ort[j].values.map((v) => v + 0); // -0 is 0
-          assert.deepEqual(
-            Array.from(float.get(o.name)!.data, (v) => v + 0),
-            want,
-            `float ${o.name}, sample ${k}`,
-          );
-          assert.deepEqual(
-            ints[o.tensor].map((v) => Number(v) / 2 ** o.scaleBits),
-            want,
-            `integer ${o.name}, sample ${k}`,
-          );
-        }
-        ties += s.get('x')!.filter((v) => Math.abs(v % 1) === 0.5).length;
-      }
-    } finally {
-      await session.release();
-    }
+    await assertExactlyOrt(bytes, graph, model, samples);
+    const ties = samples.reduce((n, s) => n + s.get('x')!.filter((v) => Math.abs(v % 1) === 0.5).length, 0);
     assert.ok(ties > 20, 'ties (even and odd) are exercised');
   });
 

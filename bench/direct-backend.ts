@@ -14,6 +14,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { sha256File } from '../src/formats/artifacts';
 import { loadAverage } from './lib/report';
 
 interface ChildResult {
@@ -26,18 +27,6 @@ interface ChildResult {
   witnessPeak?: number;
   wtns?: string;
 }
-
-const sha256File = (file: string): string => {
-  const hash = crypto.createHash('sha256');
-  const fd = fs.openSync(file, 'r');
-  try {
-    const buf = Buffer.alloc(1 << 24);
-    for (let n = fs.readSync(fd, buf); n > 0; n = fs.readSync(fd, buf)) hash.update(buf.subarray(0, n));
-  } finally {
-    fs.closeSync(fd);
-  }
-  return hash.digest('hex');
-};
 
 /** One phase in this process, with the modules of the build at `dist`. */
 function child(dist: string, phase: 'compile' | 'witness', buildDir: string, outDir: string, inputFile: string | undefined): void {

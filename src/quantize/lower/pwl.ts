@@ -220,6 +220,38 @@ export function fitPwl(fn: ScalarFunction, lo: bigint, hi: bigint, s: number, op
   }
 }
 
+/**
+ * Extremes of A(X) and of A(X)/accUnit − f over the grid wLo + i·step (f's values in fv), with A in
+ * exact doubles: A = bias + S·X − C between breakpoints (sorted), S and C the sums of slope and d·t
+ * over the breakpoints passed. Its own function so that the hot loop is optimised on its own.
+ */
+function sweepExact(fv: Float64Array, wLo: number, step: number, bias: number, slope: number, ts: Float64Array, ds: Float64Array, accUnit: number): [number, number, number, number] {
+  let lowA = Infinity;
+  let highA = -Infinity;
+  let lowDev = Infinity;
+  let highDev = -Infinity;
+  let k = 0;
+  let S = slope;
+  let C = 0;
+  let next = ts.length > 0 ? ts[0] : Infinity;
+  for (let i = 0; i < fv.length; i++) {
+    const X = wLo + i * step;
+    while (X > next) {
+      S += ds[k];
+      C += ds[k] * ts[k];
+      k++;
+      next = k < ts.length ? ts[k] : Infinity;
+    }
+    const A = bias + S * X - C;
+    if (A < lowA) lowA = A;
+    if (A > highA) highA = A;
+    const d = A / accUnit - fv[i];
+    if (d < lowDev) lowDev = d;
+    if (d > highDev) highDev = d;
+  }
+  return [lowA, highA, lowDev, highDev];
+}
+
 /** Sets fit.error, minDev, maxDev: the worst deviation over every integer of [lo, hi]. */
 function measure(fn: ScalarFunction, fit: PwlFit, lo: bigint, hi: bigint, Tcl: number, Tch: number, leftTail: boolean, rightTail: boolean, cache: { values?: Float64Array } = {}): void {
   const unit = 2 ** fit.inScale;
@@ -264,10 +296,59 @@ function measure(fn: ScalarFunction, fit: PwlFit, lo: bigint, hi: bigint, Tcl: n
   const step = Math.ceil(points / EXHAUSTIVE_POINTS);
   const count = Math.floor((wHi - wLo) / step) + 1;
   if (cache.values === undefined || cache.values.length !== count) {
-    cache.values = Float64Array.from({ length: count }, (_, i) => fn.f((wLo + i * step) / unit));
+    cache.values = new Float64Array(count);
+    for (let i = 0; i < count; i++) cache.values[i] = fn.f((wLo + i * step) / unit);
   }
   const fv = cache.values;
-  for (let i = 0; i < count; i++) see(dev(wLo + i * step, fv[i]));
+  // The sweep keeps its extremes in locals (the closures above keep theirs in a context object).
+  let lowA = Infinity;
+  let highA = -Infinity;
+  let lowDev = Infinity;
+  let highDev = -Infinity;
+  if (magnitude < 2 ** 52) {
+    // Walk the grid and the breakpoints together: between breakpoints A(X) = bias + S·X − C, with S
+    // and C the sums of slope and d·t over the breakpoints passed. Every term is at most `magnitude`,
+    // so the doubles are exact, and a point costs O(1) instead of O(breakpoints).
+    const order = ts.map((t, k) => k).sort((p, q) => ts[p] - ts[q]);
+    const swept = sweepExact(
+      fv,
+      wLo,
+      step,
+      bias,
+      slope,
+      Float64Array.from(order, (k) => ts[k]),
+      Float64Array.from(order, (k) => ds[k]),
+      accUnit,
+    );
+    [lowA, highA, lowDev, highDev] = swept;
+  } else {
+    // Past 2^52: the same walk in bigints, A stepping by S·step between breakpoints (recomputed
+    // exactly where one is passed), rounded to a double per point as before.
+    const order = [...fit.breaks].sort((p, q) => (p.t < q.t ? -1 : p.t > q.t ? 1 : 0));
+    const stepB = BigInt(step);
+    let k = 0;
+    let S = fit.slope;
+    let A = evalPwl(fit, BigInt(wLo));
+    for (let i = 0; i < count; i++) {
+      const X = BigInt(wLo + i * step);
+      if (i > 0) {
+        if (k < order.length && X > order[k].t) {
+          while (k < order.length && X > order[k].t) S += order[k++].d;
+          A = evalPwl(fit, X);
+        } else A += S * stepB;
+      } else while (k < order.length && X > order[k].t) S += order[k++].d;
+      const a = Number(A);
+      if (a < lowA) lowA = a;
+      if (a > highA) highA = a;
+      const d = a / accUnit - fv[i];
+      if (d < lowDev) lowDev = d;
+      if (d > highDev) highDev = d;
+    }
+  }
+  minA = Math.min(minA, lowA);
+  maxA = Math.max(maxA, highA);
+  see(lowDev);
+  see(highDev);
   if (step > 1) {
     see(dev(wHi));
     for (const { t } of fit.breaks) if (Number(t) >= wLo && Number(t) <= wHi) see(dev(Number(t)));

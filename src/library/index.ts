@@ -34,6 +34,8 @@ export async function prove(buildDir: string, input: unknown, salts: Salts = {})
 // Verify: against a build folder (the full policy), or with the verification key alone.
 export { verifyReceipt, verifyReceiptWithKey } from '../app/verify-receipt';
 export type { ReceiptVerdict, KeyOnlyVerdict, VerifyReceiptOptions } from '../app/verify-receipt';
+// Many verifications in one process: hold the curve between them (release when done).
+export { holdSnarkjsCurve } from '../snark/curve';
 
 // Receipts, manifests and the public-signal layout.
 export { parseReceipt } from '../formats/receipt';

@@ -19,6 +19,7 @@ import { WebhookDispatcher } from '../jobs/webhooks';
 import type { JobStore } from '../jobs/store';
 import type { JobKind } from '../jobs/job';
 import type { OnchainOptions } from '../verifier/onchain';
+import { holdSnarkjsCurve } from '../snark/curve';
 import { asZkmlError, PublicError, toPublicError } from '../errors';
 import { checkProvable, Prover } from '../prover/prover';
 import type { Config } from './config';
@@ -123,6 +124,9 @@ export async function createRuntime(config: Config, log: Logger, opts: { runJobs
       }, config.sweepMs).unref()
     : undefined;
 
+  // Verifications (POST /v1/verify) share one curve until close instead of building one each.
+  const releaseCurve = holdSnarkjsCurve();
+
   return {
     config,
     store,
@@ -138,6 +142,7 @@ export async function createRuntime(config: Config, log: Logger, opts: { runJobs
       await compiler?.close();
       await prover?.close();
       if (anvil) await (await anvil).stop();
+      await releaseCurve();
       await store.close();
     },
   };

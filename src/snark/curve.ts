@@ -13,22 +13,49 @@ import type { Snarkjs, SnarkjsCurve } from './snarkjs';
  * creator and is left alone. Overlapping calls share one curve, terminated when the last finishes.
  */
 export async function withSnarkjsCurve<T>(fn: () => Promise<T>): Promise<T> {
-  const g = globalThis as { curve_bn128?: { terminate(): Promise<void> } | null };
-  if (curveLeases === 0) curveOwned = !g.curve_bn128;
-  curveLeases++;
+  const release = leaseCurve();
   try {
     return await fn();
   } finally {
+    await release();
+  }
+}
+
+/**
+ * Keeps the curve that withSnarkjsCurve calls build until the returned function is called, so that
+ * each call reuses it: building one (WebAssembly and its worker threads) costs about 0.4 s, ten times
+ * a verification. For a long-lived process that verifies many proofs (the service holds it from start
+ * to close). Builds nothing itself: a process that never verifies pays nothing.
+ */
+export function holdSnarkjsCurve(): () => Promise<void> {
+  return leaseCurve();
+}
+
+type Terminable = { terminate(): Promise<void> };
+
+function leaseCurve(): () => Promise<void> {
+  const g = globalThis as { curve_bn128?: Terminable | null };
+  if (curveLeases === 0) curveOwned = !g.curve_bn128;
+  curveLeases++;
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    // Each copy of ffjavascript sets the global to null when it is first loaded, which orphans a
+    // curve built before: remember every curve a lease ended on, so that all of them are terminated.
+    if (curveOwned && g.curve_bn128) ownedCurves.add(g.curve_bn128);
     curveLeases--;
     if (curveLeases === 0 && curveOwned) {
       curveOwned = false;
-      const curve = g.curve_bn128;
-      if (curve) await curve.terminate();
+      const curves = [...ownedCurves];
+      ownedCurves.clear();
+      for (const curve of curves) await curve.terminate();
     }
-  }
+  };
 }
 let curveLeases = 0;
 let curveOwned = false;
+const ownedCurves = new Set<Terminable>();
 
 /**
  * The bn128 curve with exactly `threads` WebAssembly worker threads (1: none, the calls run in the

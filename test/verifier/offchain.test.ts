@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import { artifactPath, readJson } from '../../src/formats/artifacts';
 import { ZkmlError } from '../../src/errors';
 import { BN254_Q, BN254_R } from '../../src/formats/field';
+import { holdSnarkjsCurve } from '../../src/snark/curve';
 import { verifyOffchain } from '../../src/verifier/offchain';
 import { tinyCircuitWithKeys } from '../helpers/setup-fixtures';
 import { clone, ProofAndSignals, proveTiny, removeDir } from '../helpers/tiny-circuit';
@@ -34,6 +35,24 @@ test('a proof from snarkjs fullProve verifies, and no bn128 curve is left runnin
   const r = await verifyOffchain(good, vk);
   assert.deepEqual(r, { valid: true, reason: r.reason });
   assert.equal((globalThis as { curve_bn128?: unknown }).curve_bn128, null, 'the curve snarkjs built was terminated');
+});
+
+test('holdSnarkjsCurve: verifications share one curve until the release, which terminates it', async () => {
+  const g = globalThis as { curve_bn128?: unknown };
+  const release = holdSnarkjsCurve();
+  assert.equal(g.curve_bn128, null, 'a hold builds nothing by itself');
+  assert.equal((await verifyOffchain(good, vk)).valid, true);
+  const curve = g.curve_bn128;
+  assert.ok(curve, 'the curve outlives the verification');
+  const tampered = clone(good);
+  tampered.publicSignals[0] = '51';
+  assert.equal((await verifyOffchain(tampered, vk)).code, 'PROOF_INVALID');
+  assert.equal(g.curve_bn128, curve, 'the second verification used the same curve');
+  await release();
+  await release(); // a second call is a no-op
+  assert.equal(g.curve_bn128, null, 'released: terminated');
+  assert.equal((await verifyOffchain(good, vk)).valid, true);
+  assert.equal(g.curve_bn128, null, 'without a hold each call terminates its curve again');
 });
 
 test('a proof point moved off the curve is PROOF_MALFORMED', async () => {

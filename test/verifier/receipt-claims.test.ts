@@ -17,6 +17,7 @@ import type { ErrorCode } from '../../src/errors';
 import { Prover } from '../../src/prover/prover';
 import type { Receipt } from '../../src/formats/receipt';
 import { runSetup } from '../../src/setup/groth16-setup';
+import { holdSnarkjsCurve } from '../../src/snark/curve';
 import { failsWith, runZkml, succeeds } from '../helpers/cli';
 import { calibrationFile, inputFile, makeTempDir, modelFile } from '../helpers/onnx-builders';
 
@@ -31,8 +32,11 @@ describe('receipts bound to their proofs (models/tiny)', () => {
   let prover: Prover;
   let pub: Receipt;
   let hashed: Receipt;
+  let releaseCurve: () => Promise<void>;
 
   before(async () => {
+    // Dozens of verifications: one curve for all of them, as the service does.
+    releaseCurve = holdSnarkjsCurve();
     work = makeTempDir('claims');
     publicBuild = path.join(work, 'public');
     hashedBuild = path.join(work, 'hashed');
@@ -46,6 +50,7 @@ describe('receipts bound to their proofs (models/tiny)', () => {
   });
   after(async () => {
     await prover?.close();
+    await releaseCurve();
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 

@@ -167,8 +167,10 @@ async function measure(m: BenchModel, rounds: number, fresh: boolean): Promise<M
   }
   const verifies = async (x: { proof: object; publicSignals: string[] }): Promise<boolean> => snarkjs.groth16.verify(vk, x.publicSignals, x.proof);
   const verified = (await verifies(warmOurs)) && (await verifies(warmTheirs)) && (await verifies(warmPrevious));
-  // Each model gets a curve of its own, built with our plugin: a curve kept across models was found
-  // without it by the next model's key (not yet understood), and the threads' memories grow with the domain.
+  // Each model gets a curve of its own, built with our plugin: the threads' memories grow with the
+  // domain. (A curve kept across models was once found without the plugin: a late load of another
+  // ffjavascript copy had set the global to null, so snarkjs built a plain one; src/commit/scheme.ts
+  // now keeps the curve across the one such load in the main thread.)
   await curve.terminate();
   return {
     model: m.name,

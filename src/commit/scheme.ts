@@ -54,9 +54,22 @@ let poseidonPromise: Promise<PoseidonFn> | undefined;
 
 /** circomlibjs's Poseidon, built once (single-threaded curve, no worker threads). */
 function poseidon(): Promise<PoseidonFn> {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  poseidonPromise ??= (require('circomlibjs') as { buildPoseidon(): Promise<PoseidonFn> }).buildPoseidon();
+  poseidonPromise ??= loadCircomlibjs().buildPoseidon();
   return poseidonPromise;
+}
+
+/**
+ * circomlibjs brings its own copy of ffjavascript, which sets globalThis.curve_bn128 to null when it
+ * loads: a multi-threaded curve snarkjs was using (a held one, or a prover's) would be orphaned, its
+ * threads left running, and the next snarkjs call would build another. Keep it across the load.
+ */
+function loadCircomlibjs(): { buildPoseidon(): Promise<PoseidonFn> } {
+  const g = globalThis as { curve_bn128?: unknown };
+  const curve = g.curve_bn128;
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const lib = require('circomlibjs') as { buildPoseidon(): Promise<PoseidonFn> };
+  if (curve && !g.curve_bn128) g.curve_bn128 = curve;
+  return lib;
 }
 
 /** Poseidon over field elements, as circomlib's Poseidon(n) template computes it. */

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { artifactPath, readJson } from '../../src/formats/artifacts';
 import { ZkmlError } from '../../src/errors';
 import { BN254_Q, BN254_R } from '../../src/formats/field';
+import { poseidonHash } from '../../src/commit/scheme';
 import { holdSnarkjsCurve } from '../../src/snark/curve';
 import { verifyOffchain } from '../../src/verifier/offchain';
 import { tinyCircuitWithKeys } from '../helpers/setup-fixtures';
@@ -48,6 +50,10 @@ test('holdSnarkjsCurve: verifications share one curve until the release, which t
   tampered.publicSignals[0] = '51';
   assert.equal((await verifyOffchain(tampered, vk)).code, 'PROOF_INVALID');
   assert.equal(g.curve_bn128, curve, 'the second verification used the same curve');
+  // circomlibjs's own ffjavascript nulls the global when it loads; the curve must survive that.
+  assert.ok(!Object.keys(require.cache).some((k) => k.includes(`${path.sep}circomlibjs${path.sep}`)), 'circomlibjs is first loaded here');
+  await poseidonHash([1n, 2n]);
+  assert.equal(g.curve_bn128, curve, 'loading circomlibjs left the held curve in place');
   await release();
   await release(); // a second call is a no-op
   assert.equal(g.curve_bn128, null, 'released: terminated');

@@ -281,6 +281,28 @@ describe('smooth activations: piecewise-linear with a measured bound', () => {
     }
   });
 
+  test('the swept deviation is exactly the extremes of A(X)/2^(s+w) − f over every grid point (brute force)', () => {
+    for (const { op, attributes } of SMOOTH) {
+      const fn = smoothFunction({ name: op, opType: op, inputs: [], outputs: [], attributes: (attributes ?? {}) as never });
+      for (const [lo, hi, s] of [
+        [-2048n, 2047n, 8],
+        [-300n, 5000n, 10],
+      ] as const) {
+        const fit = fitPwl(fn, lo, hi, s);
+        const acc = 2 ** (s + fit.coefScale);
+        let min = Infinity;
+        let max = -Infinity;
+        for (let X = lo; X <= hi; X++) {
+          const dev = Number(evalPwl(fit, X)) / acc - fn.f(Number(X) / 2 ** s);
+          min = Math.min(min, dev);
+          max = Math.max(max, dev);
+        }
+        assert.equal(fit.minDev, min, `${fn.name} on [${lo}, ${hi}] at 2^-${s}: smallest deviation`);
+        assert.equal(fit.maxDev, max, `${fn.name} on [${lo}, ${hi}] at 2^-${s}: largest deviation`);
+      }
+    }
+  });
+
   test("each declared Lipschitz constant bounds |f'| (finite differences over [-20, 20])", () => {
     for (const { op, attributes } of SMOOTH) {
       const fn = smoothFunction({ name: op, opType: op, inputs: [], outputs: [], attributes: (attributes ?? {}) as never });

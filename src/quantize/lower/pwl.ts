@@ -328,15 +328,13 @@ function measure(fn: ScalarFunction, fit: PwlFit, lo: bigint, hi: bigint, Tcl: n
     const stepB = BigInt(step);
     let k = 0;
     let S = fit.slope;
-    let A = evalPwl(fit, BigInt(wLo));
+    let A = 0n;
     for (let i = 0; i < count; i++) {
       const X = BigInt(wLo + i * step);
-      if (i > 0) {
-        if (k < order.length && X > order[k].t) {
-          while (k < order.length && X > order[k].t) S += order[k++].d;
-          A = evalPwl(fit, X);
-        } else A += S * stepB;
-      } else while (k < order.length && X > order[k].t) S += order[k++].d;
+      if (i === 0 || (k < order.length && X > order[k].t)) {
+        while (k < order.length && X > order[k].t) S += order[k++].d;
+        A = evalPwl(fit, X);
+      } else A += S * stepB;
       const a = Number(A);
       if (a < lowA) lowA = a;
       if (a > highA) highA = a;

@@ -13,7 +13,7 @@ import type { Snarkjs, SnarkjsCurve } from './snarkjs';
  * creator and is left alone. Overlapping calls share one curve, terminated when the last finishes.
  */
 export async function withSnarkjsCurve<T>(fn: () => Promise<T>): Promise<T> {
-  const release = leaseCurve();
+  const release = holdSnarkjsCurve();
   try {
     return await fn();
   } finally {
@@ -21,19 +21,16 @@ export async function withSnarkjsCurve<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+type Terminable = { terminate(): Promise<void> };
+
 /**
  * Keeps the curve that withSnarkjsCurve calls build until the returned function is called, so that
  * each call reuses it: building one (WebAssembly and its worker threads) costs about 0.4 s, ten times
  * a verification. For a long-lived process that verifies many proofs (the service holds it from start
- * to close). Builds nothing itself: a process that never verifies pays nothing.
+ * to close). Builds nothing itself: a process that never verifies pays nothing. withSnarkjsCurve is
+ * a hold for the length of one call.
  */
 export function holdSnarkjsCurve(): () => Promise<void> {
-  return leaseCurve();
-}
-
-type Terminable = { terminate(): Promise<void> };
-
-function leaseCurve(): () => Promise<void> {
   const g = globalThis as { curve_bn128?: Terminable | null };
   if (curveLeases === 0) curveOwned = !g.curve_bn128;
   curveLeases++;
@@ -42,7 +39,7 @@ function leaseCurve(): () => Promise<void> {
     if (released) return;
     released = true;
     // Each copy of ffjavascript sets the global to null when it is first loaded, which orphans a
-    // curve built before: remember every curve a lease ended on, so that all of them are terminated.
+    // curve built before: remember every curve a hold ended on, so that all of them are terminated.
     if (curveOwned && g.curve_bn128) ownedCurves.add(g.curve_bn128);
     curveLeases--;
     if (curveLeases === 0 && curveOwned) {

@@ -220,18 +220,32 @@ export function fitPwl(fn: ScalarFunction, lo: bigint, hi: bigint, s: number, op
   }
 }
 
+/** Extremes over a grid: of A(X), and of A(X)/2^(s+w) − f(X/2^s). */
+interface SweepExtremes {
+  lowA: number;
+  highA: number;
+  lowDev: number;
+  highDev: number;
+}
+
 /**
- * Extremes of A(X) and of A(X)/accUnit − f over the grid wLo + i·step (f's values in fv), with A in
- * exact doubles: A = bias + S·X − C between breakpoints (sorted), S and C the sums of slope and d·t
- * over the breakpoints passed. Its own function so that the hot loop is optimised on its own.
+ * The extremes over the grid wLo + i·step (f's values in fv), walking the grid and the breakpoints
+ * together: between breakpoints A(X) = bias + S·X − C, with S and C the sums of slope and d·t over
+ * the breakpoints passed, so a point costs O(1) instead of O(breakpoints). In doubles, exact while
+ * every term stays below 2^52 (the caller checks). Its own function so that the hot loop is optimised
+ * on its own.
  */
-function sweepExact(fv: Float64Array, wLo: number, step: number, bias: number, slope: number, ts: Float64Array, ds: Float64Array, accUnit: number): [number, number, number, number] {
+function sweepExact(fit: PwlFit, fv: Float64Array, wLo: number, step: number, accUnit: number): SweepExtremes {
+  const sorted = [...fit.breaks].sort((p, q) => (p.t < q.t ? -1 : p.t > q.t ? 1 : 0));
+  const ts = Float64Array.from(sorted, (b) => Number(b.t));
+  const ds = Float64Array.from(sorted, (b) => Number(b.d));
+  const bias = Number(fit.bias);
   let lowA = Infinity;
   let highA = -Infinity;
   let lowDev = Infinity;
   let highDev = -Infinity;
   let k = 0;
-  let S = slope;
+  let S = Number(fit.slope);
   let C = 0;
   let next = ts.length > 0 ? ts[0] : Infinity;
   for (let i = 0; i < fv.length; i++) {
@@ -249,7 +263,37 @@ function sweepExact(fv: Float64Array, wLo: number, step: number, bias: number, s
     if (d < lowDev) lowDev = d;
     if (d > highDev) highDev = d;
   }
-  return [lowA, highA, lowDev, highDev];
+  return { lowA, highA, lowDev, highDev };
+}
+
+/**
+ * The same extremes past 2^52, in bigints: A steps by S·step between breakpoints and is recomputed
+ * exactly where one is passed; each A is rounded to a double, as evalPwl's value would be.
+ */
+function sweepBig(fit: PwlFit, fv: Float64Array, wLo: number, step: number, accUnit: number): SweepExtremes {
+  const sorted = [...fit.breaks].sort((p, q) => (p.t < q.t ? -1 : p.t > q.t ? 1 : 0));
+  const stepB = BigInt(step);
+  let lowA = Infinity;
+  let highA = -Infinity;
+  let lowDev = Infinity;
+  let highDev = -Infinity;
+  let k = 0;
+  let S = fit.slope;
+  let A = 0n;
+  for (let i = 0; i < fv.length; i++) {
+    const X = BigInt(wLo + i * step);
+    if (i === 0 || (k < sorted.length && X > sorted[k].t)) {
+      while (k < sorted.length && X > sorted[k].t) S += sorted[k++].d;
+      A = evalPwl(fit, X);
+    } else A += S * stepB;
+    const a = Number(A);
+    if (a < lowA) lowA = a;
+    if (a > highA) highA = a;
+    const d = a / accUnit - fv[i];
+    if (d < lowDev) lowDev = d;
+    if (d > highDev) highDev = d;
+  }
+  return { lowA, highA, lowDev, highDev };
 }
 
 /** Sets fit.error, minDev, maxDev: the worst deviation over every integer of [lo, hi]. */
@@ -300,49 +344,7 @@ function measure(fn: ScalarFunction, fit: PwlFit, lo: bigint, hi: bigint, Tcl: n
     for (let i = 0; i < count; i++) cache.values[i] = fn.f((wLo + i * step) / unit);
   }
   const fv = cache.values;
-  // The sweep keeps its extremes in locals (the closures above keep theirs in a context object).
-  let lowA = Infinity;
-  let highA = -Infinity;
-  let lowDev = Infinity;
-  let highDev = -Infinity;
-  if (magnitude < 2 ** 52) {
-    // Walk the grid and the breakpoints together: between breakpoints A(X) = bias + S·X − C, with S
-    // and C the sums of slope and d·t over the breakpoints passed. Every term is at most `magnitude`,
-    // so the doubles are exact, and a point costs O(1) instead of O(breakpoints).
-    const order = ts.map((t, k) => k).sort((p, q) => ts[p] - ts[q]);
-    const swept = sweepExact(
-      fv,
-      wLo,
-      step,
-      bias,
-      slope,
-      Float64Array.from(order, (k) => ts[k]),
-      Float64Array.from(order, (k) => ds[k]),
-      accUnit,
-    );
-    [lowA, highA, lowDev, highDev] = swept;
-  } else {
-    // Past 2^52: the same walk in bigints, A stepping by S·step between breakpoints (recomputed
-    // exactly where one is passed), rounded to a double per point as before.
-    const order = [...fit.breaks].sort((p, q) => (p.t < q.t ? -1 : p.t > q.t ? 1 : 0));
-    const stepB = BigInt(step);
-    let k = 0;
-    let S = fit.slope;
-    let A = 0n;
-    for (let i = 0; i < count; i++) {
-      const X = BigInt(wLo + i * step);
-      if (i === 0 || (k < order.length && X > order[k].t)) {
-        while (k < order.length && X > order[k].t) S += order[k++].d;
-        A = evalPwl(fit, X);
-      } else A += S * stepB;
-      const a = Number(A);
-      if (a < lowA) lowA = a;
-      if (a > highA) highA = a;
-      const d = a / accUnit - fv[i];
-      if (d < lowDev) lowDev = d;
-      if (d > highDev) highDev = d;
-    }
-  }
+  const { lowA, highA, lowDev, highDev } = (magnitude < 2 ** 52 ? sweepExact : sweepBig)(fit, fv, wLo, step, accUnit);
   minA = Math.min(minA, lowA);
   maxA = Math.max(maxA, highA);
   see(lowDev);
